@@ -1,0 +1,171 @@
+"""One idle clock from many activity signals, and the idle decision.
+
+Pure logic: no tornado, no jupyter_server, no I/O. The clock is injected so the
+decision can be tested over arbitrary timelines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+
+Clock = Callable[[], datetime]
+
+#: Kernel states that mean "a cell is running", however silent it is.
+BUSY_STATES = frozenset({"busy"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Timezone-aware UTC. Naive values are taken as UTC: that is what jupyter_server
+    and botocore mean by them, and comparing them with local time was a bug in older tools."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Activity:
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class KernelInfo:
+    kernel_id: str
+    execution_state: str
+    last_activity: datetime | None
+    label: str
+
+
+@dataclass(frozen=True)
+class TerminalInfo:
+    name: str
+    last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    name: str
+    cpu_percent: float
+
+
+class ActivityTracker:
+    """Folds every activity signal into the latest one.
+
+    The app's own start is the first activity, so a new app gets the full timeout
+    and an app nobody ever opens still times out.
+    """
+
+    def __init__(self, clock: Clock, started_at: datetime | None = None) -> None:
+        self._clock = clock
+        self._last = Activity(as_utc(started_at or clock()), "app start")
+
+    @property
+    def last(self) -> Activity:
+        return self._last
+
+    def record(self, source: str, at: datetime | None = None) -> bool:
+        """Count an activity; returns whether it moved the clock.
+
+        A timestamp from the future (clock skew between processes) counts as now,
+        so it cannot postpone the shutdown indefinitely.
+        """
+        now = self._clock()
+        when = now if at is None else min(as_utc(at), now)
+        if when > self._last.at:
+            self._last = Activity(when, source)
+            return True
+        return False
+
+    def observe_kernels(self, kernels: Iterable[KernelInfo]) -> None:
+        now = self._clock()
+        for kernel in kernels:
+            if kernel.execution_state in BUSY_STATES:
+                self.record(f"kernel busy: {kernel.label}", now)
+            elif kernel.last_activity is not None:
+                # Includes kernels stuck in `starting`: their last activity does not move,
+                # so they cannot block the shutdown.
+                self.record(f"kernel: {kernel.label}", kernel.last_activity)
+
+    def observe_terminals(self, terminals: Iterable[TerminalInfo]) -> None:
+        for terminal in terminals:
+            if terminal.last_activity is not None:
+                self.record(f"terminal {terminal.name}", terminal.last_activity)
+
+    def observe_processes(self, processes: Iterable[ProcessInfo], threshold_percent: float) -> None:
+        if threshold_percent <= 0:
+            return
+        now = self._clock()
+        for proc in processes:
+            if proc.cpu_percent >= threshold_percent:
+                self.record(
+                    f"process {proc.name} (pid {proc.pid}, {proc.cpu_percent:.0f}% CPU)", now
+                )
+
+
+class IdleState(str, Enum):
+    DISABLED = "disabled"
+    ACTIVE = "active"
+    WARNING = "warning"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class IdlePolicy:
+    timeout_seconds: float
+    warning_seconds: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.timeout_seconds > 0
+
+
+@dataclass(frozen=True)
+class IdleDecision:
+    state: IdleState
+    idle_seconds: float
+    last_activity: Activity
+    deadline: datetime | None
+    warn_at: datetime | None
+
+    def seconds_until_shutdown(self, now: datetime) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(0.0, (self.deadline - now).total_seconds())
+
+
+def decide(policy: IdlePolicy, last: Activity, now: datetime) -> IdleDecision:
+    """Where the idle clock stands at `now`."""
+    idle = max(0.0, (now - last.at).total_seconds())
+    if not policy.enabled:
+        return IdleDecision(IdleState.DISABLED, idle, last, None, None)
+    deadline = last.at + timedelta(seconds=policy.timeout_seconds)
+    warning = min(max(policy.warning_seconds, 0.0), policy.timeout_seconds)
+    warn_at = deadline - timedelta(seconds=warning)
+    if now >= deadline:
+        state = IdleState.EXPIRED
+    elif now >= warn_at and warning > 0:
+        state = IdleState.WARNING
+    else:
+        state = IdleState.ACTIVE
+    return IdleDecision(state, idle, last, deadline, warn_at)
+
+
+def next_check_delay(decision: IdleDecision, now: datetime, interval_seconds: float) -> float:
+    """Seconds until the checker should look again.
+
+    Besides the regular interval, the checker wakes exactly at the warning time and
+    at the deadline, so how late a shutdown happens does not depend on the interval.
+    """
+    delay = max(interval_seconds, 0.05)
+    for moment in (decision.warn_at, decision.deadline):
+        if moment is not None and moment > now:
+            delay = min(delay, (moment - now).total_seconds())
+    return max(delay, 0.01)

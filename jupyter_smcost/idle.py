@@ -1,0 +1,486 @@
+"""The idle checker: settings, the check loop, and the shutdown sequence.
+
+No tornado import. Everything it talks to (the server's kernels and terminals, the save
+coordinator, the shutdown action, the clock) is injected, so tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from traitlets import Bool, Enum, Float, observe
+from traitlets.config import LoggingConfigurable
+
+from .activity import (
+    ActivityTracker,
+    Clock,
+    IdleDecision,
+    IdlePolicy,
+    IdleState,
+    KernelInfo,
+    ProcessInfo,
+    TerminalInfo,
+    decide,
+    next_check_delay,
+    utcnow,
+)
+from .aws import AwsError
+from .saving import SaveCoordinator
+from .settings_store import SettingsStore
+from .shutdown import ACTIONS, ShutdownAction, ShutdownError
+
+log = logging.getLogger(__name__)
+
+#: The longest pause between two tries of a failing shutdown action.
+MAX_RETRY_SECONDS = 900.0
+
+
+class Signals(Protocol):
+    async def kernels(self) -> list[KernelInfo]: ...
+
+    def terminals(self) -> list[TerminalInfo]: ...
+
+    def counts(self) -> tuple[int, int]: ...
+
+    async def stop_all(self) -> tuple[int, int]: ...
+
+
+class SettingsError(ValueError):
+    """A user setting that cannot be applied; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def parse_minutes(value: Any, name: str) -> float:
+    """A finite, non-negative number of minutes, or SettingsError(400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SettingsError(400, f"{name} must be a number of minutes, not {value!r}")
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise SettingsError(400, f"{name} must be a number of minutes, not {value!r}") from None
+    if not math.isfinite(minutes):
+        raise SettingsError(400, f"{name} must be a finite number of minutes")
+    if minutes < 0:
+        raise SettingsError(400, f"{name} cannot be negative ({minutes:g})")
+    return minutes
+
+
+class IdleShutdown(LoggingConfigurable):
+    """Shut the app down after a period without real activity."""
+
+    timeout_minutes = Float(
+        60.0, help="Idle minutes before shutdown (0 disables). The admin's default."
+    ).tag(config=True)
+    min_timeout_minutes = Float(5.0, help="The lowest timeout a user may set.").tag(config=True)
+    max_timeout_minutes = Float(1440.0, help="The highest timeout a user may set.").tag(config=True)
+    allow_user_override = Bool(True, help="Whether users may change the timeout.").tag(config=True)
+    warning_minutes = Float(5.0, help="Minutes of warning before the shutdown.").tag(config=True)
+    check_interval_seconds = Float(
+        30.0, help="How often to check; the checker also wakes at the deadline."
+    ).tag(config=True)
+    cpu_threshold_percent = Float(
+        10.0,
+        help="CPU use (percent of one core) above which a user process counts as activity; "
+        "0 disables the signal.",
+    ).tag(config=True)
+    action = Enum(
+        list(ACTIONS),
+        default_value="auto",
+        help="What to do at the timeout. auto: delete the Studio app, stop the notebook "
+        "instance, or (anywhere else) only log it.",
+    ).tag(config=True)
+    save_timeout_seconds = Float(
+        30.0, help="How long to wait for open tabs to save their documents."
+    ).tag(config=True)
+    block_on_unsaved = Bool(
+        True, help="Postpone the shutdown by one warning period when a document fails to save."
+    ).tag(config=True)
+    delete_jupyter_server_app = Bool(
+        False, help="Studio Classic: also delete the (free) JupyterServer app."
+    ).tag(config=True)
+    retry_seconds = Float(
+        30.0, help="First pause before retrying a failed shutdown action (then doubling)."
+    ).tag(config=True)
+
+    def __init__(
+        self,
+        *,
+        signals: Signals,
+        store: SettingsStore,
+        action_factory: Callable[[IdleShutdown], ShutdownAction],
+        clock: Clock = utcnow,
+        process_sampler: Callable[[], list[ProcessInfo]] | None = None,
+        emit: Callable[[str, dict[str, Any]], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Trait observers may fire while the config loads, so this must exist first.
+        self._wake = asyncio.Event()
+        super().__init__(**kwargs)
+        self._clock = clock
+        self._signals = signals
+        self._store = store
+        # Built once the traits are loaded: the action depends on `action` and the environment.
+        self._action = action_factory(self)
+        self._effective_action = self._action.name
+        self._sample_processes = process_sampler
+        self._emit = emit or (lambda kind, data: None)
+        self.tracker = ActivityTracker(clock)
+        self.saver = SaveCoordinator(clock)
+        self._user = store.load()
+        self._phase: str | None = None  # shutting-down | shut-down | error
+        self._error: str | None = None
+        self._notice: str | None = None
+        self._result: str | None = None
+        self._attempts = 0
+        self._retry_at: datetime | None = None
+        self._shutdown_started: datetime | None = None
+        self._last_check: datetime | None = None
+        self._last_state: str | None = None
+        self._logged_error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.last_tick_seconds = 0.0
+
+    # -- settings ----------------------------------------------------------------------
+
+    def _clamp(self, minutes: float) -> float:
+        low, high = self.min_timeout_minutes, self.max_timeout_minutes
+        return min(max(minutes, low), high) if high >= low else low
+
+    @property
+    def effective_timeout_minutes(self) -> float:
+        user = self._user.get("timeout_minutes")
+        if self.allow_user_override and isinstance(user, int | float):
+            return self._clamp(float(user))
+        return self.timeout_minutes
+
+    @property
+    def effective_warning_minutes(self) -> float:
+        user = self._user.get("warning_minutes")
+        minutes = self.warning_minutes
+        if self.allow_user_override and isinstance(user, int | float):
+            minutes = float(user)
+        return min(max(minutes, 0.0), max(self.effective_timeout_minutes, 0.0))
+
+    @property
+    def policy(self) -> IdlePolicy:
+        return IdlePolicy(
+            timeout_seconds=self.effective_timeout_minutes * 60,
+            warning_seconds=self.effective_warning_minutes * 60,
+        )
+
+    def config_json(self) -> dict[str, Any]:
+        user = self._user.get("timeout_minutes") if self.allow_user_override else None
+        return {
+            "timeout_minutes": self.effective_timeout_minutes,
+            "warning_minutes": self.effective_warning_minutes,
+            "check_interval_seconds": self.check_interval_seconds,
+            "min_timeout_minutes": self.min_timeout_minutes,
+            "max_timeout_minutes": self.max_timeout_minutes,
+            "allow_user_override": self.allow_user_override,
+            "user_timeout_minutes": user,
+            "admin_timeout_minutes": self.timeout_minutes,
+            "cpu_threshold_percent": self.cpu_threshold_percent,
+            "action": self.action,
+            "effective_action": self._effective_action,
+        }
+
+    def update_user_settings(self, body: Any) -> dict[str, Any]:
+        """Validate, clamp and persist a user's change; raises SettingsError."""
+        if not self.allow_user_override:
+            raise SettingsError(403, "Your administrator does not allow changing the idle timeout.")
+        if not isinstance(body, dict) or "timeout_minutes" not in body:
+            raise SettingsError(400, "Expected a JSON object with a timeout_minutes number.")
+        updated = dict(self._user)
+        messages = []
+        clamped = False
+        raw = body["timeout_minutes"]
+        if raw is None:
+            updated.pop("timeout_minutes", None)
+            messages.append(f"Timeout reset to the default ({self.timeout_minutes:g} min).")
+        else:
+            requested = parse_minutes(raw, "timeout_minutes")
+            applied = self._clamp(requested)
+            if applied != requested:
+                clamped = True
+                messages.append(
+                    f"Timeout {requested:g} min is outside the allowed range "
+                    f"{self.min_timeout_minutes:g}-{self.max_timeout_minutes:g} min; "
+                    f"using {applied:g} min."
+                )
+            updated["timeout_minutes"] = applied
+        if "warning_minutes" in body:
+            if body["warning_minutes"] is None:
+                updated.pop("warning_minutes", None)
+            else:
+                updated["warning_minutes"] = parse_minutes(
+                    body["warning_minutes"], "warning_minutes"
+                )
+        self._store.save(updated)
+        self._user = updated
+        self.log.info(
+            "jupyter-smcost: idle timeout set to %g min by the user",
+            self.effective_timeout_minutes,
+        )
+        self.wake()
+        result = self.config_json()
+        result["clamped"] = clamped
+        result["message"] = " ".join(messages) or (
+            f"Idle timeout: {self.effective_timeout_minutes:g} min."
+        )
+        return result
+
+    @observe(
+        "timeout_minutes",
+        "min_timeout_minutes",
+        "max_timeout_minutes",
+        "allow_user_override",
+        "warning_minutes",
+        "check_interval_seconds",
+    )
+    def _settings_changed(self, change: Any) -> None:
+        self.wake()
+
+    # -- activity ----------------------------------------------------------------------
+
+    def record_activity(self, source: str) -> None:
+        """Real interaction reported by a frontend (or "keep running")."""
+        self.tracker.record(source[:200] or "ui")
+        self._rearm_if_active()
+        self.wake()
+
+    def _rearm_if_active(self) -> None:
+        """Activity after a shutdown began cancels it, and clears its error."""
+        started = self._shutdown_started
+        if started is not None and self.tracker.last.at > started:
+            if self._phase in ("shut-down", "error"):
+                self.log.info(
+                    "jupyter-smcost: activity (%s) after the shutdown; the idle clock starts again",
+                    self.tracker.last.source,
+                )
+                self._phase = None
+            self._error = self._notice = self._result = None
+            self._attempts = 0
+            self._retry_at = None
+            self._shutdown_started = None
+
+    # -- status ------------------------------------------------------------------------
+
+    def decision(self) -> IdleDecision:
+        return decide(self.policy, self.tracker.last, self._clock())
+
+    def status_json(self) -> dict[str, Any]:
+        now = self._clock()
+        decision = decide(self.policy, self.tracker.last, now)
+        state = self._phase or decision.state.value
+        if state == IdleState.EXPIRED.value:
+            state = "shutting-down"  # the checker wakes at the deadline and starts it
+        remaining = decision.seconds_until_shutdown(now)
+        request = self.saver.current
+        return {
+            "state": state,
+            "idle_seconds": round(decision.idle_seconds, 3),
+            "timeout_seconds": self.policy.timeout_seconds,
+            "warning_seconds": self.policy.warning_seconds,
+            "seconds_until_shutdown": None if remaining is None else round(remaining, 3),
+            "last_activity": decision.last_activity.at.isoformat(),
+            "last_activity_source": decision.last_activity.source,
+            "action": self._effective_action,
+            "action_description": self._action.describe(),
+            "dry_run": self._action.dry_run,
+            "error": self._error or self._notice,
+            "result": self._result,
+            "retry_at": self._retry_at.isoformat() if self._retry_at else None,
+            "checker_running": self.running,
+            "last_check": self._last_check.isoformat() if self._last_check else None,
+            "save_request": request.to_json() if request else None,
+        }
+
+    # -- the check loop ----------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start checking; called by the server once its event loop runs (no browser needed)."""
+        if not self.running:
+            self._task = asyncio.create_task(self._loop(), name="jupyter-smcost-idle")
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except (asyncio.CancelledError, asyncio.TimeoutError):
+            pass
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def next_delay(self) -> float:
+        now = self._clock()
+        delay = next_check_delay(self.decision(), now, self.check_interval_seconds)
+        if self._phase == "error" and self._retry_at is not None:
+            delay = min(delay, max((self._retry_at - now).total_seconds(), 0.01))
+        return delay
+
+    async def _loop(self) -> None:
+        self.log.info(
+            "jupyter-smcost: idle checker started (timeout %g min, action %s)",
+            self.effective_timeout_minutes,
+            self._action.describe(),
+        )
+        while True:
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # never let one bad tick stop the checker
+                self._log_error_once(f"idle check failed: {err}", exc_info=True)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.next_delay())
+            except asyncio.TimeoutError:
+                pass
+
+    async def observe_signals(self) -> None:
+        """Fold the current signals into the idle clock."""
+        started = self._clock()
+        self.tracker.observe_kernels(await self._signals.kernels())
+        self.tracker.observe_terminals(self._signals.terminals())
+        if self._sample_processes is not None and self.cpu_threshold_percent > 0:
+            loop = asyncio.get_running_loop()
+            processes = await loop.run_in_executor(None, self._sample_processes)
+            self.tracker.observe_processes(processes, self.cpu_threshold_percent)
+        self._last_check = self._clock()
+        self.last_tick_seconds = (self._last_check - started).total_seconds()
+
+    async def check(self) -> None:
+        """One tick: observe, decide, and act when the timeout has passed."""
+        await self.observe_signals()
+        self._rearm_if_active()
+        decision = self.decision()
+        self._note_state(decision)
+        if decision.state is IdleState.EXPIRED and self._phase is None:
+            await self.shutdown(decision)
+        elif self._phase == "error" and self._retry_at and self._clock() >= self._retry_at:
+            await self._run_action()
+
+    def _note_state(self, decision: IdleDecision) -> None:
+        state = self._phase or decision.state.value
+        if state == self._last_state:
+            return
+        self._last_state = state
+        if state == IdleState.WARNING.value:
+            self.log.info(
+                "jupyter-smcost: idle for %.0f s; shutting down in %.0f s unless there is activity",
+                decision.idle_seconds,
+                decision.seconds_until_shutdown(self._clock()) or 0,
+            )
+        self._emit("state", self.status_json())
+
+    async def shutdown(self, decision: IdleDecision) -> None:
+        """Save, stop kernels and terminals, then run the action."""
+        started = self._clock()
+        self._phase = "shutting-down"
+        self._shutdown_started = started
+        self._error = self._notice = None
+        self.log.info(
+            "jupyter-smcost: idle for %.0f s (last activity: %s); shutting down",
+            decision.idle_seconds,
+            decision.last_activity.source,
+        )
+        self._emit("state", self.status_json())
+        kernels, terminals = self._signals.counts()
+        if self._action.dry_run:
+            self.log.info(
+                "jupyter-smcost: dry-run: would ask %d open tab(s) to save, stop %d kernel(s) "
+                "and %d terminal(s)",
+                len(self.saver.recent_clients()),
+                kernels,
+                terminals,
+            )
+        else:
+            outcome = await self.saver.request_save(self.save_timeout_seconds)
+            if self.tracker.last.at > started:
+                self.log.info(
+                    "jupyter-smcost: shutdown cancelled by activity (%s)", self.tracker.last.source
+                )
+                self._phase = None
+                self._rearm_if_active()
+                return
+            if outcome.missing:
+                self.log.warning(
+                    "jupyter-smcost: %d tab(s) did not answer the save request in %g s",
+                    len(outcome.missing),
+                    self.save_timeout_seconds,
+                )
+            if outcome.failed and self.block_on_unsaved:
+                self._postpone(outcome.failed)
+                return
+            if outcome.saved:
+                self.log.info("jupyter-smcost: saved before shutdown: %s", ", ".join(outcome.saved))
+            await self._signals.stop_all()
+            self.log.info(
+                "jupyter-smcost: stopped %d kernel(s) and %d terminal(s)", kernels, terminals
+            )
+        await self._run_action()
+
+    def _postpone(self, failed: list[dict[str, str]]) -> None:
+        """A document could not be saved: keep the app for one more warning period."""
+        period = max(self.policy.warning_seconds, 60.0)
+        what = "; ".join(
+            f"{f.get('path', '?')} ({f.get('error', 'unknown error')})" for f in failed
+        )
+        # Moving the last activity keeps the deadline logic in one place.
+        now = self._clock()
+        at = now - timedelta(seconds=self.policy.timeout_seconds - period)
+        self.tracker.record("shutdown postponed: unsaved documents", at=at)
+        self._phase = None
+        self._notice = f"could not save {what}: shutdown postponed by {period / 60:g} min"
+        self.log.warning("jupyter-smcost: %s", self._notice)
+        self._emit("state", self.status_json())
+
+    async def _run_action(self) -> None:
+        try:
+            result = await self._action.run()
+        except (AwsError, ShutdownError) as err:
+            self._fail(str(err))
+            return
+        except Exception as err:
+            self._fail(f"{self._action.describe()} failed: {err!r}", exc_info=True)
+            return
+        self._phase = "shut-down"
+        self._error = None
+        self._retry_at = None
+        self._result = result
+        self._logged_error = None
+        self.log.info("jupyter-smcost: %s", result)
+        self._emit("state", self.status_json())
+
+    def _fail(self, message: str, exc_info: bool = False) -> None:
+        self._attempts += 1
+        delay = min(self.retry_seconds * 2 ** (self._attempts - 1), MAX_RETRY_SECONDS)
+        self._phase = "error"
+        self._error = message
+        self._retry_at = self._clock() + timedelta(seconds=delay)
+        self._log_error_once(f"{message} (retrying every {delay:g} s at most)", exc_info)
+        self._emit("state", self.status_json())
+
+    def _log_error_once(self, message: str, exc_info: bool = False) -> None:
+        # The first words identify the failure; the retry delay in the tail may change.
+        key = message.split(" (retrying")[0]
+        if key != self._logged_error:
+            self._logged_error = key
+            self.log.error("jupyter-smcost: %s", message, exc_info=exc_info)

@@ -1,0 +1,266 @@
+"""The idle checker's sequence, driven with fakes and a fake clock (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_smcost.activity import KernelInfo, TerminalInfo
+from jupyter_smcost.aws import AwsError
+from jupyter_smcost.idle import IdleShutdown, SettingsError
+from jupyter_smcost.settings_store import SettingsStore
+from tests.test_activity import T0, FakeClock
+
+
+class FakeSignals:
+    def __init__(self) -> None:
+        self.kernel_list: list[KernelInfo] = []
+        self.terminal_list: list[TerminalInfo] = []
+        self.events: list[str] = []
+
+    async def kernels(self) -> list[KernelInfo]:
+        return self.kernel_list
+
+    def terminals(self) -> list[TerminalInfo]:
+        return self.terminal_list
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.kernel_list), len(self.terminal_list)
+
+    async def stop_all(self) -> tuple[int, int]:
+        self.events.append("stop kernels and terminals")
+        counts = self.counts()
+        self.kernel_list, self.terminal_list = [], []
+        return counts
+
+
+class FakeAction:
+    name = "delete-app"
+    dry_run = False
+
+    def __init__(self, events: list[str], failures: int = 0) -> None:
+        self.events = events
+        self.failures = failures
+
+    def describe(self) -> str:
+        return "delete the app"
+
+    async def run(self) -> str:
+        if self.failures:
+            self.failures -= 1
+            self.events.append("action failed")
+            raise AwsError("DeleteApp", "AccessDeniedException", "not allowed")
+        self.events.append("action")
+        return "deleted"
+
+
+def make(
+    tmp_path: Path, failures: int = 0, **traits: Any
+) -> tuple[IdleShutdown, FakeClock, FakeSignals, FakeAction]:
+    clock = FakeClock()
+    signals = FakeSignals()
+    action = FakeAction(signals.events, failures)
+    traits.setdefault("timeout_minutes", 10)
+    traits.setdefault("warning_minutes", 2)
+    traits.setdefault("save_timeout_seconds", 0.2)
+    idle = IdleShutdown(
+        signals=signals,
+        store=SettingsStore(tmp_path),
+        action_factory=lambda _: action,
+        clock=clock,
+        **traits,
+    )
+    return idle, clock, signals, action
+
+
+async def test_active_warning_then_shutdown_in_order(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path)
+    await idle.check()
+    assert idle.status_json()["state"] == "active"
+    clock.advance(8 * 60)
+    await idle.check()
+    status = idle.status_json()
+    assert status["state"] == "warning"
+    assert status["seconds_until_shutdown"] == 120
+    clock.advance(2 * 60)
+    await idle.check()
+    assert signals.events == ["stop kernels and terminals", "action"]
+    status = idle.status_json()
+    assert status["state"] == "shut-down"
+    assert status["result"] == "deleted"
+    # Nothing happens twice.
+    clock.advance(60)
+    await idle.check()
+    assert signals.events == ["stop kernels and terminals", "action"]
+
+
+async def test_busy_kernel_holds_and_its_end_restarts_the_clock(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path)
+    signals.kernel_list = [KernelInfo("k", "busy", T0, "train.ipynb")]
+    for _ in range(30):
+        clock.advance(60)
+        await idle.check()
+    assert signals.events == []
+    assert idle.status_json()["last_activity_source"] == "kernel busy: train.ipynb"
+    finished = clock()
+    signals.kernel_list = [KernelInfo("k", "idle", finished, "train.ipynb")]
+    clock.advance(9 * 60)
+    await idle.check()
+    assert signals.events == []
+    clock.advance(60)
+    await idle.check()
+    assert signals.events[-1] == "action"
+
+
+async def test_stuck_starting_kernel_does_not_block(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path)
+    signals.kernel_list = [KernelInfo("k", "starting", T0, "stuck.ipynb")]
+    clock.advance(10 * 60)
+    await idle.check()
+    assert signals.events[-1] == "action"
+
+
+async def test_failed_action_is_retried_with_backoff_and_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    idle, clock, signals, _ = make(tmp_path, failures=2, retry_seconds=30)
+    clock.advance(10 * 60)
+    await idle.check()
+    status = idle.status_json()
+    assert status["state"] == "error"
+    assert "AccessDeniedException" in status["error"]
+    assert status["retry_at"] == (clock() + timedelta(seconds=30)).isoformat()
+    clock.advance(29)
+    await idle.check()
+    assert signals.events.count("action failed") == 1
+    clock.advance(1)
+    await idle.check()
+    assert signals.events.count("action failed") == 2
+    assert idle.status_json()["retry_at"] == (clock() + timedelta(seconds=60)).isoformat()
+    clock.advance(60)
+    await idle.check()
+    assert idle.status_json()["state"] == "shut-down"
+    assert idle.status_json()["error"] is None
+    errors = [r for r in caplog.records if "AccessDeniedException" in r.getMessage()]
+    assert len(errors) == 1
+
+
+async def test_activity_after_a_failed_shutdown_rearms(tmp_path: Path) -> None:
+    idle, clock, _, _ = make(tmp_path, failures=1)
+    clock.advance(10 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "error"
+    clock.advance(5)
+    idle.record_activity("keep running")
+    status = idle.status_json()
+    assert status["state"] == "active"
+    assert status["error"] is None
+    assert status["last_activity_source"] == "keep running"
+
+
+async def test_save_request_waits_for_recent_tabs(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
+    idle.saver.seen("tab-1")
+    clock.advance(10 * 60)
+    idle.saver.seen("tab-1")
+    task = asyncio.ensure_future(idle.check())
+    await asyncio.sleep(0.05)
+    request = idle.status_json()["save_request"]
+    assert request is not None
+    assert signals.events == []  # nothing is stopped before the tab answers
+    signals.events.append("tab saved")
+    assert idle.saver.ack(request["id"], "tab-1", ["a.ipynb"], [])
+    await asyncio.wait_for(task, 2)
+    assert signals.events == ["tab saved", "stop kernels and terminals", "action"]
+
+
+async def test_silent_tab_does_not_block_forever(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=0.2)
+    clock.advance(10 * 60)
+    idle.saver.seen("closed-laptop")
+    await asyncio.wait_for(idle.check(), 2)
+    assert signals.events == ["stop kernels and terminals", "action"]
+
+
+async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
+    clock.advance(10 * 60)
+    idle.saver.seen("tab")
+    task = asyncio.ensure_future(idle.check())
+    await asyncio.sleep(0.05)
+    request = idle.status_json()["save_request"]
+    idle.saver.ack(request["id"], "tab", [], [{"path": "ro.ipynb", "error": "permission denied"}])
+    await asyncio.wait_for(task, 2)
+    assert signals.events == []
+    status = idle.status_json()
+    assert status["state"] == "warning"
+    assert status["seconds_until_shutdown"] == 120
+    assert "ro.ipynb" in status["error"] and "postponed" in status["error"]
+
+
+async def test_activity_during_save_wait_cancels(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
+    clock.advance(10 * 60)
+    idle.saver.seen("tab")
+    task = asyncio.ensure_future(idle.check())
+    await asyncio.sleep(0.05)
+    clock.advance(1)
+    idle.record_activity("typing in a.ipynb")
+    request = idle.status_json()["save_request"]
+    idle.saver.ack(request["id"], "tab", ["a.ipynb"], [])
+    await asyncio.wait_for(task, 2)
+    assert signals.events == []
+    assert idle.status_json()["state"] == "active"
+
+
+def test_user_settings_validate_clamp_and_persist(tmp_path: Path) -> None:
+    idle, *_ = make(tmp_path, min_timeout_minutes=5, max_timeout_minutes=120)
+    for bad in ({}, {"timeout_minutes": -1}, {"timeout_minutes": "soon"}, [], {"timeout_minutes": True}):
+        with pytest.raises(SettingsError) as info:
+            idle.update_user_settings(bad)
+        assert info.value.status == 400
+    result = idle.update_user_settings({"timeout_minutes": 500})
+    assert result["clamped"] is True
+    assert result["timeout_minutes"] == 120
+    assert "120" in result["message"]
+    result = idle.update_user_settings({"timeout_minutes": "30"})
+    assert (result["clamped"], result["timeout_minutes"]) == (False, 30)
+    # A new process (a restart) reads the persisted value.
+    again, *_ = make(tmp_path, min_timeout_minutes=5, max_timeout_minutes=120)
+    assert again.config_json()["timeout_minutes"] == 30
+    assert again.policy.timeout_seconds == 1800
+    # Bounds tightened by the admin since then still apply.
+    tighter, *_ = make(tmp_path, min_timeout_minutes=5, max_timeout_minutes=20)
+    assert tighter.config_json()["timeout_minutes"] == 20
+    reset = tighter.update_user_settings({"timeout_minutes": None})
+    assert reset["timeout_minutes"] == 10
+
+
+def test_overrides_off(tmp_path: Path) -> None:
+    idle, *_ = make(tmp_path)
+    idle.update_user_settings({"timeout_minutes": 30})
+    locked, *_ = make(tmp_path, allow_user_override=False)
+    assert locked.config_json()["timeout_minutes"] == 10
+    with pytest.raises(SettingsError) as info:
+        locked.update_user_settings({"timeout_minutes": 30})
+    assert info.value.status == 403
+
+
+def test_corrupt_settings_file_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text("{broken")
+    idle, *_ = make(tmp_path)
+    assert idle.config_json()["timeout_minutes"] == 10
+
+
+def test_disabled(tmp_path: Path) -> None:
+    idle, clock, *_ = make(tmp_path, timeout_minutes=0)
+    clock.advance(10**6)
+    status = idle.status_json()
+    assert status["state"] == "disabled"
+    assert status["seconds_until_shutdown"] is None
+
+
