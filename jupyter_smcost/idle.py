@@ -373,7 +373,11 @@ class IdleShutdown(LoggingConfigurable):
         decision = self.decision()
         self._note_state(decision)
         if decision.state is IdleState.EXPIRED and self._phase is None:
-            await self.shutdown(decision)
+            try:
+                await self.shutdown(decision)
+            except Exception as err:
+                # Never stay stuck in "shutting-down": show it and retry the action later.
+                self._fail(f"shutdown failed: {err!r}", exc_info=True)
         elif self._phase == "error" and self._retry_at and self._clock() >= self._retry_at:
             await self._run_action()
 
@@ -431,10 +435,15 @@ class IdleShutdown(LoggingConfigurable):
                 return
             if outcome.saved:
                 self.log.info("jupyter-smcost: saved before shutdown: %s", ", ".join(outcome.saved))
-            await self._signals.stop_all()
-            self.log.info(
-                "jupyter-smcost: stopped %d kernel(s) and %d terminal(s)", kernels, terminals
-            )
+            try:
+                await self._signals.stop_all()
+            except Exception as err:
+                # The action ends them anyway; a stuck kernel must not keep the app alive.
+                self.log.warning("jupyter-smcost: could not stop kernels/terminals: %r", err)
+            else:
+                self.log.info(
+                    "jupyter-smcost: stopped %d kernel(s) and %d terminal(s)", kernels, terminals
+                )
         await self._run_action()
 
     def _postpone(self, failed: list[dict[str, str]]) -> None:

@@ -160,7 +160,7 @@ def test_always_shuts_down_within_one_interval_after_the_timeout(
 
     # The moment the timeout truly passes: the first activity followed by a quiet gap.
     times = [0] + sorted(activities)
-    gaps = zip(times, times[1:] + [10**12])
+    gaps = zip(times, times[1:] + [10**12], strict=True)
     due = at(next(a + timeout for a, b in gaps if b > a + timeout))
 
     clock = FakeClock()

@@ -70,7 +70,9 @@ def test_notebook_instance() -> None:
 
 
 def test_local_mode_uses_configured_region_and_instance() -> None:
-    env = detect(None, reason="no metadata", local_region="us-east-2", local_instance_type="ml.m5.large")
+    env = detect(
+        None, reason="no metadata", local_region="us-east-2", local_instance_type="ml.m5.large"
+    )
     assert env.kind is Kind.LOCAL
     assert (env.region, env.instance_type, env.error) == ("us-east-2", "ml.m5.large", "no metadata")
     assert resolve_action("auto", env) == "dry-run"

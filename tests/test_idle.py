@@ -124,6 +124,19 @@ async def test_stuck_starting_kernel_does_not_block(tmp_path: Path) -> None:
     assert signals.events[-1] == "action"
 
 
+async def test_kernels_that_fail_to_stop_do_not_block_the_action(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path)
+
+    async def broken() -> tuple[int, int]:
+        raise RuntimeError("kernel manager is wedged")
+
+    signals.stop_all = broken  # type: ignore[method-assign]
+    clock.advance(10 * 60)
+    await idle.check()
+    assert signals.events == ["action"]
+    assert idle.status_json()["state"] == "shut-down"
+
+
 async def test_failed_action_is_retried_with_backoff_and_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -219,7 +232,13 @@ async def test_activity_during_save_wait_cancels(tmp_path: Path) -> None:
 
 def test_user_settings_validate_clamp_and_persist(tmp_path: Path) -> None:
     idle, *_ = make(tmp_path, min_timeout_minutes=5, max_timeout_minutes=120)
-    for bad in ({}, {"timeout_minutes": -1}, {"timeout_minutes": "soon"}, [], {"timeout_minutes": True}):
+    for bad in (
+        {},
+        {"timeout_minutes": -1},
+        {"timeout_minutes": "soon"},
+        [],
+        {"timeout_minutes": True},
+    ):
         with pytest.raises(SettingsError) as info:
             idle.update_user_settings(bad)
         assert info.value.status == 400
@@ -262,5 +281,3 @@ def test_disabled(tmp_path: Path) -> None:
     status = idle.status_json()
     assert status["state"] == "disabled"
     assert status["seconds_until_shutdown"] is None
-
-

@@ -96,7 +96,9 @@ async def test_access_denied_is_shown_and_retried(
     studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     emulator, metadata = studio["emulator"], studio["metadata"]
-    emulator.inject_fault("DeleteApp", "AccessDeniedException", "not authorized: DeleteApp", times=1)
+    emulator.inject_fault(
+        "DeleteApp", "AccessDeniedException", "not authorized: DeleteApp", times=1
+    )
     assert await wait_until(lambda: "DeleteApp" in actions(emulator), 15)
     await asyncio.sleep(0.2)
     failed = await status(jp_fetch)

@@ -1,0 +1,94 @@
+"""`python -m jupyter_smcost.emulator`: run the emulator until Ctrl-C/SIGTERM, optionally
+seed a demo Studio space, and print every app status change so a demo user can watch a
+shutdown happen."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from . import FakeApp, add_status_listener, seed_demo, set_delete_delay
+from .models import control
+from .server import apps_snapshot, start_emulator
+
+
+def _print_status_change(app: FakeApp, old: str | None, new: str) -> None:
+    print(
+        f"emulator: app {app.app_name} ({app.app_type}, {app.owner_label}) {old or 'new'} -> {new}",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jupyter_smcost.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5555, help="0 picks a free port")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--instance-type", default="ml.g5.xlarge")
+    parser.add_argument("--seed-demo", action="store_true", help="create a demo domain/space/app")
+    parser.add_argument("--metadata-out", type=Path, help="write the demo's SageMaker metadata")
+    parser.add_argument(
+        "--delete-delay", type=float, default=2.0, help="seconds an app stays Deleting"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
+    args = parser.parse_args(argv)
+    if args.metadata_out and not args.seed_demo:
+        parser.error("--metadata-out needs --seed-demo")
+
+    # Only this entry point touches the process environment: dummy credentials and the
+    # region for anything here that resolves them through boto3's chain.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", args.region)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    set_delete_delay(args.delete_delay)
+    control.default_delete_delay = args.delete_delay  # survives POST /_smcost/reset
+    add_status_listener(_print_status_change)
+    emulator = start_emulator(port=args.port, host=args.host, quiet=not args.verbose)
+    try:
+        print(f"emulator: listening on {emulator.endpoint_url}", flush=True)
+        print(f"emulator: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}", flush=True)
+        if args.seed_demo:
+            seeded = seed_demo(
+                emulator.endpoint_url, region=args.region, instance_type=args.instance_type
+            )
+            print(
+                f"emulator: seeded domain {seeded['domain_id']}, user "
+                f"{seeded['user_profile_name']}, space {seeded['space_name']}, app "
+                f"{seeded['app_name']} ({seeded['app_type']}, {seeded['instance_type']}, "
+                f"{seeded['region']})",
+                flush=True,
+            )
+            if args.metadata_out:
+                args.metadata_out.parent.mkdir(parents=True, exist_ok=True)
+                # Atomic, so a launcher may wait for the file to know the demo is ready.
+                tmp = args.metadata_out.with_name(args.metadata_out.name + ".tmp")
+                tmp.write_text(json.dumps(seeded["metadata"], indent=2) + "\n")
+                tmp.replace(args.metadata_out)
+                print(f"emulator: metadata written to {args.metadata_out}", flush=True)
+        # Deleting -> Deleted is decided when an app is read; reading them all here makes
+        # the change print even when nobody asks AWS about the app any more.
+        while not stop.wait(0.25):
+            apps_snapshot()
+    finally:
+        emulator.stop()
+        print("emulator: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

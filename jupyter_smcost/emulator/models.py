@@ -1,0 +1,784 @@
+"""SageMaker Studio resources that moto lacks (apps, spaces, user profiles, Studio
+lifecycle configs), kept in a moto backend so moto's reset clears them too.
+
+Also holds the process-wide emulator controls (fault injection, delays, call log, the
+delete delay, status listeners). They are not per account/region, so they live outside the
+backend: moto's reset (which `mock_aws` also does on start) leaves them alone, and
+`reset_state()` clears both.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.common_models import BaseModel
+from moto.core.model_instances import reset_model_data
+from moto.core.utils import utcnow
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.models import Domain, sagemaker_backends
+from moto.sagemaker.utils import arn_formatter
+from moto.utilities.paginator import paginate
+
+DEFAULT_DELETE_DELAY_SECONDS = 2.0
+
+# AppTypes that live in a (new Studio) space; the Classic ones live under a user profile.
+SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
+
+# Apps in these states block creating another app with the same key (AWS: ResourceInUse).
+_LIVE_APP_STATES = frozenset({"Pending", "InService", "Deleting"})
+
+PAGINATION_MODEL = {
+    name: {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": 100,
+        "unique_attribute": "arn",
+    }
+    for name in ("list_apps", "list_spaces", "list_user_profiles", "list_studio_lifecycle_configs")
+}
+
+
+# --------------------------------------------------------------------------- controls
+
+
+class CallRecord(NamedTuple):
+    """One SageMaker call the emulator served (faulted calls included)."""
+
+    timestamp: float
+    action: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Fault:
+    action: str  # a SageMaker action name such as "DeleteApp", or "*" for every action
+    code: str
+    message: str
+    status: int
+    remaining: int | None  # None: until cleared
+
+
+StatusListener = Callable[["FakeApp", "str | None", str], None]
+
+
+class EmulatorControl:
+    """Process-wide knobs shared by the in-process API and the HTTP control routes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._delays: list[tuple[float, frozenset[str] | None]] = []
+        self._calls: list[CallRecord] = []
+        self._listeners: list[StatusListener] = []
+        # What reset() restores; the CLI sets it from --delete-delay.
+        self.default_delete_delay = DEFAULT_DELETE_DELAY_SECONDS
+        self.delete_delay = self.default_delete_delay
+
+    def reset(self) -> None:
+        """Clear faults, delays and the call log; restore the default delete delay.
+
+        Status listeners stay: they belong to whoever runs the server (e.g. the CLI).
+        """
+        with self._lock:
+            self._faults.clear()
+            self._delays.clear()
+            self._calls.clear()
+            self.delete_delay = self.default_delete_delay
+
+    def set_delete_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self.delete_delay = seconds
+
+    # faults
+    def inject_fault(
+        self, action: str, code: str, message: str, status: int, times: int | None
+    ) -> None:
+        if times is not None and times < 1:
+            raise ValueError("times must be a positive integer or None")
+        with self._lock:
+            self._faults.append(Fault(action, code, message, status, times))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take_fault(self, action: str) -> Fault | None:
+        """The fault this call must fail with, consuming one of its `times`."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.action in (action, "*"):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    # delays
+    def set_delay(self, seconds: float, actions: list[str] | None) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        scope = frozenset(actions) if actions is not None else None
+        with self._lock:
+            # A new setting for the same scope replaces the old one; 0 removes it.
+            self._delays = [d for d in self._delays if d[1] != scope]
+            if seconds > 0:
+                self._delays.append((seconds, scope))
+
+    def delay_for(self, action: str) -> float:
+        with self._lock:
+            return max(
+                (s for s, scope in self._delays if scope is None or action in scope), default=0.0
+            )
+
+    # call log
+    def record_call(self, action: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            self._calls.append(CallRecord(time.time(), action, params))
+
+    def calls(self) -> list[CallRecord]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    # status listeners
+    def add_status_listener(self, listener: StatusListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_status_listener(self, listener: StatusListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def notify(self, app: FakeApp, old: str | None, new: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(app, old, new)
+
+
+control = EmulatorControl()
+
+
+def reset_state() -> None:
+    """Forget all AWS state, as moto's reset does, and reset the controls."""
+    BackendDict.reset()
+    reset_model_data()
+    control.reset()
+
+
+# --------------------------------------------------------------------------- models
+
+
+class FakeApp(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        resource_spec: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.app_type = app_type
+        self.app_name = app_name
+        self.space_name = space_name
+        self.user_profile_name = user_profile_name
+        self.resource_spec = resource_spec or {}
+        self.tags = tags or []
+        owner = space_name or user_profile_name
+        # AWS lowercases the AppType in the ARN (".../jupyterlab/default").
+        self.arn = arn_formatter(
+            "app", f"{domain_id}/{owner}/{app_type.lower()}/{app_name}", account_id, region_name
+        )
+        self.creation_time = utcnow()
+        self.last_user_activity = self.creation_time
+        self._status = "InService"
+        self._lock = threading.Lock()
+        self._deleted_at: float | None = None
+
+    @property
+    def owner_label(self) -> str:
+        if self.space_name:
+            return f"space {self.space_name}"
+        return f"user {self.user_profile_name}"
+
+    @property
+    def status(self) -> str:
+        # Deleting -> Deleted is decided lazily on the clock, so no timer thread is needed.
+        with self._lock:
+            if (
+                self._status == "Deleting"
+                and self._deleted_at is not None
+                and time.monotonic() >= self._deleted_at
+            ):
+                self._status = "Deleted"
+                changed = True
+            else:
+                changed = False
+            status = self._status
+        if changed:
+            control.notify(self, "Deleting", "Deleted")
+        return status
+
+    def start_deleting(self, delay: float) -> None:
+        with self._lock:
+            old = self._status
+            self._status = "Deleting"
+            self._deleted_at = time.monotonic() + delay
+        control.notify(self, old, "Deleting")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastUserActivityTimestamp": self.last_user_activity,
+            "LastHealthCheckTimestamp": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+
+class FakeSpace(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        space_name: str,
+        space_settings: dict[str, Any] | None,
+        ownership_settings: dict[str, Any] | None,
+        space_sharing_settings: dict[str, Any] | None,
+        space_display_name: str | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.space_name = space_name
+        self.space_settings = space_settings or {}
+        self.ownership_settings = ownership_settings
+        self.space_sharing_settings = space_sharing_settings
+        self.space_display_name = space_display_name
+        self.tags = tags or []
+        self.arn = arn_formatter("space", f"{domain_id}/{space_name}", account_id, region_name)
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "SpaceArn": self.arn,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettings": self.space_settings,
+            "OwnershipSettings": self.ownership_settings,
+            "SpaceSharingSettings": self.space_sharing_settings,
+            "SpaceDisplayName": self.space_display_name,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        settings = self.space_settings
+        return {
+            "DomainId": self.domain_id,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettingsSummary": {
+                k: settings[k]
+                for k in ("AppType", "RemoteAccess", "SpaceStorageSettings")
+                if k in settings
+            },
+            "SpaceSharingSettingsSummary": self.space_sharing_settings,
+            "OwnershipSettingsSummary": self.ownership_settings,
+            "SpaceDisplayName": self.space_display_name,
+        }
+
+
+class FakeUserProfile(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        user_profile_name: str,
+        user_settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.user_profile_name = user_profile_name
+        self.user_settings = user_settings or {}
+        self.tags = tags or []
+        self.arn = arn_formatter(
+            "user-profile", f"{domain_id}/{user_profile_name}", account_id, region_name
+        )
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileArn": self.arn,
+            "UserProfileName": self.user_profile_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "UserSettings": self.user_settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+
+class FakeStudioLifecycleConfig(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        content: str,
+        app_type: str,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.name = name
+        self.content = content
+        self.app_type = app_type
+        self.tags = tags or []
+        self.arn = arn_formatter("studio-lifecycle-config", name, account_id, region_name)
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "StudioLifecycleConfigArn": self.arn,
+            "StudioLifecycleConfigName": self.name,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "StudioLifecycleConfigAppType": self.app_type,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "StudioLifecycleConfigContent": self.content}
+
+
+# --------------------------------------------------------------------------- backend
+
+AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
+
+
+def _sort(items: list[Any], sort_order: str | None, key: Callable[[Any], Any]) -> list[Any]:
+    return sorted(items, key=key, reverse=sort_order == "Descending")
+
+
+def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
+    """What AWS picks without an explicit ResourceSpec: the space's or user's
+    `<AppType>AppSettings.DefaultResourceSpec`, then the domain's, then the service default."""
+    for found in settings:
+        spec = ((found or {}).get(f"{app_type}AppSettings") or {}).get("DefaultResourceSpec")
+        if spec and spec.get("InstanceType"):
+            return str(spec["InstanceType"])
+    return "system" if app_type == "JupyterServer" else "ml.t3.medium"
+
+
+class StudioBackend(BaseBackend):
+    """Studio resources for one account and region, next to moto's SageMaker backend."""
+
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.apps: dict[AppKey, FakeApp] = {}
+        self.spaces: dict[tuple[str, str], FakeSpace] = {}
+        self.user_profiles: dict[tuple[str, str], FakeUserProfile] = {}
+        self.studio_lifecycle_configs: dict[str, FakeStudioLifecycleConfig] = {}
+        # The server is threaded: make check-then-insert atomic.
+        self._lock = threading.RLock()
+
+    # domains are moto's
+    def get_domain(self, domain_id: str) -> Domain:
+        domain = sagemaker_backends[self.account_id][self.region_name].domains.get(domain_id)
+        if domain is None:
+            raise ResourceNotFound(f"Domain '{domain_id}' does not exist.")
+        return domain
+
+    def update_domain(
+        self,
+        domain_id: str,
+        default_user_settings: dict[str, Any] | None,
+        default_space_settings: dict[str, Any] | None,
+        domain_settings_for_update: dict[str, Any] | None,
+        subnet_ids: list[str] | None,
+        vpc_id: str | None,
+        app_network_access_type: str | None,
+        app_security_group_management: str | None,
+    ) -> str:
+        domain = self.get_domain(domain_id)
+        # Settings given merge into the stored ones (top level), as an update does on AWS:
+        # sending only JupyterLabAppSettings does not drop the ExecutionRole.
+        if default_user_settings is not None:
+            domain.default_user_settings = {
+                **(domain.default_user_settings or {}),
+                **default_user_settings,
+            }
+        if default_space_settings is not None:
+            domain.default_space_settings = {
+                **(domain.default_space_settings or {}),
+                **default_space_settings,
+            }
+        if domain_settings_for_update is not None:
+            domain.domain_settings = {
+                **(domain.domain_settings or {}),
+                **domain_settings_for_update,
+            }
+        if subnet_ids is not None:
+            domain.subnet_ids = subnet_ids
+        if vpc_id is not None:
+            domain.vpc_id = vpc_id
+        if app_network_access_type is not None:
+            domain.app_network_access_type = app_network_access_type
+        if app_security_group_management is not None:
+            domain.app_security_group_management = app_security_group_management
+        domain.last_modified_time = utcnow()
+        return domain.arn
+
+    # user profiles
+    def create_user_profile(
+        self,
+        domain_id: str,
+        user_profile_name: str,
+        user_settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeUserProfile:
+        self.get_domain(domain_id)
+        with self._lock:
+            if (domain_id, user_profile_name) in self.user_profiles:
+                raise ResourceInUseException(
+                    f"User profile '{user_profile_name}' already exists in domain '{domain_id}'."
+                )
+            profile = FakeUserProfile(
+                self.account_id, self.region_name, domain_id, user_profile_name, user_settings, tags
+            )
+            self.user_profiles[(domain_id, user_profile_name)] = profile
+        return profile
+
+    def describe_user_profile(self, domain_id: str, user_profile_name: str) -> FakeUserProfile:
+        profile = self.user_profiles.get((domain_id, user_profile_name))
+        if profile is None:
+            raise ResourceNotFound(
+                f"User profile '{user_profile_name}' does not exist in domain '{domain_id}'."
+            )
+        return profile
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_user_profiles(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeUserProfile]:
+        found = [
+            p
+            for p in self.user_profiles.values()
+            if (domain_id_equals is None or p.domain_id == domain_id_equals)
+            and (
+                user_profile_name_contains is None
+                or user_profile_name_contains in p.user_profile_name
+            )
+        ]
+        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+        return _sort(found, sort_order, lambda p: getattr(p, attr))
+
+    # spaces
+    def create_space(
+        self,
+        domain_id: str,
+        space_name: str,
+        space_settings: dict[str, Any] | None,
+        ownership_settings: dict[str, Any] | None,
+        space_sharing_settings: dict[str, Any] | None,
+        space_display_name: str | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeSpace:
+        self.get_domain(domain_id)
+        owner = (ownership_settings or {}).get("OwnerUserProfileName")
+        if owner is not None:
+            self.describe_user_profile(domain_id, owner)
+        with self._lock:
+            if (domain_id, space_name) in self.spaces:
+                raise ResourceInUseException(
+                    f"Space '{space_name}' already exists in domain '{domain_id}'."
+                )
+            space = FakeSpace(
+                self.account_id,
+                self.region_name,
+                domain_id,
+                space_name,
+                space_settings,
+                ownership_settings,
+                space_sharing_settings,
+                space_display_name,
+                tags,
+            )
+            self.spaces[(domain_id, space_name)] = space
+        return space
+
+    def describe_space(self, domain_id: str, space_name: str) -> FakeSpace:
+        space = self.spaces.get((domain_id, space_name))
+        if space is None:
+            raise ResourceNotFound(f"Space '{space_name}' does not exist in domain '{domain_id}'.")
+        return space
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_spaces(
+        self,
+        domain_id_equals: str | None = None,
+        space_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeSpace]:
+        found = [
+            s
+            for s in self.spaces.values()
+            if (domain_id_equals is None or s.domain_id == domain_id_equals)
+            and (space_name_contains is None or space_name_contains in s.space_name)
+        ]
+        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+        return _sort(found, sort_order, lambda s: getattr(s, attr))
+
+    # apps
+    def _app_key(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> AppKey:
+        if bool(space_name) == bool(user_profile_name):
+            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
+        if app_type in SPACE_APP_TYPES and not space_name:
+            raise ValidationError(f"{app_type} apps can only be created in a space.")
+        if space_name:
+            return (domain_id, "space", space_name, app_type, app_name)
+        return (domain_id, "user", str(user_profile_name), app_type, app_name)
+
+    def create_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+        resource_spec: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeApp:
+        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
+        domain = self.get_domain(domain_id)
+        if space_name:
+            owner_settings = self.describe_space(domain_id, space_name).space_settings
+        else:
+            owner_settings = self.describe_user_profile(
+                domain_id, str(user_profile_name)
+            ).user_settings
+        resource_spec = dict(resource_spec or {})
+        if not resource_spec.get("InstanceType"):
+            resource_spec["InstanceType"] = _default_instance_type(
+                app_type,
+                owner_settings,
+                domain.default_space_settings if space_name else domain.default_user_settings,
+            )
+        with self._lock:
+            existing = self.apps.get(key)
+            if existing is not None and existing.status in _LIVE_APP_STATES:
+                raise ResourceInUseException(
+                    f"App '{app_name}' of type {app_type} already exists in "
+                    f"{existing.owner_label} with status {existing.status}."
+                )
+            # A Deleted app's key is free again: the new app replaces it, as on AWS.
+            app = FakeApp(
+                self.account_id,
+                self.region_name,
+                domain_id,
+                app_type,
+                app_name,
+                space_name,
+                user_profile_name,
+                resource_spec,
+                tags,
+            )
+            self.apps[key] = app
+        control.notify(app, None, app.status)
+        return app
+
+    def describe_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> FakeApp:
+        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
+        app = self.apps.get(key)
+        if app is None:
+            raise ResourceNotFound(
+                f"App '{app_name}' of type {app_type} does not exist in domain '{domain_id}'."
+            )
+        return app
+
+    def delete_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> None:
+        with self._lock:
+            app = self.describe_app(domain_id, space_name, user_profile_name, app_type, app_name)
+            status = app.status
+            if status == "Deleted":
+                raise ResourceNotFound(f"App '{app_name}' of type {app_type} is already Deleted.")
+            if status == "Deleting":
+                raise ResourceInUseException(
+                    f"App '{app_name}' of type {app_type} is already being deleted."
+                )
+            app.start_deleting(control.delete_delay)
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_apps(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_equals: str | None = None,
+        space_name_equals: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeApp]:
+        # Deleted apps stay listed, as on AWS: callers must look at Status.
+        found = [
+            a
+            for a in self.apps.values()
+            if (domain_id_equals is None or a.domain_id == domain_id_equals)
+            and (
+                user_profile_name_equals is None or a.user_profile_name == user_profile_name_equals
+            )
+            and (space_name_equals is None or a.space_name == space_name_equals)
+        ]
+        return _sort(found, sort_order, lambda a: a.creation_time)
+
+    # Studio lifecycle configs
+    def create_studio_lifecycle_config(
+        self, name: str, content: str, app_type: str, tags: list[dict[str, str]] | None
+    ) -> FakeStudioLifecycleConfig:
+        with self._lock:
+            if name in self.studio_lifecycle_configs:
+                raise ResourceInUseException(f"Studio lifecycle config '{name}' already exists.")
+            config = FakeStudioLifecycleConfig(
+                self.account_id, self.region_name, name, content, app_type, tags
+            )
+            self.studio_lifecycle_configs[name] = config
+        return config
+
+    def describe_studio_lifecycle_config(self, name: str) -> FakeStudioLifecycleConfig:
+        config = self.studio_lifecycle_configs.get(name)
+        if config is None:
+            raise ResourceNotFound(f"Studio lifecycle config '{name}' does not exist.")
+        return config
+
+    def delete_studio_lifecycle_config(self, name: str) -> None:
+        with self._lock:
+            self.describe_studio_lifecycle_config(name)
+            del self.studio_lifecycle_configs[name]
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_studio_lifecycle_configs(
+        self,
+        name_contains: str | None = None,
+        app_type_equals: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeStudioLifecycleConfig]:
+        found = [
+            c
+            for c in self.studio_lifecycle_configs.values()
+            if (name_contains is None or name_contains in c.name)
+            and (app_type_equals is None or c.app_type == app_type_equals)
+        ]
+        key: Callable[[FakeStudioLifecycleConfig], Any]
+        if sort_by == "Name":
+            key = lambda c: c.name  # noqa: E731
+        elif sort_by == "LastModifiedTime":
+            key = lambda c: c.last_modified_time  # noqa: E731
+        else:
+            key = lambda c: c.creation_time  # noqa: E731
+        return _sort(found, sort_order, key)
+
+
+studio_backends = BackendDict(StudioBackend, "sagemaker")
+
+
+def iter_apps() -> Iterator[tuple[str, str, FakeApp]]:
+    """Every app in every account and region: (account, region, app)."""
+    for account_id, region_name, backend in studio_backends.iter_backends():
+        assert isinstance(backend, StudioBackend)
+        for app in list(backend.apps.values()):
+            yield account_id, region_name, app
+
+
+def params_snapshot(params: Any) -> dict[str, Any]:
+    """A detached copy of a request's parameters for the call log."""
+    if not isinstance(params, dict):
+        return {}
+    return copy.deepcopy(dict(params))
+
+
+__all__ = [
+    "CallRecord",
+    "EmulatorControl",
+    "FakeApp",
+    "Fault",
+    "StudioBackend",
+    "control",
+    "iter_apps",
+    "reset_state",
+    "studio_backends",
+]

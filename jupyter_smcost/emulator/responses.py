@@ -1,0 +1,302 @@
+"""HTTP side of the Studio calls, in moto's response style.
+
+`StudioResponse` subclasses moto's `SageMakerResponse`, so moto's own SageMaker actions
+(CreateDomain, ...) keep working, and `register()` points moto's SageMaker URL at it. Both
+the in-process `mock_aws` and moto's server resolve handlers from `moto.sagemaker.urls`, so
+this one registration serves both (the server reads it when it builds its SageMaker app, on
+the first SageMaker request, so import this module before that).
+
+`call_action` is the one place every SageMaker call goes through: it feeds the call log,
+applies injected delays and faults, then lets moto dispatch to the snake_case method.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.exceptions import InvalidToken
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import get_service_model
+from moto.sagemaker import urls as sagemaker_urls
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse, format_enum_error
+
+from .models import Fault, StudioBackend, control, params_snapshot, studio_backends
+
+# The actions this module implements (moto's own are validated by moto, if at all).
+STUDIO_ACTIONS = frozenset(
+    {
+        "CreateApp",
+        "DescribeApp",
+        "ListApps",
+        "DeleteApp",
+        "CreateSpace",
+        "DescribeSpace",
+        "ListSpaces",
+        "CreateUserProfile",
+        "DescribeUserProfile",
+        "ListUserProfiles",
+        "CreateStudioLifecycleConfig",
+        "DescribeStudioLifecycleConfig",
+        "ListStudioLifecycleConfigs",
+        "DeleteStudioLifecycleConfig",
+        "UpdateDomain",
+    }
+)
+
+
+def _lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+class StudioResponse(SageMakerResponse):
+    @property
+    def studio_backend(self) -> StudioBackend:
+        return studio_backends[self.current_account][self.region]
+
+    # ------------------------------------------------------------------ plumbing
+
+    def call_action(self) -> TYPE_RESPONSE:
+        action = self._get_action()
+        if action:
+            control.record_call(action, params_snapshot(getattr(self, "params", None)))
+            delay = control.delay_for(action)
+            if delay:
+                time.sleep(delay)
+            fault = control.take_fault(action)
+            if fault is not None:
+                return self._fault_response(fault)
+        return super().call_action()
+
+    def _fault_response(self, fault: Fault) -> TYPE_RESPONSE:
+        # Built by hand rather than through moto's serializer: an injected code need not
+        # exist in the SageMaker model (AccessDeniedException doesn't), and the status is
+        # the caller's choice. The shape is the same awsJson1.1 error moto emits.
+        body = json.dumps({"__type": fault.code, "message": fault.message})
+        headers: dict[str, str] = {
+            **self.response_headers,
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amzn-Errortype": fault.code,
+            "status": str(fault.status),
+        }
+        headers, body = self._enrich_response(headers, body)
+        return fault.status, headers, body
+
+    def _validate(self) -> None:
+        """Required members and top-level enums, as AWS validates them server-side."""
+        operation = get_service_model("sagemaker").operation_model(self._get_action())
+        shape = operation.input_shape
+        if shape is None:
+            return
+        missing = [n for n in shape.required_members if self._get_param(n) in (None, "")]
+        if missing:
+            details = "; ".join(
+                f"Value null at '{_lower_camel(n)}' failed to satisfy constraint: "
+                "Member must not be null"
+                for n in missing
+            )
+            raise ValidationError(f"{len(missing)} validation error(s) detected: {details}")
+        for name, member in shape.members.items():
+            allowed = getattr(member, "enum", None)
+            value = self._get_param(name)
+            if allowed and value is not None and value not in allowed:
+                raise ValidationError(format_enum_error(value, _lower_camel(name), allowed))
+
+    def _page_args(self) -> dict[str, Any]:
+        return {
+            "next_token": self._get_param("NextToken"),
+            "max_results": self._get_param("MaxResults"),
+        }
+
+    # ------------------------------------------------------------------ domains
+
+    def describe_domain(self) -> ActionResult:
+        # moto answers an unknown domain with ValidationException; SageMaker says
+        # ResourceNotFound, and clients branch on that code.
+        self.studio_backend.get_domain(self._get_param("DomainId"))
+        return super().describe_domain()
+
+    def delete_domain(self) -> ActionResult:
+        self.studio_backend.get_domain(self._get_param("DomainId"))
+        return super().delete_domain()
+
+    def update_domain(self) -> ActionResult:
+        self._validate()
+        arn = self.studio_backend.update_domain(
+            domain_id=self._get_param("DomainId"),
+            default_user_settings=self._get_param("DefaultUserSettings"),
+            default_space_settings=self._get_param("DefaultSpaceSettings"),
+            domain_settings_for_update=self._get_param("DomainSettingsForUpdate"),
+            subnet_ids=self._get_param("SubnetIds"),
+            vpc_id=self._get_param("VpcId"),
+            app_network_access_type=self._get_param("AppNetworkAccessType"),
+            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
+        )
+        return ActionResult({"DomainArn": arn})
+
+    # ------------------------------------------------------------------ apps
+
+    def _app_args(self) -> dict[str, Any]:
+        return {
+            "domain_id": self._get_param("DomainId"),
+            "space_name": self._get_param("SpaceName"),
+            "user_profile_name": self._get_param("UserProfileName"),
+            "app_type": self._get_param("AppType"),
+            "app_name": self._get_param("AppName"),
+        }
+
+    def create_app(self) -> ActionResult:
+        self._validate()
+        app = self.studio_backend.create_app(
+            **self._app_args(),
+            resource_spec=self._get_param("ResourceSpec"),
+            tags=self._get_param("Tags"),
+        )
+        return ActionResult({"AppArn": app.arn})
+
+    def describe_app(self) -> ActionResult:
+        self._validate()
+        return ActionResult(self.studio_backend.describe_app(**self._app_args()).describe())
+
+    def delete_app(self) -> ActionResult:
+        self._validate()
+        self.studio_backend.delete_app(**self._app_args())
+        return EmptyResult()
+
+    def list_apps(self) -> ActionResult:
+        self._validate()
+        try:
+            apps, token = self.studio_backend.list_apps(
+                domain_id_equals=self._get_param("DomainIdEquals"),
+                user_profile_name_equals=self._get_param("UserProfileNameEquals"),
+                space_name_equals=self._get_param("SpaceNameEquals"),
+                sort_order=self._get_param("SortOrder"),
+                **self._page_args(),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+        return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": token})
+
+    # ------------------------------------------------------------------ spaces
+
+    def create_space(self) -> ActionResult:
+        self._validate()
+        space = self.studio_backend.create_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+            space_settings=self._get_param("SpaceSettings"),
+            ownership_settings=self._get_param("OwnershipSettings"),
+            space_sharing_settings=self._get_param("SpaceSharingSettings"),
+            space_display_name=self._get_param("SpaceDisplayName"),
+            tags=self._get_param("Tags"),
+        )
+        return ActionResult({"SpaceArn": space.arn})
+
+    def describe_space(self) -> ActionResult:
+        self._validate()
+        space = self.studio_backend.describe_space(
+            self._get_param("DomainId"), self._get_param("SpaceName")
+        )
+        return ActionResult(space.describe())
+
+    def list_spaces(self) -> ActionResult:
+        self._validate()
+        try:
+            spaces, token = self.studio_backend.list_spaces(
+                domain_id_equals=self._get_param("DomainIdEquals"),
+                space_name_contains=self._get_param("SpaceNameContains"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                **self._page_args(),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+        return ActionResult({"Spaces": [s.summary() for s in spaces], "NextToken": token})
+
+    # ------------------------------------------------------------------ user profiles
+
+    def create_user_profile(self) -> ActionResult:
+        self._validate()
+        profile = self.studio_backend.create_user_profile(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+            user_settings=self._get_param("UserSettings"),
+            tags=self._get_param("Tags"),
+        )
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def describe_user_profile(self) -> ActionResult:
+        self._validate()
+        profile = self.studio_backend.describe_user_profile(
+            self._get_param("DomainId"), self._get_param("UserProfileName")
+        )
+        return ActionResult(profile.describe())
+
+    def list_user_profiles(self) -> ActionResult:
+        self._validate()
+        try:
+            profiles, token = self.studio_backend.list_user_profiles(
+                domain_id_equals=self._get_param("DomainIdEquals"),
+                user_profile_name_contains=self._get_param("UserProfileNameContains"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                **self._page_args(),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+        return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": token})
+
+    # ------------------------------------------------------------------ lifecycle configs
+
+    def create_studio_lifecycle_config(self) -> ActionResult:
+        self._validate()
+        config = self.studio_backend.create_studio_lifecycle_config(
+            name=self._get_param("StudioLifecycleConfigName"),
+            content=self._get_param("StudioLifecycleConfigContent"),
+            app_type=self._get_param("StudioLifecycleConfigAppType"),
+            tags=self._get_param("Tags"),
+        )
+        return ActionResult({"StudioLifecycleConfigArn": config.arn})
+
+    def describe_studio_lifecycle_config(self) -> ActionResult:
+        self._validate()
+        config = self.studio_backend.describe_studio_lifecycle_config(
+            self._get_param("StudioLifecycleConfigName")
+        )
+        return ActionResult(config.describe())
+
+    def delete_studio_lifecycle_config(self) -> ActionResult:
+        self._validate()
+        self.studio_backend.delete_studio_lifecycle_config(
+            self._get_param("StudioLifecycleConfigName")
+        )
+        return EmptyResult()
+
+    def list_studio_lifecycle_configs(self) -> ActionResult:
+        self._validate()
+        try:
+            configs, token = self.studio_backend.list_studio_lifecycle_configs(
+                name_contains=self._get_param("NameContains"),
+                app_type_equals=self._get_param("AppTypeEquals"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                **self._page_args(),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+        return ActionResult(
+            {"StudioLifecycleConfigs": [c.summary() for c in configs], "NextToken": token}
+        )
+
+
+def register() -> None:
+    """Serve moto's SageMaker URL with `StudioResponse` (idempotent)."""
+    for path, handler in list(sagemaker_urls.url_paths.items()):
+        if getattr(handler, "__self__", None) is SageMakerResponse:
+            sagemaker_urls.url_paths[path] = StudioResponse.dispatch
+
+
+__all__ = ["STUDIO_ACTIONS", "StudioResponse", "register"]

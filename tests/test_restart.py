@@ -1,0 +1,97 @@
+"""A real `jupyter server` process: the checker starts by itself (no request, no browser)
+after every start, and the user's timeout survives a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--no-browser",
+        "--allow-root",
+        "--IdentityProvider.token=secret",
+        f"--ServerApp.root_dir={tmp_path}",
+        '--ServerApp.jpserver_extensions={"jupyter_smcost": True}',
+        f"--SMCost.metadata_path={tmp_path / 'none.json'}",
+        f"--SMCost.state_dir={tmp_path / 'state'}",
+        "--IdleShutdown.timeout_minutes=0.05",
+        "--IdleShutdown.min_timeout_minutes=0",
+        "--IdleShutdown.warning_minutes=0",
+        "--IdleShutdown.cpu_threshold_percent=0",
+    ]
+    handle = log.open("wb")
+    return subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def wait_for_log(log: Path, text: str, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_checker_starts_by_itself_and_settings_survive_restart(tmp_path: Path) -> None:
+    port = free_port()
+    first_log = tmp_path / "first.log"
+    server = start_server(tmp_path, port, first_log)
+    try:
+        assert wait_for_log(first_log, "idle checker started (timeout 0.05 min", 30)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/jupyter-smcost/config",
+            method="PUT",
+            data=json.dumps({"timeout_minutes": 0.07}).encode(),
+            headers={"Authorization": "token secret"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["timeout_minutes"] == 0.07
+    finally:
+        stop(server)
+
+    # Second start: nobody sends a request; the checker runs and acts on the saved value.
+    second_log = tmp_path / "second.log"
+    server = start_server(tmp_path, free_port(), second_log)
+    try:
+        assert wait_for_log(second_log, "idle checker started (timeout 0.07 min", 30)
+        assert wait_for_log(second_log, "dry-run: would stop nothing", 15)
+        text = second_log.read_text()
+        assert "GET /jupyter-smcost" not in text and "PUT /jupyter-smcost" not in text
+    finally:
+        stop(server)
