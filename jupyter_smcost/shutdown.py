@@ -91,11 +91,19 @@ class DeleteSpaceApp:
         try:
             await self._aws.call("sagemaker", "delete_app", **self._key())
         except AwsError as err:
-            # Someone (or an earlier try) already deleted it: the goal is reached.
-            if err.not_found or "Deleting" in err.message or "Deleted" in err.message:
-                return f"{self.describe()}: already gone ({err.code})"
+            # Someone (or an earlier try) may have deleted it already: then the goal is reached.
+            status = await self._status()
+            if status in GONE_STATES or (status is None and err.not_found):
+                return f"{self.describe()}: already {(status or 'gone').lower()}"
             raise
         return f"requested: {self.describe()}"
+
+    async def _status(self) -> str | None:
+        try:
+            app = await self._aws.call("sagemaker", "describe_app", **self._key())
+        except AwsError:
+            return None
+        return str(app.get("Status") or "") or None
 
 
 class DeleteClassicApps:

@@ -1,0 +1,100 @@
+# jupyter-smcost: `make demo` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+IDLE_TIMEOUT_MINUTES ?= 60
+DEMO_PORT ?= 8888
+EMULATOR_PORT ?= 5555
+
+# Never download a browser: the UI tests drive Debian's Chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PATH := $(BIN):$(PATH)
+
+FRONTEND_SOURCES := $(wildcard src/*.ts src/*.tsx style/*.css style/*.js schema/*.json) \
+	package.json tsconfig.json
+
+.PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check bench chromium clean
+
+## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
+demo: build
+	$(BIN)/python scripts/demo.py --timeout-minutes $(IDLE_TIMEOUT_MINUTES) \
+		--port $(DEMO_PORT) --emulator-port $(EMULATOR_PORT)
+
+## test: every test: ruff, mypy, pytest, jest, the wheel, Galata in Debian's Chromium
+test: lint typecheck pytest jest wheel-check ui-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The Python package (editable), its test tools, and the JS dependencies.
+$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
+	$(BIN)/pip install --quiet hatchling hatch-jupyter-builder hatch-nodejs-version "jupyterlab>=4.2,<5"
+	$(BIN)/jlpm install
+	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
+	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter server extension enable --sys-prefix jupyter_smcost
+	touch $@
+
+install: $(VENV)/.installed
+
+# The labextension (development build), rebuilt when the frontend changes.
+$(VENV)/.built: $(VENV)/.installed $(FRONTEND_SOURCES)
+	$(BIN)/jlpm build
+	touch $@
+
+build: $(VENV)/.built
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/jlpm lint:check
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest
+
+jest: install
+	$(BIN)/jlpm test
+
+# A wheel built from scratch carries the prebuilt labextension and the server config,
+# and installs and shows as enabled in a clean venv with no Node involved.
+wheel-check: install
+	rm -rf dist .wheel-venv
+	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
+	$(PYTHON) -m venv .wheel-venv
+	.wheel-venv/bin/pip install --quiet dist/*.whl
+	.wheel-venv/bin/pip install --quiet "jupyterlab>=4.2,<5"
+	.wheel-venv/bin/jupyter server extension list 2>&1 | tee .wheel-venv/server.txt
+	grep -Eq "jupyter_smcost.*enabled" .wheel-venv/server.txt
+	grep -Eq "jupyter_smcost.*OK" .wheel-venv/server.txt
+	.wheel-venv/bin/jupyter labextension list 2>&1 | tee .wheel-venv/lab.txt
+	grep -Eq "jupyter-smcost.*enabled.*OK" .wheel-venv/lab.txt
+	unzip -l dist/*.whl | grep -q "share/jupyter/labextensions/jupyter-smcost/static/"
+	unzip -l dist/*.whl | grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json"
+	rm -rf .wheel-venv
+
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "The UI tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; \
+		fi; \
+	fi
+
+ui-test: build chromium
+	cd ui-tests && $(BIN)/jlpm install && $(BIN)/jlpm playwright test
+
+## bench: prints the benchmark figures (not a test)
+bench: install
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .wheel-venv dist node_modules ui-tests/node_modules lib \
+		jupyter_smcost/labextension jupyter_smcost/_version.py tsconfig.tsbuildinfo .demo
