@@ -32,7 +32,7 @@ $(BIN)/python:
 
 # The Python package (editable), its test tools, and the JS dependencies.
 $(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
-	$(BIN)/pip install --quiet hatchling hatch-jupyter-builder hatch-nodejs-version "jupyterlab>=4.2,<5"
+	$(BIN)/pip install --quiet hatchling editables hatch-jupyter-builder hatch-nodejs-version "jupyterlab>=4.2,<5"
 	$(BIN)/jlpm install
 	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
 	$(BIN)/jupyter labextension develop --overwrite .
@@ -66,6 +66,8 @@ jest: install
 # and installs and shows as enabled in a clean venv with no Node involved.
 wheel-check: install
 	rm -rf dist .wheel-venv
+	# Without the development build in the way, the wheel gets `jlpm build:prod`.
+	rm -rf jupyter_smcost/labextension
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
 	$(PYTHON) -m venv .wheel-venv
 	.wheel-venv/bin/pip install --quiet dist/*.whl

@@ -1,0 +1,195 @@
+import { IIdleView } from './countdown';
+import { IIdleStatus } from './tokens';
+
+/**
+ * What the status bar item shows.
+ */
+export interface IStatusText {
+  /** The short text in the status bar. */
+  text: string;
+  /** The tooltip: last activity, action, what to do. */
+  title: string;
+  /**
+   * A stable state for styling and tests: an idle state, or `unreachable`
+   * when the server cannot be asked.
+   */
+  state: string;
+}
+
+/**
+ * The longest error text shown in the status bar; the tooltip has all of it.
+ */
+const MAX_ERROR_LENGTH = 48;
+
+/**
+ * Format a duration for people: `45 s`, `12 min`, `1 h 5 min`, `2 d 3 h`.
+ *
+ * @param seconds - The duration; negative counts as zero.
+ * @param rounding - `floor` for time gone by (idle 59 s is not yet "1 min"),
+ *   `ceil` for time left (a countdown says "1 min" until less than a minute
+ *   is left, then counts seconds).
+ */
+export function formatDuration(
+  seconds: number,
+  rounding: 'floor' | 'ceil' = 'floor'
+): string {
+  const round = rounding === 'ceil' ? Math.ceil : Math.floor;
+  const total = round(Math.max(0, Number.isFinite(seconds) ? seconds : 0));
+  if (total < 60) {
+    return `${total} s`;
+  }
+  const minutes = round(total / 60);
+  if (minutes < 60) {
+    return `${minutes} min`;
+  }
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  }
+  const d = Math.floor(minutes / (24 * 60));
+  const h = Math.floor((minutes % (24 * 60)) / 60);
+  return h === 0 ? `${d} d` : `${d} d ${h} h`;
+}
+
+/**
+ * Describe what happens at the timeout, for people: the server's own
+ * description when it sends one, else one made from the action's name.
+ *
+ * @param idle - The server's idle status.
+ */
+export function describeIdleAction(idle: IIdleStatus): string {
+  return idle.action_description || describeAction(idle.action, idle.dry_run);
+}
+
+/**
+ * Describe an action, for people.
+ *
+ * @param action - The server's `idle.action`.
+ * @param dryRun - The server's `idle.dry_run`.
+ */
+export function describeAction(action: string, dryRun: boolean): string {
+  const what = Private.ACTIONS[action] ?? action;
+  if (action === 'dry-run') {
+    return what;
+  }
+  return dryRun ? `${what} (dry run: only logged)` : what;
+}
+
+/**
+ * The status bar text and tooltip for the current idle status.
+ *
+ * @param view - The extrapolated status, or `null` before the first answer.
+ * @param error - Why the last request failed, or `null` if it succeeded.
+ */
+export function formatStatus(
+  view: IIdleView | null,
+  error: string | null
+): IStatusText {
+  if (error !== null || view === null) {
+    const reason = error ?? 'no answer yet';
+    return {
+      text: 'idle shutdown: server unreachable',
+      title: `The idle-shutdown server extension cannot be reached: ${reason}`,
+      state: 'unreachable'
+    };
+  }
+  const { idle } = view;
+  const dryRun = idle.dry_run || idle.action === 'dry-run';
+  const lines = [describeLastActivity(view)];
+  let text: string;
+  switch (view.state) {
+    case 'disabled':
+      text = 'idle shutdown disabled';
+      lines.push(
+        'The idle timeout is 0: this app is never stopped for idleness.'
+      );
+      break;
+    case 'active':
+    case 'warning':
+      text =
+        `idle ${formatDuration(view.idleSeconds)} · ` +
+        `stops in ${formatDuration(view.secondsLeft ?? 0, 'ceil')}` +
+        (dryRun ? ' (dry run)' : '');
+      lines.push(`At the timeout: ${describeIdleAction(idle)}.`);
+      if (view.state === 'warning') {
+        lines.push('Use JupyterLab or click "Keep running" to postpone it.');
+      }
+      break;
+    case 'shutting-down':
+      text = 'stopping…';
+      lines.push(`Saving open documents, then: ${describeIdleAction(idle)}.`);
+      break;
+    case 'shut-down':
+      text = dryRun ? 'would have stopped (dry run)' : 'stopped';
+      lines.push(
+        dryRun
+          ? 'Dry run: the shutdown was only logged. New activity re-arms the clock.'
+          : 'The app was stopped.'
+      );
+      if (idle.result) {
+        lines.push(idle.result);
+      }
+      break;
+    case 'error':
+      text = `cannot stop the app: ${Private.truncate(
+        idle.error ?? 'unknown error',
+        MAX_ERROR_LENGTH
+      )}`;
+      lines.push(
+        `The shutdown failed and will be retried: ${idle.error ?? 'unknown error'}`
+      );
+      break;
+    default:
+      // A state this version does not know: say it rather than guess.
+      text = `idle shutdown: ${String(view.state)}`;
+      break;
+  }
+  if (idle.error && view.state !== 'error') {
+    // Not a failure of the action: a notice, e.g. a postponed shutdown.
+    lines.push(`Note: ${idle.error}`);
+  }
+  if (!idle.checker_running) {
+    lines.push('Warning: the idle checker is not running on the server.');
+  }
+  lines.push('Click for details.');
+  return { text, title: lines.join('\n'), state: view.state };
+}
+
+/**
+ * Describe the last activity, e.g. `Last activity: typing in a.ipynb, 5 min ago.`
+ *
+ * "Ago" comes from the server's idle time, not from the browser's clock,
+ * which may be off.
+ *
+ * @param view - The extrapolated status.
+ */
+export function describeLastActivity(view: IIdleView): string {
+  const { idle } = view;
+  if (idle.last_activity === null) {
+    return 'No activity recorded yet.';
+  }
+  return (
+    `Last activity: ${idle.last_activity_source ?? 'unknown'}, ` +
+    `${formatDuration(view.idleSeconds)} ago.`
+  );
+}
+
+namespace Private {
+  /**
+   * What each action does, for people.
+   */
+  export const ACTIONS: { [action: string]: string } = {
+    'delete-app': 'delete this Studio app',
+    'stop-notebook-instance': 'stop this notebook instance',
+    'stop-server': 'stop the Jupyter server',
+    'dry-run': 'only log it (dry run)'
+  };
+
+  /**
+   * Shorten a text to `max` characters, marking the cut.
+   */
+  export function truncate(text: string, max: number): string {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  }
+}
