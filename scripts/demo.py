@@ -9,6 +9,7 @@ so a shutdown can be watched: `InService -> Deleting -> Deleted`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -83,7 +84,10 @@ def main() -> int:
             return 1
         time.sleep(0.2)
 
+    seeded = json.loads(metadata.read_text())
     token = secrets.token_hex(16)
+    # A short demo timeout still gets a warning phase before the shutdown.
+    warning = min(5.0, args.timeout_minutes / 2)
     lab = subprocess.Popen(
         [
             sys.executable,
@@ -99,6 +103,7 @@ def main() -> int:
             f"--SMCost.metadata_path={metadata}",
             f"--SMCost.state_dir={args.dir / 'state'}",
             f"--IdleShutdown.timeout_minutes={args.timeout_minutes:g}",
+            f"--IdleShutdown.warning_minutes={warning:g}",
             # Wake often enough that a short demo timeout is visibly on time.
             "--IdleShutdown.check_interval_seconds=10",
         ],
@@ -106,8 +111,10 @@ def main() -> int:
     )
     print(
         "\n"
-        "demo: a simulated Studio space (domain d-..., space demo-space, JupyterLab app on\n"
-        "      ml.g5.xlarge in us-east-1) served by the local AWS emulator at " + endpoint + "\n"
+        f"demo: a simulated Studio space (domain {seeded['DomainId']}, space "
+        f"{seeded['SpaceName']}, {seeded['AppType']} app\n"
+        f"      {seeded['ResourceName']!r} on ml.g5.xlarge in us-east-1) served by the local AWS "
+        f"emulator at {endpoint}\n"
         f"demo: idle timeout {args.timeout_minutes:g} min. Open JupyterLab at\n\n"
         f"      http://127.0.0.1:{args.port}/lab?token={token}\n\n"
         "demo: leave it idle and watch for `emulator: app default ... -> Deleted` below.\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Any
@@ -158,3 +159,25 @@ async def test_save_ack_for_unknown_request(jp_fetch: Any, smcost_started: Any) 
 async def test_checker_runs_with_no_request(jp_serverapp: Any, smcost_started: Any) -> None:
     assert smcost_started.idle.running
     assert extension(jp_serverapp) is smcost_started
+
+
+async def test_open_kernel_websocket_is_not_activity(
+    jp_serverapp: Any, jp_fetch: Any, jp_ws_fetch: Any, smcost_started: Any
+) -> None:
+    """A forgotten tab holds a kernel connection open; that alone must not keep the app up."""
+    response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kernel_id = json.loads(response.body)["id"]
+    ws = await jp_ws_fetch("api", "kernels", kernel_id, "channels")
+    try:
+        # Let the connection settle (its kernel_info exchange is a moment of activity).
+        await asyncio.sleep(3)
+        await smcost_started.idle.check()
+        settled = await get_json(jp_fetch, "status")
+        await asyncio.sleep(3)
+        await smcost_started.idle.check()
+        later = await get_json(jp_fetch, "status")
+    finally:
+        ws.close()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id)
+    assert later["idle"]["last_activity"] == settled["idle"]["last_activity"]
+    assert later["idle"]["idle_seconds"] >= settled["idle"]["idle_seconds"] + 2.5
