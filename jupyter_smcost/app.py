@@ -15,6 +15,7 @@ from . import __version__
 from .activity import utcnow
 from .aws import AwsClients, AwsError
 from .environment import Environment, Kind, detect, read_metadata
+from .events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle import IdleShutdown
 from .routes import handlers
 from .settings_store import SettingsStore
@@ -79,8 +80,17 @@ class SMCost(ExtensionApp):
             serverapp.web_app.settings.get("terminal_manager"),
         )
         self._resolve_task: asyncio.Task[None] | None = None
+        event_logger = serverapp.event_logger
+        if event_logger is not None:
+            event_logger.register_event_schema(IDLE_EVENT_SCHEMA)
+
+        def emit(data: dict[str, Any]) -> None:
+            if event_logger is not None:
+                event_logger.emit(schema_id=IDLE_SCHEMA_ID, data=data)
+
         self.idle = IdleShutdown(
             parent=self,
+            emit=emit,
             signals=signals,
             store=SettingsStore(self.state_dir),
             action_factory=self._make_action,

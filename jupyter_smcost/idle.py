@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -30,6 +31,7 @@ from .activity import (
     utcnow,
 )
 from .aws import AwsError
+from .events import idle_event
 from .saving import SaveCoordinator
 from .settings_store import SettingsStore
 from .shutdown import ACTIONS, ShutdownAction, ShutdownError
@@ -119,7 +121,7 @@ class IdleShutdown(LoggingConfigurable):
         action_factory: Callable[[IdleShutdown], ShutdownAction],
         clock: Clock = utcnow,
         process_sampler: Callable[[], list[ProcessInfo]] | None = None,
-        emit: Callable[[str, dict[str, Any]], None] | None = None,
+        emit: Callable[[dict[str, Any]], None] | None = None,
         **kwargs: Any,
     ) -> None:
         # Trait observers may fire while the config loads, so this must exist first.
@@ -132,7 +134,10 @@ class IdleShutdown(LoggingConfigurable):
         self._action = action_factory(self)
         self._effective_action = self._action.name
         self._sample_processes = process_sampler
-        self._emit = emit or (lambda kind, data: None)
+        self._emit_event = emit
+        # Changes with every settings change, and with every server start.
+        self._config_epoch = f"{int(time.time() * 1000):x}"
+        self._config_changes = 0
         self.tracker = ActivityTracker(clock)
         self.saver = SaveCoordinator(clock)
         self._user = store.load()
@@ -148,6 +153,26 @@ class IdleShutdown(LoggingConfigurable):
         self._logged_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_tick_seconds = 0.0
+
+    # -- events ------------------------------------------------------------------------
+
+    def _emit(self, kind: str) -> None:
+        """Tell open tabs at once; a failing event must never break the checker."""
+        if self._emit_event is None:
+            return
+        try:
+            self._emit_event(idle_event(kind, self.status_json()))
+        except Exception as err:
+            self.log.warning("jupyter-smcost: cannot emit a %s event: %r", kind, err)
+
+    @property
+    def config_version(self) -> str:
+        return f"{self._config_epoch}-{self._config_changes}"
+
+    def _bump_config_version(self) -> None:
+        self._config_changes += 1
+        self._emit("config")
+        self.wake()
 
     # -- settings ----------------------------------------------------------------------
 
@@ -188,6 +213,11 @@ class IdleShutdown(LoggingConfigurable):
             "allow_user_override": self.allow_user_override,
             "user_timeout_minutes": user,
             "admin_timeout_minutes": self.timeout_minutes,
+            "user_warning_minutes": self._user.get("warning_minutes")
+            if self.allow_user_override
+            else None,
+            "admin_warning_minutes": self.warning_minutes,
+            "config_version": self.config_version,
             "cpu_threshold_percent": self.cpu_threshold_percent,
             "action": self.action,
             "effective_action": self._effective_action,
@@ -197,13 +227,17 @@ class IdleShutdown(LoggingConfigurable):
         """Validate, clamp and persist a user's change; raises SettingsError."""
         if not self.allow_user_override:
             raise SettingsError(403, "Your administrator does not allow changing the idle timeout.")
-        if not isinstance(body, dict) or "timeout_minutes" not in body:
-            raise SettingsError(400, "Expected a JSON object with a timeout_minutes number.")
+        if not isinstance(body, dict) or not ({"timeout_minutes", "warning_minutes"} & set(body)):
+            raise SettingsError(
+                400, "Expected a JSON object with timeout_minutes and/or warning_minutes."
+            )
         updated = dict(self._user)
         messages = []
         clamped = False
-        raw = body["timeout_minutes"]
-        if raw is None:
+        raw = body.get("timeout_minutes")
+        if "timeout_minutes" not in body:
+            pass
+        elif raw is None:
             updated.pop("timeout_minutes", None)
             messages.append(f"Timeout reset to the default ({self.timeout_minutes:g} min).")
         else:
@@ -227,10 +261,11 @@ class IdleShutdown(LoggingConfigurable):
         self._store.save(updated)
         self._user = updated
         self.log.info(
-            "jupyter-smcost: idle timeout set to %g min by the user",
+            "jupyter-smcost: idle timeout set to %g min (warning %g min) by the user",
             self.effective_timeout_minutes,
+            self.effective_warning_minutes,
         )
-        self.wake()
+        self._bump_config_version()
         result = self.config_json()
         result["clamped"] = clamped
         result["message"] = " ".join(messages) or (
@@ -247,7 +282,11 @@ class IdleShutdown(LoggingConfigurable):
         "check_interval_seconds",
     )
     def _settings_changed(self, change: Any) -> None:
-        self.wake()
+        # Admin traits change at run time only through config reloads; treat them like a PUT.
+        if hasattr(self, "_config_changes"):
+            self._bump_config_version()
+        else:
+            self.wake()
 
     # -- activity ----------------------------------------------------------------------
 
@@ -255,6 +294,8 @@ class IdleShutdown(LoggingConfigurable):
         """Real interaction reported by a frontend (or "keep running")."""
         self.tracker.record(source[:200] or "ui")
         self._rearm_if_active()
+        # Tell every tab now (e.g. close their warnings), not at the next check.
+        self._note_state(self.decision())
         self.wake()
 
     def _rearm_if_active(self) -> None:
@@ -302,6 +343,8 @@ class IdleShutdown(LoggingConfigurable):
             "checker_running": self.running,
             "last_check": self._last_check.isoformat() if self._last_check else None,
             "save_request": request.to_json() if request else None,
+            "deadline": decision.deadline.isoformat() if decision.deadline else None,
+            "config_version": self.config_version,
         }
 
     # -- the check loop ----------------------------------------------------------------
@@ -392,7 +435,7 @@ class IdleShutdown(LoggingConfigurable):
                 decision.idle_seconds,
                 decision.seconds_until_shutdown(self._clock()) or 0,
             )
-        self._emit("state", self.status_json())
+        self._emit("state")
 
     async def shutdown(self, decision: IdleDecision) -> None:
         """Save, stop kernels and terminals, then run the action."""
@@ -405,7 +448,7 @@ class IdleShutdown(LoggingConfigurable):
             decision.idle_seconds,
             decision.last_activity.source,
         )
-        self._emit("state", self.status_json())
+        self._emit("state")
         kernels, terminals = self._signals.counts()
         if self._action.dry_run:
             self.log.info(
@@ -416,7 +459,9 @@ class IdleShutdown(LoggingConfigurable):
                 terminals,
             )
         else:
-            outcome = await self.saver.request_save(self.save_timeout_seconds)
+            outcome = await self.saver.request_save(
+                self.save_timeout_seconds, on_request=lambda: self._emit("save-request")
+            )
             if self.tracker.last.at > started:
                 self.log.info(
                     "jupyter-smcost: shutdown cancelled by activity (%s)", self.tracker.last.source
@@ -459,7 +504,7 @@ class IdleShutdown(LoggingConfigurable):
         self._phase = None
         self._notice = f"could not save {what}: shutdown postponed by {period / 60:g} min"
         self.log.warning("jupyter-smcost: %s", self._notice)
-        self._emit("state", self.status_json())
+        self._emit("state")
 
     async def _run_action(self) -> None:
         try:
@@ -476,7 +521,7 @@ class IdleShutdown(LoggingConfigurable):
         self._result = result
         self._logged_error = None
         self.log.info("jupyter-smcost: %s", result)
-        self._emit("state", self.status_json())
+        self._emit("state")
 
     def _fail(self, message: str, exc_info: bool = False) -> None:
         self._attempts += 1
@@ -485,7 +530,7 @@ class IdleShutdown(LoggingConfigurable):
         self._error = message
         self._retry_at = self._clock() + timedelta(seconds=delay)
         self._log_error_once(f"{message} (retrying every {delay:g} s at most)", exc_info)
-        self._emit("state", self.status_json())
+        self._emit("state")
 
     def _log_error_once(self, message: str, exc_info: bool = False) -> None:
         # The first words identify the failure; the retry delay in the tail may change.

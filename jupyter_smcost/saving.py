@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,8 +87,12 @@ class SaveCoordinator:
     def current(self) -> SaveRequest | None:
         return self._current
 
-    async def request_save(self, timeout_seconds: float) -> SaveOutcome:
-        """Publish a save request and wait for every recent tab, at most `timeout_seconds`."""
+    async def request_save(
+        self, timeout_seconds: float, on_request: Callable[[], None] | None = None
+    ) -> SaveOutcome:
+        """Publish a save request and wait for every recent tab, at most `timeout_seconds`.
+
+        `on_request` runs once the request is published (to send it as an event)."""
         now = self._clock()
         expected = self.recent_clients()
         request = SaveRequest(
@@ -98,6 +103,8 @@ class SaveCoordinator:
         )
         self._current = request
         self._answered = asyncio.Event()
+        if on_request is not None:
+            on_request()
         try:
             if expected:
                 try:

@@ -59,7 +59,7 @@ class FakeAction:
 
 
 def make(
-    tmp_path: Path, failures: int = 0, **traits: Any
+    tmp_path: Path, failures: int = 0, events: list[dict[str, Any]] | None = None, **traits: Any
 ) -> tuple[IdleShutdown, FakeClock, FakeSignals, FakeAction]:
     clock = FakeClock()
     signals = FakeSignals()
@@ -72,6 +72,7 @@ def make(
         store=SettingsStore(tmp_path),
         action_factory=lambda _: action,
         clock=clock,
+        emit=None if events is None else events.append,
         **traits,
     )
     return idle, clock, signals, action
@@ -281,3 +282,44 @@ def test_disabled(tmp_path: Path) -> None:
     status = idle.status_json()
     assert status["state"] == "disabled"
     assert status["seconds_until_shutdown"] is None
+
+
+async def test_events_for_warning_save_request_activity_and_config(tmp_path: Path) -> None:
+    events: list[dict[str, Any]] = []
+    idle, clock, signals, _ = make(tmp_path, events=events, save_timeout_seconds=5)
+    await idle.check()
+    assert [e["state"] for e in events] == ["active"]
+    clock.advance(8 * 60)
+    await idle.check()
+    warning = events[-1]
+    assert (warning["kind"], warning["state"]) == ("state", "warning")
+    assert warning["seconds_until_shutdown"] == 120
+    assert warning["deadline"] == (T0 + timedelta(minutes=10)).isoformat()
+    idle.record_activity("keep running")
+    assert (events[-1]["state"], events[-1]["last_activity_source"]) == ("active", "keep running")
+    version = events[-1]["config_version"]
+    idle.update_user_settings({"warning_minutes": 3})
+    assert events[-1]["kind"] == "config"
+    assert events[-1]["config_version"] != version
+    assert idle.config_json()["user_warning_minutes"] == 3
+    clock.advance(10 * 60)
+    idle.saver.seen("tab")
+    task = asyncio.ensure_future(idle.check())
+    await asyncio.sleep(0.05)
+    request = next(e for e in events if e["kind"] == "save-request")
+    assert request["request_id"] and request["save_deadline"]
+    assert idle.saver.ack(request["request_id"], "tab", [], [])
+    await asyncio.wait_for(task, 2)
+    assert events[-1]["state"] == "shut-down"
+
+
+async def test_a_broken_event_sink_never_breaks_the_checker(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path)
+
+    def broken(_: dict[str, Any]) -> None:
+        raise RuntimeError("no event logger")
+
+    idle._emit_event = broken
+    clock.advance(10 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "shut-down"

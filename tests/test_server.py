@@ -181,3 +181,25 @@ async def test_open_kernel_websocket_is_not_activity(
         await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id)
     assert later["idle"]["last_activity"] == settled["idle"]["last_activity"]
     assert later["idle"]["idle_seconds"] >= settled["idle"]["idle_seconds"] + 2.5
+
+
+async def test_settings_change_is_an_event_for_every_tab(
+    jp_fetch: Any, jp_ws_fetch: Any, smcost_started: Any
+) -> None:
+    ws = await jp_ws_fetch("api", "events", "subscribe")
+    try:
+        await jp_fetch(
+            "jupyter-smcost", "config", method="PUT", body=json.dumps({"timeout_minutes": 45})
+        )
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.read_message(), 5))
+            if event.get("schema_id") == "https://schema.jupyter.org/jupyter_smcost/idle/v1":
+                break
+    finally:
+        ws.close()
+    assert event["kind"] == "config"
+    config = await get_json(jp_fetch, "config")
+    assert event["config_version"] == config["config_version"]
+    status = await get_json(jp_fetch, "status")
+    assert status["idle"]["config_version"] == config["config_version"]
+    assert status["idle"]["timeout_seconds"] == 45 * 60
