@@ -37,6 +37,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
 	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
 	$(BIN)/jupyter labextension develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_smcost
+	$(BIN)/jupyter server extension disable --sys-prefix jupyter_server_ydoc
 	touch $@
 
 install: $(VENV)/.installed

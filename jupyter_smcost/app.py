@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from traitlets import Unicode, default
 from . import __version__
 from .activity import utcnow
 from .aws import AwsClients, AwsError
+from .collaboration import save_collaborative_documents
 from .environment import Environment, Kind, detect, read_metadata
 from .events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle import IdleShutdown
@@ -91,6 +93,7 @@ class SMCost(ExtensionApp):
         self.idle = IdleShutdown(
             parent=self,
             emit=emit,
+            server_side_save=functools.partial(save_collaborative_documents, serverapp),
             signals=signals,
             store=SettingsStore(self.state_dir),
             action_factory=self._make_action,

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -122,6 +122,8 @@ class IdleShutdown(LoggingConfigurable):
         clock: Clock = utcnow,
         process_sampler: Callable[[], list[ProcessInfo]] | None = None,
         emit: Callable[[dict[str, Any]], None] | None = None,
+        server_side_save: Callable[[float], Awaitable[tuple[list[str], list[dict[str, str]]]]]
+        | None = None,
         **kwargs: Any,
     ) -> None:
         # Trait observers may fire while the config loads, so this must exist first.
@@ -135,6 +137,7 @@ class IdleShutdown(LoggingConfigurable):
         self._effective_action = self._action.name
         self._sample_processes = process_sampler
         self._emit_event = emit
+        self._server_side_save = server_side_save
         # Changes with every settings change, and with every server start.
         self._config_epoch = f"{int(time.time() * 1000):x}"
         self._config_changes = 0
@@ -469,17 +472,21 @@ class IdleShutdown(LoggingConfigurable):
                 self._phase = None
                 self._rearm_if_active()
                 return
+            saved, failed = outcome.saved, outcome.failed
+            if self._server_side_save is not None:
+                more_saved, more_failed = await self._server_side_save(self.save_timeout_seconds)
+                saved, failed = saved + more_saved, failed + more_failed
             if outcome.missing:
                 self.log.warning(
                     "jupyter-smcost: %d tab(s) did not answer the save request in %g s",
                     len(outcome.missing),
                     self.save_timeout_seconds,
                 )
-            if outcome.failed and self.block_on_unsaved:
-                self._postpone(outcome.failed)
+            if failed and self.block_on_unsaved:
+                self._postpone(failed)
                 return
-            if outcome.saved:
-                self.log.info("jupyter-smcost: saved before shutdown: %s", ", ".join(outcome.saved))
+            if saved:
+                self.log.info("jupyter-smcost: saved before shutdown: %s", ", ".join(saved))
             try:
                 await self._signals.stop_all()
             except Exception as err:

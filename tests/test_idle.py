@@ -323,3 +323,21 @@ async def test_a_broken_event_sink_never_breaks_the_checker(tmp_path: Path) -> N
     clock.advance(10 * 60)
     await idle.check()
     assert idle.status_json()["state"] == "shut-down"
+
+
+async def test_server_side_save_runs_and_its_failure_postpones(tmp_path: Path) -> None:
+    calls: list[float] = []
+
+    async def collaborative(timeout: float) -> tuple[list[str], list[dict[str, str]]]:
+        calls.append(timeout)
+        return [], [{"path": "shared.ipynb", "error": "disk full"}]
+
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=3)
+    idle._server_side_save = collaborative
+    clock.advance(10 * 60)
+    await idle.check()
+    assert calls == [3]
+    assert signals.events == []
+    status = idle.status_json()
+    assert status["state"] == "warning"
+    assert "shared.ipynb (disk full)" in status["error"]
