@@ -14,11 +14,13 @@ from tests.conftest import extension
 
 
 @pytest.fixture
-def collaborative(smcost_config: dict[str, Any]) -> None:
+def collaborative(smcost_config: dict[str, Any], tmp_path: Path) -> None:
     extensions = smcost_config["ServerApp"]["jpserver_extensions"]
     extensions.update(jupyter_server_fileid=True, jupyter_server_ydoc=True)
     # Autosave off: the edit below stays in memory until someone saves it.
     smcost_config["YDocExtension"] = {"document_save_delay": None}
+    # Its update store defaults to a file in the working directory.
+    smcost_config["SQLiteYStore"] = {"db_path": str(tmp_path / "ystore.db")}
 
 
 async def test_dirty_shared_document_is_saved(
