@@ -14,13 +14,15 @@ from tests.conftest import extension
 
 
 @pytest.fixture
-def collaborative(smcost_config: dict[str, Any], tmp_path: Path) -> None:
+def collaborative(
+    smcost_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     extensions = smcost_config["ServerApp"]["jpserver_extensions"]
     extensions.update(jupyter_server_fileid=True, jupyter_server_ydoc=True)
     # Autosave off: the edit below stays in memory until someone saves it.
     smcost_config["YDocExtension"] = {"document_save_delay": None}
-    # Its update store defaults to a file in the working directory.
-    smcost_config["SQLiteYStore"] = {"db_path": str(tmp_path / "ystore.db")}
+    # Its update store is a file in the working directory (get_document ignores its config).
+    monkeypatch.chdir(tmp_path)
 
 
 async def test_dirty_shared_document_is_saved(
