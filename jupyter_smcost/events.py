@@ -3,6 +3,7 @@ request or a settings change at once instead of at their next poll."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 IDLE_SCHEMA_ID = "https://schema.jupyter.org/jupyter_smcost/idle/v1"
@@ -23,6 +24,9 @@ IDLE_EVENT_SCHEMA: dict[str, Any] = {
         "kind": {"title": "What happened", "enum": list(EVENT_KINDS)},
         "state": {"title": "The idle state (as in GET status)", "type": "string"},
         "seconds_until_shutdown": {"title": "Seconds left", "type": ["number", "null"]},
+        "timeout_seconds": {"title": "The idle timeout in force", "type": ["number", "null"]},
+        "warning_seconds": {"title": "The warning window in force", "type": ["number", "null"]},
+        "emitted_at": {"title": "When the server sent it (ISO 8601 UTC)", "type": "string"},
         "deadline": {"title": "When the shutdown is due (ISO 8601 UTC)", **_NULLABLE_STRING},
         "last_activity": {"title": "The last activity (ISO 8601 UTC)", **_NULLABLE_STRING},
         "last_activity_source": {"title": "What the last activity was", **_NULLABLE_STRING},
@@ -41,6 +45,10 @@ def idle_event(kind: str, status: dict[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "state": status["state"],
         "seconds_until_shutdown": status.get("seconds_until_shutdown"),
+        "timeout_seconds": status.get("timeout_seconds"),
+        "warning_seconds": status.get("warning_seconds"),
+        # jupyter_server does not forward jupyter_events' own timestamp to the browser.
+        "emitted_at": datetime.now(timezone.utc).isoformat(),
         "deadline": status.get("deadline"),
         "last_activity": status.get("last_activity"),
         "last_activity_source": status.get("last_activity_source"),

@@ -509,7 +509,7 @@ class IdleShutdown(LoggingConfigurable):
         at = now - timedelta(seconds=self.policy.timeout_seconds - period)
         self.tracker.record("shutdown postponed: unsaved documents", at=at)
         self._phase = None
-        self._notice = f"could not save {what}: shutdown postponed by {period / 60:g} min"
+        self._notice = f"shutdown postponed by {period / 60:g} min: could not save {what}"
         self.log.warning("jupyter-smcost: %s", self._notice)
         self._emit("state")
 

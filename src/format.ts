@@ -193,3 +193,18 @@ namespace Private {
     return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
   }
 }
+
+/**
+ * Format a countdown as a clock: `1:45`, `12:00`, `1:02:03`.
+ *
+ * @param seconds - The time left; rounded up (the clock reads `0:01` until
+ *   the last second is over), negative counts as zero.
+ */
+export function formatClock(seconds: number): string {
+  const total = Math.ceil(Math.max(0, Number.isFinite(seconds) ? seconds : 0));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -20,6 +20,24 @@ export const INTERACTION_EVENTS = [
 export const HEARTBEAT_INTERVAL_MS = 60_000;
 
 /**
+ * The heartbeat interval for an idle timeout: a minute, or a quarter of the
+ * timeout when that is shorter (so that continuous work always keeps the
+ * clock well below the timeout), never less than a second.
+ *
+ * @param timeoutSeconds - The server's idle timeout, `null` or 0 when unknown
+ *   or disabled.
+ */
+export function heartbeatInterval(timeoutSeconds: number | null): number {
+  if (timeoutSeconds === null || !(timeoutSeconds > 0)) {
+    return HEARTBEAT_INTERVAL_MS;
+  }
+  return Math.max(
+    1000,
+    Math.min(HEARTBEAT_INTERVAL_MS, (timeoutSeconds * 1000) / 4)
+  );
+}
+
+/**
  * A leading-edge throttle with an injectable clock.
  *
  * The first call after a quiet interval passes at once; the others within the
@@ -30,13 +48,23 @@ export class Throttle {
   /**
    * Construct a throttle.
    *
-   * @param intervalMs - The shortest time between two passing calls.
+   * @param interval - The shortest time between two passing calls (ms), or
+   *   a function that says it at each call.
    * @param clock - The current time in ms; injected for tests.
    */
   constructor(
-    readonly intervalMs: number,
+    interval: number | (() => number),
     private readonly _clock: () => number = Date.now
-  ) {}
+  ) {
+    this._interval = typeof interval === 'number' ? () => interval : interval;
+  }
+
+  /**
+   * The shortest time between two passing calls, now (ms).
+   */
+  get intervalMs(): number {
+    return this._interval();
+  }
 
   /**
    * Whether a call made now may pass; if so, the interval restarts now.
@@ -57,6 +85,7 @@ export class Throttle {
     this._last = null;
   }
 
+  private _interval: () => number;
   private _last: number | null = null;
 }
 
@@ -166,8 +195,8 @@ export namespace Heartbeat {
     document?: Document;
     /** The current time in ms; injected for tests. */
     clock?: () => number;
-    /** The throttle interval; defaults to a minute. */
-    intervalMs?: number;
+    /** The throttle interval (ms), or a function that says it; a minute by default. */
+    intervalMs?: number | (() => number);
   }
 }
 

@@ -5,12 +5,20 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 
-import { Heartbeat } from './heartbeat';
-// Needed at once: the model polls and the item shows from the start.
+import { parseIdleEvent } from './events';
+import { jsonInit, requestAPI } from './handler';
+import { Heartbeat, heartbeatInterval } from './heartbeat';
+// Needed at once: the model polls, the item shows from the start, and the
+// warning and the save requests may come at any time.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
+import { SaveResponder } from './saving';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleStatusItem } from './statusbar';
+import { IServerConfig } from './tokens';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { IdleNotifier } from './warning';
 
 /**
  * The plugin id, also the id of its settings.
@@ -28,8 +36,9 @@ export namespace CommandIDs {
 }
 
 /**
- * Idle shutdown: the status bar countdown, the activity heartbeat, and the
- * user's timeout sent to the server.
+ * Idle shutdown: the status bar countdown, the activity heartbeat, the
+ * warning with "Keep running", saving before a shutdown, and the user's
+ * settings kept in step with the server's.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -46,10 +55,30 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const serverSettings = app.serviceManager.serverSettings;
     const model = new IdleModel({ serverSettings });
 
-    // The model, the heartbeat and the settings sync live as long as the page.
+    // The model, the heartbeat, the notifier, the responder and the settings
+    // sync live as long as the page.
     new Heartbeat({
       send: source => model.reportActivity(source),
-      currentTitle: () => app.shell.currentWidget?.title.label ?? null
+      currentTitle: () => app.shell.currentWidget?.title.label ?? null,
+      // Short timeouts need a closer heartbeat.
+      intervalMs: () =>
+        heartbeatInterval(model.status?.idle.timeout_seconds ?? null)
+    });
+
+    // The server's idle events make the warning and the save requests reach
+    // the tab at once; polling catches up on events missed while offline.
+    app.serviceManager.events?.stream.connect((_, emission) => {
+      const event = parseIdleEvent(emission);
+      if (event !== null) {
+        model.handleEvent(event);
+      }
+    });
+    new IdleNotifier({ model });
+    new SaveResponder({
+      model,
+      widgets: () => Private.documentWidgets(app),
+      ack: answer =>
+        requestAPI('save-ack', jsonInit('POST', answer), serverSettings)
     });
 
     const openSettings = () => {
@@ -98,19 +127,81 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     if (settingRegistry) {
-      Promise.all([settingRegistry.load(PLUGIN_ID), import('./settings')])
-        .then(([settings, { SettingsSync }]) => {
-          // eslint-disable-next-line jupyter/require-disposable-ownership
-          return new SettingsSync({ settings, serverSettings }).start();
-        })
-        .catch(reason => {
-          console.error('jupyter-smcost: cannot load the settings', reason);
-        });
+      Private.startSettings(settingRegistry, model).catch(reason => {
+        console.error('jupyter-smcost: cannot load the settings', reason);
+      });
     }
   }
 };
 
 namespace Private {
+  /**
+   * How long the settings wait for the server's config before they show
+   * without it.
+   */
+  const CONFIG_WAIT_MS = 5000;
+
+  /**
+   * The shell areas that may hold documents.
+   */
+  const DOCUMENT_AREAS = ['main', 'down', 'left', 'right'];
+
+  /**
+   * The widgets of every shell area that may hold a document.
+   */
+  export function* documentWidgets(app: JupyterFrontEnd): Iterable<unknown> {
+    for (const area of DOCUMENT_AREAS) {
+      let widgets: Iterable<unknown>;
+      try {
+        widgets = app.shell.widgets(area);
+      } catch {
+        // Another shell, without this area.
+        continue;
+      }
+      yield* widgets;
+    }
+  }
+
+  /**
+   * Load the settings through a transform that follows the server's config
+   * (bounds, read-only, effective values), then keep them in step with the
+   * server both ways.
+   */
+  export async function startSettings(
+    settingRegistry: ISettingRegistry,
+    model: IdleModel
+  ): Promise<void> {
+    const serverSettings = model.serverSettings;
+    const { SchemaTransform, SettingsSync } = await import('./settings');
+    const transform = new SchemaTransform();
+    // The schema needs the config before the Settings Editor shows it; the
+    // schema declares `jupyter.lab.transform`, so nobody loads it before.
+    const config = await Promise.race([
+      requestAPI<IServerConfig>('config', {}, serverSettings),
+      new Promise<null>(resolve =>
+        setTimeout(() => resolve(null), CONFIG_WAIT_MS)
+      )
+    ]).catch(() => null);
+    transform.setConfig(config);
+    settingRegistry.transform(PLUGIN_ID, { fetch: transform.fetch });
+    const settings = await settingRegistry.load(PLUGIN_ID);
+    // eslint-disable-next-line jupyter/require-disposable-ownership
+    const sync = new SettingsSync({
+      settings,
+      serverSettings,
+      registry: settingRegistry,
+      transform
+    });
+    await sync.start();
+    const follow = (version: string) => {
+      void sync.serverChanged(version);
+    };
+    model.configVersionChanged.connect((_, version) => follow(version));
+    if (model.configVersion !== null) {
+      follow(model.configVersion);
+    }
+  }
+
   /**
    * The argument schema of commands that take none.
    */

@@ -5,15 +5,26 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { extrapolate, IIdleView } from './countdown';
+import { secondsBetween } from './events';
 import { jsonInit, requestAPI } from './handler';
-import { IIdleStatus, IStatus } from './tokens';
+import { IIdleEvent, IIdleStatus, ISaveRequest, IStatus } from './tokens';
 
 /**
- * The idle status of the server, polled from `GET status`.
+ * How often a hidden tab still asks for the status. The server counts a tab
+ * as open (and waits for it to save before a shutdown) for 90 s after its
+ * last poll, so a hidden tab with unsaved documents must keep polling.
+ */
+export const HIDDEN_POLL_MS = 45_000;
+
+/**
+ * The idle status of the server, polled from `GET status` and updated at
+ * once by the server's idle events (`handleEvent`).
  *
  * Polling is never activity: the server counts only `POST activity`. The
  * `client_id` sent with each poll lets the server know this tab is open, so
- * that it can ask it to save documents before a shutdown.
+ * that it can ask it to save documents before a shutdown. Events make the
+ * warning reach the tab at once; polling is the fallback when they are
+ * missed (e.g. while the events socket reconnects).
  */
 export class IdleModel implements IDisposable {
   /**
@@ -26,17 +37,19 @@ export class IdleModel implements IDisposable {
     this.clientId = options.clientId ?? UUID.uuid4();
     this._poll = new Poll({
       auto: options.autoStart ?? true,
-      factory: () => this.update(),
+      factory: () => this._pollOnce(),
       frequency: {
         interval: options.interval ?? 10_000,
         backoff: true,
         max: options.maxInterval ?? 60_000
       },
       name: 'jupyter-smcost:IdleModel#status',
-      // A hidden tab needs no countdown...
-      standby: options.standby ?? 'when-hidden'
+      // A hidden tab polls less often (see `_poll`), but it still polls: it
+      // may hold unsaved documents the server must wait for.
+      standby: options.standby ?? 'never'
     });
-    // ...and catches up as soon as it is shown again.
+    this._hiddenIntervalMs = options.hiddenInterval ?? HIDDEN_POLL_MS;
+    // A tab shown again catches up at once.
     document.addEventListener('visibilitychange', this._onVisibilityChange);
   }
 
@@ -46,10 +59,39 @@ export class IdleModel implements IDisposable {
   readonly clientId: string;
 
   /**
+   * The server connection.
+   */
+  get serverSettings(): ServerConnection.ISettings {
+    return this._serverSettings;
+  }
+
+  /**
    * Emitted when the status or the error changes.
    */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /**
+   * Emitted once per save request of the server (from an event or a poll).
+   */
+  get saveRequested(): ISignal<this, ISaveRequest> {
+    return this._saveRequested;
+  }
+
+  /**
+   * Emitted when the server's settings version changes (and when it is first
+   * known): another tab, the admin or this tab changed the settings.
+   */
+  get configVersionChanged(): ISignal<this, string> {
+    return this._configVersionChanged;
+  }
+
+  /**
+   * The last settings version seen, or `null` before any.
+   */
+  get configVersion(): string | null {
+    return this._configVersion;
   }
 
   /**
@@ -107,6 +149,7 @@ export class IdleModel implements IDisposable {
    * that the poll backs off.
    */
   async update(): Promise<void> {
+    this._fetchedAt = this._clock();
     try {
       const status = await requestAPI<IStatus>(
         `status?client_id=${encodeURIComponent(this.clientId)}`,
@@ -120,6 +163,8 @@ export class IdleModel implements IDisposable {
       this._receivedAt = this._clock();
       this._error = null;
       this._changed.emit();
+      this._noteConfigVersion(status.idle?.config_version);
+      this._noteSaveRequest(status.idle?.save_request ?? null);
     } catch (reason) {
       if (!this.isDisposed) {
         const message = Private.messageOf(reason);
@@ -130,6 +175,63 @@ export class IdleModel implements IDisposable {
       }
       throw reason;
     }
+  }
+
+  /**
+   * Apply an idle event of the server at once, then fetch the full status.
+   *
+   * The event carries the state, the countdown and the last activity, so the
+   * display (and the warning) need not wait for the status request.
+   *
+   * @param event - The event, as read by `parseIdleEvent`.
+   */
+  handleEvent(event: IIdleEvent): void {
+    if (this.isDisposed) {
+      return;
+    }
+    // A settings change moves the timeout and the warning, which the event
+    // does not carry: its countdown would be read against the old ones (a
+    // shorter timeout would flash a warning). The status below has them.
+    if (
+      event.kind !== 'config' &&
+      this._status !== null &&
+      this._receivedAt !== null
+    ) {
+      const previous = this._status.idle;
+      const idle: IIdleStatus = {
+        ...previous,
+        state: event.state,
+        idle_seconds: Private.idleSeconds(event, previous, this.view()),
+        seconds_until_shutdown: event.seconds_until_shutdown,
+        deadline: event.deadline,
+        last_activity: event.last_activity ?? previous.last_activity,
+        last_activity_source:
+          event.last_activity_source ?? previous.last_activity_source,
+        error: event.error,
+        config_version: event.config_version ?? previous.config_version
+      };
+      this._status = { ...this._status, idle };
+      this._receivedAt = this._clock();
+      this._error = null;
+      this._changed.emit();
+    }
+    this._noteConfigVersion(event.config_version);
+    if (
+      event.kind === 'save-request' &&
+      event.request_id !== null &&
+      event.save_deadline !== null &&
+      event.__timestamp__
+    ) {
+      // Without the server's time of the request, the status (asked for
+      // below) brings it: the time to save comes from the server's clock.
+      this._noteSaveRequest({
+        id: event.request_id,
+        requested_at: event.__timestamp__,
+        deadline: event.save_deadline
+      });
+    }
+    // The event has no timeout, warning or save request: ask for all of it.
+    void this.refresh().catch(() => undefined);
   }
 
   /**
@@ -184,6 +286,37 @@ export class IdleModel implements IDisposable {
     this._status = { ...this._status, idle };
     this._receivedAt = this._clock();
     this._changed.emit();
+    this._noteConfigVersion(idle.config_version);
+  }
+
+  /**
+   * The poll's factory: a hidden tab asks less often, only to stay known.
+   */
+  private _pollOnce(): Promise<void> {
+    if (
+      document.visibilityState === 'hidden' &&
+      this._fetchedAt !== null &&
+      this._clock() - this._fetchedAt < this._hiddenIntervalMs
+    ) {
+      return Promise.resolve();
+    }
+    return this.update();
+  }
+
+  private _noteConfigVersion(version: string | null | undefined): void {
+    if (typeof version === 'string' && version !== this._configVersion) {
+      this._configVersion = version;
+      this._configVersionChanged.emit(version);
+    }
+  }
+
+  private _noteSaveRequest(request: ISaveRequest | null): void {
+    if (request === null || this._saveRequestIds.includes(request.id)) {
+      return;
+    }
+    // The last few are enough: a request lasts seconds.
+    this._saveRequestIds = [...this._saveRequestIds.slice(-19), request.id];
+    this._saveRequested.emit(request);
   }
 
   private _onVisibilityChange = (): void => {
@@ -194,7 +327,13 @@ export class IdleModel implements IDisposable {
 
   private _changed = new Signal<this, void>(this);
   private _clock: () => number;
+  private _configVersion: string | null = null;
+  private _configVersionChanged = new Signal<this, string>(this);
   private _error: string | null = null;
+  private _fetchedAt: number | null = null;
+  private _hiddenIntervalMs: number;
+  private _saveRequested = new Signal<this, ISaveRequest>(this);
+  private _saveRequestIds: string[] = [];
   private _poll: Poll;
   private _receivedAt: number | null = null;
   private _serverSettings: ServerConnection.ISettings;
@@ -221,12 +360,42 @@ export namespace IdleModel {
     interval?: number;
     /** The longest interval when backing off after failures (default 60 s). */
     maxInterval?: number;
-    /** When the poll stands by (default `when-hidden`). */
+    /** When the poll stands by (default `never`). */
     standby?: Poll.Standby | (() => boolean | Poll.Standby);
+    /** How often a hidden tab asks, at most, in ms (default 45 s). */
+    hiddenInterval?: number;
   }
 }
 
 namespace Private {
+  /**
+   * The idle time an event implies, best source first: the server's own
+   * times (the event's time, when the event bus sends it, and the last
+   * activity), else the countdown against the timeout, else the running
+   * count.
+   */
+  export function idleSeconds(
+    event: IIdleEvent,
+    previous: IIdleStatus,
+    view: IIdleView | null
+  ): number {
+    const fromTimes = secondsBetween(event.last_activity, event.__timestamp__);
+    if (fromTimes !== null) {
+      return Math.max(0, fromTimes);
+    }
+    if (event.seconds_until_shutdown !== null) {
+      return Math.max(
+        0,
+        previous.timeout_seconds - event.seconds_until_shutdown
+      );
+    }
+    if (event.last_activity !== previous.last_activity) {
+      // New activity, just now.
+      return 0;
+    }
+    return view?.idleSeconds ?? previous.idle_seconds;
+  }
+
   /**
    * A message for any failure.
    */

@@ -2,10 +2,21 @@ import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IDisposable } from '@lumino/disposable';
+import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 import { Debouncer } from '@lumino/polling';
 
 import { jsonInit, requestAPI } from './handler';
 import { IConfigReply, IConfigUpdate, IServerConfig } from './tokens';
+
+/**
+ * The setting of the idle timeout.
+ */
+export const TIMEOUT_KEY = 'timeoutMinutes';
+
+/**
+ * The setting of the warning.
+ */
+export const WARNING_KEY = 'warningMinutes';
 
 /**
  * The user's settings this extension sends to the server.
@@ -51,8 +62,8 @@ export function validateMinutes(value: unknown): MinutesCheck {
 export function readSettings(composite: {
   [key: string]: unknown;
 }): { settings: IUserSettings } | { errors: string[] } {
-  const timeout = validateMinutes(composite.timeoutMinutes);
-  const warning = validateMinutes(composite.warningMinutes);
+  const timeout = validateMinutes(composite[TIMEOUT_KEY]);
+  const warning = validateMinutes(composite[WARNING_KEY]);
   const errors: string[] = [];
   if (!timeout.valid) {
     errors.push(`Idle timeout: ${timeout.reason}`);
@@ -85,13 +96,15 @@ export function clampTimeout(minutes: number, server: IServerConfig): number {
 /**
  * Decide what to send to the server, if anything.
  *
- * On page load (`previous === null`) the settings are compared with what the
- * server applies: a value out of bounds that the server already holds
- * clamped is not sent again, so the clamp is explained once, not at every
- * load; and `null` (the settings' default) means "no opinion", so opening
- * JupyterLab never erases a value stored on the server. After a change, a
- * value that differs from the server's is sent as typed (the server clamps it
- * and says so), and `null` removes the user's value.
+ * On page load (`previous === null`) a value is sent only when the server
+ * holds none: a different value held by the server (another tab's, or the
+ * clamped one) wins, so opening JupyterLab never overrides the server, and
+ * `null` (the settings' default) means "no opinion", so it never erases a
+ * value stored on the server either. After a change, a value the user
+ * changed and that differs from the server's is sent as typed (the server
+ * clamps it and says so), and `null` removes the user's value. A value the
+ * user did not change is never sent: when another tab or the admin changed
+ * the server's, this tab follows the server (`SettingsSync.serverChanged`).
  *
  * @param desired - The settings now.
  * @param previous - The settings before this change, `null` on page load.
@@ -103,32 +116,265 @@ export function planUpdate(
   previous: IUserSettings | null,
   server: IServerConfig
 ): IConfigUpdate | null {
-  const wanted = desired.timeoutMinutes;
+  const update: IConfigUpdate = {};
+  if (
+    Private.shouldSend(
+      desired.timeoutMinutes,
+      previous === null ? undefined : previous.timeoutMinutes,
+      server.user_timeout_minutes
+    )
+  ) {
+    update.timeout_minutes = desired.timeoutMinutes;
+  }
+  // Older servers do not say which warning is the user's.
+  const heldWarning =
+    server.user_warning_minutes === undefined
+      ? server.warning_minutes
+      : server.user_warning_minutes;
+  if (
+    Private.shouldSend(
+      desired.warningMinutes,
+      previous === null ? undefined : previous.warningMinutes,
+      heldWarning
+    )
+  ) {
+    update.warning_minutes = desired.warningMinutes;
+  }
+  return Object.keys(update).length > 0 ? update : null;
+}
+
+/**
+ * Whether the user's settings say the same as the server's user values
+ * (a timeout the server holds clamped counts as the same).
+ *
+ * @param user - The settings of this page.
+ * @param server - The server's config.
+ */
+export function agreesWithServer(
+  user: IUserSettings,
+  server: IServerConfig
+): boolean {
   const held = server.user_timeout_minutes;
-  let sendTimeout: boolean;
-  if (previous === null) {
-    sendTimeout = wanted !== null && clampTimeout(wanted, server) !== held;
-  } else {
-    sendTimeout =
-      wanted !== held && (wanted !== null || previous.timeoutMinutes !== null);
+  const timeoutAgrees =
+    user.timeoutMinutes === held ||
+    (user.timeoutMinutes !== null &&
+      held !== null &&
+      clampTimeout(user.timeoutMinutes, server) === held);
+  const warningAgrees =
+    server.user_warning_minutes === undefined ||
+    user.warningMinutes === server.user_warning_minutes;
+  return timeoutAgrees && warningAgrees;
+}
+
+/**
+ * The settings schema for the server's config: the admin's bounds as the
+ * timeout's `minimum`/`maximum` (so the Settings Editor flags a bad value
+ * itself), descriptions that state the effective values, and read-only
+ * fields when the admin does not allow overrides.
+ *
+ * @param base - The schema as shipped (schema/plugin.json).
+ * @param config - The server's config, or `null` when unknown (then the
+ *   schema is returned as shipped).
+ * @returns A new schema; `base` is not changed.
+ */
+export function schemaFor(
+  base: ISettingRegistry.ISchema,
+  config: IServerConfig | null
+): ISettingRegistry.ISchema {
+  const schema = JSONExt.deepCopy(
+    base as unknown as PartialJSONObject
+  ) as unknown as ISettingRegistry.ISchema;
+  const properties = schema.properties;
+  if (config === null || !properties) {
+    return schema;
   }
-  const warning = desired.warningMinutes;
-  const sendWarning =
-    warning === null
-      ? previous !== null && previous.warningMinutes !== null
-      : warning !== server.warning_minutes;
-  if (!sendTimeout && !sendWarning) {
-    return null;
+  const timeout = properties[TIMEOUT_KEY];
+  const warning = properties[WARNING_KEY];
+  const fixed = !config.allow_user_override;
+  if (timeout) {
+    timeout.minimum = config.min_timeout_minutes;
+    timeout.maximum = Math.max(
+      config.min_timeout_minutes,
+      config.max_timeout_minutes
+    );
+    timeout.description = describeTimeoutSetting(config);
+    if (fixed) {
+      timeout.readOnly = true;
+      timeout.default = config.timeout_minutes;
+    }
   }
-  // `timeout_minutes` is required: when only the warning changes, send the
-  // user's value back as it is.
-  const update: IConfigUpdate = {
-    timeout_minutes: sendTimeout ? wanted : held
+  if (warning) {
+    warning.description = describeWarningSetting(config);
+    if (fixed) {
+      warning.readOnly = true;
+      warning.default = config.warning_minutes;
+    }
+  }
+  return schema;
+}
+
+/**
+ * The timeout's description in the Settings Editor, e.g. "Effective: 60 min
+ * (your administrator's default). Allowed: 5–1440 min."
+ *
+ * @param config - The server's config.
+ */
+export function describeTimeoutSetting(config: IServerConfig): string {
+  const effective = Private.minutes(config.timeout_minutes);
+  if (!config.allow_user_override) {
+    return (
+      `Your administrator fixed the idle timeout at ${effective}` +
+      (config.timeout_minutes === 0 ? ' (never stopped)' : '') +
+      '; it cannot be changed here.'
+    );
+  }
+  const user = config.user_timeout_minutes;
+  const source =
+    user === null
+      ? "your administrator's default"
+      : user === config.timeout_minutes
+        ? 'your setting'
+        : `your setting ${Private.minutes(user)}, kept within the allowed range`;
+  const min = config.min_timeout_minutes;
+  const max = Math.max(min, config.max_timeout_minutes);
+  return (
+    `Stop the app after this many idle minutes. Effective: ${effective} ` +
+    `(${source}). Allowed: ${min}–${max} min` +
+    (min === 0 ? '; 0 disables the shutdown' : '') +
+    '. Leave it empty to use the default ' +
+    `(${Private.minutes(config.admin_timeout_minutes)}). ` +
+    'The server applies it even with no browser open.'
+  );
+}
+
+/**
+ * The warning's description in the Settings Editor.
+ *
+ * @param config - The server's config.
+ */
+export function describeWarningSetting(config: IServerConfig): string {
+  const effective = Private.minutes(config.warning_minutes);
+  if (!config.allow_user_override) {
+    return `Your administrator fixed the warning at ${effective} before the shutdown; it cannot be changed here.`;
+  }
+  const user = config.user_warning_minutes;
+  const source =
+    user === undefined
+      ? ''
+      : user === null
+        ? " (your administrator's default)"
+        : ' (your setting)';
+  return (
+    `Warn this many minutes before the shutdown. Effective: ${effective}` +
+    `${source}; never more than the timeout. Leave it empty to use the ` +
+    'default' +
+    (config.admin_warning_minutes === undefined
+      ? ''
+      : ` (${Private.minutes(config.admin_warning_minutes)})`) +
+    '.'
+  );
+}
+
+/**
+ * The user's settings as the Settings Editor should show them for a config:
+ * a stored timeout out of the admin's bounds shows clamped (as the server
+ * applies it; it would otherwise fail the schema and break the editor), and
+ * with overrides not allowed the stored values are hidden so the fixed ones
+ * show.
+ *
+ * @param user - The stored user settings (parsed).
+ * @param config - The server's config.
+ * @returns The settings to show, or `null` when they show as stored.
+ */
+export function displayedUserSettings(
+  user: { [key: string]: unknown },
+  config: IServerConfig
+): { [key: string]: unknown } | null {
+  if (!config.allow_user_override) {
+    if (!(TIMEOUT_KEY in user) && !(WARNING_KEY in user)) {
+      return null;
+    }
+    const shown = { ...user };
+    delete shown[TIMEOUT_KEY];
+    delete shown[WARNING_KEY];
+    return shown;
+  }
+  const timeout = user[TIMEOUT_KEY];
+  if (typeof timeout === 'number' && Number.isFinite(timeout)) {
+    const clamped = clampTimeout(timeout, config);
+    if (clamped !== timeout) {
+      return { ...user, [TIMEOUT_KEY]: clamped };
+    }
+  }
+  return null;
+}
+
+/**
+ * The settings registry's `fetch` transform of this plugin: the schema and
+ * the shown values follow the server's config (`schemaFor`,
+ * `displayedUserSettings`).
+ *
+ * The schema object handed to the registry is kept and updated in place on
+ * later fetches, so that settings objects already handed out (e.g. the one an
+ * open Settings Editor shows) see the new bounds when the plugin is reloaded.
+ */
+export class SchemaTransform {
+  /**
+   * The server's config the schema follows, `null` when unknown.
+   */
+  get config(): IServerConfig | null {
+    return this._config;
+  }
+
+  /**
+   * Follow a new config.
+   *
+   * @returns Whether the schema or the shown values change (then reload the
+   *   plugin so the registry and the Settings Editor see it).
+   */
+  setConfig(config: IServerConfig | null): boolean {
+    const before = Private.signature(this._base, this._config);
+    this._config = config;
+    return before !== Private.signature(this._base, config);
+  }
+
+  /**
+   * The `fetch` transform.
+   */
+  fetch = (plugin: ISettingRegistry.IPlugin): ISettingRegistry.IPlugin => {
+    if (this._base === null) {
+      // The first fetch is the schema as shipped; later ones may be ours.
+      this._base = JSONExt.deepCopy(
+        plugin.schema as unknown as PartialJSONObject
+      ) as unknown as ISettingRegistry.ISchema;
+    }
+    const schema = schemaFor(this._base, this._config);
+    if (this._schema === null) {
+      this._schema = schema;
+    } else {
+      for (const key of Object.keys(this._schema)) {
+        delete this._schema[key];
+      }
+      Object.assign(this._schema, schema);
+    }
+    let raw = plugin.raw;
+    // The parsed user settings, which the settings server sends with `raw`.
+    const user = (plugin as { settings?: unknown }).settings;
+    if (this._config !== null && typeof user === 'object' && user !== null) {
+      const shown = displayedUserSettings(
+        user as { [key: string]: unknown },
+        this._config
+      );
+      if (shown !== null) {
+        raw = JSON.stringify(shown, undefined, 4);
+      }
+    }
+    return { ...plugin, raw, schema: this._schema };
   };
-  if (sendWarning) {
-    update.warning_minutes = warning;
-  }
-  return update;
+
+  private _base: ISettingRegistry.ISchema | null = null;
+  private _config: IServerConfig | null = null;
+  private _schema: ISettingRegistry.ISchema | null = null;
 }
 
 /**
@@ -176,13 +422,22 @@ export interface INotifier {
 }
 
 /**
- * Sends the user's idle settings to the server (`PUT config`) when they are
- * first read and whenever they change.
+ * Keeps the user's idle settings and the server's in step, both ways.
  *
- * The server applies them with no browser open and clamps them to the
- * admin's bounds, with a message shown to the user. Clamped values are not
- * written back into the settings: the Settings Editor saves at each keystroke,
- * and "3" on the way to "30" must not become "5" under the user's fingers.
+ * To the server: the settings are sent (`PUT config`) when they change; the
+ * server applies them with no browser open and clamps them to the admin's
+ * bounds, with a message shown to the user. Clamped values are not written
+ * back into the settings: the Settings Editor saves at each keystroke, and "3"
+ * on the way to "30" must not become "5" under the user's fingers.
+ *
+ * From the server: when its settings version changes (another tab, the
+ * admin, a restart), the config is read again; the schema follows it (bounds,
+ * read-only, effective values, see `SchemaTransform`) and the settings take
+ * the server's values, which are not sent back (`planUpdate` sends only what
+ * the user changed).
+ *
+ * On page load, the server's values win over different ones in the settings;
+ * a value in the settings is sent only when the server holds none.
  */
 export class SettingsSync implements IDisposable {
   /**
@@ -192,9 +447,11 @@ export class SettingsSync implements IDisposable {
     this._settings = options.settings;
     this._api = options.api ?? Private.restAPI(options.serverSettings);
     this._notify = options.notifier ?? Notification;
+    this._registry = options.registry ?? null;
+    this._transform = options.transform ?? null;
     // One request once the typing stops, not one per keystroke.
     this._debouncer = new Debouncer(
-      () => this._enqueue(),
+      () => this._enqueue(() => this._sync()),
       options.debounceMs ?? 1000
     );
   }
@@ -207,13 +464,41 @@ export class SettingsSync implements IDisposable {
   }
 
   /**
+   * The server's settings version this sync last followed.
+   */
+  get configVersion(): string | null {
+    return this._version;
+  }
+
+  /**
    * Send the current settings if needed, then follow their changes.
    *
    * @returns A promise that resolves when the first sync is done.
    */
   start(): Promise<void> {
     this._settings.changed.connect(this._onChanged, this);
-    return this._enqueue();
+    return this._enqueue(() => this._sync());
+  }
+
+  /**
+   * The server's settings changed (a new `config_version` in the status or
+   * an event): read them and follow them, without sending them back.
+   *
+   * @param version - The new version; nothing is done if it is the one this
+   *   sync already follows.
+   * @returns A promise that resolves when the settings are followed.
+   */
+  serverChanged(version: string): Promise<void> {
+    return this._enqueue(async () => {
+      if (this._isDisposed || version === this._version) {
+        return;
+      }
+      try {
+        await this._followServer(await this._api.get());
+      } catch (reason) {
+        console.warn('jupyter-smcost: could not read the settings', reason);
+      }
+    });
   }
 
   /**
@@ -240,10 +525,12 @@ export class SettingsSync implements IDisposable {
   }
 
   /**
-   * Run syncs one at a time, in the order of the changes.
+   * Run the steps one at a time, in order.
    */
-  private _enqueue(): Promise<void> {
-    this._queue = this._queue.then(() => this._sync());
+  private _enqueue(step: () => Promise<void>): Promise<void> {
+    this._queue = this._queue.then(step).catch(reason => {
+      console.error('jupyter-smcost: settings sync failed', reason);
+    });
     return this._queue;
   }
 
@@ -252,7 +539,7 @@ export class SettingsSync implements IDisposable {
       return;
     }
     const firstRead = this._previous === null;
-    const read = readSettings(this._settings.composite);
+    const read = readSettings(this._settings.user);
     if ('errors' in read) {
       // The Settings Editor validates against the schema; this is a backstop
       // so that nothing invalid ever reaches the server.
@@ -264,13 +551,11 @@ export class SettingsSync implements IDisposable {
     const desired = read.settings;
     const previous = this._previous;
     this._previous = desired;
+    let server: IServerConfig;
     try {
-      const server = await this._api.get();
+      server = await this._api.get();
       const update = planUpdate(desired, previous, server);
-      if (update === null) {
-        return;
-      }
-      if (!server.allow_user_override) {
+      if (update !== null && !server.allow_user_override) {
         // Never nag on page load; say it only when the user changed something.
         if (!firstRead) {
           this._notify.warning(
@@ -278,11 +563,12 @@ export class SettingsSync implements IDisposable {
               `(it is ${server.timeout_minutes} min).`
           );
         }
-        return;
-      }
-      const reply = await this._api.put(update);
-      if (reply.clamped) {
-        this._notify.info(reply.message);
+      } else if (update !== null) {
+        const reply = await this._api.put(update);
+        if (reply.clamped) {
+          this._notify.info(reply.message);
+        }
+        server = reply;
       }
     } catch (reason) {
       if (firstRead) {
@@ -292,6 +578,55 @@ export class SettingsSync implements IDisposable {
       }
       const { level, message } = describeFailure(reason);
       this._notify[level](message);
+      return;
+    }
+    if (firstRead || server.config_version !== this._version) {
+      await this._followServer(server);
+    }
+  }
+
+  /**
+   * Follow the server's config: the schema, then the values.
+   */
+  private async _followServer(server: IServerConfig): Promise<void> {
+    if (this._isDisposed) {
+      return;
+    }
+    this._version = server.config_version ?? null;
+    if (this._transform?.setConfig(server) && this._registry) {
+      try {
+        // The registry fetches the plugin again through the transform, and
+        // the Settings Editor redraws it.
+        await this._registry.reload(this._settings.id);
+      } catch (reason) {
+        console.warn('jupyter-smcost: could not reload the settings', reason);
+      }
+    }
+    if (!server.allow_user_override) {
+      return;
+    }
+    const read = readSettings(this._settings.user);
+    if ('errors' in read || agreesWithServer(read.settings, server)) {
+      return;
+    }
+    const target: IUserSettings = {
+      timeoutMinutes: server.user_timeout_minutes,
+      warningMinutes:
+        server.user_warning_minutes === undefined
+          ? read.settings.warningMinutes
+          : server.user_warning_minutes
+    };
+    // Not a change of the user's: `planUpdate` will not send it back.
+    this._previous = target;
+    const user = {
+      ...(this._settings.user as { [key: string]: unknown }),
+      [TIMEOUT_KEY]: target.timeoutMinutes,
+      [WARNING_KEY]: target.warningMinutes
+    };
+    try {
+      await this._settings.save(JSON.stringify(user, undefined, 4));
+    } catch (reason) {
+      console.warn('jupyter-smcost: could not show the new settings', reason);
     }
   }
 
@@ -302,7 +637,10 @@ export class SettingsSync implements IDisposable {
   private _pending: Promise<void> = Promise.resolve();
   private _previous: IUserSettings | null = null;
   private _queue: Promise<void> = Promise.resolve();
+  private _registry: Pick<ISettingRegistry, 'reload'> | null;
   private _settings: ISettingRegistry.ISettings;
+  private _transform: SchemaTransform | null;
+  private _version: string | null = null;
 }
 
 /**
@@ -323,10 +661,56 @@ export namespace SettingsSync {
     notifier?: INotifier;
     /** How long the settings must stay still before they are sent (ms). */
     debounceMs?: number;
+    /** The registry, to reload the plugin when its schema changes. */
+    registry?: Pick<ISettingRegistry, 'reload'>;
+    /** The plugin's `fetch` transform, told about each new config. */
+    transform?: SchemaTransform;
   }
 }
 
 namespace Private {
+  /**
+   * Whether a setting must be sent: on page load (`previous` undefined) only
+   * when the server holds no value; after a change, when the user changed it
+   * and the server holds another value.
+   */
+  export function shouldSend(
+    wanted: number | null,
+    previous: number | null | undefined,
+    held: number | null
+  ): boolean {
+    if (previous === undefined) {
+      return wanted !== null && held === null;
+    }
+    return wanted !== previous && wanted !== held;
+  }
+
+  /**
+   * Minutes for people: `60 min`.
+   */
+  export function minutes(value: number): string {
+    return `${Math.round(value * 100) / 100} min`;
+  }
+
+  /**
+   * What the transform's output depends on, to tell when it changes.
+   */
+  export function signature(
+    base: ISettingRegistry.ISchema | null,
+    config: IServerConfig | null
+  ): string {
+    return JSON.stringify([
+      base === null ? null : schemaFor(base, config),
+      config === null
+        ? null
+        : [
+            config.allow_user_override,
+            config.min_timeout_minutes,
+            config.max_timeout_minutes
+          ]
+    ]);
+  }
+
   /**
    * The config calls over REST.
    */

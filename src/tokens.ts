@@ -57,6 +57,10 @@ export interface IIdleStatus {
   checker_running: boolean;
   last_check: string | null;
   save_request: ISaveRequest | null;
+  /** When the shutdown is due (ISO 8601 UTC), `null` when none (newer servers). */
+  deadline?: string | null;
+  /** Changes whenever the idle settings change (newer servers). */
+  config_version?: string;
 }
 
 /**
@@ -83,14 +87,20 @@ export interface IServerConfig {
   cpu_threshold_percent: number;
   action: string;
   effective_action: string;
+  /** Changes whenever the settings change (newer servers). */
+  config_version?: string;
+  /** The user's own warning, `null` when the admin's applies (newer servers). */
+  user_warning_minutes?: number | null;
+  /** The admin's warning (newer servers). */
+  admin_warning_minutes?: number;
 }
 
 /**
- * The body of `PUT config`.
+ * The body of `PUT config`: at least one of the two.
  */
 export interface IConfigUpdate {
   /** `null` removes the user's value so the admin's default applies again. */
-  timeout_minutes: number | null;
+  timeout_minutes?: number | null;
   /** `null` removes the user's value. */
   warning_minutes?: number | null;
 }
@@ -101,4 +111,53 @@ export interface IConfigUpdate {
 export interface IConfigReply extends IServerConfig {
   clamped: boolean;
   message: string;
+}
+
+/**
+ * The schema of the server's idle events (jupyter_events).
+ */
+export const IDLE_EVENT_SCHEMA =
+  'https://schema.jupyter.org/jupyter_smcost/idle/v1';
+
+/**
+ * What an idle event reports.
+ */
+export type IdleEventKind = 'state' | 'save-request' | 'config';
+
+/**
+ * An idle event as received from `app.serviceManager.events.stream`.
+ *
+ * Every field is present; `null` when it does not apply.
+ */
+export interface IIdleEvent {
+  schema_id: string;
+  version?: number | string;
+  /**
+   * When the server emitted it (ISO 8601). jupyter_server's event socket
+   * (2.x) sends the data without it; the file log has it.
+   */
+  __timestamp__?: string;
+  kind: IdleEventKind;
+  state: IdleState;
+  seconds_until_shutdown: number | null;
+  /** When the shutdown will happen (ISO 8601 UTC), or `null`. */
+  deadline: string | null;
+  last_activity: string | null;
+  last_activity_source: string | null;
+  error: string | null;
+  /** For `save-request`. */
+  request_id: string | null;
+  /** For `save-request`: when the server stops waiting (ISO 8601 UTC). */
+  save_deadline: string | null;
+  config_version: string | null;
+}
+
+/**
+ * The body of `POST save-ack`.
+ */
+export interface ISaveAck {
+  request_id: string;
+  client_id: string;
+  saved: string[];
+  failed: Array<{ path: string; error: string }>;
 }

@@ -213,7 +213,7 @@ async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> No
     status = idle.status_json()
     assert status["state"] == "warning"
     assert status["seconds_until_shutdown"] == 120
-    assert "ro.ipynb" in status["error"] and "postponed" in status["error"]
+    assert status["error"].startswith("shutdown postponed by 2 min: could not save ro.ipynb")
 
 
 async def test_activity_during_save_wait_cancels(tmp_path: Path) -> None:
@@ -294,6 +294,7 @@ async def test_events_for_warning_save_request_activity_and_config(tmp_path: Pat
     warning = events[-1]
     assert (warning["kind"], warning["state"]) == ("state", "warning")
     assert warning["seconds_until_shutdown"] == 120
+    assert (warning["timeout_seconds"], warning["warning_seconds"]) == (600, 120)
     assert warning["deadline"] == (T0 + timedelta(minutes=10)).isoformat()
     idle.record_activity("keep running")
     assert (events[-1]["state"], events[-1]["last_activity_source"]) == ("active", "keep running")

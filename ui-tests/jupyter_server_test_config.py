@@ -2,8 +2,18 @@
 
 Never use it in production: it disables authentication and exposes the
 application object in the page.
+
+Two servers use it (see playwright.config.js):
+
+- the main one (port 8888) runs in a simulated SageMaker Studio space: the local AWS
+  emulator starts in this process on `SMCOST_EMULATOR_PORT` (default 5599), seeded with
+  the demo domain, space and app, so that the idle shutdown really calls DeleteApp;
+- with `SMCOST_GALATA_READONLY=1` (port 8889), a local server whose administrator does not
+  allow users to change the timeout.
 """
 
+import json
+import os
 from pathlib import Path
 from tempfile import mkdtemp
 
@@ -14,12 +24,39 @@ c.ServerApp.allow_root = True  # noqa: F821
 # The tests' settings must not leak into the user's, nor the user's into the tests.
 c.LabApp.user_settings_dir = mkdtemp(prefix="smcost-galata-settings-")  # noqa: F821
 
-# jupyter-smcost in local mode: no SageMaker metadata, nothing is ever stopped.
 _state = Path(mkdtemp(prefix="smcost-galata-state-"))
+c.SMCost.state_dir = str(_state)  # noqa: F821
+# The admin's timeout: long enough that tests which do not shorten it never reach it.
 c.IdleShutdown.timeout_minutes = 30  # noqa: F821
-c.IdleShutdown.action = "dry-run"  # noqa: F821
 # The browser runs as the server's user: its CPU must not count as activity here.
 c.IdleShutdown.cpu_threshold_percent = 0  # noqa: F821
-c.SMCost.metadata_path = str(_state / "no-such-resource-metadata.json")  # noqa: F821
-c.SMCost.instance_type = "ml.t3.medium"  # noqa: F821
-c.SMCost.state_dir = str(_state)  # noqa: F821
+
+if os.environ.get("SMCOST_GALATA_READONLY") == "1":
+    # The administrator fixed the timeout; local mode, nothing is ever stopped.
+    c.ServerApp.port = 8889  # noqa: F821
+    c.IdleShutdown.allow_user_override = False  # noqa: F821
+    c.IdleShutdown.action = "dry-run"  # noqa: F821
+    c.SMCost.metadata_path = str(_state / "no-such-resource-metadata.json")  # noqa: F821
+    c.SMCost.instance_type = "ml.t3.medium"  # noqa: F821
+else:
+    # A simulated Studio space. boto3 reads these when the extension builds its clients,
+    # after this file: set them first.
+    from jupyter_smcost.emulator import seed_demo, start_emulator
+
+    _emulator = start_emulator(port=int(os.environ.get("SMCOST_EMULATOR_PORT", "5599")))
+    os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = _emulator.endpoint_url
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+    _seeded = seed_demo(_emulator.endpoint_url)
+    _metadata = _state / "resource-metadata.json"
+    _metadata.write_text(json.dumps(_seeded["metadata"]))
+    c.SMCost.metadata_path = str(_metadata)  # noqa: F821
+
+    # Tests shorten the timeout to seconds (PUT config), so the minimum is 0, and the
+    # checker looks often. "auto" deletes the space's app.
+    c.IdleShutdown.min_timeout_minutes = 0  # noqa: F821
+    c.IdleShutdown.check_interval_seconds = 1  # noqa: F821
+    c.IdleShutdown.save_timeout_seconds = 10  # noqa: F821
+    c.IdleShutdown.action = "auto"  # noqa: F821
+    c.IdleShutdown.retry_seconds = 1  # noqa: F821

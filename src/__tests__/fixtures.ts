@@ -1,4 +1,9 @@
-import { IIdleStatus, IServerConfig, IStatus } from '../tokens';
+import {
+  IDLE_EVENT_SCHEMA,
+  IIdleStatus,
+  IServerConfig,
+  IStatus
+} from '../tokens';
 
 /**
  * An idle status as the server sends it, with overrides.
@@ -69,3 +74,25 @@ export function serverConfig(
  * 16:20:00 UTC, twelve minutes after `idleStatus().last_activity`.
  */
 export const NOW = Date.parse('2026-11-26T16:20:00+00:00');
+
+/**
+ * An idle event as jupyter_server's event socket sends it, with overrides.
+ */
+export function emission(overrides: { [key: string]: unknown } = {}): {
+  [key: string]: unknown;
+} {
+  return {
+    schema_id: IDLE_EVENT_SCHEMA,
+    kind: 'state',
+    state: 'warning',
+    seconds_until_shutdown: 299.5,
+    deadline: '2026-11-26T17:00:00+00:00',
+    last_activity: '2026-11-26T16:00:00+00:00',
+    last_activity_source: 'typing in a.ipynb',
+    error: null,
+    request_id: null,
+    save_deadline: null,
+    config_version: 'abc-1',
+    ...overrides
+  };
+}

@@ -3,6 +3,7 @@ import {
   describeAction,
   describeIdleAction,
   describeLastActivity,
+  formatClock,
   formatDuration,
   formatStatus
 } from '../format';
@@ -43,6 +44,23 @@ describe('formatDuration', () => {
     expect(formatDuration(-5)).toBe('0 s');
     expect(formatDuration(Number.NaN)).toBe('0 s');
     expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('0 s');
+  });
+});
+
+describe('formatClock', () => {
+  it.each([
+    [105, '1:45'],
+    [104.2, '1:45'],
+    [60, '1:00'],
+    [59.001, '1:00'],
+    [9, '0:09'],
+    [0, '0:00'],
+    [-3, '0:00'],
+    [720, '12:00'],
+    [3723, '1:02:03'],
+    [Number.NaN, '0:00']
+  ])('shows %p s as %p', (seconds, text) => {
+    expect(formatClock(seconds)).toBe(text);
   });
 });
 

@@ -2,6 +2,7 @@ import {
   describeInteraction,
   Heartbeat,
   HEARTBEAT_INTERVAL_MS,
+  heartbeatInterval,
   Throttle
 } from '../heartbeat';
 
@@ -63,6 +64,41 @@ describe('Throttle', () => {
     const throttle = new Throttle(60_000, clock.read);
     throttle.tryPass();
     throttle.reset();
+    expect(throttle.tryPass()).toBe(true);
+  });
+});
+
+describe('heartbeatInterval', () => {
+  it('is a minute for timeouts in minutes', () => {
+    expect(heartbeatInterval(3600)).toBe(HEARTBEAT_INTERVAL_MS);
+    expect(heartbeatInterval(300)).toBe(HEARTBEAT_INTERVAL_MS);
+    expect(heartbeatInterval(240)).toBe(HEARTBEAT_INTERVAL_MS);
+  });
+
+  it('is a quarter of a shorter timeout, at least a second', () => {
+    expect(heartbeatInterval(120)).toBe(30_000);
+    expect(heartbeatInterval(6)).toBe(1500);
+    expect(heartbeatInterval(1)).toBe(1000);
+  });
+
+  it('is a minute when the timeout is unknown or disabled', () => {
+    expect(heartbeatInterval(null)).toBe(HEARTBEAT_INTERVAL_MS);
+    expect(heartbeatInterval(0)).toBe(HEARTBEAT_INTERVAL_MS);
+    expect(heartbeatInterval(Number.NaN)).toBe(HEARTBEAT_INTERVAL_MS);
+  });
+});
+
+describe('Throttle with a changing interval', () => {
+  it('reads the interval at each call', () => {
+    const clock = new FakeClock();
+    let interval = 60_000;
+    const throttle = new Throttle(() => interval, clock.read);
+    expect(throttle.tryPass()).toBe(true);
+    clock.advance(2000);
+    expect(throttle.tryPass()).toBe(false);
+    // The timeout became a few seconds: the heartbeat follows at once.
+    interval = 1500;
+    expect(throttle.intervalMs).toBe(1500);
     expect(throttle.tryPass()).toBe(true);
   });
 });

@@ -3,12 +3,16 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Signal } from '@lumino/signaling';
 
 import {
+  agreesWithServer,
   clampTimeout,
   describeFailure,
+  displayedUserSettings,
   IConfigAPI,
   INotifier,
   planUpdate,
   readSettings,
+  SchemaTransform,
+  schemaFor,
   SettingsSync,
   validateMinutes
 } from '../settings';
@@ -57,13 +61,16 @@ describe('planUpdate', () => {
   const none = { timeoutMinutes: null, warningMinutes: null };
 
   it('sends nothing when the settings match the server', () => {
-    const server = serverConfig({ user_timeout_minutes: 30 });
+    const server = serverConfig({
+      user_timeout_minutes: 30,
+      user_warning_minutes: 5
+    });
     expect(
       planUpdate({ timeoutMinutes: 30, warningMinutes: 5 }, null, server)
     ).toBeNull();
   });
 
-  it('sends a timeout that differs from the user value on the server', () => {
+  it('sends on load a timeout the server does not hold', () => {
     expect(
       planUpdate({ ...none, timeoutMinutes: 30 }, null, serverConfig())
     ).toEqual({ timeout_minutes: 30 });
@@ -75,12 +82,13 @@ describe('planUpdate', () => {
     ).toEqual({ timeout_minutes: 0 });
   });
 
-  it('does not resend on load a value the server holds clamped', () => {
+  it("lets the server's value win on load", () => {
+    // Held clamped, or set by another tab: not sent again.
     const server = serverConfig({ user_timeout_minutes: 5 });
     expect(planUpdate({ ...none, timeoutMinutes: 2 }, null, server)).toBeNull();
     expect(
-      planUpdate({ ...none, timeoutMinutes: 2 }, null, serverConfig())
-    ).toEqual({ timeout_minutes: 2 });
+      planUpdate({ ...none, timeoutMinutes: 45 }, null, server)
+    ).toBeNull();
   });
 
   it('sends a changed value as typed, for the server to clamp and explain', () => {
@@ -92,6 +100,13 @@ describe('planUpdate', () => {
         server
       )
     ).toEqual({ timeout_minutes: 3 });
+  });
+
+  it('never sends back a value the user did not change', () => {
+    // Another tab set 20 on the server; this tab still shows 45.
+    const server = serverConfig({ user_timeout_minutes: 20 });
+    const shown = { ...none, timeoutMinutes: 45 };
+    expect(planUpdate(shown, shown, server)).toBeNull();
   });
 
   it('never erases the server value on first read', () => {
@@ -106,14 +121,31 @@ describe('planUpdate', () => {
     });
   });
 
-  it('keeps the user timeout when only the warning changes', () => {
-    const server = serverConfig({ user_timeout_minutes: 30 });
+  it('sends the warning alone when only the warning changes', () => {
+    const server = serverConfig({
+      user_timeout_minutes: 30,
+      user_warning_minutes: null
+    });
+    expect(
+      planUpdate(
+        { timeoutMinutes: 30, warningMinutes: 10 },
+        { timeoutMinutes: 30, warningMinutes: null },
+        server
+      )
+    ).toEqual({ warning_minutes: 10 });
     expect(
       planUpdate({ timeoutMinutes: 30, warningMinutes: 10 }, null, server)
-    ).toEqual({ timeout_minutes: 30, warning_minutes: 10 });
+    ).toEqual({ warning_minutes: 10 });
+  });
+
+  it('sends both when both change', () => {
     expect(
-      planUpdate({ ...none, warningMinutes: 10 }, null, serverConfig())
-    ).toEqual({ timeout_minutes: null, warning_minutes: 10 });
+      planUpdate(
+        { timeoutMinutes: 20, warningMinutes: 2 },
+        none,
+        serverConfig({ user_warning_minutes: null })
+      )
+    ).toEqual({ timeout_minutes: 20, warning_minutes: 2 });
   });
 });
 
@@ -121,12 +153,216 @@ describe('planUpdate for the warning', () => {
   const none = { timeoutMinutes: null, warningMinutes: null };
 
   it('erases the warning only when the user clears it', () => {
-    const server = serverConfig({ warning_minutes: 10 });
+    const server = serverConfig({ user_warning_minutes: 10 });
     expect(planUpdate(none, null, server)).toBeNull();
     expect(planUpdate(none, { ...none, warningMinutes: 10 }, server)).toEqual({
-      timeout_minutes: null,
       warning_minutes: null
     });
+  });
+
+  it('compares with the effective warning on older servers', () => {
+    const server = serverConfig({ warning_minutes: 5 });
+    delete server.user_warning_minutes;
+    expect(planUpdate({ ...none, warningMinutes: 5 }, none, server)).toBeNull();
+    expect(planUpdate({ ...none, warningMinutes: 7 }, none, server)).toEqual({
+      warning_minutes: 7
+    });
+  });
+});
+
+describe('agreesWithServer', () => {
+  it("accepts the server's clamped value for the user's", () => {
+    const server = serverConfig({
+      user_timeout_minutes: 5,
+      user_warning_minutes: null
+    });
+    expect(
+      agreesWithServer({ timeoutMinutes: 2, warningMinutes: null }, server)
+    ).toBe(true);
+    expect(
+      agreesWithServer({ timeoutMinutes: 6, warningMinutes: null }, server)
+    ).toBe(false);
+    expect(
+      agreesWithServer({ timeoutMinutes: 5, warningMinutes: 3 }, server)
+    ).toBe(false);
+    expect(
+      agreesWithServer({ timeoutMinutes: null, warningMinutes: null }, server)
+    ).toBe(false);
+  });
+});
+
+const BASE_SCHEMA: ISettingRegistry.ISchema = {
+  type: 'object',
+  title: 'SageMaker idle shutdown',
+  properties: {
+    timeoutMinutes: {
+      title: 'Idle timeout (minutes)',
+      description: 'As shipped.',
+      type: ['number', 'null'],
+      minimum: 0,
+      default: null
+    },
+    warningMinutes: {
+      title: 'Warning (minutes)',
+      description: 'As shipped.',
+      type: ['number', 'null'],
+      minimum: 0,
+      default: null
+    }
+  }
+};
+
+describe('schemaFor', () => {
+  it("sets the admin's bounds and states the effective values", () => {
+    const schema = schemaFor(
+      BASE_SCHEMA,
+      serverConfig({ user_warning_minutes: null })
+    );
+    const timeout = schema.properties!.timeoutMinutes;
+    expect(timeout.minimum).toBe(5);
+    expect(timeout.maximum).toBe(1440);
+    expect(timeout.readOnly).toBeUndefined();
+    expect(timeout.description).toContain(
+      "Effective: 60 min (your administrator's default). Allowed: 5–1440 min."
+    );
+    expect(schema.properties!.warningMinutes.description).toContain(
+      "Effective: 5 min (your administrator's default)"
+    );
+    // The base is left as it was.
+    expect(BASE_SCHEMA.properties!.timeoutMinutes.maximum).toBeUndefined();
+  });
+
+  it("says when the user's value applies, and when it was clamped", () => {
+    const own = schemaFor(
+      BASE_SCHEMA,
+      serverConfig({ timeout_minutes: 45, user_timeout_minutes: 45 })
+    );
+    expect(own.properties!.timeoutMinutes.description).toContain(
+      'Effective: 45 min (your setting)'
+    );
+    const lowered = schemaFor(
+      BASE_SCHEMA,
+      serverConfig({
+        timeout_minutes: 120,
+        user_timeout_minutes: 240,
+        max_timeout_minutes: 120
+      })
+    );
+    expect(lowered.properties!.timeoutMinutes.description).toContain(
+      'Effective: 120 min (your setting 240 min, kept within the allowed range)'
+    );
+  });
+
+  it('mentions that 0 disables the shutdown only when it is allowed', () => {
+    const zero = schemaFor(
+      BASE_SCHEMA,
+      serverConfig({ min_timeout_minutes: 0 })
+    );
+    expect(zero.properties!.timeoutMinutes.description).toContain(
+      'Allowed: 0–1440 min; 0 disables the shutdown.'
+    );
+  });
+
+  it('makes both fields read-only when the admin fixed them', () => {
+    const schema = schemaFor(
+      BASE_SCHEMA,
+      serverConfig({ allow_user_override: false })
+    );
+    const { timeoutMinutes, warningMinutes } = schema.properties!;
+    expect(timeoutMinutes.readOnly).toBe(true);
+    expect(warningMinutes.readOnly).toBe(true);
+    expect(timeoutMinutes.default).toBe(60);
+    expect(timeoutMinutes.description).toBe(
+      'Your administrator fixed the idle timeout at 60 min; it cannot be changed here.'
+    );
+  });
+
+  it('is the schema as shipped without a config', () => {
+    expect(schemaFor(BASE_SCHEMA, null)).toEqual(BASE_SCHEMA);
+  });
+});
+
+describe('displayedUserSettings', () => {
+  it('shows a stored timeout out of bounds clamped', () => {
+    const config = serverConfig({ max_timeout_minutes: 120 });
+    expect(displayedUserSettings({ timeoutMinutes: 240 }, config)).toEqual({
+      timeoutMinutes: 120
+    });
+    expect(
+      displayedUserSettings({ timeoutMinutes: 2, other: 1 }, config)
+    ).toEqual({ timeoutMinutes: 5, other: 1 });
+    expect(displayedUserSettings({ timeoutMinutes: 30 }, config)).toBeNull();
+    expect(displayedUserSettings({}, config)).toBeNull();
+  });
+
+  it('hides the stored values when the admin fixed them', () => {
+    const config = serverConfig({ allow_user_override: false });
+    expect(
+      displayedUserSettings({ timeoutMinutes: 30, other: 1 }, config)
+    ).toEqual({ other: 1 });
+    expect(displayedUserSettings({ other: 1 }, config)).toBeNull();
+  });
+});
+
+describe('SchemaTransform', () => {
+  const fetched = (raw = '{}', settings: unknown = {}) =>
+    ({
+      id: 'jupyter-smcost:plugin',
+      raw,
+      schema: JSON.parse(JSON.stringify(BASE_SCHEMA)),
+      data: { composite: {}, user: {} },
+      settings,
+      version: '0.1.0'
+    }) as unknown as ISettingRegistry.IPlugin;
+
+  it('updates the schema it handed out in place', () => {
+    const transform = new SchemaTransform();
+    expect(transform.setConfig(serverConfig())).toBe(true);
+    const first = transform.fetch(fetched());
+    expect(first.schema.properties!.timeoutMinutes.maximum).toBe(1440);
+    // Nothing new: nothing to reload.
+    expect(transform.setConfig(serverConfig())).toBe(false);
+    expect(
+      transform.setConfig(serverConfig({ max_timeout_minutes: 120 }))
+    ).toBe(true);
+    const second = transform.fetch(fetched());
+    expect(second.schema).toBe(first.schema);
+    expect(first.schema.properties!.timeoutMinutes.maximum).toBe(120);
+    expect(first.schema.properties!.timeoutMinutes.description).toContain(
+      'Allowed: 5–120 min'
+    );
+  });
+
+  it('works from the schema as shipped when given its own output', () => {
+    const transform = new SchemaTransform();
+    transform.setConfig(serverConfig());
+    const first = transform.fetch(fetched());
+    transform.setConfig(serverConfig({ allow_user_override: false }));
+    const again = transform.fetch(first);
+    expect(again.schema.properties!.timeoutMinutes.readOnly).toBe(true);
+    transform.setConfig(serverConfig());
+    const back = transform.fetch(again);
+    expect(back.schema.properties!.timeoutMinutes.readOnly).toBeUndefined();
+  });
+
+  it('shows stored values the way the server applies them', () => {
+    const transform = new SchemaTransform();
+    transform.setConfig(serverConfig({ max_timeout_minutes: 120 }));
+    const plugin = transform.fetch(
+      fetched('// a comment\n{"timeoutMinutes": 240}', { timeoutMinutes: 240 })
+    );
+    expect(JSON.parse(plugin.raw)).toEqual({ timeoutMinutes: 120 });
+    const kept = transform.fetch(
+      fetched('{"timeoutMinutes": 60}', { timeoutMinutes: 60 })
+    );
+    expect(kept.raw).toBe('{"timeoutMinutes": 60}');
+  });
+
+  it('passes the plugin through without a config', () => {
+    const transform = new SchemaTransform();
+    const plugin = transform.fetch(fetched('{"timeoutMinutes": 1}'));
+    expect(plugin.raw).toBe('{"timeoutMinutes": 1}');
+    expect(plugin.schema).toEqual(BASE_SCHEMA);
   });
 });
 
@@ -173,10 +409,20 @@ describe('describeFailure', () => {
  * Just enough of `ISettingRegistry.ISettings` for `SettingsSync`.
  */
 class FakeSettings {
-  constructor(public composite: { [key: string]: unknown }) {}
+  constructor(public user: { [key: string]: unknown }) {}
+  readonly id = 'jupyter-smcost:plugin';
   readonly changed = new Signal<this, void>(this);
+  saves: string[] = [];
+  get composite(): { [key: string]: unknown } {
+    return { timeoutMinutes: null, warningMinutes: null, ...this.user };
+  }
   async set(key: string, value: unknown): Promise<void> {
-    this.composite = { ...this.composite, [key]: value };
+    this.user = { ...this.user, [key]: value };
+    this.changed.emit();
+  }
+  async save(raw: string): Promise<void> {
+    this.saves.push(raw);
+    this.user = JSON.parse(raw);
     this.changed.emit();
   }
 }
@@ -185,32 +431,50 @@ class FakeSettings {
  * A server that clamps the timeout to [min, max] like the real one.
  */
 class FakeConfigAPI implements IConfigAPI {
-  constructor(public config: IServerConfig) {}
+  constructor(config: IServerConfig) {
+    this.config = { user_warning_minutes: null, ...config };
+  }
+  config: IServerConfig;
   puts: IConfigUpdate[] = [];
+  gets = 0;
   async get(): Promise<IServerConfig> {
+    this.gets++;
     return { ...this.config };
+  }
+  /**
+   * A change made elsewhere (another tab, the admin).
+   */
+  change(overrides: Partial<IServerConfig>): string {
+    const version = `v${++this._version}`;
+    this.config = { ...this.config, ...overrides, config_version: version };
+    return version;
   }
   async put(update: IConfigUpdate): Promise<IConfigReply> {
     this.puts.push(update);
     const { min_timeout_minutes: min, max_timeout_minutes: max } = this.config;
-    const wanted = update.timeout_minutes;
-    const clamped =
-      wanted === null ? null : Math.min(max, Math.max(min, wanted));
-    this.config = {
-      ...this.config,
-      user_timeout_minutes: clamped,
-      timeout_minutes: clamped ?? this.config.admin_timeout_minutes,
-      warning_minutes: update.warning_minutes ?? this.config.warning_minutes
-    };
+    let clamped = false;
+    if ('timeout_minutes' in update) {
+      const wanted = update.timeout_minutes ?? null;
+      const held =
+        wanted === null ? null : Math.min(max, Math.max(min, wanted));
+      clamped = held !== wanted;
+      this.config.user_timeout_minutes = held;
+      this.config.timeout_minutes = held ?? this.config.admin_timeout_minutes;
+    }
+    if ('warning_minutes' in update) {
+      this.config.user_warning_minutes = update.warning_minutes ?? null;
+      this.config.warning_minutes = update.warning_minutes ?? 5;
+    }
+    this.change({});
     return {
       ...this.config,
-      clamped: clamped !== wanted,
-      message:
-        clamped !== wanted
-          ? `The idle timeout was clamped to ${clamped} minutes.`
-          : ''
+      clamped,
+      message: clamped
+        ? `The idle timeout was clamped to ${this.config.user_timeout_minutes} minutes.`
+        : ''
     };
   }
+  private _version = 0;
 }
 
 function notifier(): INotifier & { [level: string]: jest.Mock } {
@@ -220,13 +484,15 @@ function notifier(): INotifier & { [level: string]: jest.Mock } {
 function makeSync(
   settings: FakeSettings,
   api: IConfigAPI,
-  notify: INotifier
+  notify: INotifier,
+  more: Partial<SettingsSync.IOptions> = {}
 ): SettingsSync {
   return new SettingsSync({
     settings: settings as unknown as ISettingRegistry.ISettings,
     api,
     notifier: notify,
-    debounceMs: 5
+    debounceMs: 5,
+    ...more
   });
 }
 
@@ -250,7 +516,13 @@ describe('SettingsSync', () => {
     await settings.set('timeoutMinutes', null);
     await sync.idle;
     expect(api.puts[2]).toEqual({ timeout_minutes: null });
+    await settings.set('warningMinutes', 2);
+    await sync.idle;
+    expect(api.puts[3]).toEqual({ warning_minutes: 2 });
     expect(notify.error).not.toHaveBeenCalled();
+    // Its own changes are not "changes from elsewhere".
+    expect(settings.saves).toEqual([]);
+    expect(sync.configVersion).toBe(api.config.config_version);
     sync.dispose();
   });
 
@@ -263,13 +535,14 @@ describe('SettingsSync', () => {
     expect(notify.info).toHaveBeenCalledWith(
       'The idle timeout was clamped to 5 minutes.'
     );
-    expect(settings.composite.timeoutMinutes).toBe(2);
+    expect(settings.user.timeoutMinutes).toBe(2);
     sync.dispose();
     // The next page load: the server already holds the clamped value.
     const reload = makeSync(settings, api, notify);
     await reload.start();
     expect(api.puts).toEqual([{ timeout_minutes: 2 }]);
     expect(notify.info).toHaveBeenCalledTimes(1);
+    expect(settings.saves).toEqual([]);
     reload.dispose();
   });
 
@@ -294,9 +567,16 @@ describe('SettingsSync', () => {
     const notify = notifier();
     const sync = makeSync(settings, api, notify);
     await sync.start();
+    await settings.set('timeoutMinutes', 'ten');
+    await sync.idle;
+    await settings.set('timeoutMinutes', Number.POSITIVE_INFINITY);
+    await sync.idle;
     expect(api.puts).toEqual([]);
     expect(notify.error).toHaveBeenCalledWith(
       expect.stringContaining('-3 is negative')
+    );
+    expect(notify.error).toHaveBeenCalledWith(
+      expect.stringContaining('"ten" is not a number')
     );
     sync.dispose();
   });
@@ -359,5 +639,115 @@ describe('SettingsSync', () => {
     await settings.set('timeoutMinutes', 50);
     await sync.idle;
     expect(api.puts).toEqual([{ timeout_minutes: 30 }]);
+  });
+});
+
+describe('SettingsSync from the server', () => {
+  it("shows the server's value on load instead of sending its own", async () => {
+    const settings = new FakeSettings({ timeoutMinutes: 45 });
+    const api = new FakeConfigAPI(
+      serverConfig({ user_timeout_minutes: 20, user_warning_minutes: 3 })
+    );
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    await sync.idle;
+    expect(api.puts).toEqual([]);
+    expect(settings.user).toEqual({ timeoutMinutes: 20, warningMinutes: 3 });
+    sync.dispose();
+  });
+
+  it('follows a change made elsewhere without sending it back', async () => {
+    const settings = new FakeSettings({ timeoutMinutes: 45 });
+    const api = new FakeConfigAPI(serverConfig());
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    expect(api.puts).toEqual([{ timeout_minutes: 45 }]);
+    const version = api.change({
+      user_timeout_minutes: 20,
+      timeout_minutes: 20,
+      user_warning_minutes: 2
+    });
+    await sync.serverChanged(version);
+    await sync.idle;
+    expect(settings.user).toEqual({ timeoutMinutes: 20, warningMinutes: 2 });
+    expect(api.puts).toHaveLength(1);
+    expect(sync.configVersion).toBe(version);
+    // The same version again (e.g. from the status after the event): nothing.
+    const gets = api.gets;
+    await sync.serverChanged(version);
+    expect(api.gets).toBe(gets);
+    // Then the user changes it again: sent.
+    await settings.set('timeoutMinutes', 25);
+    await sync.idle;
+    expect(api.puts[1]).toEqual({ timeout_minutes: 25 });
+    sync.dispose();
+  });
+
+  it('does not rewrite a value the server holds clamped', async () => {
+    const settings = new FakeSettings({ timeoutMinutes: 2 });
+    const api = new FakeConfigAPI(
+      serverConfig({ user_timeout_minutes: 5, timeout_minutes: 5 })
+    );
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    await sync.serverChanged(api.change({}));
+    expect(settings.saves).toEqual([]);
+    sync.dispose();
+  });
+
+  it('follows a cleared value', async () => {
+    const settings = new FakeSettings({ timeoutMinutes: 45 });
+    const api = new FakeConfigAPI(serverConfig({ user_timeout_minutes: 45 }));
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    await sync.serverChanged(api.change({ user_timeout_minutes: null }));
+    await sync.idle;
+    expect(settings.user.timeoutMinutes).toBeNull();
+    expect(api.puts).toEqual([]);
+    sync.dispose();
+  });
+
+  it('reloads the plugin when the schema changes, and only then', async () => {
+    const settings = new FakeSettings({});
+    const api = new FakeConfigAPI(serverConfig());
+    const transform = new SchemaTransform();
+    // As on page load: the config read before the settings.
+    transform.setConfig(await api.get());
+    transform.fetch({
+      id: 'jupyter-smcost:plugin',
+      raw: '{}',
+      schema: JSON.parse(JSON.stringify(BASE_SCHEMA)),
+      data: { composite: {}, user: {} }
+    } as unknown as ISettingRegistry.IPlugin);
+    const registry = { reload: jest.fn(async () => undefined) };
+    const sync = makeSync(settings, api, notifier(), {
+      registry: registry as unknown as ISettingRegistry,
+      transform
+    });
+    await sync.start();
+    expect(registry.reload).not.toHaveBeenCalled();
+    await sync.serverChanged(api.change({ max_timeout_minutes: 120 }));
+    expect(registry.reload).toHaveBeenCalledWith('jupyter-smcost:plugin');
+    expect(transform.config?.max_timeout_minutes).toBe(120);
+    await sync.serverChanged(api.change({ allow_user_override: false }));
+    expect(registry.reload).toHaveBeenCalledTimes(2);
+    // Read-only: the values are not touched.
+    expect(settings.saves).toEqual([]);
+    await sync.serverChanged(api.change({}));
+    expect(registry.reload).toHaveBeenCalledTimes(2);
+    sync.dispose();
+  });
+
+  it('keeps going when the server cannot be read', async () => {
+    const settings = new FakeSettings({});
+    const api = new FakeConfigAPI(serverConfig());
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    api.get = () => Promise.reject(new Error('offline'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    await sync.serverChanged('v9');
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+    sync.dispose();
   });
 });

@@ -1,129 +1,46 @@
+import { expect, galata, test } from '@jupyterlab/galata';
+
 import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
-import type { Page } from '@playwright/test';
+  api,
+  freshStudio,
+  ITEM,
+  pinnedStatus,
+  quietStart,
+  recordHeartbeats
+} from './helpers';
 
-/**
- * The status bar item (a stable class, see src/statusbar.ts).
- */
-const ITEM = '.jp-smcost-StatusItem';
-
-/**
- * A server answer pinned for screenshots: the text cannot move for a minute
- * (idle time rounds down, the countdown rounds up).
- */
-function pinnedStatus(idle: Record<string, unknown> = {}) {
-  return {
-    version: '0.1.0',
-    environment: {
-      kind: 'local',
-      region: 'us-east-1',
-      instance_type: 'ml.t3.medium',
-      domain_id: null,
-      space_name: null,
-      user_profile_name: null,
-      app_type: null,
-      app_name: null,
-      error: null
-    },
-    idle: {
-      state: 'active',
-      idle_seconds: 720,
-      timeout_seconds: 3600,
-      warning_seconds: 300,
-      seconds_until_shutdown: 2880,
-      last_activity: '2026-11-26T16:08:00+00:00',
-      last_activity_source: 'kernel busy: Untitled.ipynb',
-      action: 'delete-app',
-      dry_run: false,
-      error: null,
-      checker_running: true,
-      last_check: '2026-11-26T16:20:00+00:00',
-      save_request: null,
-      ...idle
-    }
-  };
-}
-
-/**
- * Call the server extension from the page (a script: never counted as activity).
- */
-async function api(
-  page: IJupyterLabPageFixture,
-  endPoint: string,
-  init: { method?: string; body?: unknown } = {}
-): Promise<any> {
-  return page.evaluate(
-    async ({ endPoint, method, body }) => {
-      const response = await fetch(`/jupyter-smcost/${endPoint}`, {
-        method: method ?? 'GET',
-        body: body === undefined ? undefined : JSON.stringify(body)
-      });
-      return response.json();
-    },
-    { endPoint, method: init.method, body: init.body }
-  );
-}
-
-/**
- * Wait for JupyterLab without clicking anything: Galata's default activates
- * the Launcher tab with a real click, which is (rightly) activity.
- */
-const quietStart = {
-  autoGoto: false,
-  waitForApplication: async ({}, use: (wait: any) => Promise<void>) => {
-    await use(async (page: Page) => {
-      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-    });
-  }
-};
-
-/**
- * Record the `POST activity` bodies the page sends.
- */
-function recordHeartbeats(page: IJupyterLabPageFixture): string[] {
-  const sources: string[] = [];
-  page.on('request', request => {
-    if (
-      request.method() === 'POST' &&
-      request.url().includes('/jupyter-smcost/activity')
-    ) {
-      sources.push(request.postDataJSON()?.source);
-    }
-  });
-  return sources;
-}
-
-test.afterEach(async ({ page }) => {
-  // The server outlives the tests: give the next one the admin's timeout back.
-  if (!page.isClosed()) {
-    await api(page, 'config', {
-      method: 'PUT',
-      body: { timeout_minutes: null }
-    }).catch(() => undefined);
-  }
+// Before the page loads (the page fixture is set up after this hook).
+test.beforeEach(async ({ request }) => {
+  await freshStudio(request);
 });
 
 test.describe('status bar item', () => {
   test('shows the countdown', async ({ page }) => {
     const item = page.locator(ITEM);
     await expect(item).toBeVisible();
-    await expect(item).toHaveText(/idle .* · stops in \d+ min \(dry run\)/);
+    await expect(item).toHaveText(/^idle \d+ (s|min) · stops in (30|29) min$/);
     await expect(item).toHaveAttribute('data-state', 'active');
-    await expect(item).toHaveAttribute('title', /At the timeout: dry-run/);
+    await expect(item).toHaveAttribute(
+      'title',
+      /At the timeout: delete the JupyterLab app 'default' of space 'demo-space'/
+    );
+    // Galata's start clicks the Launcher: real activity, with its age.
+    await expect(item).toHaveAttribute(
+      'title',
+      /Last activity: (clicking in Launcher|test setup), \d+ s ago\./
+    );
   });
 
   test('opens the details; "Keep running" reports activity', async ({
-    page
+    page,
+    request
   }) => {
     const heartbeats = recordHeartbeats(page);
     await page.locator(ITEM).click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText('Idle shutdown');
     await expect(dialog).toContainText(/The timeout is in \d+ min, then:/);
+    await expect(dialog).toContainText(/Last activity: .*, \d+ s ago\./);
     const keep = dialog.getByRole('button', { name: 'Keep running' });
     await expect(keep).toBeVisible();
     await keep.click();
@@ -133,7 +50,7 @@ test.describe('status bar item', () => {
       'title',
       /Last activity: keep running, \d+ s ago/
     );
-    const status = await api(page, 'status');
+    const status = await api(request, 'status');
     expect(status.idle.last_activity_source).toBe('keep running');
   });
 
@@ -151,11 +68,38 @@ test.describe('status bar item', () => {
   });
 });
 
+test.describe('failing shutdown', () => {
+  test.use(quietStart);
+
+  test('shows why the app cannot be stopped', async ({ page }) => {
+    await page.route(/\/jupyter-smcost\/status/, route =>
+      route.fulfill({
+        json: pinnedStatus({
+          state: 'error',
+          seconds_until_shutdown: null,
+          error:
+            'DeleteApp failed: AccessDeniedException: not authorized to perform sagemaker:DeleteApp',
+          retry_at: '2026-11-26T16:21:00+00:00'
+        })
+      })
+    );
+    await page.goto();
+    const item = page.locator(ITEM);
+    await expect(item).toHaveText(
+      /^cannot stop the app: DeleteApp failed: Acc.*…$/
+    );
+    await expect(item).toHaveAttribute('data-state', 'error');
+    await expect(item).toHaveClass(/jp-mod-error/);
+    await expect(item).toHaveAttribute('title', /will be retried/);
+  });
+});
+
 test.describe('heartbeat', () => {
   test.use(quietStart);
 
   test('only real interaction is activity, one heartbeat a minute', async ({
-    page
+    page,
+    request
   }) => {
     const heartbeats = recordHeartbeats(page);
     await page.goto();
@@ -177,12 +121,12 @@ test.describe('heartbeat', () => {
     expect(heartbeats[0]).toMatch(/^typing in /);
     await page.waitForTimeout(1000);
     expect(heartbeats).toHaveLength(1);
-    const status = await api(page, 'status');
+    const status = await api(request, 'status');
     expect(status.idle.last_activity_source).toBe(heartbeats[0]);
   });
 });
 
-test.describe('settings', () => {
+test.describe('settings from an earlier session', () => {
   test.use({
     mockSettings: {
       ...galata.DEFAULT_SETTINGS,
@@ -190,30 +134,43 @@ test.describe('settings', () => {
     }
   });
 
-  test('the timeout in the settings goes to the server', async ({ page }) => {
+  test('the timeout in the settings goes to the server', async ({
+    page,
+    request
+  }) => {
     await expect
-      .poll(async () => (await api(page, 'config')).user_timeout_minutes)
+      .poll(async () => (await api(request, 'config')).user_timeout_minutes)
       .toBe(45);
     await expect(page.locator(ITEM)).toHaveText(/stops in 4\d min/);
   });
 });
 
-test.describe('settings clamped', () => {
+test.describe('settings out of bounds', () => {
   test.use({
     mockSettings: {
       ...galata.DEFAULT_SETTINGS,
-      'jupyter-smcost:plugin': { timeoutMinutes: 2 }
+      'jupyter-smcost:plugin': { timeoutMinutes: 5000 }
     }
   });
 
-  test('a clamped timeout is explained', async ({ page }) => {
-    // The toast may close while the page loads: read the notification list.
+  test('a stored timeout above the maximum shows and applies clamped', async ({
+    page,
+    request
+  }) => {
     await expect
-      .poll(async () => (await page.notifications).map(n => n.message))
-      .toContainEqual(expect.stringMatching(/outside the allowed range/));
-    await expect
-      .poll(async () => (await api(page, 'config')).user_timeout_minutes)
-      .toBe(5);
+      .poll(async () => (await api(request, 'config')).user_timeout_minutes)
+      .toBe(1440);
+    await expect(page.locator(ITEM)).toHaveText(/stops in (1 d|23 h 59 min)$/);
+    // The editor is not broken: it shows the value the server applies.
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('settingeditor:open', {
+        query: 'SageMaker idle shutdown'
+      });
+    });
+    const field = page.locator(
+      'input[id="jp-SettingsEditor-jupyter-smcost:plugin_timeoutMinutes"]'
+    );
+    await expect(field).toHaveValue('1440');
   });
 });
 
