@@ -111,28 +111,27 @@ def test_checker_wakes_at_warning_and_deadline() -> None:
 
 # -- property tests over random activity timelines ---------------------------------------
 
-timelines = st.lists(st.floats(min_value=0.1, max_value=5000, allow_nan=False), max_size=30)
 
-
+# Whole milliseconds: datetimes keep microseconds, so float seconds would be rounded.
 @settings(max_examples=300, deadline=None)
 @given(
-    activities=timelines,
-    checks=st.lists(st.floats(min_value=0, max_value=6000, allow_nan=False), min_size=1),
-    timeout=st.floats(min_value=1, max_value=2000),
-    warning=st.floats(min_value=0, max_value=500),
+    activities=st.lists(st.integers(min_value=1, max_value=5_000_000), max_size=30),
+    checks=st.lists(st.integers(min_value=0, max_value=6_000_000), min_size=1),
+    timeout=st.integers(min_value=1_000, max_value=2_000_000),
+    warning=st.integers(min_value=0, max_value=500_000),
 )
 def test_never_shuts_down_within_the_timeout_of_an_activity(
-    activities: list[float], checks: list[float], timeout: float, warning: float
+    activities: list[int], checks: list[int], timeout: int, warning: int
 ) -> None:
     clock = FakeClock()
     tracker = ActivityTracker(clock)
-    policy = IdlePolicy(timeout, warning)
+    policy = IdlePolicy(timeout / 1000, warning / 1000)
     pending = sorted(activities)
     for at in sorted(checks):
-        clock.now = T0 + timedelta(seconds=at)
+        clock.now = T0 + timedelta(milliseconds=at)
         while pending and pending[0] <= at:
-            tracker.record("ui", T0 + timedelta(seconds=pending.pop(0)))
-        seen = [0.0] + [a for a in activities if a <= at]
+            tracker.record("ui", T0 + timedelta(milliseconds=pending.pop(0)))
+        seen = [0] + [a for a in activities if a <= at]
         recent = any(at - a < timeout for a in seen)
         state = decide(policy, tracker.last, clock()).state
         if recent:
@@ -141,7 +140,6 @@ def test_never_shuts_down_within_the_timeout_of_an_activity(
             assert state is IdleState.EXPIRED
 
 
-# Whole milliseconds: datetimes keep microseconds, so float seconds would be rounded.
 ms_timelines = st.lists(st.integers(min_value=1, max_value=5_000_000), max_size=30)
 
 
