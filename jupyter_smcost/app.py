@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ from . import __version__
 from .activity import utcnow
 from .aws import AwsClients, AwsError
 from .collaboration import save_collaborative_documents
+from .cost import DEFAULT_SPACE_VOLUME_GB, IdleFigures, environment_component, environment_cost
 from .environment import Environment, Kind, detect, read_metadata
 from .events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle import IdleShutdown
+from .pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE
+from .pricing.model import Price, PriceKey
+from .pricing.service import PriceService, Pricing
+from .resources import Collector, ResourceMonitor, Resources, price_keys, priced_document
 from .routes import handlers
 from .settings_store import SettingsStore
 from .shutdown import ShutdownAction, build_action, resolve_action
@@ -30,7 +36,7 @@ class SMCost(ExtensionApp):
 
     name = "jupyter_smcost"
     load_other_extensions = True
-    classes = [IdleShutdown]
+    classes = [IdleShutdown, Pricing, Resources]
 
     metadata_path = Unicode(
         "/opt/ml/metadata/resource-metadata.json",
@@ -51,6 +57,13 @@ class SMCost(ExtensionApp):
     environment: Environment
     aws: AwsClients
     idle: IdleShutdown
+    prices: PriceService
+    monitor: ResourceMonitor
+    #: When this app (or, in local mode, this server) started; from AWS once known.
+    started_at: datetime | None = None
+    #: The space's volume size in GB (Studio spaces only), and why it is a guess if it is.
+    storage_gb: float | None = None
+    storage_note: str | None = None
 
     def initialize_settings(self) -> None:
         metadata, reason = read_metadata(self.metadata_path)
@@ -74,6 +87,14 @@ class SMCost(ExtensionApp):
                 env.space_name or env.user_profile_name or env.app_name,
             )
         self.aws = AwsClients(env.region)
+        self.pricing_config = Pricing(parent=self)
+        self.prices = PriceService(self.pricing_config.build_resolver(self.state_dir), self.aws.run)
+        self.resources_config = Resources(parent=self)
+        self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
+        self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
+        self._price_task: asyncio.Task[None] | None = None
+        if env.kind is Kind.LOCAL:
+            self.started_at = utcnow()
         serverapp = self.serverapp
         assert serverapp is not None
         signals = ServerSignals(
@@ -124,6 +145,8 @@ class SMCost(ExtensionApp):
         self.idle.start()
         if self.environment.kind is not Kind.LOCAL:
             self._resolve_task = asyncio.create_task(self._resolve_instance_type())
+        else:
+            self._price_task = asyncio.create_task(self._price_environment())
 
     async def _resolve_instance_type(self) -> None:
         """Ask AWS which instance this app runs on; retry with backoff on failure."""
@@ -141,11 +164,14 @@ class SMCost(ExtensionApp):
                         AppName=env.app_name,
                     )
                     instance = (app.get("ResourceSpec") or {}).get("InstanceType")
+                    self.started_at = _aware(app.get("CreationTime"))
                 elif env.kind is Kind.NOTEBOOK_INSTANCE:
                     nbi = await self.aws.call(
                         "sagemaker", "describe_notebook_instance", NotebookInstanceName=env.app_name
                     )
                     instance = nbi.get("InstanceType")
+                    # An in-service instance last changed state when it started.
+                    self.started_at = _aware(nbi.get("LastModifiedTime") or nbi.get("CreationTime"))
                 else:
                     return
             except AwsError as err:
@@ -158,13 +184,131 @@ class SMCost(ExtensionApp):
                 continue
             self.environment = self.environment.with_instance_type(instance, None)
             self.log.info("jupyter-smcost: instance type %s", instance)
+            if env.kind is Kind.STUDIO_SPACE:
+                await self._read_volume_size()
+            await self._price_environment()
             return
+
+    async def _read_volume_size(self) -> None:
+        env = self.environment
+        try:
+            space = await self.aws.call(
+                "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+            )
+        except AwsError as err:
+            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
+            self.storage_note = f"volume size assumed ({err})"
+            return
+        ebs = ((space.get("SpaceSettings") or {}).get("SpaceStorageSettings") or {}).get(
+            "EbsStorageSettings"
+        ) or {}
+        size = ebs.get("EbsVolumeSizeInGb")
+        if isinstance(size, int | float) and size > 0:
+            self.storage_gb, self.storage_note = float(size), None
+        else:
+            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
+            self.storage_note = "volume size not reported; SageMaker's default assumed"
+
+    def _price_keys(self) -> tuple[PriceKey | None, PriceKey | None]:
+        env = self.environment
+        component = environment_component(env)
+        if not (env.region and env.instance_type and component):
+            return None, None
+        instance = PriceKey(env.region, env.instance_type, component)
+        storage = None
+        if env.kind is Kind.STUDIO_SPACE:
+            storage = PriceKey(env.region, STORAGE_VOLUME_TYPE, STORAGE_COMPONENT)
+        return instance, storage
+
+    async def _price_environment(self) -> None:
+        """Look up this app's price once its instance type is known (feeds the idle budget)."""
+        instance, _ = self._price_keys()
+        if instance is None:
+            return
+        price = await self.prices.get(instance)
+        rate = price.usd_per_hour if isinstance(price, Price) else None
+        self.idle.set_hourly_rate(rate)
+        if rate is None:
+            self.log.warning("jupyter-smcost: %s", price.to_dict().get("reason"))
+        else:
+            self.log.info(
+                "jupyter-smcost: %s costs $%.4f/h (%s)",
+                instance.instance_type,
+                rate,
+                price.to_dict().get("detail"),
+            )
+
+    async def cost_json(self, wait_seconds: float = 3.0) -> dict[str, Any]:
+        """The `GET cost` document."""
+        instance, storage = self._price_keys()
+        keys = [k for k in (instance, storage) if k is not None]
+        answers = await self.prices.get_many(keys, wait_seconds)
+        instance_price = answers[instance].to_dict() if instance else None
+        storage_price = answers[storage].to_dict() if storage else None
+        if storage_price is not None and self.storage_note and storage_price.get("known"):
+            storage_price = {
+                **storage_price,
+                "detail": f"{storage_price.get('detail')}; {self.storage_note}",
+            }
+        rate = instance_price.get("usd_per_hour") if instance_price else None
+        if instance_price and instance_price.get("known"):
+            self.idle.set_hourly_rate(float(rate))  # type: ignore[arg-type]
+        status = self.idle.status_json()
+        deadline = status.get("deadline")
+        now = utcnow()
+        return environment_cost(
+            env=self.environment,
+            instance_price=instance_price,
+            storage_price=storage_price,
+            storage_gb=self.storage_gb if storage else None,
+            started_at=self.started_at,
+            now=now,
+            idle=IdleFigures(
+                idle_seconds=float(status["idle_seconds"]),
+                max_idle_usd=status["max_idle_usd"],
+                limit=status["limit"],
+                budget_seconds=status["budget_seconds"],
+                shutdown_at=datetime.fromisoformat(deadline) if deadline else None,
+            ),
+        )
+
+    async def resources_json(self, wait_seconds: float = 2.0) -> dict[str, Any]:
+        """The `GET resources` document (cached listing, priced now)."""
+        env = self.environment
+        config = self.resources_config
+        unavailable = None
+        if not config.enabled:
+            unavailable = "listing running resources is turned off (c.Resources.enabled)"
+        elif not env.region:
+            unavailable = (
+                "no AWS region: not in SageMaker, and neither c.SMCost.region nor "
+                "AWS_DEFAULT_REGION is set"
+            )
+        collection = None
+        prices: dict[PriceKey, dict[str, Any]] = {}
+        if unavailable is None:
+            collection = await self.monitor.get(wait_seconds)
+            if collection is not None:
+                keys = price_keys(collection.rows, env.region)
+                answers = await self.prices.get_many(keys, wait_seconds)
+                prices = {k: v.to_dict() for k, v in answers.items()}
+        return priced_document(
+            collection,
+            prices,
+            region=env.region,
+            now=utcnow(),
+            ttl_seconds=config.ttl_seconds,
+            loading=self.monitor.loading,
+            scope=config.scope,
+            unavailable_reason=unavailable,
+        )
 
     async def stop_extension(self) -> None:
         """Cancel background work with a bounded wait."""
         await self.idle.stop()
-        task = self._resolve_task
-        if task is not None:
+        for task in (self._resolve_task, self._price_task):
+            if task is None:
+                continue
             task.cancel()
             try:
                 await asyncio.wait_for(task, 2)
@@ -178,6 +322,13 @@ class SMCost(ExtensionApp):
             "environment": self.environment.to_json(),
             "idle": self.idle.status_json(),
         }
+
+
+def _aware(value: Any) -> datetime | None:
+    """An AWS timestamp as an aware datetime (botocore gives aware ones; tests may not)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
 
 
 main = launch_new_instance = SMCost.launch_instance

@@ -127,6 +127,10 @@ class AwsClients:
             self._executor, functools.partial(self.call_sync, service, operation, **params)
         )
 
+    async def run(self, fn: Any) -> Any:
+        """Run any blocking function (e.g. a price lookup) in the AWS pool."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
     async def paginate(
         self, service: str, operation: str, key: str, **params: Any
     ) -> list[dict[str, Any]]:

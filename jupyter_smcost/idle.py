@@ -76,6 +76,19 @@ def parse_minutes(value: Any, name: str) -> float:
     return minutes
 
 
+def parse_usd(value: Any, name: str) -> float:
+    """A finite, non-negative amount of USD, or SettingsError(400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SettingsError(400, f"{name} must be an amount of USD, not {value!r}")
+    try:
+        usd = float(value)
+    except ValueError:
+        raise SettingsError(400, f"{name} must be an amount of USD, not {value!r}") from None
+    if not math.isfinite(usd) or usd < 0:
+        raise SettingsError(400, f"{name} must be a finite amount of USD >= 0, not {value!r}")
+    return usd
+
+
 class IdleShutdown(LoggingConfigurable):
     """Shut the app down after a period without real activity."""
 
@@ -111,6 +124,13 @@ class IdleShutdown(LoggingConfigurable):
     ).tag(config=True)
     retry_seconds = Float(
         30.0, help="First pause before retrying a failed shutdown action (then doubling)."
+    ).tag(config=True)
+    max_idle_usd = Float(
+        None,
+        allow_none=True,
+        help="Idle budget in USD: also shut down once the idle time has cost this much at "
+        "this app's hourly price, whichever comes first with the timeout (None: no budget). "
+        "Users may change it when allow_user_override is true.",
     ).tag(config=True)
 
     def __init__(
@@ -156,6 +176,8 @@ class IdleShutdown(LoggingConfigurable):
         self._logged_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_tick_seconds = 0.0
+        #: This app's $/h once known; the idle budget needs it.
+        self._usd_per_hour: float | None = None
 
     # -- events ------------------------------------------------------------------------
 
@@ -190,20 +212,63 @@ class IdleShutdown(LoggingConfigurable):
             return self._clamp(float(user))
         return self.timeout_minutes
 
-    @property
-    def effective_warning_minutes(self) -> float:
+    def _warning_setting_minutes(self) -> float:
+        """The warning as set (the user's if allowed, else the admin's), not yet bounded."""
         user = self._user.get("warning_minutes")
         minutes = self.warning_minutes
         if self.allow_user_override and isinstance(user, int | float):
             minutes = float(user)
-        return min(max(minutes, 0.0), max(self.effective_timeout_minutes, 0.0))
+        return max(minutes, 0.0)
+
+    @property
+    def effective_warning_minutes(self) -> float:
+        return min(self._warning_setting_minutes(), max(self.effective_timeout_minutes, 0.0))
+
+    @property
+    def effective_max_idle_usd(self) -> float | None:
+        """The idle budget in force; None when there is none (a user's 0 turns it off)."""
+        user = self._user.get("max_idle_usd")
+        budget: float | None = self.max_idle_usd
+        if self.allow_user_override and isinstance(user, int | float):
+            budget = float(user)
+        return budget if budget is not None and budget > 0 else None
+
+    def set_hourly_rate(self, usd_per_hour: float | None) -> None:
+        """The app's price, once known; changes the deadline when an idle budget is set."""
+        if usd_per_hour is not None and not (math.isfinite(usd_per_hour) and usd_per_hour > 0):
+            usd_per_hour = None
+        if usd_per_hour == self._usd_per_hour:
+            return
+        self._usd_per_hour = usd_per_hour
+        if self.effective_max_idle_usd is not None:
+            self._bump_config_version()
+
+    @property
+    def budget_seconds(self) -> float | None:
+        """Idle seconds the budget buys at this app's price (None: no budget or no price)."""
+        budget, rate = self.effective_max_idle_usd, self._usd_per_hour
+        if budget is None or rate is None:
+            return None
+        return budget / rate * 3600.0
+
+    @property
+    def limit(self) -> str:
+        """Which limit ends the idle time first: "timeout", "budget" or "none"."""
+        timeout = self.effective_timeout_minutes * 60
+        budget = self.budget_seconds
+        if budget is not None and (timeout <= 0 or budget < timeout):
+            return "budget"
+        return "timeout" if timeout > 0 else "none"
 
     @property
     def policy(self) -> IdlePolicy:
-        return IdlePolicy(
-            timeout_seconds=self.effective_timeout_minutes * 60,
-            warning_seconds=self.effective_warning_minutes * 60,
-        )
+        timeout = self.effective_timeout_minutes * 60
+        warning = self.effective_warning_minutes * 60
+        if self.limit == "budget":
+            timeout = max(self.budget_seconds or 0.0, 1.0)
+            # The timeout (maybe off) does not bound the warning here; the budget does.
+            warning = self._warning_setting_minutes() * 60
+        return IdlePolicy(timeout_seconds=timeout, warning_seconds=min(warning, timeout))
 
     def config_json(self) -> dict[str, Any]:
         user = self._user.get("timeout_minutes") if self.allow_user_override else None
@@ -224,15 +289,22 @@ class IdleShutdown(LoggingConfigurable):
             "cpu_threshold_percent": self.cpu_threshold_percent,
             "action": self.action,
             "effective_action": self._effective_action,
+            "max_idle_usd": self.effective_max_idle_usd,
+            "admin_max_idle_usd": self.max_idle_usd,
+            "user_max_idle_usd": self._user.get("max_idle_usd")
+            if self.allow_user_override
+            else None,
         }
 
     def update_user_settings(self, body: Any) -> dict[str, Any]:
         """Validate, clamp and persist a user's change; raises SettingsError."""
         if not self.allow_user_override:
             raise SettingsError(403, "Your administrator does not allow changing the idle timeout.")
-        if not isinstance(body, dict) or not ({"timeout_minutes", "warning_minutes"} & set(body)):
+        fields = {"timeout_minutes", "warning_minutes", "max_idle_usd"}
+        if not isinstance(body, dict) or not (fields & set(body)):
             raise SettingsError(
-                400, "Expected a JSON object with timeout_minutes and/or warning_minutes."
+                400,
+                "Expected a JSON object with timeout_minutes, warning_minutes and/or max_idle_usd.",
             )
         updated = dict(self._user)
         messages = []
@@ -261,16 +333,27 @@ class IdleShutdown(LoggingConfigurable):
                 updated["warning_minutes"] = parse_minutes(
                     body["warning_minutes"], "warning_minutes"
                 )
+        if "max_idle_usd" in body:
+            raw_budget = body["max_idle_usd"]
+            if raw_budget is None:
+                updated.pop("max_idle_usd", None)
+            else:
+                updated["max_idle_usd"] = parse_usd(raw_budget, "max_idle_usd")
         self._store.save(updated)
         self._user = updated
+        budget = self.effective_max_idle_usd
         self.log.info(
-            "jupyter-smcost: idle timeout set to %g min (warning %g min) by the user",
+            "jupyter-smcost: idle timeout set to %g min (warning %g min, idle budget %s) "
+            "by the user",
             self.effective_timeout_minutes,
             self.effective_warning_minutes,
+            "none" if budget is None else f"${budget:g}",
         )
         self._bump_config_version()
         result = self.config_json()
         result["clamped"] = clamped
+        if "max_idle_usd" in body:
+            messages.append("No idle budget." if budget is None else f"Idle budget: ${budget:g}.")
         result["message"] = " ".join(messages) or (
             f"Idle timeout: {self.effective_timeout_minutes:g} min."
         )
@@ -283,6 +366,7 @@ class IdleShutdown(LoggingConfigurable):
         "allow_user_override",
         "warning_minutes",
         "check_interval_seconds",
+        "max_idle_usd",
     )
     def _settings_changed(self, change: Any) -> None:
         # Admin traits change at run time only through config reloads; treat them like a PUT.
@@ -348,6 +432,11 @@ class IdleShutdown(LoggingConfigurable):
             "save_request": request.to_json() if request else None,
             "deadline": decision.deadline.isoformat() if decision.deadline else None,
             "config_version": self.config_version,
+            "limit": self.limit,
+            "max_idle_usd": self.effective_max_idle_usd,
+            "budget_seconds": None
+            if self.budget_seconds is None
+            else round(self.budget_seconds, 3),
         }
 
     # -- the check loop ----------------------------------------------------------------

@@ -94,10 +94,24 @@ class SaveAckHandler(BaseHandler):
         self.finish(json.dumps({"accepted": True}))
 
 
+class CostHandler(BaseHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.finish(json.dumps(await self.smcost.cost_json()))
+
+
+class ResourcesHandler(BaseHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.finish(json.dumps(await self.smcost.resources_json()))
+
+
 def handlers() -> list[tuple[str, type[BaseHandler]]]:
     return [
         (f"{NAMESPACE}/status", StatusHandler),
         (f"{NAMESPACE}/config", ConfigHandler),
         (f"{NAMESPACE}/activity", ActivityHandler),
         (f"{NAMESPACE}/save-ack", SaveAckHandler),
+        (f"{NAMESPACE}/cost", CostHandler),
+        (f"{NAMESPACE}/resources", ResourcesHandler),
     ]

@@ -114,6 +114,7 @@ def test_component_table_covers_every_key() -> None:
         "processing",
         "transform",
         "hosting",
+        "studio-storage",
     }
     with pytest.raises(ValueError):
         price_list_value("gpu-party")

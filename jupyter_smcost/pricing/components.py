@@ -18,6 +18,13 @@ from typing import Any
 SERVICE_CODE = "AmazonSageMaker"
 
 
+#: The component key of the Studio space's EBS volume; its "instance type" is the volume type.
+STORAGE_COMPONENT = "studio-storage"
+STORAGE_VOLUME_TYPE = "gp3"
+#: Hours in AWS's billing month, to turn a GB-month rate into an hourly one.
+HOURS_PER_MONTH = 730.0
+
+
 @dataclass(frozen=True)
 class Component:
     key: str
@@ -62,6 +69,9 @@ COMPONENTS: dict[str, Component] = {
         Component("processing", "Processing", False, "assumed from the pricing page's naming"),
         Component("transform", "Batch-Transform", False, "assumed; the least certain value"),
         Component("hosting", "Hosting", False, "seen in third-party public code only"),
+        # Not an instance: the space's EBS volume, found by product family and usage type
+        # (see STUDIO_EBS_STORAGE), stored as USD per GB-hour so it fits the hourly resolver.
+        Component(STORAGE_COMPONENT, "", False, "GB-month rate / 730, per GB"),
     )
 }
 
@@ -74,7 +84,7 @@ STUDIO_APP_COMPONENTS: dict[str, str] = {
 
 #: The space's EBS volume. It is priced per GB-month, not per hour, under product family
 #: "Storage" with a usage type ending in "Studio:VolumeUsage.gp3" (seen in third-party public
-#: code; unverified). It is not resolved by `PriceResolver`, whose prices are hourly.
+#: code; unverified). `PriceResolver` resolves it under `STORAGE_COMPONENT` as $ per GB-hour.
 STUDIO_EBS_STORAGE = {
     "productFamily": "Storage",
     "usagetype_suffix": "Studio:VolumeUsage.gp3",
@@ -93,6 +103,8 @@ def price_list_value(key: str) -> str:
 
 def keys_for_price_list_value(value: str) -> list[str]:
     """Our component keys that a Price List `component` value prices (possibly several)."""
+    if not value:
+        return []
     return [c.key for c in COMPONENTS.values() if c.price_list_value == value]
 
 
@@ -116,4 +128,4 @@ def component_attribute_values(client: Any, max_pages: int = 50) -> set[str]:
 def check_component_values(client: Any) -> dict[str, bool]:
     """For each of our keys, whether its table value is one AWS currently lists."""
     known = component_attribute_values(client)
-    return {c.key: c.price_list_value in known for c in COMPONENTS.values()}
+    return {c.key: c.price_list_value in known for c in COMPONENTS.values() if c.price_list_value}

@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .components import SERVICE_CODE, price_list_value
+from .components import (
+    HOURS_PER_MONTH,
+    SERVICE_CODE,
+    STORAGE_COMPONENT,
+    STUDIO_EBS_STORAGE,
+    price_list_value,
+)
 from .model import Price, PriceKey
 
 log = logging.getLogger(__name__)
@@ -79,16 +85,31 @@ def hourly_rates(
     return rates
 
 
-def parse_price_list_item(item: str | Mapping[str, Any]) -> tuple[dict[str, Any], list[Rate]]:
+def parse_price_list_item(
+    item: str | Mapping[str, Any], unit: str = HOURLY_UNIT
+) -> tuple[dict[str, Any], list[Rate]]:
     """One `PriceList` entry of `get_products` (a JSON string) -> (attributes, rates)."""
     data = json.loads(item) if isinstance(item, str) else item
     product = data.get("product") or {}
     on_demand = (data.get("terms") or {}).get("OnDemand") or {}
-    return dict(product.get("attributes") or {}), hourly_rates(product, on_demand)
+    attrs = dict(product.get("attributes") or {})
+    attrs.setdefault("productFamily", product.get("productFamily"))
+    return attrs, hourly_rates(product, on_demand, unit)
+
+
+def is_studio_storage(attrs: Mapping[str, Any], volume_type: str) -> bool:
+    """Whether a product is the Studio space volume of `volume_type` (e.g. gp3)."""
+    usage = str(attrs.get("usagetype") or "")
+    suffix = str(STUDIO_EBS_STORAGE["usagetype_suffix"]).rsplit(".", 1)[0] + "." + volume_type
+    return attrs.get("productFamily") == STUDIO_EBS_STORAGE["productFamily"] and usage.endswith(
+        suffix
+    )
 
 
 def matches(attrs: Mapping[str, Any], key: PriceKey) -> bool:
     """Whether a product's attributes are those of `key` (re-checked after TERM_MATCH)."""
+    if key.component == STORAGE_COMPONENT:
+        return attrs.get("regionCode") == key.region and is_studio_storage(attrs, key.instance_type)
     return (
         attrs.get("regionCode") == key.region
         and attrs.get("instanceName") == key.instance_type
@@ -108,6 +129,16 @@ def choose(rates: Iterable[Rate]) -> tuple[Rate, int] | None:
 
 def build_filters(key: PriceKey) -> list[dict[str, str]]:
     """The `get_products` TERM_MATCH filters for one key."""
+    if key.component == STORAGE_COMPONENT:
+        # The usage type carries a region prefix, so it is matched after the answer.
+        return [
+            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": key.region},
+            {
+                "Type": "TERM_MATCH",
+                "Field": "productFamily",
+                "Value": str(STUDIO_EBS_STORAGE["productFamily"]),
+            },
+        ]
     return [
         {"Type": "TERM_MATCH", "Field": "regionCode", "Value": key.region},
         {"Type": "TERM_MATCH", "Field": "instanceName", "Value": key.instance_type},
@@ -128,6 +159,8 @@ def fetch_price(
     Follows `NextToken`; returns None when no acceptable hourly rate exists. AWS errors
     propagate to the caller.
     """
+    storage = key.component == STORAGE_COMPONENT
+    unit = str(STUDIO_EBS_STORAGE["unit"]) if storage else HOURLY_UNIT
     rates: list[Rate] = []
     token = None
     for _ in range(max_pages):
@@ -142,7 +175,7 @@ def fetch_price(
         page = client.get_products(**kwargs)
         for item in page.get("PriceList", []):
             try:
-                attrs, item_rates = parse_price_list_item(item)
+                attrs, item_rates = parse_price_list_item(item, unit)
             except (ValueError, TypeError, AttributeError):
                 log.warning("ignoring an unreadable Price List product for %s", key.as_str())
                 continue
@@ -159,6 +192,9 @@ def fetch_price(
     detail = f"AWS Price List API, {endpoint_region}, {day}"
     if distinct > 1:
         detail += f" (highest of {distinct} on-demand rates)"
+    if storage:
+        detail += f"; ${rate.usd_per_hour:g} per GB-month"
+        return Price(rate.usd_per_hour / HOURS_PER_MONTH, "price-list-api", day, detail)
     return Price(rate.usd_per_hour, "price-list-api", day, detail)
 
 

@@ -1,0 +1,817 @@
+"""The user's running SageMaker resources that cost money, and what they cost.
+
+`collect` asks AWS (through an injected client with async `call`/`paginate`, which run boto3
+off the event loop) for in-progress jobs, in-service endpoints, other Studio apps and
+notebook instances. `ResourceMonitor` caches the result for a TTL with one refresh in flight,
+so the number of AWS calls does not grow with open tabs. `priced_document` turns a cached
+collection into the `GET resources` document at the moment of the request (running times
+and costs so far move on between refreshes). No tornado import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from traitlets import Bool, Enum, Float
+from traitlets.config import LoggingConfigurable
+
+from .aws import THROTTLING_CODES, AwsError
+from .environment import Environment, Kind
+from .pricing.components import STUDIO_APP_COMPONENTS
+from .pricing.model import PriceKey
+
+log = logging.getLogger(__name__)
+
+USER_PROFILE_TAG = "sagemaker:user-profile-arn"
+SPACE_TAG = "sagemaker:space-arn"
+DOMAIN_TAG = "sagemaker:domain-arn"
+
+KINDS = (
+    "training-job",
+    "tuning-job",
+    "processing-job",
+    "transform-job",
+    "endpoint",
+    "studio-app",
+    "notebook-instance",
+)
+
+#: The IAM action whose absence stops each kind from being listed.
+LIST_ACTIONS = {
+    "training-job": "sagemaker:ListTrainingJobs",
+    "tuning-job": "sagemaker:ListHyperParameterTuningJobs",
+    "processing-job": "sagemaker:ListProcessingJobs",
+    "transform-job": "sagemaker:ListTransformJobs",
+    "endpoint": "sagemaker:ListEndpoints",
+    "studio-app": "sagemaker:ListApps",
+    "notebook-instance": "sagemaker:ListNotebookInstances",
+}
+
+#: Everything the collector calls; the README's IAM policy lists the same actions.
+REQUIRED_ACTIONS = sorted(
+    set(LIST_ACTIONS.values())
+    | {
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListSpaces",
+        "sagemaker:DescribeSpace",
+        "sagemaker:ListTags",
+    }
+)
+
+_CONSOLE_PAGES = {
+    "training-job": "jobs",
+    "tuning-job": "hyper-tuning-jobs",
+    "processing-job": "processing-jobs",
+    "transform-job": "transform-jobs",
+    "endpoint": "endpoints",
+    "notebook-instance": "notebook-instances",
+}
+
+
+class AwsLike(Protocol):
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]: ...
+
+    async def paginate(
+        self, service: str, operation: str, key: str, **params: Any
+    ) -> list[dict[str, Any]]: ...
+
+
+def console_url(region: str | None, kind: str, name: str) -> str | None:
+    page = _CONSOLE_PAGES.get(kind)
+    if not region or not page:
+        return None
+    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{name}"
+
+
+@dataclass(frozen=True)
+class Running:
+    """One running resource as AWS described it, before pricing."""
+
+    kind: str
+    name: str
+    arn: str | None
+    status: str
+    instance_type: str | None
+    instance_count: int
+    component: str | None
+    started_at: datetime | None
+    spot: bool | None = None
+    max_runtime_seconds: float | None = None
+    billable_seconds: float | None = None
+    detail: str = ""
+    #: Why no hourly price applies (e.g. a serverless endpoint), else "".
+    unpriced_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who "mine" is: the Studio user profile and the spaces it owns."""
+
+    account: str | None
+    region: str | None
+    domain_id: str | None
+    user_profile_name: str | None
+    space_arns: frozenset[str] = frozenset()
+
+    @property
+    def user_profile_arn(self) -> str | None:
+        if not (self.account and self.region and self.domain_id and self.user_profile_name):
+            return None
+        return (
+            f"arn:aws:sagemaker:{self.region}:{self.account}:user-profile/"
+            f"{self.domain_id}/{self.user_profile_name}"
+        )
+
+    def space_arn(self, space: str) -> str | None:
+        if not (self.account and self.region and self.domain_id):
+            return None
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:space/{self.domain_id}/{space}"
+
+    def owns(self, tags: dict[str, str]) -> bool:
+        mine = self.user_profile_arn
+        if mine and tags.get(USER_PROFILE_TAG) == mine:
+            return True
+        return bool(tags.get(SPACE_TAG)) and tags.get(SPACE_TAG) in self.space_arns
+
+
+def account_of(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, Any]:
+    """A collection failure in words a user can act on."""
+    if err.access_denied:
+        what = action or f"sagemaker:{err.operation}"
+        return {
+            "kind": kind,
+            "code": "permission",
+            "action": what,
+            "message": f"no permission for {what}: add it to the execution role (policy in README)",
+        }
+    if err.code in THROTTLING_CODES:
+        return {
+            "kind": kind,
+            "code": "throttled",
+            "action": action,
+            "message": f"AWS is throttling {err.operation}; trying again later",
+        }
+    return {"kind": kind, "code": "aws-error", "action": action, "message": str(err)}
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _int(value: Any, default: int = 1) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+# -- what each describe call says, as `Running` rows (pure) ------------------------------
+
+
+def training_job(d: dict[str, Any]) -> Running:
+    rc = d.get("ResourceConfig") or {}
+    stop = d.get("StoppingCondition") or {}
+    spot = bool(d.get("EnableManagedSpotTraining"))
+    groups = rc.get("InstanceGroups") or []
+    instance, count = rc.get("InstanceType"), _int(rc.get("InstanceCount"))
+    if not instance and groups:
+        # Heterogeneous clusters: price the largest group; say so.
+        top = max(groups, key=lambda g: _int(g.get("InstanceCount"), 0))
+        instance, count = (
+            top.get("InstanceType"),
+            sum(_int(g.get("InstanceCount"), 0) for g in groups),
+        )
+    return Running(
+        kind="training-job",
+        name=str(d.get("TrainingJobName")),
+        arn=d.get("TrainingJobArn"),
+        status=str(d.get("TrainingJobStatus", "InProgress")),
+        instance_type=instance,
+        instance_count=count,
+        component="training",
+        started_at=_when(d.get("TrainingStartTime")) or _when(d.get("CreationTime")),
+        spot=spot,
+        max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
+        billable_seconds=_num(d.get("BillableTimeInSeconds")),
+        detail=str(d.get("SecondaryStatus") or ""),
+    )
+
+
+def tuning_job(d: dict[str, Any]) -> Running:
+    definition = d.get("TrainingJobDefinition") or (d.get("TrainingJobDefinitions") or [{}])[0]
+    rc = definition.get("ResourceConfig") or {}
+    counters = d.get("TrainingJobStatusCounters") or {}
+    limits = (d.get("HyperParameterTuningJobConfig") or {}).get("ResourceLimits") or {}
+    running = _int(counters.get("InProgress"), 0)
+    per_trial = _int(rc.get("InstanceCount"))
+    total = limits.get("MaxNumberOfTrainingJobs")
+    detail = f"{running} trial{'s' if running != 1 else ''} running"
+    if isinstance(total, int):
+        detail += f" of up to {total}"
+    return Running(
+        kind="tuning-job",
+        name=str(d.get("HyperParameterTuningJobName")),
+        arn=d.get("HyperParameterTuningJobArn"),
+        status=str(d.get("HyperParameterTuningJobStatus", "InProgress")),
+        instance_type=rc.get("InstanceType"),
+        instance_count=running * per_trial,
+        component="training",
+        started_at=_when(d.get("CreationTime")),
+        spot=bool(definition.get("EnableManagedSpotTraining")),
+        detail=detail,
+    )
+
+
+def processing_job(d: dict[str, Any]) -> Running:
+    cluster = (d.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    stop = d.get("StoppingCondition") or {}
+    return Running(
+        kind="processing-job",
+        name=str(d.get("ProcessingJobName")),
+        arn=d.get("ProcessingJobArn"),
+        status=str(d.get("ProcessingJobStatus", "InProgress")),
+        instance_type=cluster.get("InstanceType"),
+        instance_count=_int(cluster.get("InstanceCount")),
+        component="processing",
+        started_at=_when(d.get("ProcessingStartTime")) or _when(d.get("CreationTime")),
+        max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
+    )
+
+
+def transform_job(d: dict[str, Any]) -> Running:
+    res = d.get("TransformResources") or {}
+    return Running(
+        kind="transform-job",
+        name=str(d.get("TransformJobName")),
+        arn=d.get("TransformJobArn"),
+        status=str(d.get("TransformJobStatus", "InProgress")),
+        instance_type=res.get("InstanceType"),
+        instance_count=_int(res.get("InstanceCount")),
+        component="transform",
+        started_at=_when(d.get("TransformStartTime")) or _when(d.get("CreationTime")),
+    )
+
+
+def endpoint_variants(endpoint: dict[str, Any], config: dict[str, Any]) -> list[Running]:
+    """One row per production variant: instance type from the config, count from the endpoint."""
+    types = {v.get("VariantName"): v for v in config.get("ProductionVariants") or []}
+    live = endpoint.get("ProductionVariants") or [
+        {"VariantName": name, "CurrentInstanceCount": v.get("InitialInstanceCount")}
+        for name, v in types.items()
+    ]
+    name = str(endpoint.get("EndpointName"))
+    rows = []
+    for variant in live:
+        vname = variant.get("VariantName")
+        conf = types.get(vname, {})
+        serverless = conf.get("ServerlessConfig") or variant.get("CurrentServerlessConfig")
+        instance = conf.get("InstanceType")
+        count = _int(variant.get("CurrentInstanceCount"), _int(conf.get("InitialInstanceCount")))
+        rows.append(
+            Running(
+                kind="endpoint",
+                name=name,
+                arn=endpoint.get("EndpointArn"),
+                status=str(endpoint.get("EndpointStatus", "InService")),
+                instance_type=None if serverless else instance,
+                instance_count=0 if serverless else count,
+                component="hosting",
+                started_at=_when(endpoint.get("CreationTime")),
+                detail=f"variant {vname}" + (", serverless" if serverless else ""),
+                unpriced_reason="serverless inference is billed per request, not per hour"
+                if serverless
+                else "",
+            )
+        )
+    return rows
+
+
+def studio_app(a: dict[str, Any]) -> Running | None:
+    """A Studio app from ListApps; None for apps on free system instances."""
+    app_type = str(a.get("AppType", ""))
+    instance = (a.get("ResourceSpec") or {}).get("InstanceType")
+    if app_type == "JupyterServer" or not instance or instance == "system":
+        return None
+    owner = a.get("SpaceName") or a.get("UserProfileName") or "?"
+    return Running(
+        kind="studio-app",
+        name=f"{owner}/{app_type}/{a.get('AppName', 'default')}",
+        arn=a.get("AppArn"),
+        status=str(a.get("Status", "InService")),
+        instance_type=instance,
+        instance_count=1,
+        component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
+        started_at=_when(a.get("CreationTime")),
+        detail=f"{'space' if a.get('SpaceName') else 'user'} {owner}, {app_type}",
+    )
+
+
+def notebook_instance(n: dict[str, Any]) -> Running:
+    return Running(
+        kind="notebook-instance",
+        name=str(n.get("NotebookInstanceName")),
+        arn=n.get("NotebookInstanceArn"),
+        status=str(n.get("NotebookInstanceStatus", "InService")),
+        instance_type=n.get("InstanceType"),
+        instance_count=1,
+        component="notebook-instance",
+        # The last status change of an in-service instance is its start.
+        started_at=_when(n.get("LastModifiedTime")) or _when(n.get("CreationTime")),
+    )
+
+
+# -- collection -------------------------------------------------------------------------
+
+
+@dataclass
+class Collection:
+    """What one refresh found; `problems` say what could not be read."""
+
+    fetched_at: datetime
+    scope: str
+    rows: list[Running] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    failed_kinds: set[str] = field(default_factory=set)
+
+
+class Collector:
+    """Lists the running resources of `scope` ("mine" or "account") in the environment's region."""
+
+    def __init__(
+        self,
+        aws: AwsLike,
+        env: Callable[[], Environment],
+        scope: str = "mine",
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        describe_concurrency: int = 4,
+    ) -> None:
+        self.aws = aws
+        self._env = env
+        self.scope = scope
+        self._clock = clock
+        self._describe_limit = asyncio.Semaphore(describe_concurrency)
+        # Tags of a job do not change while it runs; remember them (bounded).
+        self._tags: dict[str, dict[str, str]] = {}
+        self._owner: str | None = None
+
+    async def _identity(self, env: Environment) -> Identity:
+        user = env.user_profile_name
+        if not user and env.kind is Kind.STUDIO_SPACE and env.space_name:
+            if self._owner is None:
+                space = await self.aws.call(
+                    "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+                )
+                self._owner = str(
+                    (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName") or ""
+                )
+            user = self._owner or None
+        ident = Identity(account_of(env.resource_arn), env.region, env.domain_id, user)
+        spaces = set()
+        if env.space_name and ident.space_arn(env.space_name):
+            spaces.add(ident.space_arn(env.space_name))
+        if env.domain_id and user:
+            for s in await self.aws.paginate(
+                "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
+            ):
+                owner = (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
+                if owner == user:
+                    spaces.add(ident.space_arn(str(s.get("SpaceName"))))
+        return replace(ident, space_arns=frozenset(a for a in spaces if a))
+
+    async def _tags_of(self, arn: str) -> dict[str, str]:
+        found = self._tags.get(arn)
+        if found is None:
+            async with self._describe_limit:
+                answer = await self.aws.call("sagemaker", "list_tags", ResourceArn=arn)
+            found = {str(t.get("Key")): str(t.get("Value")) for t in answer.get("Tags") or []}
+            if len(self._tags) > 2000:
+                self._tags.clear()
+            self._tags[arn] = found
+        return found
+
+    async def _mine(
+        self, items: list[dict[str, Any]], arn_key: str, ident: Identity | None
+    ) -> list[dict[str, Any]]:
+        if ident is None:
+            return items
+        tags = await asyncio.gather(*(self._tags_of(str(i.get(arn_key))) for i in items))
+        return [i for i, t in zip(items, tags, strict=True) if ident.owns(t)]
+
+    async def _describe(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        async with self._describe_limit:
+            try:
+                return await self.aws.call("sagemaker", operation, **params)
+            except AwsError as err:
+                if err.not_found or err.code == "ValidationException":
+                    return None  # it ended between the list and the describe
+                raise
+
+    async def _jobs(
+        self,
+        ident: Identity | None,
+        list_op: str,
+        list_key: str,
+        name_key: str,
+        arn_key: str,
+        describe_op: str,
+        build: Callable[[dict[str, Any]], Running],
+    ) -> list[Running]:
+        items = await self.aws.paginate("sagemaker", list_op, list_key, StatusEquals="InProgress")
+        items = await self._mine(items, arn_key, ident)
+        described = await asyncio.gather(
+            *(self._describe(describe_op, **{name_key: i[name_key]}) for i in items)
+        )
+        return [build(d) for d in described if d]
+
+    async def _training(self, ident: Identity | None) -> list[Running]:
+        items = await self.aws.paginate(
+            "sagemaker", "list_training_jobs", "TrainingJobSummaries", StatusEquals="InProgress"
+        )
+        items = await self._mine(items, "TrainingJobArn", ident)
+        described = await asyncio.gather(
+            *(
+                self._describe("describe_training_job", TrainingJobName=i["TrainingJobName"])
+                for i in items
+            )
+        )
+        # Trials of a tuning job are priced on the tuning job's row.
+        return [training_job(d) for d in described if d and not d.get("TuningJobArn")]
+
+    async def _endpoints(self, ident: Identity | None) -> list[Running]:
+        items = await self.aws.paginate(
+            "sagemaker", "list_endpoints", "Endpoints", StatusEquals="InService"
+        )
+        items = await self._mine(items, "EndpointArn", ident)
+        rows: list[Running] = []
+        for item in items:
+            endpoint = await self._describe("describe_endpoint", EndpointName=item["EndpointName"])
+            if not endpoint:
+                continue
+            config = await self._describe(
+                "describe_endpoint_config", EndpointConfigName=endpoint.get("EndpointConfigName")
+            )
+            rows.extend(endpoint_variants(endpoint, config or {}))
+        return rows
+
+    async def _apps(self, ident: Identity | None, env: Environment) -> list[Running]:
+        params = {"DomainIdEquals": env.domain_id} if ident is not None and env.domain_id else {}
+        apps = await self.aws.paginate("sagemaker", "list_apps", "Apps", **params)
+        rows = []
+        my_spaces = ident.space_arns if ident else frozenset()
+        for a in apps:
+            if a.get("Status") not in ("InService", "Pending"):
+                continue
+            if (
+                a.get("DomainId") == env.domain_id
+                and a.get("AppName") == env.app_name
+                and a.get("AppType") == env.app_type
+                and (a.get("SpaceName") or None) == env.space_name
+                and (env.space_name or a.get("UserProfileName") == env.user_profile_name)
+            ):
+                continue  # this server's own app: it is the header of the panel
+            if ident is not None:
+                space = a.get("SpaceName")
+                in_my_space = bool(space) and ident.space_arn(str(space)) in my_spaces
+                if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
+                    continue
+            row = studio_app(a)
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    async def _notebooks(self, ident: Identity | None, env: Environment) -> list[Running]:
+        items = await self.aws.paginate(
+            "sagemaker", "list_notebook_instances", "NotebookInstances", StatusEquals="InService"
+        )
+        if env.kind is Kind.NOTEBOOK_INSTANCE:
+            items = [i for i in items if i.get("NotebookInstanceName") != env.app_name]
+        items = await self._mine(items, "NotebookInstanceArn", ident)
+        return [notebook_instance(i) for i in items]
+
+    async def collect(self) -> Collection:
+        env = self._env()
+        result = Collection(fetched_at=self._clock(), scope=self.scope)
+        ident: Identity | None = None
+        if self.scope == "mine":
+            if env.kind is Kind.STUDIO_SPACE or env.kind is Kind.STUDIO_CLASSIC:
+                try:
+                    ident = await self._identity(env)
+                except AwsError as err:
+                    result.problems.append(problem(None, err, None))
+                    result.failed_kinds.update(KINDS)
+                    return result
+            if ident is None or ident.user_profile_arn is None:
+                ident = None
+                result.scope = "account"
+                result.problems.append(
+                    {
+                        "kind": None,
+                        "code": "scope",
+                        "action": None,
+                        "message": "no Studio user profile here, so every resource in the "
+                        "region is shown (c.Resources.scope)",
+                    }
+                )
+
+        tasks: dict[str, Awaitable[list[Running]]] = {
+            "training-job": self._training(ident),
+            "tuning-job": self._jobs(
+                ident,
+                "list_hyper_parameter_tuning_jobs",
+                "HyperParameterTuningJobSummaries",
+                "HyperParameterTuningJobName",
+                "HyperParameterTuningJobArn",
+                "describe_hyper_parameter_tuning_job",
+                tuning_job,
+            ),
+            "processing-job": self._jobs(
+                ident,
+                "list_processing_jobs",
+                "ProcessingJobSummaries",
+                "ProcessingJobName",
+                "ProcessingJobArn",
+                "describe_processing_job",
+                processing_job,
+            ),
+            "transform-job": self._jobs(
+                ident,
+                "list_transform_jobs",
+                "TransformJobSummaries",
+                "TransformJobName",
+                "TransformJobArn",
+                "describe_transform_job",
+                transform_job,
+            ),
+            "endpoint": self._endpoints(ident),
+            "studio-app": self._apps(ident, env),
+            "notebook-instance": self._notebooks(ident, env),
+        }
+        answers = await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for kind, answer in zip(tasks, answers, strict=True):
+            if isinstance(answer, AwsError):
+                action = LIST_ACTIONS[kind] if answer.operation.startswith("List") else None
+                if answer.access_denied and answer.operation != "ListTags":
+                    action = f"sagemaker:{answer.operation}"
+                elif answer.access_denied:
+                    action = "sagemaker:ListTags"
+                result.problems.append(problem(kind, answer, action))
+                result.failed_kinds.add(kind)
+            elif isinstance(answer, BaseException):
+                log.exception("jupyter-smcost: listing %s failed", kind, exc_info=answer)
+                result.problems.append(
+                    {"kind": kind, "code": "aws-error", "action": None, "message": repr(answer)}
+                )
+                result.failed_kinds.add(kind)
+            else:
+                result.rows.extend(answer)
+        return result
+
+
+# -- the cache --------------------------------------------------------------------------
+
+
+class ResourceMonitor:
+    """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time.
+
+    A throttled or failed refresh keeps the last rows of the kinds that failed and waits
+    longer before the next one (doubling up to `max_backoff_seconds`).
+    """
+
+    def __init__(
+        self,
+        collect: Callable[[], Awaitable[Collection]],
+        ttl_seconds: float = 60.0,
+        *,
+        max_backoff_seconds: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._collect = collect
+        self.ttl_seconds = ttl_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self._clock = clock
+        self.current: Collection | None = None
+        self._fresh_until = 0.0
+        self._failures = 0
+        self._inflight: asyncio.Future[Collection] | None = None
+        self.refreshes = 0
+
+    @property
+    def loading(self) -> bool:
+        return self._inflight is not None and not self._inflight.done()
+
+    def _start(self) -> asyncio.Future[Collection]:
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.ensure_future(self._refresh())
+        return self._inflight
+
+    async def _refresh(self) -> Collection:
+        self.refreshes += 1
+        try:
+            found = await self._collect()
+        except Exception as err:  # a bug guard: collect() reports AWS errors itself
+            log.exception("jupyter-smcost: resource refresh failed")
+            found = Collection(
+                fetched_at=datetime.now(timezone.utc),
+                scope=self.current.scope if self.current else "mine",
+                problems=[
+                    {"kind": None, "code": "aws-error", "action": None, "message": repr(err)}
+                ],
+                failed_kinds=set(KINDS),
+            )
+        previous = self.current
+        if previous is not None and found.failed_kinds:
+            # Keep what we knew of the kinds that could not be read this time.
+            kept = [r for r in previous.rows if r.kind in found.failed_kinds]
+            found.rows = found.rows + kept
+        throttled = any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
+        self._failures = self._failures + 1 if throttled else 0
+        wait = self.ttl_seconds * (2 ** min(self._failures, 10))
+        self._fresh_until = self._clock() + min(
+            wait, max(self.max_backoff_seconds, self.ttl_seconds)
+        )
+        self.current = found
+        return found
+
+    async def get(self, wait_seconds: float = 2.0) -> Collection | None:
+        """The cached collection, refreshed first if stale (waiting at most `wait_seconds`)."""
+        if self.current is not None and self._clock() < self._fresh_until:
+            return self.current
+        future = self._start()
+        try:
+            await asyncio.wait_for(asyncio.shield(future), wait_seconds)
+        except asyncio.TimeoutError:
+            pass
+        return self.current
+
+
+# -- pricing a collection ----------------------------------------------------------------
+
+
+def price_keys(rows: Iterable[Running], region: str | None) -> list[PriceKey]:
+    if not region:
+        return []
+    return [
+        PriceKey(region, r.instance_type, r.component)
+        for r in rows
+        if r.instance_type and r.component and not r.unpriced_reason
+    ]
+
+
+def _row_json(
+    r: Running, price: dict[str, Any], region: str | None, now: datetime
+) -> dict[str, Any]:
+    rate = price.get("usd_per_hour") if price.get("known") else None
+    usd_per_hour = None if rate is None else float(rate) * r.instance_count
+    running = None if r.started_at is None else max(0.0, (now - r.started_at).total_seconds())
+    detail = [r.detail] if r.detail else []
+    cost = None
+    if usd_per_hour is not None:
+        if r.billable_seconds is not None:
+            cost = float(rate) * r.instance_count * r.billable_seconds / 3600  # type: ignore[arg-type]
+            if r.spot and running:
+                detail.append(
+                    f"spot: billed {r.billable_seconds / 60:.0f} min of {running / 60:.0f} min"
+                )
+        elif running is not None:
+            cost = usd_per_hour * running / 3600
+            if r.spot:
+                detail.append("spot: upper bound until AWS reports the billable time")
+        if r.kind == "endpoint" and running is not None:
+            detail.append("cost so far assumes the current instance count")
+    return {
+        "kind": r.kind,
+        "name": r.name,
+        "arn": r.arn,
+        "status": r.status,
+        "instance_type": r.instance_type,
+        "instance_count": r.instance_count,
+        "spot": r.spot,
+        "started_at": r.started_at.isoformat() if r.started_at else None,
+        "running_seconds": None if running is None else round(running, 1),
+        "max_runtime_seconds": r.max_runtime_seconds,
+        "billable_seconds": r.billable_seconds,
+        "usd_per_hour": usd_per_hour,
+        "cost_so_far_usd": cost,
+        "price": price,
+        "detail": "; ".join(detail),
+        "console_url": console_url(region, r.kind, r.name),
+    }
+
+
+def priced_document(
+    collection: Collection | None,
+    prices: dict[PriceKey, dict[str, Any]],
+    *,
+    region: str | None,
+    now: datetime,
+    ttl_seconds: float,
+    loading: bool,
+    scope: str,
+    unavailable_reason: str | None = None,
+) -> dict[str, Any]:
+    """The `GET resources` document (see README, "REST API")."""
+    doc: dict[str, Any] = {
+        "generated_at": now.isoformat(),
+        "fetched_at": collection.fetched_at.isoformat() if collection else None,
+        "ttl_seconds": ttl_seconds,
+        "scope": collection.scope if collection else scope,
+        "region": region,
+        "resources": [],
+        "total_usd_per_hour": 0.0,
+        "unpriced": 0,
+        "problems": [],
+    }
+    if unavailable_reason:
+        doc["state"] = "unavailable"
+        doc["problems"] = [
+            {"kind": None, "code": "unavailable", "action": None, "message": unavailable_reason}
+        ]
+        return doc
+    if collection is None:
+        doc["state"] = "loading" if loading else "error"
+        return doc
+    rows = []
+    problems = list(collection.problems)
+    for r in collection.rows:
+        if r.unpriced_reason:
+            price = {
+                "known": False,
+                "usd_per_hour": None,
+                "source": "unknown",
+                "reason": r.unpriced_reason,
+            }
+        elif not r.instance_type or not region:
+            price = {
+                "known": False,
+                "usd_per_hour": None,
+                "source": "unknown",
+                "reason": "AWS did not say which instance type it runs on",
+            }
+        else:
+            price = prices.get(PriceKey(region, r.instance_type, r.component or "")) or {
+                "known": False,
+                "usd_per_hour": None,
+                "source": "unknown",
+                "reason": "no price",
+            }
+        rows.append(_row_json(r, price, region, now))
+    unknown_reasons = {
+        str(row["price"].get("reason"))
+        for row in rows
+        if row["usd_per_hour"] is None and row["price"].get("source") == "unknown"
+    }
+    for reason in sorted(unknown_reasons):
+        problems.append({"kind": None, "code": "price-unknown", "action": None, "message": reason})
+    rows.sort(key=lambda x: (x["usd_per_hour"] is None, -(x["usd_per_hour"] or 0.0), x["name"]))
+    doc["resources"] = rows
+    doc["total_usd_per_hour"] = sum(x["usd_per_hour"] or 0.0 for x in rows)
+    doc["unpriced"] = sum(1 for x in rows if x["usd_per_hour"] is None)
+    doc["problems"] = problems
+    failed = collection.failed_kinds
+    doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
+    return doc
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+class Resources(LoggingConfigurable):
+    """Which running resources the Cost panel lists, and how often AWS is asked."""
+
+    scope = Enum(
+        ["mine", "account"],
+        default_value="mine",
+        help="mine: resources tagged with this Studio user profile or its spaces "
+        "(sagemaker:user-profile-arn / sagemaker:space-arn); account: every resource in the "
+        "region.",
+    ).tag(config=True)
+    ttl_seconds = Float(
+        60.0, help="How long a listing is reused, whatever the number of open tabs."
+    ).tag(config=True)
+    enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)

@@ -1,0 +1,410 @@
+"""Running resources: the rows built from AWS answers, scope, errors, the cache, pricing.
+
+These use a scripted stand-in for the AWS client to reach corners the emulator cannot
+easily produce (throttling sequences, jobs ending between list and describe). The same
+collection against the emulator is in test_cost_server.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from jupyter_smcost.aws import AwsError
+from jupyter_smcost.environment import Environment, Kind
+from jupyter_smcost.pricing.model import PriceKey
+from jupyter_smcost.resources import (
+    KINDS,
+    Collection,
+    Collector,
+    ResourceMonitor,
+    Running,
+    endpoint_variants,
+    priced_document,
+    training_job,
+)
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+ACCOUNT = "123456789012"
+R = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
+ENV = Environment(
+    kind=Kind.STUDIO_SPACE,
+    region="us-east-1",
+    instance_type="ml.g5.xlarge",
+    domain_id="d-demo",
+    space_name="demo-space",
+    user_profile_name="demo-user",
+    app_type="JupyterLab",
+    app_name="default",
+    resource_arn=f"{R}:app/d-demo/demo-space/JupyterLab/default",
+)
+MINE = {
+    "sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/demo-user",
+    "sagemaker:domain-arn": f"{R}:domain/d-demo",
+}
+THEIRS = {"sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/someone-else"}
+
+
+class ScriptedAws:
+    """Answers by operation name; an answer may be an AwsError to raise."""
+
+    def __init__(self, answers: dict[str, Any], tags: dict[str, dict[str, str]]) -> None:
+        self.answers = answers
+        self.tags = tags
+        self.calls: list[str] = []
+
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        self.calls.append(operation)
+        if operation == "list_tags":
+            tags = self.tags.get(params["ResourceArn"], {})
+            return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        answer = self.answers.get(operation)
+        if callable(answer):
+            answer = answer(**params)
+        if isinstance(answer, AwsError):
+            raise answer
+        return dict(answer or {})
+
+    async def paginate(
+        self, service: str, operation: str, key: str, **params: Any
+    ) -> list[dict[str, Any]]:
+        self.calls.append(operation)
+        answer = self.answers.get(operation, [])
+        if isinstance(answer, AwsError):
+            raise answer
+        return list(answer)
+
+
+def training(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"{R}:training-job/{name}",
+        "TrainingJobStatus": "InProgress",
+        "ResourceConfig": {"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1},
+        "TrainingStartTime": NOW - timedelta(minutes=25),
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        **extra,
+    }
+
+
+def base_answers() -> dict[str, Any]:
+    jobs = {
+        "mine-ondemand": training("mine-ondemand"),
+        "mine-spot": training(
+            "mine-spot",
+            EnableManagedSpotTraining=True,
+            BillableTimeInSeconds=840,
+            TrainingStartTime=NOW - timedelta(minutes=40),
+            ResourceConfig={"InstanceType": "ml.g5.2xlarge", "InstanceCount": 2},
+        ),
+        "theirs": training("theirs"),
+        "trial-1": training("trial-1", TuningJobArn=f"{R}:hyper-parameter-tuning-job/hpo"),
+        "gone": None,
+    }
+
+    def describe_training_job(TrainingJobName: str) -> Any:
+        found = jobs[TrainingJobName]
+        if found is None:
+            return AwsError(
+                "DescribeTrainingJob", "ValidationException", "Requested resource not found"
+            )
+        return found
+
+    return {
+        "list_spaces": [
+            {
+                "SpaceName": "demo-space",
+                "OwnershipSettingsSummary": {"OwnerUserProfileName": "demo-user"},
+            },
+            {
+                "SpaceName": "demo-space-2",
+                "OwnershipSettingsSummary": {"OwnerUserProfileName": "demo-user"},
+            },
+            {
+                "SpaceName": "other",
+                "OwnershipSettingsSummary": {"OwnerUserProfileName": "someone-else"},
+            },
+        ],
+        "list_training_jobs": [
+            {"TrainingJobName": n, "TrainingJobArn": f"{R}:training-job/{n}"} for n in jobs
+        ],
+        "describe_training_job": describe_training_job,
+        "list_endpoints": [{"EndpointName": "ep", "EndpointArn": f"{R}:endpoint/ep"}],
+        "describe_endpoint": {
+            "EndpointName": "ep",
+            "EndpointArn": f"{R}:endpoint/ep",
+            "EndpointConfigName": "ep-config",
+            "EndpointStatus": "InService",
+            "CreationTime": NOW - timedelta(hours=3),
+            "ProductionVariants": [
+                {"VariantName": "AllTraffic", "CurrentInstanceCount": 2},
+                {"VariantName": "Serverless"},
+            ],
+        },
+        "describe_endpoint_config": {
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "InstanceType": "ml.m5.xlarge",
+                    "InitialInstanceCount": 1,
+                },
+                {"VariantName": "Serverless", "ServerlessConfig": {"MemorySizeInMB": 2048}},
+            ]
+        },
+        "list_apps": [
+            # This server's own app: not listed (it is the panel's header).
+            {
+                "DomainId": "d-demo",
+                "SpaceName": "demo-space",
+                "AppType": "JupyterLab",
+                "AppName": "default",
+                "Status": "InService",
+                "ResourceSpec": {"InstanceType": "ml.g5.xlarge"},
+            },
+            {
+                "DomainId": "d-demo",
+                "SpaceName": "demo-space-2",
+                "AppType": "CodeEditor",
+                "AppName": "default",
+                "Status": "InService",
+                "ResourceSpec": {"InstanceType": "ml.t3.medium"},
+                "CreationTime": NOW - timedelta(hours=5),
+            },
+            {
+                "DomainId": "d-demo",
+                "SpaceName": "other",
+                "AppType": "JupyterLab",
+                "AppName": "default",
+                "Status": "InService",
+                "ResourceSpec": {"InstanceType": "ml.m5.large"},
+            },
+            {
+                "DomainId": "d-demo",
+                "SpaceName": "demo-space-2",
+                "AppType": "JupyterLab",
+                "AppName": "old",
+                "Status": "Deleted",
+                "ResourceSpec": {"InstanceType": "ml.m5.large"},
+            },
+        ],
+    }
+
+
+def tags() -> dict[str, dict[str, str]]:
+    return {
+        f"{R}:training-job/mine-ondemand": MINE,
+        f"{R}:training-job/mine-spot": {"sagemaker:space-arn": f"{R}:space/d-demo/demo-space"},
+        f"{R}:training-job/theirs": THEIRS,
+        f"{R}:training-job/trial-1": MINE,
+        f"{R}:training-job/gone": MINE,
+        f"{R}:endpoint/ep": MINE,
+    }
+
+
+async def test_mine_filters_by_studio_tags_and_builds_rows() -> None:
+    aws = ScriptedAws(base_answers(), tags())
+    found = await Collector(aws, lambda: ENV, "mine", clock=lambda: NOW).collect()
+    assert found.scope == "mine" and found.problems == [] and not found.failed_kinds
+    names = sorted((r.kind, r.name, r.detail) for r in found.rows)
+    assert names == [
+        ("endpoint", "ep", "variant AllTraffic"),
+        ("endpoint", "ep", "variant Serverless, serverless"),
+        ("studio-app", "demo-space-2/CodeEditor/default", "space demo-space-2, CodeEditor"),
+        ("training-job", "mine-ondemand", ""),
+        ("training-job", "mine-spot", ""),
+    ]
+    spot = next(r for r in found.rows if r.name == "mine-spot")
+    assert spot.spot and spot.billable_seconds == 840 and spot.instance_count == 2
+    # Only the listed jobs were tagged-checked, and the other user's job never described.
+    assert aws.calls.count("describe_training_job") == 4
+
+
+async def test_account_scope_lists_everyone_without_tag_calls() -> None:
+    aws = ScriptedAws(base_answers(), tags())
+    found = await Collector(aws, lambda: ENV, "account", clock=lambda: NOW).collect()
+    assert {r.name for r in found.rows if r.kind == "training-job"} == {
+        "mine-ondemand",
+        "mine-spot",
+        "theirs",
+    }
+    assert "list_tags" not in aws.calls
+    assert any(r.name == "other/JupyterLab/default" for r in found.rows)
+
+
+async def test_no_user_profile_falls_back_to_account_and_says_so() -> None:
+    local = Environment(kind=Kind.LOCAL, region="us-east-1", instance_type="ml.t3.medium")
+    found = await Collector(ScriptedAws(base_answers(), tags()), lambda: local, "mine").collect()
+    assert found.scope == "account"
+    assert found.problems[0]["code"] == "scope"
+
+
+async def test_permission_error_names_the_action_and_keeps_other_kinds() -> None:
+    answers = base_answers()
+    answers["list_training_jobs"] = AwsError(
+        "ListTrainingJobs", "AccessDeniedException", "not authorized"
+    )
+    found = await Collector(ScriptedAws(answers, tags()), lambda: ENV, "mine").collect()
+    assert found.failed_kinds == {"training-job"}
+    (p,) = found.problems
+    assert p["code"] == "permission" and p["action"] == "sagemaker:ListTrainingJobs"
+    assert p["message"] == (
+        "no permission for sagemaker:ListTrainingJobs: add it to the execution role "
+        "(policy in README)"
+    )
+    assert any(r.kind == "endpoint" for r in found.rows)
+    doc = priced_document(
+        found, {}, region="us-east-1", now=NOW, ttl_seconds=60, loading=False, scope="mine"
+    )
+    assert doc["state"] == "partial"
+
+
+async def test_monitor_single_flight_ttl_and_throttling_backoff() -> None:
+    calls = 0
+    outcome: list[Collection] = []
+    gate = asyncio.Event()
+    clock = [0.0]
+
+    async def collect() -> Collection:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return outcome[-1]
+
+    ok = Collection(NOW, "mine", rows=[training_job(training("a"))])
+    outcome.append(ok)
+    monitor = ResourceMonitor(collect, ttl_seconds=60, clock=lambda: clock[0])
+    waiting = [asyncio.ensure_future(monitor.get(wait_seconds=5)) for _ in range(20)]
+    await asyncio.sleep(0.01)
+    assert monitor.loading
+    gate.set()
+    results = await asyncio.gather(*waiting)
+    assert calls == 1 and all(r is ok for r in results)
+    clock[0] = 59
+    await monitor.get()
+    assert calls == 1
+    # After the TTL a throttled refresh keeps the rows of the failed kind, and waits longer.
+    throttled = Collection(
+        NOW,
+        "mine",
+        problems=[{"kind": "training-job", "code": "throttled", "action": None, "message": "x"}],
+        failed_kinds={"training-job"},
+    )
+    outcome.append(throttled)
+    clock[0] = 61
+    got = await monitor.get()
+    assert calls == 2 and got is not None and [r.name for r in got.rows] == ["a"]
+    clock[0] = 61 + 119
+    await monitor.get()
+    assert calls == 2  # backed off to 2 x TTL
+    clock[0] = 61 + 121
+    await monitor.get()
+    assert calls == 3
+
+
+async def test_monitor_answers_loading_while_the_first_refresh_is_slow() -> None:
+    gate = asyncio.Event()
+
+    async def collect() -> Collection:
+        await gate.wait()
+        return Collection(NOW, "mine")
+
+    monitor = ResourceMonitor(collect)
+    assert await monitor.get(wait_seconds=0.01) is None
+    doc = priced_document(
+        None, {}, region="us-east-1", now=NOW, ttl_seconds=60, loading=monitor.loading, scope="mine"
+    )
+    assert doc["state"] == "loading"
+    gate.set()
+    assert await monitor.get(wait_seconds=1) is not None
+
+
+def test_priced_document_costs_totals_and_unknowns() -> None:
+    rows = [
+        training_job(training("ondemand")),
+        training_job(
+            training(
+                "spot",
+                EnableManagedSpotTraining=True,
+                BillableTimeInSeconds=840,
+                TrainingStartTime=NOW - timedelta(minutes=40),
+            )
+        ),
+        training_job(
+            training(
+                "spot-early",
+                EnableManagedSpotTraining=True,
+                TrainingStartTime=NOW - timedelta(minutes=30),
+            )
+        ),
+        Running("processing-job", "prep", None, "InProgress", "ml.x9.huge", 1, "processing", NOW),
+        *endpoint_variants(
+            {
+                "EndpointName": "ep",
+                "CreationTime": NOW - timedelta(hours=1),
+                "ProductionVariants": [{"VariantName": "A", "CurrentInstanceCount": 2}],
+            },
+            {"ProductionVariants": [{"VariantName": "A", "InstanceType": "ml.m5.xlarge"}]},
+        ),
+    ]
+    prices = {
+        PriceKey("us-east-1", "ml.p3.2xlarge", "training"): {
+            "known": True,
+            "usd_per_hour": 3.825,
+            "source": "snapshot",
+            "as_of": "2026-11-01",
+            "detail": "d",
+        },
+        PriceKey("us-east-1", "ml.m5.xlarge", "hosting"): {
+            "known": True,
+            "usd_per_hour": 0.23,
+            "source": "cache",
+            "as_of": "2026-11-20",
+            "detail": "d",
+        },
+        PriceKey("us-east-1", "ml.x9.huge", "processing"): {
+            "known": False,
+            "usd_per_hour": None,
+            "source": "unknown",
+            "reason": "price unknown for ml.x9.huge (processing) in region us-east-1",
+        },
+    }
+    doc = priced_document(
+        Collection(NOW, "mine", rows=rows),
+        prices,
+        region="us-east-1",
+        now=NOW,
+        ttl_seconds=60,
+        loading=False,
+        scope="mine",
+    )
+    by = {r["name"]: r for r in doc["resources"]}
+    assert by["ondemand"]["cost_so_far_usd"] == pytest.approx(3.825 * 25 / 60)
+    assert by["spot"]["cost_so_far_usd"] == pytest.approx(3.825 * 840 / 3600)
+    assert "billed 14 min of 40 min" in by["spot"]["detail"]
+    assert "upper bound" in by["spot-early"]["detail"]
+    assert by["ep"]["usd_per_hour"] == pytest.approx(0.46)
+    assert by["ep"]["console_url"].endswith("#/endpoints/ep")
+    assert by["prep"]["usd_per_hour"] is None and by["prep"]["cost_so_far_usd"] is None
+    assert doc["unpriced"] == 1
+    assert doc["total_usd_per_hour"] == pytest.approx(3 * 3.825 + 0.46)
+    assert doc["resources"][-1]["name"] == "prep"  # unknown prices last
+    assert {p["code"] for p in doc["problems"]} == {"price-unknown"}
+    assert doc["state"] == "ok"
+
+
+def test_every_kind_is_named() -> None:
+    assert len(KINDS) == 7
+    doc = priced_document(
+        None,
+        {},
+        region=None,
+        now=NOW,
+        ttl_seconds=60,
+        loading=False,
+        scope="mine",
+        unavailable_reason="no AWS region",
+    )
+    assert doc["state"] == "unavailable" and doc["problems"][0]["message"] == "no AWS region"
