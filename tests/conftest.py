@@ -20,6 +20,8 @@ def smcost_config(tmp_path: Path) -> dict[str, Any]:
             "region": "us-east-1",
         },
         "IdleShutdown": {"cpu_threshold_percent": 0.0, "action": "dry-run"},
+        # Never reach AWS from a local-mode test: prices come from overrides or nowhere.
+        "Pricing": {"use_price_list_api": False},
     }
 
 
