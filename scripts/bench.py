@@ -3,10 +3,14 @@
 1. idle-check tick time with 200 kernels and 50 terminals;
 2. the largest event-loop lag while AWS answers slowly (emulator with 2 s per call), and how
    late the shutdown request leaves after the idle deadline;
-3. server RSS with and without the extension.
+3. server RSS with and without the extension;
+4. latency of cached `GET cost` / `GET resources` at 50 concurrent clients on loopback;
+5. AWS calls per hour with 1 and with 20 open tabs polling the Cost panel;
+6. size of the built labextension's static files.
 
-Targets (from the foundation issue): tick <= 2 ms; loop lag <= 20 ms; RSS increase <= 40 MB;
-shutdown within 2 s after the timeout.
+Targets: tick <= 2 ms; loop lag <= 20 ms; RSS increase <= 40 MB; shutdown within 2 s after
+the timeout (foundation issue); cached GET p99 <= 20 ms; AWS calls per hour the same with 1
+and 20 tabs; built JS <= 300 KB (cost issue).
 """
 
 from __future__ import annotations
@@ -367,6 +371,158 @@ def server_rss(tmp: Path, enabled: bool, extra_env: dict[str, str], settle: floa
         proc.wait(10)
 
 
+# -- 4/5. the cost REST API under load --------------------------------------------------
+
+
+def start_server(
+    tmp: Path, endpoint: str, metadata: Path, extra_args: list[str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `jupyter server` with the extension, in the emulator's demo space."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(dir=tmp))
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--no-browser",
+        "--allow-root",
+        "--IdentityProvider.token=bench",
+        f"--ServerApp.root_dir={workdir}",
+        "--ServerApp.jpserver_extensions={'jupyter_smcost': True}",
+        f"--SMCost.state_dir={workdir / 'state'}",
+        f"--SMCost.metadata_path={metadata}",
+        "--IdleShutdown.action=dry-run",
+        *extra_args,
+    ]
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
+        "AWS_ENDPOINT_URL_PRICING": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "PYTHONPATH": str(ROOT),
+        "JUPYTER_CONFIG_DIR": str(workdir / "cfg"),
+        "JUPYTER_DATA_DIR": str(workdir / "data"),
+        "JUPYTER_RUNTIME_DIR": str(workdir / "rt"),
+    }
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token=bench", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def get_json(base: str, route: str) -> Any:
+    url = f"{base}/jupyter-smcost/{route}?token=bench"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def warm_up(base: str) -> None:
+    """Until the listing is in the cache and every price is known (or at most 60 s)."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        cost, resources = get_json(base, "cost"), get_json(base, "resources")
+        pending = [r for r in resources["resources"] if r["price"].get("source") == "pending"] + (
+            [1] if cost["instance"]["price"].get("source") == "pending" else []
+        )
+        if resources["state"] == "ok" and not pending:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the cost API did not settle: {resources['state']}")
+
+
+async def bench_cached_gets(base: str, clients: int, per_client: int) -> dict[str, float]:
+    from tornado.httpclient import AsyncHTTPClient
+
+    AsyncHTTPClient.configure(None, max_clients=clients)
+    http = AsyncHTTPClient()
+    latencies: dict[str, list[float]] = {"cost": [], "resources": []}
+
+    async def client(route: str) -> None:
+        for _ in range(per_client):
+            start = time.perf_counter()
+            response = await http.fetch(f"{base}/jupyter-smcost/{route}?token=bench")
+            latencies[route].append((time.perf_counter() - start) * 1000)
+            assert response.code == 200
+
+    for route in latencies:
+        await asyncio.gather(*(client(route) for _ in range(clients)))
+    http.close()
+    return {
+        f"{route}_{name}": percentile(values, pct)
+        for route, values in latencies.items()
+        for name, pct in (("p50", 50), ("p99", 99))
+    }
+
+
+async def bench_tabs(base: str, endpoint: str, tabs: int, seconds: float, period: float) -> int:
+    """AWS calls while `tabs` tabs poll cost and resources every `period` s for `seconds`."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    http = AsyncHTTPClient()
+    control(endpoint, "DELETE", "calls")
+    stop = time.monotonic() + seconds
+
+    async def tab(offset: float) -> None:
+        await asyncio.sleep(offset)
+        while time.monotonic() < stop:
+            for route in ("cost", "resources", "status"):
+                await http.fetch(f"{base}/jupyter-smcost/{route}?token=bench")
+            await asyncio.sleep(period)
+
+    await asyncio.gather(*(tab(period * i / tabs) for i in range(tabs)))
+    return len(control(endpoint, "GET", "calls")["calls"])
+
+
+def built_js_bytes() -> tuple[int, int]:
+    static = ROOT / "jupyter_smcost" / "labextension" / "static"
+    files = list(static.glob("*.js")) if static.exists() else []
+    return sum(f.stat().st_size for f in files), len(files)
+
+
+def bench_cost_api(tmp: Path, endpoint: str, metadata: Path) -> None:
+    ttl = 6.0
+    window = 30.0
+    proc, base = start_server(tmp, endpoint, metadata, [f"--Resources.ttl_seconds={ttl}"])
+    try:
+        warm_up(base)
+        figures = asyncio.run(bench_cached_gets(base, clients=50, per_client=20))
+        print(
+            "4. cached GETs, 50 concurrent clients x 20 requests on loopback: "
+            f"GET cost p50 {figures['cost_p50']:.1f} ms, p99 {figures['cost_p99']:.1f} ms; "
+            f"GET resources p50 {figures['resources_p50']:.1f} ms, "
+            f"p99 {figures['resources_p99']:.1f} ms (target p99 <= 20 ms)"
+        )
+        one = asyncio.run(bench_tabs(base, endpoint, 1, window, period=2.0))
+        twenty = asyncio.run(bench_tabs(base, endpoint, 20, window, period=2.0))
+        scale = 3600 / window
+        per_refresh = one / (window / ttl)
+        print(
+            f"5. AWS calls over {window:g} s, tabs polling every 2 s, listing TTL {ttl:g} s: "
+            f"1 tab {one}, 20 tabs {twenty}. Per hour at this TTL: {one * scale:.0f} vs "
+            f"{twenty * scale:.0f}; at the default TTL of 60 s about "
+            f"{per_refresh * 60:.0f} per hour whatever the number of tabs"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    size, count = built_js_bytes()
+    print(
+        f"6. built labextension: {count} JS files, {size:,} bytes uncompressed "
+        "(target <= 300 KB; run `make build` first for the production build)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ticks", type=int, default=500)
@@ -409,6 +565,7 @@ def main() -> int:
             local = server_rss(tmp, True, {}, args.settle)
             studio_env = {
                 "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
+                "AWS_ENDPOINT_URL_PRICING": endpoint,
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
@@ -420,6 +577,7 @@ def main() -> int:
                 f"{local:.1f} MB (+{local - base:.1f} MB); in a Studio space with boto3 loaded "
                 f"{studio:.1f} MB (+{studio - base:.1f} MB) (target <= +40 MB)"
             )
+            bench_cost_api(tmp, endpoint, tmp / "metadata.json")
         finally:
             emulator.terminate()
             emulator.wait(10)

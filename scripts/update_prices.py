@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from jupyter_smcost.pricing.components import keys_for_price_list_value
+from jupyter_smcost.pricing.components import component_key_of, keys_for_price_list_value
 from jupyter_smcost.pricing.pricelist import Rate, choose, hourly_rates
 from jupyter_smcost.pricing.snapshot import DEFAULT_PATH
 
@@ -101,9 +101,10 @@ def build_snapshot(
             continue
         if family_of(instance) not in wanted_families:
             continue
-        keys = keys_for_price_list_value(str(attrs.get("component", "")))
-        if not keys:
+        component = component_key_of(attrs)
+        if component is None:
             continue
+        keys = [component]
         rates = hourly_rates({"sku": sku, **product}, on_demand.get(sku) or {})
         for key in keys:
             found.setdefault((region, key, instance), []).extend(rates)

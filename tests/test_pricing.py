@@ -152,8 +152,19 @@ def test_filters() -> None:
     assert build_filters(key("ml.g5.xlarge", "studio-jupyterlab")) == [
         {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"},
         {"Type": "TERM_MATCH", "Field": "instanceName", "Value": "ml.g5.xlarge"},
-        {"Type": "TERM_MATCH", "Field": "component", "Value": "Studio-Notebook"},
     ]
+
+
+def test_component_matched_on_either_attribute_in_any_case() -> None:
+    from jupyter_smcost.pricing.components import component_key_of
+
+    assert component_key_of({"platoinstancetype": "Studio-JupyterLab"}) == "studio-jupyterlab"
+    assert component_key_of({"component": "studio-jupyterlab"}) == "studio-jupyterlab"
+    assert component_key_of({"component": "Studio-Notebook"}) == "studio-kernelgateway"
+    assert component_key_of({"platoinstancetype": "BatchTransform"}) == "transform"
+    assert component_key_of({"component": "Batch-Transform"}) == "transform"
+    assert component_key_of({"component": "SpotTraining"}) is None
+    assert component_key_of({"usagetype": "USE1-TrainingPlanUpfrontFee"}) is None
 
 
 def test_fetch_paginates_and_picks_highest_deterministically(offer: dict[str, Any]) -> None:
@@ -163,7 +174,8 @@ def test_fetch_paginates_and_picks_highest_deterministically(offer: dict[str, An
     assert price.usd_per_hour == 3.9 and price.source == "price-list-api"
     assert price.as_of == "2026-11-26"
     assert price.detail.startswith("AWS Price List API, us-east-1, 2026-11-26")
-    assert len(client.calls) == 2 and client.calls[1]["NextToken"] == "1"
+    # Three products answer (two Training rates and an upfront fee with no component).
+    assert len(client.calls) == 3 and client.calls[1]["NextToken"] == "1"
 
 
 def test_fetch_returns_none_for_only_rejected_rows(offer: dict[str, Any]) -> None:
@@ -535,9 +547,10 @@ def test_update_prices_on_fixture(tmp_path: Path) -> None:
             "training": {"ml.m5.xlarge": 0.23, "ml.p3.2xlarge": 3.9},
             "hosting": {"ml.m5.xlarge": 0.23},
             "notebook-instance": {"ml.t3.medium": 0.05},
-            "studio-jupyterlab": {"ml.g5.xlarge": 1.41, "ml.t3.medium": 0.05},
-            "studio-codeeditor": {"ml.g5.xlarge": 1.41, "ml.t3.medium": 0.05},
-            "studio-kernelgateway": {"ml.g5.xlarge": 1.41, "ml.t3.medium": 0.05},
+            "studio-jupyterlab": {"ml.g5.xlarge": 1.41},
+            "studio-codeeditor": {"ml.g5.xlarge": 1.41},
+            "studio-kernelgateway": {"ml.t3.medium": 0.05},
+            "transform": {"ml.m5.xlarge": 0.23},
         },
         "eu-west-1": {"processing": {"ml.m5.xlarge": 0.256}},
     }

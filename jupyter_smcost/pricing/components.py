@@ -1,13 +1,20 @@
-"""The one table from our component keys to the Price List `component` attribute values.
+"""The one table from our component keys to the SageMaker Price List products.
 
-Service code `AmazonSageMaker`. The Price List API filters on the exact attribute value, so a
-wrong value yields no products (then the resolver falls back to the snapshot, then "unknown";
-never a wrong price). NONE of the values below could be checked against AWS from this
-project's build machine (no AWS account, no network to AWS); each entry says what it rests on.
-Pin them against the live service with `check_component_values(pricing_client)` (it calls
-`get_attribute_values(ServiceCode='AmazonSageMaker', AttributeName='component')`), or list
-the values present in the public bulk offer file with
-`python scripts/update_prices.py --list-components`, and correct this table if they differ.
+Service code `AmazonSageMaker`. Instance products (productFamily "ML Instance") say what they
+bill in two attributes: `platoinstancetype` and `component`. They mostly agree, but not in
+case (new Studio JupyterLab: platoinstancetype "Studio-JupyterLab", component
+"studio-jupyterlab"), so a product is matched here, in our code, on either attribute,
+case-insensitively; the Price List query filters only on `regionCode` and `instanceName`.
+A product with neither attribute (e.g. an upfront fee) is never matched.
+
+None of the values could be checked against AWS from this project's build machine (no AWS
+account, no network to AWS). What each rests on (public code that reads the live offer, seen
+2026-11-26): Hosting, Training, Processing, Notebook, Studio-Notebook (Studio Classic
+KernelGateway), Studio-JupyterLab and Studio-CodeEditor as `platoinstancetype` values in a
+scraper that fails on unknown values; BatchTransform likewise (our old guess
+"Batch-Transform" is kept as an alternative). Pin them against the live service with
+`check_component_values(pricing_client)` or list what the bulk offer file holds with
+`python scripts/update_prices.py --list-components`.
 """
 
 from __future__ import annotations
@@ -28,52 +35,74 @@ HOURS_PER_MONTH = 730.0
 @dataclass(frozen=True)
 class Component:
     key: str
-    #: Value of the Price List product attribute `component`.
+    #: The value of the product attribute `component` as we expect AWS to spell it.
     price_list_value: str
     #: True only once the value has been seen in a real Price List answer or offer file.
     verified: bool
     note: str
+    #: Other spellings of `component` / `platoinstancetype` that mean this component.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def match_values(self) -> frozenset[str]:
+        values = (self.price_list_value, *self.aliases)
+        return frozenset(v.lower() for v in values if v)
 
 
 COMPONENTS: dict[str, Component] = {
     c.key: c
     for c in (
-        # Studio (JupyterLab, Code Editor and Studio Classic KernelGateway apps) bills the
-        # instance under "Studio notebooks" on the SageMaker pricing page; we assume the same
-        # Price List component for all three app types. Unverified.
         Component(
             "studio-jupyterlab",
-            "Studio-Notebook",
+            "studio-jupyterlab",
             False,
-            "assumed; Studio JupyterLab spaces are listed under Studio notebooks",
+            "platoinstancetype Studio-JupyterLab (scraper of the live offer), component "
+            "studio-jupyterlab (a fixture said to mirror it)",
         ),
         Component(
             "studio-codeeditor",
-            "Studio-Notebook",
+            "studio-codeeditor",
             False,
-            "assumed same rate as JupyterLab spaces",
+            "platoinstancetype Studio-CodeEditor (scraper of the live offer)",
         ),
         Component(
             "studio-kernelgateway",
             "Studio-Notebook",
             False,
-            "assumed; Studio Classic kernel gateway apps are Studio notebook instances",
+            "Studio Classic KernelGateway apps; platoinstancetype Studio-Notebook",
         ),
+        Component("notebook-instance", "Notebook", False, "scraper filters component Notebook"),
+        Component("training", "Training", False, "platoinstancetype and component Training"),
+        Component("processing", "Processing", False, "platoinstancetype Processing"),
         Component(
-            "notebook-instance",
-            "Notebook",
+            "transform",
+            "BatchTransform",
             False,
-            "seen as a component value in third-party public code only",
+            "platoinstancetype BatchTransform",
+            aliases=("Batch-Transform", "Batch Transform"),
         ),
-        Component("training", "Training", False, "seen in third-party public code only"),
-        Component("processing", "Processing", False, "assumed from the pricing page's naming"),
-        Component("transform", "Batch-Transform", False, "assumed; the least certain value"),
-        Component("hosting", "Hosting", False, "seen in third-party public code only"),
+        Component("hosting", "Hosting", False, "AWS's own LLMeter filters component Hosting"),
         # Not an instance: the space's EBS volume, found by product family and usage type
         # (see STUDIO_EBS_STORAGE), stored as USD per GB-hour so it fits the hourly resolver.
         Component(STORAGE_COMPONENT, "", False, "GB-month rate / 730, per GB"),
     )
 }
+
+#: The attributes that name the billed component of an instance product.
+COMPONENT_ATTRIBUTES = ("platoinstancetype", "component")
+
+
+def component_key_of(attrs: Any) -> str | None:
+    """Our component key for a product's attributes, or None if it is none of ours."""
+    for name in COMPONENT_ATTRIBUTES:
+        value = str(attrs.get(name) or "").strip().lower()
+        if not value:
+            continue
+        for c in COMPONENTS.values():
+            if value in c.match_values:
+                return c.key
+    return None
+
 
 #: Studio app types (`AppType` of the SageMaker API) to our component keys.
 STUDIO_APP_COMPONENTS: dict[str, str] = {
@@ -102,10 +131,10 @@ def price_list_value(key: str) -> str:
 
 
 def keys_for_price_list_value(value: str) -> list[str]:
-    """Our component keys that a Price List `component` value prices (possibly several)."""
+    """Our component keys that a Price List `component` value prices (case-insensitive)."""
     if not value:
         return []
-    return [c.key for c in COMPONENTS.values() if c.price_list_value == value]
+    return [c.key for c in COMPONENTS.values() if value.strip().lower() in c.match_values]
 
 
 def component_attribute_values(client: Any, max_pages: int = 50) -> set[str]:
@@ -128,4 +157,5 @@ def component_attribute_values(client: Any, max_pages: int = 50) -> set[str]:
 def check_component_values(client: Any) -> dict[str, bool]:
     """For each of our keys, whether its table value is one AWS currently lists."""
     known = component_attribute_values(client)
-    return {c.key: c.price_list_value in known for c in COMPONENTS.values() if c.price_list_value}
+    lowered = {v.lower() for v in known}
+    return {c.key: bool(c.match_values & lowered) for c in COMPONENTS.values() if c.match_values}

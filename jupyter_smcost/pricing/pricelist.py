@@ -23,7 +23,7 @@ from .components import (
     SERVICE_CODE,
     STORAGE_COMPONENT,
     STUDIO_EBS_STORAGE,
-    price_list_value,
+    component_key_of,
 )
 from .model import Price, PriceKey
 
@@ -113,7 +113,7 @@ def matches(attrs: Mapping[str, Any], key: PriceKey) -> bool:
     return (
         attrs.get("regionCode") == key.region
         and attrs.get("instanceName") == key.instance_type
-        and attrs.get("component") == price_list_value(key.component)
+        and component_key_of(attrs) == key.component
     )
 
 
@@ -142,7 +142,8 @@ def build_filters(key: PriceKey) -> list[dict[str, str]]:
     return [
         {"Type": "TERM_MATCH", "Field": "regionCode", "Value": key.region},
         {"Type": "TERM_MATCH", "Field": "instanceName", "Value": key.instance_type},
-        {"Type": "TERM_MATCH", "Field": "component", "Value": price_list_value(key.component)},
+        # The component is matched on our side (see components.py): AWS spells it in two
+        # attributes and in two cases.
     ]
 
 
