@@ -57,6 +57,8 @@ def main() -> int:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
+        # The emulator also serves the Price List API (emulator demo prices).
+        "AWS_ENDPOINT_URL_PRICING": endpoint,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

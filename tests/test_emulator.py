@@ -733,7 +733,7 @@ def test_http_control_routes(emulator: Emulator) -> None:
     assert time.monotonic() - started < 0.4
     assert control.call_log()[-1]["action"] == "ListApps"
 
-    seeded = control.seed_demo(instance_type="ml.m5.large")
+    seeded = control.seed_demo(instance_type="ml.m5.large", resources=False)
     assert seeded["metadata"]["ResourceArn"] == seeded["app_arn"]
     assert [a["InstanceType"] for a in control.apps()] == ["ml.m5.large"]
     with pytest.raises(urllib.error.HTTPError) as http_error:  # already seeded
@@ -842,7 +842,9 @@ def test_seed_demo_and_metadata(emulator_demo: dict[str, Any]) -> None:
 
 
 def test_seed_demo_other_region_and_instance(emulator: Emulator) -> None:
-    seeded = seed_demo(emulator.endpoint_url, region="eu-west-1", instance_type="ml.t3.large")
+    seeded = seed_demo(
+        emulator.endpoint_url, region="eu-west-1", instance_type="ml.t3.large", resources=False
+    )
     assert seeded["app_arn"].split(":")[3] == "eu-west-1"
     sm = boto3.client("sagemaker", region_name="eu-west-1")
     apps = sm.list_apps()["Apps"]

@@ -45,6 +45,7 @@ else:
 
     _emulator = start_emulator(port=int(os.environ.get("SMCOST_EMULATOR_PORT", "5599")))
     os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = _emulator.endpoint_url
+    os.environ["AWS_ENDPOINT_URL_PRICING"] = _emulator.endpoint_url
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
     os.environ["AWS_ACCESS_KEY_ID"] = "testing"
     os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"

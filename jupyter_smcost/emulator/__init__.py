@@ -1,5 +1,7 @@
-"""Local AWS emulator for tests and `make demo`: moto plus the SageMaker Studio calls moto
-lacks (apps, spaces, user profiles, Studio lifecycle configs, UpdateDomain), with fault
+"""Local AWS emulator for tests and `make demo`: moto plus what moto lacks — the SageMaker
+Studio calls (apps, spaces, user profiles, Studio lifecycle configs, UpdateDomain), jobs
+that keep running (training, tuning, processing, transform), tags on all of them, and the
+Price List service (`pricing`, emulator demo prices) on the same port — with fault
 injection, artificial latency and a call log.
 
 Importing this package imports moto (slow) and registers the Studio calls on moto's
@@ -13,6 +15,10 @@ server started with `start_emulator` (see `server.EmulatorClient`).
 
 from __future__ import annotations
 
+from typing import Any
+
+from .catalog import DEMO_NOTE, catalog, summarize
+from .jobs import JOB_KINDS
 from .models import (
     DEFAULT_DELETE_DELAY_SECONDS,
     CallRecord,
@@ -21,8 +27,9 @@ from .models import (
     control,
     reset_state,
 )
-from .responses import STUDIO_ACTIONS, register
+from .responses import EMULATED_ACTIONS, JOB_ACTIONS, STUDIO_ACTIONS, TAG_ACTIONS, register
 from .server import Emulator, EmulatorClient, seed_demo, start_emulator
+from .state import RESOURCE_KINDS, UNSET, set_state
 
 register()
 
@@ -34,8 +41,10 @@ def inject_fault(
     status: int = 400,
     times: int | None = None,
 ) -> None:
-    """Make the next `times` calls of SageMaker `action` (e.g. "DeleteApp"; "*" for every
-    action) fail with `code`/`message` and HTTP `status`; `times=None` until cleared.
+    """Make the next `times` calls of `action` fail with `code`/`message` and HTTP
+    `status`; `times=None` until cleared. `action` is an action name of SageMaker or the
+    Price List ("DeleteApp", "GetProducts"), "pricing:*" for every Price List action, or "*"
+    for every SageMaker action.
 
     Faults queue in the order injected; a 5xx or throttling code is retried by botocore, and
     each retry consumes one `times`.
@@ -48,7 +57,8 @@ def clear_faults() -> None:
 
 
 def set_delay(seconds: float, actions: list[str] | None = None) -> None:
-    """Sleep `seconds` before answering each matching SageMaker call (None: every action).
+    """Sleep `seconds` before answering each matching call (None: every SageMaker action;
+    names as for `inject_fault`, e.g. ["GetProducts"] or ["pricing:*"]).
 
     A later call with the same `actions` replaces the delay; `seconds=0` removes it.
     """
@@ -63,8 +73,9 @@ def set_delete_delay(seconds: float) -> None:
 
 
 def call_log() -> list[CallRecord]:
-    """The SageMaker calls served, oldest first: (timestamp, action, params) tuples,
-    including the calls answered with an injected fault."""
+    """The SageMaker and Price List calls served, oldest first: (timestamp, action, params)
+    tuples whose `.service` is "sagemaker" or "pricing", including the calls answered with
+    an injected fault."""
     return control.calls()
 
 
@@ -83,27 +94,66 @@ def remove_status_listener(listener: StatusListener) -> None:
 
 
 def reset() -> None:
-    """Forget all AWS state (as moto's reset) and clear faults, delays and the call log."""
+    """Forget all AWS state (as moto's reset), clear faults, delays and the call log, and
+    restore the default Price List catalog."""
     reset_state()
+
+
+def add_price(
+    region: str, component: str, instance_type: str, usd_per_hour: float
+) -> dict[str, Any]:
+    """Add or replace the Price List row of one key (`component`: our key such as
+    "training", or a Price List value such as "Training"; for "studio-storage",
+    `instance_type` is the volume type and the figure is USD per GB-month). The key's trap
+    rows stay. Returns the product as a flat row. Undone by `reset`."""
+    return summarize(catalog.put(region, component, instance_type, usd_per_hour))
+
+
+def remove_price(region: str, component: str, instance_type: str) -> bool:
+    """Drop the real row of one key, so that only its trap rows answer: the price is
+    unknown. False if there was none."""
+    return catalog.remove(region, component, instance_type)
+
+
+def price_list_products() -> list[dict[str, Any]]:
+    """Every catalog product as a flat row (sku, regionCode, component, unit, usd, ...)."""
+    return [summarize(p) for p in catalog.products()]
+
+
+def set_price_page_size(size: int | None) -> None:
+    """Cap every Price List page at `size` items (None: the API's own limit, 100)."""
+    catalog.set_page_size(size)
 
 
 __all__ = [
     "DEFAULT_DELETE_DELAY_SECONDS",
+    "DEMO_NOTE",
+    "EMULATED_ACTIONS",
+    "JOB_ACTIONS",
+    "JOB_KINDS",
+    "RESOURCE_KINDS",
     "STUDIO_ACTIONS",
+    "TAG_ACTIONS",
+    "UNSET",
     "CallRecord",
     "Emulator",
     "EmulatorClient",
     "FakeApp",
     "StatusListener",
+    "add_price",
     "add_status_listener",
     "call_log",
     "clear_call_log",
     "clear_faults",
     "inject_fault",
+    "price_list_products",
+    "remove_price",
     "remove_status_listener",
     "reset",
     "seed_demo",
     "set_delay",
     "set_delete_delay",
+    "set_price_page_size",
+    "set_state",
     "start_emulator",
 ]

@@ -1,6 +1,6 @@
 """`python -m jupyter_smcost.emulator`: run the emulator until Ctrl-C/SIGTERM, optionally
-seed a demo Studio space, and print every app status change so a demo user can watch a
-shutdown happen."""
+seed a demo Studio space with running jobs, an endpoint and another app around it, and
+print every app status change so a demo user can watch a shutdown happen."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from . import FakeApp, add_status_listener, seed_demo, set_delete_delay
 from .models import control
@@ -25,6 +26,25 @@ def _print_status_change(app: FakeApp, old: str | None, new: str) -> None:
     )
 
 
+def describe_resources(resources: list[dict[str, Any]]) -> list[str]:
+    """One line per seeded resource, for the demo's console."""
+    lines = []
+    for r in resources:
+        minutes = round(float(r["started_seconds_ago"]) / 60)
+        text = (
+            f"{r['kind']} {r['name']} ({r['instance_count']} x {r['instance_type']}, "
+            f"{r['component']}"
+        )
+        if r.get("spot") is not None:
+            text += ", managed spot" if r["spot"] else ", on-demand"
+        text += f", started {minutes} min ago"
+        if r.get("billable_seconds") is not None:
+            text += f", billed {r['billable_seconds']} s"
+        text += f", user {r['user_profile_name']})"
+        lines.append(text)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jupyter_smcost.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -32,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--instance-type", default="ml.g5.xlarge")
     parser.add_argument("--seed-demo", action="store_true", help="create a demo domain/space/app")
+    parser.add_argument(
+        "--no-resources",
+        action="store_true",
+        help="with --seed-demo: no jobs, endpoint or other apps, only the demo space's app",
+    )
     parser.add_argument("--metadata-out", type=Path, help="write the demo's SageMaker metadata")
     parser.add_argument(
         "--delete-delay", type=float, default=2.0, help="seconds an app stays Deleting"
@@ -62,9 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"emulator: listening on {emulator.endpoint_url}", flush=True)
         print(f"emulator: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}", flush=True)
+        print(f"emulator: export AWS_ENDPOINT_URL_PRICING={emulator.endpoint_url}", flush=True)
         if args.seed_demo:
             seeded = seed_demo(
-                emulator.endpoint_url, region=args.region, instance_type=args.instance_type
+                emulator.endpoint_url,
+                region=args.region,
+                instance_type=args.instance_type,
+                resources=not args.no_resources,
             )
             print(
                 f"emulator: seeded domain {seeded['domain_id']}, user "
@@ -73,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{seeded['region']})",
                 flush=True,
             )
+            for line in describe_resources(seeded["resources"]):
+                print(f"emulator: seeded {line}", flush=True)
             if args.metadata_out:
                 args.metadata_out.parent.mkdir(parents=True, exist_ok=True)
                 # Atomic, so a launcher may wait for the file to know the demo is ready.

@@ -4,7 +4,11 @@ lifecycle configs), kept in a moto backend so moto's reset clears them too.
 Also holds the process-wide emulator controls (fault injection, delays, call log, the
 delete delay, status listeners). They are not per account/region, so they live outside the
 backend: moto's reset (which `mock_aws` also does on start) leaves them alone, and
-`reset_state()` clears both.
+`reset_state()` clears both (and restores the Price List catalog).
+
+Faults and delays name an action: a bare name ("DeleteApp", "GetProducts") matches that
+action of any service (the names do not collide), "pricing:*" / "sagemaker:*" every action
+of one service, and "*" every SageMaker action (as before the Price List was emulated).
 """
 
 from __future__ import annotations
@@ -12,18 +16,20 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
 from moto.core.model_instances import reset_model_data
-from moto.core.utils import utcnow
+from moto.core.utils import get_service_model, utcnow
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import Domain, sagemaker_backends
 from moto.sagemaker.utils import arn_formatter
 from moto.utilities.paginator import paginate
+
+from .catalog import catalog
 
 DEFAULT_DELETE_DELAY_SECONDS = 2.0
 
@@ -47,17 +53,42 @@ PAGINATION_MODEL = {
 # --------------------------------------------------------------------------- controls
 
 
+#: The Price List service's actions; none is also a SageMaker action, so the name alone
+#: tells the services apart.
+PRICE_LIST_ACTIONS = frozenset(get_service_model("pricing").operation_names)
+
+
 class CallRecord(NamedTuple):
-    """One SageMaker call the emulator served (faulted calls included)."""
+    """One AWS call the emulator served (faulted calls included)."""
 
     timestamp: float
     action: str
     params: dict[str, Any]
 
+    @property
+    def service(self) -> str:
+        """The service called, "pricing" or "sagemaker" (a property, not a field: callers
+        unpack a record as three values)."""
+        return "pricing" if self.action in PRICE_LIST_ACTIONS else "sagemaker"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._asdict(), "service": self.service}
+
+
+def action_matches(pattern: str, service: str, action: str) -> bool:
+    """Whether a fault/delay `pattern` applies to `service`'s `action` (see module doc)."""
+    if pattern == "*":
+        return service == "sagemaker"
+    return pattern in (action, f"{service}:{action}", f"{service}:*")
+
+
+def _in_scope(patterns: frozenset[str], service: str, action: str) -> bool:
+    return any(action_matches(p, service, action) for p in patterns)
+
 
 @dataclass
 class Fault:
-    action: str  # a SageMaker action name such as "DeleteApp", or "*" for every action
+    action: str  # "DeleteApp", "pricing:GetProducts", "pricing:*" or "*" (every SageMaker action)
     code: str
     message: str
     status: int
@@ -109,11 +140,11 @@ class EmulatorControl:
         with self._lock:
             self._faults.clear()
 
-    def take_fault(self, action: str) -> Fault | None:
+    def take_fault(self, action: str, service: str = "sagemaker") -> Fault | None:
         """The fault this call must fail with, consuming one of its `times`."""
         with self._lock:
             for fault in self._faults:
-                if fault.action in (action, "*"):
+                if action_matches(fault.action, service, action):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
@@ -132,11 +163,13 @@ class EmulatorControl:
             if seconds > 0:
                 self._delays.append((seconds, scope))
 
-    def delay_for(self, action: str) -> float:
+    def delay_for(self, action: str, service: str = "sagemaker") -> float:
+        def applies(scope: frozenset[str] | None) -> bool:
+            # No scope: every SageMaker action, as "*" means.
+            return service == "sagemaker" if scope is None else _in_scope(scope, service, action)
+
         with self._lock:
-            return max(
-                (s for s, scope in self._delays if scope is None or action in scope), default=0.0
-            )
+            return max((s for s, scope in self._delays if applies(scope)), default=0.0)
 
     # call log
     def record_call(self, action: str, params: dict[str, Any]) -> None:
@@ -172,10 +205,12 @@ control = EmulatorControl()
 
 
 def reset_state() -> None:
-    """Forget all AWS state, as moto's reset does, and reset the controls."""
+    """Forget all AWS state, as moto's reset does, reset the controls and restore the
+    default Price List catalog."""
     BackendDict.reset()
     reset_model_data()
     control.reset()
+    catalog.reset()
 
 
 # --------------------------------------------------------------------------- models
@@ -235,6 +270,15 @@ class FakeApp(BaseModel):
         if changed:
             control.notify(self, "Deleting", "Deleted")
         return status
+
+    def set_status(self, status: str) -> None:
+        """Force a status (tests: e.g. a Failed or Pending app); listeners hear of it."""
+        with self._lock:
+            old = self._status
+            self._status = status
+            self._deleted_at = None
+        if old != status:
+            control.notify(self, old, status)
 
     def start_deleting(self, delay: float) -> None:
         with self._lock:
@@ -705,6 +749,20 @@ class StudioBackend(BaseBackend):
         ]
         return _sort(found, sort_order, lambda a: a.creation_time)
 
+    def find_by_arn(self, arn: str) -> Any:
+        """The app, space, user profile or lifecycle config with this ARN, else None."""
+        groups: tuple[Iterable[Any], ...] = (
+            self.apps.values(),
+            self.spaces.values(),
+            self.user_profiles.values(),
+            self.studio_lifecycle_configs.values(),
+        )
+        for group in groups:
+            for item in list(group):
+                if item.arn == arn:
+                    return item
+        return None
+
     # Studio lifecycle configs
     def create_studio_lifecycle_config(
         self, name: str, content: str, app_type: str, tags: list[dict[str, str]] | None
@@ -772,7 +830,9 @@ def params_snapshot(params: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "PRICE_LIST_ACTIONS",
     "CallRecord",
+    "action_matches",
     "EmulatorControl",
     "FakeApp",
     "Fault",

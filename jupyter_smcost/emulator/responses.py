@@ -1,7 +1,10 @@
 """HTTP side of the Studio calls, in moto's response style.
 
 `StudioResponse` subclasses moto's `SageMakerResponse`, so moto's own SageMaker actions
-(CreateDomain, ...) keep working, and `register()` points moto's SageMaker URL at it. Both
+(CreateDomain, CreateEndpoint, ...) keep working, while the Studio calls, the jobs (see
+`jobs.py`) and the tag calls (moto's fail with a 500 on an unknown ARN or an ARN with
+several slashes, such as a space's or an app's) are ours; `register()` points moto's
+SageMaker URL at it. Both
 the in-process `mock_aws` and moto's server resolve handlers from `moto.sagemaker.urls`, so
 this one registration serves both (the server reads it when it builds its SageMaker app, on
 the first SageMaker request, so import this module before that).
@@ -24,6 +27,7 @@ from moto.sagemaker import urls as sagemaker_urls
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse, format_enum_error
 
+from .jobs import JOB_KINDS, JobsBackend, jobs_backends
 from .models import Fault, StudioBackend, control, params_snapshot, studio_backends
 
 # The actions this module implements (moto's own are validated by moto, if at all).
@@ -47,6 +51,17 @@ STUDIO_ACTIONS = frozenset(
     }
 )
 
+# Jobs that stay InProgress (moto completes them at once; see jobs.py).
+JOB_ACTIONS = frozenset(
+    {f"{verb}{k.noun}" for k in JOB_KINDS.values() for verb in ("Create", "Describe", "Stop")}
+    | {f"List{k.noun}s" for k in JOB_KINDS.values()}
+)
+
+TAG_ACTIONS = frozenset({"AddTags", "ListTags", "DeleteTags"})
+
+#: Every SageMaker action this module answers instead of moto.
+EMULATED_ACTIONS = STUDIO_ACTIONS | JOB_ACTIONS | TAG_ACTIONS
+
 
 def _lower_camel(name: str) -> str:
     return name[:1].lower() + name[1:]
@@ -56,6 +71,10 @@ class StudioResponse(SageMakerResponse):
     @property
     def studio_backend(self) -> StudioBackend:
         return studio_backends[self.current_account][self.region]
+
+    @property
+    def jobs_backend(self) -> JobsBackend:
+        return jobs_backends[self.current_account][self.region]
 
     # ------------------------------------------------------------------ plumbing
 
@@ -291,6 +310,136 @@ class StudioResponse(SageMakerResponse):
             {"StudioLifecycleConfigs": [c.summary() for c in configs], "NextToken": token}
         )
 
+    # ------------------------------------------------------------------ jobs
+
+    def _request(self) -> dict[str, Any]:
+        params = getattr(self, "params", None)
+        return dict(params) if isinstance(params, dict) else {}
+
+    def _create_job(self, kind: str) -> ActionResult:
+        self._validate()
+        meta = JOB_KINDS[kind]
+        request = self._request()
+        name = str(request.pop(meta.name_key))
+        tags = request.pop("Tags", None)
+        job = self.jobs_backend.create_job(kind, name, request, tags)
+        return ActionResult({meta.arn_key: job.arn})
+
+    def _describe_job(self, kind: str) -> ActionResult:
+        self._validate()
+        name = str(self._get_param(JOB_KINDS[kind].name_key))
+        return ActionResult(self.jobs_backend.get_job(kind, name).describe())
+
+    def _stop_job(self, kind: str) -> ActionResult:
+        self._validate()
+        self.jobs_backend.stop_job(kind, str(self._get_param(JOB_KINDS[kind].name_key)))
+        return EmptyResult()
+
+    def _list_jobs(self, kind: str) -> ActionResult:
+        self._validate()
+        try:
+            jobs, token = self.jobs_backend.list_jobs(
+                kind=kind,
+                status_equals=self._get_param("StatusEquals"),
+                name_contains=self._get_param("NameContains"),
+                creation_time_after=self._get_param("CreationTimeAfter"),
+                creation_time_before=self._get_param("CreationTimeBefore"),
+                last_modified_time_after=self._get_param("LastModifiedTimeAfter"),
+                last_modified_time_before=self._get_param("LastModifiedTimeBefore"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                **self._page_args(),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+        summaries = [j.summary() for j in jobs]
+        return ActionResult({JOB_KINDS[kind].summaries_key: summaries, "NextToken": token})
+
+    def create_training_job(self) -> ActionResult:
+        return self._create_job("training-job")
+
+    def describe_training_job(self) -> ActionResult:
+        return self._describe_job("training-job")
+
+    def stop_training_job(self) -> ActionResult:
+        return self._stop_job("training-job")
+
+    def list_training_jobs(self) -> ActionResult:
+        return self._list_jobs("training-job")
+
+    def create_hyper_parameter_tuning_job(self) -> ActionResult:
+        return self._create_job("tuning-job")
+
+    def describe_hyper_parameter_tuning_job(self) -> ActionResult:
+        return self._describe_job("tuning-job")
+
+    def stop_hyper_parameter_tuning_job(self) -> ActionResult:
+        return self._stop_job("tuning-job")
+
+    def list_hyper_parameter_tuning_jobs(self) -> ActionResult:
+        return self._list_jobs("tuning-job")
+
+    def create_processing_job(self) -> ActionResult:
+        return self._create_job("processing-job")
+
+    def describe_processing_job(self) -> ActionResult:
+        return self._describe_job("processing-job")
+
+    def stop_processing_job(self) -> ActionResult:
+        return self._stop_job("processing-job")
+
+    def list_processing_jobs(self) -> ActionResult:
+        return self._list_jobs("processing-job")
+
+    def create_transform_job(self) -> ActionResult:
+        return self._create_job("transform-job")
+
+    def describe_transform_job(self) -> ActionResult:
+        return self._describe_job("transform-job")
+
+    def stop_transform_job(self) -> ActionResult:
+        return self._stop_job("transform-job")
+
+    def list_transform_jobs(self) -> ActionResult:
+        return self._list_jobs("transform-job")
+
+    # ------------------------------------------------------------------ tags
+
+    def _taggable(self, arn: str) -> Any:
+        """The resource an ARN names: ours first, then moto's (endpoints, models, ...)."""
+        found: Any = self.jobs_backend.find_by_arn(arn) or self.studio_backend.find_by_arn(arn)
+        if found is None:
+            try:
+                found = self.sagemaker_backend._get_resource_from_arn(arn)
+            except (AttributeError, KeyError, ValueError):
+                found = None
+        if found is None or not hasattr(found, "tags"):
+            raise ValidationError(f"Resource {arn} does not exist.")
+        if found.tags is None:
+            found.tags = []
+        return found
+
+    def list_tags(self) -> ActionResult:
+        self._validate()
+        # At most 50 tags per resource and MaxResults >= 50: always one page.
+        tags = self._taggable(str(self._get_param("ResourceArn"))).tags
+        return ActionResult({"Tags": [dict(t) for t in tags]})
+
+    def add_tags(self) -> ActionResult:
+        self._validate()
+        target = self._taggable(str(self._get_param("ResourceArn")))
+        new = [dict(t) for t in self._get_param("Tags") or []]
+        keys = {t.get("Key") for t in new}
+        target.tags = [t for t in target.tags if t.get("Key") not in keys] + new
+        return ActionResult({"Tags": new})
+
+    def delete_tags(self) -> ActionResult:
+        self._validate()
+        target = self._taggable(str(self._get_param("ResourceArn")))
+        keys = set(self._get_param("TagKeys") or [])
+        target.tags = [t for t in target.tags if t.get("Key") not in keys]
+        return EmptyResult()
+
 
 def register() -> None:
     """Serve moto's SageMaker URL with `StudioResponse` (idempotent)."""
@@ -299,4 +448,11 @@ def register() -> None:
             sagemaker_urls.url_paths[path] = StudioResponse.dispatch
 
 
-__all__ = ["STUDIO_ACTIONS", "StudioResponse", "register"]
+__all__ = [
+    "EMULATED_ACTIONS",
+    "JOB_ACTIONS",
+    "STUDIO_ACTIONS",
+    "TAG_ACTIONS",
+    "StudioResponse",
+    "register",
+]

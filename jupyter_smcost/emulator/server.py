@@ -1,5 +1,5 @@
-"""The emulator as an HTTP server (moto's WSGI app plus our `/_smcost/` control routes),
-a client for those routes, and the demo seed."""
+"""The emulator as an HTTP server (moto's WSGI app, the Price List service and our
+`/_smcost/` control routes), a client for those routes, and the demo seed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -15,7 +16,10 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from . import price_list
+from .catalog import catalog, summarize
 from .models import CallRecord, control, iter_apps, reset_state
+from .state import UNSET, set_state
 
 CONTROL_PREFIX = "/_smcost/"
 
@@ -61,6 +65,10 @@ class ControlApp:
         self.moto_app = moto_app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        # moto has no Price List service: its requests (told apart by their X-Amz-Target,
+        # as the endpoint URL is the same) are answered here.
+        if price_list.is_price_list_request(environ):
+            return price_list.handle(Request(environ))(environ, start_response)
         if not environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return self.moto_app(environ, start_response)
         response = self._handle(Request(environ))
@@ -69,7 +77,7 @@ class ControlApp:
     def _handle(self, request: Request) -> Response:
         route = request.path[len(CONTROL_PREFIX) :].strip("/")
         body: dict[str, Any] = {}
-        if request.method in ("POST", "PUT") and request.data:
+        if request.method in ("POST", "PUT", "DELETE") and request.data:
             try:
                 loaded = json.loads(request.data)
             except ValueError:
@@ -81,6 +89,8 @@ class ControlApp:
             return self._route(request.method, route, body, request.host_url)
         except (KeyError, TypeError, ValueError) as e:
             return _json({"message": f"bad request: {e!r}"}, 400)
+        except LookupError as e:  # set_state on a resource that does not exist
+            return _json({"message": str(e)}, 404)
         except ClientError as e:  # seed-demo over existing state: reset first
             return _json({"message": str(e)}, 409)
 
@@ -110,16 +120,59 @@ class ControlApp:
             control.set_delete_delay(float(body["seconds"]))
             return _json({"ok": True})
         if route == "calls" and method == "GET":
-            return _json({"calls": [c._asdict() for c in control.calls()]})
+            return _json({"calls": [c.to_dict() for c in control.calls()]})
         if route == "calls" and method == "DELETE":
             control.clear_calls()
             return _json({"ok": True})
         if route == "apps" and method == "GET":
             return _json({"apps": apps_snapshot()})
+        if route == "prices" and method == "GET":
+            return _json({"products": [summarize(p) for p in catalog.products()]})
+        if route == "prices" and method == "POST":
+            usd = body["usd_per_gb_month"] if "usd_per_gb_month" in body else body["usd_per_hour"]
+            doc = catalog.put(
+                str(body["region"]), str(body["component"]), str(body["instance_type"]), float(usd)
+            )
+            return _json({"product": summarize(doc)})
+        if route == "prices" and method == "DELETE":
+            removed = catalog.remove(
+                str(body["region"]), str(body["component"]), str(body["instance_type"])
+            )
+            return _json({"removed": removed})
+        if route == "price-page-size" and method == "POST":
+            size = body.get("size")
+            catalog.set_page_size(None if size is None else int(size))
+            return _json({"ok": True})
+        if route == "state" and method == "POST":
+            return _json(_set_state_from_body(body))
         if route == "seed-demo" and method == "POST":
             # Goes through boto3 back into this (threaded) server, like any client.
             return _json(seed_demo(host_url.rstrip("/"), **body))
         return _json({"message": f"no route {method} {CONTROL_PREFIX}{route}"}, 404)
+
+
+def _set_state_from_body(body: dict[str, Any]) -> dict[str, Any]:
+    def number(key: str) -> float | None:
+        return None if body.get(key) is None else float(body[key])
+
+    kwargs: dict[str, Any] = {}
+    if "account_id" in body:
+        kwargs["account_id"] = str(body["account_id"])
+    if "billable_seconds" in body:  # present and null: remove it
+        value = body["billable_seconds"]
+        kwargs["billable_seconds"] = None if value is None else int(value)
+    if body.get("trials_in_progress") is not None:
+        kwargs["trials_in_progress"] = int(body["trials_in_progress"])
+    return set_state(
+        str(body["kind"]),
+        str(body["name"]),
+        region=str(body.get("region", "us-east-1")),
+        status=None if body.get("status") is None else str(body["status"]),
+        started_at=None if body.get("started_at") is None else str(body["started_at"]),
+        started_seconds_ago=number("started_seconds_ago"),
+        last_activity_seconds_ago=number("last_activity_seconds_ago"),
+        **kwargs,
+    )
 
 
 class Emulator:
@@ -191,6 +244,23 @@ class Emulator:
     def seed_demo(self, **kwargs: Any) -> dict[str, Any]:
         return seed_demo(self.endpoint_url, **kwargs)
 
+    def prices(self) -> list[dict[str, Any]]:
+        return [summarize(p) for p in catalog.products()]
+
+    def add_price(
+        self, region: str, component: str, instance_type: str, usd_per_hour: float
+    ) -> dict[str, Any]:
+        return summarize(catalog.put(region, component, instance_type, usd_per_hour))
+
+    def remove_price(self, region: str, component: str, instance_type: str) -> bool:
+        return catalog.remove(region, component, instance_type)
+
+    def set_price_page_size(self, size: int | None) -> None:
+        catalog.set_page_size(size)
+
+    def set_state(self, kind: str, name: str, **kwargs: Any) -> dict[str, Any]:
+        return set_state(kind, name, **kwargs)
+
 
 def start_emulator(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> Emulator:
     """Start the emulator on `host:port` (0: a free port); see `Emulator.endpoint_url`."""
@@ -257,6 +327,38 @@ class EmulatorClient:
         """`seed_demo` on the server (e.g. again after `reset`); same keyword arguments."""
         return dict(self._call("POST", "seed-demo", kwargs))
 
+    def prices(self) -> list[dict[str, Any]]:
+        """Every catalog product as a flat row (sku, regionCode, component, unit, usd, ...)."""
+        return list(self._call("GET", "prices")["products"])
+
+    def add_price(
+        self, region: str, component: str, instance_type: str, usd_per_hour: float
+    ) -> dict[str, Any]:
+        body = {
+            "region": region,
+            "component": component,
+            "instance_type": instance_type,
+            "usd_per_hour": usd_per_hour,
+        }
+        return dict(self._call("POST", "prices", body)["product"])
+
+    def remove_price(self, region: str, component: str, instance_type: str) -> bool:
+        body = {"region": region, "component": component, "instance_type": instance_type}
+        return bool(self._call("DELETE", "prices", body)["removed"])
+
+    def set_price_page_size(self, size: int | None) -> None:
+        self._call("POST", "price-page-size", {"size": size})
+
+    def set_state(self, kind: str, name: str, **kwargs: Any) -> dict[str, Any]:
+        """`set_state` on the server; `started_at` may be a datetime. Leaving
+        `billable_seconds` out keeps it; passing None removes it."""
+        body: dict[str, Any] = {"kind": kind, "name": name}
+        for key, value in kwargs.items():
+            if value is UNSET:
+                continue
+            body[key] = value.isoformat() if isinstance(value, datetime) else value
+        return dict(self._call("POST", "state", body))
+
 
 # --------------------------------------------------------------------------- demo seed
 
@@ -271,6 +373,16 @@ def _session(region: str) -> boto3.session.Session:
     )
 
 
+#: The demo's second user, whose job shows only when the scope is the whole account.
+DEMO_OTHER_USER = "other-user"
+DEMO_OTHER_SPACE = "other-space"
+DEMO_IDLE_SPACE = "demo-space-2"
+
+USER_PROFILE_TAG = "sagemaker:user-profile-arn"
+SPACE_TAG = "sagemaker:space-arn"
+DOMAIN_TAG = "sagemaker:domain-arn"
+
+
 def seed_demo(
     endpoint_url: str,
     region: str = "us-east-1",
@@ -281,12 +393,18 @@ def seed_demo(
     space_name: str = "demo-space",
     app_name: str = "default",
     app_type: str = "JupyterLab",
+    resources: bool = True,
 ) -> dict[str, Any]:
     """Create through boto3 a Studio domain, a user profile, a private space owned by it
     and an InService `app_type` app in that space on `instance_type`.
 
-    Returns the names, ids and ARNs, and under "metadata" the content of the matching
-    SageMaker metadata file (/opt/ml/metadata/resource-metadata.json).
+    By default (`resources=True`), also what costs money around it (see `_seed_resources`):
+    two training jobs, a processing job, an endpoint and an idle Code Editor app of the same
+    user, and a training job of another user. `resources=False` seeds the demo app alone.
+
+    Returns the names, ids and ARNs, under "metadata" the content of the matching
+    SageMaker metadata file (/opt/ml/metadata/resource-metadata.json), and under
+    "resources" one dict per seeded running resource ([] without `resources`).
     """
     session = _session(region)
     account_id = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
@@ -333,7 +451,7 @@ def seed_demo(
         "ResourceName": app_name,
         "ExecutionRoleArn": role_arn,
     }
-    return {
+    seeded: dict[str, Any] = {
         "endpoint_url": endpoint_url,
         "region": region,
         "account_id": account_id,
@@ -349,4 +467,251 @@ def seed_demo(
         "instance_type": instance_type,
         "execution_role_arn": role_arn,
         "metadata": metadata,
+        "resources": [],
     }
+    if resources:
+        seeded["resources"] = _seed_resources(sm, seeded)
+    return seeded
+
+
+def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
+    """The demo's running resources, started relative to now, each tagged as Studio tags
+    what a user launches from a space (user profile, space and domain ARNs).
+
+    demo-user: training job demo-finetune-spot (ml.g5.2xlarge x1, managed spot, started
+    40 min ago, billed 840 s so far), training job demo-resnet-train (ml.p3.2xlarge x1,
+    on-demand, 25 min ago), processing job demo-features-processing (ml.m5.xlarge x1,
+    15 min ago), endpoint demo-endpoint (variant AllTraffic, 2 x ml.m5.xlarge, created 2 h
+    ago) and a Code Editor app in space demo-space-2 (ml.t3.medium, created 3 h ago, last
+    used 2 h 50 min ago). other-user: training job other-user-xgboost (ml.m5.large x2,
+    on-demand, 10 min ago) from space other-space.
+    """
+    region, account_id = seeded["region"], seeded["account_id"]
+    domain_id, domain_arn = seeded["domain_id"], seeded["domain_arn"]
+    user, role_arn = seeded["user_profile_name"], seeded["execution_role_arn"]
+    control = EmulatorClient(seeded["endpoint_url"])
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    bucket = f"s3://sagemaker-{region}-{account_id}/demo"
+    out: list[dict[str, Any]] = []
+
+    def tags(user_arn: str, space_arn: str) -> list[dict[str, str]]:
+        return [
+            {"Key": USER_PROFILE_TAG, "Value": user_arn},
+            {"Key": SPACE_TAG, "Value": space_arn},
+            {"Key": DOMAIN_TAG, "Value": domain_arn},
+            {"Key": "project", "Value": "smcost-demo"},
+        ]
+
+    def started(kind: str, name: str, seconds_ago: int, **state: Any) -> str:
+        at = now - timedelta(seconds=seconds_ago)
+        control.set_state(kind, name, region=region, account_id=account_id, started_at=at, **state)
+        return at.isoformat()
+
+    def record(kind: str, name: str, arn: str, **fields: Any) -> None:
+        entry = {
+            "kind": kind,
+            "name": name,
+            "arn": arn,
+            "spot": None,
+            "billable_seconds": None,
+            "user_profile_name": user,
+            "space_name": seeded["space_name"],
+        }
+        entry.update(fields)
+        out.append(entry)
+
+    mine = tags(seeded["user_profile_arn"], seeded["space_arn"])
+
+    # Another space of the same user, with a Code Editor app left running.
+    idle_space_arn = sm.create_space(
+        DomainId=domain_id,
+        SpaceName=DEMO_IDLE_SPACE,
+        SpaceSettings={"AppType": "CodeEditor"},
+        OwnershipSettings={"OwnerUserProfileName": user},
+        SpaceSharingSettings={"SharingType": "Private"},
+    )["SpaceArn"]
+    idle_arn = sm.create_app(
+        DomainId=domain_id,
+        SpaceName=DEMO_IDLE_SPACE,
+        AppType="CodeEditor",
+        AppName="default",
+        ResourceSpec={"InstanceType": "ml.t3.medium"},
+    )["AppArn"]
+    idle_name = f"{DEMO_IDLE_SPACE}/CodeEditor/default"
+    at = started("studio-app", idle_name, 3 * 3600, last_activity_seconds_ago=3 * 3600 - 600)
+    record(
+        "studio-app",
+        idle_name,
+        idle_arn,
+        instance_type="ml.t3.medium",
+        instance_count=1,
+        component="studio-codeeditor",
+        started_at=at,
+        started_seconds_ago=3 * 3600,
+        space_name=DEMO_IDLE_SPACE,
+        space_arn=idle_space_arn,
+    )
+
+    def training(
+        name: str,
+        instance_type: str,
+        count: int,
+        spot: bool,
+        seconds_ago: int,
+        job_tags: list[dict[str, str]],
+        billable: int | None = None,
+        owner: str = user,
+        space: str = seeded["space_name"],
+    ) -> None:
+        stop = {"MaxRuntimeInSeconds": 2 * 3600 if spot else 24 * 3600}
+        extra: dict[str, Any] = {}
+        if spot:
+            stop["MaxWaitTimeInSeconds"] = 3 * 3600
+            extra["CheckpointConfig"] = {"S3Uri": f"{bucket}/checkpoints/{name}"}
+        arn = sm.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification={
+                "TrainingImage": f"763104351884.dkr.ecr.{region}.amazonaws.com/"
+                "pytorch-training:2.3.0-gpu-py311",
+                "TrainingInputMode": "File",
+            },
+            RoleArn=role_arn,
+            InputDataConfig=[
+                {
+                    "ChannelName": "train",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": f"{bucket}/data/{name}",
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                }
+            ],
+            OutputDataConfig={"S3OutputPath": f"{bucket}/output"},
+            ResourceConfig={
+                "InstanceType": instance_type,
+                "InstanceCount": count,
+                "VolumeSizeInGB": 50,
+            },
+            StoppingCondition=stop,
+            EnableManagedSpotTraining=spot,
+            Tags=job_tags,
+            **extra,
+        )["TrainingJobArn"]
+        state: dict[str, Any] = {} if billable is None else {"billable_seconds": billable}
+        at = started("training-job", name, seconds_ago, **state)
+        record(
+            "training-job",
+            name,
+            arn,
+            instance_type=instance_type,
+            instance_count=count,
+            component="training",
+            spot=spot,
+            started_at=at,
+            started_seconds_ago=seconds_ago,
+            billable_seconds=billable,
+            max_runtime_seconds=stop["MaxRuntimeInSeconds"],
+            user_profile_name=owner,
+            space_name=space,
+        )
+
+    training("demo-finetune-spot", "ml.g5.2xlarge", 1, True, 40 * 60, mine, billable=840)
+    training("demo-resnet-train", "ml.p3.2xlarge", 1, False, 25 * 60, mine)
+
+    processing = "demo-features-processing"
+    arn = sm.create_processing_job(
+        ProcessingJobName=processing,
+        ProcessingResources={
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+                "VolumeSizeInGB": 30,
+            }
+        },
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        AppSpecification={
+            "ImageUri": f"683313688378.dkr.ecr.{region}.amazonaws.com/"
+            "sagemaker-scikit-learn:1.2-1-cpu-py3",
+            "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/features.py"],
+        },
+        RoleArn=role_arn,
+        Tags=mine,
+    )["ProcessingJobArn"]
+    at = started("processing-job", processing, 15 * 60)
+    record(
+        "processing-job",
+        processing,
+        arn,
+        instance_type="ml.m5.xlarge",
+        instance_count=1,
+        component="processing",
+        started_at=at,
+        started_seconds_ago=15 * 60,
+        max_runtime_seconds=3600,
+    )
+
+    sm.create_model(
+        ModelName="demo-model",
+        ExecutionRoleArn=role_arn,
+        PrimaryContainer={
+            "Image": f"763104351884.dkr.ecr.{region}.amazonaws.com/"
+            "pytorch-inference:2.3.0-cpu-py311",
+            "ModelDataUrl": f"{bucket}/output/demo-resnet/output/model.tar.gz",
+        },
+        Tags=mine,
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="demo-endpoint-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "demo-model",
+                "InitialInstanceCount": 2,
+                "InstanceType": "ml.m5.xlarge",
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+        Tags=mine,
+    )
+    arn = sm.create_endpoint(
+        EndpointName="demo-endpoint", EndpointConfigName="demo-endpoint-config", Tags=mine
+    )["EndpointArn"]
+    at = started("endpoint", "demo-endpoint", 2 * 3600)
+    record(
+        "endpoint",
+        "demo-endpoint",
+        arn,
+        instance_type="ml.m5.xlarge",
+        instance_count=2,
+        component="hosting",
+        started_at=at,
+        started_seconds_ago=2 * 3600,
+        variant="AllTraffic",
+    )
+
+    # Someone else in the same domain: listed only when the scope is the account.
+    other_arn = sm.create_user_profile(
+        DomainId=domain_id,
+        UserProfileName=DEMO_OTHER_USER,
+        UserSettings={"ExecutionRole": role_arn},
+    )["UserProfileArn"]
+    other_space_arn = sm.create_space(
+        DomainId=domain_id,
+        SpaceName=DEMO_OTHER_SPACE,
+        SpaceSettings={"AppType": "JupyterLab"},
+        OwnershipSettings={"OwnerUserProfileName": DEMO_OTHER_USER},
+        SpaceSharingSettings={"SharingType": "Private"},
+    )["SpaceArn"]
+    training(
+        "other-user-xgboost",
+        "ml.m5.large",
+        2,
+        False,
+        10 * 60,
+        tags(other_arn, other_space_arn),
+        owner=DEMO_OTHER_USER,
+        space=DEMO_OTHER_SPACE,
+    )
+    return out

@@ -1,0 +1,204 @@
+"""Put a running resource into the state a test needs ("started 40 minutes ago", "billed
+840 s", "Failed", "3 trials running"), which no AWS call can do.
+
+Kinds are the cost contract's: training-job, tuning-job, processing-job, transform-job
+(ours, see `jobs.py`), endpoint and notebook-instance (moto's), studio-app (ours; named as
+the contract names it, "<space or user>/<AppType>/<AppName>").
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.utils import get_service_model, utcnow
+from moto.sagemaker.models import sagemaker_backends
+
+from .jobs import JOB_KINDS, FakeTrainingJob, FakeTuningJob, iso, jobs_backends, naive_utc
+from .models import FakeApp, control, studio_backends
+
+RESOURCE_KINDS = (*JOB_KINDS, "endpoint", "notebook-instance", "studio-app")
+
+# The SageMaker API's status enum per kind, so a test cannot set a status AWS never shows.
+_STATUS_SHAPES = {
+    "training-job": "TrainingJobStatus",
+    "tuning-job": "HyperParameterTuningJobStatus",
+    "processing-job": "ProcessingJobStatus",
+    "transform-job": "TransformJobStatus",
+    "endpoint": "EndpointStatus",
+    "notebook-instance": "NotebookInstanceStatus",
+    "studio-app": "AppStatus",
+}
+
+
+class _Unset(enum.Enum):
+    UNSET = 0
+
+
+#: "Leave as is" for arguments where None means "remove" (billable_seconds).
+UNSET = _Unset.UNSET
+
+
+def _check_status(kind: str, status: str) -> None:
+    allowed = get_service_model("sagemaker").shape_for(_STATUS_SHAPES[kind]).enum
+    if status not in allowed:
+        raise ValueError(f"{kind} status must be one of {', '.join(allowed)}, not {status!r}")
+
+
+def _start(started_at: datetime | str | None, started_seconds_ago: float | None) -> datetime | None:
+    if started_at is not None and started_seconds_ago is not None:
+        raise ValueError("give started_at or started_seconds_ago, not both")
+    if started_at is not None:
+        return naive_utc(started_at)
+    if started_seconds_ago is not None:
+        if started_seconds_ago < 0:
+            raise ValueError("started_seconds_ago must be >= 0")
+        return utcnow() - timedelta(seconds=float(started_seconds_ago))
+    return None
+
+
+def _find_app(account_id: str, region: str, name: str) -> FakeApp:
+    parts = name.split("/")
+    if len(parts) != 3:
+        raise ValueError(f"a studio-app is named '<owner>/<AppType>/<AppName>', not {name!r}")
+    owner, app_type, app_name = parts
+    found = [
+        app
+        for app in list(studio_backends[account_id][region].apps.values())
+        if (app.space_name or app.user_profile_name) == owner
+        and app.app_type == app_type
+        and app.app_name == app_name
+    ]
+    if not found:
+        raise LookupError(f"no studio-app {name} in {region}")
+    if len(found) > 1:
+        raise ValueError(f"studio-app {name} exists in several domains of {region}")
+    return found[0]
+
+
+def set_state(
+    kind: str,
+    name: str,
+    *,
+    region: str = "us-east-1",
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    status: str | None = None,
+    started_at: datetime | str | None = None,
+    started_seconds_ago: float | None = None,
+    billable_seconds: int | None | _Unset = UNSET,
+    trials_in_progress: int | None = None,
+    last_activity_seconds_ago: float | None = None,
+) -> dict[str, Any]:
+    """Change one resource; returns its kind, name, ARN, status and start/creation times.
+
+    - `started_at` (datetime or ISO text) or `started_seconds_ago`: when it started. A job
+      gets its start time (TrainingStartTime, ...; the creation moves 2 min before it), a
+      tuning job, endpoint or app its CreationTime, a notebook instance its LastModifiedTime
+      (what a client reads as the start of an InService instance).
+    - `billable_seconds` (training jobs): BillableTimeInSeconds; None removes it.
+    - `status`: any status the API defines for the kind (Stopping turns Stopped after the
+      delete delay; a terminal status sets the end time, and a training job's billable
+      seconds to its training time unless set).
+    - `trials_in_progress` (tuning jobs): start or complete trials until that many run.
+    - `last_activity_seconds_ago` (studio apps): LastUserActivityTimestamp.
+
+    Raises LookupError for an unknown resource, ValueError for a bad argument.
+    """
+    if kind not in RESOURCE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(RESOURCE_KINDS)}, not {kind!r}")
+    start = _start(started_at, started_seconds_ago)
+    if status is not None:
+        _check_status(kind, status)
+    if billable_seconds is not UNSET and kind != "training-job":
+        raise ValueError("billable_seconds applies to training jobs only")
+    if trials_in_progress is not None and kind != "tuning-job":
+        raise ValueError("trials_in_progress applies to tuning jobs only")
+    if last_activity_seconds_ago is not None and kind != "studio-app":
+        raise ValueError("last_activity_seconds_ago applies to studio apps only")
+
+    if kind in JOB_KINDS:
+        backend = jobs_backends[account_id][region]
+        job = backend.find_job(kind, name)
+        if job is None:
+            raise LookupError(f"no {kind} named {name} in {region}")
+        if start is not None:
+            job.set_start(start)
+        if isinstance(job, FakeTrainingJob) and billable_seconds is not UNSET:
+            if billable_seconds is not None and billable_seconds < 0:
+                raise ValueError("billable_seconds must be >= 0")
+            job.billable_seconds = None if billable_seconds is None else int(billable_seconds)
+        if isinstance(job, FakeTuningJob) and trials_in_progress is not None:
+            backend.set_trials_in_progress(job, int(trials_in_progress))
+        if status is not None:
+            job.set_status(status, control.delete_delay)
+            if isinstance(job, FakeTuningJob) and status != "InProgress":
+                for trial in job.trials:
+                    if trial.status == "InProgress":
+                        trial.set_status(status, control.delete_delay)
+        return {
+            "kind": kind,
+            "name": job.name,
+            "arn": job.arn,
+            "status": job.status,
+            "created_at": iso(job.creation_time),
+            "started_at": iso(job.started_at),
+        }
+
+    if kind == "studio-app":
+        app = _find_app(account_id, region, name)
+        if start is not None:
+            app.creation_time = start
+            app.last_user_activity = max(app.last_user_activity, start)
+        if last_activity_seconds_ago is not None:
+            app.last_user_activity = utcnow() - timedelta(seconds=float(last_activity_seconds_ago))
+        if status is not None:
+            app.set_status(status)
+        return {
+            "kind": kind,
+            "name": name,
+            "arn": app.arn,
+            "status": app.status,
+            "created_at": iso(app.creation_time),
+            "started_at": iso(app.creation_time),
+        }
+
+    moto = sagemaker_backends[account_id][region]
+    if kind == "endpoint":
+        endpoint = moto.endpoints.get(name)
+        if endpoint is None:
+            raise LookupError(f"no endpoint named {name} in {region}")
+        if start is not None:
+            endpoint.creation_time = endpoint.last_modified_time = start
+        if status is not None:
+            endpoint.endpoint_status = status
+            endpoint.last_modified_time = max(utcnow(), endpoint.creation_time)
+        return {
+            "kind": kind,
+            "name": name,
+            "arn": endpoint.arn,
+            "status": endpoint.endpoint_status,
+            "created_at": iso(endpoint.creation_time),
+            "started_at": iso(endpoint.creation_time),
+        }
+
+    notebook = moto.notebook_instances.get(name)
+    if notebook is None:
+        raise LookupError(f"no notebook-instance named {name} in {region}")
+    if start is not None:
+        notebook.last_modified_time = start
+        notebook.creation_time = min(notebook.creation_time, start)
+    if status is not None:
+        notebook.status = status
+    return {
+        "kind": kind,
+        "name": name,
+        "arn": notebook.arn,
+        "status": notebook.status,
+        "created_at": iso(notebook.creation_time),
+        "started_at": iso(notebook.last_modified_time),
+    }
+
+
+__all__ = ["RESOURCE_KINDS", "UNSET", "set_state"]
