@@ -6,6 +6,7 @@ import { IIdleView } from './countdown';
 import {
   describeIdleAction,
   describeLastActivity,
+  describeLimit,
   formatDuration
 } from './format';
 import { IdleModel } from './model';
@@ -176,6 +177,10 @@ namespace Private {
       `Timeout: ${formatDuration(idle.timeout_seconds)}, with a warning ` +
         `${formatDuration(idle.warning_seconds)} before.`
     );
+    const limit = describeLimit(idle);
+    if (limit) {
+      lines.push(limit);
+    }
     return lines;
   }
 }

@@ -110,8 +110,15 @@ export function formatStatus(
       text =
         `idle ${formatDuration(view.idleSeconds)} · ` +
         `stops in ${formatDuration(view.secondsLeft ?? 0, 'ceil')}` +
+        (Private.isBudget(idle)
+          ? ` (idle budget ${formatUsd(idle.max_idle_usd!)})`
+          : '') +
         (dryRun ? ' (dry run)' : '');
-      lines.push(`At the timeout: ${describeIdleAction(idle)}.`);
+      lines.push(
+        Private.isBudget(idle)
+          ? `When the idle budget is reached: ${describeIdleAction(idle)}.`
+          : `At the timeout: ${describeIdleAction(idle)}.`
+      );
       if (view.state === 'warning') {
         lines.push('Use JupyterLab or click "Keep running" to postpone it.');
       }
@@ -149,11 +156,40 @@ export function formatStatus(
     // Not a failure of the action: a notice, e.g. a postponed shutdown.
     lines.push(`Note: ${idle.error}`);
   }
+  const limit = describeLimit(idle);
+  if (limit !== null && (view.state === 'active' || view.state === 'warning')) {
+    lines.push(limit);
+  }
   if (!idle.checker_running) {
     lines.push('Warning: the idle checker is not running on the server.');
   }
   lines.push('Click for details.');
   return { text, title: lines.join('\n'), state: view.state };
+}
+
+/**
+ * Say which limit ends the idle time when an idle budget is set: the budget
+ * (idle time that cost that much at this app's price) or the timeout,
+ * whichever comes first. `null` without a budget (or from an older server).
+ *
+ * @param idle - The server's idle status.
+ */
+export function describeLimit(idle: IIdleStatus): string | null {
+  const budget = idle.max_idle_usd;
+  if (typeof budget !== 'number' || !(budget > 0)) {
+    return null;
+  }
+  if (idle.limit === 'budget') {
+    const seconds = idle.budget_seconds ?? idle.timeout_seconds;
+    return (
+      `The idle budget of ${formatUsd(budget)} comes first: at this app's ` +
+      `price it buys ${formatDuration(seconds)} of idle time.`
+    );
+  }
+  if (idle.limit === 'timeout') {
+    return `The idle timeout comes before the idle budget of ${formatUsd(budget)}.`;
+  }
+  return null;
 }
 
 /**
@@ -175,7 +211,49 @@ export function describeLastActivity(view: IIdleView): string {
   );
 }
 
+/**
+ * Format US dollars for people: `$0.74`, `$12.34`, `$1,043`; amounts under
+ * 10 cents keep two significant digits (`$0.046`, `$0.0008`) so that a small
+ * price never reads as `$0.00`.
+ *
+ * @param value - The amount in USD; a non-finite value shows as `—`.
+ */
+export function formatUsd(value: number): string {
+  if (!Number.isFinite(value)) {
+    return '—';
+  }
+  const abs = Math.abs(value);
+  let digits = 2;
+  if (abs >= 99.995) {
+    digits = 0;
+  } else if (abs > 0 && abs < 0.1) {
+    // Two significant digits, at most four decimals.
+    digits = Math.min(4, Math.max(2, 1 - Math.floor(Math.log10(abs))));
+    if (abs < 0.00005) {
+      return value < 0 ? '-<$0.0001' : '<$0.0001';
+    }
+  }
+  const key = `${digits}`;
+  let format = Private.usdFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: 'USD',
+      // Trailing zeros only down to cents: $0.003, not $0.0030.
+      minimumFractionDigits: Math.min(digits, 2),
+      maximumFractionDigits: digits
+    });
+    Private.usdFormats.set(key, format);
+  }
+  return format.format(value);
+}
+
 namespace Private {
+  /**
+   * Money formats by number of decimals.
+   */
+  export const usdFormats = new Map<string, Intl.NumberFormat>();
+
   /**
    * What each action does, for people.
    */
@@ -185,6 +263,13 @@ namespace Private {
     'stop-server': 'stop the Jupyter server',
     'dry-run': 'only log it (dry run)'
   };
+
+  /**
+   * Whether the idle budget sets the shutdown.
+   */
+  export function isBudget(idle: IIdleStatus): boolean {
+    return idle.limit === 'budget' && typeof idle.max_idle_usd === 'number';
+  }
 
   /**
    * Shorten a text to `max` characters, marking the cut.

@@ -1,9 +1,20 @@
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+
+// The meter polls and shows from the start; the panel's tab is in the
+// sidebar from the start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { CostMeter } from './costmeter';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { CostModel } from './costmodel';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { COST_PANEL_ID, costIcon, CostPanel } from './costpanel';
 
 import { parseIdleEvent } from './events';
 import { jsonInit, requestAPI } from './handler';
@@ -33,24 +44,29 @@ export namespace CommandIDs {
   export const showIdle = 'jupyter-smcost:show-idle';
   /** Restart the idle clock. */
   export const keepRunning = 'jupyter-smcost:keep-running';
+  /** Show the Cost panel. */
+  export const openCostPanel = 'jupyter-smcost:open-cost-panel';
 }
 
 /**
  * Idle shutdown: the status bar countdown, the activity heartbeat, the
  * warning with "Keep running", saving before a shutdown, and the user's
- * settings kept in step with the server's.
+ * settings kept in step with the server's. Cost: the status bar meter and
+ * the Cost panel.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
     'Shows when an idle SageMaker app will be stopped, and reports real activity in JupyterLab.',
   autoStart: true,
-  // Both optional: the heartbeat must run in any JupyterLab-based frontend.
-  optional: [IStatusBar, ISettingRegistry],
+  // All optional: the heartbeat must run in any JupyterLab-based frontend.
+  optional: [IStatusBar, ISettingRegistry, ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
   ) => {
     const serverSettings = app.serviceManager.serverSettings;
     const model = new IdleModel({ serverSettings });
@@ -126,6 +142,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
+    Private.startCost(app, model, statusBar, restorer, palette);
+
     if (settingRegistry) {
       Private.startSettings(settingRegistry, model).catch(reason => {
         console.error('jupyter-smcost: cannot load the settings', reason);
@@ -135,6 +153,61 @@ const plugin: JupyterFrontEndPlugin<void> = {
 };
 
 namespace Private {
+  /**
+   * The cost: the model, the Cost panel in the left sidebar with its command,
+   * and the status bar meter that opens it.
+   */
+  export function startCost(
+    app: JupyterFrontEnd,
+    idle: IdleModel,
+    statusBar: IStatusBar | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ): void {
+    // Like the idle model, they live as long as the page.
+    const model = new CostModel({ serverSettings: idle.serverSettings });
+    const panel = new CostPanel({
+      model,
+      idle,
+      keepRunning: () => idle.keepRunning()
+    });
+    app.shell.add(panel, 'left', { rank: 900, type: 'SageMaker Cost' });
+    restorer?.add(panel, COST_PANEL_ID);
+
+    app.commands.addCommand(CommandIDs.openCostPanel, {
+      label: 'Show SageMaker cost',
+      caption: 'What this app and your running SageMaker resources cost',
+      icon: costIcon,
+      describedBy: NO_ARGS,
+      execute: () => {
+        app.shell.activateById(COST_PANEL_ID);
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.openCostPanel,
+      category: 'SageMaker'
+    });
+
+    if (statusBar) {
+      const meter = new CostMeter({
+        model,
+        onActivate: () => {
+          void app.commands.execute(CommandIDs.openCostPanel);
+        }
+      });
+      statusBar.registerStatusItem('jupyter-smcost:cost-meter', {
+        item: meter,
+        align: 'left',
+        // Right after the idle countdown.
+        rank: 110,
+        // Hidden before the first answer and in local mode with no
+        // instance type.
+        isActive: () => meter.isActive,
+        activeStateChanged: model.changed
+      });
+    }
+  }
+
   /**
    * How long the settings wait for the server's config before they show
    * without it.

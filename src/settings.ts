@@ -5,6 +5,7 @@ import { IDisposable } from '@lumino/disposable';
 import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 import { Debouncer } from '@lumino/polling';
 
+import { formatUsd } from './format';
 import { jsonInit, requestAPI } from './handler';
 import { IConfigReply, IConfigUpdate, IServerConfig } from './tokens';
 
@@ -19,6 +20,11 @@ export const TIMEOUT_KEY = 'timeoutMinutes';
 export const WARNING_KEY = 'warningMinutes';
 
 /**
+ * The setting of the idle budget.
+ */
+export const BUDGET_KEY = 'maxIdleUsd';
+
+/**
  * The user's settings this extension sends to the server.
  */
 export interface IUserSettings {
@@ -26,6 +32,11 @@ export interface IUserSettings {
   timeoutMinutes: number | null;
   /** Minutes of warning before the shutdown; `null` leaves the default. */
   warningMinutes: number | null;
+  /**
+   * The idle budget in USD; `null` (or absent) leaves the admin's default,
+   * `0` means no budget.
+   */
+  maxIdleUsd?: number | null;
 }
 
 /**
@@ -35,8 +46,8 @@ export type MinutesCheck =
   { valid: true; value: number | null } | { valid: false; reason: string };
 
 /**
- * Check a minutes setting before it goes to the server: a finite number
- * at least 0, or `null` (absent counts as `null`).
+ * Check a minutes (or dollars) setting before it goes to the server: a
+ * finite number at least 0, or `null` (absent counts as `null`).
  *
  * @param value - The raw value from the settings.
  */
@@ -64,6 +75,7 @@ export function readSettings(composite: {
 }): { settings: IUserSettings } | { errors: string[] } {
   const timeout = validateMinutes(composite[TIMEOUT_KEY]);
   const warning = validateMinutes(composite[WARNING_KEY]);
+  const budget = validateMinutes(composite[BUDGET_KEY]);
   const errors: string[] = [];
   if (!timeout.valid) {
     errors.push(`Idle timeout: ${timeout.reason}`);
@@ -71,12 +83,20 @@ export function readSettings(composite: {
   if (!warning.valid) {
     errors.push(`Warning: ${warning.reason}`);
   }
-  if (!timeout.valid || !warning.valid) {
+  if (!budget.valid) {
+    errors.push(`Idle budget: ${budget.reason}`);
+  }
+  if (!timeout.valid || !warning.valid || !budget.valid) {
     return { errors };
   }
-  return {
-    settings: { timeoutMinutes: timeout.value, warningMinutes: warning.value }
+  const settings: IUserSettings = {
+    timeoutMinutes: timeout.value,
+    warningMinutes: warning.value
   };
+  if (budget.value !== null) {
+    settings.maxIdleUsd = budget.value;
+  }
+  return { settings };
 }
 
 /**
@@ -140,6 +160,17 @@ export function planUpdate(
   ) {
     update.warning_minutes = desired.warningMinutes;
   }
+  // Older servers have no idle budget: never send them one.
+  if (
+    server.user_max_idle_usd !== undefined &&
+    Private.shouldSend(
+      desired.maxIdleUsd ?? null,
+      previous === null ? undefined : (previous.maxIdleUsd ?? null),
+      server.user_max_idle_usd
+    )
+  ) {
+    update.max_idle_usd = desired.maxIdleUsd ?? null;
+  }
   return Object.keys(update).length > 0 ? update : null;
 }
 
@@ -163,7 +194,10 @@ export function agreesWithServer(
   const warningAgrees =
     server.user_warning_minutes === undefined ||
     user.warningMinutes === server.user_warning_minutes;
-  return timeoutAgrees && warningAgrees;
+  const budgetAgrees =
+    server.user_max_idle_usd === undefined ||
+    (user.maxIdleUsd ?? null) === server.user_max_idle_usd;
+  return timeoutAgrees && warningAgrees && budgetAgrees;
 }
 
 /**
@@ -190,6 +224,7 @@ export function schemaFor(
   }
   const timeout = properties[TIMEOUT_KEY];
   const warning = properties[WARNING_KEY];
+  const budget = properties[BUDGET_KEY];
   const fixed = !config.allow_user_override;
   if (timeout) {
     timeout.minimum = config.min_timeout_minutes;
@@ -208,6 +243,14 @@ export function schemaFor(
     if (fixed) {
       warning.readOnly = true;
       warning.default = config.warning_minutes;
+    }
+  }
+  // Older servers have no idle budget: the schema stays as shipped.
+  if (budget && config.max_idle_usd !== undefined) {
+    budget.description = describeBudgetSetting(config);
+    if (fixed) {
+      budget.readOnly = true;
+      budget.default = config.max_idle_usd;
     }
   }
   return schema;
@@ -276,6 +319,33 @@ export function describeWarningSetting(config: IServerConfig): string {
 }
 
 /**
+ * The idle budget's description in the Settings Editor, e.g. "... Effective:
+ * $0.50 (your setting)."
+ *
+ * @param config - The server's config.
+ */
+export function describeBudgetSetting(config: IServerConfig): string {
+  const effective = Private.budget(config.max_idle_usd ?? null);
+  if (!config.allow_user_override) {
+    return `Your administrator set the idle budget: ${effective}; it cannot be changed here.`;
+  }
+  const user = config.user_max_idle_usd;
+  const source =
+    user === undefined
+      ? ''
+      : user === null
+        ? " (your administrator's default)"
+        : ' (your setting)';
+  return (
+    "Shut down once this app's idle time has cost this many US dollars at " +
+    'its hourly price, whichever comes first with the idle timeout. ' +
+    `Effective: ${effective}${source}. 0 means no budget. Leave it empty ` +
+    "to use your administrator's default " +
+    `(${Private.budget(config.admin_max_idle_usd ?? null)}).`
+  );
+}
+
+/**
  * The user's settings as the Settings Editor should show them for a config:
  * a stored timeout out of the admin's bounds shows clamped (as the server
  * applies it; it would otherwise fail the schema and break the editor), and
@@ -291,12 +361,17 @@ export function displayedUserSettings(
   config: IServerConfig
 ): { [key: string]: unknown } | null {
   if (!config.allow_user_override) {
-    if (!(TIMEOUT_KEY in user) && !(WARNING_KEY in user)) {
+    if (
+      !(TIMEOUT_KEY in user) &&
+      !(WARNING_KEY in user) &&
+      !(BUDGET_KEY in user)
+    ) {
       return null;
     }
     const shown = { ...user };
     delete shown[TIMEOUT_KEY];
     delete shown[WARNING_KEY];
+    delete shown[BUDGET_KEY];
     return shown;
   }
   const timeout = user[TIMEOUT_KEY];
@@ -614,15 +689,23 @@ export class SettingsSync implements IDisposable {
       warningMinutes:
         server.user_warning_minutes === undefined
           ? read.settings.warningMinutes
-          : server.user_warning_minutes
+          : server.user_warning_minutes,
+      maxIdleUsd:
+        server.user_max_idle_usd === undefined
+          ? (read.settings.maxIdleUsd ?? null)
+          : server.user_max_idle_usd
     };
     // Not a change of the user's: `planUpdate` will not send it back.
     this._previous = target;
-    const user = {
+    const user: { [key: string]: unknown } = {
       ...(this._settings.user as { [key: string]: unknown }),
       [TIMEOUT_KEY]: target.timeoutMinutes,
       [WARNING_KEY]: target.warningMinutes
     };
+    // Older servers have no budget: the user's own stays as it is.
+    if (server.user_max_idle_usd !== undefined) {
+      user[BUDGET_KEY] = target.maxIdleUsd;
+    }
     try {
       await this._settings.save(JSON.stringify(user, undefined, 4));
     } catch (reason) {
@@ -683,6 +766,13 @@ namespace Private {
       return wanted !== null && held === null;
     }
     return wanted !== previous && wanted !== held;
+  }
+
+  /**
+   * An idle budget for people: `$0.50`, or `none`.
+   */
+  export function budget(value: number | null): string {
+    return value === null || !(value > 0) ? 'none' : formatUsd(value);
   }
 
   /**

@@ -61,7 +61,22 @@ export interface IIdleStatus {
   deadline?: string | null;
   /** Changes whenever the idle settings change (newer servers). */
   config_version?: string;
+  /**
+   * Which limit ends the idle time first (newer servers); the countdown and
+   * the deadline already follow it.
+   */
+  limit?: IdleLimit;
+  /** The idle budget in force, `null` when none (newer servers). */
+  max_idle_usd?: number | null;
+  /** Idle seconds the budget buys at this app's price (newer servers). */
+  budget_seconds?: number | null;
 }
+
+/**
+ * Which limit ends the idle time first: the idle timeout, the idle budget
+ * (idle time that cost this much), or neither.
+ */
+export type IdleLimit = 'timeout' | 'budget' | 'none';
 
 /**
  * `GET status`.
@@ -93,16 +108,27 @@ export interface IServerConfig {
   user_warning_minutes?: number | null;
   /** The admin's warning (newer servers). */
   admin_warning_minutes?: number;
+  /** The idle budget in force in USD, `null` when none (newer servers). */
+  max_idle_usd?: number | null;
+  /** The admin's idle budget, `null` when none (newer servers). */
+  admin_max_idle_usd?: number | null;
+  /**
+   * The user's idle budget, `null` when the admin's applies (newer servers);
+   * `0` turns the budget off.
+   */
+  user_max_idle_usd?: number | null;
 }
 
 /**
- * The body of `PUT config`: at least one of the two.
+ * The body of `PUT config`: at least one field.
  */
 export interface IConfigUpdate {
   /** `null` removes the user's value so the admin's default applies again. */
   timeout_minutes?: number | null;
   /** `null` removes the user's value. */
   warning_minutes?: number | null;
+  /** `null` removes the user's value; `0` turns the budget off. */
+  max_idle_usd?: number | null;
 }
 
 /**
@@ -160,4 +186,142 @@ export interface ISaveAck {
   client_id: string;
   saved: string[];
   failed: Array<{ path: string; error: string }>;
+}
+
+/**
+ * Where a price came from: an admin's override, the disk cache, the AWS
+ * Price List API or the bundled snapshot; `pending` while it is looked up,
+ * `unknown` when no source has it.
+ */
+export type PriceSource =
+  'override' | 'cache' | 'price-list-api' | 'snapshot' | 'pending' | 'unknown';
+
+/**
+ * An hourly price. A known price is never 0; an unknown one says why.
+ */
+export interface IPrice {
+  known: boolean;
+  /** USD per hour; `null` unless known. */
+  usd_per_hour: number | null;
+  source: PriceSource | string;
+  /** The date of the price (known prices). */
+  as_of?: string | null;
+  /** Where the price came from, for people (known prices). */
+  detail?: string | null;
+  /** Why the price is not known (`unknown`, `pending`). */
+  reason?: string | null;
+}
+
+/**
+ * A problem the server met while costing something.
+ */
+export interface ICostProblem {
+  code: string;
+  message: string;
+}
+
+/**
+ * `GET cost`: what the environment this server runs in costs.
+ */
+export interface ICost {
+  generated_at: string;
+  environment: IEnvironment;
+  instance: {
+    instance_type: string | null;
+    component: string | null;
+    price: IPrice;
+  };
+  storage: {
+    size_gb: number | null;
+    usd_per_gb_month: number | null;
+    /** The volume's price (per GB-hour). */
+    price: IPrice;
+  };
+  /** Instance and (when known) storage; `null` if the instance price is unknown. */
+  usd_per_hour: number | null;
+  started_at: string | null;
+  uptime_seconds: number | null;
+  session_usd: number | null;
+  projection: { per_day_usd: number | null; per_month_usd: number | null };
+  idle: {
+    idle_seconds: number;
+    idle_usd: number | null;
+    max_idle_usd: number | null;
+    limit: IdleLimit;
+    budget_seconds: number | null;
+    shutdown_at: string | null;
+  };
+  problems: ICostProblem[];
+}
+
+/**
+ * The kinds of resources that cost money.
+ */
+export type ResourceKind =
+  | 'training-job'
+  | 'tuning-job'
+  | 'processing-job'
+  | 'transform-job'
+  | 'endpoint'
+  | 'studio-app'
+  | 'notebook-instance';
+
+/**
+ * A running resource that costs money.
+ */
+export interface IResource {
+  kind: ResourceKind | string;
+  name: string;
+  arn: string | null;
+  status: string;
+  instance_type: string | null;
+  instance_count: number;
+  spot: boolean | null;
+  started_at: string | null;
+  running_seconds: number | null;
+  max_runtime_seconds: number | null;
+  billable_seconds: number | null;
+  /** Price times count; `null` if unknown. */
+  usd_per_hour: number | null;
+  cost_so_far_usd: number | null;
+  /** The price of one instance. */
+  price: IPrice;
+  /** Human text, may be empty. */
+  detail: string;
+  console_url: string | null;
+}
+
+/**
+ * How the listing of running resources went.
+ */
+export type ResourcesState =
+  'ok' | 'partial' | 'error' | 'loading' | 'unavailable';
+
+/**
+ * A kind of resources the server could not list, or another problem.
+ */
+export interface IResourcesProblem {
+  kind: string | null;
+  code: string;
+  action: string | null;
+  message: string;
+}
+
+/**
+ * `GET resources`: the running resources that cost money.
+ */
+export interface IResources {
+  generated_at: string;
+  fetched_at: string | null;
+  ttl_seconds: number;
+  scope: 'mine' | 'account' | string;
+  region: string | null;
+  state: ResourcesState;
+  /** By `usd_per_hour`, highest first, unknown last. */
+  resources: IResource[];
+  /** The sum of the known rates; this environment is not in it. */
+  total_usd_per_hour: number;
+  /** How many resources have no known price (not in the total). */
+  unpriced: number;
+  problems: IResourcesProblem[];
 }

@@ -4,7 +4,9 @@ import { Signal } from '@lumino/signaling';
 
 import {
   agreesWithServer,
+  BUDGET_KEY,
   clampTimeout,
+  describeBudgetSetting,
   describeFailure,
   displayedUserSettings,
   IConfigAPI,
@@ -17,6 +19,7 @@ import {
   validateMinutes
 } from '../settings';
 import { IConfigReply, IConfigUpdate, IServerConfig } from '../tokens';
+import shipped from '../../schema/plugin.json';
 import { serverConfig } from './fixtures';
 
 describe('validateMinutes', () => {
@@ -748,6 +751,248 @@ describe('SettingsSync from the server', () => {
     await sync.serverChanged('v9');
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
+    sync.dispose();
+  });
+});
+
+describe('the idle budget (maxIdleUsd)', () => {
+  /**
+   * A server with the idle budget (newer servers).
+   */
+  const budgetConfig = (overrides: Partial<IServerConfig> = {}) =>
+    serverConfig({
+      user_warning_minutes: null,
+      max_idle_usd: null,
+      admin_max_idle_usd: null,
+      user_max_idle_usd: null,
+      ...overrides
+    });
+
+  /**
+   * A fake server that also keeps the budget, like the real one.
+   */
+  class BudgetConfigAPI extends FakeConfigAPI {
+    async put(update: IConfigUpdate): Promise<IConfigReply> {
+      if ('max_idle_usd' in update) {
+        const value = update.max_idle_usd ?? null;
+        this.config.user_max_idle_usd = value;
+        const effective =
+          value === null ? (this.config.admin_max_idle_usd ?? null) : value;
+        this.config.max_idle_usd =
+          effective !== null && effective > 0 ? effective : null;
+      }
+      return super.put(update);
+    }
+  }
+
+  const none = { timeoutMinutes: null, warningMinutes: null };
+
+  it('is a setting of the shipped schema', () => {
+    const budget = (
+      shipped.properties as { [key: string]: { [key: string]: unknown } }
+    )[BUDGET_KEY];
+    expect(BUDGET_KEY).toBe('maxIdleUsd');
+    expect(budget.title).toBe('Idle budget (USD)');
+    expect(budget.type).toEqual(['number', 'null']);
+    expect(budget.minimum).toBe(0);
+    expect(budget.default).toBeNull();
+  });
+
+  it('is read and checked with the other settings', () => {
+    expect(
+      readSettings({
+        timeoutMinutes: 30,
+        warningMinutes: null,
+        maxIdleUsd: 0.5
+      })
+    ).toEqual({
+      settings: { timeoutMinutes: 30, warningMinutes: null, maxIdleUsd: 0.5 }
+    });
+    // 0 (no budget) is a value.
+    expect(readSettings({ maxIdleUsd: 0 })).toEqual({
+      settings: { timeoutMinutes: null, warningMinutes: null, maxIdleUsd: 0 }
+    });
+    expect(readSettings({ maxIdleUsd: -1 })).toEqual({
+      errors: ['Idle budget: -1 is negative']
+    });
+    expect(readSettings({ maxIdleUsd: '1' })).toEqual({
+      errors: ['Idle budget: "1" is not a number']
+    });
+  });
+
+  it('is sent like the timeout', () => {
+    const server = budgetConfig();
+    // On load, only when the server holds none.
+    expect(planUpdate({ ...none, maxIdleUsd: 0.5 }, null, server)).toEqual({
+      max_idle_usd: 0.5
+    });
+    expect(planUpdate({ ...none, maxIdleUsd: 0 }, null, server)).toEqual({
+      max_idle_usd: 0
+    });
+    expect(
+      planUpdate(
+        { ...none, maxIdleUsd: 2 },
+        null,
+        budgetConfig({ user_max_idle_usd: 1 })
+      )
+    ).toBeNull();
+    // After a change: as typed; cleared: null.
+    const held = budgetConfig({ user_max_idle_usd: 1, max_idle_usd: 1 });
+    expect(
+      planUpdate({ ...none, maxIdleUsd: 2 }, { ...none, maxIdleUsd: 1 }, held)
+    ).toEqual({ max_idle_usd: 2 });
+    expect(planUpdate(none, { ...none, maxIdleUsd: 1 }, held)).toEqual({
+      max_idle_usd: null
+    });
+    // Never erased on first read.
+    expect(planUpdate(none, null, held)).toBeNull();
+  });
+
+  it('is never sent to an older server', () => {
+    expect(
+      planUpdate({ ...none, maxIdleUsd: 0.5 }, null, serverConfig())
+    ).toBeNull();
+    expect(
+      planUpdate(
+        { ...none, maxIdleUsd: 0.5 },
+        { ...none, maxIdleUsd: 1 },
+        serverConfig()
+      )
+    ).toBeNull();
+  });
+
+  it("is compared with the server's", () => {
+    const server = budgetConfig({ user_max_idle_usd: 0.5 });
+    expect(agreesWithServer({ ...none, maxIdleUsd: 0.5 }, server)).toBe(true);
+    expect(agreesWithServer({ ...none, maxIdleUsd: 1 }, server)).toBe(false);
+    expect(agreesWithServer(none, server)).toBe(false);
+    expect(agreesWithServer(none, budgetConfig())).toBe(true);
+    // Older servers: nothing to compare.
+    expect(agreesWithServer({ ...none, maxIdleUsd: 3 }, serverConfig())).toBe(
+      true
+    );
+  });
+
+  const SCHEMA: ISettingRegistry.ISchema = {
+    ...BASE_SCHEMA,
+    properties: {
+      ...BASE_SCHEMA.properties,
+      maxIdleUsd: {
+        title: 'Idle budget (USD)',
+        description: 'As shipped.',
+        type: ['number', 'null'],
+        minimum: 0,
+        default: null
+      }
+    }
+  };
+
+  it('states the effective budget in the Settings Editor', () => {
+    const schema = schemaFor(
+      SCHEMA,
+      budgetConfig({
+        admin_max_idle_usd: 2,
+        max_idle_usd: 0.5,
+        user_max_idle_usd: 0.5
+      })
+    );
+    const description = schema.properties!.maxIdleUsd.description!;
+    expect(description).toContain(
+      'whichever comes first with the idle timeout'
+    );
+    expect(description).toContain('Effective: $0.50 (your setting)');
+    expect(description).toContain(
+      "Leave it empty to use your administrator's default ($2.00)."
+    );
+    expect(description).toContain('0 means no budget');
+    expect(
+      describeBudgetSetting(budgetConfig({ user_max_idle_usd: null }))
+    ).toContain("Effective: none (your administrator's default)");
+    // Older servers: as shipped.
+    expect(
+      schemaFor(SCHEMA, serverConfig()).properties!.maxIdleUsd.description
+    ).toBe('As shipped.');
+  });
+
+  it('is read-only when the admin fixed the settings', () => {
+    const schema = schemaFor(
+      SCHEMA,
+      budgetConfig({ allow_user_override: false, max_idle_usd: 1.5 })
+    );
+    const budget = schema.properties!.maxIdleUsd;
+    expect(budget.readOnly).toBe(true);
+    expect(budget.default).toBe(1.5);
+    expect(budget.description).toBe(
+      'Your administrator set the idle budget: $1.50; it cannot be changed here.'
+    );
+    expect(
+      displayedUserSettings(
+        { maxIdleUsd: 3, other: 1 },
+        budgetConfig({ allow_user_override: false })
+      )
+    ).toEqual({ other: 1 });
+  });
+
+  it('syncs maxIdleUsd with max_idle_usd both ways', async () => {
+    const settings = new FakeSettings({ maxIdleUsd: 0.5 });
+    const api = new BudgetConfigAPI(budgetConfig());
+    const notify = notifier();
+    const sync = makeSync(settings, api, notify);
+    await sync.start();
+    expect(api.puts).toEqual([{ max_idle_usd: 0.5 }]);
+    expect(api.config.max_idle_usd).toBe(0.5);
+    // Changed: sent alone.
+    await settings.set('maxIdleUsd', 1.25);
+    await sync.idle;
+    expect(api.puts[1]).toEqual({ max_idle_usd: 1.25 });
+    // 0: no budget.
+    await settings.set('maxIdleUsd', 0);
+    await sync.idle;
+    expect(api.puts[2]).toEqual({ max_idle_usd: 0 });
+    expect(api.config.max_idle_usd).toBeNull();
+    // Cleared: back to the admin's.
+    await settings.set('maxIdleUsd', null);
+    await sync.idle;
+    expect(api.puts[3]).toEqual({ max_idle_usd: null });
+    expect(notify.error).not.toHaveBeenCalled();
+    expect(settings.saves).toEqual([]);
+
+    // Another tab sets a budget: this one follows, and does not send it back.
+    const version = api.change({ user_max_idle_usd: 3, max_idle_usd: 3 });
+    await sync.serverChanged(version);
+    await sync.idle;
+    expect(settings.user.maxIdleUsd).toBe(3);
+    expect(api.puts).toHaveLength(4);
+    sync.dispose();
+  });
+
+  it('leaves the budget alone with an older server', async () => {
+    const settings = new FakeSettings({ timeoutMinutes: 45, maxIdleUsd: 2 });
+    const api = new FakeConfigAPI(serverConfig({ user_timeout_minutes: 20 }));
+    const sync = makeSync(settings, api, notifier());
+    await sync.start();
+    await sync.idle;
+    expect(api.puts).toEqual([]);
+    expect(settings.user).toEqual({
+      timeoutMinutes: 20,
+      warningMinutes: null,
+      maxIdleUsd: 2
+    });
+    sync.dispose();
+  });
+
+  it('refuses a negative budget before it reaches the server', async () => {
+    const settings = new FakeSettings({});
+    const api = new BudgetConfigAPI(budgetConfig());
+    const notify = notifier();
+    const sync = makeSync(settings, api, notify);
+    await sync.start();
+    await settings.set('maxIdleUsd', -2);
+    await sync.idle;
+    expect(api.puts).toEqual([]);
+    expect(notify.error).toHaveBeenCalledWith(
+      expect.stringContaining('Idle budget: -2 is negative')
+    );
     sync.dispose();
   });
 });

@@ -1,0 +1,565 @@
+import { Widget } from '@lumino/widgets';
+
+import { CostModel } from '../costmodel';
+import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../costpanel';
+import { IdleModel } from '../model';
+import {
+  cost,
+  costModel,
+  FakeClock,
+  FakeServer,
+  idleModel,
+  resource,
+  resources,
+  settle,
+  unknownPrice
+} from './costfixtures';
+import { status } from './fixtures';
+
+/**
+ * The element of a test id in the panel.
+ */
+function byId(panel: CostPanel, id: string): HTMLElement {
+  const node = panel.node.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+  if (node === null) {
+    throw new Error(`no element with data-testid ${id}`);
+  }
+  return node;
+}
+
+/**
+ * Whether an element or one of its ancestors in the panel is hidden.
+ */
+function isShown(panel: CostPanel, id: string): boolean {
+  let node: HTMLElement | null = byId(panel, id);
+  while (node !== null && node !== panel.node) {
+    if (node.hidden) {
+      return false;
+    }
+    node = node.parentElement;
+  }
+  return true;
+}
+
+function text(panel: CostPanel, id: string): string {
+  return byId(panel, id).textContent ?? '';
+}
+
+function rows(panel: CostPanel): HTMLTableRowElement[] {
+  return Array.from(
+    panel.node.querySelectorAll<HTMLTableRowElement>(
+      '[data-testid="smcost-resource-row"]'
+    )
+  );
+}
+
+describe('CostPanel', () => {
+  let panel: CostPanel;
+  let model: CostModel;
+  let idle: IdleModel | null;
+  let clock: FakeClock;
+
+  function make(
+    server: FakeServer,
+    options: Partial<CostPanel.IOptions> = {}
+  ): CostPanel {
+    clock = new FakeClock();
+    model = costModel(server, clock);
+    idle = idleModel(server, clock);
+    panel = new CostPanel({
+      model,
+      idle,
+      keepRunning: () => idle!.keepRunning(),
+      clock: clock.read,
+      ...options
+    });
+    return panel;
+  }
+
+  afterEach(() => {
+    if (panel.isAttached) {
+      Widget.detach(panel);
+    }
+    panel.dispose();
+    model.dispose();
+    idle?.dispose();
+  });
+
+  it('has a stable id, class, icon and caption', () => {
+    make(new FakeServer());
+    expect(panel.id).toBe(COST_PANEL_ID);
+    expect(panel.hasClass(COST_PANEL_CLASS)).toBe(true);
+    expect(panel.node.dataset.testid).toBe('smcost-cost-panel');
+    expect(panel.title.caption).toBe('SageMaker Cost');
+    expect(panel.title.icon).toBeDefined();
+    expect(panel.node.getAttribute('aria-label')).toBe('SageMaker cost');
+  });
+
+  it('says it is loading before the first answer', () => {
+    make(new FakeServer());
+    expect(panel.node.dataset.state).toBe('loading');
+    expect(isShown(panel, 'smcost-cost-status')).toBe(true);
+    expect(text(panel, 'smcost-cost-message')).toBe('Loading the cost…');
+    expect(isShown(panel, 'smcost-environment')).toBe(false);
+    expect(isShown(panel, 'smcost-cost-retry')).toBe(false);
+    expect(text(panel, 'smcost-resources-message')).toBe(
+      'Listing running resources…'
+    );
+    expect(byId(panel, 'smcost-resources-status').dataset.state).toBe(
+      'loading'
+    );
+  });
+
+  it('shows the figures, their source, the resources and the total', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [resources({ total_usd_per_hour: 4 })],
+      status: [status()]
+    });
+    make(server);
+    await model.update();
+    await model.updateResources();
+    await idle!.update();
+    expect(panel.node.dataset.state).toBe('ready');
+    expect(isShown(panel, 'smcost-cost-status')).toBe(false);
+    expect(text(panel, 'smcost-environment-heading')).toBe('This space');
+    expect(text(panel, 'smcost-instance-type')).toBe('ml.g5.xlarge');
+    expect(text(panel, 'smcost-rate')).toBe('$1.43/h');
+    expect(text(panel, 'smcost-session')).toBe('$2.86 (2 h)');
+    expect(text(panel, 'smcost-per-day')).toBe('$34.32');
+    expect(text(panel, 'smcost-per-month')).toBe('$1,044');
+    const source = byId(panel, 'smcost-price-source');
+    expect(source.textContent).toBe('Price: AWS Price List API, 2026-11-26');
+    expect(source.title).toBe('AWS Price List API, us-east-1, 2026-11-26');
+    expect(source.dataset.source).toBe('price-list-api');
+    expect(text(panel, 'smcost-storage')).toBe(
+      'Storage: 5 GB, $0.56/month (in the rate)'
+    );
+    expect(isShown(panel, 'smcost-cost-problems')).toBe(false);
+
+    expect(text(panel, 'smcost-countdown')).toBe(
+      'Idle 12 min · stops in 48 min (idle timeout 1 h)'
+    );
+    expect(text(panel, 'smcost-idle-cost')).toBe('Idle time so far: $0.29');
+    expect(isShown(panel, 'smcost-keep-running')).toBe(true);
+
+    expect(text(panel, 'smcost-resources-scope')).toBe('(yours, us-east-1)');
+    expect(isShown(panel, 'smcost-resources-status')).toBe(false);
+    const [first, second] = rows(panel);
+    expect(rows(panel)).toHaveLength(2);
+    expect(first.dataset.kind).toBe('training-job');
+    expect(first.dataset.name).toBe('demo-resnet-train');
+    const link = first.querySelector('a')!;
+    expect(link.textContent).toBe('demo-resnet-train');
+    expect(link.href).toBe(
+      'https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1#/jobs/demo-resnet-train'
+    );
+    expect(link.target).toBe('_blank');
+    expect(link.rel).toBe('noopener noreferrer');
+    const cells = Array.from(first.children).map(c => c.textContent);
+    expect(cells).toEqual([
+      'demo-resnet-trainInProgress · Price: AWS Price List API, 2026-11-26',
+      'Training job',
+      'ml.p3.2xlarge × 1',
+      '$3.83/h',
+      '25 min',
+      '$1.59'
+    ]);
+    expect(first.children[0].tagName).toBe('TH');
+    expect(first.children[0].getAttribute('scope')).toBe('row');
+    expect(
+      second.querySelector('[data-testid="smcost-resource-instances"]')!
+        .textContent
+    ).toBe('ml.m5.large × 2');
+    const headers = Array.from(panel.node.querySelectorAll('thead th'));
+    expect(headers.map(h => h.textContent)).toEqual([
+      'Name',
+      'Kind',
+      'Instances',
+      'Rate',
+      'Running',
+      'Cost so far'
+    ]);
+    expect(headers.every(h => h.getAttribute('scope') === 'col')).toBe(true);
+    expect(text(panel, 'smcost-total')).toBe(
+      'Total: $5.43/h including this space'
+    );
+    expect(text(panel, 'smcost-updated')).toBe('Listed from AWS 20 s ago.');
+  });
+
+  it('ticks the session cost and the countdown while shown', async () => {
+    jest.useFakeTimers();
+    const server = new FakeServer({
+      cost: [cost({ usd_per_hour: 3.6, session_usd: 1 })],
+      resources: [resources()],
+      status: [status()]
+    });
+    make(server);
+    await model.update();
+    await idle!.update();
+    Widget.attach(panel, document.body);
+    expect(text(panel, 'smcost-session')).toBe('$1.00 (2 h)');
+    clock.now += 60_000;
+    jest.advanceTimersByTime(1000);
+    // $3.60/h for a minute: 6 cents.
+    expect(text(panel, 'smcost-session')).toBe('$1.06 (2 h 1 min)');
+    expect(text(panel, 'smcost-countdown')).toBe(
+      'Idle 13 min · stops in 47 min (idle timeout 1 h)'
+    );
+    Widget.detach(panel);
+    jest.useRealTimers();
+  });
+
+  it('names the idle budget when it sets the shutdown', async () => {
+    const server = new FakeServer({
+      cost: [cost({ usd_per_hour: 1.25 })],
+      status: [
+        status({
+          limit: 'budget',
+          max_idle_usd: 0.5,
+          budget_seconds: 1440,
+          timeout_seconds: 1440,
+          seconds_until_shutdown: 720
+        })
+      ]
+    });
+    make(server);
+    await model.update();
+    await idle!.update();
+    expect(text(panel, 'smcost-countdown')).toBe(
+      'Idle 12 min · stops in 12 min (idle budget $0.50 reached)'
+    );
+    expect(byId(panel, 'smcost-countdown').dataset.limit).toBe('budget');
+    expect(text(panel, 'smcost-idle-cost')).toBe(
+      'Idle time so far: $0.25 of the $0.50 idle budget'
+    );
+  });
+
+  it('keeps the app running from its button', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      status: [status()],
+      activity: [status().idle]
+    });
+    make(server);
+    await idle!.update();
+    Widget.attach(panel, document.body);
+    const button = byId(panel, 'smcost-keep-running') as HTMLButtonElement;
+    expect(button.tagName).toBe('BUTTON');
+    expect(button.getAttribute('aria-label')).toContain('Keep running');
+    button.click();
+    await settle(20);
+    expect(server.count('activity')).toBe(1);
+    expect(text(panel, 'smcost-keep-running-message')).toBe(
+      'The idle clock starts again.'
+    );
+    expect(button.disabled).toBe(false);
+  });
+
+  it('says when "Keep running" could not reach the server', async () => {
+    const server = new FakeServer({ status: [status()], activity: [503] });
+    make(server);
+    await idle!.update();
+    Widget.attach(panel, document.body);
+    byId(panel, 'smcost-keep-running').click();
+    await settle(20);
+    expect(text(panel, 'smcost-keep-running-message')).toBe(
+      'Could not reach the server to keep the app running: HTTP 503'
+    );
+  });
+
+  it('has no idle section without the idle model', () => {
+    make(new FakeServer(), { idle: null, keepRunning: null });
+    expect(isShown(panel, 'smcost-idle')).toBe(false);
+  });
+
+  it('says when there is nothing running', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [resources({ resources: [], total_usd_per_hour: 0 })]
+    });
+    make(server);
+    await model.update();
+    await model.updateResources();
+    const status = byId(panel, 'smcost-resources-status');
+    expect(status.dataset.state).toBe('empty');
+    expect(text(panel, 'smcost-resources-message')).toBe(
+      'No running jobs or endpoints.'
+    );
+    expect(isShown(panel, 'smcost-resources-table')).toBe(false);
+    expect(isShown(panel, 'smcost-resources-retry')).toBe(false);
+    expect(text(panel, 'smcost-total')).toBe(
+      'Total: $1.43/h including this space'
+    );
+  });
+
+  it('shows an error with Retry, and recovers', async () => {
+    const server = new FakeServer({
+      cost: [new TypeError('Failed to fetch'), cost()],
+      resources: [500, resources()]
+    });
+    make(server);
+    Widget.attach(panel, document.body);
+    await model.update().catch(() => undefined);
+    await settle(20);
+    expect(panel.node.dataset.state).toBe('error');
+    expect(text(panel, 'smcost-cost-status')).toContain(
+      'Could not get the cost: Failed to fetch'
+    );
+    expect(isShown(panel, 'smcost-cost-retry')).toBe(true);
+    const resourcesStatus = byId(panel, 'smcost-resources-status');
+    expect(resourcesStatus.dataset.state).toBe('error');
+    expect(resourcesStatus.textContent).toContain(
+      'Could not list the running resources: HTTP 500'
+    );
+    expect(isShown(panel, 'smcost-resources-retry')).toBe(true);
+
+    byId(panel, 'smcost-cost-retry').click();
+    await settle(50);
+    expect(panel.node.dataset.state).toBe('ready');
+    expect(isShown(panel, 'smcost-cost-status')).toBe(false);
+    expect(rows(panel)).toHaveLength(2);
+    expect(isShown(panel, 'smcost-resources-retry')).toBe(false);
+  });
+
+  it('keeps the last figures when a refresh fails', async () => {
+    const server = new FakeServer({ cost: [cost(), 502] });
+    make(server);
+    await model.update();
+    await model.update().catch(() => undefined);
+    expect(panel.node.dataset.state).toBe('error');
+    expect(text(panel, 'smcost-rate')).toBe('$1.43/h');
+    expect(text(panel, 'smcost-cost-status')).toContain(
+      'Could not refresh the cost (figures from 0 s ago): HTTP 502'
+    );
+  });
+
+  it('lists the problems of a partial listing verbatim', async () => {
+    const message =
+      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (policy in README)';
+    const server = new FakeServer({
+      resources: [
+        resources({
+          state: 'partial',
+          resources: [resource({ kind: 'endpoint', name: 'ep' })],
+          problems: [
+            {
+              kind: 'training-job',
+              code: 'permission',
+              action: 'sagemaker:ListTrainingJobs',
+              message
+            }
+          ]
+        })
+      ]
+    });
+    make(server);
+    await model.updateResources();
+    const status = byId(panel, 'smcost-resources-status');
+    expect(status.dataset.state).toBe('partial');
+    expect(text(panel, 'smcost-resources-message')).toBe(
+      'Some kinds of resources could not be listed:'
+    );
+    const items = byId(panel, 'smcost-problems').querySelectorAll('li');
+    expect(items).toHaveLength(1);
+    expect(items[0].textContent).toBe(message);
+    expect(items[0].dataset.code).toBe('permission');
+    expect(rows(panel)).toHaveLength(1);
+  });
+
+  it("lists the server's reasons when no kind could be listed", async () => {
+    const server = new FakeServer({
+      resources: [
+        resources({
+          state: 'unavailable',
+          resources: [],
+          total_usd_per_hour: 0,
+          problems: [
+            {
+              kind: null,
+              code: 'aws-error',
+              action: null,
+              message: 'no region: set AWS_DEFAULT_REGION'
+            }
+          ]
+        })
+      ]
+    });
+    make(server);
+    await model.updateResources();
+    expect(byId(panel, 'smcost-resources-status').dataset.state).toBe(
+      'unavailable'
+    );
+    expect(text(panel, 'smcost-problems')).toBe(
+      'no region: set AWS_DEFAULT_REGION'
+    );
+  });
+
+  it('shows an unknown price with its reason, never $0', async () => {
+    const reason =
+      'price unknown for ml.x9.huge (studio-jupyterlab) in region us-east-1: no such product';
+    const server = new FakeServer({
+      cost: [
+        cost({
+          instance: {
+            instance_type: 'ml.x9.huge',
+            component: 'studio-jupyterlab',
+            price: unknownPrice(reason)
+          },
+          usd_per_hour: null,
+          session_usd: null,
+          projection: { per_day_usd: null, per_month_usd: null },
+          problems: [
+            { code: 'price-unknown', message: reason },
+            {
+              code: 'permission',
+              message: 'no permission for sagemaker:DescribeSpace'
+            }
+          ]
+        })
+      ],
+      resources: [
+        resources({
+          unpriced: 1,
+          total_usd_per_hour: 3.825,
+          resources: [
+            resource(),
+            resource({
+              name: 'mystery',
+              usd_per_hour: null,
+              cost_so_far_usd: null,
+              price: unknownPrice('price unknown for ml.x9.huge (training)')
+            })
+          ]
+        })
+      ]
+    });
+    make(server);
+    await model.update();
+    await model.updateResources();
+    expect(text(panel, 'smcost-rate')).toBe('price unknown');
+    expect(byId(panel, 'smcost-environment').dataset.price).toBe('unknown');
+    expect(text(panel, 'smcost-session')).toBe('—');
+    expect(text(panel, 'smcost-per-month')).toBe('—');
+    expect(text(panel, 'smcost-price-source')).toBe(`Price unknown: ${reason}`);
+    // The price problem is on the price line; the others are listed.
+    expect(text(panel, 'smcost-cost-problems')).toBe(
+      'no permission for sagemaker:DescribeSpace'
+    );
+    const mystery = rows(panel)[1];
+    expect(mystery.dataset.price).toBe('unknown');
+    expect(
+      mystery.querySelector('[data-testid="smcost-resource-rate"]')!.textContent
+    ).toBe('price unknown');
+    expect(mystery.textContent).toContain(
+      'Price unknown: price unknown for ml.x9.huge (training)'
+    );
+    expect(text(panel, 'smcost-total')).toBe(
+      'Total: $3.83/h · this space has no known price; 1 resource has no price (not counted)'
+    );
+    expect(panel.node.textContent).not.toMatch(/\$0(\.0+)?(?!\.?\d)/);
+  });
+
+  it('keeps rows (and the focus in them) across updates', async () => {
+    const server = new FakeServer({
+      resources: [
+        resources(),
+        resources({
+          resources: [
+            resource({ name: 'new-job', usd_per_hour: 9 }),
+            resource({ running_seconds: 1560, cost_so_far_usd: 1.66 })
+          ]
+        })
+      ]
+    });
+    make(server);
+    Widget.attach(panel, document.body);
+    await model.updateResources();
+    const before = rows(panel)[0];
+    const link = before.querySelector('a')!;
+    link.focus();
+    expect(document.activeElement).toBe(link);
+    await model.updateResources();
+    const after = rows(panel);
+    expect(after.map(r => r.dataset.name)).toEqual([
+      'new-job',
+      'demo-resnet-train'
+    ]);
+    expect(after[1]).toBe(before);
+    expect(after[1].textContent).toContain('$1.66');
+    expect(document.activeElement).toBe(link);
+  });
+
+  it('only links to https URLs', async () => {
+    const server = new FakeServer({
+      resources: [
+        resources({
+          resources: [
+            resource({ console_url: 'javascript:alert(1)' }),
+            resource({ name: 'b', console_url: null })
+          ]
+        })
+      ]
+    });
+    make(server);
+    await model.updateResources();
+    expect(panel.node.querySelectorAll('tbody a')).toHaveLength(0);
+  });
+
+  it('polls the resources only while shown', async () => {
+    const server = new FakeServer({ resources: [resources()] });
+    make(server);
+    expect(model.resourcesWanted).toBe(false);
+    Widget.attach(panel, document.body);
+    expect(model.resourcesWanted).toBe(true);
+    await settle(20);
+    expect(server.count('resources')).toBe(1);
+    panel.hide();
+    expect(model.resourcesWanted).toBe(false);
+    panel.show();
+    expect(model.resourcesWanted).toBe(true);
+    Widget.detach(panel);
+    expect(model.resourcesWanted).toBe(false);
+  });
+
+  it('refreshes from its button', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [resources()]
+    });
+    make(server);
+    Widget.attach(panel, document.body);
+    await settle(20);
+    const before = server.count('cost');
+    const button = byId(panel, 'smcost-refresh');
+    expect(button.getAttribute('aria-label')).toBe('Refresh the cost');
+    button.click();
+    await settle(20);
+    expect(server.count('cost')).toBe(before + 1);
+  });
+
+  it('hides the environment in local mode without an instance type', async () => {
+    const server = new FakeServer({
+      cost: [
+        cost({
+          environment: {
+            ...cost().environment,
+            kind: 'local',
+            instance_type: null
+          },
+          instance: {
+            instance_type: null,
+            component: null,
+            price: unknownPrice('local mode: set c.SMCost.instance_type')
+          },
+          usd_per_hour: null,
+          session_usd: null
+        })
+      ]
+    });
+    make(server);
+    await model.update();
+    expect(panel.node.dataset.state).toBe('ready');
+    expect(isShown(panel, 'smcost-environment')).toBe(false);
+  });
+});

@@ -1,0 +1,418 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { secondsBetween } from './events';
+import { requestAPI } from './handler';
+import { ICost, IResources } from './tokens';
+
+/**
+ * How a request stands: no answer yet, answered, or failed (the last good
+ * answer, if any, is kept).
+ */
+export type LoadState = 'loading' | 'ready' | 'error';
+
+/**
+ * How often the cost and the resources are asked for. The server caches the
+ * resources (60 s by default), so more tabs do not mean more AWS calls.
+ */
+export const COST_POLL_MS = 30_000;
+
+/**
+ * How soon to ask again while the server is still looking a price up or
+ * listing the resources for the first time.
+ */
+export const PENDING_RETRY_MS = 3_000;
+
+/**
+ * What this environment costs (`GET cost`) and the running resources that
+ * cost money (`GET resources`).
+ *
+ * The cost is polled as long as the model lives (the status bar meter shows
+ * it); the resources only while someone wants them (the Cost panel, while it
+ * is visible): see `setResourcesWanted`. Both stand by while the browser tab
+ * is hidden and catch up when it is shown again. A failed request keeps the
+ * last good answer and backs off.
+ *
+ * Between polls, the session cost keeps growing at the hourly rate
+ * (`sessionUsd`), so the display can tick without a request.
+ */
+export class CostModel implements IDisposable {
+  /**
+   * Construct a model; the cost poll starts at once unless `autoStart` is
+   * false.
+   */
+  constructor(options: CostModel.IOptions = {}) {
+    this._serverSettings =
+      options.serverSettings ?? ServerConnection.makeSettings();
+    this._clock = options.clock ?? Date.now;
+    this._retryMs = options.pendingRetry ?? PENDING_RETRY_MS;
+    const frequency = {
+      interval: options.interval ?? COST_POLL_MS,
+      backoff: true,
+      max: options.maxInterval ?? 300_000
+    };
+    const standby = options.standby ?? 'when-hidden';
+    this._costPoll = new Poll({
+      auto: options.autoStart ?? true,
+      factory: () => this.update(),
+      frequency,
+      name: 'jupyter-smcost:CostModel#cost',
+      standby
+    });
+    this._resourcesPoll = new Poll({
+      // Started by `setResourcesWanted`.
+      auto: false,
+      factory: () => this.updateResources(),
+      frequency,
+      name: 'jupyter-smcost:CostModel#resources',
+      standby
+    });
+    document.addEventListener('visibilitychange', this._onVisibilityChange);
+  }
+
+  /**
+   * Emitted when the cost, the resources or their errors change.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The last cost received, or `null` before the first one.
+   */
+  get cost(): ICost | null {
+    return this._cost;
+  }
+
+  /**
+   * Why the last cost request failed, or `null` if it succeeded.
+   */
+  get costError(): string | null {
+    return this._costError;
+  }
+
+  /**
+   * How the cost request stands.
+   */
+  get costState(): LoadState {
+    return Private.state(this._cost, this._costError);
+  }
+
+  /**
+   * The last resources received, or `null` before the first one.
+   */
+  get resources(): IResources | null {
+    return this._resources;
+  }
+
+  /**
+   * Why the last resources request failed, or `null` if it succeeded.
+   */
+  get resourcesError(): string | null {
+    return this._resourcesError;
+  }
+
+  /**
+   * How the resources request stands.
+   */
+  get resourcesState(): LoadState {
+    return Private.state(this._resources, this._resourcesError);
+  }
+
+  /**
+   * Whether the resources are being polled.
+   */
+  get resourcesWanted(): boolean {
+    return this._resourcesWanted;
+  }
+
+  /**
+   * When the cost was last received, in ms (the model's clock).
+   */
+  get costReceivedAt(): number | null {
+    return this._costReceivedAt;
+  }
+
+  /**
+   * How old the server's listing of the resources is now, in seconds (the
+   * server caches it); `null` when unknown.
+   *
+   * @param now - The time in ms; defaults to the model's clock.
+   */
+  resourcesAge(now: number = this._clock()): number | null {
+    const resources = this._resources;
+    const atServer = secondsBetween(
+      resources?.fetched_at,
+      resources?.generated_at
+    );
+    if (atServer === null || this._resourcesReceivedAt === null) {
+      return null;
+    }
+    return (
+      Math.max(0, atServer) +
+      Math.max(0, (now - this._resourcesReceivedAt) / 1000)
+    );
+  }
+
+  /**
+   * Whether the model is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._costPoll.isDisposed;
+  }
+
+  /**
+   * Seconds since the cost was received, `0` before (never negative).
+   *
+   * The elapsed time is read on this browser's clock from when the answer
+   * arrived, not from the server's `generated_at`: the two clocks may
+   * disagree, and the difference would show as cost.
+   *
+   * @param now - The time in ms; defaults to the model's clock.
+   */
+  elapsedSeconds(now: number = this._clock()): number {
+    if (this._costReceivedAt === null) {
+      return 0;
+    }
+    return Math.max(0, (now - this._costReceivedAt) / 1000);
+  }
+
+  /**
+   * The session cost now: the server's figure plus the hourly rate times the
+   * time since; `null` when the rate or the start is unknown.
+   *
+   * @param now - The time in ms; defaults to the model's clock.
+   */
+  sessionUsd(now: number = this._clock()): number | null {
+    const cost = this._cost;
+    if (
+      cost === null ||
+      typeof cost.session_usd !== 'number' ||
+      typeof cost.usd_per_hour !== 'number'
+    ) {
+      return null;
+    }
+    return (
+      cost.session_usd + (cost.usd_per_hour * this.elapsedSeconds(now)) / 3600
+    );
+  }
+
+  /**
+   * How long this environment has been up now, `null` when unknown.
+   *
+   * @param now - The time in ms; defaults to the model's clock.
+   */
+  uptimeSeconds(now: number = this._clock()): number | null {
+    const uptime = this._cost?.uptime_seconds;
+    return typeof uptime === 'number'
+      ? uptime + this.elapsedSeconds(now)
+      : null;
+  }
+
+  /**
+   * Poll the resources or stop polling them. The first `true` fetches them
+   * at once.
+   *
+   * @param wanted - Whether someone shows them (e.g. the visible panel).
+   */
+  setResourcesWanted(wanted: boolean): void {
+    if (this.isDisposed || wanted === this._resourcesWanted) {
+      return;
+    }
+    this._resourcesWanted = wanted;
+    if (wanted) {
+      void this._resourcesPoll.start();
+    } else {
+      this._clearRetry('resources');
+      void this._resourcesPoll.stop();
+    }
+  }
+
+  /**
+   * Ask for the cost (and the resources, when wanted) as soon as possible:
+   * the manual refresh and "Retry".
+   */
+  async refresh(): Promise<void> {
+    if (this.isDisposed) {
+      return;
+    }
+    const polls = [this._costPoll.refresh()];
+    if (this._resourcesWanted) {
+      polls.push(this._resourcesPoll.refresh());
+    }
+    await Promise.all(polls);
+  }
+
+  /**
+   * Fetch the cost now. The cost poll's factory: it rethrows failures so that
+   * the poll backs off.
+   */
+  async update(): Promise<void> {
+    try {
+      const cost = await requestAPI<ICost>('cost', {}, this._serverSettings);
+      if (this.isDisposed) {
+        return;
+      }
+      this._cost = cost;
+      this._costReceivedAt = this._clock();
+      this._costError = null;
+      this._changed.emit();
+      if (cost?.instance?.price?.source === 'pending') {
+        this._retrySoon('cost');
+      }
+    } catch (reason) {
+      if (!this.isDisposed) {
+        this._costError = Private.messageOf(reason);
+        this._changed.emit();
+      }
+      throw reason;
+    }
+  }
+
+  /**
+   * Fetch the resources now. The resources poll's factory: it rethrows
+   * failures so that the poll backs off.
+   */
+  async updateResources(): Promise<void> {
+    try {
+      const resources = await requestAPI<IResources>(
+        'resources',
+        {},
+        this._serverSettings
+      );
+      if (this.isDisposed) {
+        return;
+      }
+      this._resources = resources;
+      this._resourcesReceivedAt = this._clock();
+      this._resourcesError = null;
+      this._changed.emit();
+      if (resources?.state === 'loading') {
+        // The server's first listing is under way: ask again soon.
+        this._retrySoon('resources');
+      }
+    } catch (reason) {
+      if (!this.isDisposed) {
+        this._resourcesError = Private.messageOf(reason);
+        this._changed.emit();
+      }
+      throw reason;
+    }
+  }
+
+  /**
+   * Stop polling and release resources.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    document.removeEventListener('visibilitychange', this._onVisibilityChange);
+    this._clearRetry('cost');
+    this._clearRetry('resources');
+    this._costPoll.dispose();
+    this._resourcesPoll.dispose();
+    Signal.clearData(this);
+  }
+
+  /**
+   * Ask again soon, once, without waiting for the next poll.
+   */
+  private _retrySoon(which: 'cost' | 'resources'): void {
+    if (this._retryTimers[which] !== null) {
+      return;
+    }
+    this._retryTimers[which] = window.setTimeout(() => {
+      this._retryTimers[which] = null;
+      if (this.isDisposed) {
+        return;
+      }
+      if (which === 'cost') {
+        void this._costPoll.refresh();
+      } else if (this._resourcesWanted) {
+        void this._resourcesPoll.refresh();
+      }
+    }, this._retryMs);
+  }
+
+  private _clearRetry(which: 'cost' | 'resources'): void {
+    const timer = this._retryTimers[which];
+    if (timer !== null) {
+      window.clearTimeout(timer);
+      this._retryTimers[which] = null;
+    }
+  }
+
+  private _onVisibilityChange = (): void => {
+    if (document.visibilityState === 'visible') {
+      void this.refresh();
+    }
+  };
+
+  private _changed = new Signal<this, void>(this);
+  private _clock: () => number;
+  private _cost: ICost | null = null;
+  private _costError: string | null = null;
+  private _costPoll: Poll;
+  private _costReceivedAt: number | null = null;
+  private _resources: IResources | null = null;
+  private _resourcesError: string | null = null;
+  private _resourcesPoll: Poll;
+  private _resourcesReceivedAt: number | null = null;
+  private _resourcesWanted = false;
+  private _retryMs: number;
+  private _retryTimers: { cost: number | null; resources: number | null } = {
+    cost: null,
+    resources: null
+  };
+  private _serverSettings: ServerConnection.ISettings;
+}
+
+/**
+ * A namespace for `CostModel` statics.
+ */
+export namespace CostModel {
+  /**
+   * The options to construct a `CostModel`.
+   */
+  export interface IOptions {
+    /** The server connection; defaults to the page's. */
+    serverSettings?: ServerConnection.ISettings;
+    /** The current time in ms; injected for tests. */
+    clock?: () => number;
+    /** Whether to start polling the cost at once (default `true`). */
+    autoStart?: boolean;
+    /** The polling interval in ms (default 30 s). */
+    interval?: number;
+    /** The longest interval when backing off after failures (default 5 min). */
+    maxInterval?: number;
+    /** When the polls stand by (default `when-hidden`). */
+    standby?: Poll.Standby | (() => boolean | Poll.Standby);
+    /** How soon to ask again while a price or the listing is pending (ms). */
+    pendingRetry?: number;
+  }
+}
+
+namespace Private {
+  /**
+   * How a request stands from its last answer and error.
+   */
+  export function state(data: unknown, error: string | null): LoadState {
+    if (error !== null) {
+      return 'error';
+    }
+    return data === null ? 'loading' : 'ready';
+  }
+
+  /**
+   * A message for any failure.
+   */
+  export function messageOf(reason: unknown): string {
+    if (reason instanceof Error) {
+      return reason.message;
+    }
+    return String(reason);
+  }
+}
