@@ -68,8 +68,15 @@ def environment_cost(
                 "KernelGateway apps are listed under running resources"
             )
             code = "no-charge"
+        elif not env.instance_type and env.kind is not Kind.LOCAL and not env.error:
+            instance_price = {
+                "known": False,
+                "usd_per_hour": None,
+                "source": "pending",
+                "reason": "reading the instance type from AWS",
+            }
         elif not env.instance_type:
-            reason = env.error or "the instance type is not known yet"
+            reason = env.error or "the instance type is not known"
             if env.kind is Kind.LOCAL:
                 reason = (
                     "local mode: set c.SMCost.instance_type (and c.SMCost.region) to price "
@@ -79,13 +86,14 @@ def environment_cost(
         else:
             reason = "no price for this environment"
             code = "price-unknown"
-        instance_price = {
-            "known": False,
-            "usd_per_hour": None,
-            "source": "unknown",
-            "reason": reason,
-        }
-        problems.append({"code": code, "message": reason})
+        if instance_price is None:
+            instance_price = {
+                "known": False,
+                "usd_per_hour": None,
+                "source": "unknown",
+                "reason": reason,
+            }
+            problems.append({"code": code, "message": reason})
     elif not instance_price.get("known") and instance_price.get("source") == "unknown":
         problems.append({"code": "price-unknown", "message": str(instance_price.get("reason"))})
 
@@ -101,7 +109,9 @@ def environment_cost(
 
     uptime = None if started_at is None else max(0.0, (now - started_at).total_seconds())
     session = None if usd_per_hour is None or uptime is None else usd_per_hour * uptime / 3600
-    idle_usd = None if usd_per_hour is None else usd_per_hour * idle.idle_seconds / 3600
+    # The volume is billed whether the app runs or not: idle time costs the instance only,
+    # and that is also the rate the idle budget is spent at.
+    idle_usd = None if rate is None else rate * idle.idle_seconds / 3600
     storage: dict[str, Any] = {
         "size_gb": storage_gb,
         "usd_per_gb_month": None

@@ -65,7 +65,7 @@ def test_rate_session_projection_and_idle_cost() -> None:
     assert doc["session_usd"] == pytest.approx(2 * (1.408 + storage_rate))
     assert doc["projection"]["per_day_usd"] == pytest.approx(24 * (1.408 + storage_rate))
     assert doc["projection"]["per_month_usd"] == pytest.approx(730 * (1.408 + storage_rate))
-    assert doc["idle"]["idle_usd"] == pytest.approx(0.5 * (1.408 + storage_rate))
+    assert doc["idle"]["idle_usd"] == pytest.approx(0.5 * 1.408)  # the volume is paid anyway
     assert doc["idle"]["limit"] == "budget"
     assert doc["storage"]["usd_per_gb_month"] == pytest.approx(0.112)
     assert doc["uptime_seconds"] == 7200

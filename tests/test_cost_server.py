@@ -3,6 +3,7 @@ below)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -84,3 +85,183 @@ async def test_cost_needs_authentication(jp_fetch: Any, smcost_started: Any) -> 
             await jp_fetch("jupyter-smcost", route, headers={"Authorization": ""})
         assert getattr(err.value, "code", None) in (401, 403)
     assert extension(smcost_started.serverapp) is smcost_started
+
+
+# -- in a simulated Studio space (the emulator) -------------------------------------------
+
+
+@pytest.fixture
+def studio_cost(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+    smcost_config["SMCost"]["metadata_path"] = str(emulator_demo["metadata_path"])
+    smcost_config["Pricing"]["use_price_list_api"] = True
+    smcost_config["Resources"] = {"ttl_seconds": 60}
+    return emulator_demo
+
+
+async def settled_cost(jp_fetch: Any) -> dict[str, Any]:
+    """GET cost once the instance type is read and its price looked up."""
+    for _ in range(100):
+        cost = await get(jp_fetch, "cost")
+        if cost["instance"]["price"]["source"] not in ("pending", "unknown"):
+            return cost
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the price never settled: {cost}")
+
+
+def calls(emulator: Any, action: str) -> int:
+    return sum(1 for record in emulator.call_log() if record.action == action)
+
+
+async def test_space_cost_from_the_price_list_with_storage(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    cost = await settled_cost(jp_fetch)
+    price = cost["instance"]["price"]
+    assert cost["instance"] == {
+        "instance_type": "ml.g5.xlarge",
+        "component": "studio-jupyterlab",
+        "price": price,
+    }
+    assert price["source"] == "price-list-api" and price["usd_per_hour"] == pytest.approx(1.408)
+    assert studio_cost["emulator"].endpoint_url in price["detail"]
+    storage = cost["storage"]
+    assert storage["size_gb"] == 20
+    assert storage["usd_per_gb_month"] == pytest.approx(0.14)
+    assert cost["usd_per_hour"] == pytest.approx(1.408 + 20 * 0.14 / 730)
+    assert cost["started_at"] is not None and cost["session_usd"] > 0
+    assert cost["problems"] == []
+    # One Price List call per key, however often the cost is asked for.
+    for _ in range(5):
+        await get(jp_fetch, "cost")
+    assert calls(studio_cost["emulator"], "GetProducts") == 2  # instance + storage
+
+
+async def test_resources_of_the_demo_user(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    doc = await get(jp_fetch, "resources")
+    for _ in range(50):
+        if doc["state"] == "ok" and all(r["price"]["known"] for r in doc["resources"]):
+            break
+        await asyncio.sleep(0.1)
+        doc = await get(jp_fetch, "resources")
+    assert doc["state"] == "ok" and doc["scope"] == "mine" and doc["problems"] == []
+    rows = {(r["kind"], r["name"]): r for r in doc["resources"]}
+    assert set(rows) == {
+        ("training-job", "demo-finetune-spot"),
+        ("training-job", "demo-resnet-train"),
+        ("processing-job", "demo-features-processing"),
+        ("endpoint", "demo-endpoint"),
+        ("studio-app", "demo-space-2/CodeEditor/default"),
+    }
+    resnet = rows[("training-job", "demo-resnet-train")]
+    assert resnet["instance_type"] == "ml.p3.2xlarge" and resnet["spot"] is False
+    assert resnet["usd_per_hour"] == pytest.approx(3.978)
+    assert resnet["running_seconds"] == pytest.approx(25 * 60, abs=30)
+    assert resnet["cost_so_far_usd"] == pytest.approx(3.978 * 25 / 60, rel=0.05)
+    spot = rows[("training-job", "demo-finetune-spot")]
+    assert spot["spot"] is True and spot["billable_seconds"] == 840
+    assert spot["cost_so_far_usd"] == pytest.approx(1.5756 * 840 / 3600)
+    assert "billed 14 min of 40 min" in spot["detail"]
+    endpoint = rows[("endpoint", "demo-endpoint")]
+    assert endpoint["instance_count"] == 2 and endpoint["usd_per_hour"] == pytest.approx(0.506)
+    assert endpoint["console_url"].endswith("#/endpoints/demo-endpoint")
+    assert rows[("studio-app", "demo-space-2/CodeEditor/default")]["usd_per_hour"] == (
+        pytest.approx(0.051)
+    )
+    assert doc["total_usd_per_hour"] == pytest.approx(
+        sum(r["usd_per_hour"] for r in doc["resources"])
+    )
+    assert doc["unpriced"] == 0
+
+
+async def test_twenty_concurrent_gets_cause_one_listing_per_ttl(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    emulator = studio_cost["emulator"]
+    emulator.clear_call_log()
+    docs = await asyncio.gather(*(get(jp_fetch, "resources") for _ in range(20)))
+    assert {d["fetched_at"] for d in docs} == {docs[0]["fetched_at"]}
+    more = await asyncio.gather(*(get(jp_fetch, "resources") for _ in range(20)))
+    assert {d["fetched_at"] for d in more} == {docs[0]["fetched_at"]}
+    for action in ("ListTrainingJobs", "ListEndpoints", "ListApps", "ListProcessingJobs"):
+        assert calls(emulator, action) == 1, action
+    # Each price once, too.
+    assert (
+        calls(emulator, "GetProducts")
+        == len({(r["instance_type"], r["kind"]) for r in more[0]["resources"]}) + 1
+    )  # + this space's own instance (looked up at start)
+
+
+async def test_mine_hides_other_users(
+    studio_cost: dict[str, Any], smcost_config: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    doc = await get(jp_fetch, "resources")
+    assert "other-user-xgboost" not in {r["name"] for r in doc["resources"]}
+
+
+@pytest.fixture
+def account_scope(studio_cost: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+    smcost_config["Resources"]["scope"] = "account"
+    return studio_cost
+
+
+async def test_account_scope_lists_every_user(
+    account_scope: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    doc = await get(jp_fetch, "resources")
+    assert doc["scope"] == "account"
+    assert "other-user-xgboost" in {r["name"] for r in doc["resources"]}
+
+
+async def test_missing_permission_is_a_clear_partial_state(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    studio_cost["emulator"].inject_fault(
+        "ListTrainingJobs", "AccessDeniedException", "not authorized to perform ListTrainingJobs"
+    )
+    doc = await get(jp_fetch, "resources")
+    assert doc["state"] == "partial"
+    assert {
+        "kind": "training-job",
+        "code": "permission",
+        "action": "sagemaker:ListTrainingJobs",
+        "message": "no permission for sagemaker:ListTrainingJobs: add it to the execution role "
+        "(policy in README)",
+    } in doc["problems"]
+    assert {r["kind"] for r in doc["resources"]} == {"processing-job", "endpoint", "studio-app"}
+
+
+async def test_price_list_denied_falls_back_to_unknown_with_the_reason(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    studio_cost["emulator"].inject_fault("GetProducts", "AccessDeniedException", "no pricing")
+    for _ in range(100):
+        cost = await get(jp_fetch, "cost")
+        if cost["instance"]["price"]["source"] != "pending":  # instance type, then price
+            break
+        await asyncio.sleep(0.1)
+    price = cost["instance"]["price"]
+    assert price["known"] is False and price["usd_per_hour"] is None
+    assert (
+        "price unknown for ml.g5.xlarge (studio-jupyterlab) in region us-east-1"
+        in (price["reason"])
+    )
+    assert "AccessDeniedException" in price["reason"]
+    assert cost["usd_per_hour"] is None
+
+
+async def test_idle_budget_uses_the_space_price(
+    studio_cost: dict[str, Any], smcost_config: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    response = await jp_fetch(
+        "jupyter-smcost", "config", method="PUT", body=json.dumps({"max_idle_usd": 0.25})
+    )
+    assert json.loads(response.body)["max_idle_usd"] == 0.25
+    cost = await settled_cost(jp_fetch)
+    status = (await get(jp_fetch, "status"))["idle"]
+    assert status["limit"] == "budget"
+    # Spent at the instance's rate: the volume is billed whether the app runs or not.
+    rate = cost["instance"]["price"]["usd_per_hour"]
+    assert status["budget_seconds"] == pytest.approx(0.25 / rate * 3600, rel=1e-3)
+    assert cost["idle"]["limit"] == "budget" and cost["idle"]["shutdown_at"] is not None

@@ -430,6 +430,7 @@ def seed_demo(
         SpaceSettings={
             "AppType": app_type,
             f"{app_type}AppSettings": {"DefaultResourceSpec": {"InstanceType": instance_type}},
+            "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}},
         },
         OwnershipSettings={"OwnerUserProfileName": user_profile_name},
         SpaceSharingSettings={"SharingType": "Private"},
