@@ -21,8 +21,9 @@ from .cost import DEFAULT_SPACE_VOLUME_GB, IdleFigures, environment_component, e
 from .environment import Environment, Kind, detect, read_metadata
 from .events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle import IdleShutdown
-from .pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE
+from .pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, check_component_values
 from .pricing.model import Price, PriceKey
+from .pricing.pricelist import default_client
 from .pricing.service import PriceService, Pricing
 from .resources import Collector, ResourceMonitor, Resources, price_keys, priced_document
 from .routes import handlers
@@ -93,6 +94,8 @@ class SMCost(ExtensionApp):
         self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
         self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
         self._price_task: asyncio.Task[None] | None = None
+        self._components_checked = False
+        self._check_task: asyncio.Task[None] | None = None
         if env.kind is Kind.LOCAL:
             self.started_at = utcnow()
         serverapp = self.serverapp
@@ -226,6 +229,9 @@ class SMCost(ExtensionApp):
         if instance is None:
             return
         price = await self.prices.get(instance)
+        if self.pricing_config.use_price_list_api and not self._components_checked:
+            self._components_checked = True
+            self._check_task = asyncio.create_task(self._check_component_values())
         rate = price.usd_per_hour if isinstance(price, Price) else None
         self.idle.set_hourly_rate(rate)
         if rate is None:
@@ -237,6 +243,26 @@ class SMCost(ExtensionApp):
                 rate,
                 price.to_dict().get("detail"),
             )
+
+    async def _check_component_values(self) -> None:
+        """Log once whether AWS still lists the component names our price table expects."""
+        endpoint_region = self.pricing_config.endpoint_region
+        try:
+            found = await self.aws.run(
+                lambda: check_component_values(default_client(endpoint_region))
+            )
+        except Exception as err:  # informational only
+            self.log.info("jupyter-smcost: cannot check Price List component names: %s", err)
+            return
+        missing = sorted(key for key, ok in found.items() if not ok)
+        if missing:
+            self.log.warning(
+                "jupyter-smcost: the Price List lists no component value for %s; their prices "
+                "come from overrides or the snapshot (see jupyter_smcost/pricing/components.py)",
+                ", ".join(missing),
+            )
+        else:
+            self.log.info("jupyter-smcost: Price List component names confirmed")
 
     async def cost_json(self, wait_seconds: float = 3.0) -> dict[str, Any]:
         """The `GET cost` document."""
@@ -306,7 +332,7 @@ class SMCost(ExtensionApp):
     async def stop_extension(self) -> None:
         """Cancel background work with a bounded wait."""
         await self.idle.stop()
-        for task in (self._resolve_task, self._price_task):
+        for task in (self._resolve_task, self._price_task, self._check_task):
             if task is None:
                 continue
             task.cancel()

@@ -134,6 +134,12 @@ async def test_space_cost_from_the_price_list_with_storage(
     for _ in range(5):
         await get(jp_fetch, "cost")
     assert calls(studio_cost["emulator"], "GetProducts") == 2  # instance + storage
+    # Once per start, the component names of our price table are checked against AWS.
+    for _ in range(50):
+        if calls(studio_cost["emulator"], "GetAttributeValues") >= 2:
+            break
+        await asyncio.sleep(0.1)
+    assert calls(studio_cost["emulator"], "GetAttributeValues") == 2
 
 
 async def test_resources_of_the_demo_user(

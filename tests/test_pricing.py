@@ -123,13 +123,16 @@ def test_component_table_covers_every_key() -> None:
 def test_check_component_values_pages_get_attribute_values() -> None:
     class Client:
         def get_attribute_values(self, **kw: Any) -> dict[str, Any]:
+            if kw["AttributeName"] == "platoinstancetype":
+                return {"AttributeValues": [{"Value": "Studio-JupyterLab"}]}
             assert kw["AttributeName"] == "component"
             if "NextToken" not in kw:
                 return {"AttributeValues": [{"Value": "Training"}], "NextToken": "t"}
             return {"AttributeValues": [{"Value": "Hosting"}]}
 
     result = check_component_values(Client())
-    assert result["training"] and result["hosting"] and not result["processing"]
+    assert result["training"] and result["hosting"] and result["studio-jupyterlab"]
+    assert not result["processing"]
 
 
 # --- Price List parsing -----------------------------------------------------------------

@@ -137,12 +137,14 @@ def keys_for_price_list_value(value: str) -> list[str]:
     return [c.key for c in COMPONENTS.values() if value.strip().lower() in c.match_values]
 
 
-def component_attribute_values(client: Any, max_pages: int = 50) -> set[str]:
-    """All values AWS knows for the `component` attribute of SageMaker products."""
+def component_attribute_values(
+    client: Any, attribute: str = "component", max_pages: int = 50
+) -> set[str]:
+    """All values AWS knows for one attribute (default `component`) of SageMaker products."""
     values: set[str] = set()
     token = None
     for _ in range(max_pages):
-        kwargs: dict[str, Any] = {"ServiceCode": SERVICE_CODE, "AttributeName": "component"}
+        kwargs: dict[str, Any] = {"ServiceCode": SERVICE_CODE, "AttributeName": attribute}
         if token:
             kwargs["NextToken"] = token
         page = client.get_attribute_values(**kwargs)
@@ -155,7 +157,10 @@ def component_attribute_values(client: Any, max_pages: int = 50) -> set[str]:
 
 
 def check_component_values(client: Any) -> dict[str, bool]:
-    """For each of our keys, whether its table value is one AWS currently lists."""
-    known = component_attribute_values(client)
+    """For each of our keys, whether AWS currently lists one of its values (in either
+    attribute that names the component)."""
+    known: set[str] = set()
+    for attribute in COMPONENT_ATTRIBUTES:
+        known |= component_attribute_values(client, attribute)
     lowered = {v.lower() for v in known}
     return {c.key: bool(c.match_values & lowered) for c in COMPONENTS.values() if c.match_values}
