@@ -61,3 +61,7 @@ else:
     c.IdleShutdown.save_timeout_seconds = 10  # noqa: F821
     c.IdleShutdown.action = "auto"  # noqa: F821
     c.IdleShutdown.retry_seconds = 1  # noqa: F821
+    # The running resources are listed again after 2 s rather than 60 s: the Cost panel's
+    # tests inject an AWS fault (and clear it) and must see the next listing within a
+    # test's time; a listing from one test must not linger into the next.
+    c.Resources.ttl_seconds = 2  # noqa: F821

@@ -187,3 +187,170 @@ export function pinnedStatus(idle: Record<string, unknown> = {}) {
     }
   };
 }
+
+/**
+ * The Cost panel (left sidebar) and the status bar's cost meter, by their
+ * stable `data-testid`s (see src/costpanel.ts and src/costmeter.ts).
+ */
+export const COST_PANEL = '[data-testid="smcost-cost-panel"]';
+export const COST_METER = '[data-testid="smcost-cost-meter"]';
+export const RESOURCE_ROW = 'tr[data-testid="smcost-resource-row"]';
+
+/**
+ * The demo user's running resources that `seed_demo` creates (see
+ * jupyter_smcost/emulator/server.py), by name, with how long they had been
+ * running when seeded; and the other user's job, which scope "mine" hides.
+ */
+export const DEMO_RESOURCES: {
+  [name: string]: { kind: string; instances: string; seconds: number };
+} = {
+  'demo-finetune-spot': {
+    kind: 'training-job',
+    instances: 'ml.g5.2xlarge × 1 · spot',
+    seconds: 40 * 60
+  },
+  'demo-resnet-train': {
+    kind: 'training-job',
+    instances: 'ml.p3.2xlarge × 1',
+    seconds: 25 * 60
+  },
+  'demo-features-processing': {
+    kind: 'processing-job',
+    instances: 'ml.m5.xlarge × 1',
+    seconds: 15 * 60
+  },
+  'demo-endpoint': {
+    kind: 'endpoint',
+    instances: 'ml.m5.xlarge × 2',
+    seconds: 2 * 3600
+  },
+  'demo-space-2/CodeEditor/default': {
+    kind: 'studio-app',
+    instances: 'ml.t3.medium × 1',
+    seconds: 3 * 3600
+  }
+};
+export const OTHER_USER_JOB = 'other-user-xgboost';
+
+/**
+ * Make one emulated AWS action fail until `clearEmulatorFaults`.
+ */
+export async function emulatorFault(
+  request: APIRequestContext,
+  fault: { action: string; code: string; message: string; status: number }
+): Promise<void> {
+  const response = await request.post(`${EMULATOR}/_smcost/faults`, {
+    data: fault
+  });
+  if (!response.ok()) {
+    throw new Error(`POST faults failed: ${response.status()}`);
+  }
+}
+
+/**
+ * Clear the emulator's injected faults.
+ */
+export async function clearEmulatorFaults(
+  request: APIRequestContext
+): Promise<void> {
+  await request.delete(`${EMULATOR}/_smcost/faults`);
+}
+
+/**
+ * The time the pinned cost answers are "generated" at (the screenshots' page
+ * clock stands still at this instant).
+ */
+export const PINNED_NOW = '2026-11-26T16:20:00+00:00';
+
+/**
+ * A real `GET cost` answer with its time-dependent figures pinned for
+ * screenshots: the session started 2 h 30 min ago, idle 12 min (as
+ * `pinnedStatus`), prices dated 2026-11-26.
+ */
+export function pinCost(cost: any): any {
+  const now = Date.parse(PINNED_NOW);
+  const uptime = 2.5 * 3600;
+  const rate = cost.usd_per_hour;
+  const idle = 720;
+  return {
+    ...cost,
+    generated_at: PINNED_NOW,
+    started_at: new Date(now - uptime * 1000).toISOString(),
+    uptime_seconds: uptime,
+    session_usd: typeof rate === 'number' ? (rate * uptime) / 3600 : null,
+    instance: cost.instance && {
+      ...cost.instance,
+      price: pinPrice(cost.instance.price)
+    },
+    storage: cost.storage && {
+      ...cost.storage,
+      price: pinPrice(cost.storage.price)
+    },
+    idle: cost.idle && {
+      ...cost.idle,
+      idle_seconds: idle,
+      idle_usd: typeof rate === 'number' ? (rate * idle) / 3600 : null,
+      shutdown_at: new Date(now + 2880 * 1000).toISOString()
+    }
+  };
+}
+
+/**
+ * A real `GET resources` answer with its time-dependent figures pinned for
+ * screenshots: each demo resource has run exactly as long as when seeded,
+ * listed just now, prices dated 2026-11-26.
+ */
+export function pinResources(resources: any): any {
+  const now = Date.parse(PINNED_NOW);
+  return {
+    ...resources,
+    generated_at: PINNED_NOW,
+    fetched_at: PINNED_NOW,
+    resources: (resources.resources ?? []).map((row: any) => {
+      const running = DEMO_RESOURCES[row.name]?.seconds ?? row.running_seconds;
+      const billed = typeof row.billable_seconds === 'number';
+      return {
+        ...row,
+        started_at: new Date(now - running * 1000).toISOString(),
+        running_seconds: running,
+        // A spot job's cost counts the billed seconds, which stand still.
+        cost_so_far_usd:
+          typeof row.usd_per_hour === 'number' && !billed
+            ? (row.usd_per_hour * running) / 3600
+            : row.cost_so_far_usd,
+        detail:
+          typeof row.detail === 'string'
+            ? row.detail.replace(
+                /of \d+ min/,
+                `of ${Math.round(running / 60)} min`
+              )
+            : row.detail,
+        price: pinPrice(row.price)
+      };
+    })
+  };
+}
+
+function pinPrice(price: any): any {
+  if (!price) {
+    return price;
+  }
+  const date = /\d{4}-\d\d-\d\d/g;
+  // The server's memo of a price lasts 5 min, then it reads its cache of
+  // the Price List API: the picture shows the price at first hand.
+  const cached = price.source === 'cache';
+  return {
+    ...price,
+    source: cached ? 'price-list-api' : price.source,
+    as_of:
+      typeof price.as_of === 'string'
+        ? price.as_of.replace(date, '2026-11-26')
+        : price.as_of,
+    detail:
+      typeof price.detail === 'string'
+        ? price.detail
+            .replace(cached ? /^cached / : /^$/, '')
+            .replace(date, '2026-11-26')
+        : price.detail
+  };
+}
