@@ -70,6 +70,8 @@ export class CostPanel extends Widget {
     this._keepRunning = options.keepRunning ?? null;
     this._clock = options.clock ?? Date.now;
     this.id = COST_PANEL_ID;
+    // Focusable (not in the tab order) so that opening the panel can move focus here.
+    this.node.tabIndex = -1;
     this.addClass(COST_PANEL_CLASS);
     this.title.icon = costIcon;
     this.title.caption = 'SageMaker Cost';
@@ -330,6 +332,16 @@ export class CostPanel extends Widget {
     super.dispose();
   }
 
+  /**
+   * Opening the panel (palette, meter) moves the keyboard focus into it.
+   */
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    if (this.isAttached && !this.node.contains(document.activeElement)) {
+      this.node.focus();
+    }
+  }
+
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     this.node.addEventListener('click', this);
@@ -383,8 +395,13 @@ export class CostPanel extends Widget {
     if (this._keepRunning === null) {
       return;
     }
+    if (this._keepBusy) {
+      return;
+    }
     Private.setText(this._keepMessage, '');
-    this._keepButton.disabled = true;
+    // aria-disabled, not disabled: a disabled button drops the keyboard focus.
+    this._keepBusy = true;
+    this._keepButton.setAttribute('aria-disabled', 'true');
     try {
       await this._keepRunning();
       Private.setText(this._keepMessage, 'The idle clock starts again.');
@@ -395,7 +412,8 @@ export class CostPanel extends Widget {
           (reason instanceof Error ? reason.message : String(reason))
       );
     } finally {
-      this._keepButton.disabled = false;
+      this._keepBusy = false;
+      this._keepButton.removeAttribute('aria-disabled');
     }
   }
 
@@ -634,6 +652,7 @@ export class CostPanel extends Widget {
   private _problems: HTMLUListElement;
   private _rate: HTMLElement;
   private _refreshButton: HTMLButtonElement;
+  private _keepBusy = false;
   private _resourcesRetry: HTMLButtonElement;
   private _resourcesStatus: HTMLDivElement;
   private _resourcesStatusText: HTMLSpanElement;

@@ -1,3 +1,4 @@
+import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { CostModel } from '../costmodel';
@@ -247,13 +248,27 @@ describe('CostPanel', () => {
     const button = byId(panel, 'smcost-keep-running') as HTMLButtonElement;
     expect(button.tagName).toBe('BUTTON');
     expect(button.getAttribute('aria-label')).toContain('Keep running');
+    button.focus();
+    button.click();
+    // Busy, but still focused: a second press while the first is in flight is ignored.
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(button);
     button.click();
     await settle(20);
     expect(server.count('activity')).toBe(1);
     expect(text(panel, 'smcost-keep-running-message')).toBe(
       'The idle clock starts again.'
     );
-    expect(button.disabled).toBe(false);
+    expect(button.getAttribute('aria-disabled')).toBeNull();
+    expect(document.activeElement).toBe(button);
+  });
+
+  it('takes the keyboard focus when it is activated', () => {
+    make(new FakeServer({ status: [status()] }));
+    Widget.attach(panel, document.body);
+    (document.activeElement as HTMLElement | null)?.blur();
+    MessageLoop.sendMessage(panel, Widget.Msg.ActivateRequest);
+    expect(document.activeElement).toBe(panel.node);
   });
 
   it('says when "Keep running" could not reach the server', async () => {
