@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -651,10 +652,14 @@ class ResourceMonitor:
             found.rows = found.rows + kept
         throttled = any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
         self._failures = self._failures + 1 if throttled else 0
-        wait = self.ttl_seconds * (2 ** min(self._failures, 10))
-        self._fresh_until = self._clock() + min(
-            wait, max(self.max_backoff_seconds, self.ttl_seconds)
-        )
+        now = self._clock()
+        if self._failures:
+            wait = self.ttl_seconds * (2 ** min(self._failures, 10))
+            self._fresh_until = now + min(wait, max(self.max_backoff_seconds, self.ttl_seconds))
+        else:
+            # Fresh until the end of the current TTL window, not TTL after this request: a
+            # single tab polling now and then refreshes as often as twenty tabs would.
+            self._fresh_until = (math.floor(now / self.ttl_seconds) + 1) * self.ttl_seconds
         self.current = found
         return found
 

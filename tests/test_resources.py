@@ -418,3 +418,28 @@ def test_readme_policy_lists_every_action_the_collector_uses() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     policy = readme.split("### Permissions for cost", 1)[1].split("###", 1)[0]
     assert [a for a in REQUIRED_ACTIONS if f'"{a}"' not in policy] == []
+
+
+async def test_monitor_refreshes_on_a_fixed_ttl_grid() -> None:
+    """A listing fetched late in a TTL window expires at the window's end, so one tab that
+    polls every 30 s refreshes once per TTL, exactly as 20 tabs do."""
+    clock = [50.0]
+    calls = 0
+
+    async def collect() -> Collection:
+        nonlocal calls
+        calls += 1
+        return Collection(NOW, "mine")
+
+    monitor = ResourceMonitor(collect, ttl_seconds=60, clock=lambda: clock[0])
+    await monitor.get()
+    clock[0] = 59.9
+    await monitor.get()
+    assert calls == 1
+    clock[0] = 60.1  # a new window, although the listing is only 10 s old
+    await monitor.get()
+    assert calls == 2
+    for t in range(61, 120, 30):
+        clock[0] = float(t)
+        await monitor.get()
+    assert calls == 2
