@@ -94,7 +94,6 @@ class SMCost(ExtensionApp):
         self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
         self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
         self._price_task: asyncio.Task[None] | None = None
-        self._components_checked = False
         self._check_task: asyncio.Task[None] | None = None
         if env.kind is Kind.LOCAL:
             self.started_at = utcnow()
@@ -229,8 +228,7 @@ class SMCost(ExtensionApp):
         if instance is None:
             return
         price = await self.prices.get(instance)
-        if self.pricing_config.use_price_list_api and not self._components_checked:
-            self._components_checked = True
+        if self.pricing_config.use_price_list_api and self._check_task is None:
             self._check_task = asyncio.create_task(self._check_component_values())
         rate = price.usd_per_hour if isinstance(price, Price) else None
         self.idle.set_hourly_rate(rate)

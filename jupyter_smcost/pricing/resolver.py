@@ -35,13 +35,16 @@ DEFAULT_MISS_TTL_SECONDS = 3600.0
 Fetch = Callable[[PriceKey], Price | None]
 
 
-def _check_overrides(overrides: Mapping[str, float]) -> dict[str, float]:
+def check_overrides(overrides: Mapping[str, float]) -> dict[str, float]:
     checked = {}
     for name, usd in overrides.items():
         component, sep, _instance = name.rpartition(":")
         if sep and component not in COMPONENTS:
             raise ValueError(f"price override {name!r}: unknown component {component!r}")
-        value = float(usd)
+        try:
+            value = float(usd)
+        except (TypeError, ValueError):
+            value = math.nan
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"price override {name!r} must be a positive $/h, not {usd!r}")
         checked[name] = value
@@ -63,7 +66,7 @@ class PriceResolver:
     ) -> None:
         if not (0 <= discount_percent < 100):
             raise ValueError(f"discount_percent must be in [0, 100), not {discount_percent!r}")
-        self.overrides = _check_overrides(overrides or {})
+        self.overrides = check_overrides(overrides or {})
         self.discount_percent = float(discount_percent)
         self.cache = cache if cache is not None else PriceCache(None, clock=clock)
         self.fetch = fetch

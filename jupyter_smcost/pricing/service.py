@@ -23,7 +23,7 @@ from .cache import PriceCache
 from .components import COMPONENTS
 from .model import Price, PriceKey, PriceResult, Unknown
 from .pricelist import DEFAULT_ENDPOINT_REGION, make_fetcher
-from .resolver import PriceResolver
+from .resolver import PriceResolver, check_overrides
 from .snapshot import load_snapshot
 
 
@@ -75,24 +75,11 @@ class Pricing(LoggingConfigurable):
 
     @validate("overrides")
     def _valid_overrides(self, proposal: Any) -> dict[str, float]:
-        checked: dict[str, float] = {}
-        for name, usd in dict(proposal["value"]).items():
-            component, sep, _ = str(name).rpartition(":")
-            if sep and component not in COMPONENTS:
-                raise TraitError(
-                    f"c.Pricing.overrides[{name!r}]: unknown component {component!r} "
-                    f"(known: {', '.join(COMPONENTS)})"
-                )
-            try:
-                value = float(usd)
-            except (TypeError, ValueError):
-                value = math.nan
-            if not (math.isfinite(value) and value > 0):
-                raise TraitError(
-                    f"c.Pricing.overrides[{name!r}] must be a positive $/h, not {usd!r}"
-                )
-            checked[str(name)] = value
-        return checked
+        # The resolver's own check, reported as a configuration error.
+        try:
+            return check_overrides(dict(proposal["value"]))
+        except (TypeError, ValueError) as err:
+            raise TraitError(f"c.Pricing.overrides: {err}") from None
 
     @validate("discount_percent")
     def _valid_discount(self, proposal: Any) -> float:
