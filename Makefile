@@ -13,7 +13,7 @@ EMULATOR_PORT ?= 5555
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PATH := $(BIN):$(PATH)
 
-FRONTEND_SOURCES := $(wildcard src/*.ts src/*.tsx style/*.css style/*.js schema/*.json) \
+FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*.js schema/*.json) \
 	package.json tsconfig.json
 
 .PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check bench chromium clean

@@ -14,22 +14,27 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode, default
 
 from . import __version__
-from .activity import utcnow
 from .aws import AwsClients, AwsError
-from .collaboration import save_collaborative_documents
-from .cost import DEFAULT_SPACE_VOLUME_GB, IdleFigures, environment_component, environment_cost
+from .cost.app_cost import (
+    DEFAULT_SPACE_VOLUME_GB,
+    IdleFigures,
+    environment_component,
+    environment_cost,
+)
+from .cost.pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, check_component_values
+from .cost.pricing.model import Price, PriceKey
+from .cost.pricing.pricelist import default_client
+from .cost.pricing.service import PriceService, Pricing
+from .cost.resources import Collector, ResourceMonitor, Resources, price_keys, priced_document
 from .environment import Environment, Kind, detect, read_metadata
-from .events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
-from .idle import IdleShutdown
-from .pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, check_component_values
-from .pricing.model import Price, PriceKey
-from .pricing.pricelist import default_client
-from .pricing.service import PriceService, Pricing
-from .resources import Collector, ResourceMonitor, Resources, price_keys, priced_document
+from .idle.actions import ShutdownAction, build_action, resolve_action
+from .idle.activity import utcnow
+from .idle.checker import IdleShutdown
+from .idle.collaboration import save_collaborative_documents
+from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
+from .idle.signals import ProcessSampler, ServerSignals
+from .idle.store import SettingsStore
 from .routes import handlers
-from .settings_store import SettingsStore
-from .shutdown import ShutdownAction, build_action, resolve_action
-from .signals import ProcessSampler, ServerSignals
 
 
 class SMCost(ExtensionApp):
@@ -256,7 +261,8 @@ class SMCost(ExtensionApp):
         if missing:
             self.log.warning(
                 "jupyter-smcost: the Price List lists no component value for %s; their prices "
-                "come from overrides or the snapshot (see jupyter_smcost/pricing/components.py)",
+                "come from overrides or the snapshot (see jupyter_smcost/cost/pricing/"
+                "components.py)",
                 ", ".join(missing),
             )
         else:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .idle import SettingsError
+from .idle.settings import SettingsError
 
 if TYPE_CHECKING:
     from .app import SMCost

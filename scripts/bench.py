@@ -34,13 +34,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jupyter_smcost.activity import utcnow  # noqa: E402
 from jupyter_smcost.aws import AwsClients  # noqa: E402
 from jupyter_smcost.environment import Environment, Kind, detect  # noqa: E402
-from jupyter_smcost.idle import IdleShutdown  # noqa: E402
-from jupyter_smcost.settings_store import SettingsStore  # noqa: E402
-from jupyter_smcost.shutdown import DeleteSpaceApp, DryRun  # noqa: E402
-from jupyter_smcost.signals import ProcessSampler, ServerSignals  # noqa: E402
+from jupyter_smcost.idle.actions import DeleteSpaceApp, DryRun  # noqa: E402
+from jupyter_smcost.idle.activity import utcnow  # noqa: E402
+from jupyter_smcost.idle.checker import IdleShutdown  # noqa: E402
+from jupyter_smcost.idle.signals import ProcessSampler, ServerSignals  # noqa: E402
+from jupyter_smcost.idle.store import SettingsStore  # noqa: E402
 
 
 def free_port() -> int:

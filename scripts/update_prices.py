@@ -1,4 +1,4 @@
-"""Regenerate `jupyter_smcost/pricing/snapshot.json` from AWS's public bulk offer file.
+"""Regenerate `jupyter_smcost/cost/pricing/snapshot.json` from AWS's public bulk offer file.
 
     python scripts/update_prices.py                      # download the current offer file
     python scripts/update_prices.py --input index.json   # or use a local copy
@@ -9,7 +9,7 @@ current/index.json) has `products` {sku: {sku, productFamily, attributes}} and
 `terms.OnDemand` {sku: {offerTermCode: {priceDimensions: {...}}}}. Rows are kept with the same
 rules as the Price List API parser (on-demand, USD, unit Hrs, no fee rows, no $0 rows), for
 the chosen regions and ml.* instance families, and for the Price List `component` values of
-`jupyter_smcost/pricing/components.py` (written under our component keys).
+`jupyter_smcost/cost/pricing/components.py` (written under our component keys).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from jupyter_smcost.pricing.components import component_key_of, keys_for_price_list_value
-from jupyter_smcost.pricing.pricelist import Rate, choose, hourly_rates
-from jupyter_smcost.pricing.snapshot import DEFAULT_PATH
+from jupyter_smcost.cost.pricing.components import component_key_of, keys_for_price_list_value
+from jupyter_smcost.cost.pricing.pricelist import Rate, choose, hourly_rates
+from jupyter_smcost.cost.pricing.snapshot import DEFAULT_PATH
 
 OFFER_URL = (
     "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonSageMaker/current/index.json"

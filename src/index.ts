@@ -10,26 +10,26 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 // The meter polls and shows from the start; the panel's tab is in the
 // sidebar from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { CostMeter } from './costmeter';
+import { CostMeter } from './cost/meter';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { CostModel } from './costmodel';
+import { CostModel } from './cost/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { COST_PANEL_ID, costIcon, CostPanel } from './costpanel';
+import { COST_PANEL_ID, costIcon, CostPanel } from './cost/panel';
 
 import { parseIdleEvent } from './events';
 import { jsonInit, requestAPI } from './handler';
-import { Heartbeat, heartbeatInterval } from './heartbeat';
+import { Heartbeat, heartbeatInterval } from './idle/heartbeat';
 // Needed at once: the model polls, the item shows from the start, and the
 // warning and the save requests may come at any time.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { IdleModel } from './model';
+import { IdleModel } from './idle/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { SaveResponder } from './saving';
+import { SaveResponder } from './idle/saving';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { IdleStatusItem } from './statusbar';
+import { IdleStatusItem } from './idle/statusbar';
 import { IServerConfig } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { IdleNotifier } from './warning';
+import { IdleNotifier } from './idle/warning';
 
 /**
  * The plugin id, also the id of its settings.
@@ -108,7 +108,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: Private.NO_ARGS,
       execute: async () => {
         // Loaded on first use: the dialog is not needed to start.
-        const { showIdleDialog } = await import('./dialog');
+        const { showIdleDialog } = await import('./idle/dialog');
         await showIdleDialog({
           model,
           // Asked at each click: the Settings Editor may be disabled, or
@@ -245,7 +245,7 @@ namespace Private {
     model: IdleModel
   ): Promise<void> {
     const serverSettings = model.serverSettings;
-    const { SchemaTransform, SettingsSync } = await import('./settings');
+    const { SchemaTransform, SettingsSync } = await import('./idle/settings');
     const transform = new SchemaTransform();
     // The schema needs the config before the Settings Editor shows it; the
     // schema declares `jupyter.lab.transform`, so nobody loads it before.

@@ -14,7 +14,7 @@ import pytest
 
 from jupyter_smcost.aws import AwsClients, AwsError
 from jupyter_smcost.environment import Environment, Kind, detect
-from jupyter_smcost.shutdown import (
+from jupyter_smcost.idle.actions import (
     DeleteClassicApps,
     DeleteSpaceApp,
     StopNotebookInstance,
@@ -22,7 +22,7 @@ from jupyter_smcost.shutdown import (
     build_action,
     resolve_action,
 )
-from jupyter_smcost.signals import ProcessSampler, ServerSignals
+from jupyter_smcost.idle.signals import ProcessSampler, ServerSignals
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 

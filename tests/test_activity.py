@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_smcost.activity import (
+from jupyter_smcost.idle.activity import (
     ActivityTracker,
     IdlePolicy,
     IdleState,

@@ -9,7 +9,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from jupyter_smcost.collaboration import save_collaborative_documents
+from jupyter_smcost.idle.collaboration import save_collaborative_documents
 from tests.conftest import extension
 
 

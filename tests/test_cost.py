@@ -12,17 +12,18 @@ from typing import Any
 import pytest
 from traitlets import TraitError
 
-from jupyter_smcost.activity import utcnow
-from jupyter_smcost.cost import IdleFigures, environment_component, environment_cost
+from jupyter_smcost.cost.app_cost import IdleFigures, environment_component, environment_cost
+from jupyter_smcost.cost.pricing import PriceKey, PriceResolver
+from jupyter_smcost.cost.pricing.components import STORAGE_COMPONENT
+from jupyter_smcost.cost.pricing.model import Price
+from jupyter_smcost.cost.pricing.pricelist import fetch_price
+from jupyter_smcost.cost.pricing.service import Pending, PriceService, Pricing
 from jupyter_smcost.environment import Environment, Kind
-from jupyter_smcost.idle import IdleShutdown, SettingsError
-from jupyter_smcost.pricing import PriceKey, PriceResolver
-from jupyter_smcost.pricing.components import STORAGE_COMPONENT
-from jupyter_smcost.pricing.model import Price
-from jupyter_smcost.pricing.pricelist import fetch_price
-from jupyter_smcost.pricing.service import Pending, PriceService, Pricing
-from jupyter_smcost.settings_store import SettingsStore
-from jupyter_smcost.shutdown import DryRun
+from jupyter_smcost.idle.actions import DryRun
+from jupyter_smcost.idle.activity import utcnow
+from jupyter_smcost.idle.checker import IdleShutdown
+from jupyter_smcost.idle.settings import SettingsError
+from jupyter_smcost.idle.store import SettingsStore
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 SPACE = Environment(
@@ -185,7 +186,7 @@ def test_budget_alone_when_the_timeout_is_off(tmp_path: Path) -> None:
     assert idle.status_json()["limit"] == "none"
     idle.set_hourly_rate(1.0)
     assert idle.status_json()["limit"] == "budget"
-    clock.now = T0 + timedelta(hours=1, minutes=59)
+    clock.now = T0 + timedelta(hours=1, minutes=55)  # the 5-minute warning starts
     assert idle.status_json()["state"] == "warning"
     clock.now = T0 + timedelta(hours=2, seconds=1)
     assert idle.decision().state.value == "expired"

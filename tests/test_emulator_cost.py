@@ -22,6 +22,19 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from jupyter_smcost.cost.pricing.components import (
+    COMPONENTS,
+    HOURS_PER_MONTH,
+    check_component_values,
+    component_key_of,
+)
+from jupyter_smcost.cost.pricing.model import PriceKey
+from jupyter_smcost.cost.pricing.pricelist import (
+    build_filters,
+    fetch_price,
+    matches,
+    parse_price_list_item,
+)
 from jupyter_smcost.emulator import (
     DEMO_NOTE,
     EMULATED_ACTIONS,
@@ -37,19 +50,6 @@ from jupyter_smcost.emulator import (
     set_state,
 )
 from jupyter_smcost.emulator.catalog import demo_storage_usd_per_gb_month, demo_usd_per_hour
-from jupyter_smcost.pricing.components import (
-    COMPONENTS,
-    HOURS_PER_MONTH,
-    check_component_values,
-    component_key_of,
-)
-from jupyter_smcost.pricing.model import PriceKey
-from jupyter_smcost.pricing.pricelist import (
-    build_filters,
-    fetch_price,
-    matches,
-    parse_price_list_item,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE = "arn:aws:iam::123456789012:role/r"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_smcost.environment import Kind, detect, read_metadata, region_from_arn
-from jupyter_smcost.shutdown import resolve_action
+from jupyter_smcost.idle.actions import resolve_action
 
 SPACE = {
     "AppType": "JupyterLab",

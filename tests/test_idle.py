@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from jupyter_smcost.activity import KernelInfo, TerminalInfo
 from jupyter_smcost.aws import AwsError
-from jupyter_smcost.idle import IdleShutdown, SettingsError
-from jupyter_smcost.settings_store import SettingsStore
+from jupyter_smcost.idle.activity import KernelInfo, TerminalInfo
+from jupyter_smcost.idle.checker import IdleShutdown
+from jupyter_smcost.idle.settings import SettingsError
+from jupyter_smcost.idle.store import SettingsStore
 from tests.test_activity import T0, FakeClock
 
 
@@ -56,6 +57,14 @@ class FakeAction:
             raise AwsError("DeleteApp", "AccessDeniedException", "not allowed")
         self.events.append("action")
         return "deleted"
+
+
+def pass_deadline(idle: IdleShutdown, clock: FakeClock) -> None:
+    """Advance to the deadline as the checker lives it: it wakes when the warning starts."""
+    policy = idle.policy
+    clock.advance(policy.timeout_seconds - policy.warning_seconds)
+    idle.decision()
+    clock.advance(policy.warning_seconds)
 
 
 def make(
@@ -109,10 +118,10 @@ async def test_busy_kernel_holds_and_its_end_restarts_the_clock(tmp_path: Path) 
     assert idle.status_json()["last_activity_source"] == "kernel busy: train.ipynb"
     finished = clock()
     signals.kernel_list = [KernelInfo("k", "idle", finished, "train.ipynb")]
-    clock.advance(9 * 60)
+    clock.advance(8 * 60)  # the checker wakes when the warning starts
     await idle.check()
     assert signals.events == []
-    clock.advance(60)
+    clock.advance(2 * 60)
     await idle.check()
     assert signals.events[-1] == "action"
 
@@ -120,7 +129,7 @@ async def test_busy_kernel_holds_and_its_end_restarts_the_clock(tmp_path: Path) 
 async def test_stuck_starting_kernel_does_not_block(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path)
     signals.kernel_list = [KernelInfo("k", "starting", T0, "stuck.ipynb")]
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     assert signals.events[-1] == "action"
 
@@ -132,7 +141,7 @@ async def test_kernels_that_fail_to_stop_do_not_block_the_action(tmp_path: Path)
         raise RuntimeError("kernel manager is wedged")
 
     signals.stop_all = broken  # type: ignore[method-assign]
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     assert signals.events == ["action"]
     assert idle.status_json()["state"] == "shut-down"
@@ -142,7 +151,7 @@ async def test_failed_action_is_retried_with_backoff_and_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     idle, clock, signals, _ = make(tmp_path, failures=2, retry_seconds=30)
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     status = idle.status_json()
     assert status["state"] == "error"
@@ -165,7 +174,7 @@ async def test_failed_action_is_retried_with_backoff_and_logged_once(
 
 async def test_activity_after_a_failed_shutdown_rearms(tmp_path: Path) -> None:
     idle, clock, _, _ = make(tmp_path, failures=1)
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     assert idle.status_json()["state"] == "error"
     clock.advance(5)
@@ -179,7 +188,7 @@ async def test_activity_after_a_failed_shutdown_rearms(tmp_path: Path) -> None:
 async def test_save_request_waits_for_recent_tabs(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
     idle.saver.seen("tab-1")
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     idle.saver.seen("tab-1")
     task = asyncio.ensure_future(idle.check())
     await asyncio.sleep(0.05)
@@ -194,7 +203,7 @@ async def test_save_request_waits_for_recent_tabs(tmp_path: Path) -> None:
 
 async def test_silent_tab_does_not_block_forever(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=0.2)
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     idle.saver.seen("closed-laptop")
     await asyncio.wait_for(idle.check(), 2)
     assert signals.events == ["stop kernels and terminals", "action"]
@@ -202,7 +211,7 @@ async def test_silent_tab_does_not_block_forever(tmp_path: Path) -> None:
 
 async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     idle.saver.seen("tab")
     task = asyncio.ensure_future(idle.check())
     await asyncio.sleep(0.05)
@@ -218,7 +227,7 @@ async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> No
 
 async def test_activity_during_save_wait_cancels(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     idle.saver.seen("tab")
     task = asyncio.ensure_future(idle.check())
     await asyncio.sleep(0.05)
@@ -303,7 +312,7 @@ async def test_events_for_warning_save_request_activity_and_config(tmp_path: Pat
     assert events[-1]["kind"] == "config"
     assert events[-1]["config_version"] != version
     assert idle.config_json()["user_warning_minutes"] == 3
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     idle.saver.seen("tab")
     task = asyncio.ensure_future(idle.check())
     await asyncio.sleep(0.05)
@@ -321,7 +330,7 @@ async def test_a_broken_event_sink_never_breaks_the_checker(tmp_path: Path) -> N
         raise RuntimeError("no event logger")
 
     idle._emit_event = broken
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     assert idle.status_json()["state"] == "shut-down"
 
@@ -335,7 +344,7 @@ async def test_server_side_save_runs_and_its_failure_postpones(tmp_path: Path) -
 
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=3)
     idle._server_side_save = collaborative
-    clock.advance(10 * 60)
+    pass_deadline(idle, clock)
     await idle.check()
     assert calls == [3]
     assert signals.events == []

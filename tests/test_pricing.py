@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_smcost.pricing import (
+from jupyter_smcost.cost.pricing import (
     COMPONENTS,
     Price,
     PriceCache,
@@ -26,9 +26,9 @@ from jupyter_smcost.pricing import (
     load_snapshot,
     make_fetcher,
 )
-from jupyter_smcost.pricing.components import check_component_values, price_list_value
-from jupyter_smcost.pricing.pricelist import parse_price_list_item
-from jupyter_smcost.pricing.snapshot import NO_SNAPSHOT, parse_snapshot
+from jupyter_smcost.cost.pricing.components import check_component_values, price_list_value
+from jupyter_smcost.cost.pricing.pricelist import parse_price_list_item
+from jupyter_smcost.cost.pricing.snapshot import NO_SNAPSHOT, parse_snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pricing" / "offer_sagemaker_small.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def test_filters() -> None:
 
 
 def test_component_matched_on_either_attribute_in_any_case() -> None:
-    from jupyter_smcost.pricing.components import component_key_of
+    from jupyter_smcost.cost.pricing.components import component_key_of
 
     assert component_key_of({"platoinstancetype": "Studio-JupyterLab"}) == "studio-jupyterlab"
     assert component_key_of({"component": "studio-jupyterlab"}) == "studio-jupyterlab"
@@ -232,7 +232,7 @@ def test_make_fetcher_builds_client_once(offer: dict[str, Any]) -> None:
 
 def test_no_boto3_import_at_module_import() -> None:
     code = (
-        "import sys, jupyter_smcost.pricing; "
+        "import sys, jupyter_smcost.cost.pricing; "
         "sys.exit(1 if 'boto3' in sys.modules or 'botocore' in sys.modules else 0)"
     )
     import subprocess
@@ -295,7 +295,7 @@ def test_cache_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     def boom(*args: Any) -> None:
         raise OSError("disk full")
 
-    import jupyter_smcost.pricing.cache as cache_mod
+    import jupyter_smcost.cost.pricing.cache as cache_mod
 
     monkeypatch.setattr(cache_mod.os, "replace", boom)
     cache.put(key("ml.c5.xlarge"), api_price(0.2))  # logged, not raised

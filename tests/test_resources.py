@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.aws import AwsError
-from jupyter_smcost.environment import Environment, Kind
-from jupyter_smcost.pricing.model import PriceKey
-from jupyter_smcost.resources import (
+from jupyter_smcost.cost.pricing.model import PriceKey
+from jupyter_smcost.cost.resources import (
     KINDS,
     Collection,
     Collector,
@@ -26,6 +25,7 @@ from jupyter_smcost.resources import (
     priced_document,
     training_job,
 )
+from jupyter_smcost.environment import Environment, Kind
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 ACCOUNT = "123456789012"
@@ -413,7 +413,7 @@ def test_every_kind_is_named() -> None:
 def test_readme_policy_lists_every_action_the_collector_uses() -> None:
     from pathlib import Path
 
-    from jupyter_smcost.resources import REQUIRED_ACTIONS
+    from jupyter_smcost.cost.resources import REQUIRED_ACTIONS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     policy = readme.split("### Permissions for cost", 1)[1].split("###", 1)[0]

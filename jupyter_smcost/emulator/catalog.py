@@ -6,7 +6,7 @@ demo looks sensible, and distinct per component and region so a test notices a l
 wrong component or region. Each real row says "emulator demo rate" in its description.
 
 Next to each real hourly row the default catalog holds rows the Price List parser must
-reject (`jupyter_smcost.pricing.pricelist`), all with the same region, instance and
+reject (`jupyter_smcost.cost.pricing.pricelist`), all with the same region, instance and
 component, so every GetProducts answer for a key carries them:
 a fee row (dearer, so accepting it would show), a $0.0000000000 row and a row in another
 unit (GB-Mo, dearer). The Studio EBS volume (product family "Storage") has a $0 row too.
@@ -14,7 +14,7 @@ unit (GB-Mo, dearer). The Studio EBS volume (product family "Storage") has a $0 
 Product attributes follow the real documents' names (`regionCode`, `instanceName`,
 `component`, `platoinstancetype`, `usagetype`, ...); the usage-type spellings copy the test
 fixture's and are illustrative. `component` values come from
-`jupyter_smcost.pricing.components`, so the catalog follows that table if it is corrected;
+`jupyter_smcost.cost.pricing.components`, so the catalog follows that table if it is corrected;
 `platoinstancetype` values are the ones that table's notes cite (they differ from
 `component` in case for the new Studio apps, as on AWS). No moto import:
 `models.reset_state` uses this module.
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_smcost.pricing.components import (
+from jupyter_smcost.cost.pricing.components import (
     COMPONENTS,
     SERVICE_CODE,
     STORAGE_COMPONENT,

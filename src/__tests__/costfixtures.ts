@@ -1,7 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { CostModel } from '../costmodel';
-import { IdleModel } from '../model';
+import { CostModel } from '../cost/model';
+import { IdleModel } from '../idle/model';
 import { ICost, IPrice, IResource, IResources } from '../tokens';
 import { NOW } from './fixtures';
 

@@ -12,7 +12,7 @@ import {
   formatRate,
   knownRate,
   resourceKindLabel
-} from '../costformat';
+} from '../cost/format';
 import { describeLimit, formatStatus, formatUsd } from '../format';
 import { IIdleStatus, IPrice } from '../tokens';
 import {

@@ -1,7 +1,7 @@
 import { Widget } from '@lumino/widgets';
 
-import { COST_METER_CLASS, CostMeter } from '../costmeter';
-import { CostModel } from '../costmodel';
+import { COST_METER_CLASS, CostMeter } from '../cost/meter';
+import { CostModel } from '../cost/model';
 import { cost, FakeServer, unknownPrice } from './costfixtures';
 
 describe('CostMeter', () => {

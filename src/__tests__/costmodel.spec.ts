@@ -1,4 +1,4 @@
-import { CostModel } from '../costmodel';
+import { CostModel } from '../cost/model';
 import {
   cost,
   costModel,

@@ -1,9 +1,9 @@
 import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { CostModel } from '../costmodel';
-import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../costpanel';
-import { IdleModel } from '../model';
+import { CostModel } from '../cost/model';
+import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../cost/panel';
+import { IdleModel } from '../idle/model';
 import {
   cost,
   costModel,

@@ -1,7 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { jsonInit, requestAPI } from '../handler';
-import { IdleModel } from '../model';
+import { IdleModel } from '../idle/model';
 import { idleStatus, status } from './fixtures';
 
 const BASE_URL = 'http://localhost:8888/lab-base/';

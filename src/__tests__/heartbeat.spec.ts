@@ -4,7 +4,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatInterval,
   Throttle
-} from '../heartbeat';
+} from '../idle/heartbeat';
 
 /**
  * A clock the test moves by hand.

@@ -1,7 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { parseIdleEvent } from '../events';
-import { IdleModel } from '../model';
+import { IdleModel } from '../idle/model';
 import { IIdleEvent, ISaveRequest, IStatus } from '../tokens';
 import { emission, NOW, status } from './fixtures';
 

@@ -1,12 +1,12 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IdleModel } from '../model';
+import { IdleModel } from '../idle/model';
 import {
   findUnsavedDocuments,
   saveBudgetMs,
   saveDocuments,
   SaveResponder
-} from '../saving';
+} from '../idle/saving';
 import { ISaveAck } from '../tokens';
 import { status } from './fixtures';
 

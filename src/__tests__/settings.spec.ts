@@ -17,7 +17,7 @@ import {
   schemaFor,
   SettingsSync,
   validateMinutes
-} from '../settings';
+} from '../idle/settings';
 import { IConfigReply, IConfigUpdate, IServerConfig } from '../tokens';
 import shipped from '../../schema/plugin.json';
 import { serverConfig } from './fixtures';

@@ -1,8 +1,8 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
-import { IdleModel } from '../model';
-import { IdleStatusItem, STATUS_ITEM_CLASS } from '../statusbar';
+import { IdleModel } from '../idle/model';
+import { IdleStatusItem, STATUS_ITEM_CLASS } from '../idle/statusbar';
 import { IStatus } from '../tokens';
 import { NOW, status } from './fixtures';
 

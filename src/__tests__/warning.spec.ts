@@ -2,7 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { extrapolate } from '../countdown';
-import { IdleModel } from '../model';
+import { IdleModel } from '../idle/model';
 import { IIdleStatus, IStatus } from '../tokens';
 import {
   IdleNotifier,
@@ -10,7 +10,7 @@ import {
   KEEP_RUNNING_ACTION,
   noticeMessage,
   warningMessage
-} from '../warning';
+} from '../idle/warning';
 import { idleStatus, NOW, status } from './fixtures';
 
 /**

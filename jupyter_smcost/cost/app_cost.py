@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .environment import Environment, Kind
+from ..environment import Environment, Kind
 from .pricing.components import HOURS_PER_MONTH, STUDIO_APP_COMPONENTS
 
 HOURS_PER_DAY = 24.0

@@ -4,10 +4,10 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { extrapolate, IIdleView } from './countdown';
-import { secondsBetween } from './events';
-import { jsonInit, requestAPI } from './handler';
-import { IIdleEvent, IIdleStatus, ISaveRequest, IStatus } from './tokens';
+import { extrapolate, IIdleView } from '../countdown';
+import { secondsBetween } from '../events';
+import { jsonInit, requestAPI } from '../handler';
+import { IIdleEvent, IIdleStatus, ISaveRequest, IStatus } from '../tokens';
 
 /**
  * How often a hidden tab still asks for the status. The server counts a tab

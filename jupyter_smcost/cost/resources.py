@@ -22,8 +22,8 @@ from typing import Any, Protocol
 from traitlets import Bool, Enum, Float
 from traitlets.config import LoggingConfigurable
 
-from .aws import THROTTLING_CODES, AwsError
-from .environment import Environment, Kind
+from ..aws import THROTTLING_CODES, AwsError
+from ..environment import Environment, Kind
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
 

@@ -1,6 +1,6 @@
-import { formatStatus, IStatusText } from './format';
+import { formatStatus, IStatusText } from '../format';
 import { IdleModel } from './model';
-import { TickingStatusButton } from './statusbutton';
+import { TickingStatusButton } from '../statusbutton';
 
 /**
  * The class of the status bar item; stable, for styles and UI tests.

@@ -10,8 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from .aws import AwsClients, AwsError
-from .environment import Environment, Kind
+from ..aws import AwsClients, AwsError
+from ..environment import Environment, Kind
 
 log = logging.getLogger(__name__)
 

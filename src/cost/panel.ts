@@ -13,11 +13,11 @@ import {
   formatPriceRate,
   hasEnvironmentCost,
   resourceKindLabel
-} from './costformat';
-import { CostModel } from './costmodel';
-import { formatDuration, formatUsd } from './format';
-import { IdleModel } from './model';
-import { IResource } from './tokens';
+} from './format';
+import { CostModel } from './model';
+import { formatDuration, formatUsd } from '../format';
+import { IdleModel } from '../idle/model';
+import { IResource } from '../tokens';
 
 /**
  * The id of the Cost panel (the widget's DOM id, and the layout restorer's

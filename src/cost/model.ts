@@ -3,9 +3,9 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { secondsBetween } from './events';
-import { requestAPI } from './handler';
-import { ICost, IResources } from './tokens';
+import { secondsBetween } from '../events';
+import { requestAPI } from '../handler';
+import { ICost, IResources } from '../tokens';
 
 /**
  * How a request stands: no answer yet, answered, or failed (the last good

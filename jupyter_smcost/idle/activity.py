@@ -141,14 +141,24 @@ class IdleDecision:
         return max(0.0, (self.deadline - now).total_seconds())
 
 
-def decide(policy: IdlePolicy, last: Activity, now: datetime) -> IdleDecision:
-    """Where the idle clock stands at `now`."""
+def decide(
+    policy: IdlePolicy, last: Activity, now: datetime, warned_at: datetime | None = None
+) -> IdleDecision:
+    """Where the idle clock stands at `now`.
+
+    `warned_at`, when given, is when the warning for this idle period was (or is being)
+    first given: the shutdown never comes before a full warning period after it. Without
+    it, the warning is taken to have been given on time.
+    """
     idle = max(0.0, (now - last.at).total_seconds())
     if not policy.enabled:
         return IdleDecision(IdleState.DISABLED, idle, last, None, None)
     deadline = last.at + timedelta(seconds=policy.timeout_seconds)
     warning = min(max(policy.warning_seconds, 0.0), policy.timeout_seconds)
     warn_at = deadline - timedelta(seconds=warning)
+    if warned_at is not None and warning > 0 and now >= warn_at and warned_at >= last.at:
+        warn_at = max(warn_at, warned_at)
+        deadline = max(deadline, warned_at + timedelta(seconds=warning))
     if now >= deadline:
         state = IdleState.EXPIRED
     elif now >= warn_at and warning > 0:
@@ -156,6 +166,27 @@ def decide(policy: IdlePolicy, last: Activity, now: datetime) -> IdleDecision:
     else:
         state = IdleState.ACTIVE
     return IdleDecision(state, idle, last, deadline, warn_at)
+
+
+class IdleWatch:
+    """The idle decision over time. It remembers when the warning was first given, so that
+    a change of timeout, budget or price that moves the deadline into the past turns into a
+    warning first, never an immediate shutdown."""
+
+    def __init__(self) -> None:
+        self.warned_at: datetime | None = None
+
+    def decide(self, policy: IdlePolicy, last: Activity, now: datetime) -> IdleDecision:
+        given = self.warned_at
+        if given is not None and given < last.at:
+            given = None
+        # Not given yet: if the decision is "warning" now, the warning starts now.
+        decision = decide(policy, last, now, given or now)
+        if decision.state is IdleState.WARNING:
+            self.warned_at = given or now
+        elif decision.state is not IdleState.EXPIRED:
+            self.warned_at = None
+        return decision
 
 
 def next_check_delay(decision: IdleDecision, now: datetime, interval_seconds: float) -> float:

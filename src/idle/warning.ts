@@ -1,8 +1,8 @@
 import { Notification } from '@jupyterlab/apputils';
 import { IDisposable } from '@lumino/disposable';
 
-import { IIdleView } from './countdown';
-import { describeIdleAction, formatClock } from './format';
+import { IIdleView } from '../countdown';
+import { describeIdleAction, formatClock } from '../format';
 import { IdleModel } from './model';
 
 /**

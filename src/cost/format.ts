@@ -1,6 +1,6 @@
-import { IIdleView } from './countdown';
-import { formatDuration, formatUsd } from './format';
-import { ICost, IEnvironment, IPrice, IResource, IResources } from './tokens';
+import { IIdleView } from '../countdown';
+import { formatDuration, formatUsd } from '../format';
+import { ICost, IEnvironment, IPrice, IResource, IResources } from '../tokens';
 
 /**
  * Format an hourly rate: `$0.74/h`.

@@ -2,13 +2,13 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { IIdleView } from './countdown';
+import { IIdleView } from '../countdown';
 import {
   describeIdleAction,
   describeLastActivity,
   describeLimit,
   formatDuration
-} from './format';
+} from '../format';
 import { IdleModel } from './model';
 
 /**

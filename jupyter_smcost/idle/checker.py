@@ -1,4 +1,4 @@
-"""The idle checker: settings, the check loop, and the shutdown sequence.
+"""The idle checker: the check loop and the shutdown sequence (settings: settings.py).
 
 No tornado import. Everything it talks to (the server's kernels and terminals, the save
 coordinator, the shutdown action, the clock) is injected, so tests drive it directly.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -17,24 +16,25 @@ from typing import Any, Protocol
 from traitlets import Bool, Enum, Float, observe
 from traitlets.config import LoggingConfigurable
 
+from ..aws import AwsError
+from .actions import ACTIONS, ShutdownAction, ShutdownError
 from .activity import (
     ActivityTracker,
     Clock,
     IdleDecision,
     IdlePolicy,
     IdleState,
+    IdleWatch,
     KernelInfo,
     ProcessInfo,
     TerminalInfo,
-    decide,
     next_check_delay,
     utcnow,
 )
-from .aws import AwsError
 from .events import idle_event
 from .saving import SaveCoordinator
-from .settings_store import SettingsStore
-from .shutdown import ACTIONS, ShutdownAction, ShutdownError
+from .settings import IdleSettings
+from .store import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -50,43 +50,6 @@ class Signals(Protocol):
     def counts(self) -> tuple[int, int]: ...
 
     async def stop_all(self) -> tuple[int, int]: ...
-
-
-class SettingsError(ValueError):
-    """A user setting that cannot be applied; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def parse_minutes(value: Any, name: str) -> float:
-    """A finite, non-negative number of minutes, or SettingsError(400)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise SettingsError(400, f"{name} must be a number of minutes, not {value!r}")
-    try:
-        minutes = float(value)
-    except ValueError:
-        raise SettingsError(400, f"{name} must be a number of minutes, not {value!r}") from None
-    if not math.isfinite(minutes):
-        raise SettingsError(400, f"{name} must be a finite number of minutes")
-    if minutes < 0:
-        raise SettingsError(400, f"{name} cannot be negative ({minutes:g})")
-    return minutes
-
-
-def parse_usd(value: Any, name: str) -> float:
-    """A finite, non-negative amount of USD, or SettingsError(400)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise SettingsError(400, f"{name} must be an amount of USD, not {value!r}")
-    try:
-        usd = float(value)
-    except ValueError:
-        raise SettingsError(400, f"{name} must be an amount of USD, not {value!r}") from None
-    if not math.isfinite(usd) or usd < 0:
-        raise SettingsError(400, f"{name} must be a finite amount of USD >= 0, not {value!r}")
-    return usd
 
 
 class IdleShutdown(LoggingConfigurable):
@@ -163,10 +126,14 @@ class IdleShutdown(LoggingConfigurable):
         self._config_changes = 0
         self.tracker = ActivityTracker(clock)
         self.saver = SaveCoordinator(clock)
-        self._user = store.load()
+        self.settings = IdleSettings(self, store, self.log)
+        self._watch = IdleWatch()
+        #: The last check that raised, and when (shown in the status; None once one passes).
+        self.check_error: str | None = None
         self._phase: str | None = None  # shutting-down | shut-down | error
         self._error: str | None = None
         self._notice: str | None = None
+        self._postponed_at: datetime | None = None
         self._result: str | None = None
         self._attempts = 0
         self._retry_at: datetime | None = None
@@ -176,8 +143,6 @@ class IdleShutdown(LoggingConfigurable):
         self._logged_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_tick_seconds = 0.0
-        #: This app's $/h once known; the idle budget needs it.
-        self._usd_per_hour: float | None = None
 
     # -- events ------------------------------------------------------------------------
 
@@ -199,163 +164,61 @@ class IdleShutdown(LoggingConfigurable):
         self._emit("config")
         self.wake()
 
-    # -- settings ----------------------------------------------------------------------
-
-    def _clamp(self, minutes: float) -> float:
-        low, high = self.min_timeout_minutes, self.max_timeout_minutes
-        return min(max(minutes, low), high) if high >= low else low
-
-    @property
-    def effective_timeout_minutes(self) -> float:
-        user = self._user.get("timeout_minutes")
-        if self.allow_user_override and isinstance(user, int | float):
-            return self._clamp(float(user))
-        return self.timeout_minutes
-
-    def _warning_setting_minutes(self) -> float:
-        """The warning as set (the user's if allowed, else the admin's), not yet bounded."""
-        user = self._user.get("warning_minutes")
-        minutes = self.warning_minutes
-        if self.allow_user_override and isinstance(user, int | float):
-            minutes = float(user)
-        return max(minutes, 0.0)
-
-    @property
-    def effective_warning_minutes(self) -> float:
-        return min(self._warning_setting_minutes(), max(self.effective_timeout_minutes, 0.0))
-
-    @property
-    def effective_max_idle_usd(self) -> float | None:
-        """The idle budget in force; None when there is none (a user's 0 turns it off)."""
-        user = self._user.get("max_idle_usd")
-        budget: float | None = self.max_idle_usd
-        if self.allow_user_override and isinstance(user, int | float):
-            budget = float(user)
-        return budget if budget is not None and budget > 0 else None
-
-    def set_hourly_rate(self, usd_per_hour: float | None) -> None:
-        """The app's price, once known; changes the deadline when an idle budget is set."""
-        if usd_per_hour is not None and not (math.isfinite(usd_per_hour) and usd_per_hour > 0):
-            usd_per_hour = None
-        if usd_per_hour == self._usd_per_hour:
-            return
-        self._usd_per_hour = usd_per_hour
-        if self.effective_max_idle_usd is not None:
-            self._bump_config_version()
-
-    @property
-    def budget_seconds(self) -> float | None:
-        """Idle seconds the budget buys at this app's price (None: no budget or no price)."""
-        budget, rate = self.effective_max_idle_usd, self._usd_per_hour
-        if budget is None or rate is None:
-            return None
-        return budget / rate * 3600.0
-
-    @property
-    def limit(self) -> str:
-        """Which limit ends the idle time first: "timeout", "budget" or "none"."""
-        timeout = self.effective_timeout_minutes * 60
-        budget = self.budget_seconds
-        if budget is not None and (timeout <= 0 or budget < timeout):
-            return "budget"
-        return "timeout" if timeout > 0 else "none"
+    # -- settings (the logic lives in IdleSettings) -------------------------------------
 
     @property
     def policy(self) -> IdlePolicy:
-        timeout = self.effective_timeout_minutes * 60
-        warning = self.effective_warning_minutes * 60
-        if self.limit == "budget":
-            timeout = max(self.budget_seconds or 0.0, 1.0)
-            # The timeout (maybe off) does not bound the warning here; the budget does.
-            warning = self._warning_setting_minutes() * 60
-        return IdlePolicy(timeout_seconds=timeout, warning_seconds=min(warning, timeout))
+        return self.settings.policy
+
+    @property
+    def limit(self) -> str:
+        return self.settings.limit
+
+    @property
+    def budget_seconds(self) -> float | None:
+        return self.settings.budget_seconds
+
+    @property
+    def effective_timeout_minutes(self) -> float:
+        return self.settings.timeout_minutes
+
+    @property
+    def effective_max_idle_usd(self) -> float | None:
+        return self.settings.max_idle_usd
+
+    def set_hourly_rate(self, usd_per_hour: float | None) -> None:
+        """The app's price, once known; changes the deadline when an idle budget is set."""
+        if self.settings.set_hourly_rate(usd_per_hour):
+            self._bump_config_version()
 
     def config_json(self) -> dict[str, Any]:
-        user = self._user.get("timeout_minutes") if self.allow_user_override else None
         return {
-            "timeout_minutes": self.effective_timeout_minutes,
-            "warning_minutes": self.effective_warning_minutes,
+            **self.settings.config_json(),
             "check_interval_seconds": self.check_interval_seconds,
-            "min_timeout_minutes": self.min_timeout_minutes,
-            "max_timeout_minutes": self.max_timeout_minutes,
-            "allow_user_override": self.allow_user_override,
-            "user_timeout_minutes": user,
-            "admin_timeout_minutes": self.timeout_minutes,
-            "user_warning_minutes": self._user.get("warning_minutes")
-            if self.allow_user_override
-            else None,
-            "admin_warning_minutes": self.warning_minutes,
             "config_version": self.config_version,
             "cpu_threshold_percent": self.cpu_threshold_percent,
             "action": self.action,
             "effective_action": self._effective_action,
-            "max_idle_usd": self.effective_max_idle_usd,
-            "admin_max_idle_usd": self.max_idle_usd,
-            "user_max_idle_usd": self._user.get("max_idle_usd")
-            if self.allow_user_override
-            else None,
         }
 
     def update_user_settings(self, body: Any) -> dict[str, Any]:
         """Validate, clamp and persist a user's change; raises SettingsError."""
-        if not self.allow_user_override:
-            raise SettingsError(403, "Your administrator does not allow changing the idle timeout.")
-        fields = {"timeout_minutes", "warning_minutes", "max_idle_usd"}
-        if not isinstance(body, dict) or not (fields & set(body)):
-            raise SettingsError(
-                400,
-                "Expected a JSON object with timeout_minutes, warning_minutes and/or max_idle_usd.",
-            )
-        updated = dict(self._user)
-        messages = []
-        clamped = False
-        raw = body.get("timeout_minutes")
-        if "timeout_minutes" not in body:
-            pass
-        elif raw is None:
-            updated.pop("timeout_minutes", None)
-            messages.append(f"Timeout reset to the default ({self.timeout_minutes:g} min).")
-        else:
-            requested = parse_minutes(raw, "timeout_minutes")
-            applied = self._clamp(requested)
-            if applied != requested:
-                clamped = True
-                messages.append(
-                    f"Timeout {requested:g} min is outside the allowed range "
-                    f"{self.min_timeout_minutes:g}-{self.max_timeout_minutes:g} min; "
-                    f"using {applied:g} min."
-                )
-            updated["timeout_minutes"] = applied
-        if "warning_minutes" in body:
-            if body["warning_minutes"] is None:
-                updated.pop("warning_minutes", None)
-            else:
-                updated["warning_minutes"] = parse_minutes(
-                    body["warning_minutes"], "warning_minutes"
-                )
-        if "max_idle_usd" in body:
-            raw_budget = body["max_idle_usd"]
-            if raw_budget is None:
-                updated.pop("max_idle_usd", None)
-            else:
-                updated["max_idle_usd"] = parse_usd(raw_budget, "max_idle_usd")
-        self._store.save(updated)
-        self._user = updated
-        budget = self.effective_max_idle_usd
+        clamped, messages = self.settings.update(body)
+        budget = self.settings.max_idle_usd
         self.log.info(
             "jupyter-smcost: idle timeout set to %g min (warning %g min, idle budget %s) "
             "by the user",
-            self.effective_timeout_minutes,
-            self.effective_warning_minutes,
+            self.settings.timeout_minutes,
+            self.settings.warning_minutes,
             "none" if budget is None else f"${budget:g}",
         )
         self._bump_config_version()
         result = self.config_json()
         result["clamped"] = clamped
-        if "max_idle_usd" in body:
+        if isinstance(body, dict) and "max_idle_usd" in body:
             messages.append("No idle budget." if budget is None else f"Idle budget: ${budget:g}.")
         result["message"] = " ".join(messages) or (
-            f"Idle timeout: {self.effective_timeout_minutes:g} min."
+            f"Idle timeout: {self.settings.timeout_minutes:g} min."
         )
         return result
 
@@ -395,19 +258,23 @@ class IdleShutdown(LoggingConfigurable):
                     self.tracker.last.source,
                 )
                 self._phase = None
-            self._error = self._notice = self._result = None
+            self._error = self._result = None
             self._attempts = 0
             self._retry_at = None
             self._shutdown_started = None
+        postponed = self._postponed_at
+        if postponed is not None and self.tracker.last.at > postponed:
+            # Activity since the postponement: its notice has served its purpose.
+            self._notice = self._postponed_at = None
 
     # -- status ------------------------------------------------------------------------
 
-    def decision(self) -> IdleDecision:
-        return decide(self.policy, self.tracker.last, self._clock())
+    def decision(self, now: datetime | None = None) -> IdleDecision:
+        return self._watch.decide(self.policy, self.tracker.last, now or self._clock())
 
     def status_json(self) -> dict[str, Any]:
         now = self._clock()
-        decision = decide(self.policy, self.tracker.last, now)
+        decision = self.decision(now)
         state = self._phase or decision.state.value
         if state == IdleState.EXPIRED.value:
             state = "shutting-down"  # the checker wakes at the deadline and starts it
@@ -428,6 +295,7 @@ class IdleShutdown(LoggingConfigurable):
             "result": self._result,
             "retry_at": self._retry_at.isoformat() if self._retry_at else None,
             "checker_running": self.running,
+            "check_error": self.check_error,
             "last_check": self._last_check.isoformat() if self._last_check else None,
             "save_request": request.to_json() if request else None,
             "deadline": decision.deadline.isoformat() if decision.deadline else None,
@@ -464,6 +332,13 @@ class IdleShutdown(LoggingConfigurable):
         self._wake.set()
 
     def next_delay(self) -> float:
+        """Seconds to the next check; the regular interval if the decision cannot be made."""
+        try:
+            return self._next_delay()
+        except Exception:  # noqa: BLE001 - the loop must go on; check() reports the cause
+            return max(self.check_interval_seconds, 1.0)
+
+    def _next_delay(self) -> float:
         now = self._clock()
         delay = next_check_delay(self.decision(), now, self.check_interval_seconds)
         if self._phase == "error" and self._retry_at is not None:
@@ -479,10 +354,12 @@ class IdleShutdown(LoggingConfigurable):
         while True:
             try:
                 await self.check()
+                self.check_error = None
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # never let one bad tick stop the checker
-                self._log_error_once(f"idle check failed: {err}", exc_info=True)
+                self.check_error = f"the idle check failed at {self._clock().isoformat()}: {err!r}"
+                self._log_error_once(f"idle check failed: {err!r}", exc_info=True)
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.next_delay())
@@ -534,7 +411,7 @@ class IdleShutdown(LoggingConfigurable):
         started = self._clock()
         self._phase = "shutting-down"
         self._shutdown_started = started
-        self._error = self._notice = None
+        self._error = self._notice = self._postponed_at = None
         self.log.info(
             "jupyter-smcost: idle for %.0f s (last activity: %s); shutting down",
             decision.idle_seconds,
@@ -574,6 +451,12 @@ class IdleShutdown(LoggingConfigurable):
             if failed and self.block_on_unsaved:
                 self._postpone(failed)
                 return
+            if failed:
+                self.log.warning(
+                    "jupyter-smcost: shutting down although these documents could not be saved "
+                    "(block_on_unsaved is off): %s",
+                    _describe_failures(failed),
+                )
             if saved:
                 self.log.info("jupyter-smcost: saved before shutdown: %s", ", ".join(saved))
             try:
@@ -590,14 +473,15 @@ class IdleShutdown(LoggingConfigurable):
     def _postpone(self, failed: list[dict[str, str]]) -> None:
         """A document could not be saved: keep the app for one more warning period."""
         period = max(self.policy.warning_seconds, 60.0)
-        what = "; ".join(
-            f"{f.get('path', '?')} ({f.get('error', 'unknown error')})" for f in failed
-        )
-        # Moving the last activity keeps the deadline logic in one place.
+        what = _describe_failures(failed)
+        # Moving the last activity keeps the deadline logic in one place. The notice stays
+        # until there is newer activity than the postponement (or the next shutdown).
         now = self._clock()
         at = now - timedelta(seconds=self.policy.timeout_seconds - period)
         self.tracker.record("shutdown postponed: unsaved documents", at=at)
         self._phase = None
+        self._shutdown_started = None
+        self._postponed_at = now
         self._notice = f"shutdown postponed by {period / 60:g} min: could not save {what}"
         self.log.warning("jupyter-smcost: %s", self._notice)
         self._emit("state")
@@ -634,3 +518,7 @@ class IdleShutdown(LoggingConfigurable):
         if key != self._logged_error:
             self._logged_error = key
             self.log.error("jupyter-smcost: %s", message, exc_info=exc_info)
+
+
+def _describe_failures(failed: list[dict[str, str]]) -> str:
+    return "; ".join(f"{f.get('path', '?')} ({f.get('error', 'unknown error')})" for f in failed)

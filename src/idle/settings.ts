@@ -5,9 +5,9 @@ import { IDisposable } from '@lumino/disposable';
 import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 import { Debouncer } from '@lumino/polling';
 
-import { formatUsd } from './format';
-import { jsonInit, requestAPI } from './handler';
-import { IConfigReply, IConfigUpdate, IServerConfig } from './tokens';
+import { formatUsd } from '../format';
+import { jsonInit, requestAPI } from '../handler';
+import { IConfigReply, IConfigUpdate, IServerConfig } from '../tokens';
 
 /**
  * The setting of the idle timeout.

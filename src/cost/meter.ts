@@ -1,6 +1,6 @@
-import { formatMeter, IMeterText } from './costformat';
-import { CostModel } from './costmodel';
-import { TickingStatusButton } from './statusbutton';
+import { formatMeter, IMeterText } from './format';
+import { CostModel } from './model';
+import { TickingStatusButton } from '../statusbutton';
 
 /**
  * The class of the cost meter; stable, for styles and UI tests.
