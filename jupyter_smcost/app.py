@@ -286,6 +286,10 @@ class SMCost(ExtensionApp):
         status = self.idle.status_json()
         deadline = status.get("deadline")
         now = utcnow()
+        # Once the app was really stopped (not a dry run), its cost stops at that time.
+        stopped = status.get("stopped_at")
+        frozen = status["state"] == "shut-down" and not status["dry_run"] and bool(stopped)
+        last_activity = status.get("last_activity")
         return environment_cost(
             env=self.environment,
             instance_price=instance_price,
@@ -299,7 +303,9 @@ class SMCost(ExtensionApp):
                 limit=status["limit"],
                 budget_seconds=status["budget_seconds"],
                 shutdown_at=datetime.fromisoformat(deadline) if deadline else None,
+                last_activity=datetime.fromisoformat(last_activity) if last_activity else None,
             ),
+            stopped_at=datetime.fromisoformat(stopped) if frozen and stopped else None,
         )
 
     async def resources_json(self, wait_seconds: float = 2.0) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Pure: every input (prices, times, idle figures) is passed in; nothing here calls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from ..environment import Environment, Kind
@@ -45,6 +45,8 @@ class IdleFigures:
     limit: str
     budget_seconds: float | None
     shutdown_at: datetime | None
+    #: The last activity; with `stopped_at`, the idle time ends at the stop.
+    last_activity: datetime | None = None
 
 
 def environment_cost(
@@ -57,8 +59,14 @@ def environment_cost(
     now: datetime,
     idle: IdleFigures,
     extra_problems: list[dict[str, str]] | None = None,
+    stopped_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The `GET cost` document (see README, "REST API")."""
+    """The `GET cost` document (see README, "REST API").
+
+    `stopped_at`: when the idle shutdown stopped the app for real (not a dry run). The
+    session cost, uptime and idle time are then counted up to that time and no further
+    (`frozen`); the rate and the projections stay what they were while it ran.
+    """
     problems: list[dict[str, str]] = list(extra_problems or [])
     component = environment_component(env)
     if instance_price is None:
@@ -107,11 +115,20 @@ def environment_cost(
             problems.append({"code": "price-unknown", "message": str(storage_price.get("reason"))})
     usd_per_hour = None if rate is None else rate + (storage_rate or 0.0)
 
-    uptime = None if started_at is None else max(0.0, (now - started_at).total_seconds())
+    end = now if stopped_at is None else min(now, stopped_at)
+    uptime = None if started_at is None else max(0.0, (end - started_at).total_seconds())
     session = None if usd_per_hour is None or uptime is None else usd_per_hour * uptime / 3600
+    idle_seconds = idle.idle_seconds
+    if stopped_at is not None:
+        # The idle time ends at the stop too: from the last activity when known, else the
+        # idle time now less the time since the stop.
+        if idle.last_activity is not None:
+            idle_seconds = max(0.0, (end - idle.last_activity).total_seconds())
+        else:
+            idle_seconds = max(0.0, idle_seconds - (now - end).total_seconds())
     # The volume is billed whether the app runs or not: idle time costs the instance only,
     # and that is also the rate the idle budget is spent at.
-    idle_usd = None if rate is None else rate * idle.idle_seconds / 3600
+    idle_usd = None if rate is None else rate * idle_seconds / 3600
     storage: dict[str, Any] = {
         "size_gb": storage_gb,
         "usd_per_gb_month": None
@@ -134,12 +151,21 @@ def environment_cost(
         "started_at": started_at.isoformat() if started_at else None,
         "uptime_seconds": None if uptime is None else round(uptime, 3),
         "session_usd": session,
+        "stopped_at": None if stopped_at is None else stopped_at.isoformat(),
+        "frozen": stopped_at is not None,
+        "frozen_note": None
+        if stopped_at is None
+        else (
+            f"The app was stopped at {stopped_at.astimezone(timezone.utc):%H:%M} UTC by the "
+            "idle shutdown: the session cost and the idle time count up to then; the rate is "
+            "what it cost while it ran."
+        ),
         "projection": {
             "per_day_usd": None if usd_per_hour is None else usd_per_hour * HOURS_PER_DAY,
             "per_month_usd": None if usd_per_hour is None else usd_per_hour * HOURS_PER_MONTH,
         },
         "idle": {
-            "idle_seconds": round(idle.idle_seconds, 3),
+            "idle_seconds": round(idle_seconds, 3),
             "idle_usd": idle_usd,
             "max_idle_usd": idle.max_idle_usd,
             "limit": idle.limit,

@@ -135,6 +135,8 @@ class IdleShutdown(LoggingConfigurable):
         self._notice: str | None = None
         self._postponed_at: datetime | None = None
         self._result: str | None = None
+        #: When the action last succeeded (cleared when the idle clock starts again).
+        self._stopped_at: datetime | None = None
         self._attempts = 0
         self._retry_at: datetime | None = None
         self._shutdown_started: datetime | None = None
@@ -259,6 +261,7 @@ class IdleShutdown(LoggingConfigurable):
                 )
                 self._phase = None
             self._error = self._result = None
+            self._stopped_at = None
             self._attempts = 0
             self._retry_at = None
             self._shutdown_started = None
@@ -293,6 +296,7 @@ class IdleShutdown(LoggingConfigurable):
             "dry_run": self._action.dry_run,
             "error": self._error or self._notice,
             "result": self._result,
+            "stopped_at": self._stopped_at.isoformat() if self._stopped_at else None,
             "retry_at": self._retry_at.isoformat() if self._retry_at else None,
             "checker_running": self.running,
             "check_error": self.check_error,
@@ -411,6 +415,7 @@ class IdleShutdown(LoggingConfigurable):
         started = self._clock()
         self._phase = "shutting-down"
         self._shutdown_started = started
+        self._stopped_at = None
         self._error = self._notice = self._postponed_at = None
         self.log.info(
             "jupyter-smcost: idle for %.0f s (last activity: %s); shutting down",
@@ -496,6 +501,7 @@ class IdleShutdown(LoggingConfigurable):
             self._fail(f"{self._action.describe()} failed: {err!r}", exc_info=True)
             return
         self._phase = "shut-down"
+        self._stopped_at = self._clock()
         self._error = None
         self._retry_at = None
         self._result = result
