@@ -1,13 +1,19 @@
-"""Thin authenticated REST handlers under {base_url}jupyter-smcost/.
+"""Thin REST handlers under {base_url}jupyter-smcost/.
 
 They only translate HTTP to calls on the extension's objects; the logic lives elsewhere.
+Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
+resource `smcost`, whether a user may `read` (GET status, config, cost, resources) and
+`write` (PUT config, POST activity, POST save-ack).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from typing import TYPE_CHECKING, Any
 
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
@@ -17,9 +23,55 @@ if TYPE_CHECKING:
     from .app import SMCost
 
 NAMESPACE = "jupyter-smcost"
+#: The resource name a deployment's authorizer sees for every route of this extension.
+AUTH_RESOURCE = "smcost"
+#: Bounds on what a client may send: a save acknowledgement names at most this many files.
+MAX_LIST_ITEMS = 10_000
+MAX_TEXT = 4096
+
+log = logging.getLogger(__name__)
+
+
+def dumps(document: Any) -> str:
+    """JSON without NaN or Infinity: a non-finite number becomes null, with a log line."""
+    try:
+        return json.dumps(document, allow_nan=False)
+    except ValueError:
+        log.warning("jupyter-smcost: a response carried a non-finite number; sent as null")
+        return json.dumps(_finite(document), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise web.HTTPError(400, f"{name} must be a non-empty string.")
+    if len(value) > MAX_TEXT:
+        raise web.HTTPError(400, f"{name} is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise web.HTTPError(400, f"{name} must be a list.")
+    if len(value) > MAX_LIST_ITEMS:
+        raise web.HTTPError(400, f"{name} has more than {MAX_LIST_ITEMS} items.")
+    return value
 
 
 class BaseHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
     @property
     def smcost(self) -> SMCost:
         app: SMCost = self.settings["jupyter_smcost"]
@@ -30,8 +82,13 @@ class BaseHandler(APIHandler):
             return {}
         try:
             return json.loads(self.request.body)
+        except RecursionError:
+            raise web.HTTPError(400, "The request body is nested too deeply.") from None
         except ValueError:
             raise web.HTTPError(400, "The request body is not valid JSON.") from None
+
+    def finish_json(self, document: Any) -> None:
+        self.finish(dumps(document))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # APIHandler already answers JSON; make sure `message` carries the reason.
@@ -45,65 +102,80 @@ class BaseHandler(APIHandler):
 
 class StatusHandler(BaseHandler):
     @web.authenticated
+    @authorized
     def get(self) -> None:
         # The client id only registers an open tab for save requests; a poll is never activity.
-        self.smcost.idle.saver.seen(self.get_query_argument("client_id", None))
-        self.finish(json.dumps(self.smcost.status_json()))
+        client_id = self.get_query_argument("client_id", None)
+        if client_id:
+            self.smcost.idle.saver.seen(client_id[:MAX_TEXT])
+        self.finish_json(self.smcost.status_json())
 
 
 class ConfigHandler(BaseHandler):
     @web.authenticated
+    @authorized
     def get(self) -> None:
-        self.finish(json.dumps(self.smcost.idle.config_json()))
+        self.finish_json(self.smcost.idle.config_json())
 
     @web.authenticated
+    @authorized
     def put(self) -> None:
         try:
             result = self.smcost.idle.update_user_settings(self.json_body())
         except SettingsError as err:
             raise web.HTTPError(err.status, err.message) from None
-        self.finish(json.dumps(result))
+        self.finish_json(result)
 
 
 class ActivityHandler(BaseHandler):
     @web.authenticated
+    @authorized
     def post(self) -> None:
         body = self.json_body()
         source = body.get("source") if isinstance(body, dict) else None
         self.smcost.idle.record_activity(source if isinstance(source, str) and source else "ui")
-        self.finish(json.dumps(self.smcost.idle.status_json()))
+        self.finish_json(self.smcost.idle.status_json())
 
 
 class SaveAckHandler(BaseHandler):
     @web.authenticated
+    @authorized
     def post(self) -> None:
         body = self.json_body()
-        if not isinstance(body, dict) or not body.get("request_id") or not body.get("client_id"):
-            raise web.HTTPError(400, "Expected request_id and client_id.")
-        saved = [str(p) for p in body.get("saved") or []]
-        failed = [
-            {"path": str(f.get("path", "?")), "error": str(f.get("error", "unknown error"))}
-            for f in body.get("failed") or []
-            if isinstance(f, dict)
-        ]
-        accepted = self.smcost.idle.saver.ack(
-            str(body["request_id"]), str(body["client_id"]), saved, failed
-        )
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, "Expected a JSON object with request_id and client_id.")
+        request_id = _text(body.get("request_id"), "request_id")
+        client_id = _text(body.get("client_id"), "client_id")
+        saved = [_text(p, "each saved path") for p in _list(body.get("saved"), "saved")]
+        failed = []
+        for item in _list(body.get("failed"), "failed"):
+            if not isinstance(item, dict):
+                raise web.HTTPError(400, 'Each failed entry must be {"path", "error"}.')
+            failed.append(
+                {
+                    "path": _text(item.get("path"), "failed path"),
+                    "error": str(item.get("error") or "unknown error")[:MAX_TEXT],
+                }
+            )
+        accepted = self.smcost.idle.saver.ack(request_id, client_id, saved, failed)
         if not accepted:
             raise web.HTTPError(409, "No such save request is waiting (it may have timed out).")
-        self.finish(json.dumps({"accepted": True}))
+        self.finish_json({"accepted": True})
 
 
 class CostHandler(BaseHandler):
     @web.authenticated
+    @authorized
     async def get(self) -> None:
-        self.finish(json.dumps(await self.smcost.cost_json()))
+        self.finish_json(await self.smcost.cost_json())
 
 
 class ResourcesHandler(BaseHandler):
     @web.authenticated
+    @authorized
     async def get(self) -> None:
-        self.finish(json.dumps(await self.smcost.resources_json()))
+        # Serialized once per listing by the app (NaN-safe, see resources.to_json).
+        self.finish(await self.smcost.resources_body())
 
 
 def handlers() -> list[tuple[str, type[BaseHandler]]]:

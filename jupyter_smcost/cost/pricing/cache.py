@@ -5,13 +5,16 @@ File format: `{"version": 1, "prices": {key: {"usd_per_hour", "as_of", "detail",
 `ttl_seconds` after they were stored (checked on read, so a changed TTL applies at once);
 misses carry their own expiry. Writes go to a temporary file in the same directory and are
 moved into place with `os.replace`, so readers never see half a file. A file that cannot be
-read is ignored (logged) and replaced by the next write. All methods are thread-safe.
+read is ignored (logged) and replaced by the next write. An entry that is not a finite,
+positive price, or that claims to have been stored in the future (a clock set back, or a
+hand-edited file), is discarded rather than trusted. All methods are thread-safe.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -66,6 +69,9 @@ class PriceCache:
             misses = data.get("misses", {})
             if not isinstance(prices, dict) or not isinstance(misses, dict):
                 raise ValueError("malformed price cache")
+        except RecursionError:
+            log.warning("ignoring unreadable price cache %s: nested too deeply", self.path)
+            return
         except (OSError, ValueError) as err:
             log.warning("ignoring unreadable price cache %s: %s", self.path, err)
             return
@@ -106,16 +112,24 @@ class PriceCache:
             if entry is None:
                 return None
             try:
-                if self.clock() - float(entry["stored_at"]) >= self.ttl_seconds:
-                    return None
-                return Price(
+                stored_at = float(entry["stored_at"])
+                # Price() refuses a value that is not finite and positive.
+                price = Price(
                     float(entry["usd_per_hour"]),
                     "cache",
                     str(entry["as_of"]),
                     f"cached {entry['detail']}",
                 )
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError) as err:
+                log.warning("discarding cached price %s: %s", key.as_str(), err)
+                self._prices.pop(key.as_str(), None)
                 return None
+            now = self.clock()
+            if not math.isfinite(stored_at) or stored_at > now:
+                log.warning("discarding cached price %s: stored in the future", key.as_str())
+                self._prices.pop(key.as_str(), None)
+                return None
+            return price if now - stored_at < self.ttl_seconds else None
 
     def put(self, key: PriceKey, price: Price) -> None:
         """Remember a list price (as found, before any discount); clears a miss for `key`."""
@@ -140,7 +154,9 @@ class PriceCache:
                 return None
             try:
                 miss = Miss(str(entry["reason"]), float(entry["expires_at"]))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
+                return None
+            if not math.isfinite(miss.expires_at):
                 return None
             return miss if self.clock() < miss.expires_at else None
 
