@@ -32,6 +32,17 @@ def port_free(port: int) -> bool:
     return True
 
 
+def free_port_from(port: int, what: str, avoid: tuple[int | None, ...] = ()) -> int | None:
+    """`port` if it is free, else the next free one (said so), or None after 100 tries."""
+    for candidate in range(port, min(port + 100, 65536)):
+        if candidate not in avoid and port_free(candidate):
+            if candidate != port:
+                print(f"demo: port {port} is in use; {what} takes port {candidate}", flush=True)
+            return candidate
+    print(f"demo: no free port for {what} in {port}-{port + 99}", file=sys.stderr)
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--timeout-minutes", type=float, default=60.0)
@@ -39,21 +50,25 @@ def main() -> int:
     parser.add_argument("--emulator-port", type=int, default=5555)
     parser.add_argument("--ip", default="127.0.0.1", help="JupyterLab's address")
     parser.add_argument("--dir", type=Path, default=ROOT / ".demo")
+    parser.add_argument(
+        "--cpu-threshold-percent",
+        type=float,
+        default=0.0,
+        help="IdleShutdown.cpu_threshold_percent (default 0: the CPU signal is off, see below)",
+    )
     args = parser.parse_args()
 
-    for port, what in ((args.port, "JupyterLab"), (args.emulator_port, "the emulator")):
-        if not port_free(port):
-            print(
-                f"demo: port {port} for {what} is in use; stop what runs there first",
-                file=sys.stderr,
-            )
-            return 1
+    # A port in use (another Jupyter on 8888, say) is no reason to fail: take the next.
+    lab_port = free_port_from(args.port, "JupyterLab")
+    emulator_port = free_port_from(args.emulator_port, "the AWS emulator", avoid=(lab_port,))
+    if lab_port is None or emulator_port is None:
+        return 1
 
     # A fresh demo each time: no user settings left from an earlier run override the timeout.
     shutil.rmtree(args.dir, ignore_errors=True)
     (args.dir / "notebooks").mkdir(parents=True)
     metadata = args.dir / "resource-metadata.json"
-    endpoint = f"http://127.0.0.1:{args.emulator_port}"
+    endpoint = f"http://127.0.0.1:{emulator_port}"
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
@@ -72,7 +87,7 @@ def main() -> int:
             sys.executable,
             "-m",
             "jupyter_smcost.emulator",
-            f"--port={args.emulator_port}",
+            f"--port={emulator_port}",
             "--seed-demo",
             f"--metadata-out={metadata}",
         ],
@@ -90,6 +105,10 @@ def main() -> int:
     token = secrets.token_hex(16)
     # A short demo timeout still gets a warning phase before the shutdown.
     warning = min(5.0, args.timeout_minutes / 2)
+    # The admin's bounds hold the demo's timeout: a 2 min demo offers 0-1440 in the Settings
+    # Editor, not 5-1440 with 2 in force.
+    min_timeout = min(5.0, args.timeout_minutes)
+    max_timeout = max(1440.0, args.timeout_minutes)
     lab = subprocess.Popen(
         [
             sys.executable,
@@ -97,7 +116,7 @@ def main() -> int:
             "jupyterlab",
             "--no-browser",
             f"--ip={args.ip}",
-            f"--port={args.port}",
+            f"--port={lab_port}",
             "--port-retries=0",
             "--allow-root",
             f"--IdentityProvider.token={token}",
@@ -106,19 +125,39 @@ def main() -> int:
             f"--SMCost.state_dir={args.dir / 'state'}",
             f"--IdleShutdown.timeout_minutes={args.timeout_minutes:g}",
             f"--IdleShutdown.warning_minutes={warning:g}",
+            f"--IdleShutdown.min_timeout_minutes={min_timeout:g}",
+            f"--IdleShutdown.max_timeout_minutes={max_timeout:g}",
+            # Here every process (a browser, a build, other users' work) runs as this user,
+            # and would count as activity: the promised shutdown would never come.
+            f"--IdleShutdown.cpu_threshold_percent={args.cpu_threshold_percent:g}",
             # Wake often enough that a short demo timeout is visibly on time.
             "--IdleShutdown.check_interval_seconds=10",
         ],
         env=env,
     )
+    if args.cpu_threshold_percent > 0:
+        cpu_note = (
+            f"demo: a process of this user above {args.cpu_threshold_percent:g}% of a core "
+            "counts as activity\n      (other processes on a busy machine may postpone the "
+            "shutdown).\n"
+        )
+    else:
+        cpu_note = (
+            "demo: user processes' CPU does not count as activity in the demo "
+            "(cpu_threshold_percent=0):\n      everything on this machine runs as one user, "
+            "and a busy browser or build would\n      keep the space awake forever. In Studio "
+            "the default is 10% of a core.\n"
+        )
     print(
         "\n"
         f"demo: a simulated Studio space (domain {seeded['DomainId']}, space "
         f"{seeded['SpaceName']}, {seeded['AppType']} app\n"
         f"      {seeded['ResourceName']!r} on ml.g5.xlarge in us-east-1) served by the local AWS "
         f"emulator at {endpoint}\n"
-        f"demo: idle timeout {args.timeout_minutes:g} min. Open JupyterLab at\n\n"
-        f"      http://127.0.0.1:{args.port}/lab?token={token}\n\n"
+        f"demo: idle timeout {args.timeout_minutes:g} min (users may set "
+        f"{min_timeout:g}-{max_timeout:g} min). Open JupyterLab at\n\n"
+        f"      http://127.0.0.1:{lab_port}/lab?token={token}\n\n"
+        f"{cpu_note}"
         "demo: leave it idle and watch for `emulator: app default ... -> Deleted` below.\n"
         "demo: Ctrl-C stops everything.\n",
         flush=True,
