@@ -127,6 +127,10 @@ def sanitize_user_settings(data: Any, source: str, log: logging.Logger) -> dict[
     return clean
 
 
+def _ceil_ms(seconds: float) -> float:
+    return math.ceil(seconds * 1000) / 1000
+
+
 def _finite(value: float | None, default: float) -> float:
     """An admin value that is finite and non-negative, else the default (config typos)."""
     if value is None or not math.isfinite(value) or value < 0:
@@ -245,6 +249,9 @@ class IdleSettings:
         warning = self._warning_setting_minutes() * 60
         if self.limit == "budget":
             timeout = self.budget_seconds or 0.0
+        # Whole milliseconds, rounded up (never under the floor): datetime arithmetic has
+        # microseconds, so a warning of 1e-160 s would be "on" here and nothing on the clock.
+        timeout, warning = _ceil_ms(timeout), _ceil_ms(warning)
         return IdlePolicy(timeout_seconds=timeout, warning_seconds=min(warning, timeout))
 
     # -- the REST view and changes -------------------------------------------------------
