@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,15 @@ from .cost.pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, che
 from .cost.pricing.model import Price, PriceKey
 from .cost.pricing.pricelist import default_client
 from .cost.pricing.service import PriceService, Pricing
-from .cost.resources import Collector, ResourceMonitor, Resources, price_keys, priced_document
+from .cost.resources import (
+    Collection,
+    Collector,
+    ResourceMonitor,
+    Resources,
+    price_keys,
+    priced_document,
+    to_json,
+)
 from .environment import Environment, Kind, detect, read_metadata
 from .idle.actions import ShutdownAction, build_action, resolve_action
 from .idle.activity import utcnow
@@ -98,6 +107,10 @@ class SMCost(ExtensionApp):
         self.resources_config = Resources(parent=self)
         self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
         self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
+        # GET resources: the price keys of the current listing, and the last document sent
+        # with the listing and prices it was made from (see resources_body).
+        self._listing_keys: tuple[Collection | None, list[PriceKey]] = (None, [])
+        self._resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], str] | None = None
         self._price_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
         if env.kind is Kind.LOCAL:
@@ -309,7 +322,14 @@ class SMCost(ExtensionApp):
         )
 
     async def resources_json(self, wait_seconds: float = 2.0) -> dict[str, Any]:
-        """The `GET resources` document (cached listing, priced now)."""
+        """The `GET resources` document (see `resources_body`)."""
+        result: dict[str, Any] = json.loads(await self.resources_body(wait_seconds))
+        return result
+
+    async def resources_body(self, wait_seconds: float = 2.0) -> str:
+        """The `GET resources` document as JSON text. A listing is priced and serialized
+        once: the same text is sent until the listing or a price changes; its running times
+        and costs so far are as of its `generated_at` (clients add the time since)."""
         env = self.environment
         config = self.resources_config
         unavailable = None
@@ -325,19 +345,31 @@ class SMCost(ExtensionApp):
         if unavailable is None:
             collection = await self.monitor.get(wait_seconds)
             if collection is not None:
-                keys = price_keys(collection.rows, env.region)
+                listed, keys = self._listing_keys
+                if listed is not collection:
+                    keys = list(dict.fromkeys(price_keys(collection.rows, env.region)))
+                    self._listing_keys = (collection, keys)
                 answers = await self.prices.get_many(keys, wait_seconds)
                 prices = {k: v.to_dict() for k, v in answers.items()}
-        return priced_document(
-            collection,
-            prices,
-            region=env.region,
-            now=utcnow(),
-            ttl_seconds=config.ttl_seconds,
-            loading=self.monitor.loading,
-            scope=config.scope,
-            unavailable_reason=unavailable,
+                sent = self._resources_sent
+                if sent is not None and sent[0] is collection and sent[1] == prices:
+                    return sent[2]
+        body = to_json(
+            priced_document(
+                collection,
+                prices,
+                region=env.region,
+                now=utcnow(),
+                ttl_seconds=config.ttl_seconds,
+                loading=self.monitor.loading,
+                scope=config.scope,
+                unavailable_reason=unavailable,
+                max_rows=config.max_rows,
+            )
         )
+        if collection is not None:
+            self._resources_sent = (collection, prices, body)
+        return body
 
     async def stop_extension(self) -> None:
         """Cancel background work with a bounded wait."""

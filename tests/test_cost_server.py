@@ -271,3 +271,60 @@ async def test_idle_budget_uses_the_space_price(
     rate = cost["instance"]["price"]["usd_per_hour"]
     assert status["budget_seconds"] == pytest.approx(0.25 / rate * 3600, rel=1e-3)
     assert cost["idle"]["limit"] == "budget" and cost["idle"]["shutdown_at"] is not None
+
+
+async def test_a_large_listing_is_refreshed_with_few_calls_and_served_whole(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    """300 more running jobs of the demo user: once listed, a refresh of the unchanged jobs
+    makes a handful of AWS calls, and GET resources sends the same text until it changes."""
+    emulator = studio_cost["emulator"]
+    mine = [
+        {"Key": "sagemaker:user-profile-arn", "Value": studio_cost["user_profile_arn"]},
+        {"Key": "sagemaker:space-arn", "Value": studio_cost["space_arn"]},
+    ]
+    emulator.seed_training_jobs(300, tags=mine, account_id=studio_cost["account_id"])
+    app = extension(smcost_started.serverapp)
+    for _ in range(100):
+        doc = await get(jp_fetch, "resources")
+        if doc["state"] == "ok" and all(r["price"]["known"] for r in doc["resources"]):
+            break
+        await asyncio.sleep(0.1)
+    assert doc["count"] == 305 and len(doc["resources"]) == 200  # c.Resources.max_rows
+    assert doc["omitted"]["count"] == 105
+    assert doc["total_usd_per_hour"] == pytest.approx(
+        sum(r["usd_per_hour"] for r in doc["resources"]) + doc["omitted"]["usd_per_hour"]
+    )
+    one = (await jp_fetch("jupyter-smcost", "resources")).body
+    two = (await jp_fetch("jupyter-smcost", "resources")).body
+    assert one == two  # serialized once per listing
+    emulator.clear_call_log()
+    app.monitor._fresh_until = 0.0  # the TTL ran out
+    await get(jp_fetch, "resources")
+    await app.monitor.settled()
+    sagemaker = [r.action for r in emulator.call_log() if r.service == "sagemaker"]
+    # The lists, the spot job and the endpoint (whose instance count may move); no job
+    # that did not change is described again.
+    assert len(sagemaker) <= 20, sagemaker
+    assert sagemaker.count("DescribeTrainingJob") == 1  # demo-finetune-spot
+    three = (await jp_fetch("jupyter-smcost", "resources")).body
+    assert three != two  # a new listing, a new document
+
+
+async def test_app_rows_carry_their_arn_and_spot_rows_their_effective_rate(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    for _ in range(50):
+        doc = await get(jp_fetch, "resources")
+        if doc["state"] == "ok" and all(r["price"]["known"] for r in doc["resources"]):
+            break
+        await asyncio.sleep(0.1)
+    rows = {r["name"]: r for r in doc["resources"]}
+    seeded = {r["name"]: r for r in studio_cost["resources"]}
+    app = rows["demo-space-2/CodeEditor/default"]
+    assert app["arn"] == seeded["demo-space-2/CodeEditor/default"]["arn"]
+    assert app["console_url"].endswith(f"#/studio/{studio_cost['domain_id']}?tab=spaces")
+    spot = rows["demo-finetune-spot"]
+    assert spot["on_demand_usd_per_hour"] == pytest.approx(1.5756)
+    assert spot["usd_per_hour"] == pytest.approx(1.5756 * 840 / 2400, rel=0.02)
+    assert doc["total_usd_per_hour"] == pytest.approx(sum(r["usd_per_hour"] for r in rows.values()))

@@ -986,3 +986,24 @@ def test_cli_prints_the_seeded_resources(tmp_path: Path) -> None:
     )
     for _, name, _, _, _ in SEEDED_PRICES:
         assert f" {name} (" in output
+
+
+def test_many_training_jobs_at_once_through_the_control_route(emulator: Emulator) -> None:
+    tags = [{"Key": "sagemaker:user-profile-arn", "Value": "arn:x"}]
+    created = EmulatorClient(emulator.endpoint_url).seed_training_jobs(
+        150, prefix="load", spot=2, tags=tags, started_seconds_ago=3600
+    )
+    assert created == 150
+    sm = emulator.client()
+    pages = list(
+        sm.get_paginator("list_training_jobs").paginate(StatusEquals="InProgress", MaxResults=100)
+    )
+    assert [len(p["TrainingJobSummaries"]) for p in pages] == [100, 50]
+    first = sm.describe_training_job(TrainingJobName="load-00000")
+    assert first["EnableManagedSpotTraining"] is True
+    assert (
+        sm.describe_training_job(TrainingJobName="load-00002")["EnableManagedSpotTraining"] is False
+    )
+    started = first["TrainingStartTime"]
+    assert abs((datetime.now(timezone.utc) - started).total_seconds() - 3600) < 60
+    assert sm.list_tags(ResourceArn=first["TrainingJobArn"])["Tags"] == tags

@@ -23,6 +23,7 @@ from jupyter_smcost.cost.resources import (
     Running,
     endpoint_variants,
     priced_document,
+    studio_app,
     training_job,
 )
 from jupyter_smcost.environment import Environment, Kind
@@ -294,13 +295,16 @@ async def test_monitor_single_flight_ttl_and_throttling_backoff() -> None:
     )
     outcome.append(throttled)
     clock[0] = 61
-    got = await monitor.get()
+    assert await monitor.get() is ok  # served at once; the refresh runs in the background
+    got = await monitor.settled()
     assert calls == 2 and got is not None and [r.name for r in got.rows] == ["a"]
     clock[0] = 61 + 119
     await monitor.get()
+    await monitor.settled()
     assert calls == 2  # backed off to 2 x TTL
     clock[0] = 61 + 121
     await monitor.get()
+    await monitor.settled()
     assert calls == 3
 
 
@@ -384,12 +388,17 @@ def test_priced_document_costs_totals_and_unknowns() -> None:
     assert by["ondemand"]["cost_so_far_usd"] == pytest.approx(3.825 * 25 / 60)
     assert by["spot"]["cost_so_far_usd"] == pytest.approx(3.825 * 840 / 3600)
     assert "billed 14 min of 40 min" in by["spot"]["detail"]
+    # A spot job's rate is what it has cost per hour so far: billable / elapsed x on-demand.
+    assert by["spot"]["usd_per_hour"] == pytest.approx(3.825 * 840 / 2400)
+    assert by["spot"]["on_demand_usd_per_hour"] == pytest.approx(3.825)
+    assert "35% of the on-demand $3.83/h" in by["spot"]["detail"]
     assert "upper bound" in by["spot-early"]["detail"]
+    assert by["spot-early"]["usd_per_hour"] == pytest.approx(3.825)
     assert by["ep"]["usd_per_hour"] == pytest.approx(0.46)
     assert by["ep"]["console_url"].endswith("#/endpoints/ep")
     assert by["prep"]["usd_per_hour"] is None and by["prep"]["cost_so_far_usd"] is None
     assert doc["unpriced"] == 1
-    assert doc["total_usd_per_hour"] == pytest.approx(3 * 3.825 + 0.46)
+    assert doc["total_usd_per_hour"] == pytest.approx(2 * 3.825 + 3.825 * 0.35 + 0.46)
     assert doc["resources"][-1]["name"] == "prep"  # unknown prices last
     assert {p["code"] for p in doc["problems"]} == {"price-unknown"}
     assert doc["state"] == "ok"
@@ -438,8 +447,164 @@ async def test_monitor_refreshes_on_a_fixed_ttl_grid() -> None:
     assert calls == 1
     clock[0] = 60.1  # a new window, although the listing is only 10 s old
     await monitor.get()
+    await monitor.settled()
     assert calls == 2
     for t in range(61, 120, 30):
         clock[0] = float(t)
         await monitor.get()
+        await monitor.settled()
     assert calls == 2
+
+
+async def test_a_second_refresh_describes_only_new_and_spot_jobs() -> None:
+    """Describe results are remembered by ARN: 300 unchanged jobs cost no describe call the
+    second time; a spot job (its billable time moves) and a new job do."""
+    names = [f"job-{i:03d}" for i in range(300)]
+    jobs = {n: training(n) for n in names}
+    jobs["spotty"] = training("spotty", EnableManagedSpotTraining=True, BillableTimeInSeconds=60)
+    listed = [
+        {"TrainingJobName": n, "TrainingJobArn": f"{R}:training-job/{n}", "LastModifiedTime": NOW}
+        for n in jobs
+    ]
+    answers = {
+        **base_answers(),
+        "list_training_jobs": listed,
+        "describe_training_job": lambda TrainingJobName: jobs[TrainingJobName],
+    }
+    aws = ScriptedAws(answers, {**tags(), **{f"{R}:training-job/{n}": MINE for n in jobs}})
+    collector = Collector(aws, lambda: ENV, clock=lambda: NOW)
+    first = await collector.collect()
+    assert aws.calls.count("describe_training_job") == 301
+    assert aws.calls.count("describe_endpoint_config") == 1
+    aws.calls.clear()
+    jobs["spotty"] = training("spotty", EnableManagedSpotTraining=True, BillableTimeInSeconds=90)
+    jobs["new"] = training("new")
+    aws.tags[f"{R}:training-job/new"] = MINE
+    listed.append(
+        {
+            "TrainingJobName": "new",
+            "TrainingJobArn": f"{R}:training-job/new",
+            "LastModifiedTime": NOW,
+        }
+    )
+    # job-000 moved on (its last-modified time changed): described again.
+    listed[0] = {**listed[0], "LastModifiedTime": NOW + timedelta(minutes=1)}
+    second = await collector.collect()
+    assert (
+        aws.calls.count("describe_training_job") == 3 and collector.last_describes == 4
+    )  # + the endpoint
+    assert aws.calls.count("describe_endpoint_config") == 0  # configs never change
+    assert aws.calls.count("list_tags") == 1  # the new job's
+    by = {r.name: r for r in second.rows if r.kind == "training-job"}
+    assert len(by) == 302 and by["spotty"].billable_seconds == 90
+    assert {r.name for r in first.rows} <= {r.name for r in second.rows}
+    # A job no longer listed is forgotten.
+    del listed[5]
+    await collector.collect()
+    assert f"{R}:training-job/job-005" not in collector._described["describe_training_job"]
+
+
+async def test_after_expiry_the_last_listing_is_served_while_a_refresh_runs() -> None:
+    clock = [0.0]
+    gate = asyncio.Event()
+    calls = 0
+
+    async def collect() -> Collection:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            await gate.wait()
+        return Collection(NOW + timedelta(seconds=calls), "mine")
+
+    monitor = ResourceMonitor(collect, ttl_seconds=60, clock=lambda: clock[0])
+    first = await monitor.get()
+    assert first is not None
+    clock[0] = 61
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answers = [await monitor.get(wait_seconds=5) for _ in range(10)]
+    assert loop.time() - started < 0.5
+    await asyncio.sleep(0)  # let the background refresh begin
+    assert all(a is first for a in answers) and monitor.loading and calls == 2
+    gate.set()
+    newer = await monitor.settled()
+    assert newer is not first and await monitor.get() is newer and calls == 2
+
+
+def test_studio_app_rows_have_an_arn_and_a_console_link() -> None:
+    row = studio_app(
+        {
+            "DomainId": "d-demo",
+            "SpaceName": "demo-space-2",
+            "AppType": "CodeEditor",
+            "AppName": "default",
+            "Status": "InService",
+            "ResourceSpec": {"InstanceType": "ml.t3.medium"},
+        },
+        "us-east-1",
+        ACCOUNT,
+    )
+    assert row is not None
+    assert row.arn == f"{R}:app/d-demo/demo-space-2/codeeditor/default"
+    assert row.console_url == (
+        "https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1"
+        "#/studio/d-demo?tab=spaces"
+    )
+    classic = studio_app(
+        {
+            "DomainId": "d-demo",
+            "UserProfileName": "demo-user",
+            "AppType": "KernelGateway",
+            "AppName": "datascience-1-0-ml-t3-medium-1abf3407f667f989be9d86559395",
+            "ResourceSpec": {"InstanceType": "ml.t3.medium"},
+        },
+        "us-east-1",
+        ACCOUNT,
+    )
+    assert classic is not None and classic.arn == (
+        f"{R}:app/d-demo/demo-user/kernelgateway/"
+        "datascience-1-0-ml-t3-medium-1abf3407f667f989be9d86559395"
+    )
+    assert classic.console_url is not None and classic.console_url.endswith("?tab=users")
+    # Without the account, no made-up ARN.
+    assert studio_app({**_APP, "DomainId": "d-demo"}, "us-east-1", None).arn is None  # type: ignore[union-attr]
+    doc = priced_document(
+        Collection(NOW, "mine", rows=[row]),
+        {},
+        region="us-east-1",
+        now=NOW,
+        ttl_seconds=60,
+        loading=False,
+        scope="mine",
+    )
+    assert doc["resources"][0]["console_url"] == row.console_url
+    assert doc["resources"][0]["arn"] == row.arn
+
+
+_APP = {
+    "SpaceName": "s",
+    "AppType": "JupyterLab",
+    "AppName": "default",
+    "ResourceSpec": {"InstanceType": "ml.t3.medium"},
+}
+
+
+def test_only_the_most_expensive_rows_are_listed_with_totals_for_all() -> None:
+    rows = [
+        Running("training-job", f"j{i}", None, "InProgress", "ml.m5.large", i + 1, "training", NOW)
+        for i in range(10)
+    ]
+    price = {"known": True, "usd_per_hour": 1.0, "source": "override", "detail": "d"}
+    doc = priced_document(
+        Collection(NOW, "mine", rows=rows),
+        {PriceKey("us-east-1", "ml.m5.large", "training"): price},
+        region="us-east-1",
+        now=NOW,
+        ttl_seconds=60,
+        loading=False,
+        scope="mine",
+        max_rows=3,
+    )
+    assert [r["name"] for r in doc["resources"]] == ["j9", "j8", "j7"]
+    assert doc["count"] == 10 and doc["omitted"] == {"count": 7, "usd_per_hour": 28.0}
+    assert doc["total_usd_per_hour"] == pytest.approx(55.0)

@@ -11,6 +11,7 @@ and costs so far move on between refreshes). No tornado import.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from traitlets import Bool, Enum, Float
+from traitlets import Bool, Enum, Float, Int
 from traitlets.config import LoggingConfigurable
 
 from ..aws import THROTTLING_CODES, AwsError
@@ -95,6 +96,34 @@ def console_url(region: str | None, kind: str, name: str) -> str | None:
     return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{name}"
 
 
+def studio_console_url(region: str | None, domain_id: str | None, space: bool) -> str | None:
+    """The domain's page in the SageMaker console, on its spaces (or user profiles) tab."""
+    if not region or not domain_id:
+        return None
+    tab = "spaces" if space else "users"
+    return (
+        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}"
+        f"#/studio/{domain_id}?tab={tab}"
+    )
+
+
+def app_arn(
+    region: str | None,
+    account: str | None,
+    domain_id: str | None,
+    owner: str | None,
+    app_type: str,
+    app_name: str,
+) -> str | None:
+    """A Studio app's ARN (ListApps does not return it); AWS lowercases the app type."""
+    if not (region and account and domain_id and owner and app_type and app_name):
+        return None
+    return (
+        f"arn:aws:sagemaker:{region}:{account}:app/{domain_id}/{owner}/"
+        f"{app_type.lower()}/{app_name}"
+    )
+
+
 @dataclass(frozen=True)
 class Running:
     """One running resource as AWS described it, before pricing."""
@@ -113,6 +142,8 @@ class Running:
     detail: str = ""
     #: Why no hourly price applies (e.g. a serverless endpoint), else "".
     unpriced_reason: str = ""
+    #: A console page when it is not the kind's own page (Studio apps: their domain's).
+    console_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,17 +343,26 @@ def endpoint_variants(endpoint: dict[str, Any], config: dict[str, Any]) -> list[
     return rows
 
 
-def studio_app(a: dict[str, Any]) -> Running | None:
-    """A Studio app from ListApps; None for apps on free system instances."""
+def studio_app(
+    a: dict[str, Any], region: str | None = None, account: str | None = None
+) -> Running | None:
+    """A Studio app from ListApps; None for apps on free system instances.
+
+    ListApps gives no ARN (`AppDetails` has none): it is built from the domain, the space
+    or user profile, the type and the name, in `region` of `account`."""
     app_type = str(a.get("AppType", ""))
     instance = (a.get("ResourceSpec") or {}).get("InstanceType")
     if app_type == "JupyterServer" or not instance or instance == "system":
         return None
     owner = a.get("SpaceName") or a.get("UserProfileName") or "?"
+    app_name = str(a.get("AppName", "default"))
+    domain = a.get("DomainId")
     return Running(
         kind="studio-app",
-        name=f"{owner}/{app_type}/{a.get('AppName', 'default')}",
-        arn=a.get("AppArn"),
+        name=f"{owner}/{app_type}/{app_name}",
+        arn=a.get("AppArn")
+        or app_arn(region, account, domain, None if owner == "?" else owner, app_type, app_name),
+        console_url=studio_console_url(region, domain, bool(a.get("SpaceName"))),
         status=str(a.get("Status", "InService")),
         instance_type=instance,
         instance_count=1,
@@ -380,6 +420,15 @@ class Collector:
         # Tags of a job do not change while it runs; remember them (bounded).
         self._tags: dict[str, dict[str, str]] = {}
         self._owner: str | None = None
+        # What each describe call said, by describe operation and ARN, with the list
+        # summary's fields it was read under: a job is described again only when those
+        # change (or, for managed spot, every time: its billable time moves). Only the
+        # jobs of the last listing are kept.
+        self._described: dict[str, dict[str, tuple[tuple[Any, ...], Running | None]]] = {}
+        # Endpoint configurations cannot change; an endpoint moves to a new one instead.
+        self._configs: dict[str, dict[str, Any]] = {}
+        #: Describe calls made by the last `collect` (the rest came from memory).
+        self.last_describes = 0
 
     async def _identity(self, env: Environment) -> Identity:
         user = env.user_profile_name
@@ -425,6 +474,7 @@ class Collector:
         return [i for i, t in zip(items, tags, strict=True) if ident.owns(t)]
 
     async def _describe(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        self.last_describes += 1
         async with self._describe_limit:
             try:
                 return await self.aws.call("sagemaker", operation, **params)
@@ -443,26 +493,72 @@ class Collector:
         describe_op: str,
         build: Callable[[dict[str, Any]], Running],
     ) -> list[Running]:
-        items = await self.aws.paginate("sagemaker", list_op, list_key, StatusEquals="InProgress")
-        items = await self._mine(items, arn_key, ident)
-        described = await asyncio.gather(
-            *(self._describe(describe_op, **{name_key: i[name_key]}) for i in items)
+        items = await self.aws.paginate(
+            "sagemaker", list_op, list_key, StatusEquals="InProgress", MaxResults=100
         )
-        return [build(d) for d in described if d]
+        items = await self._mine(items, arn_key, ident)
+        # Tuning jobs are described every time: their trial counters move.
+        reuse = describe_op != "describe_hyper_parameter_tuning_job"
+        return await self._described_rows(
+            items, name_key, arn_key, describe_op, build, lambda row: reuse
+        )
+
+    async def _described_rows(
+        self,
+        items: list[dict[str, Any]],
+        name_key: str,
+        arn_key: str,
+        describe_op: str,
+        build: Callable[[dict[str, Any]], Running | None],
+        reuse: Callable[[Running | None], bool],
+    ) -> list[Running]:
+        """The rows of listed `items`, described only when new or changed (see __init__)."""
+        known = self._described.get(describe_op, {})
+        kept: dict[str, tuple[tuple[Any, ...], Running | None]] = {}
+
+        async def row_of(item: dict[str, Any]) -> Running | None:
+            arn = str(item.get(arn_key))
+            mark = tuple(
+                item.get(k) for k in ("LastModifiedTime", "SecondaryStatus", "CreationTime")
+            )
+            seen = known.get(arn)
+            if seen is not None and seen[0] == mark and reuse(seen[1]):
+                kept[arn] = seen
+                return seen[1]
+            described = await self._describe(describe_op, **{name_key: item[name_key]})
+            if not described:
+                return None
+            row = build(described)
+            kept[arn] = (mark, row)
+            return row
+
+        rows = await asyncio.gather(*(row_of(i) for i in items))
+        self._described[describe_op] = kept
+        return [r for r in rows if r is not None]
 
     async def _training(self, ident: Identity | None) -> list[Running]:
         items = await self.aws.paginate(
-            "sagemaker", "list_training_jobs", "TrainingJobSummaries", StatusEquals="InProgress"
+            "sagemaker",
+            "list_training_jobs",
+            "TrainingJobSummaries",
+            StatusEquals="InProgress",
+            MaxResults=100,
         )
         items = await self._mine(items, "TrainingJobArn", ident)
-        described = await asyncio.gather(
-            *(
-                self._describe("describe_training_job", TrainingJobName=i["TrainingJobName"])
-                for i in items
-            )
+
+        def build(d: dict[str, Any]) -> Running | None:
+            # Trials of a tuning job are priced on the tuning job's row.
+            return None if d.get("TuningJobArn") else training_job(d)
+
+        # A managed spot job is described every time: its billable time moves.
+        return await self._described_rows(
+            items,
+            "TrainingJobName",
+            "TrainingJobArn",
+            "describe_training_job",
+            build,
+            lambda row: row is None or not row.spot,
         )
-        # Trials of a tuning job are priced on the tuning job's row.
-        return [training_job(d) for d in described if d and not d.get("TuningJobArn")]
 
     async def _endpoints(self, ident: Identity | None) -> list[Running]:
         items = await self.aws.paginate(
@@ -474,9 +570,16 @@ class Collector:
             endpoint = await self._describe("describe_endpoint", EndpointName=item["EndpointName"])
             if not endpoint:
                 continue
-            config = await self._describe(
-                "describe_endpoint_config", EndpointConfigName=endpoint.get("EndpointConfigName")
-            )
+            config_name = str(endpoint.get("EndpointConfigName"))
+            config = self._configs.get(config_name)
+            if config is None:
+                config = await self._describe(
+                    "describe_endpoint_config", EndpointConfigName=config_name
+                )
+                if config:
+                    if len(self._configs) > 500:
+                        self._configs.clear()
+                    self._configs[config_name] = config
             rows.extend(endpoint_variants(endpoint, config or {}))
         return rows
 
@@ -484,6 +587,7 @@ class Collector:
         params = {"DomainIdEquals": env.domain_id} if ident is not None and env.domain_id else {}
         apps = await self.aws.paginate("sagemaker", "list_apps", "Apps", **params)
         rows = []
+        account = (ident.account if ident else None) or account_of(env.resource_arn)
         my_spaces = ident.space_arns if ident else frozenset()
         for a in apps:
             if a.get("Status") not in ("InService", "Pending"):
@@ -501,7 +605,7 @@ class Collector:
                 in_my_space = bool(space) and ident.space_arn(str(space)) in my_spaces
                 if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
                     continue
-            row = studio_app(a)
+            row = studio_app(a, env.region, account)
             if row is not None:
                 rows.append(row)
         return rows
@@ -516,6 +620,7 @@ class Collector:
         return [notebook_instance(i) for i in items]
 
     async def collect(self) -> Collection:
+        self.last_describes = 0
         env = self._env()
         result = Collection(fetched_at=self._clock(), scope=self.scope)
         ident: Identity | None = None
@@ -598,7 +703,8 @@ class Collector:
 
 
 class ResourceMonitor:
-    """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time.
+    """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time, and once a
+    listing exists no request waits for one (the last listing is served meanwhile).
 
     A throttled or failed refresh keeps the last rows of the kinds that failed and waits
     longer before the next one (doubling up to `max_backoff_seconds`).
@@ -663,9 +769,18 @@ class ResourceMonitor:
         self.current = found
         return found
 
+    async def settled(self) -> Collection | None:
+        """The listing after the refresh in flight, if any, is done (tests, benchmarks)."""
+        if self._inflight is not None and not self._inflight.done():
+            await asyncio.shield(self._inflight)
+        return self.current
+
     async def get(self, wait_seconds: float = 2.0) -> Collection | None:
-        """The cached collection, refreshed first if stale (waiting at most `wait_seconds`)."""
-        if self.current is not None and self._clock() < self._fresh_until:
+        """The cached collection; a stale one starts a refresh in the background and is
+        returned at once. Only the very first listing is waited for (`wait_seconds` at most)."""
+        if self.current is not None:
+            if self._clock() >= self._fresh_until:
+                self._start()
             return self.current
         future = self._start()
         try:
@@ -692,19 +807,24 @@ def _row_json(
     r: Running, price: dict[str, Any], region: str | None, now: datetime
 ) -> dict[str, Any]:
     rate = price.get("usd_per_hour") if price.get("known") else None
-    usd_per_hour = None if rate is None else float(rate) * r.instance_count
+    on_demand = None if rate is None else float(rate) * r.instance_count
+    usd_per_hour = on_demand
     running = None if r.started_at is None else max(0.0, (now - r.started_at).total_seconds())
     detail = [r.detail] if r.detail else []
     cost = None
-    if usd_per_hour is not None:
+    if on_demand is not None:
         if r.billable_seconds is not None:
-            cost = float(rate) * r.instance_count * r.billable_seconds / 3600  # type: ignore[arg-type]
+            cost = on_demand * r.billable_seconds / 3600
             if r.spot and running:
+                # What it has cost per hour so far: billable / elapsed x the on-demand rate.
+                share = min(1.0, max(0.0, r.billable_seconds / running))
+                usd_per_hour = on_demand * share
                 detail.append(
-                    f"spot: billed {r.billable_seconds / 60:.0f} min of {running / 60:.0f} min"
+                    f"spot: billed {r.billable_seconds / 60:.0f} min of {running / 60:.0f} min, "
+                    f"{share:.0%} of the on-demand ${on_demand:,.2f}/h"
                 )
         elif running is not None:
-            cost = usd_per_hour * running / 3600
+            cost = on_demand * running / 3600
             if r.spot:
                 detail.append("spot: upper bound until AWS reports the billable time")
         if r.kind == "endpoint" and running is not None:
@@ -722,10 +842,11 @@ def _row_json(
         "max_runtime_seconds": r.max_runtime_seconds,
         "billable_seconds": r.billable_seconds,
         "usd_per_hour": usd_per_hour,
+        "on_demand_usd_per_hour": on_demand,
         "cost_so_far_usd": cost,
         "price": price,
         "detail": "; ".join(detail),
-        "console_url": console_url(region, r.kind, r.name),
+        "console_url": r.console_url or console_url(region, r.kind, r.name),
     }
 
 
@@ -739,8 +860,13 @@ def priced_document(
     loading: bool,
     scope: str,
     unavailable_reason: str | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
-    """The `GET resources` document (see README, "REST API")."""
+    """The `GET resources` document (see README, "REST API").
+
+    Running times and costs so far are as of `now` (`generated_at`); a client adds the time
+    since. With `max_rows`, only the most expensive rows are listed; the totals, `count`
+    and `omitted` cover them all."""
     doc: dict[str, Any] = {
         "generated_at": now.isoformat(),
         "fetched_at": collection.fetched_at.isoformat() if collection else None,
@@ -751,6 +877,8 @@ def priced_document(
         "total_usd_per_hour": 0.0,
         "unpriced": 0,
         "problems": [],
+        "count": 0,
+        "omitted": {"count": 0, "usd_per_hour": 0.0},
     }
     if unavailable_reason:
         doc["state"] = "unavailable"
@@ -794,13 +922,40 @@ def priced_document(
     for reason in sorted(unknown_reasons):
         problems.append({"kind": None, "code": "price-unknown", "action": None, "message": reason})
     rows.sort(key=lambda x: (x["usd_per_hour"] is None, -(x["usd_per_hour"] or 0.0), x["name"]))
-    doc["resources"] = rows
     doc["total_usd_per_hour"] = sum(x["usd_per_hour"] or 0.0 for x in rows)
     doc["unpriced"] = sum(1 for x in rows if x["usd_per_hour"] is None)
+    doc["count"] = len(rows)
+    if max_rows is not None and len(rows) > max_rows:
+        rest = rows[max_rows:]
+        rows = rows[:max_rows]
+        doc["omitted"] = {
+            "count": len(rest),
+            "usd_per_hour": sum(x["usd_per_hour"] or 0.0 for x in rest),
+        }
+    doc["resources"] = rows
     doc["problems"] = problems
     failed = collection.failed_kinds
     doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
     return doc
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """The document as compact JSON; a non-finite number (never expected) becomes null."""
+    try:
+        return json.dumps(document, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        log.warning("jupyter-smcost: a resources document carried a non-finite number")
+        return json.dumps(_finite(document), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 # -- configuration -----------------------------------------------------------------------
@@ -820,3 +975,9 @@ class Resources(LoggingConfigurable):
         60.0, help="How long a listing is reused, whatever the number of open tabs."
     ).tag(config=True)
     enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
+    max_rows = Int(
+        200,
+        min=1,
+        help="At most this many rows (the most expensive) in GET resources; the totals "
+        "still cover every resource.",
+    ).tag(config=True)

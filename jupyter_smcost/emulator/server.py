@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from . import price_list
 from .catalog import catalog, summarize
 from .models import CallRecord, control, iter_apps, reset_state
-from .state import UNSET, set_state
+from .state import UNSET, seed_training_jobs, set_state
 
 CONTROL_PREFIX = "/_smcost/"
 
@@ -145,6 +145,17 @@ class ControlApp:
             return _json({"ok": True})
         if route == "state" and method == "POST":
             return _json(_set_state_from_body(body))
+        if route == "training-jobs" and method == "POST":
+            arns = seed_training_jobs(
+                int(body["count"]),
+                **{
+                    k: body[k]
+                    for k in ("region", "account_id", "prefix", "instance_type", "tags", "spot")
+                    if k in body
+                },
+                started_seconds_ago=float(body.get("started_seconds_ago", 600)),
+            )
+            return _json({"created": len(arns)})
         if route == "seed-demo" and method == "POST":
             # Goes through boto3 back into this (threaded) server, like any client.
             return _json(seed_demo(host_url.rstrip("/"), **body))
@@ -261,6 +272,10 @@ class Emulator:
     def set_state(self, kind: str, name: str, **kwargs: Any) -> dict[str, Any]:
         return set_state(kind, name, **kwargs)
 
+    def seed_training_jobs(self, count: int, **kwargs: Any) -> list[str]:
+        """`count` in-progress training jobs at once (see `state.seed_training_jobs`)."""
+        return seed_training_jobs(count, **kwargs)
+
 
 def start_emulator(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> Emulator:
     """Start the emulator on `host:port` (0: a free port); see `Emulator.endpoint_url`."""
@@ -358,6 +373,10 @@ class EmulatorClient:
                 continue
             body[key] = value.isoformat() if isinstance(value, datetime) else value
         return dict(self._call("POST", "state", body))
+
+    def seed_training_jobs(self, count: int, **kwargs: Any) -> int:
+        """`count` in-progress training jobs at once; returns how many were created."""
+        return int(self._call("POST", "training-jobs", {"count": count, **kwargs})["created"])
 
 
 # --------------------------------------------------------------------------- demo seed

@@ -201,4 +201,44 @@ def set_state(
     }
 
 
-__all__ = ["RESOURCE_KINDS", "UNSET", "set_state"]
+def seed_training_jobs(
+    count: int,
+    *,
+    region: str = "us-east-1",
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    prefix: str = "bulk",
+    instance_type: str = "ml.m5.large",
+    tags: list[dict[str, str]] | None = None,
+    spot: int = 0,
+    started_seconds_ago: float = 600.0,
+) -> list[str]:
+    """Create `count` in-progress training jobs `<prefix>-00000`... straight in the backend
+    (no HTTP round trip per job), started `started_seconds_ago`, tagged `tags`; the first
+    `spot` of them use managed spot. For benchmarks and tests of large listings."""
+    backend = jobs_backends[account_id][region]
+    start = utcnow() - timedelta(seconds=float(started_seconds_ago))
+    arns = []
+    for i in range(int(count)):
+        is_spot = i < spot
+        stop = {"MaxRuntimeInSeconds": 86400}
+        if is_spot:
+            stop["MaxWaitTimeInSeconds"] = 2 * 86400
+        request = {
+            "AlgorithmSpecification": {"TrainingImage": "bulk:latest", "TrainingInputMode": "File"},
+            "RoleArn": f"arn:aws:iam::{account_id}:role/bulk",
+            "OutputDataConfig": {"S3OutputPath": f"s3://bulk-{account_id}/out"},
+            "ResourceConfig": {
+                "InstanceType": instance_type,
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 10,
+            },
+            "StoppingCondition": stop,
+            "EnableManagedSpotTraining": is_spot,
+        }
+        job = backend.create_job("training-job", f"{prefix}-{i:05d}", request, tags)
+        job.set_start(start)
+        arns.append(job.arn)
+    return arns
+
+
+__all__ = ["RESOURCE_KINDS", "UNSET", "seed_training_jobs", "set_state"]
