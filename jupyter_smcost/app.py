@@ -12,10 +12,16 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode, default
+from traitlets import Float, TraitError, Unicode, default, validate
 
 from . import __version__
-from .aws import AwsClients, AwsError
+from .aws import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    AwsClients,
+    AwsError,
+)
 from .cost.app_cost import (
     DEFAULT_SPACE_VOLUME_GB,
     IdleFigures,
@@ -69,6 +75,24 @@ class SMCost(ExtensionApp):
     def _default_state_dir(self) -> str:
         return str(Path(jupyter_data_dir()) / "jupyter_smcost")
 
+    aws_connect_timeout_seconds = Float(
+        DEFAULT_CONNECT_TIMEOUT, help="Seconds to open a connection to AWS (per attempt)."
+    ).tag(config=True)
+    aws_read_timeout_seconds = Float(
+        DEFAULT_READ_TIMEOUT, help="Seconds to wait for each read of an AWS answer (per attempt)."
+    ).tag(config=True)
+    aws_call_timeout_seconds = Float(
+        DEFAULT_CALL_TIMEOUT,
+        help="Seconds to wait for one AWS call, retries included, before giving up (Timeout).",
+    ).tag(config=True)
+
+    @validate("aws_connect_timeout_seconds", "aws_read_timeout_seconds", "aws_call_timeout_seconds")
+    def _valid_aws_timeout(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (0 < value <= 300):  # also rejects NaN
+            raise TraitError(f"c.SMCost.{proposal['trait'].name} must be in (0, 300] seconds")
+        return value
+
     environment: Environment
     aws: AwsClients
     idle: IdleShutdown
@@ -101,7 +125,12 @@ class SMCost(ExtensionApp):
                 env.domain_id,
                 env.space_name or env.user_profile_name or env.app_name,
             )
-        self.aws = AwsClients(env.region)
+        self.aws = AwsClients(
+            env.region,
+            connect_timeout=self.aws_connect_timeout_seconds,
+            read_timeout=self.aws_read_timeout_seconds,
+            call_timeout=self.aws_call_timeout_seconds,
+        )
         self.pricing_config = Pricing(parent=self)
         self.prices = PriceService(self.pricing_config.build_resolver(self.state_dir), self.aws.run)
         self.resources_config = Resources(parent=self)
@@ -372,16 +401,17 @@ class SMCost(ExtensionApp):
         return body
 
     async def stop_extension(self) -> None:
-        """Cancel background work with a bounded wait."""
-        await self.idle.stop()
-        for task in (self._resolve_task, self._price_task, self._check_task):
-            if task is None:
-                continue
+        """Cancel background work; at most about 5 s whatever AWS does: an AWS call in flight
+        is abandoned, and its daemon worker never holds up the process's exit."""
+        tasks = [t for t in (self._resolve_task, self._price_task, self._check_task) if t]
+        for task in tasks:
             task.cancel()
-            try:
-                await asyncio.wait_for(task, 2)
-            except (asyncio.CancelledError, asyncio.TimeoutError, Exception):
-                pass
+        await self.idle.stop(timeout=3.0)
+        if tasks:
+            done, _ = await asyncio.wait(tasks, timeout=2.0)
+            for task in done:  # retrieve the outcome, so none is logged as unretrieved
+                if not task.cancelled():
+                    task.exception()
         self.aws.close()
 
     def status_json(self) -> dict[str, Any]:

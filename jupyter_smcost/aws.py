@@ -3,6 +3,16 @@
 boto3 is imported lazily: it costs tens of MB and most server starts never need it before
 the first check. Endpoints and credentials come only from boto3's standard settings
 (`AWS_ENDPOINT_URL_SAGEMAKER`, `AWS_DEFAULT_REGION`, the credential chain).
+
+A hung AWS (an endpoint that accepts connections and never answers) blocks nothing:
+- every attempt is bounded by botocore's connect and read timeouts (3 s and 10 s), with one
+  retry at most, so a worker thread is free again after about 2 x (3 + 10) + 1 = 27 s;
+- the caller stops waiting after `call_timeout` (15 s) and gets `AwsError(code="Timeout")`;
+  a call still queued then is cancelled and never sent;
+- the shutdown actions run on their own single worker (`urgent=True`), so a DeleteApp never
+  queues behind listings and describes that fill the shared pool;
+- the workers are daemon threads: one stuck in a socket read never holds up the exit
+  (concurrent.futures' pool joins its threads at interpreter exit, whatever they wait for).
 """
 
 from __future__ import annotations
@@ -10,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,6 +32,110 @@ log = logging.getLogger(__name__)
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+
+#: Seconds to open a connection, and to wait for each read of an answer (per attempt).
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_READ_TIMEOUT = 10.0
+#: Attempts per call (botocore's standard mode: the first try and one retry).
+DEFAULT_MAX_ATTEMPTS = 2
+#: Seconds a caller waits for one call, queueing included; a paginated listing gets
+#: `PAGINATE_FACTOR` times as long.
+DEFAULT_CALL_TIMEOUT = 15.0
+PAGINATE_FACTOR = 4
+
+
+def client_config(
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> Any:
+    """The botocore Config of every client of this package (the Price List one too)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        # total_max_attempts counts the first try; botocore's `max_attempts` counts only retries.
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
+        user_agent_extra="jupyter-smcost",
+    )
+
+
+class DaemonPool(Executor):
+    """A small thread pool whose threads never hold up the interpreter's exit.
+
+    `ThreadPoolExecutor` joins its (non-daemon) workers at exit, so one worker blocked in a
+    socket read keeps a stopping server alive. These workers are daemon threads, started on
+    demand up to `max_workers`; `shutdown(wait=False, cancel_futures=True)` drops the queue.
+    """
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self._max_workers = max_workers
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._shutdown = False
+        #: Calls running now (for tests and diagnostics).
+        self.busy = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new calls after shutdown")
+            future: Future[Any] = Future()
+            self._queue.put((future, functools.partial(fn, *args, **kwargs)))
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max_workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}_{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+            return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                self._queue.put(None)  # wake the next worker too
+                return
+            future, fn = item
+            del item
+            if future.set_running_or_notify_cancel():
+                with self._lock:
+                    self.busy += 1
+                try:
+                    result = fn()
+                except BaseException as err:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(err)
+                else:
+                    future.set_result(result)
+                finally:
+                    with self._lock:
+                        self.busy -= 1
+            del future, fn
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        self._queue.put(None)
+        if wait:
+            for thread in list(self._threads):
+                thread.join()
 
 
 class AwsError(Exception):
@@ -68,7 +184,9 @@ def translate_error(operation: str, err: BaseException) -> AwsError:
 
 
 class AwsClients:
-    """Lazily created, shared boto3 clients, and a bounded thread pool to call them from.
+    """Lazily created, shared boto3 clients, and bounded thread pools to call them from:
+    a shared one (listings, describes, price lookups) and a single worker of its own for
+    the shutdown actions (`urgent=True`), which the shared pool's calls cannot starve.
 
     boto3 clients are thread-safe once created; creating them is not, hence the lock.
     """
@@ -78,33 +196,35 @@ class AwsClients:
         region: str | None,
         *,
         max_workers: int = 4,
-        connect_timeout: float = 5,
-        read_timeout: float = 20,
-        max_attempts: int = 3,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         self.region = region
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="smcost-aws"
-        )
+        self._executor = DaemonPool(max_workers, "smcost-aws")
+        self._urgent = DaemonPool(1, "smcost-aws-action")
         self._timeouts = (connect_timeout, read_timeout)
         self._max_attempts = max_attempts
+        self.call_timeout = call_timeout
         self.calls = 0
+
+    @property
+    def worst_case_seconds(self) -> float:
+        """How long a worker may be busy with one hung call: every attempt waits for the
+        connection and one read, with up to 1 s of backoff before each retry."""
+        connect, read = self._timeouts
+        return self._max_attempts * (connect + read) + (self._max_attempts - 1)
 
     def client(self, service: str) -> Any:
         with self._lock:
             found = self._clients.get(service)
             if found is None:
                 import boto3
-                from botocore.config import Config
 
-                config = Config(
-                    connect_timeout=self._timeouts[0],
-                    read_timeout=self._timeouts[1],
-                    retries={"max_attempts": self._max_attempts, "mode": "standard"},
-                    user_agent_extra="jupyter-smcost",
-                )
+                config = client_config(*self._timeouts, self._max_attempts)
                 session = boto3.session.Session()
                 found = session.client(service, region_name=self.region or None, config=config)
                 self._clients[service] = found
@@ -120,21 +240,40 @@ class AwsClients:
             raise translate_error(_operation_name(operation), err) from err
         return result
 
-    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Run a boto3 call in the pool so the event loop never waits on AWS."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, functools.partial(self.call_sync, service, operation, **params)
+    async def _bounded(
+        self, operation: str, fn: Callable[[], Any], *, urgent: bool, timeout: float
+    ) -> Any:
+        """Run `fn` in a pool; stop waiting after `timeout` s (queueing included)."""
+        pool = self._urgent if urgent else self._executor
+        future = asyncio.get_running_loop().run_in_executor(pool, fn)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            # wait_for cancelled the future: a call still queued is never sent.
+            raise AwsError(
+                _operation_name(operation), "Timeout", f"AWS did not answer within {timeout:g} s"
+            ) from None
+
+    async def call(
+        self, service: str, operation: str, *, urgent: bool = False, **params: Any
+    ) -> dict[str, Any]:
+        """Run a boto3 call in a pool so the event loop never waits on AWS; raises AwsError
+        (code `Timeout` after `call_timeout` s). `urgent`: the shutdown actions' own worker."""
+        fn = functools.partial(self.call_sync, service, operation, **params)
+        result: dict[str, Any] = await self._bounded(
+            operation, fn, urgent=urgent, timeout=self.call_timeout
         )
+        return result
 
     async def run(self, fn: Any) -> Any:
-        """Run any blocking function (e.g. a price lookup) in the AWS pool."""
+        """Run any blocking function (e.g. a price lookup) in the shared AWS pool. Its AWS
+        calls are bounded by their client's timeouts; the caller bounds the wait."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def paginate(
-        self, service: str, operation: str, key: str, **params: Any
+        self, service: str, operation: str, key: str, *, urgent: bool = False, **params: Any
     ) -> list[dict[str, Any]]:
-        """All items of a paginated list call (run off the loop)."""
+        """All items of a paginated list call (run off the loop, bounded like `call`)."""
 
         def collect() -> list[dict[str, Any]]:
             self.calls += 1
@@ -147,11 +286,16 @@ class AwsClients:
             except Exception as err:
                 raise translate_error(_operation_name(operation), err) from err
 
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, collect)
+        items: list[dict[str, Any]] = await self._bounded(
+            operation, collect, urgent=urgent, timeout=self.call_timeout * PAGINATE_FACTOR
+        )
+        return items
 
     def close(self) -> None:
+        """Drop queued calls and return at once: a call in flight is abandoned (its daemon
+        worker ends with its timeouts, or with the process)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._urgent.shutdown(wait=False, cancel_futures=True)
 
 
 def _operation_name(snake: str) -> str:

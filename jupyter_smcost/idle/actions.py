@@ -1,7 +1,8 @@
 """What "shut down" means in each environment.
 
 Each action is a small object with one coroutine, `run()`, that returns a sentence saying
-what it did and raises `AwsError` (or `ShutdownError`) when it could not.
+what it did and raises `AwsError` (or `ShutdownError`) when it could not. Their AWS calls
+go to the shutdown's own worker (`urgent=True`): listings that hang cannot delay them.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class DeleteSpaceApp:
 
     async def run(self) -> str:
         try:
-            await self._aws.call("sagemaker", "delete_app", **self._key())
+            await self._aws.call("sagemaker", "delete_app", urgent=True, **self._key())
         except AwsError as err:
             # Someone (or an earlier try) may have deleted it already: then the goal is reached.
             status = await self._status()
@@ -100,7 +101,7 @@ class DeleteSpaceApp:
 
     async def _status(self) -> str | None:
         try:
-            app = await self._aws.call("sagemaker", "describe_app", **self._key())
+            app = await self._aws.call("sagemaker", "describe_app", urgent=True, **self._key())
         except AwsError:
             return None
         return str(app.get("Status") or "") or None
@@ -128,6 +129,7 @@ class DeleteClassicApps:
             "sagemaker",
             "list_apps",
             "Apps",
+            urgent=True,
             DomainIdEquals=env.domain_id,
             UserProfileNameEquals=env.user_profile_name,
         )
@@ -143,6 +145,7 @@ class DeleteClassicApps:
                 await self._aws.call(
                     "sagemaker",
                     "delete_app",
+                    urgent=True,
                     DomainId=env.domain_id,
                     UserProfileName=env.user_profile_name,
                     AppType=app["AppType"],
@@ -172,7 +175,10 @@ class StopNotebookInstance:
         if not self._env.app_name:
             raise ShutdownError("the notebook instance's name is unknown")
         await self._aws.call(
-            "sagemaker", "stop_notebook_instance", NotebookInstanceName=self._env.app_name
+            "sagemaker",
+            "stop_notebook_instance",
+            urgent=True,
+            NotebookInstanceName=self._env.app_name,
         )
         return f"requested: {self.describe()}"
 

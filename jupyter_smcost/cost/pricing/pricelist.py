@@ -200,10 +200,13 @@ def fetch_price(
 
 
 def default_client(endpoint_region: str = DEFAULT_ENDPOINT_REGION) -> Any:
-    """A boto3 `pricing` client (the Price List API has endpoints in few regions)."""
+    """A boto3 `pricing` client (the Price List API has endpoints in few regions), with the
+    same connect/read timeouts and retries as every other client (see `aws.client_config`)."""
     import boto3
 
-    return boto3.client("pricing", region_name=endpoint_region)
+    from ...aws import client_config
+
+    return boto3.client("pricing", region_name=endpoint_region, config=client_config())
 
 
 def make_fetcher(
