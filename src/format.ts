@@ -53,6 +53,34 @@ export function formatDuration(
 }
 
 /**
+ * Whether the idle shutdown really stopped this app (not a dry run): it no
+ * longer exists, so nothing can keep it running and its cost stopped.
+ *
+ * @param idle - The server's idle status, if any.
+ */
+export function isStopped(idle: IIdleStatus | null | undefined): boolean {
+  return (
+    idle?.state === 'shut-down' && !(idle.dry_run || idle.action === 'dry-run')
+  );
+}
+
+/**
+ * A time of day on this browser's clock, `19:42`; `null` when the time is
+ * missing or not a date.
+ *
+ * @param iso - An ISO 8601 time from the server.
+ */
+export function formatTimeOfDay(iso: string | null | undefined): string | null {
+  const ms = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(ms)) {
+    return null;
+  }
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/**
  * Describe what happens at the timeout, for people: the server's own
  * description when it sends one, else one made from the action's name.
  *
@@ -127,17 +155,20 @@ export function formatStatus(
       text = 'stopping…';
       lines.push(`Saving open documents, then: ${describeIdleAction(idle)}.`);
       break;
-    case 'shut-down':
-      text = dryRun ? 'would have stopped (dry run)' : 'stopped';
+    case 'shut-down': {
+      const at = formatTimeOfDay(idle.stopped_at);
+      const when = at === null ? '' : ` at ${at}`;
+      text = dryRun ? `would have stopped${when} (dry run)` : `stopped${when}`;
       lines.push(
         dryRun
-          ? 'Dry run: the shutdown was only logged. New activity re-arms the clock.'
-          : 'The app was stopped.'
+          ? `Dry run: the shutdown${when} was only logged. New activity re-arms the clock.`
+          : `The app was stopped${when}; its cost stopped then.`
       );
       if (idle.result) {
         lines.push(idle.result);
       }
       break;
+    }
     case 'error':
       text = `cannot stop the app: ${Private.truncate(
         idle.error ?? 'unknown error',

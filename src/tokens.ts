@@ -54,6 +54,11 @@ export interface IIdleStatus {
   result?: string | null;
   /** When a failed action is retried (newer servers). */
   retry_at?: string | null;
+  /**
+   * When the action succeeded (ISO 8601 UTC) while `shut-down`; with
+   * `dry_run`, when it would have stopped (newer servers).
+   */
+  stopped_at?: string | null;
   checker_running: boolean;
   last_check: string | null;
   save_request: ISaveRequest | null;
@@ -242,6 +247,15 @@ export interface ICost {
   started_at: string | null;
   uptime_seconds: number | null;
   session_usd: number | null;
+  /**
+   * When the idle shutdown stopped the app (not a dry run): the session cost,
+   * uptime and idle time count up to then, and no longer grow (newer servers).
+   */
+  stopped_at?: string | null;
+  /** Whether the figures stopped at `stopped_at` (newer servers). */
+  frozen?: boolean;
+  /** The server's sentence saying so, `null` unless frozen (newer servers). */
+  frozen_note?: string | null;
   projection: { per_day_usd: number | null; per_month_usd: number | null };
   idle: {
     idle_seconds: number;

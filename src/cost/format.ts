@@ -1,5 +1,11 @@
 import { IIdleView } from '../countdown';
-import { formatDuration, formatUsd } from '../format';
+import { secondsBetween } from '../events';
+import {
+  formatDuration,
+  formatTimeOfDay,
+  formatUsd,
+  isStopped
+} from '../format';
 import { ICost, IEnvironment, IPrice, IResource, IResources } from '../tokens';
 
 /**
@@ -145,6 +151,26 @@ export function isFree(cost: ICost): boolean {
 }
 
 /**
+ * The session cost as the meter and the panel both show it: `$3.12`. One
+ * function for both, so that they never round the same figure differently.
+ *
+ * @param sessionUsd - The session cost (`CostModel.sessionUsd`).
+ */
+export function formatSessionUsd(sessionUsd: number): string {
+  return formatUsd(sessionUsd);
+}
+
+/**
+ * When the idle shutdown stopped this environment, `19:42`, if it did (not a
+ * dry run) and the server says so; `null` otherwise.
+ *
+ * @param cost - `GET cost`.
+ */
+export function stoppedAt(cost: ICost | null): string | null {
+  return cost?.frozen ? (formatTimeOfDay(cost.stopped_at) ?? '?') : null;
+}
+
+/**
  * What the status bar meter shows.
  */
 export interface IMeterText {
@@ -152,8 +178,11 @@ export interface IMeterText {
   text: string;
   /** The tooltip: what is counted and where the price came from. */
   title: string;
-  /** `known`, `pending`, `unknown`, or `hidden` (nothing to show). */
-  state: 'known' | 'pending' | 'unknown' | 'hidden';
+  /**
+   * `known`, `pending`, `unknown`, `stopped` (the idle shutdown stopped the
+   * app: the figures no longer move), or `hidden` (nothing to show).
+   */
+  state: 'known' | 'pending' | 'unknown' | 'stopped' | 'hidden';
 }
 
 /**
@@ -178,18 +207,38 @@ export function formatMeter(
   let text: string;
   let state: IMeterText['state'];
   const rate = cost.usd_per_hour;
+  const stopped = stoppedAt(cost);
   if (typeof rate === 'number' && rate > 0 && price.state === 'known') {
-    state = 'known';
+    state = stopped === null ? 'known' : 'stopped';
+    const session =
+      sessionUsd === null
+        ? null
+        : `${formatSessionUsd(sessionUsd)} this session`;
+    // Once stopped, the rate is no longer being paid: the meter says so.
     text =
-      formatRate(rate) +
-      (sessionUsd === null ? '' : ` · ${formatUsd(sessionUsd)} this session`);
+      stopped === null
+        ? formatRate(rate) + (session === null ? '' : ` · ${session}`)
+        : 'stopped' + (session === null ? '' : ` · ${session}`);
     const type = cost.instance.instance_type ?? 'instance';
-    lines.push(
-      `${Private.capitalize(noun)} (${type}) costs ${formatRate(rate)}` +
-        (Private.storageIncluded(cost) ? ', storage included.' : '.')
-    );
+    if (stopped === null) {
+      lines.push(
+        `${Private.capitalize(noun)} (${type}) costs ${formatRate(rate)}` +
+          (Private.storageIncluded(cost) ? ', storage included.' : '.')
+      );
+    } else {
+      lines.push(
+        `${Private.capitalize(noun)} (${type}) was stopped at ${stopped} by ` +
+          `the idle shutdown; it cost ${formatRate(rate)}` +
+          (Private.storageIncluded(cost) ? ', storage included,' : '') +
+          ' while it ran.'
+      );
+    }
     if (sessionUsd !== null) {
-      lines.push(`This session so far: ${formatUsd(sessionUsd)}.`);
+      lines.push(
+        stopped === null
+          ? `This session so far: ${formatSessionUsd(sessionUsd)}.`
+          : `This session: ${formatSessionUsd(sessionUsd)}, up to ${stopped}.`
+      );
     }
     lines.push(`${price.text} (${price.title}).`);
   } else {
@@ -276,11 +325,21 @@ export function describeCountdown(
     case 'shutting-down':
       text = 'Stopping now: saving open documents first.';
       break;
-    case 'shut-down':
-      text = dryRun
-        ? 'The limit passed; dry run, so it was only logged.'
-        : 'The app was stopped.';
+    case 'shut-down': {
+      const at = formatTimeOfDay(idle.stopped_at);
+      if (dryRun) {
+        text =
+          at === null
+            ? 'The limit passed; dry run, so it was only logged.'
+            : `Dry run: would have stopped at ${at}; it was only logged.`;
+      } else {
+        text =
+          at === null
+            ? 'The app was stopped.'
+            : `The app was stopped at ${at}.`;
+      }
       break;
+    }
     case 'error':
       text = `The shutdown failed and will be retried: ${idle.error ?? 'unknown error'}`;
       break;
@@ -319,10 +378,19 @@ export function describeIdleCost(
   if (view === null || usdPerHour === null || !(usdPerHour > 0)) {
     return null;
   }
-  const spent = (view.idleSeconds * usdPerHour) / 3600;
+  // Once the app was stopped, its idle time ended there.
+  const untilStop = isStopped(view.idle)
+    ? secondsBetween(view.idle.last_activity, view.idle.stopped_at)
+    : null;
+  const seconds =
+    untilStop === null ? view.idleSeconds : Math.max(0, untilStop);
+  const spent = (seconds * usdPerHour) / 3600;
   const budget = view.idle.max_idle_usd;
   return (
-    `Idle time so far: ${formatUsd(spent)}` +
+    (untilStop === null
+      ? 'Idle time so far: '
+      : 'Idle time before the stop: ') +
+    formatUsd(spent) +
     (typeof budget === 'number' && budget > 0
       ? ` of the ${formatUsd(budget)} idle budget`
       : '')

@@ -1,11 +1,12 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { secondsBetween } from '../events';
+import { isStopped } from '../format';
 import { requestAPI } from '../handler';
-import { ICost, IResources } from '../tokens';
+import { ICost, IIdleStatus, IResources } from '../tokens';
 
 /**
  * How a request stands: no answer yet, answered, or failed (the last good
@@ -180,8 +181,21 @@ export class CostModel implements IDisposable {
   }
 
   /**
+   * Whether the idle shutdown stopped this environment (not a dry run): the
+   * server's session cost and uptime end at `cost.stopped_at` and no longer
+   * grow.
+   */
+  get frozen(): boolean {
+    return this._cost?.frozen === true;
+  }
+
+  /**
    * The session cost now: the server's figure plus the hourly rate times the
-   * time since; `null` when the rate or the start is unknown.
+   * whole seconds since; `null` when the rate or the start is unknown. Once
+   * the app was stopped (`frozen`), the server's figure as it is.
+   *
+   * Whole seconds, so that the meter and the panel, which redraw on their
+   * own timers, show the same figure within a second.
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
@@ -194,21 +208,55 @@ export class CostModel implements IDisposable {
     ) {
       return null;
     }
-    return (
-      cost.session_usd + (cost.usd_per_hour * this.elapsedSeconds(now)) / 3600
-    );
+    if (this.frozen) {
+      return cost.session_usd;
+    }
+    const elapsed = Math.floor(this.elapsedSeconds(now));
+    return cost.session_usd + (cost.usd_per_hour * elapsed) / 3600;
   }
 
   /**
-   * How long this environment has been up now, `null` when unknown.
+   * How long this environment has been up now (until it was stopped, when
+   * `frozen`), `null` when unknown.
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
   uptimeSeconds(now: number = this._clock()): number | null {
     const uptime = this._cost?.uptime_seconds;
-    return typeof uptime === 'number'
-      ? uptime + this.elapsedSeconds(now)
-      : null;
+    if (typeof uptime !== 'number') {
+      return null;
+    }
+    return this.frozen ? uptime : uptime + this.elapsedSeconds(now);
+  }
+
+  /**
+   * Ask for the cost again as soon as the idle shutdown really stopped the
+   * app, so that the figures stop within seconds, not at the next poll.
+   *
+   * @param idle - Where the idle status comes from.
+   * @returns A disposable that stops following it.
+   */
+  followIdle(idle: CostModel.IIdleSource): IDisposable {
+    let asked: string | null = null;
+    const onChanged = () => {
+      const status = idle.status?.idle;
+      const stoppedAt = status?.stopped_at;
+      if (
+        this.isDisposed ||
+        !status ||
+        !stoppedAt ||
+        !isStopped(status) ||
+        this.frozen ||
+        asked === stoppedAt
+      ) {
+        return;
+      }
+      asked = stoppedAt;
+      void this._costPoll.refresh();
+    };
+    idle.changed.connect(onChanged);
+    onChanged();
+    return new DisposableDelegate(() => idle.changed.disconnect(onChanged));
   }
 
   /**
@@ -374,6 +422,16 @@ export class CostModel implements IDisposable {
  * A namespace for `CostModel` statics.
  */
 export namespace CostModel {
+  /**
+   * Where `followIdle` reads the idle status (the idle model).
+   */
+  export interface IIdleSource {
+    /** Emitted when the idle status changes. */
+    readonly changed: ISignal<unknown, void>;
+    /** The last status, with its idle part. */
+    readonly status: { idle: IIdleStatus } | null;
+  }
+
   /**
    * The options to construct a `CostModel`.
    */

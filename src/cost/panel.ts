@@ -1,4 +1,5 @@
 import { LabIcon } from '@jupyterlab/ui-components';
+import { IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -11,11 +12,13 @@ import {
   describeTotal,
   environmentNoun,
   formatPriceRate,
+  formatSessionUsd,
   hasEnvironmentCost,
-  resourceKindLabel
+  resourceKindLabel,
+  stoppedAt
 } from './format';
 import { CostModel } from './model';
-import { formatDuration, formatUsd } from '../format';
+import { formatDuration, formatUsd, isStopped } from '../format';
 import { IdleModel } from '../idle/model';
 import { IResource } from '../tokens';
 
@@ -137,8 +140,8 @@ export class CostPanel extends Widget {
       Private.figures([
         ['Rate', this._rate],
         ['This session', this._session],
-        ['Per day', this._perDay],
-        ['Per month', this._perMonth]
+        ['Per day if left running', this._perDay],
+        ['Per month if left running', this._perMonth]
       ]),
       this._priceSource,
       this._storage,
@@ -278,6 +281,9 @@ export class CostPanel extends Widget {
 
     this._model.changed.connect(this.render, this);
     this._idle?.changed.connect(this.render, this);
+    // When the idle shutdown stops the app, the cost (and the meter) stop at
+    // once rather than at the next poll.
+    this._followIdle = this._idle ? this._model.followIdle(this._idle) : null;
     this.render();
   }
 
@@ -326,6 +332,7 @@ export class CostPanel extends Widget {
       return;
     }
     this._stopTicking();
+    this._followIdle?.dispose();
     this._model.setResourcesWanted(false);
     this._model.changed.disconnect(this.render, this);
     this._idle?.changed.disconnect(this.render, this);
@@ -458,15 +465,30 @@ export class CostPanel extends Widget {
         ? cost.usd_per_hour
         : null;
     Private.setData(this._environment, 'price', price.state);
-    Private.setText(this._rate, formatPriceRate(cost.instance?.price, rate));
+    const stopped = stoppedAt(cost);
+    Private.setData(
+      this._environment,
+      'stopped',
+      stopped === null ? 'false' : 'true'
+    );
+    Private.setText(
+      this._rate,
+      formatPriceRate(cost.instance?.price, rate) +
+        (stopped !== null && rate !== null ? ' while it ran' : '')
+    );
     this._rate.title = price.title;
+    // The same figure and rounding as the meter's.
     const session = rate === null ? null : model.sessionUsd(now);
     const uptime = model.uptimeSeconds(now);
+    const details = [
+      uptime !== null ? formatDuration(uptime) : null,
+      stopped !== null ? `stopped at ${stopped}` : null
+    ].filter(part => part !== null);
     Private.setText(
       this._session,
       session !== null
-        ? `${formatUsd(session)}` +
-            (uptime !== null ? ` (${formatDuration(uptime)})` : '')
+        ? formatSessionUsd(session) +
+            (details.length > 0 ? ` (${details.join(', ')})` : '')
         : rate === null
           ? '—'
           : 'start time unknown'
@@ -523,7 +545,10 @@ export class CostPanel extends Widget {
     const idleCost = describeIdleCost(view, rate);
     Private.setText(this._idleCost, idleCost ?? '');
     this._idleCost.hidden = idleCost === null;
-    this._keepButton.hidden = this._keepRunning === null || view === null;
+    // A stopped app no longer exists: there is nothing to keep running. (A
+    // dry run's app does: its "Keep running" restarts the idle clock.)
+    this._keepButton.hidden =
+      this._keepRunning === null || view === null || isStopped(view.idle);
   }
 
   private _renderResources(now: number): void {
@@ -638,6 +663,7 @@ export class CostPanel extends Widget {
   private _countdown: HTMLParagraphElement;
   private _envHeading: HTMLHeadingElement;
   private _environment: HTMLElement;
+  private _followIdle: IDisposable | null;
   private _idle: IdleModel | null;
   private _idleCost: HTMLParagraphElement;
   private _idleSection: HTMLElement;

@@ -7,7 +7,9 @@ import {
   describeIdleAction,
   describeLastActivity,
   describeLimit,
-  formatDuration
+  formatDuration,
+  formatTimeOfDay,
+  isStopped
 } from '../format';
 import { IdleModel } from './model';
 
@@ -39,7 +41,10 @@ export async function showIdleDialog(
       })
     );
   }
-  buttons.push(Dialog.okButton({ label: KEEP_RUNNING_LABEL }));
+  // A stopped app no longer exists: nothing to keep running (a dry run's does).
+  if (!isStopped(model.status?.idle)) {
+    buttons.push(Dialog.okButton({ label: KEEP_RUNNING_LABEL }));
+  }
   const result = await showDialog({
     title: 'Idle shutdown',
     body,
@@ -158,13 +163,18 @@ namespace Private {
       case 'shutting-down':
         lines.push(`Shutting down now: ${describeIdleAction(idle)}.`);
         break;
-      case 'shut-down':
+      case 'shut-down': {
+        const at = formatTimeOfDay(idle.stopped_at);
+        const when = at === null ? '' : ` at ${at}`;
         lines.push(
-          idle.dry_run || idle.action === 'dry-run'
-            ? 'The timeout passed; dry run, so it was only logged.'
-            : 'The app was stopped.'
+          isStopped(idle)
+            ? `The app was stopped${when}; its cost stopped then.`
+            : at === null
+              ? 'The timeout passed; dry run, so it was only logged.'
+              : `Dry run: would have stopped${when}; it was only logged.`
         );
         break;
+      }
       case 'error':
         lines.push(`The shutdown failed and will be retried: ${idle.error}`);
         break;
