@@ -5,11 +5,14 @@ application object in the page.
 
 Two servers use it (see playwright.config.js):
 
-- the main one (port 8888) runs in a simulated SageMaker Studio space: the local AWS
-  emulator starts in this process on `SMCOST_EMULATOR_PORT` (default 5599), seeded with
-  the demo domain, space and app, so that the idle shutdown really calls DeleteApp;
-- with `SMCOST_GALATA_READONLY=1` (port 8889), a local server whose administrator does not
-  allow users to change the timeout.
+- the main one (port `SMCOST_UI_PORT`, default 8888) runs in a simulated SageMaker Studio
+  space: the local AWS emulator starts in this process on `SMCOST_EMULATOR_PORT` (default
+  5599), seeded with the demo domain, space and app, so that the idle shutdown really calls
+  DeleteApp;
+- with `SMCOST_GALATA_READONLY=1` (port `SMCOST_UI_READONLY_PORT`, default 8889), a local
+  server whose administrator does not allow users to change the timeout.
+
+playwright.config.js picks free ports for all three and sets these variables.
 """
 
 import json
@@ -21,6 +24,9 @@ from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
+# The address and port the tests use (playwright.config.js); never another port.
+c.ServerApp.ip = "127.0.0.1"  # noqa: F821
+c.ServerApp.port_retries = 0  # noqa: F821
 # The tests' settings must not leak into the user's, nor the user's into the tests.
 c.LabApp.user_settings_dir = mkdtemp(prefix="smcost-galata-settings-")  # noqa: F821
 
@@ -33,7 +39,7 @@ c.IdleShutdown.cpu_threshold_percent = 0  # noqa: F821
 
 if os.environ.get("SMCOST_GALATA_READONLY") == "1":
     # The administrator fixed the timeout; local mode, nothing is ever stopped.
-    c.ServerApp.port = 8889  # noqa: F821
+    c.ServerApp.port = int(os.environ.get("SMCOST_UI_READONLY_PORT", "8889"))  # noqa: F821
     c.IdleShutdown.allow_user_override = False  # noqa: F821
     c.IdleShutdown.action = "dry-run"  # noqa: F821
     c.SMCost.metadata_path = str(_state / "no-such-resource-metadata.json")  # noqa: F821
@@ -43,6 +49,7 @@ else:
     # after this file: set them first.
     from jupyter_smcost.emulator import seed_demo, start_emulator
 
+    c.ServerApp.port = int(os.environ.get("SMCOST_UI_PORT", "8888"))  # noqa: F821
     _emulator = start_emulator(port=int(os.environ.get("SMCOST_EMULATOR_PORT", "5599")))
     os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = _emulator.endpoint_url
     os.environ["AWS_ENDPOINT_URL_PRICING"] = _emulator.endpoint_url

@@ -10,12 +10,15 @@ import type { APIRequestContext, Page } from '@playwright/test';
 export const ITEM = '.jp-smcost-StatusItem';
 
 /**
- * The local AWS emulator the main test server runs in (see
- * jupyter_server_test_config.py and playwright.config.js).
+ * The local AWS emulator the main test server runs in, on the free port
+ * playwright.config.js picked (see also jupyter_server_test_config.py).
  */
-export const EMULATOR = `http://127.0.0.1:${
-  process.env.SMCOST_EMULATOR_PORT || '5599'
-}`;
+export const EMULATOR = `http://127.0.0.1:${process.env.SMCOST_EMULATOR_PORT}`;
+if (!process.env.SMCOST_EMULATOR_PORT) {
+  throw new Error(
+    'SMCOST_EMULATOR_PORT is not set: run the tests through playwright.config.js'
+  );
+}
 
 /**
  * The extension's REST API, relative to the project's base URL.
