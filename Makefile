@@ -8,6 +8,8 @@ BIN := $(abspath $(VENV))/bin
 IDLE_TIMEOUT_MINUTES ?= 60
 DEMO_PORT ?= 8888
 EMULATOR_PORT ?= 5555
+# The oldest JupyterLab the wheel supports (README, Install); `make oldest-lab-check` keeps it true.
+OLDEST_JUPYTERLAB ?= 4.0.13
 
 # Never download a browser: the UI tests drive Debian's Chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -16,15 +18,17 @@ export PATH := $(BIN):$(PATH)
 FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*.js schema/*.json) \
 	package.json tsconfig.json
 
-.PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check bench chromium clean
+.PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check oldest-lab-check \
+	bench chromium clean
 
 ## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
 demo: build
 	$(BIN)/python scripts/demo.py --timeout-minutes $(IDLE_TIMEOUT_MINUTES) \
 		--port $(DEMO_PORT) --emulator-port $(EMULATOR_PORT)
 
-## test: every test: ruff, mypy, pytest, jest, the wheel, Galata in Debian's Chromium
-test: lint typecheck pytest jest wheel-check ui-test
+## test: every test: ruff, mypy, pytest, jest, the wheel (also beside the oldest supported
+## JupyterLab), Galata in Debian's Chromium
+test: lint typecheck pytest jest wheel-check oldest-lab-check ui-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +84,20 @@ wheel-check: install
 	grep -Eq "jupyter-smcost.*enabled.*OK" .wheel-venv/lab.txt
 	unzip -l dist/*.whl | grep -q "share/jupyter/labextensions/jupyter-smcost/static/"
 	unzip -l dist/*.whl | grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json"
+	rm -rf .wheel-venv
+
+# The same wheel beside the oldest JupyterLab it supports: `jupyter labextension list` shows
+# it enabled and OK, never "not compatible" (the @jupyterlab/* ranges in package.json and
+# jupyterlab.sharedPackages decide that).
+oldest-lab-check: wheel-check
+	rm -rf .wheel-venv
+	$(PYTHON) -m venv .wheel-venv
+	.wheel-venv/bin/pip install --quiet "jupyterlab==$(OLDEST_JUPYTERLAB)" dist/*.whl
+	.wheel-venv/bin/jupyter labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' \
+		| tee .wheel-venv/lab.txt
+	grep -q "JupyterLab v$(OLDEST_JUPYTERLAB)$$" .wheel-venv/lab.txt
+	grep -Eq "^\s*jupyter-smcost v[^ ]+ enabled OK \(python, jupyter_smcost\)$$" .wheel-venv/lab.txt
+	! grep -Eq "not compatible|incompatible|jupyter-smcost.* X" .wheel-venv/lab.txt
 	rm -rf .wheel-venv
 
 chromium:
