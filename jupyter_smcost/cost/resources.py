@@ -71,6 +71,9 @@ REQUIRED_ACTIONS = sorted(
     }
 )
 
+#: Describe (and tag) calls are started this many at a time (the AWS concurrency is lower).
+_DESCRIBE_SLICE = 64
+
 _CONSOLE_PAGES = {
     "training-job": "jobs",
     "tuning-job": "hyper-tuning-jobs",
@@ -470,8 +473,18 @@ class Collector:
     ) -> list[dict[str, Any]]:
         if ident is None:
             return items
-        tags = await asyncio.gather(*(self._tags_of(str(i.get(arn_key))) for i in items))
-        return [i for i, t in zip(items, tags, strict=True) if ident.owns(t)]
+        unknown = [i for i in items if str(i.get(arn_key)) not in self._tags]
+        for start in range(0, len(unknown), _DESCRIBE_SLICE):
+            part = unknown[start : start + _DESCRIBE_SLICE]
+            await asyncio.gather(*(self._tags_of(str(i.get(arn_key))) for i in part))
+        mine = []
+        for i in items:
+            tags = self._tags.get(str(i.get(arn_key)))
+            if tags is None:  # forgotten meanwhile (the memory is bounded)
+                tags = await self._tags_of(str(i.get(arn_key)))
+            if ident.owns(tags):
+                mine.append(i)
+        return mine
 
     async def _describe(self, operation: str, **params: Any) -> dict[str, Any] | None:
         self.last_describes += 1
@@ -521,10 +534,6 @@ class Collector:
             mark = tuple(
                 item.get(k) for k in ("LastModifiedTime", "SecondaryStatus", "CreationTime")
             )
-            seen = known.get(arn)
-            if seen is not None and seen[0] == mark and reuse(seen[1]):
-                kept[arn] = seen
-                return seen[1]
             described = await self._describe(describe_op, **{name_key: item[name_key]})
             if not described:
                 return None
@@ -532,7 +541,26 @@ class Collector:
             kept[arn] = (mark, row)
             return row
 
-        rows = await asyncio.gather(*(row_of(i) for i in items))
+        rows: list[Running | None] = []
+        todo: list[tuple[int, dict[str, Any]]] = []
+        for item in items:
+            arn = str(item.get(arn_key))
+            mark = tuple(
+                item.get(k) for k in ("LastModifiedTime", "SecondaryStatus", "CreationTime")
+            )
+            seen = known.get(arn)
+            if seen is not None and seen[0] == mark and reuse(seen[1]):
+                kept[arn] = seen
+                rows.append(seen[1])
+            else:
+                todo.append((len(rows), item))
+                rows.append(None)
+        # In slices, so a first listing of thousands never holds thousands of tasks.
+        for start in range(0, len(todo), _DESCRIBE_SLICE):
+            part = todo[start : start + _DESCRIBE_SLICE]
+            found = await asyncio.gather(*(row_of(item) for _, item in part))
+            for (index, _), row in zip(part, found, strict=True):
+                rows[index] = row
         self._described[describe_op] = kept
         return [r for r in rows if r is not None]
 
@@ -803,22 +831,32 @@ def price_keys(rows: Iterable[Running], region: str | None) -> list[PriceKey]:
     ]
 
 
+def _rates(
+    r: Running, price: dict[str, Any], now: datetime
+) -> tuple[float | None, float | None, float | None]:
+    """(on-demand $/h, $/h so far, running seconds) of a row at `now`.
+
+    A spot job that AWS has billed for is at its effective rate so far: billable / elapsed
+    x the on-demand rate."""
+    rate = price.get("usd_per_hour") if price.get("known") else None
+    on_demand = None if rate is None else float(rate) * r.instance_count
+    running = None if r.started_at is None else max(0.0, (now - r.started_at).total_seconds())
+    if on_demand is not None and r.spot and r.billable_seconds is not None and running:
+        return on_demand, on_demand * min(1.0, max(0.0, r.billable_seconds / running)), running
+    return on_demand, on_demand, running
+
+
 def _row_json(
     r: Running, price: dict[str, Any], region: str | None, now: datetime
 ) -> dict[str, Any]:
-    rate = price.get("usd_per_hour") if price.get("known") else None
-    on_demand = None if rate is None else float(rate) * r.instance_count
-    usd_per_hour = on_demand
-    running = None if r.started_at is None else max(0.0, (now - r.started_at).total_seconds())
+    on_demand, usd_per_hour, running = _rates(r, price, now)
     detail = [r.detail] if r.detail else []
     cost = None
     if on_demand is not None:
         if r.billable_seconds is not None:
             cost = on_demand * r.billable_seconds / 3600
             if r.spot and running:
-                # What it has cost per hour so far: billable / elapsed x the on-demand rate.
                 share = min(1.0, max(0.0, r.billable_seconds / running))
-                usd_per_hour = on_demand * share
                 detail.append(
                     f"spot: billed {r.billable_seconds / 60:.0f} min of {running / 60:.0f} min, "
                     f"{share:.0%} of the on-demand ${on_demand:,.2f}/h"
@@ -889,8 +927,9 @@ def priced_document(
     if collection is None:
         doc["state"] = "loading" if loading else "error"
         return doc
-    rows = []
     problems = list(collection.problems)
+    # Every row is priced (totals, problems); only the rows sent are turned into JSON.
+    priced: list[tuple[float | None, Running, dict[str, Any]]] = []
     for r in collection.rows:
         if r.unpriced_reason:
             price = {
@@ -913,26 +952,26 @@ def priced_document(
                 "source": "unknown",
                 "reason": "no price",
             }
-        rows.append(_row_json(r, price, region, now))
+        priced.append((_rates(r, price, now)[1], r, price))
     unknown_reasons = {
-        str(row["price"].get("reason"))
-        for row in rows
-        if row["usd_per_hour"] is None and row["price"].get("source") == "unknown"
+        str(price.get("reason"))
+        for rate, _, price in priced
+        if rate is None and price.get("source") == "unknown"
     }
     for reason in sorted(unknown_reasons):
         problems.append({"kind": None, "code": "price-unknown", "action": None, "message": reason})
-    rows.sort(key=lambda x: (x["usd_per_hour"] is None, -(x["usd_per_hour"] or 0.0), x["name"]))
-    doc["total_usd_per_hour"] = sum(x["usd_per_hour"] or 0.0 for x in rows)
-    doc["unpriced"] = sum(1 for x in rows if x["usd_per_hour"] is None)
-    doc["count"] = len(rows)
-    if max_rows is not None and len(rows) > max_rows:
-        rest = rows[max_rows:]
-        rows = rows[:max_rows]
+    priced.sort(key=lambda x: (x[0] is None, -(x[0] or 0.0), x[1].name))
+    doc["total_usd_per_hour"] = sum(rate or 0.0 for rate, _, _ in priced)
+    doc["unpriced"] = sum(1 for rate, _, _ in priced if rate is None)
+    doc["count"] = len(priced)
+    if max_rows is not None and len(priced) > max_rows:
+        rest = priced[max_rows:]
+        priced = priced[:max_rows]
         doc["omitted"] = {
             "count": len(rest),
-            "usd_per_hour": sum(x["usd_per_hour"] or 0.0 for x in rest),
+            "usd_per_hour": sum(rate or 0.0 for rate, _, _ in rest),
         }
-    doc["resources"] = rows
+    doc["resources"] = [_row_json(r, price, region, now) for _, r, price in priced]
     doc["problems"] = problems
     failed = collection.failed_kinds
     doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
