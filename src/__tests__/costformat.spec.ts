@@ -3,6 +3,7 @@ import {
   describeCountdown,
   describeIdleCost,
   describePrice,
+  describeOmitted,
   describeResource,
   describeStorage,
   describeTotal,
@@ -14,7 +15,7 @@ import {
   resourceKindLabel
 } from '../cost/format';
 import { describeLimit, formatStatus, formatUsd } from '../format';
-import { IIdleStatus, IPrice } from '../tokens';
+import { IIdleStatus, IPrice, IResources } from '../tokens';
 import {
   cost,
   knownPrice,
@@ -340,6 +341,51 @@ describe('describeResource', () => {
     expect(text.secondary.startsWith('spot; billed 14 min of 40 min · ')).toBe(
       true
     );
+  });
+
+  it('counts the running time and cost on to now', () => {
+    const sent = '2026-11-26T16:20:00+00:00';
+    const now = Date.parse(sent) + 30 * 60_000;
+    const text = describeResource(resource(), now, sent);
+    // Started 15:55: 55 min at 16:50; $1.59 + 30 min at $3.825/h.
+    expect(text.running).toBe('55 min');
+    expect(text.cost).toBe('$3.50');
+    // A clock behind the server's never counts back.
+    const early = describeResource(resource(), Date.parse(sent) - 60_000, sent);
+    expect(early.cost).toBe('$1.59');
+    // Without a start time, the figure as sent.
+    expect(
+      describeResource(resource({ started_at: null }), now, sent).running
+    ).toBe('25 min');
+  });
+
+  it('shows a spot job at its effective rate', () => {
+    const text = describeResource(
+      resource({
+        spot: true,
+        usd_per_hour: 1.34,
+        billable_seconds: 840,
+        detail: 'spot: billed 14 min of 40 min, 35% of the on-demand $3.83/h'
+      })
+    );
+    expect(text.rate).toBe('$1.34/h');
+    expect(text.secondary).toContain('35% of the on-demand $3.83/h');
+  });
+
+  it('says how many resources were not listed', () => {
+    expect(describeOmitted(resources())).toBe('');
+    expect(
+      describeOmitted({
+        ...resources(),
+        omitted: { count: 1, usd_per_hour: 0 }
+      } as IResources)
+    ).toBe('1 more resource not listed');
+    expect(
+      describeOmitted({
+        ...resources(),
+        omitted: { count: 805, usd_per_hour: 12.5 }
+      } as IResources)
+    ).toBe('805 more resources not listed, $12.50/h');
   });
 
   it('never shows an unknown price as $0, and says why', () => {

@@ -4,6 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { CostModel } from '../cost/model';
 import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../cost/panel';
 import { IdleModel } from '../idle/model';
+import { IResources } from '../tokens';
 import {
   cost,
   costModel,
@@ -206,6 +207,38 @@ describe('CostPanel', () => {
     expect(text(panel, 'smcost-session')).toBe('$1.06 (2 h 1 min)');
     expect(text(panel, 'smcost-countdown')).toBe(
       'Idle 13 min · stops in 47 min (idle timeout 1 h)'
+    );
+    Widget.detach(panel);
+    jest.useRealTimers();
+  });
+
+  it('moves the running times and costs of resources on from the document', async () => {
+    jest.useFakeTimers();
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [
+        resources({
+          omitted: { count: 805, usd_per_hour: 12.5 }
+        } as Partial<IResources>)
+      ],
+      status: [status()]
+    });
+    make(server);
+    await model.update();
+    await model.updateResources();
+    await idle!.update();
+    Widget.attach(panel, document.body);
+    const cells = () =>
+      Array.from(rows(panel)[0].children).map(c => c.textContent);
+    expect(cells().slice(4)).toEqual(['25 min', '$1.59']);
+    // The server sends the same document for a whole listing: the browser
+    // counts on from started_at and generated_at.
+    clock.now += 10 * 60_000;
+    jest.advanceTimersByTime(1000);
+    // $3.825/h for 10 more minutes: $0.64 more.
+    expect(cells().slice(4)).toEqual(['35 min', '$2.23']);
+    expect(text(panel, 'smcost-total')).toContain(
+      '805 more resources not listed, $12.50/h'
     );
     Widget.detach(panel);
     jest.useRealTimers();

@@ -465,11 +465,44 @@ export interface IResourceText {
 }
 
 /**
+ * The resources a `GET resources` document counted but did not list (it
+ * lists the most expensive ones): `805 more resources, $12.34/h`, or `''`.
+ *
+ * @param resources - `GET resources`.
+ */
+export function describeOmitted(resources: IResources): string {
+  const omitted = (
+    resources as IResources & {
+      omitted?: { count?: number; usd_per_hour?: number };
+    }
+  ).omitted;
+  const count = omitted?.count ?? 0;
+  if (!(count > 0)) {
+    return '';
+  }
+  const rate = omitted?.usd_per_hour;
+  return (
+    `${count} more ${count === 1 ? 'resource' : 'resources'} not listed` +
+    (typeof rate === 'number' && rate > 0 ? `, ${formatRate(rate)}` : '')
+  );
+}
+
+/**
  * Describe a running resource for the table.
  *
+ * The server sends running times and costs as of the document's
+ * `generated_at`; given `now`, they are brought up to it: the running time
+ * from `started_at`, the cost so far by the row's rate since `generatedAt`.
+ *
  * @param resource - One resource of `GET resources`.
+ * @param now - The time in ms; leave out for the figures as sent.
+ * @param generatedAt - The document's `generated_at`.
  */
-export function describeResource(resource: IResource): IResourceText {
+export function describeResource(
+  resource: IResource,
+  now?: number,
+  generatedAt?: string | null
+): IResourceText {
   const price = describePrice(resource.price);
   const count = resource.instance_count ?? 1;
   const instances =
@@ -478,16 +511,29 @@ export function describeResource(resource: IResource): IResourceText {
   const secondary = [resource.detail, resource.status, price.text]
     .filter(part => typeof part === 'string' && part.length > 0)
     .join(' · ');
+  let running = resource.running_seconds;
+  let cost = resource.cost_so_far_usd;
+  if (typeof now === 'number') {
+    const started = Date.parse(resource.started_at ?? '');
+    if (Number.isFinite(started)) {
+      running = Math.max(0, (now - started) / 1000);
+    }
+    const sent = Date.parse(generatedAt ?? '');
+    if (
+      Number.isFinite(sent) &&
+      typeof cost === 'number' &&
+      typeof resource.usd_per_hour === 'number'
+    ) {
+      cost += (resource.usd_per_hour * Math.max(0, now - sent)) / 3_600_000;
+    }
+  }
   return {
     instances,
     rate: formatPriceRate(resource.price, resource.usd_per_hour),
-    running:
-      typeof resource.running_seconds === 'number'
-        ? formatDuration(resource.running_seconds)
-        : '—',
+    running: typeof running === 'number' ? formatDuration(running) : '—',
     cost:
-      typeof resource.cost_so_far_usd === 'number' && price.state === 'known'
-        ? formatUsd(resource.cost_so_far_usd)
+      typeof cost === 'number' && price.state === 'known'
+        ? formatUsd(cost)
         : '—',
     secondary,
     priceTitle: price.title

@@ -7,6 +7,7 @@ import {
   describeCountdown,
   describeIdleCost,
   describePrice,
+  describeOmitted,
   describeResource,
   describeStorage,
   describeTotal,
@@ -613,11 +614,15 @@ export class CostPanel extends Widget {
       }))
     );
     const rows = resources?.resources ?? [];
-    this._renderRows(rows);
+    this._renderRows(rows, now, resources?.generated_at ?? null);
     this._table.hidden = rows.length === 0;
     this._total.hidden = resources === null || resources.state === 'loading';
     if (resources !== null) {
-      Private.setText(this._total, describeTotal(model.cost, resources));
+      const omitted = describeOmitted(resources);
+      Private.setText(
+        this._total,
+        describeTotal(model.cost, resources) + (omitted ? ` · ${omitted}` : '')
+      );
     }
     const age = model.resourcesAge(now);
     Private.setText(
@@ -631,7 +636,11 @@ export class CostPanel extends Widget {
    * Bring the table's rows in line with the resources, keeping each row's
    * elements (and the focus in them) across updates.
    */
-  private _renderRows(resources: IResource[]): void {
+  private _renderRows(
+    resources: IResource[],
+    now: number,
+    generatedAt: string | null
+  ): void {
     const seen = new Map<string, number>();
     const next = new Map<string, Private.IRow>();
     resources.forEach((resource, index) => {
@@ -640,7 +649,7 @@ export class CostPanel extends Widget {
       seen.set(base, count + 1);
       const key = `${base}\u0000${count}`;
       const row = this._rows.get(key) ?? Private.createRow();
-      Private.updateRow(row, resource);
+      Private.updateRow(row, resource, now, generatedAt);
       next.set(key, row);
       // Move a row only when it is out of place: moving blurs it.
       if (this._tbody.children[index] !== row.tr) {
@@ -918,8 +927,13 @@ namespace Private {
   /**
    * Show a resource in a row.
    */
-  export function updateRow(row: IRow, resource: IResource): void {
-    const text = describeResource(resource);
+  export function updateRow(
+    row: IRow,
+    resource: IResource,
+    now?: number,
+    generatedAt?: string | null
+  ): void {
+    const text = describeResource(resource, now, generatedAt);
     setData(row.tr, 'kind', resource.kind);
     setData(row.tr, 'name', resource.name);
     setData(row.tr, 'price', describePrice(resource.price).state);
