@@ -122,6 +122,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.keepRunning, {
       label: 'Keep This App Running',
       describedBy: Private.NO_ARGS,
+      // A deleted app cannot be kept running; the status says it was stopped.
+      isEnabled: () => !model.appStopped,
       execute: () => model.keepRunning()
     });
 

@@ -6,6 +6,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { extrapolate, IIdleView } from '../countdown';
 import { secondsBetween } from '../events';
+import { isStopped } from '../format';
 import { jsonInit, requestAPI } from '../handler';
 import { IIdleEvent, IIdleStatus, ISaveRequest, IStatus } from '../tokens';
 
@@ -97,6 +98,11 @@ export class IdleModel implements IDisposable {
   /**
    * The last status received, or `null` before the first one.
    */
+  /** Whether the idle shutdown really stopped the app (not a dry run). */
+  get appStopped(): boolean {
+    return isStopped(this.status?.idle);
+  }
+
   get status(): IStatus | null {
     return this._status;
   }
