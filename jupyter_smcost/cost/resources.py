@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -127,7 +128,7 @@ def app_arn(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Running:
     """One running resource as AWS described it, before pricing."""
 
@@ -207,7 +208,10 @@ def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, An
 
 def _when(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        # In UTC: botocore gives each parsed time its own tzlocal(), ~1 KB a piece.
+        return (
+            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        )
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -403,6 +407,18 @@ class Collection:
     failed_kinds: set[str] = field(default_factory=set)
 
 
+def _mark(item: dict[str, Any]) -> tuple[Any, ...]:
+    """What a list summary says that a describe would show changed (times as numbers)."""
+    return tuple(
+        v.timestamp() if isinstance(v, datetime) else v
+        for v in (
+            item.get("LastModifiedTime"),
+            item.get("SecondaryStatus"),
+            item.get("CreationTime"),
+        )
+    )
+
+
 class Collector:
     """Lists the running resources of `scope` ("mine" or "account") in the environment's region."""
 
@@ -462,8 +478,13 @@ class Collector:
         if found is None:
             async with self._describe_limit:
                 answer = await self.aws.call("sagemaker", "list_tags", ResourceArn=arn)
-            found = {str(t.get("Key")): str(t.get("Value")) for t in answer.get("Tags") or []}
-            if len(self._tags) > 2000:
+            # Only the tags that say whose it is are kept (memory: thousands of jobs).
+            found = {
+                sys.intern(str(t.get("Key"))): sys.intern(str(t.get("Value")))
+                for t in answer.get("Tags") or []
+                if t.get("Key") in (USER_PROFILE_TAG, SPACE_TAG)
+            }
+            if len(self._tags) > 5000:
                 self._tags.clear()
             self._tags[arn] = found
         return found
@@ -531,9 +552,7 @@ class Collector:
 
         async def row_of(item: dict[str, Any]) -> Running | None:
             arn = str(item.get(arn_key))
-            mark = tuple(
-                item.get(k) for k in ("LastModifiedTime", "SecondaryStatus", "CreationTime")
-            )
+            mark = _mark(item)
             described = await self._describe(describe_op, **{name_key: item[name_key]})
             if not described:
                 return None
@@ -545,9 +564,7 @@ class Collector:
         todo: list[tuple[int, dict[str, Any]]] = []
         for item in items:
             arn = str(item.get(arn_key))
-            mark = tuple(
-                item.get(k) for k in ("LastModifiedTime", "SecondaryStatus", "CreationTime")
-            )
+            mark = _mark(item)
             seen = known.get(arn)
             if seen is not None and seen[0] == mark and reuse(seen[1]):
                 kept[arn] = seen
@@ -1015,7 +1032,7 @@ class Resources(LoggingConfigurable):
     ).tag(config=True)
     enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
     max_rows = Int(
-        200,
+        100,
         min=1,
         help="At most this many rows (the most expensive) in GET resources; the totals "
         "still cover every resource.",
