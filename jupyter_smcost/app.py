@@ -139,7 +139,7 @@ class SMCost(ExtensionApp):
         # GET resources: the price keys of the current listing, and the last document sent
         # with the listing and prices it was made from (see resources_body).
         self._listing_keys: tuple[Collection | None, list[PriceKey]] = (None, [])
-        self._resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], str] | None = None
+        self._resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], bytes] | None = None
         self._price_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
         if env.kind is Kind.LOCAL:
@@ -355,10 +355,11 @@ class SMCost(ExtensionApp):
         result: dict[str, Any] = json.loads(await self.resources_body(wait_seconds))
         return result
 
-    async def resources_body(self, wait_seconds: float = 2.0) -> str:
-        """The `GET resources` document as JSON text. A listing is priced and serialized
-        once: the same text is sent until the listing or a price changes; its running times
-        and costs so far are as of its `generated_at` (clients add the time since)."""
+    async def resources_body(self, wait_seconds: float = 2.0) -> bytes:
+        """The `GET resources` document as UTF-8 JSON. A listing is priced and serialized
+        once: the same bytes are sent (without a copy) until the listing or a price changes;
+        its running times and costs so far are as of its `generated_at` (clients add the
+        time since)."""
         env = self.environment
         config = self.resources_config
         unavailable = None
@@ -395,7 +396,7 @@ class SMCost(ExtensionApp):
                 unavailable_reason=unavailable,
                 max_rows=config.max_rows,
             )
-        )
+        ).encode()
         if collection is not None:
             self._resources_sent = (collection, prices, body)
         return body

@@ -174,7 +174,7 @@ class ResourcesHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        # Serialized once per listing by the app (NaN-safe, see resources.to_json).
+        # Bytes serialized once per listing by the app (NaN-safe, see resources.to_json).
         self.finish(await self.smcost.resources_body())
 
 
