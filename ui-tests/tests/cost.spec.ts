@@ -285,7 +285,8 @@ test.describe('Cost panel', () => {
     ).toContainText('space demo-space-2, CodeEditor');
 
     // Each name the server gives a console URL for links to the AWS console,
-    // in a new tab: every job and the endpoint.
+    // in a new tab: every job, the endpoint, and the Studio app (its domain's
+    // spaces page).
     for (const resource of listing.resources) {
       const link = row(resource.name).locator('th a');
       if (resource.console_url === null) {
@@ -296,14 +297,18 @@ test.describe('Cost panel', () => {
       await expect(link).toHaveAttribute('href', resource.console_url);
       await expect(link).toHaveAttribute('target', '_blank');
       await expect(link).toHaveAttribute('rel', /noopener/);
+      const consolePage =
+        resource.kind === 'studio-app'
+          ? 'studio/d-demo\\?tab=spaces'
+          : `(jobs|processing-jobs|endpoints)/${resource.name}`;
       expect(resource.console_url).toMatch(
         new RegExp(
           '^https://us-east-1\\.console\\.aws\\.amazon\\.com/sagemaker/home' +
-            `\\?region=us-east-1#/(jobs|processing-jobs|endpoints)/${resource.name}$`
+            `\\?region=us-east-1#/${consolePage}$`
         )
       );
     }
-    await expect(panel.locator(`${RESOURCE_ROW} th a`)).toHaveCount(4);
+    await expect(panel.locator(`${RESOURCE_ROW} th a`)).toHaveCount(5);
     // A click opens the console in a new tab (answered here, never AWS).
     await page
       .context()
