@@ -354,8 +354,13 @@ test.describe('Cost panel', () => {
         '.jp-SideBar.jp-mod-left li[data-id="jupyter-smcost:cost-panel"]'
       )
       .focus();
+    const links = await api(request, 'resources').then(listing =>
+      listing.resources
+        .filter((r: any) => r.console_url !== null)
+        .map((r: any) => `a:${r.name}`)
+    );
     const seen: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 2 + links.length; i++) {
       await page.keyboard.press('Tab');
       seen.push(
         await page.evaluate(() => {
@@ -366,11 +371,6 @@ test.describe('Cost panel', () => {
         })
       );
     }
-    const links = await api(request, 'resources').then(listing =>
-      listing.resources
-        .filter((r: any) => r.console_url !== null)
-        .map((r: any) => `a:${r.name}`)
-    );
     expect(seen).toEqual(['smcost-refresh', 'smcost-keep-running', ...links]);
 
     // Back to "Keep running", and Enter.
