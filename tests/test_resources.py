@@ -495,6 +495,7 @@ async def test_a_second_refresh_describes_only_new_and_spot_jobs() -> None:
     )  # + the endpoint
     assert aws.calls.count("describe_endpoint_config") == 0  # configs never change
     assert aws.calls.count("list_tags") == 1  # the new job's
+    assert aws.calls.count("list_spaces") == 0  # the user's spaces: every 10 min
     by = {r.name: r for r in second.rows if r.kind == "training-job"}
     assert len(by) == 302 and by["spotty"].billable_seconds == 90
     assert {r.name for r in first.rows} <= {r.name for r in second.rows}

@@ -72,6 +72,9 @@ REQUIRED_ACTIONS = sorted(
     }
 )
 
+#: How long the list of the user's spaces (whose resources are "mine") is reused.
+SPACES_TTL_SECONDS = 600.0
+
 #: Describe (and tag) calls are started this many at a time (the AWS concurrency is lower).
 _DESCRIBE_SLICE = 64
 
@@ -439,6 +442,8 @@ class Collector:
         # Tags of a job do not change while it runs; remember them (bounded).
         self._tags: dict[str, dict[str, str]] = {}
         self._owner: str | None = None
+        # The user's spaces, and when they were listed (a new space is rare).
+        self._spaces: tuple[float, frozenset[str]] | None = None
         # What each describe call said, by describe operation and ARN, with the list
         # summary's fields it was read under: a job is described again only when those
         # change (or, for managed spot, every time: its billable time moves). Only the
@@ -465,12 +470,17 @@ class Collector:
         if env.space_name and ident.space_arn(env.space_name):
             spaces.add(ident.space_arn(env.space_name))
         if env.domain_id and user:
-            for s in await self.aws.paginate(
-                "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
-            ):
-                owner = (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
-                if owner == user:
-                    spaces.add(ident.space_arn(str(s.get("SpaceName"))))
+            now = time.monotonic()
+            if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
+                owned = frozenset(
+                    str(s.get("SpaceName"))
+                    for s in await self.aws.paginate(
+                        "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
+                    )
+                    if (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == user
+                )
+                self._spaces = (now, owned)
+            spaces.update(ident.space_arn(name) for name in self._spaces[1])
         return replace(ident, space_arns=frozenset(a for a in spaces if a))
 
     async def _tags_of(self, arn: str) -> dict[str, str]:
