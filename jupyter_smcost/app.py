@@ -39,7 +39,6 @@ from .cost.resources import (
     Resources,
     price_keys,
     priced_document,
-    to_json,
 )
 from .environment import Environment, Kind, detect, read_metadata
 from .idle.actions import ShutdownAction, build_action, resolve_action
@@ -49,6 +48,7 @@ from .idle.collaboration import save_collaborative_documents
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
+from .jsonsafe import dumps
 from .routes import handlers
 
 
@@ -384,7 +384,7 @@ class SMCost(ExtensionApp):
                 sent = self._resources_sent
                 if sent is not None and sent[0] is collection and sent[1] == prices:
                     return sent[2]
-        body = to_json(
+        body = dumps(
             priced_document(
                 collection,
                 prices,

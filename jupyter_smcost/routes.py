@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
@@ -18,6 +17,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .idle.settings import SettingsError
+from .jsonsafe import dumps
 
 if TYPE_CHECKING:
     from .app import SMCost
@@ -30,25 +30,6 @@ MAX_LIST_ITEMS = 10_000
 MAX_TEXT = 4096
 
 log = logging.getLogger(__name__)
-
-
-def dumps(document: Any) -> str:
-    """JSON without NaN or Infinity: a non-finite number becomes null, with a log line."""
-    try:
-        return json.dumps(document, allow_nan=False)
-    except ValueError:
-        log.warning("jupyter-smcost: a response carried a non-finite number; sent as null")
-        return json.dumps(_finite(document), allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _text(value: Any, name: str) -> str:

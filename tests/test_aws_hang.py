@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from jupyter_smcost.aws import AwsClients, AwsError
 from jupyter_smcost.cost.pricing.pricelist import default_client
 from jupyter_smcost.environment import detect
 from jupyter_smcost.idle.actions import DeleteSpaceApp, build_action
+from tests.test_restart import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_KEY: dict[str, Any] = {
@@ -181,12 +181,6 @@ async def test_the_shutdown_action_runs_while_listings_hang(
         hanging.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sigterm_exits_within_10_s_while_aws_hangs(
     hanging: HangingEndpoint, tmp_path: Path
 ) -> None:
@@ -206,38 +200,22 @@ def test_sigterm_exits_within_10_s_while_aws_hangs(
             }
         )
     )
-    env = {
-        **os.environ,
-        **AWS_ENV,
-        "AWS_ENDPOINT_URL_SAGEMAKER": hanging.url,
-        "AWS_ENDPOINT_URL_PRICING": hanging.url,
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    args = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--port={free_port()}",
-        "--ip=127.0.0.1",
-        "--no-browser",
-        "--allow-root",
-        "--IdentityProvider.token=secret",
-        f"--ServerApp.root_dir={tmp_path}",
-        '--ServerApp.jpserver_extensions={"jupyter_smcost": True}',
-        f"--SMCost.metadata_path={metadata}",
-        f"--SMCost.state_dir={tmp_path / 'state'}",
-        "--IdleShutdown.timeout_minutes=0.01",
-        "--IdleShutdown.min_timeout_minutes=0",
-        "--IdleShutdown.warning_minutes=0",
-        "--IdleShutdown.cpu_threshold_percent=0",
-        "--IdleShutdown.check_interval_seconds=0.25",
-    ]
     log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = start_server(
+        tmp_path,
+        free_port(),
+        log,
+        env={
+            **AWS_ENV,
+            "AWS_ENDPOINT_URL_SAGEMAKER": hanging.url,
+            "AWS_ENDPOINT_URL_PRICING": hanging.url,
+        },
+        config={
+            "SMCost.metadata_path": metadata,
+            "IdleShutdown.timeout_minutes": 0.01,
+            "IdleShutdown.check_interval_seconds": 0.25,
+        },
+    )
     try:
         # DescribeApp (instance type) and DeleteApp (idle shutdown) both wait on AWS.
         assert hanging.wait_accepted(2, 30), log.read_text(errors="replace")

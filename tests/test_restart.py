@@ -21,9 +21,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
+def start_server(
+    tmp_path: Path,
+    port: int,
+    log: Path,
+    env: dict[str, str] | None = None,
+    config: dict[str, object] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`jupyter server` with the extension in local mode; `config` overrides or adds
+    `--Class.trait=value` options, `env` adds environment variables."""
+    options: dict[str, object] = {
+        "SMCost.metadata_path": tmp_path / "none.json",
+        "SMCost.state_dir": tmp_path / "state",
+        "IdleShutdown.timeout_minutes": 0.05,
+        "IdleShutdown.min_timeout_minutes": 0,
+        "IdleShutdown.warning_minutes": 0,
+        "IdleShutdown.cpu_threshold_percent": 0,
+        **(config or {}),
+    }
+    environ = {
         **os.environ,
+        **(env or {}),
         "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
         "JUPYTER_DATA_DIR": str(tmp_path / "data"),
@@ -40,15 +58,10 @@ def start_server(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes
         "--IdentityProvider.token=secret",
         f"--ServerApp.root_dir={tmp_path}",
         '--ServerApp.jpserver_extensions={"jupyter_smcost": True}',
-        f"--SMCost.metadata_path={tmp_path / 'none.json'}",
-        f"--SMCost.state_dir={tmp_path / 'state'}",
-        "--IdleShutdown.timeout_minutes=0.05",
-        "--IdleShutdown.min_timeout_minutes=0",
-        "--IdleShutdown.warning_minutes=0",
-        "--IdleShutdown.cpu_threshold_percent=0",
+        *(f"--{name}={value}" for name, value in options.items()),
     ]
-    handle = log.open("wb")
-    return subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    with log.open("wb") as handle:
+        return subprocess.Popen(args, env=environ, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def wait_for_log(log: Path, text: str, timeout: float) -> bool:

@@ -16,7 +16,8 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
-from jupyter_smcost.routes import AUTH_RESOURCE, dumps
+from jupyter_smcost.jsonsafe import dumps
+from jupyter_smcost.routes import AUTH_RESOURCE
 from tests.conftest import extension
 
 ROUTES = [

@@ -11,7 +11,6 @@ and costs so far move on between refreshes). No tornado import.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import sys
@@ -1003,25 +1002,6 @@ def priced_document(
     failed = collection.failed_kinds
     doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
     return doc
-
-
-def to_json(document: dict[str, Any]) -> str:
-    """The document as compact JSON; a non-finite number (never expected) becomes null."""
-    try:
-        return json.dumps(document, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        log.warning("jupyter-smcost: a resources document carried a non-finite number")
-        return json.dumps(_finite(document), allow_nan=False, separators=(",", ":"))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 # -- configuration -----------------------------------------------------------------------
