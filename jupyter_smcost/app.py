@@ -30,7 +30,6 @@ from .cost.app_cost import (
 )
 from .cost.pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, check_component_values
 from .cost.pricing.model import Price, PriceKey
-from .cost.pricing.pricelist import default_client
 from .cost.pricing.service import PriceService, Pricing
 from .cost.resources import (
     Collection,
@@ -132,7 +131,9 @@ class SMCost(ExtensionApp):
             call_timeout=self.aws_call_timeout_seconds,
         )
         self.pricing_config = Pricing(parent=self)
-        self.prices = PriceService(self.pricing_config.build_resolver(self.state_dir), self.aws.run)
+        self.prices = PriceService(
+            self.pricing_config.build_resolver(self.state_dir, self._pricing_client), self.aws.run
+        )
         self.resources_config = Resources(parent=self)
         self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
         self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
@@ -170,6 +171,10 @@ class SMCost(ExtensionApp):
             clock=utcnow,
             process_sampler=ProcessSampler().sample,
         )
+
+    def _pricing_client(self) -> Any:
+        """The Price List client, shared with every other AWS call of this server."""
+        return self.aws.client("pricing", self.pricing_config.endpoint_region)
 
     def _make_action(self, idle: IdleShutdown) -> ShutdownAction:
         return build_action(
@@ -294,7 +299,7 @@ class SMCost(ExtensionApp):
         endpoint_region = self.pricing_config.endpoint_region
         try:
             found = await self.aws.run(
-                lambda: check_component_values(default_client(endpoint_region))
+                lambda: check_component_values(self.aws.client("pricing", endpoint_region))
             )
         except Exception as err:  # informational only
             self.log.info("jupyter-smcost: cannot check Price List component names: %s", err)

@@ -1,8 +1,11 @@
 """One place for AWS clients: region, retries, timeouts, and calls off the event loop.
 
-boto3 is imported lazily: it costs tens of MB and most server starts never need it before
-the first check. Endpoints and credentials come only from boto3's standard settings
-(`AWS_ENDPOINT_URL_SAGEMAKER`, `AWS_DEFAULT_REGION`, the credential chain).
+botocore is imported lazily: it costs tens of MB and most server starts never need it before
+the first check. All clients of the server come from one botocore session (its `AwsClients`),
+so loaders, endpoint data and credentials are shared; the product never imports boto3 (it
+adds about 3 MB and nothing we use). Endpoints and credentials come only from the standard
+settings (`AWS_ENDPOINT_URL_SAGEMAKER`, `AWS_PROFILE`, `AWS_DEFAULT_REGION`, the credential
+chain).
 
 A hung AWS (an endpoint that accepts connections and never answers) blocks nothing:
 - every attempt is bounded by botocore's connect and read timeouts (3 s and 10 s), with one
@@ -183,6 +186,12 @@ def translate_error(operation: str, err: BaseException) -> AwsError:
     return AwsError(operation, type(err).__name__, str(err) or repr(err))
 
 
+def new_session() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
 class AwsClients:
     """Lazily created, shared boto3 clients, and bounded thread pools to call them from:
     a shared one (listings, describes, price lookups) and a single worker of its own for
@@ -202,7 +211,8 @@ class AwsClients:
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         self.region = region
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._session: Any = None
         self._lock = threading.Lock()
         self._executor = DaemonPool(max_workers, "smcost-aws")
         self._urgent = DaemonPool(1, "smcost-aws-action")
@@ -218,16 +228,17 @@ class AwsClients:
         connect, read = self._timeouts
         return self._max_attempts * (connect + read) + (self._max_attempts - 1)
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The shared client of `service` in `region` (default: this app's region)."""
+        region = region or self.region or None
         with self._lock:
-            found = self._clients.get(service)
+            found = self._clients.get((service, region))
             if found is None:
-                import boto3
-
+                if self._session is None:
+                    self._session = new_session()
                 config = client_config(*self._timeouts, self._max_attempts)
-                session = boto3.session.Session()
-                found = session.client(service, region_name=self.region or None, config=config)
-                self._clients[service] = found
+                found = self._session.create_client(service, region_name=region, config=config)
+                self._clients[(service, region)] = found
             return found
 
     def call_sync(self, service: str, operation: str, **params: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ AWS calls. The instance type needs one AWS call and is resolved later (see `app.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,9 @@ class Environment:
         return replace(self, instance_type=instance_type, error=error)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every status request sends it: a shallow dict, not asdict's deep copy.
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "resource_arn"}
         data["kind"] = self.kind.value
-        data.pop("resource_arn")
         return data
 
 

@@ -235,6 +235,8 @@ class IdleShutdown(LoggingConfigurable):
     )
     def _settings_changed(self, change: Any) -> None:
         # Admin traits change at run time only through config reloads; treat them like a PUT.
+        if hasattr(self, "settings"):
+            self.settings.invalidate()
         if hasattr(self, "_config_changes"):
             self._bump_config_version()
         else:
@@ -277,7 +279,8 @@ class IdleShutdown(LoggingConfigurable):
 
     def status_json(self) -> dict[str, Any]:
         now = self._clock()
-        decision = self.decision(now)
+        policy = self.policy
+        decision = self._watch.decide(policy, self.tracker.last, now)
         state = self._phase or decision.state.value
         if state == IdleState.EXPIRED.value:
             state = "shutting-down"  # the checker wakes at the deadline and starts it
@@ -286,8 +289,8 @@ class IdleShutdown(LoggingConfigurable):
         return {
             "state": state,
             "idle_seconds": round(decision.idle_seconds, 3),
-            "timeout_seconds": self.policy.timeout_seconds,
-            "warning_seconds": self.policy.warning_seconds,
+            "timeout_seconds": policy.timeout_seconds,
+            "warning_seconds": policy.warning_seconds,
             "seconds_until_shutdown": None if remaining is None else round(remaining, 3),
             "last_activity": decision.last_activity.at.isoformat(),
             "last_activity_source": decision.last_activity.source,

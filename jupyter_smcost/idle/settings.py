@@ -150,6 +150,8 @@ class IdleSettings:
         self.usd_per_hour: float | None = None
         #: Why the last change could not be written to disk, if it could not.
         self.save_error: str | None = None
+        #: (budget seconds, limit, policy), derived once per change of an input.
+        self._derived: tuple[float | None, str, IdlePolicy] | None = None
 
     # -- admin values, made safe ---------------------------------------------------------
 
@@ -221,10 +223,35 @@ class IdleSettings:
         if usd_per_hour == self.usd_per_hour:
             return False
         self.usd_per_hour = usd_per_hour
+        self.invalidate()
         return self.max_idle_usd is not None
+
+    def invalidate(self) -> None:
+        """Forget the derived values; called on every change of an input (user settings,
+        price, admin traits). Every status request reads them several times."""
+        self._derived = None
+
+    def _derive(self) -> tuple[float | None, str, IdlePolicy]:
+        if self._derived is None:
+            budget = self._budget_seconds()
+            limit = self._limit(budget)
+            self._derived = (budget, limit, self._policy(budget, limit))
+        return self._derived
 
     @property
     def budget_seconds(self) -> float | None:
+        return self._derive()[0]
+
+    @property
+    def limit(self) -> str:
+        """Which limit ends the idle time first: "timeout", "budget" or "none"."""
+        return self._derive()[1]
+
+    @property
+    def policy(self) -> IdlePolicy:
+        return self._derive()[2]
+
+    def _budget_seconds(self) -> float | None:
         """Idle seconds the budget buys at this app's price (None: no budget or no price).
 
         Never below the admin's floor: the budget is a second limit, not a way under it.
@@ -234,21 +261,17 @@ class IdleSettings:
             return None
         return min(max(budget / rate * 3600.0, self.floor_minutes * 60), MAX_MINUTES * 60)
 
-    @property
-    def limit(self) -> str:
-        """Which limit ends the idle time first: "timeout", "budget" or "none"."""
+    def _limit(self, budget: float | None) -> str:
         timeout = self.timeout_minutes * 60
-        budget = self.budget_seconds
         if budget is not None and (timeout <= 0 or budget < timeout):
             return "budget"
         return "timeout" if timeout > 0 else "none"
 
-    @property
-    def policy(self) -> IdlePolicy:
+    def _policy(self, budget: float | None, limit: str) -> IdlePolicy:
         timeout = self.timeout_minutes * 60
         warning = self._warning_setting_minutes() * 60
-        if self.limit == "budget":
-            timeout = self.budget_seconds or 0.0
+        if limit == "budget":
+            timeout = budget or 0.0
         # Whole milliseconds, rounded up (never under the floor): datetime arithmetic has
         # microseconds, so a warning of 1e-160 s would be "on" here and nothing on the clock.
         timeout, warning = _ceil_ms(timeout), _ceil_ms(warning)
@@ -315,6 +338,7 @@ class IdleSettings:
         if "timeout_minutes" in parsed and parsed["timeout_minutes"] is None:
             messages.append(f"Timeout reset to the default ({self.admin_timeout_minutes:g} min).")
         self.user = updated
+        self.invalidate()
         self.save_error = self._store.save(updated)
         if self.save_error:
             messages.append(

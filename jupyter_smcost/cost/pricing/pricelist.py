@@ -4,7 +4,7 @@ Both carry, per product, `product.attributes` (`regionCode`, `instanceName`, `co
 and on-demand terms `{offerTermCode: {"priceDimensions": {rateCode: {"unit", "pricePerUnit",
 "description", ...}}}}`. Only on-demand USD rates billed per hour (`unit == "Hrs"`) count; fee
 rows, other units, $0 rows, non-USD rates and tiered rates not starting at 0 are rejected.
-boto3 is imported only inside `default_client`.
+botocore is imported only inside `default_client`.
 """
 
 from __future__ import annotations
@@ -200,13 +200,14 @@ def fetch_price(
 
 
 def default_client(endpoint_region: str = DEFAULT_ENDPOINT_REGION) -> Any:
-    """A boto3 `pricing` client (the Price List API has endpoints in few regions), with the
-    same connect/read timeouts and retries as every other client (see `aws.client_config`)."""
-    import boto3
+    """A standalone `pricing` client (the Price List API has endpoints in few regions), with
+    the same connect/read timeouts and retries as every other client (`aws.client_config`).
+    The server passes its shared `AwsClients.client` instead."""
+    from ...aws import client_config, new_session
 
-    from ...aws import client_config
-
-    return boto3.client("pricing", region_name=endpoint_region, config=client_config())
+    return new_session().create_client(
+        "pricing", region_name=endpoint_region, config=client_config()
+    )
 
 
 def make_fetcher(
