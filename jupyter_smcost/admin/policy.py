@@ -1,0 +1,131 @@
+"""The admin's idle policy: command-line flags that map one to one to the server's traits.
+
+The same parsers as the server's user settings validate every value, so a policy that the
+command accepts is one the server accepts too.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from ..idle.actions import ACTIONS
+from ..idle.settings import SettingsError, parse_minutes, parse_usd
+
+
+@dataclass(frozen=True)
+class Policy:
+    timeout_minutes: float | None = None
+    min_timeout_minutes: float | None = None
+    max_timeout_minutes: float | None = None
+    warning_minutes: float | None = None
+    allow_user_override: bool = True
+    max_idle_usd: float | None = None
+    action: str | None = None
+    cpu_threshold_percent: float | None = None
+    #: Where the admin's price snapshot comes from (s3:// or a local path), if any.
+    prices_uri: str | None = None
+
+    def traits(self) -> dict[str, Any]:
+        """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
+        idle: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in (
+                "timeout_minutes",
+                "min_timeout_minutes",
+                "max_timeout_minutes",
+                "warning_minutes",
+                "max_idle_usd",
+                "action",
+                "cpu_threshold_percent",
+            )
+            if getattr(self, name) is not None
+        }
+        if not self.allow_user_override:
+            idle["allow_user_override"] = False
+        return idle
+
+    def check(self) -> None:
+        """Raise ValueError when the bounds contradict each other."""
+        low, high = self.min_timeout_minutes, self.max_timeout_minutes
+        if low is not None and high is not None and high < low:
+            raise ValueError(
+                f"--max-timeout-minutes {high:g} is below --min-timeout-minutes {low:g}"
+            )
+        timeout = self.timeout_minutes
+        if timeout and low is not None and timeout < low:
+            raise ValueError(
+                f"--timeout-minutes {timeout:g} is below --min-timeout-minutes {low:g}: users "
+                "would be offered a range that excludes the timeout in force"
+            )
+        if timeout and high is not None and timeout > high:
+            raise ValueError(
+                f"--timeout-minutes {timeout:g} is above --max-timeout-minutes {high:g}"
+            )
+
+
+def _minutes(name: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            return parse_minutes(text, name)
+        except SettingsError as err:
+            raise argparse.ArgumentTypeError(err.message) from None
+
+    return parse
+
+
+def _usd(text: str) -> float:
+    try:
+        return parse_usd(text, "--max-idle-usd")
+    except SettingsError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+
+
+def _percent(text: str) -> float:
+    try:
+        value = parse_minutes(text, "--cpu-threshold-percent")  # same number rules
+    except SettingsError as err:
+        raise argparse.ArgumentTypeError(err.message.replace("minutes", "percent")) from None
+    if value > 10_000:
+        raise argparse.ArgumentTypeError("--cpu-threshold-percent is a percent of one core")
+    return value
+
+
+def add_policy_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "policy (each flag sets the c.IdleShutdown trait of the same name)"
+    )
+    group.add_argument("--timeout-minutes", type=_minutes("--timeout-minutes"), metavar="N")
+    group.add_argument("--min-timeout-minutes", type=_minutes("--min-timeout-minutes"), metavar="N")
+    group.add_argument("--max-timeout-minutes", type=_minutes("--max-timeout-minutes"), metavar="N")
+    group.add_argument("--warning-minutes", type=_minutes("--warning-minutes"), metavar="N")
+    group.add_argument(
+        "--no-user-override",
+        action="store_true",
+        help="users may not change the timeout, warning or budget",
+    )
+    group.add_argument("--max-idle-usd", type=_usd, metavar="USD", help="idle budget in USD")
+    group.add_argument("--action", choices=ACTIONS)
+    group.add_argument("--cpu-threshold-percent", type=_percent, metavar="P")
+    group.add_argument(
+        "--prices-uri",
+        metavar="URI",
+        help="an admin price snapshot (s3://bucket/key or a path) every app uses",
+    )
+
+
+def policy_from_args(args: argparse.Namespace) -> Policy:
+    policy = Policy(
+        timeout_minutes=args.timeout_minutes,
+        min_timeout_minutes=args.min_timeout_minutes,
+        max_timeout_minutes=args.max_timeout_minutes,
+        warning_minutes=args.warning_minutes,
+        allow_user_override=not args.no_user_override,
+        max_idle_usd=args.max_idle_usd,
+        action=args.action,
+        cpu_threshold_percent=args.cpu_threshold_percent,
+        prices_uri=args.prices_uri,
+    )
+    policy.check()
+    return policy
