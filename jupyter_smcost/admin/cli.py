@@ -7,6 +7,7 @@ command line or a value in it is wrong (nothing was done).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..aws import AwsError, client_config, new_session, translate_error
+from . import studio
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
 from .policy import Policy, add_policy_flags, policy_from_args
 
@@ -27,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         "policy with lifecycle configurations.",
     )
     parser.add_argument("--version", action="version", version=f"jupyter-smcost {__version__}")
+    aws = parser.add_argument_group("AWS (else the standard AWS_* variables and config files)")
+    aws.add_argument("--profile", help="a profile from your AWS config")
+    aws.add_argument("--region", help="the region of the domain")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     lcc = commands.add_parser(
@@ -46,7 +52,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     script.add_argument("--app-type", required=True, choices=APP_TYPES)
     add_policy_flags(script)
-    source = script.add_argument_group("install (default: this version from PyPI, pinned)")
+    _add_install_flags(script)
+    script.add_argument("--out", metavar="FILE", help="write the script here instead of stdout")
+    script.add_argument("--format", choices=("text", "json"), default="text")
+    script.set_defaults(run=_lcc_script)
+
+    install = lcc_commands.add_parser(
+        "install",
+        help="create the LCC and attach it to a domain",
+        description="Create the lifecycle configuration (named with the version and a hash "
+        "of its content, so running again with the same flags changes nothing) and attach it "
+        "to the domain's users and spaces, keeping every other setting as it was. For "
+        "CodeEditor there is no extension: only --backstop-minutes applies.",
+    )
+    install.add_argument("--domain", required=True, metavar="ID")
+    install.add_argument("--app-type", default="JupyterLab", choices=tuple(studio.SETTINGS_KEY))
+    add_policy_flags(install)
+    _add_install_flags(install)
+    install.add_argument(
+        "--as",
+        dest="attach_as",
+        choices=("built-in", "default"),
+        default="built-in",
+        help="built-in: admin-controlled, always runs, users cannot drop it (default); "
+        "default: one of the users' LCCs, selected by default",
+    )
+    install.add_argument(
+        "--backstop-minutes",
+        type=int,
+        metavar="N",
+        help="also turn on Studio's own idle shutdown after N minutes, so an app whose "
+        "extension was removed or broken still stops",
+    )
+    _add_write_flags(install)
+    install.set_defaults(run=_lcc_install)
+
+    remove = lcc_commands.add_parser(
+        "remove",
+        help="detach what install attached",
+        description="Detach jupyter-smcost's lifecycle configurations from the domain and put "
+        "the built-in idle settings back as they were before --backstop-minutes.",
+    )
+    remove.add_argument("--domain", required=True, metavar="ID")
+    remove.add_argument("--app-type", default="JupyterLab", choices=tuple(studio.SETTINGS_KEY))
+    _add_write_flags(remove)
+    remove.set_defaults(run=_lcc_remove)
+
+    show = lcc_commands.add_parser(
+        "status",
+        help="which LCC each app type of a domain has",
+        description="Per app type, for the domain's users and spaces: the jupyter-smcost LCC "
+        "attached, how, its version, and whether Studio's built-in idle backstop is on.",
+    )
+    show.add_argument("--domain", required=True, metavar="ID")
+    show.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    show.set_defaults(run=_lcc_status)
+    return parser
+
+
+def _add_install_flags(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("install (default: this version from PyPI, pinned)")
     source.add_argument("--pip-spec", metavar="SPEC", help="what pip installs")
     source.add_argument(
         "--wheel-uri",
@@ -55,10 +120,59 @@ def _parser() -> argparse.ArgumentParser:
     )
     source.add_argument("--sha256", metavar="HEX", help="the wheel's SHA-256 (with --wheel-uri)")
     source.add_argument("--pip-index-url", metavar="URL", help="a private package index")
-    script.add_argument("--out", metavar="FILE", help="write the script here instead of stdout")
-    script.add_argument("--format", choices=("text", "json"), default="text")
-    script.set_defaults(run=_lcc_script)
-    return parser
+
+
+def _add_write_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the exact API calls (operation and parameters) instead of making them",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _sagemaker(args: argparse.Namespace) -> object:
+    session = new_session()
+    if args.profile:
+        session.set_config_variable("profile", args.profile)
+    return session.create_client("sagemaker", region_name=args.region, config=client_config())
+
+
+def _report(args: argparse.Namespace, plan: studio.Plan) -> int:
+    """Print the plan (dry run) or make its calls, saying each."""
+    done: list[dict[str, object]] = []
+    for note in plan.notes:
+        if args.format == "text":
+            print(f"= {note}")
+    if args.dry_run:
+        if args.format == "json":
+            print(
+                json.dumps(
+                    {
+                        "dry_run": True,
+                        "calls": [c.to_json() for c in plan.calls],
+                        "notes": plan.notes,
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            for call in plan.calls:
+                print(f"would call {call.operation} {json.dumps(call.params, sort_keys=True)}")
+        return EXIT_OK
+
+    def progress(call: studio.Call) -> None:
+        done.append(call.to_json())
+        if args.format == "text":
+            print(f"calling {call.operation}", file=sys.stderr)
+
+    studio.run(args.client, plan, progress)
+    if args.format == "json":
+        print(json.dumps({"dry_run": False, "calls": done, "notes": plan.notes}, indent=2))
+    else:
+        for made in done:
+            print(f"called {made['operation']}")
+    return EXIT_OK
 
 
 def _lcc_script(args: argparse.Namespace) -> int:
@@ -92,14 +206,72 @@ def _lcc_script(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lcc_install(args: argparse.Namespace) -> int:
+    policy = policy_from_args(args)
+    script = None
+    if args.app_type != "CodeEditor":
+        install = Install(args.pip_spec, args.wheel_uri, args.sha256, args.pip_index_url)
+        script = lcc_script(args.app_type, policy, install)
+    elif args.backstop_minutes is None:
+        raise ScriptError(
+            "CodeEditor runs no Jupyter server: give --backstop-minutes to set Studio's own "
+            "idle shutdown for its apps"
+        )
+    plan = studio.plan_install(
+        args.client,
+        args.domain,
+        args.app_type,
+        script,
+        policy,
+        as_built_in=args.attach_as == "built-in",
+        backstop_minutes=args.backstop_minutes,
+    )
+    return _report(args, plan)
+
+
+def _lcc_remove(args: argparse.Namespace) -> int:
+    return _report(args, studio.plan_remove(args.client, args.domain, args.app_type))
+
+
+def _lcc_status(args: argparse.Namespace) -> int:
+    document = studio.status(args.client, args.domain)
+    rows = document["rows"]
+    columns = ["scope", "app_type", "lcc", "attached_as", "version", "backstop_minutes"]
+    if args.format == "json":
+        print(json.dumps(document, indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=["domain_id", *columns, "backstop"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        cells = [[str(r[c]) if r[c] is not None else "-" for c in columns] for r in rows]
+        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+        print(f"domain {args.domain}")
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for row in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
+        if getattr(args, "domain", None) is not None:
+            args.client = _sagemaker(args)  # reads run even in a dry run
         code: int = args.run(args)
     except (ScriptError, ValueError) as err:
         print(f"jupyter smcost: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except AwsError as err:
+        print(f"jupyter smcost: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # botocore's, in words
+        if type(err).__module__.startswith("botocore"):
+            operation = str(getattr(err, "operation_name", "") or "an AWS call")
+            print(f"jupyter smcost: {translate_error(operation, err)}", file=sys.stderr)
+            return EXIT_FAILED
+        raise
     except BrokenPipeError:  # `jupyter smcost ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

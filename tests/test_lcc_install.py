@@ -1,0 +1,236 @@
+"""`jupyter smcost lcc install / remove / status` on a domain, against the emulator: the right
+calls, nothing else touched, idempotent, and a dry run that writes nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from jupyter_smcost.admin.cli import main
+from jupyter_smcost.emulator import call_log, clear_call_log
+
+WRITES = {"CreateStudioLifecycleConfig", "UpdateDomain", "AddTags", "DeleteTags"}
+ROLE = "arn:aws:iam::123456789012:role/unrelated"
+
+
+@pytest.fixture
+def domain(emulator_demo: dict[str, Any]) -> str:
+    """The demo domain, with settings of its own that the install must keep."""
+    domain_id = str(emulator_demo["domain_id"])
+    boto3.client("sagemaker").update_domain(
+        DomainId=domain_id,
+        DefaultUserSettings={
+            "ExecutionRole": ROLE,
+            "JupyterLabAppSettings": {
+                "DefaultResourceSpec": {"InstanceType": "ml.t3.medium"},
+                "CodeRepositories": [{"RepositoryUrl": "https://example.com/repo.git"}],
+            },
+        },
+        DefaultSpaceSettings={"ExecutionRole": ROLE},
+    )
+    clear_call_log()
+    return domain_id
+
+
+def described(domain_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = boto3.client("sagemaker").describe_domain(DomainId=domain_id)
+    return result
+
+
+def writes() -> list[str]:
+    return [c.action for c in call_log() if c.action in WRITES]
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main([*args, "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result: dict[str, Any] = json.loads(out.out)
+    return result
+
+
+def test_dry_run_prints_the_calls_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], domain: str
+) -> None:
+    plan = run_json(
+        capsys, "lcc", "install", "--domain", domain, "--timeout-minutes", "45", "--dry-run"
+    )
+    assert [c["operation"] for c in plan["calls"]] == [
+        "CreateStudioLifecycleConfig",
+        "UpdateDomain",
+    ]
+    create = plan["calls"][0]["params"]
+    script = base64.b64decode(create["StudioLifecycleConfigContent"]).decode()
+    assert '"timeout_minutes": 45' in script
+    assert create["StudioLifecycleConfigAppType"] == "JupyterLab"
+    assert writes() == []
+
+
+def test_install_attaches_built_in_keeps_the_rest_and_is_idempotent(
+    capsys: pytest.CaptureFixture[str], domain: str
+) -> None:
+    result = run_json(capsys, "lcc", "install", "--domain", domain, "--timeout-minutes", "45")
+    assert [c["operation"] for c in result["calls"]] == [
+        "CreateStudioLifecycleConfig",
+        "UpdateDomain",
+    ]
+    after = described(domain)
+    users = after["DefaultUserSettings"]
+    lab = users["JupyterLabAppSettings"]
+    arn = lab["BuiltInLifecycleConfigArn"]
+    assert "studio-lifecycle-config/smcost-" in arn
+    # Every other setting as it was.
+    assert users["ExecutionRole"] == ROLE
+    assert lab["DefaultResourceSpec"] == {"InstanceType": "ml.t3.medium"}
+    assert lab["CodeRepositories"] == [{"RepositoryUrl": "https://example.com/repo.git"}]
+    assert after["DefaultSpaceSettings"]["ExecutionRole"] == ROLE
+    assert after["DefaultSpaceSettings"]["JupyterLabAppSettings"] == {
+        "BuiltInLifecycleConfigArn": arn
+    }
+    config = boto3.client("sagemaker").describe_studio_lifecycle_config(
+        StudioLifecycleConfigName=arn.rsplit("/", 1)[-1]
+    )
+    assert (
+        '"timeout_minutes": 45' in base64.b64decode(config["StudioLifecycleConfigContent"]).decode()
+    )
+
+    # The same flags again: nothing to write.
+    clear_call_log()
+    again = run_json(capsys, "lcc", "install", "--domain", domain, "--timeout-minutes", "45")
+    assert again["calls"] == []
+    assert writes() == []
+
+    status = run_json(capsys, "lcc", "status", "--domain", domain)
+    lab_rows = [r for r in status["rows"] if r["app_type"] == "JupyterLab"]
+    assert {r["scope"] for r in lab_rows} == {"domain users", "domain spaces"}
+    for row in lab_rows:
+        assert row["attached_as"] == "built-in"
+        assert row["lcc"] == arn.rsplit("/", 1)[-1]
+        assert row["version"] == "0.1.0"
+        assert row["backstop"] is False
+
+
+def test_backstop_and_remove_put_everything_back(
+    capsys: pytest.CaptureFixture[str], domain: str
+) -> None:
+    before = described(domain)
+    run_json(
+        capsys,
+        "lcc",
+        "install",
+        "--domain",
+        domain,
+        "--timeout-minutes",
+        "45",
+        "--min-timeout-minutes",
+        "15",
+        "--max-timeout-minutes",
+        "240",
+        "--backstop-minutes",
+        "120",
+    )
+    idle = described(domain)["DefaultUserSettings"]["JupyterLabAppSettings"][
+        "AppLifecycleManagement"
+    ]["IdleSettings"]
+    assert idle == {
+        "LifecycleManagement": "ENABLED",
+        "IdleTimeoutInMinutes": 120,
+        "MinIdleTimeoutInMinutes": 60,
+        "MaxIdleTimeoutInMinutes": 240,
+    }
+    status = run_json(capsys, "lcc", "status", "--domain", domain)
+    users = next(
+        r for r in status["rows"] if r["app_type"] == "JupyterLab" and r["scope"] == "domain users"
+    )
+    assert (users["backstop"], users["backstop_minutes"]) == (True, 120)
+
+    removed = run_json(capsys, "lcc", "remove", "--domain", domain)
+    assert [c["operation"] for c in removed["calls"]] == ["UpdateDomain", "DeleteTags"]
+    after = described(domain)
+    lab = after["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert "BuiltInLifecycleConfigArn" not in lab
+    assert "IdleSettings" not in lab.get("AppLifecycleManagement", {})
+    assert (
+        lab["DefaultResourceSpec"]
+        == before["DefaultUserSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"]
+    )
+    assert after["DefaultUserSettings"]["ExecutionRole"] == ROLE
+    # Nothing left to remove.
+    assert run_json(capsys, "lcc", "remove", "--domain", domain)["calls"] == []
+
+
+def test_as_default_adds_to_the_users_lccs(capsys: pytest.CaptureFixture[str], domain: str) -> None:
+    run_json(capsys, "lcc", "install", "--domain", domain, "--as", "default")
+    lab = described(domain)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    arn = lab["DefaultResourceSpec"]["LifecycleConfigArn"]
+    assert lab["LifecycleConfigArns"] == [arn]
+    assert lab["DefaultResourceSpec"]["InstanceType"] == "ml.t3.medium"
+    # A new policy replaces our earlier LCC, never someone else's.
+    run_json(
+        capsys, "lcc", "install", "--domain", domain, "--as", "default", "--timeout-minutes", "30"
+    )
+    lab = described(domain)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert len(lab["LifecycleConfigArns"]) == 1
+    assert lab["LifecycleConfigArns"][0] != arn
+
+
+def test_impossible_requests_exit_2_and_write_nothing(
+    capsys: pytest.CaptureFixture[str], domain: str
+) -> None:
+    for args in (
+        ["--app-type", "JupyterServer"],  # Studio Classic has no built-in LCC
+        ["--app-type", "CodeEditor"],  # nothing to install without --backstop-minutes
+        ["--timeout-minutes", "2", "--min-timeout-minutes", "5"],
+    ):
+        assert main(["lcc", "install", "--domain", domain, *args]) == 2
+        assert "error" in capsys.readouterr().err
+    assert writes() == []
+
+
+def test_unknown_domain_is_a_clear_failure(capsys: pytest.CaptureFixture[str], domain: str) -> None:
+    assert main(["lcc", "status", "--domain", "d-nosuchdomain"]) == 1
+    err = capsys.readouterr().err
+    assert "DescribeDomain" in err or "not found" in err.lower()
+
+
+def test_the_command_line_walkthrough(emulator_demo: dict[str, Any], tmp_path: Path) -> None:
+    """As an admin types it: install, then status as a table."""
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    domain_id = str(emulator_demo["domain_id"])
+    env = dict(os.environ)
+    done = subprocess.run(
+        [jupyter, "smcost", "lcc", "install", "--domain", domain_id, "--timeout-minutes", "45"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "called CreateStudioLifecycleConfig" in done.stdout
+    table = subprocess.run(
+        [jupyter, "smcost", "lcc", "status", "--domain", domain_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == f"domain {domain_id}"
+    assert lines[1].split() == [
+        "scope",
+        "app_type",
+        "lcc",
+        "attached_as",
+        "version",
+        "backstop_minutes",
+    ]
+    assert any("JupyterLab" in line and "built-in" in line for line in lines[2:])
