@@ -42,6 +42,7 @@ def domain(emulator_demo: dict[str, Any]) -> str:
 
 def described(domain_id: str) -> dict[str, Any]:
     result: dict[str, Any] = boto3.client("sagemaker").describe_domain(DomainId=domain_id)
+    result.pop("ResponseMetadata", None)
     return result
 
 
@@ -109,7 +110,11 @@ def test_install_attaches_built_in_keeps_the_rest_and_is_idempotent(
     assert writes() == []
 
     status = run_json(capsys, "lcc", "status", "--domain", domain)
-    lab_rows = [r for r in status["rows"] if r["app_type"] == "JupyterLab"]
+    lab_rows = [
+        r
+        for r in status["rows"]
+        if r["app_type"] == "JupyterLab" and r["scope"].startswith("domain")
+    ]
     assert {r["scope"] for r in lab_rows} == {"domain users", "domain spaces"}
     for row in lab_rows:
         assert row["attached_as"] == "built-in"
@@ -180,6 +185,65 @@ def test_as_default_adds_to_the_users_lccs(capsys: pytest.CaptureFixture[str], d
     lab = described(domain)["DefaultUserSettings"]["JupyterLabAppSettings"]
     assert len(lab["LifecycleConfigArns"]) == 1
     assert lab["LifecycleConfigArns"][0] != arn
+
+
+def test_a_user_profile_and_a_space(
+    capsys: pytest.CaptureFixture[str], domain: str, emulator_demo: dict[str, Any]
+) -> None:
+    sm = boto3.client("sagemaker")
+    profile, space = str(emulator_demo["user_profile_name"]), str(emulator_demo["space_name"])
+    domain_before = described(domain)
+    run_json(
+        capsys,
+        "lcc",
+        "install",
+        "--domain",
+        domain,
+        "--user-profile",
+        profile,
+        "--backstop-minutes",
+        "90",
+    )
+    user = sm.describe_user_profile(DomainId=domain, UserProfileName=profile)["UserSettings"]
+    lab = user["JupyterLabAppSettings"]
+    assert "studio-lifecycle-config/smcost-" in lab["BuiltInLifecycleConfigArn"]
+    assert lab["AppLifecycleManagement"]["IdleSettings"]["IdleTimeoutInMinutes"] == 90
+    assert described(domain) == domain_before  # the domain itself untouched
+
+    # A space has no built-in LCC: its default LCC, and its own idle timeout.
+    assert main(["lcc", "install", "--domain", domain, "--space", space]) == 2
+    assert "a space has no built-in" in capsys.readouterr().err
+    run_json(
+        capsys,
+        "lcc",
+        "install",
+        "--domain",
+        domain,
+        "--space",
+        space,
+        "--as",
+        "default",
+        "--backstop-minutes",
+        "75",
+    )
+    settings = sm.describe_space(DomainId=domain, SpaceName=space)["SpaceSettings"]
+    lab = settings["JupyterLabAppSettings"]
+    assert "smcost-" in lab["DefaultResourceSpec"]["LifecycleConfigArn"]
+    assert lab["AppLifecycleManagement"]["IdleSettings"] == {"IdleTimeoutInMinutes": 75}
+    assert "LifecycleConfigArns" not in lab
+
+    rows = run_json(capsys, "lcc", "status", "--domain", domain)["rows"]
+    mine = {r["scope"]: r for r in rows if r["app_type"] == "JupyterLab"}
+    assert mine[f"user profile {profile}"]["attached_as"] == "built-in"
+    assert mine[f"user profile {profile}"]["backstop_minutes"] == 90
+    assert mine[f"space {space}"]["attached_as"] == "default"
+    assert mine[f"space {space}"]["backstop"] is True
+
+    for flag, name in (("--user-profile", profile), ("--space", space)):
+        removed = run_json(capsys, "lcc", "remove", "--domain", domain, flag, name)
+        assert removed["calls"][-1]["operation"] == "DeleteTags"
+    rows = run_json(capsys, "lcc", "status", "--domain", domain)["rows"]
+    assert not [r for r in rows if r["lcc"] or r["backstop"]]
 
 
 def test_impossible_requests_exit_2_and_write_nothing(

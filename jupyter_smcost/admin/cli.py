@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "to the domain's users and spaces, keeping every other setting as it was. For "
         "CodeEditor there is no extension: only --backstop-minutes applies.",
     )
-    install.add_argument("--domain", required=True, metavar="ID")
+    _add_target_flags(install)
     install.add_argument("--app-type", default="JupyterLab", choices=tuple(studio.SETTINGS_KEY))
     add_policy_flags(install)
     _add_install_flags(install)
@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Detach jupyter-smcost's lifecycle configurations from the domain and put "
         "the built-in idle settings back as they were before --backstop-minutes.",
     )
-    remove.add_argument("--domain", required=True, metavar="ID")
+    _add_target_flags(remove)
     remove.add_argument("--app-type", default="JupyterLab", choices=tuple(studio.SETTINGS_KEY))
     _add_write_flags(remove)
     remove.set_defaults(run=_lcc_remove)
@@ -108,6 +108,17 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("table", "json", "csv"), default="table")
     show.set_defaults(run=_lcc_status)
     return parser
+
+
+def _add_target_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--domain", required=True, metavar="ID")
+    one = parser.add_mutually_exclusive_group()
+    one.add_argument("--user-profile", metavar="NAME", help="only this user profile")
+    one.add_argument("--space", metavar="NAME", help="only this space")
+
+
+def _target(args: argparse.Namespace) -> studio.Target:
+    return studio.Target(args.domain, args.user_profile, args.space)
 
 
 def _add_install_flags(parser: argparse.ArgumentParser) -> None:
@@ -219,7 +230,7 @@ def _lcc_install(args: argparse.Namespace) -> int:
         )
     plan = studio.plan_install(
         args.client,
-        args.domain,
+        _target(args),
         args.app_type,
         script,
         policy,
@@ -230,7 +241,7 @@ def _lcc_install(args: argparse.Namespace) -> int:
 
 
 def _lcc_remove(args: argparse.Namespace) -> int:
-    return _report(args, studio.plan_remove(args.client, args.domain, args.app_type))
+    return _report(args, studio.plan_remove(args.client, _target(args), args.app_type))
 
 
 def _lcc_status(args: argparse.Namespace) -> int:

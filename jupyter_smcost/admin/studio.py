@@ -40,6 +40,58 @@ HAS_BUILT_IN = frozenset({"JupyterLab", "CodeEditor"})
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where the LCC is attached: a whole domain, one user profile, or one space."""
+
+    domain_id: str
+    user_profile: str | None = None
+    space: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.user_profile:
+            return f"user profile {self.user_profile}"
+        if self.space:
+            return f"space {self.space}"
+        return f"domain {self.domain_id}"
+
+    def describe(self, client: Client) -> tuple[str, dict[str, Any]]:
+        """The target's ARN and its settings objects, keyed by where they live."""
+        if self.user_profile:
+            found = client.describe_user_profile(
+                DomainId=self.domain_id, UserProfileName=self.user_profile
+            )
+            return found["UserProfileArn"], {"UserSettings": found.get("UserSettings") or {}}
+        if self.space:
+            found = client.describe_space(DomainId=self.domain_id, SpaceName=self.space)
+            return found["SpaceArn"], {"SpaceSettings": found.get("SpaceSettings") or {}}
+        found = client.describe_domain(DomainId=self.domain_id)
+        return found["DomainArn"], {
+            "DefaultUserSettings": found.get("DefaultUserSettings") or {},
+            "DefaultSpaceSettings": found.get("DefaultSpaceSettings") or {},
+        }
+
+    def scopes(self, app_type: str) -> tuple[str, ...]:
+        if self.user_profile:
+            return ("UserSettings",)
+        if self.space:
+            return ("SpaceSettings",)
+        return SCOPES[app_type]
+
+    def update(self, changes: dict[str, Any]) -> Call:
+        if self.user_profile:
+            return Call(
+                "UpdateUserProfile",
+                {"DomainId": self.domain_id, "UserProfileName": self.user_profile, **changes},
+            )
+        if self.space:
+            return Call(
+                "UpdateSpace", {"DomainId": self.domain_id, "SpaceName": self.space, **changes}
+            )
+        return Call("UpdateDomain", {"DomainId": self.domain_id, **changes})
+
+
+@dataclass(frozen=True)
 class Call:
     operation: str
     params: dict[str, Any]
@@ -66,13 +118,15 @@ def _is_ours(arn: Any) -> bool:
     return isinstance(arn, str) and f":studio-lifecycle-config/{NAME_PREFIX}" in arn
 
 
-def _lcc_arn(domain_arn: str, name: str) -> str:
-    # arn:aws:sagemaker:REGION:ACCOUNT:domain/ID -> the LCC's ARN in the same account.
-    prefix = domain_arn.split(":domain/")[0]
+def _lcc_arn(target_arn: str, name: str) -> str:
+    # arn:aws:sagemaker:REGION:ACCOUNT:<kind>/... -> the LCC's ARN in the same account.
+    prefix = ":".join(target_arn.split(":")[:5])
     return f"{prefix}:studio-lifecycle-config/{name}"
 
 
-def _idle_settings(policy: Policy, minutes: int) -> dict[str, Any]:
+def _idle_settings(policy: Policy, minutes: int, space: bool = False) -> dict[str, Any]:
+    if space:  # a space has the timeout alone; its owner's or domain's settings do the rest
+        return {"IdleTimeoutInMinutes": minutes}
     idle: dict[str, Any] = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": minutes}
     # Studio's own bounds take whole minutes from 60 up; the policy's may be finer.
     if policy.min_timeout_minutes is not None:
@@ -101,14 +155,14 @@ def _decode_idle(text: str) -> dict[str, Any] | None:
         return None
     state, *numbers = text.split(":")
     keys = ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes")
-    idle: dict[str, Any] = {"LifecycleManagement": state}
+    idle: dict[str, Any] = {"LifecycleManagement": state} if state else {}
     idle.update({k: int(v) for k, v in zip(keys, numbers, strict=False) if v})
     return idle
 
 
 def plan_install(
     client: Client,
-    domain_id: str,
+    target: Target,
     app_type: str,
     script: str | None,
     policy: Policy,
@@ -116,20 +170,25 @@ def plan_install(
     as_built_in: bool = True,
     backstop_minutes: int | None = None,
 ) -> Plan:
-    """What `lcc install --domain` does; `script` is None for CodeEditor (no extension)."""
+    """What `lcc install` does; `script` is None for CodeEditor (no extension)."""
     plan = Plan()
     if as_built_in and app_type not in HAS_BUILT_IN:
         raise ValueError(
             f"{app_type} apps have no built-in lifecycle configuration: use --as default"
         )
+    if as_built_in and target.space and script is not None:
+        raise ValueError(
+            "a space has no built-in lifecycle configuration: attach it to the domain or the "
+            "owner's user profile, or use --as default"
+        )
     if backstop_minutes is not None and app_type not in HAS_BUILT_IN:
         raise ValueError(f"{app_type} apps have no built-in idle settings for --backstop-minutes")
-    domain = client.describe_domain(DomainId=domain_id)
+    target_arn, current_settings = target.describe(client)
     key = SETTINGS_KEY[app_type]
     arn = None
     if script is not None:
         name = lcc_name(app_type, script)
-        arn = _lcc_arn(domain["DomainArn"], name)
+        arn = _lcc_arn(target_arn, name)
         found = client.list_studio_lifecycle_configs(NameContains=name).get(
             "StudioLifecycleConfigs", []
         )
@@ -149,37 +208,41 @@ def plan_install(
                     },
                 )
             )
-    update: dict[str, Any] = {"DomainId": domain_id}
-    for scope in SCOPES[app_type]:
-        current = dict((domain.get(scope) or {}).get(key) or {})
+    changes: dict[str, Any] = {}
+    backstop_scope = target.scopes(app_type)[0]
+    for scope in target.scopes(app_type):
+        current = dict(current_settings[scope].get(key) or {})
         settings = dict(current)
         if arn is not None:
-            # Replace any earlier version of ours; keep everyone else's.
-            arns = [a for a in settings.get("LifecycleConfigArns") or [] if not _is_ours(a)]
             if as_built_in:
                 settings["BuiltInLifecycleConfigArn"] = arn
             else:
-                settings["LifecycleConfigArns"] = [*arns, arn]
+                if not target.space:  # a space has no list of its own
+                    # Replace any earlier version of ours; keep everyone else's.
+                    arns = [a for a in settings.get("LifecycleConfigArns") or [] if not _is_ours(a)]
+                    settings["LifecycleConfigArns"] = [*arns, arn]
                 spec = dict(settings.get("DefaultResourceSpec") or {})
                 spec["LifecycleConfigArn"] = arn
                 settings["DefaultResourceSpec"] = spec
-        if backstop_minutes is not None and scope == "DefaultUserSettings":
+        if backstop_minutes is not None and scope == backstop_scope:
             management = dict(settings.get("AppLifecycleManagement") or {})
-            management["IdleSettings"] = _idle_settings(policy, backstop_minutes)
+            management["IdleSettings"] = _idle_settings(
+                policy, backstop_minutes, space=bool(target.space)
+            )
             settings["AppLifecycleManagement"] = management
         if settings != current:
-            update[scope] = {key: settings}
+            changes[scope] = {key: settings}
     if backstop_minutes is not None:
-        previous = ((domain.get("DefaultUserSettings") or {}).get(key) or {}).get(
+        previous = (current_settings[backstop_scope].get(key) or {}).get(
             "AppLifecycleManagement"
         ) or {}
-        tags = client.list_tags(ResourceArn=domain["DomainArn"]).get("Tags", [])
+        tags = client.list_tags(ResourceArn=target_arn).get("Tags", [])
         if not any(t.get("Key") == BACKSTOP_TAG for t in tags):
             plan.calls.append(
                 Call(
                     "AddTags",
                     {
-                        "ResourceArn": domain["DomainArn"],
+                        "ResourceArn": target_arn,
                         "Tags": [
                             {
                                 "Key": BACKSTOP_TAG,
@@ -189,24 +252,25 @@ def plan_install(
                     },
                 )
             )
-    if len(update) > 1:
-        plan.calls.append(Call("UpdateDomain", update))
+    if changes:
+        plan.calls.append(target.update(changes))
     else:
-        plan.notes.append(f"domain {domain_id} already has this configuration")
+        plan.notes.append(f"{target.label} already has this configuration")
     return plan
 
 
-def plan_remove(client: Client, domain_id: str, app_type: str) -> Plan:
-    """What `lcc remove --domain` does: undo `plan_install` (our LCC references, and the
-    built-in idle settings as they were before `--backstop-minutes`)."""
+def plan_remove(client: Client, target: Target, app_type: str) -> Plan:
+    """What `lcc remove` does: undo `plan_install` (our LCC references, and the built-in
+    idle settings as they were before `--backstop-minutes`)."""
     plan = Plan()
-    domain = client.describe_domain(DomainId=domain_id)
+    target_arn, current_settings = target.describe(client)
     key = SETTINGS_KEY[app_type]
-    tags = client.list_tags(ResourceArn=domain["DomainArn"]).get("Tags", [])
+    tags = client.list_tags(ResourceArn=target_arn).get("Tags", [])
     recorded = next((t.get("Value") for t in tags if t.get("Key") == BACKSTOP_TAG), None)
-    update: dict[str, Any] = {"DomainId": domain_id}
-    for scope in SCOPES[app_type]:
-        current = dict((domain.get(scope) or {}).get(key) or {})
+    changes: dict[str, Any] = {}
+    backstop_scope = target.scopes(app_type)[0]
+    for scope in target.scopes(app_type):
+        current = dict(current_settings[scope].get(key) or {})
         settings = dict(current)
         if _is_ours(settings.get("BuiltInLifecycleConfigArn")):
             settings.pop("BuiltInLifecycleConfigArn")
@@ -218,7 +282,7 @@ def plan_remove(client: Client, domain_id: str, app_type: str) -> Plan:
         if _is_ours(spec.get("LifecycleConfigArn")):
             spec.pop("LifecycleConfigArn")
             settings["DefaultResourceSpec"] = spec
-        if recorded is not None and scope == "DefaultUserSettings":
+        if recorded is not None and scope == backstop_scope:
             management = dict(settings.get("AppLifecycleManagement") or {})
             previous = _decode_idle(recorded)
             if previous is None:
@@ -227,44 +291,76 @@ def plan_remove(client: Client, domain_id: str, app_type: str) -> Plan:
                 management["IdleSettings"] = previous
             settings["AppLifecycleManagement"] = management
         if settings != current:
-            update[scope] = {key: settings}
-    if len(update) > 1:
-        plan.calls.append(Call("UpdateDomain", update))
+            changes[scope] = {key: settings}
+    if changes:
+        plan.calls.append(target.update(changes))
     if recorded is not None:
         plan.calls.append(
-            Call("DeleteTags", {"ResourceArn": domain["DomainArn"], "TagKeys": [BACKSTOP_TAG]})
+            Call("DeleteTags", {"ResourceArn": target_arn, "TagKeys": [BACKSTOP_TAG]})
         )
     if not plan.calls:
-        plan.notes.append(f"domain {domain_id} has no jupyter-smcost configuration")
+        plan.notes.append(f"{target.label} has no jupyter-smcost configuration")
     return plan
 
 
 def status(client: Client, domain_id: str) -> dict[str, Any]:
-    """Which of our LCCs each app type of the domain has, and the built-in idle backstop."""
+    """Per app type, for the domain's defaults, each user profile and each space: which of
+    our LCCs is attached, how, its version, and Studio's built-in idle backstop."""
     domain = client.describe_domain(DomainId=domain_id)
     rows = []
     for app_type, key in SETTINGS_KEY.items():
         for scope in SCOPES[app_type]:
-            settings = (domain.get(scope) or {}).get(key) or {}
-            built_in = settings.get("BuiltInLifecycleConfigArn")
-            defaults = [a for a in settings.get("LifecycleConfigArns") or [] if _is_ours(a)]
-            attached = built_in if _is_ours(built_in) else (defaults[-1] if defaults else None)
-            idle = (settings.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
-            rows.append(
-                {
-                    "domain_id": domain_id,
-                    "scope": "domain users" if scope == "DefaultUserSettings" else "domain spaces",
-                    "app_type": app_type,
-                    "lcc": attached.rsplit("/", 1)[-1] if attached else None,
-                    "attached_as": "built-in"
-                    if _is_ours(built_in)
-                    else ("default" if defaults else None),
-                    "version": _version_of(attached),
-                    "backstop": idle.get("LifecycleManagement") == "ENABLED",
-                    "backstop_minutes": idle.get("IdleTimeoutInMinutes"),
-                }
-            )
+            label = "domain users" if scope == "DefaultUserSettings" else "domain spaces"
+            rows.append(_row(domain_id, label, app_type, (domain.get(scope) or {}).get(key)))
+    for profile in _all(client, "list_user_profiles", "UserProfiles", DomainIdEquals=domain_id):
+        name = profile["UserProfileName"]
+        found = client.describe_user_profile(DomainId=domain_id, UserProfileName=name)
+        settings = found.get("UserSettings") or {}
+        rows.extend(
+            _row(domain_id, f"user profile {name}", app_type, settings.get(key))
+            for app_type, key in SETTINGS_KEY.items()
+            if settings.get(key)
+        )
+    for space in _all(client, "list_spaces", "Spaces", DomainIdEquals=domain_id):
+        name = space["SpaceName"]
+        found = client.describe_space(DomainId=domain_id, SpaceName=name)
+        settings = found.get("SpaceSettings") or {}
+        rows.extend(
+            _row(domain_id, f"space {name}", app_type, settings.get(key))
+            for app_type, key in SETTINGS_KEY.items()
+            if settings.get(key)
+        )
     return {"domain_id": domain_id, "rows": rows}
+
+
+def _all(client: Client, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator(operation).paginate(**params):
+        items.extend(page.get(key, []))
+    return items
+
+
+def _row(domain_id: str, scope: str, app_type: str, settings: Any) -> dict[str, Any]:
+    settings = settings or {}
+    built_in = settings.get("BuiltInLifecycleConfigArn")
+    defaults = [a for a in settings.get("LifecycleConfigArns") or [] if _is_ours(a)]
+    space_default = (settings.get("DefaultResourceSpec") or {}).get("LifecycleConfigArn")
+    if _is_ours(space_default) and not defaults:
+        defaults = [space_default]
+    attached = built_in if _is_ours(built_in) else (defaults[-1] if defaults else None)
+    idle = (settings.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
+    minutes = idle.get("IdleTimeoutInMinutes")
+    return {
+        "domain_id": domain_id,
+        "scope": scope,
+        "app_type": app_type,
+        "lcc": attached.rsplit("/", 1)[-1] if attached else None,
+        "attached_as": "built-in" if _is_ours(built_in) else ("default" if defaults else None),
+        "version": _version_of(attached),
+        # A space's idle settings carry only the timeout; its presence means it is on.
+        "backstop": idle.get("LifecycleManagement", "ENABLED" if minutes else None) == "ENABLED",
+        "backstop_minutes": minutes,
+    }
 
 
 def _version_of(arn: str | None) -> str | None:

@@ -606,6 +606,25 @@ class StudioBackend(BaseBackend):
             self.spaces[(domain_id, space_name)] = space
         return space
 
+    def update_user_profile(
+        self, domain_id: str, user_profile_name: str, user_settings: dict[str, Any] | None
+    ) -> str:
+        # As UpdateDomain: the settings given replace those keys, the others stay.
+        profile = self.describe_user_profile(domain_id, user_profile_name)
+        if user_settings is not None:
+            profile.user_settings = {**profile.user_settings, **user_settings}
+        profile.last_modified_time = utcnow()
+        return profile.arn
+
+    def update_space(
+        self, domain_id: str, space_name: str, space_settings: dict[str, Any] | None
+    ) -> str:
+        space = self.describe_space(domain_id, space_name)
+        if space_settings is not None:
+            space.space_settings = {**space.space_settings, **space_settings}
+        space.last_modified_time = utcnow()
+        return space.arn
+
     def describe_space(self, domain_id: str, space_name: str) -> FakeSpace:
         space = self.spaces.get((domain_id, space_name))
         if space is None:

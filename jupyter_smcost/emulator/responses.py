@@ -48,6 +48,8 @@ STUDIO_ACTIONS = frozenset(
         "ListStudioLifecycleConfigs",
         "DeleteStudioLifecycleConfig",
         "UpdateDomain",
+        "UpdateUserProfile",
+        "UpdateSpace",
     }
 )
 
@@ -246,6 +248,24 @@ class StudioResponse(SageMakerResponse):
             tags=self._get_param("Tags"),
         )
         return ActionResult({"UserProfileArn": profile.arn})
+
+    def update_user_profile(self) -> ActionResult:
+        self._validate()
+        arn = self.studio_backend.update_user_profile(
+            self._get_param("DomainId"),
+            self._get_param("UserProfileName"),
+            self._get_param("UserSettings"),
+        )
+        return ActionResult({"UserProfileArn": arn})
+
+    def update_space(self) -> ActionResult:
+        self._validate()
+        arn = self.studio_backend.update_space(
+            self._get_param("DomainId"),
+            self._get_param("SpaceName"),
+            self._get_param("SpaceSettings"),
+        )
+        return ActionResult({"SpaceArn": arn})
 
     def describe_user_profile(self) -> ActionResult:
         self._validate()
