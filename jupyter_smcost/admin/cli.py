@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..aws import AwsError, client_config, new_session, translate_error
 from . import studio
+from .audit import Pricer
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
 from .policy import Policy, add_policy_flags, policy_from_args
 
@@ -107,6 +108,32 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--domain", required=True, metavar="ID")
     show.add_argument("--format", choices=("table", "json", "csv"), default="table")
     show.set_defaults(run=_lcc_status)
+
+    audit = commands.add_parser(
+        "audit",
+        help="every running Studio app of a domain: cost, idleness, LCC",
+        description="List every running Studio app: owner, type, instance, $/h, running "
+        "time, cost so far, last user activity, whether it is idle and whether the "
+        "jupyter-smcost LCC covers it; then totals per user and for the domain.",
+    )
+    which = audit.add_mutually_exclusive_group(required=True)
+    which.add_argument("--domain", metavar="ID")
+    which.add_argument("--all-domains", action="store_true")
+    audit.add_argument(
+        "--idle-hours",
+        type=float,
+        default=2.0,
+        metavar="H",
+        help="an app without user activity for H hours is idle (default 2)",
+    )
+    audit.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    audit.add_argument(
+        "--stop-idle",
+        action="store_true",
+        help="delete exactly the idle apps (each checked again just before)",
+    )
+    audit.add_argument("--dry-run", action="store_true", help="with --stop-idle: only say so")
+    audit.set_defaults(run=_audit)
     return parser
 
 
@@ -264,11 +291,135 @@ def _lcc_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pricer(args: argparse.Namespace) -> Pricer:
+    """Section 3's chain: overrides, cache, the Price List API, snapshots, else unknown."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    from ..cost.pricing.service import Pricing
+
+    pricing = Pricing()
+    session = new_session()
+    if args.profile:
+        session.set_config_variable("profile", args.profile)
+
+    def client() -> object:
+        return session.create_client(
+            "pricing", region_name=pricing.endpoint_region, config=client_config()
+        )
+
+    state_dir = str(Path(jupyter_data_dir()) / "jupyter_smcost")
+    return pricing.build_resolver(state_dir, client).resolve
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from .audit import audit, stop_idle
+
+    if args.dry_run and not args.stop_idle:
+        raise ScriptError("--dry-run goes with --stop-idle")
+    client = args.client
+    domains = (
+        [args.domain]
+        if args.domain
+        else [
+            d["DomainId"]
+            for page in client.get_paginator("list_domains").paginate()
+            for d in page.get("Domains", [])
+        ]
+    )
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            print(f"\rdescribing apps: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    now = datetime.now(timezone.utc)
+    document = audit(
+        client,
+        domains,
+        idle_hours=args.idle_hours,
+        pricer=_pricer(args),
+        now=now,
+        progress=progress,
+    )
+    if show:
+        print(file=sys.stderr)
+    if args.stop_idle:
+        document["stopped"] = stop_idle(
+            client, document, idle_hours=args.idle_hours, now=now, dry_run=args.dry_run
+        )
+    if args.format == "json":
+        print(json.dumps(document, indent=2))
+    elif args.format == "csv":
+        fields = [
+            "domain_id",
+            "user_profile_name",
+            "space_name",
+            "app_type",
+            "app_name",
+            "instance_type",
+            "usd_per_hour",
+            "running_seconds",
+            "cost_so_far_usd",
+            "last_user_activity",
+            "idle",
+            "lcc_attached",
+        ]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(document["apps"])
+    else:
+        _audit_table(document)
+    return EXIT_FAILED if document["problems"] and not document["apps"] else EXIT_OK
+
+
+def _audit_table(document: dict[str, object]) -> None:
+    apps = document["apps"]
+    assert isinstance(apps, list)
+    columns = ["owner", "app", "instance", "$/h", "running", "cost so far", "idle", "lcc"]
+    rows = []
+    for a in apps:
+        owner = a["user_profile_name"] or f"space {a['space_name']}"
+        hours = (a["running_seconds"] or 0) / 3600
+        rows.append(
+            [
+                owner,
+                f"{a['app_type']}/{a['app_name']}",
+                a["instance_type"] or "-",
+                "-" if a["usd_per_hour"] is None else f"${a['usd_per_hour']:.3f}",
+                f"{hours:.1f} h",
+                "-" if a["cost_so_far_usd"] is None else f"${a['cost_so_far_usd']:.2f}",
+                "idle" if a["idle"] else "",
+                "yes" if a["lcc_attached"] else "NO",
+            ]
+        )
+    widths = [
+        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)
+    ]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    totals = document["totals"]
+    assert isinstance(totals, dict)
+    print(
+        f"{totals['apps']} apps, ${totals['usd_per_hour']:.2f}/h, "
+        f"${totals['cost_so_far_usd']:.2f} so far; {totals['idle_apps']} idle "
+        f"(${totals['idle_usd_per_month']:.2f} per month if left running); "
+        f"{totals['without_lcc']} without the LCC"
+    )
+    for line in document.get("stopped", []) or []:  # type: ignore[attr-defined]
+        app = line["app"]
+        print(f"{app['app_type']}/{app['app_name']} ({app['domain_id']}): {line['result']}")
+    for problem in document["problems"]:  # type: ignore[attr-defined]
+        print(f"problem: {problem}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
-        if getattr(args, "domain", None) is not None:
+        if getattr(args, "domain", None) is not None or getattr(args, "all_domains", False):
             args.client = _sagemaker(args)  # reads run even in a dry run
         code: int = args.run(args)
     except (ScriptError, ValueError) as err:

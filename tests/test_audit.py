@@ -1,0 +1,136 @@
+"""`jupyter smcost audit` against the emulator's demo domain: the JSON contract, prices from
+the chain, idleness from LastUserActivityTimestamp, LCC coverage, and --stop-idle deleting
+exactly the idle apps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from jupyter_smcost.admin.cli import main
+from jupyter_smcost.emulator import call_log, clear_call_log
+
+CONTRACT = {
+    "domain_id",
+    "user_profile_name",
+    "space_name",
+    "app_type",
+    "app_name",
+    "instance_type",
+    "usd_per_hour",
+    "running_seconds",
+    "cost_so_far_usd",
+    "last_user_activity",
+    "idle",
+    "lcc_attached",
+}
+
+
+@pytest.fixture
+def demo(
+    emulator_demo: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    # The price cache goes to a data dir of the test's own.
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    clear_call_log()
+    return emulator_demo
+
+
+def audit_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main(["audit", *args, "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result: dict[str, Any] = json.loads(out.out)
+    return result
+
+
+def test_audit_lists_every_running_app_with_its_cost_and_idleness(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    doc = audit_json(capsys, "--domain", domain, "--idle-hours", "1")
+    apps = {(a["space_name"], a["app_type"]): a for a in doc["apps"]}
+    assert set(apps) == {("demo-space", "JupyterLab"), ("demo-space-2", "CodeEditor")}
+    for app in doc["apps"]:
+        assert set(app) >= CONTRACT
+        assert app["domain_id"] == domain
+        assert app["usd_per_hour"] > 0  # the emulator's Price List
+        assert app["cost_so_far_usd"] == pytest.approx(
+            app["usd_per_hour"] * app["running_seconds"] / 3600, abs=1e-3
+        )
+        assert app["lcc_attached"] is False
+    lab, editor = apps[("demo-space", "JupyterLab")], apps[("demo-space-2", "CodeEditor")]
+    assert lab["instance_type"] == "ml.g5.xlarge" and lab["idle"] is False
+    assert editor["instance_type"] == "ml.t3.medium" and editor["idle"] is True
+    assert editor["running_seconds"] == pytest.approx(3 * 3600, abs=120)
+    totals = doc["totals"]
+    assert totals["apps"] == 2 and totals["idle_apps"] == 1 and totals["without_lcc"] == 2
+    assert totals["idle_usd_per_month"] == pytest.approx(editor["usd_per_hour"] * 730, abs=0.01)
+    assert totals["usd_per_hour"] == pytest.approx(
+        lab["usd_per_hour"] + editor["usd_per_hour"], abs=1e-3
+    )
+    assert doc["problems"] == []
+    # AWS calls <= apps + pages + profiles (+ the domain).
+    sagemaker = [c for c in call_log() if c.action not in {"GetProducts", "DescribeServices"}]
+    assert len(sagemaker) <= 2 + 2 + 1 + 1
+    # Longer idle threshold: nothing is idle.
+    assert audit_json(capsys, "--domain", domain, "--idle-hours", "4")["totals"]["idle_apps"] == 0
+
+
+def test_lcc_coverage_follows_lcc_install(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    assert main(["lcc", "install", "--domain", domain]) == 0
+    assert main(["lcc", "install", "--domain", domain, "--app-type", "CodeEditor",
+                 "--backstop-minutes", "120"]) == 0  # fmt: skip
+    capsys.readouterr()
+    doc = audit_json(capsys, "--all-domains")
+    assert [a["lcc_attached"] for a in doc["apps"]] == [True, True]
+    assert doc["totals"]["without_lcc"] == 0
+
+
+def test_stop_idle_deletes_exactly_the_idle_apps(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    dry = audit_json(capsys, "--domain", domain, "--idle-hours", "1", "--stop-idle", "--dry-run")
+    assert [s["result"] for s in dry["stopped"]] == ["dry run: would delete"]
+    assert not [c for c in call_log() if c.action == "DeleteApp"]
+
+    done = audit_json(capsys, "--domain", domain, "--idle-hours", "1", "--stop-idle")
+    (stopped,) = done["stopped"]
+    assert stopped["result"] == "deleted"
+    assert stopped["params"]["SpaceName"] == "demo-space-2"
+    deleted = [c for c in call_log() if c.action == "DeleteApp"]
+    assert len(deleted) == 1
+    statuses = {
+        (a["SpaceName"], a["AppType"]): a["Status"]
+        for a in boto3.client("sagemaker").list_apps(DomainIdEquals=domain)["Apps"]
+    }
+    assert statuses[("demo-space", "JupyterLab")] == "InService"
+    assert statuses[("demo-space-2", "CodeEditor")] in {"Deleting", "Deleted"}
+
+
+def test_a_missing_permission_is_a_named_problem(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    demo["emulator"].inject_fault("DescribeApp", "AccessDeniedException", "not allowed")
+    code = main(["audit", "--domain", str(demo["domain_id"]), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0  # partial results
+    assert doc["problems"] and "DescribeApp" in doc["problems"][0]
+    assert "execution role" in doc["problems"][0] or "AccessDenied" in doc["problems"][0]
+    assert len(doc["apps"]) == 2  # still listed, without their details
+
+
+def test_table_output(capsys: pytest.CaptureFixture[str], demo: dict[str, Any]) -> None:
+    assert main(["audit", "--domain", str(demo["domain_id"]), "--idle-hours", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["owner", "app", "instance"]
+    assert any("CodeEditor/default" in line and "idle" in line for line in lines[1:-1])
+    assert lines[-1].startswith("2 apps, $") and "1 idle" in lines[-1]
