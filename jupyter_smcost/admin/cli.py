@@ -134,6 +134,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--dry-run", action="store_true", help="with --stop-idle: only say so")
     audit.set_defaults(run=_audit)
+
+    policy = commands.add_parser(
+        "policy",
+        help="print a least-privilege IAM policy",
+        description="Print the IAM policy each side needs: `user` for the execution role of "
+        "the apps (what the extension calls; DeleteApp narrowed to the domain and space "
+        "given), `admin` for whoever runs `jupyter smcost lcc` and `audit`.",
+    )
+    policy.add_argument("--for", dest="side", required=True, choices=("user", "admin"))
+    policy.add_argument("--domain", dest="policy_domain", metavar="ID")
+    policy.add_argument("--space", dest="policy_space", metavar="NAME")
+    policy.add_argument("--notebook-instance", metavar="NAME")
+    policy.set_defaults(run=_policy)
     return parser
 
 
@@ -413,6 +426,17 @@ def _audit_table(document: dict[str, object]) -> None:
         print(f"{app['app_type']}/{app['app_name']} ({app['domain_id']}): {line['result']}")
     for problem in document["problems"]:  # type: ignore[attr-defined]
         print(f"problem: {problem}", file=sys.stderr)
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from .iam import admin_policy, user_policy
+
+    if args.side == "admin":
+        document = admin_policy()
+    else:
+        document = user_policy(args.policy_domain, args.policy_space, args.notebook_instance)
+    print(json.dumps(document, indent=2))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,92 @@
+"""Least-privilege IAM policies for each side: the extension in a user's app, and the admin
+who runs `jupyter smcost lcc` and `audit`. The action lists are the calls each side makes;
+`tests/test_iam.py` collects those calls from the emulator's log and checks they match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..cost.resources import REQUIRED_ACTIONS
+
+PRICE_LIST = ("pricing:GetProducts", "pricing:GetAttributeValues")
+
+#: The extension reads these (idle checker, cost panel, resources).
+USER_READ = sorted(
+    {
+        *REQUIRED_ACTIONS,
+        *PRICE_LIST,
+        "sagemaker:DescribeApp",
+        "sagemaker:DescribeNotebookInstance",
+        "sagemaker:ListApps",
+    }
+)
+#: ... and stops its own app: these are scoped to app / notebook instance ARNs.
+USER_STOP = ("sagemaker:DeleteApp", "sagemaker:StopNotebookInstance")
+
+#: `jupyter smcost lcc install / remove / status` and `audit [--stop-idle]`.
+ADMIN = sorted(
+    {
+        "sagemaker:DescribeDomain",
+        "sagemaker:UpdateDomain",
+        "sagemaker:DescribeUserProfile",
+        "sagemaker:UpdateUserProfile",
+        "sagemaker:DescribeSpace",
+        "sagemaker:UpdateSpace",
+        "sagemaker:ListDomains",
+        "sagemaker:ListUserProfiles",
+        "sagemaker:ListSpaces",
+        "sagemaker:ListApps",
+        "sagemaker:DescribeApp",
+        "sagemaker:DeleteApp",
+        "sagemaker:CreateStudioLifecycleConfig",
+        "sagemaker:ListStudioLifecycleConfigs",
+        "sagemaker:ListTags",
+        "sagemaker:AddTags",
+        "sagemaker:DeleteTags",
+        "pricing:GetProducts",
+    }
+)
+
+
+def user_policy(
+    domain_id: str | None = None, space: str | None = None, notebook_instance: str | None = None
+) -> dict[str, Any]:
+    """The execution role's policy; DeleteApp narrowed to the domain (and space) given."""
+    app = f"arn:aws:sagemaker:*:*:app/{domain_id or '*'}/{space or '*'}/*"
+    instance = f"arn:aws:sagemaker:*:*:notebook-instance/{notebook_instance or '*'}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "JupyterSmcostRead",
+                "Effect": "Allow",
+                "Action": USER_READ,
+                "Resource": "*",
+            },
+            {
+                "Sid": "JupyterSmcostStopOwnApp",
+                "Effect": "Allow",
+                "Action": ["sagemaker:DeleteApp"],
+                "Resource": app,
+            },
+            {
+                "Sid": "JupyterSmcostStopOwnNotebookInstance",
+                "Effect": "Allow",
+                "Action": ["sagemaker:StopNotebookInstance"],
+                "Resource": instance,
+            },
+        ],
+    }
+
+
+def admin_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "JupyterSmcostAdmin", "Effect": "Allow", "Action": ADMIN, "Resource": "*"}
+        ],
+    }
+
+
+def actions(policy: dict[str, Any]) -> set[str]:
+    return {a for statement in policy["Statement"] for a in statement["Action"]}

@@ -1,0 +1,61 @@
+"""`jupyter smcost policy`: each side's policy names exactly the calls that side makes, as
+the emulator logs them while the admin commands and the extension's collector run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_smcost.admin.cli import main
+from jupyter_smcost.admin.iam import USER_READ, USER_STOP, actions, admin_policy, user_policy
+from jupyter_smcost.emulator import call_log, clear_call_log
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def logged() -> set[str]:
+    service = {"GetProducts": "pricing", "GetAttributeValues": "pricing"}
+    return {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in call_log()}
+
+
+def test_admin_policy_is_exactly_what_the_admin_commands_call(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    domain = str(emulator_demo["domain_id"])
+    profile, space = str(emulator_demo["user_profile_name"]), str(emulator_demo["space_name"])
+    clear_call_log()
+    for args in (
+        ["lcc", "install", "--domain", domain, "--backstop-minutes", "120"],
+        ["lcc", "install", "--domain", domain, "--user-profile", profile, "--as", "default"],
+        ["lcc", "install", "--domain", domain, "--space", space, "--as", "default"],
+        ["lcc", "status", "--domain", domain],
+        ["lcc", "remove", "--domain", domain],
+        ["audit", "--all-domains", "--idle-hours", "1", "--stop-idle"],
+    ):
+        assert main(args) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    # Every call the admin made is allowed, and the policy allows nothing it did not make.
+    assert logged() == actions(admin_policy())
+
+
+def test_user_policy_covers_the_extension_and_the_readme_shows_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = user_policy("d-abc", "my-space")
+    assert set(USER_READ) | set(USER_STOP) == actions(policy)
+    stop = next(s for s in policy["Statement"] if s["Action"] == ["sagemaker:DeleteApp"])
+    assert stop["Resource"] == "arn:aws:sagemaker:*:*:app/d-abc/my-space/*"
+    assert main(["policy", "--for", "user", "--domain", "d-abc", "--space", "my-space"]) == 0
+    assert json.loads(capsys.readouterr().out) == policy
+    assert main(["policy", "--for", "admin"]) == 0
+    assert json.loads(capsys.readouterr().out) == admin_policy()
+    readme = README.read_text()
+    for action in sorted(actions(user_policy())):
+        assert f'"{action}"' in readme, action
