@@ -764,6 +764,59 @@ def _many_resources(
     )
 
 
+def bench_audit(tmp: Path, apps: int = 1000, profiles: int = 200, delay: float = 0.02) -> None:
+    """Section 8: `jupyter smcost audit` over a seeded fleet, every AWS call slowed down."""
+    from datetime import datetime, timezone
+
+    from jupyter_smcost.admin.audit import audit
+    from jupyter_smcost.aws import client_config, new_session
+    from jupyter_smcost.cost.pricing.service import Pricing
+    from jupyter_smcost.emulator import Emulator
+    from jupyter_smcost.emulator.server import seed_fleet
+
+    with Emulator() as emu:
+        seeded = seed_fleet(emu.endpoint_url, apps, profiles=profiles)
+        session = new_session()
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+            os.environ.setdefault(name, value)
+
+        def client(service: str) -> Any:
+            return session.create_client(
+                service,
+                region_name="us-east-1",
+                endpoint_url=emu.endpoint_url,
+                config=client_config(),
+            )
+
+        pricer = Pricing().build_resolver(str(tmp / "audit-state"), lambda: client("pricing"))
+        emu.clear_call_log()
+        emu.set_delay(delay)
+        start = time.perf_counter()
+        doc = audit(
+            client("sagemaker"),
+            [seeded["domain_id"]],
+            idle_hours=2,
+            pricer=pricer.resolve,
+            now=datetime.now(timezone.utc),
+        )
+        wall = time.perf_counter() - start
+        emu.set_delay(0)
+        log = [c.action for c in emu.call_log()]
+    sagemaker = [a for a in log if a not in {"GetProducts", "GetAttributeValues"}]
+    pages = sum(1 for a in sagemaker if a in {"ListApps", "ListSpaces"})
+    owners = sum(1 for a in sagemaker if a == "DescribeUserProfile")
+    totals = doc["totals"]
+    print(
+        f"8. audit of {totals['apps']} apps over {profiles} user profiles, "
+        f"{delay * 1000:.0f} ms per AWS call: {wall:.1f} s (target <= 60 s); "
+        f"{len(sagemaker)} SageMaker calls = {sagemaker.count('DescribeApp')} DescribeApp + "
+        f"{pages} list pages + {owners} profiles + {sagemaker.count('DescribeDomain')} domain "
+        f"(target <= apps + pages + profiles); {len(log) - len(sagemaker)} Price List calls; "
+        f"{totals['idle_apps']} idle (${totals['idle_usd_per_month']:,.0f} per month if left "
+        f"running); {len(doc['problems'])} problems"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ticks", type=int, default=500)
@@ -772,7 +825,12 @@ def main() -> int:
     parser.add_argument(
         "--only-resources", action="store_true", help="section 7 alone (with its RSS baseline)"
     )
+    parser.add_argument("--only-audit", action="store_true", help="section 8 alone")
     args = parser.parse_args()
+    if args.only_audit:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            bench_audit(Path(tmp_name))
+        return 0
     if args.only_resources:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
@@ -834,6 +892,7 @@ def main() -> int:
             )
             bench_cost_api(tmp, endpoint, tmp / "metadata.json")
             bench_many_resources(tmp, emulator, endpoint, metadata, base)
+            bench_audit(tmp)
         finally:
             emulator.terminate()
             emulator.wait(10)

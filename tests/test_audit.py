@@ -134,3 +134,26 @@ def test_table_output(capsys: pytest.CaptureFixture[str], demo: dict[str, Any]) 
     assert lines[0].split()[:3] == ["owner", "app", "instance"]
     assert any("CodeEditor/default" in line and "idle" in line for line in lines[1:-1])
     assert lines[-1].startswith("2 apps, $") and "1 idle" in lines[-1]
+
+
+def test_a_fleet_is_audited_with_one_describe_per_app_and_per_owner(
+    capsys: pytest.CaptureFixture[str],
+    emulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jupyter_smcost.emulator.server import seed_fleet
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    seeded = seed_fleet(emulator.endpoint_url, 60, profiles=10)
+    clear_call_log()
+    doc = audit_json(capsys, "--domain", seeded["domain_id"], "--idle-hours", "2")
+    assert doc["totals"]["apps"] == 60
+    assert doc["totals"]["idle_apps"] == seeded["idle"] == 18
+    assert len(doc["totals"]["per_user"]) == 10
+    log = [c.action for c in call_log() if c.action not in {"GetProducts", "DescribeServices"}]
+    pages = sum(1 for a in log if a in {"ListApps", "ListSpaces"})
+    assert log.count("DescribeApp") == 60
+    assert log.count("DescribeUserProfile") == 10
+    assert len(log) <= 60 + pages + 10 + 1  # apps + pages + profiles + the domain
+    assert doc["aws_calls"] == len(log)

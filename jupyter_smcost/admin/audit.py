@@ -48,16 +48,19 @@ class Audited:
     lcc_attached: bool = False
     status: str = "InService"
     arn: str | None = None
+    #: The user profile that owns it: its own, or its private space's owner.
+    owner_user_profile_name: str | None = None
 
     @property
     def owner(self) -> str:
-        return self.user_profile_name or f"space {self.space_name}"
+        return self.owner_user_profile_name or f"space {self.space_name}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "domain_id": self.domain_id,
             "user_profile_name": self.user_profile_name,
             "space_name": self.space_name,
+            "owner_user_profile_name": self.owner_user_profile_name,
             "app_type": self.app_type,
             "app_name": self.app_name,
             "status": self.status,
@@ -170,6 +173,7 @@ class _Run:
         defaults = domain.get("DefaultUserSettings") or {}
         for item in items:
             owner = item.user_profile_name or space_owner.get(item.space_name or "")
+            item.owner_user_profile_name = owner
             item.lcc_attached = _covered(defaults, item.app_type) or _covered(
                 profiles.get(owner or ""), item.app_type
             )

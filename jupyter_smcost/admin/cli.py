@@ -393,7 +393,7 @@ def _audit_table(document: dict[str, object]) -> None:
     columns = ["owner", "app", "instance", "$/h", "running", "cost so far", "idle", "lcc"]
     rows = []
     for a in apps:
-        owner = a["user_profile_name"] or f"space {a['space_name']}"
+        owner = a["owner_user_profile_name"] or f"space {a['space_name']}"
         hours = (a["running_seconds"] or 0) / 3600
         rows.append(
             [

@@ -16,14 +16,16 @@ from typing import Any
 
 from . import FakeApp, add_status_listener, seed_demo, set_delete_delay
 from .models import control
-from .server import apps_snapshot, start_emulator
+from .server import apps_snapshot, seed_fleet, start_emulator
 
 
 def _print_status_change(app: FakeApp, old: str | None, new: str) -> None:
-    print(
-        f"emulator: app {app.app_name} ({app.app_type}, {app.owner_label}) {old or 'new'} -> {new}",
-        flush=True,
+    # One write per line: apps created from several threads must not interleave.
+    line = (
+        f"emulator: app {app.app_name} ({app.app_type}, {app.owner_label}) {old or 'new'} -> {new}"
     )
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def describe_resources(resources: list[dict[str, Any]]) -> list[str]:
@@ -58,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         help="with --seed-demo: no jobs, endpoint or other apps, only the demo space's app",
     )
     parser.add_argument("--metadata-out", type=Path, help="write the demo's SageMaker metadata")
+    parser.add_argument(
+        "--seed-fleet",
+        type=int,
+        metavar="N",
+        help="also a domain 'fleet' of N running apps over --fleet-profiles user profiles, "
+        "with varied activity (for `jupyter smcost audit`)",
+    )
+    parser.add_argument("--fleet-profiles", type=int, default=200, metavar="P")
     parser.add_argument(
         "--delete-delay", type=float, default=2.0, help="seconds an app stays Deleting"
     )
@@ -111,6 +121,19 @@ def main(argv: list[str] | None = None) -> int:
                 tmp.write_text(json.dumps(seeded["metadata"], indent=2) + "\n")
                 tmp.replace(args.metadata_out)
                 print(f"emulator: metadata written to {args.metadata_out}", flush=True)
+        if args.seed_fleet:
+            fleet = seed_fleet(
+                emulator.endpoint_url,
+                args.seed_fleet,
+                profiles=args.fleet_profiles,
+                region=args.region,
+            )
+            print(
+                f"emulator: seeded domain {fleet['domain_id']}: {fleet['apps']} apps in "
+                f"{fleet['spaces']} spaces of {fleet['profiles']} user profiles, "
+                f"{fleet['idle']} of them idle for 3 h or more",
+                flush=True,
+            )
         # Deleting -> Deleted is decided when an app is read; reading them all here makes
         # the change print even when nobody asks AWS about the app any more.
         while not stop.wait(0.25):

@@ -735,3 +735,83 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
         space=DEMO_OTHER_SPACE,
     )
     return out
+
+
+def seed_fleet(
+    endpoint_url: str,
+    apps: int,
+    *,
+    profiles: int = 200,
+    region: str = "us-east-1",
+    domain_name: str = "fleet",
+    idle_share: float = 0.3,
+    workers: int = 16,
+) -> dict[str, Any]:
+    """A domain of `profiles` user profiles and `apps` running apps (JupyterLab and Code
+    Editor, two per private space, spaces round-robin over the profiles) with varied
+    activity: about `idle_share` of them last used 3 to 27 hours ago, the others within the
+    last hour. For the audit's tests and benchmark. Returns the domain id and counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = _session(region)
+    sm = session.client("sagemaker", endpoint_url=endpoint_url)
+    account_id = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    role = f"arn:aws:iam::{account_id}:role/service-role/AmazonSageMaker-ExecutionRole-fleet"
+    domain_id = sm.create_domain(
+        DomainName=domain_name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": role},
+        SubnetIds=["subnet-0fleet"],
+        VpcId="vpc-0fleet",
+    )["DomainArn"].rsplit("/", 1)[-1]
+    names = [f"user-{i:04d}" for i in range(profiles)]
+    spaces = [(f"space-{i:04d}", names[i % profiles]) for i in range((apps + 1) // 2)]
+    app_types = ("JupyterLab", "CodeEditor")
+    instances = ("ml.t3.medium", "ml.m5.xlarge", "ml.g5.xlarge")
+
+    def profile(name: str) -> None:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+
+    def space(entry: tuple[str, str]) -> None:
+        name, owner = entry
+        sm.create_space(
+            DomainId=domain_id,
+            SpaceName=name,
+            OwnershipSettings={"OwnerUserProfileName": owner},
+            SpaceSharingSettings={"SharingType": "Private"},
+        )
+
+    def app(index: int) -> tuple[str, float]:
+        name, _ = spaces[index // 2]
+        app_type = app_types[index % 2]
+        sm.create_app(
+            DomainId=domain_id,
+            SpaceName=name,
+            AppType=app_type,
+            AppName="default",
+            ResourceSpec={"InstanceType": instances[index % len(instances)]},
+        )
+        idle = (index * 7919 % 1000) / 1000 < idle_share  # spread, but the same every run
+        ago = 3600 * (3 + index % 25) if idle else 60 * (index % 55 + 1)
+        return f"{name}/{app_type}/default", float(ago)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(profile, names))
+        list(pool.map(space, spaces))
+        created = list(pool.map(app, range(apps)))
+    for name, ago in created:
+        set_state(
+            "studio-app",
+            name,
+            region=region,
+            account_id=account_id,
+            started_seconds_ago=max(ago, 3 * 3600) + 3600,
+            last_activity_seconds_ago=ago,
+        )
+    return {
+        "domain_id": domain_id,
+        "apps": apps,
+        "profiles": profiles,
+        "spaces": len(spaces),
+        "idle": sum(1 for _, ago in created if ago >= 3 * 3600),
+    }
