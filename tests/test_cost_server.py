@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,7 +64,15 @@ async def test_user_budget_through_put_config(
     assert getattr(err.value, "code", None) == 400
 
 
-async def test_unknown_price_is_a_clear_state(jp_fetch: Any, smcost_started: Any) -> None:
+@pytest.fixture
+def no_snapshot(smcost_config: dict[str, Any], tmp_path: Path) -> None:
+    """No price snapshot at all (the bundled one is replaced by a missing file)."""
+    smcost_config["Pricing"]["snapshot_path"] = str(tmp_path / "no-snapshot.json")
+
+
+async def test_unknown_price_is_a_clear_state(
+    no_snapshot: None, jp_fetch: Any, smcost_started: Any
+) -> None:
     cost = await get(jp_fetch, "cost")
     assert cost["usd_per_hour"] is None and cost["session_usd"] is None
     reason = cost["instance"]["price"]["reason"]
@@ -238,8 +247,27 @@ async def test_missing_permission_is_a_clear_partial_state(
     assert {r["kind"] for r in doc["resources"]} == {"processing-job", "endpoint", "studio-app"}
 
 
-async def test_price_list_denied_falls_back_to_unknown_with_the_reason(
+async def test_price_list_denied_falls_back_to_the_bundled_snapshot(
     studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    """Most execution roles cannot call pricing:GetProducts: the figures still show, from
+    the bundled snapshot of AWS's own feed, with its source and date."""
+    studio_cost["emulator"].inject_fault("GetProducts", "AccessDeniedException", "no pricing")
+    for _ in range(100):
+        cost = await get(jp_fetch, "cost")
+        if cost["instance"]["price"]["source"] != "pending":  # instance type, then price
+            break
+        await asyncio.sleep(0.1)
+    price = cost["instance"]["price"]
+    assert price["known"] is True and price["source"] == "snapshot"
+    assert price["as_of"] == "2025-06-16"
+    assert "sagemaker-instances-studionotebook" in price["detail"]
+    assert "estimate" in price["detail"] and "older than 180 days" in price["detail"]
+    assert cost["usd_per_hour"] is not None and cost["usd_per_hour"] > 0
+
+
+async def test_price_list_denied_falls_back_to_unknown_with_the_reason(
+    no_snapshot: None, studio_cost: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     studio_cost["emulator"].inject_fault("GetProducts", "AccessDeniedException", "no pricing")
     for _ in range(100):

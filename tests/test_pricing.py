@@ -19,7 +19,6 @@ from jupyter_smcost.cost.pricing import (
     PriceCache,
     PriceKey,
     PriceResolver,
-    Snapshot,
     Unknown,
     build_filters,
     fetch_price,
@@ -360,11 +359,12 @@ def test_snapshot_lookup_and_validation() -> None:
 # --- resolver ---------------------------------------------------------------------------
 
 
-SNAP = Snapshot(
-    source="s",
-    generated="2026-11-01",
-    prices={"us-east-1": {"training": {"ml.m5.xlarge": 0.20, "ml.snap": 1.0}}},
-    detail="bundled snapshot of s, generated 2026-11-01",
+SNAP = parse_snapshot(
+    {
+        "source": "s",
+        "generated": "2026-11-01",
+        "prices": {"us-east-1": {"training": {"ml.m5.xlarge": 0.20, "ml.snap": 1.0}}},
+    }
 )
 
 
