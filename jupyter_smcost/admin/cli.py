@@ -147,6 +147,35 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--space", dest="policy_space", metavar="NAME")
     policy.add_argument("--notebook-instance", metavar="NAME")
     policy.set_defaults(run=_policy)
+
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy the scheduled fleet check (Lambda, EventBridge, SNS)",
+        description="Package this version for AWS Lambda, upload it to S3 and create or "
+        "update the CloudFormation stack of deploy/fleet-audit.yaml: the audit on a "
+        "schedule, its report to an SNS topic, optionally deleting apps idle too long.",
+    )
+    deploy.add_argument(
+        "--domain",
+        dest="domains",
+        action="append",
+        metavar="ID",
+        help="a domain to check (repeat; none: every domain)",
+    )
+    deploy.add_argument("--email", help="subscribe this address to the report")
+    deploy.add_argument("--bucket", required=True, help="an S3 bucket for the package")
+    deploy.add_argument("--idle-hours", type=float, default=2.0, metavar="H")
+    deploy.add_argument(
+        "--enforce-idle-hours",
+        type=float,
+        default=0.0,
+        metavar="H",
+        help="delete apps idle at least H hours (default 0: report only)",
+    )
+    deploy.add_argument("--schedule", default="rate(1 hour)")
+    deploy.add_argument("--stack-name", default="jupyter-smcost-fleet")
+    _add_write_flags(deploy)
+    deploy.set_defaults(run=_deploy)
     return parser
 
 
@@ -209,7 +238,8 @@ def _report(args: argparse.Namespace, plan: studio.Plan) -> int:
             )
         else:
             for call in plan.calls:
-                print(f"would call {call.operation} {json.dumps(call.params, sort_keys=True)}")
+                shown = json.dumps(call.to_json()["params"], sort_keys=True)
+                print(f"would call {call.operation} {shown}")
         return EXIT_OK
 
     def progress(call: studio.Call) -> None:
@@ -436,6 +466,39 @@ def _policy(args: argparse.Namespace) -> int:
     else:
         document = user_policy(args.policy_domain, args.policy_space, args.notebook_instance)
     print(json.dumps(document, indent=2))
+    return EXIT_OK
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from .deploy import plan_deploy
+
+    session = new_session()
+    if args.profile:
+        session.set_config_variable("profile", args.profile)
+
+    def client(service: str) -> object:
+        return session.create_client(service, region_name=args.region, config=client_config())
+
+    plan = plan_deploy(
+        client("cloudformation"),
+        stack=args.stack_name,
+        bucket=args.bucket,
+        domains=args.domains or [],
+        email=args.email or "",
+        idle_hours=args.idle_hours,
+        enforce_idle_hours=args.enforce_idle_hours,
+        schedule=args.schedule,
+    )
+    if args.dry_run:
+        args.client = None
+        return _report(args, plan)
+    s3, cloudformation = client("s3"), client("cloudformation")
+    for call in plan.calls:
+        target = s3 if call.operation == "PutObject" else cloudformation
+        studio.run(target, studio.Plan([call]))
+        print(f"called {call.operation}")
+    for note in plan.notes:
+        print(f"= {note}")
     return EXIT_OK
 
 

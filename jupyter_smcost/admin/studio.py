@@ -9,6 +9,7 @@ and written back whole for the app type concerned, so every other setting stays 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,7 +98,14 @@ class Call:
     params: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"operation": self.operation, "params": self.params}
+        """Printable: bytes (an upload's body) as their size and digest."""
+        params = {
+            k: f"<{len(v)} bytes, sha256 {hashlib.sha256(v).hexdigest()[:12]}>"
+            if isinstance(v, bytes)
+            else v
+            for k, v in self.params.items()
+        }
+        return {"operation": self.operation, "params": params}
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""The scheduled fleet check: the CloudFormation template passes cfn-lint, the Lambda handler
+audits the emulator's domain and publishes one SNS message (moto's SNS) naming every app
+that needs attention and the total, and `jupyter smcost deploy` uploads and creates it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from jupyter_smcost.admin.cli import main
+from jupyter_smcost.admin.deploy import package
+from jupyter_smcost.admin.fleet import handler
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "deploy" / "fleet-audit.yaml"
+
+
+def test_the_template_passes_cfn_lint() -> None:
+    lint = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run([str(lint), str(TEMPLATE)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_handler_needs_no_jupyter() -> None:
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in {'traitlets', 'jupyter_core', 'tornado',\n"
+        "                'jupyter_server', 'psutil', 'jupyter_events', 'boto3'}:\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import jupyter_smcost.admin.fleet\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def topic(emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
+    endpoint = emulator_demo["emulator"].endpoint_url
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", endpoint)
+    arn = str(boto3.client("sns").create_topic(Name="smcost-fleet")["TopicArn"])
+    monkeypatch.setenv("SMCOST_TOPIC_ARN", arn)
+    monkeypatch.setenv("SMCOST_DOMAIN_IDS", str(emulator_demo["domain_id"]))
+    monkeypatch.setenv("SMCOST_IDLE_HOURS", "1")
+    return arn
+
+
+def published(arn: str) -> list[tuple[str, str]]:
+    from moto.sns.models import sns_backends
+
+    region = arn.split(":")[3]
+    topic = sns_backends[arn.split(":")[4]][region].topics[arn]
+    return [(n[2], n[1]) for n in topic.sent_notifications]  # (subject, message)
+
+
+def test_the_handler_publishes_one_report(topic: str, emulator_demo: dict[str, Any]) -> None:
+    summary = handler({}, None)
+    assert summary["apps"] == 2 and summary["flagged"] == 2 and summary["published"]
+    ((subject, message),) = published(topic)
+    assert subject.startswith("jupyter-smcost: 2 of 2 Studio apps need attention")
+    assert "1 idle for 1 h or more" in message
+    assert "2 without the jupyter-smcost lifecycle configuration" in message
+    assert "space demo-space-2" in message and "CodeEditor/default" in message
+    assert "space demo-space " in message and "JupyterLab/default" in message
+    assert "no LCC" in message and "idle since" in message
+    assert summary["stopped"] == []
+
+
+def test_enforce_mode_stops_exactly_the_idle_apps(
+    topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    summary = handler({}, None)
+    assert summary["stopped"] == ["deleted"]
+    statuses = {
+        a["SpaceName"]: a["Status"]
+        for a in boto3.client("sagemaker").list_apps(DomainIdEquals=emulator_demo["domain_id"])[
+            "Apps"
+        ]
+    }
+    assert statuses["demo-space"] == "InService"
+    assert statuses["demo-space-2"] in {"Deleting", "Deleted"}
+    ((_, message),) = published(topic)
+    assert "stopped" in message and "deleted" in message
+
+
+def test_the_package_holds_the_handler_not_the_browser_extension() -> None:
+    names = zipfile.ZipFile(BytesIO(package())).namelist()
+    assert "jupyter_smcost/admin/fleet.py" in names
+    assert "jupyter_smcost/cost/pricing/snapshot.json" in names
+    assert not [n for n in names if "/labextension/" in n or "/emulator/" in n]
+    assert package() == package()  # the same bytes for the same files
+
+
+def test_deploy_dry_run_then_for_real(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint = emulator_demo["emulator"].endpoint_url
+    for service in ("S3", "CLOUDFORMATION"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", endpoint)
+    args = ["deploy", "--domain", str(emulator_demo["domain_id"]), "--email", "admin@example.com",
+            "--bucket", "smcost-code", "--enforce-idle-hours", "24"]  # fmt: skip
+    assert main([*args, "--dry-run", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [c["operation"] for c in plan["calls"]] == ["PutObject", "CreateStack"]
+    assert plan["calls"][0]["params"]["Body"].endswith(">")  # described, not dumped
+    parameters = {
+        p["ParameterKey"]: p["ParameterValue"] for p in plan["calls"][1]["params"]["Parameters"]
+    }
+    assert parameters["DomainIds"] == emulator_demo["domain_id"]
+    assert parameters["EnforceIdleHours"] == "24"
+    assert parameters["NotificationEmail"] == "admin@example.com"
+    assert parameters["CodeKey"] == plan["calls"][0]["params"]["Key"]
+    assert plan["calls"][1]["params"]["Capabilities"] == ["CAPABILITY_IAM"]
+
+    boto3.client("s3").create_bucket(Bucket="smcost-code")
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "called PutObject" in out and "called CreateStack" in out
+    key = parameters["CodeKey"]
+    assert boto3.client("s3").head_object(Bucket="smcost-code", Key=key)["ContentLength"] > 0
+    stack = boto3.client("cloudformation").describe_stacks(StackName="jupyter-smcost-fleet")
+    assert stack["Stacks"][0]["StackName"] == "jupyter-smcost-fleet"
+    # Again: the stack exists, so it is updated.
+    assert main([*args, "--dry-run", "--format", "json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [c["operation"] for c in again["calls"]] == ["PutObject", "UpdateStack"]
