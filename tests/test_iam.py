@@ -38,6 +38,7 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
         ["lcc", "status", "--domain", domain],
         ["lcc", "remove", "--domain", domain],
         ["audit", "--all-domains", "--idle-hours", "1", "--stop-idle"],
+        ["prices", "update", "--regions", "us-east-1", "--out", str(tmp_path / "prices.json")],
     ):
         assert main(args) == 0, capsys.readouterr().err
     capsys.readouterr()

@@ -148,6 +148,24 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--notebook-instance", metavar="NAME")
     policy.set_defaults(run=_policy)
 
+    prices = commands.add_parser(
+        "prices",
+        help="price snapshots",
+        description="Price snapshots that every app can use without pricing:GetProducts.",
+    )
+    prices_commands = prices.add_subparsers(dest="prices_command", metavar="COMMAND", required=True)
+    update = prices_commands.add_parser(
+        "update",
+        help="write a snapshot from the Price List API or an offer file",
+        description="Write a price snapshot for your regions from AWS's Price List API (needs "
+        "pricing:GetProducts, which the admin has and most execution roles lack) or from a "
+        "downloaded bulk offer file. Hand it to every app with `lcc install --prices-uri`.",
+    )
+    update.add_argument("--regions", default="", help="comma-separated (default: --region)")
+    update.add_argument("--out", default="jupyter-smcost-prices.json", metavar="FILE")
+    update.add_argument("--from-offer-file", metavar="PATH", help="AmazonSageMaker index.json")
+    update.set_defaults(run=_prices_update)
+
     deploy = commands.add_parser(
         "deploy",
         help="deploy the scheduled fleet check (Lambda, EventBridge, SNS)",
@@ -466,6 +484,54 @@ def _policy(args: argparse.Namespace) -> int:
     else:
         document = user_policy(args.policy_domain, args.policy_space, args.notebook_instance)
     print(json.dumps(document, indent=2))
+    return EXIT_OK
+
+
+def _prices_update(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from .prices import (
+        DEFAULT_FAMILIES,
+        build_snapshot,
+        offer_from_price_list,
+        read_offer,
+        write_atomic,
+    )
+
+    regions = [r for r in (args.regions or args.region or "").split(",") if r]
+    if not regions:
+        raise ScriptError("give --regions (or --region): the regions of your domains")
+    if args.from_offer_file:
+        offer = read_offer(args.from_offer_file)
+        source = (
+            f"AWS Price List bulk offer file AmazonSageMaker (version "
+            f"{offer.get('version', '?')}, published {offer.get('publicationDate', '?')})"
+        )
+    else:
+        session = new_session()
+        if args.profile:
+            session.set_config_variable("profile", args.profile)
+        client = session.create_client("pricing", region_name="us-east-1", config=client_config())
+        show = sys.stderr.isatty()
+
+        def progress(region: str, count: int) -> None:
+            if show:
+                print(f"\rreading {region}: {count} products", end="", file=sys.stderr)
+
+        offer = offer_from_price_list(client, regions, progress)
+        if show:
+            print(file=sys.stderr)
+        source = f"AWS Price List API (GetProducts, AmazonSageMaker, {', '.join(regions)})"
+    today = datetime.now(timezone.utc).date().isoformat()
+    snapshot = build_snapshot(
+        offer, regions=regions, families=DEFAULT_FAMILIES, source=source, generated=today
+    )
+    count = sum(len(i) for c in snapshot["prices"].values() for i in c.values())
+    if not count:
+        print("jupyter smcost: no prices matched those regions", file=sys.stderr)
+        return EXIT_FAILED
+    write_atomic(Path(args.out), snapshot)
+    print(f"wrote {count} prices for {', '.join(regions)} to {args.out}")
     return EXIT_OK
 
 
