@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from jupyter_smcost.admin.cli import main
@@ -30,6 +31,11 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
     domain = str(emulator_demo["domain_id"])
     profile, space = str(emulator_demo["user_profile_name"]), str(emulator_demo["space_name"])
+    sm = boto3.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::1:role/r"
+    )
+    sm.stop_notebook_instance(NotebookInstanceName="nb")
     clear_call_log()
     for args in (
         ["lcc", "install", "--domain", domain, "--backstop-minutes", "120"],
@@ -39,6 +45,8 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
         ["lcc", "remove", "--domain", domain],
         ["audit", "--all-domains", "--idle-hours", "1", "--stop-idle"],
         ["prices", "update", "--regions", "us-east-1", "--out", str(tmp_path / "prices.json")],
+        ["lcc", "install", "--notebook-instance", "nb"],
+        ["lcc", "remove", "--notebook-instance", "nb"],
     ):
         assert main(args) == 0, capsys.readouterr().err
     capsys.readouterr()

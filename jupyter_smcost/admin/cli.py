@@ -198,10 +198,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_target_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--domain", required=True, metavar="ID")
+    parser.add_argument("--domain", metavar="ID", help="a Studio domain")
     one = parser.add_mutually_exclusive_group()
     one.add_argument("--user-profile", metavar="NAME", help="only this user profile")
     one.add_argument("--space", metavar="NAME", help="only this space")
+    parser.add_argument(
+        "--notebook-instance",
+        dest="notebook_instances",
+        action="append",
+        metavar="NAME",
+        help="a notebook instance instead of a domain (repeat; each must be stopped)",
+    )
 
 
 def _target(args: argparse.Namespace) -> studio.Target:
@@ -305,9 +312,34 @@ def _lcc_script(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _one_target(args: argparse.Namespace) -> None:
+    if bool(args.domain) == bool(args.notebook_instances):
+        raise ScriptError("give either --domain or --notebook-instance")
+
+
+def _notebooks(args: argparse.Namespace, plan: studio.Plan, running: list[str]) -> int:
+    code = _report(args, plan)
+    if running:
+        print(
+            "jupyter smcost: stop these notebook instances first (AWS changes the lifecycle "
+            f"configuration of stopped ones only): {', '.join(running)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return code
+
+
 def _lcc_install(args: argparse.Namespace) -> int:
+    _one_target(args)
     policy = policy_from_args(args)
-    script = None
+    if args.notebook_instances:
+        from . import notebooks
+
+        install = Install(args.pip_spec, args.wheel_uri, args.sha256, args.pip_index_url)
+        on_start = lcc_script("notebook-instance", policy, install)
+        planned = notebooks.plan_install(args.client, args.notebook_instances, on_start)
+        return _notebooks(args, *planned)
+    script: str | None = None
     if args.app_type != "CodeEditor":
         install = Install(args.pip_spec, args.wheel_uri, args.sha256, args.pip_index_url)
         script = lcc_script(args.app_type, policy, install)
@@ -329,6 +361,11 @@ def _lcc_install(args: argparse.Namespace) -> int:
 
 
 def _lcc_remove(args: argparse.Namespace) -> int:
+    _one_target(args)
+    if args.notebook_instances:
+        from . import notebooks
+
+        return _notebooks(args, *notebooks.plan_remove(args.client, args.notebook_instances))
     return _report(args, studio.plan_remove(args.client, _target(args), args.app_type))
 
 
@@ -572,7 +609,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
-        if getattr(args, "domain", None) is not None or getattr(args, "all_domains", False):
+        if (
+            getattr(args, "domain", None) is not None
+            or getattr(args, "all_domains", False)
+            or getattr(args, "notebook_instances", None)
+        ):
             args.client = _sagemaker(args)  # reads run even in a dry run
         code: int = args.run(args)
     except (ScriptError, ValueError) as err:

@@ -43,6 +43,10 @@ ADMIN = sorted(
         "sagemaker:ListTags",
         "sagemaker:AddTags",
         "sagemaker:DeleteTags",
+        "sagemaker:DescribeNotebookInstance",
+        "sagemaker:UpdateNotebookInstance",
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        "sagemaker:DescribeNotebookInstanceLifecycleConfig",
         "pricing:GetProducts",
     }
 )

@@ -50,6 +50,8 @@ STUDIO_ACTIONS = frozenset(
         "UpdateDomain",
         "UpdateUserProfile",
         "UpdateSpace",
+        "UpdateNotebookInstance",
+        "DescribeNotebookInstance",
     }
 )
 
@@ -248,6 +250,34 @@ class StudioResponse(SageMakerResponse):
             tags=self._get_param("Tags"),
         )
         return ActionResult({"UserProfileArn": profile.arn})
+
+    def update_notebook_instance(self) -> ActionResult:
+        # moto has no UpdateNotebookInstance: the lifecycle configuration part of it, which
+        # AWS allows only while the instance is stopped.
+        instance = self.sagemaker_backend.get_notebook_instance(
+            self._get_param("NotebookInstanceName")
+        )
+        if instance.status not in ("Stopped", "Failed"):
+            raise ValidationError(
+                f"Status ({instance.status}) not in ([Stopped, Failed]). Unable to transition "
+                f"to (Updating) for Notebook Instance ({instance.arn})"
+            )
+        if self._get_param("DisassociateLifecycleConfig"):
+            instance.lifecycle_config_name = None
+        elif self._get_param("LifecycleConfigName"):
+            instance.lifecycle_config_name = self._get_param("LifecycleConfigName")
+        return EmptyResult()
+
+    def describe_notebook_instance(self) -> ActionResult:
+        instance = self.sagemaker_backend.get_notebook_instance(
+            self._get_param("NotebookInstanceName")
+        )
+        found = dict(instance.to_dict())
+        if instance.lifecycle_config_name:
+            found["NotebookInstanceLifecycleConfigName"] = instance.lifecycle_config_name
+        else:
+            found.pop("NotebookInstanceLifecycleConfigName", None)
+        return ActionResult(found)
 
     def update_user_profile(self) -> ActionResult:
         self._validate()
