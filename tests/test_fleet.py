@@ -137,3 +137,21 @@ def test_deploy_dry_run_then_for_real(
     assert main([*args, "--dry-run", "--format", "json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert [c["operation"] for c in again["calls"]] == ["PutObject", "UpdateStack"]
+
+
+def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
+    topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_smcost.admin.iam import FLEET, actions, fleet_policy
+    from jupyter_smcost.emulator import call_log, clear_call_log
+
+    monkeypatch.setenv("SMCOST_DOMAIN_IDS", "")  # every domain: ListDomains
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")  # DeleteApp
+    clear_call_log()
+    handler({}, None)
+    service = {"GetProducts": "pricing", "Publish": "sns"}
+    made = {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in call_log()}
+    made |= {"sns:Publish"} if published(topic) else set()
+    assert made == set(FLEET) == actions(fleet_policy())
+    template = TEMPLATE.read_text()
+    assert all(action in template for action in FLEET)

@@ -140,9 +140,10 @@ def _parser() -> argparse.ArgumentParser:
         help="print a least-privilege IAM policy",
         description="Print the IAM policy each side needs: `user` for the execution role of "
         "the apps (what the extension calls; DeleteApp narrowed to the domain and space "
-        "given), `admin` for whoever runs `jupyter smcost lcc` and `audit`.",
+        "given), `admin` for whoever runs `jupyter smcost lcc` and `audit`, `fleet` for the "
+        "scheduled check's function (deploy/fleet-audit.yaml grants the same).",
     )
-    policy.add_argument("--for", dest="side", required=True, choices=("user", "admin"))
+    policy.add_argument("--for", dest="side", required=True, choices=("user", "admin", "fleet"))
     policy.add_argument("--domain", dest="policy_domain", metavar="ID")
     policy.add_argument("--space", dest="policy_space", metavar="NAME")
     policy.add_argument("--notebook-instance", metavar="NAME")
@@ -514,10 +515,12 @@ def _audit_table(document: dict[str, object]) -> None:
 
 
 def _policy(args: argparse.Namespace) -> int:
-    from .iam import admin_policy, user_policy
+    from .iam import admin_policy, fleet_policy, user_policy
 
     if args.side == "admin":
         document = admin_policy()
+    elif args.side == "fleet":
+        document = fleet_policy()
     else:
         document = user_policy(args.policy_domain, args.policy_space, args.notebook_instance)
     print(json.dumps(document, indent=2))

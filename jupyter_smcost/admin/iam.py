@@ -52,6 +52,40 @@ ADMIN = sorted(
 )
 
 
+#: The fleet check's Lambda function (deploy/fleet-audit.yaml grants exactly these; DeleteApp
+#: only in enforce mode).
+FLEET = sorted(
+    {
+        "sagemaker:ListDomains",
+        "sagemaker:DescribeDomain",
+        "sagemaker:ListApps",
+        "sagemaker:DescribeApp",
+        "sagemaker:ListSpaces",
+        "sagemaker:DescribeUserProfile",
+        "sagemaker:DeleteApp",
+        "pricing:GetProducts",
+        "sns:Publish",
+    }
+)
+
+
+def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
+    read = [a for a in FLEET if a not in {"sagemaker:DeleteApp", "sns:Publish"}]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadStudio", "Effect": "Allow", "Action": read, "Resource": "*"},
+            {"Sid": "Report", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": topic_arn},
+            {
+                "Sid": "StopIdleApps",
+                "Effect": "Allow",
+                "Action": ["sagemaker:DeleteApp"],
+                "Resource": "arn:aws:sagemaker:*:*:app/*",
+            },
+        ],
+    }
+
+
 def user_policy(
     domain_id: str | None = None, space: str | None = None, notebook_instance: str | None = None
 ) -> dict[str, Any]:
