@@ -157,3 +157,12 @@ def test_a_fleet_is_audited_with_one_describe_per_app_and_per_owner(
     assert log.count("DescribeUserProfile") == 10
     assert len(log) <= 60 + pages + 10 + 1  # apps + pages + profiles + the domain
     assert doc["aws_calls"] == len(log)
+
+
+def test_csv_output(capsys: pytest.CaptureFixture[str], demo: dict[str, Any]) -> None:
+    import csv
+
+    assert main(["audit", "--domain", str(demo["domain_id"]), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(rows) == 2
+    assert set(rows[0]) == CONTRACT

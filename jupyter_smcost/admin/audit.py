@@ -29,6 +29,23 @@ Pricer = Callable[[PriceKey], PriceResult]
 RUNNING = frozenset({"InService", "Pending"})
 
 
+#: The per-app fields of `audit --format csv` (JSON has these and more).
+CSV_FIELDS = (
+    "domain_id",
+    "user_profile_name",
+    "space_name",
+    "app_type",
+    "app_name",
+    "instance_type",
+    "usd_per_hour",
+    "running_seconds",
+    "cost_so_far_usd",
+    "last_user_activity",
+    "idle",
+    "lcc_attached",
+)
+
+
 @dataclass
 class Audited:
     domain_id: str

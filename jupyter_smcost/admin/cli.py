@@ -413,7 +413,7 @@ def _pricer(args: argparse.Namespace) -> Pricer:
 def _audit(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from .audit import audit, stop_idle
+    from .audit import CSV_FIELDS, audit, stop_idle
 
     if args.dry_run and not args.stop_idle:
         raise ScriptError("--dry-run goes with --stop-idle")
@@ -451,21 +451,7 @@ def _audit(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(document, indent=2))
     elif args.format == "csv":
-        fields = [
-            "domain_id",
-            "user_profile_name",
-            "space_name",
-            "app_type",
-            "app_name",
-            "instance_type",
-            "usd_per_hour",
-            "running_seconds",
-            "cost_so_far_usd",
-            "last_user_activity",
-            "idle",
-            "lcc_attached",
-        ]
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(document["apps"])
     else:

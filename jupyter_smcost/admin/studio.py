@@ -320,21 +320,18 @@ def status(client: Client, domain_id: str) -> dict[str, Any]:
         for scope in SCOPES[app_type]:
             label = "domain users" if scope == "DefaultUserSettings" else "domain spaces"
             rows.append(_row(domain_id, label, app_type, (domain.get(scope) or {}).get(key)))
-    for profile in _all(client, "list_user_profiles", "UserProfiles", DomainIdEquals=domain_id):
-        name = profile["UserProfileName"]
-        found = client.describe_user_profile(DomainId=domain_id, UserProfileName=name)
-        settings = found.get("UserSettings") or {}
+    targets = [
+        Target(domain_id, user_profile=p["UserProfileName"])
+        for p in _all(client, "list_user_profiles", "UserProfiles", DomainIdEquals=domain_id)
+    ] + [
+        Target(domain_id, space=s["SpaceName"])
+        for s in _all(client, "list_spaces", "Spaces", DomainIdEquals=domain_id)
+    ]
+    for target in targets:
+        _, found = target.describe(client)
+        (settings,) = found.values()
         rows.extend(
-            _row(domain_id, f"user profile {name}", app_type, settings.get(key))
-            for app_type, key in SETTINGS_KEY.items()
-            if settings.get(key)
-        )
-    for space in _all(client, "list_spaces", "Spaces", DomainIdEquals=domain_id):
-        name = space["SpaceName"]
-        found = client.describe_space(DomainId=domain_id, SpaceName=name)
-        settings = found.get("SpaceSettings") or {}
-        rows.extend(
-            _row(domain_id, f"space {name}", app_type, settings.get(key))
+            _row(domain_id, target.label, app_type, settings.get(key))
             for app_type, key in SETTINGS_KEY.items()
             if settings.get(key)
         )
