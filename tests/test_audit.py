@@ -166,3 +166,21 @@ def test_csv_output(capsys: pytest.CaptureFixture[str], demo: dict[str, Any]) ->
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert len(rows) == 2
     assert set(rows[0]) == CONTRACT
+
+
+def test_a_progress_bar_only_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from jupyter_smcost.admin.cli import ProgressBar
+
+    with ProgressBar("describing apps") as bar:  # stderr is not a terminal here
+        bar.update(1, 2)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with ProgressBar("describing apps") as bar:
+        assert bar._bar is not None
+        for done in range(1, 3):
+            bar.update(done, 2)
+        assert bar._bar.tasks[0].completed == 2 and bar._bar.tasks[0].total == 2

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..aws import AwsError, client_config, new_session, translate_error
@@ -22,6 +23,37 @@ from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, l
 from .policy import Policy, add_policy_flags, policy_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class ProgressBar:
+    """A progress bar on stderr (rich) for long work, shown only when stderr is a terminal,
+    so pipes and `--format json` stay clean."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar.start()
+        return self
+
+    def update(self, done: int, total: int | None, detail: str = "") -> None:
+        if self._bar is None:
+            return
+        label = f"{self.what} {detail}".strip()
+        if self._task is None:
+            self._task = self._bar.add_task(label, total=total)
+        self._bar.update(self._task, completed=done, total=total, description=label)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -427,23 +459,16 @@ def _audit(args: argparse.Namespace) -> int:
             for d in page.get("Domains", [])
         ]
     )
-    show = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if show:
-            print(f"\rdescribing apps: {done}/{total}", end="", file=sys.stderr, flush=True)
-
     now = datetime.now(timezone.utc)
-    document = audit(
-        client,
-        domains,
-        idle_hours=args.idle_hours,
-        pricer=_pricer(args),
-        now=now,
-        progress=progress,
-    )
-    if show:
-        print(file=sys.stderr)
+    with ProgressBar("describing apps") as bar:
+        document = audit(
+            client,
+            domains,
+            idle_hours=args.idle_hours,
+            pricer=_pricer(args),
+            now=now,
+            progress=bar.update,
+        )
     if args.stop_idle:
         document["stopped"] = stop_idle(
             client, document, idle_hours=args.idle_hours, now=now, dry_run=args.dry_run
@@ -538,15 +563,10 @@ def _prices_update(args: argparse.Namespace) -> int:
         if args.profile:
             session.set_config_variable("profile", args.profile)
         client = session.create_client("pricing", region_name="us-east-1", config=client_config())
-        show = sys.stderr.isatty()
-
-        def progress(region: str, count: int) -> None:
-            if show:
-                print(f"\rreading {region}: {count} products", end="", file=sys.stderr)
-
-        offer = offer_from_price_list(client, regions, progress)
-        if show:
-            print(file=sys.stderr)
+        with ProgressBar("reading the Price List") as bar:
+            offer = offer_from_price_list(
+                client, regions, lambda region, count: bar.update(count, None, region)
+            )
         source = f"AWS Price List API (GetProducts, AmazonSageMaker, {', '.join(regions)})"
     today = datetime.now(timezone.utc).date().isoformat()
     snapshot = build_snapshot(
