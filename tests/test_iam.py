@@ -3,6 +3,7 @@ the emulator logs them while the admin commands and the extension's collector ru
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from jupyter_smcost.admin.cli import main
 from jupyter_smcost.admin.iam import USER_READ, USER_STOP, actions, admin_policy, user_policy
 from jupyter_smcost.emulator import call_log, clear_call_log
+from tests.test_cost_server import studio_cost  # noqa: F401 - a fixture
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -68,3 +70,68 @@ def test_user_policy_covers_the_extension_and_the_readme_shows_it(
     readme = README.read_text()
     for action in sorted(actions(user_policy())):
         assert f'"{action}"' in readme, action
+
+
+#: Describes the extension makes only when such a resource is running (none in the demo),
+#: and the notebook instance's own describe at server start (a notebook-instance server).
+ONLY_WITH_SUCH_RESOURCES = {
+    "sagemaker:DescribeHyperParameterTuningJob",
+    "sagemaker:DescribeTransformJob",
+    "sagemaker:DescribeNotebookInstance",
+}
+
+
+async def test_user_policy_names_what_the_extension_calls(
+    studio_cost: dict[str, Any],  # noqa: F811 - the fixture imported above
+    jp_fetch: Any,
+    smcost_started: Any,
+) -> None:
+    """The extension in the demo space (cost, resources, the Price List check, DeleteApp),
+    then in Studio Classic and on a notebook instance: every call is in the user policy, and
+    the policy holds nothing else but describes of resources the demo does not run."""
+    from jupyter_smcost.aws import AwsClients
+    from jupyter_smcost.environment import detect
+    from jupyter_smcost.idle.actions import build_action, resolve_action
+    from tests.test_cost_server import get, settled_cost
+
+    emulator = studio_cost["emulator"]
+    await settled_cost(jp_fetch)
+    for _ in range(100):
+        if (await get(jp_fetch, "resources"))["state"] in ("ok", "partial"):
+            break
+        await asyncio.sleep(0.1)
+    app = smcost_started
+    if app._check_task is not None:
+        await app._check_task  # GetAttributeValues
+    space = build_action(resolve_action("auto", app.environment), app.environment, app.aws, _never)
+    await space.run()  # DeleteApp
+
+    sm = boto3.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::1:role/r"
+    )
+    for metadata in (
+        {"ResourceArn": "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb",
+         "ResourceName": "nb"},
+        {"AppType": "JupyterServer", "DomainId": studio_cost["domain_id"],
+         "UserProfileName": studio_cost["user_profile_name"], "ResourceName": "default",
+         "ResourceArn": f"arn:aws:sagemaker:us-east-1:123456789012:app/{studio_cost['domain_id']}"
+         f"/{studio_cost['user_profile_name']}/jupyterserver/default"},
+    ):  # fmt: skip
+        env = detect(metadata)
+        aws = AwsClients(env.region)
+        try:
+            await build_action(resolve_action("auto", env), env, aws, _never).run()
+        finally:
+            aws.close()
+    service = {"GetProducts": "pricing", "GetAttributeValues": "pricing"}
+    made = {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in emulator.call_log()}
+    # The seeding of the demo and of this test (Create*, tags, stopping jobs) is not ours.
+    made = {a for a in made if not a.split(":")[1].startswith(("Create", "AddTags"))}
+    policy = actions(user_policy())
+    assert made <= policy, made - policy
+    assert policy - made <= ONLY_WITH_SUCH_RESOURCES, policy - made
+
+
+async def _never() -> None:
+    raise AssertionError("no server to stop here")
