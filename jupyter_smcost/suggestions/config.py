@@ -1,0 +1,98 @@
+"""`c.Suggestions`: which savings advice runs, how often, and with which thresholds."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from traitlets import Bool, Float, List, TraitError, Unicode, validate
+from traitlets.config import LoggingConfigurable
+
+from .model import Thresholds
+
+
+def _positive(name: str) -> Any:
+    def check(self: Any, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and value > 0):
+            raise TraitError(f"c.Suggestions.{name} must be a positive number, not {value!r}")
+        return value
+
+    return validate(name)(check)
+
+
+class Suggestions(LoggingConfigurable):
+    """Savings suggestions in the Cost panel and `GET jupyter-smcost/suggestions`."""
+
+    enabled = Bool(True, help="Compute savings suggestions at all.").tag(config=True)
+    disabled_rules = List(
+        Unicode(),
+        default_value=[],
+        help="Rules that never run, by name (local-mode, spot-training, idle-endpoint, "
+        "multi-model, rightsize-space, idle-apps, tags, data-locality, savings-plan, "
+        "idle-budget, inference-recommender).",
+    ).tag(config=True)
+    allow_actions = Bool(
+        True,
+        help="Let users run a suggestion's action (stop a job, delete an endpoint or app, add "
+        "tags, set the idle budget) from the panel. Off: POST actions answers 403.",
+    ).tag(config=True)
+    ttl_seconds = Float(
+        300.0, help="How often the suggestions are computed again (in the background)."
+    ).tag(config=True)
+    lookback_days = Float(7.0, help="How far back recent jobs are read.").tag(config=True)
+    short_job_minutes = Float(
+        10.0, help="Jobs that ran less than this are candidates for local mode."
+    ).tag(config=True)
+    endpoint_idle_hours = Float(
+        24.0, help="An endpoint with no invocations for this long is idle."
+    ).tag(config=True)
+    low_traffic_invocations_per_hour = Float(
+        60.0,
+        help="Endpoints under this many invocations per hour are candidates for sharing one "
+        "multi-model or multi-container endpoint.",
+    ).tag(config=True)
+    min_observation_minutes = Float(
+        30.0, help="No right-sizing advice before this much of this space's usage is sampled."
+    ).tag(config=True)
+    app_idle_hours = Float(
+        2.0, help="Another Studio app of the user with no activity for this long is idle."
+    ).tag(config=True)
+    endpoint_low_utilization_percent = Float(
+        20.0,
+        help="Endpoints whose CPU or GPU utilisation stays under this get the Inference "
+        "Recommender suggestion.",
+    ).tag(config=True)
+    required_tags = List(
+        Unicode(),
+        default_value=[],
+        help="Cost-allocation tag keys every running job and endpoint should carry.",
+    ).tag(config=True)
+    idle_budget_hint_usd = Float(
+        2.0,
+        help="Suggest an idle budget when one idle spell at the current timeout costs more "
+        "than this (USD).",
+    ).tag(config=True)
+
+    _valid_ttl = _positive("ttl_seconds")
+    _valid_lookback = _positive("lookback_days")
+    _valid_short = _positive("short_job_minutes")
+    _valid_endpoint_idle = _positive("endpoint_idle_hours")
+    _valid_low_traffic = _positive("low_traffic_invocations_per_hour")
+    _valid_observation = _positive("min_observation_minutes")
+    _valid_app_idle = _positive("app_idle_hours")
+    _valid_low_util = _positive("endpoint_low_utilization_percent")
+    _valid_hint = _positive("idle_budget_hint_usd")
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            lookback_days=self.lookback_days,
+            short_job_minutes=self.short_job_minutes,
+            endpoint_idle_hours=self.endpoint_idle_hours,
+            low_traffic_invocations_per_hour=self.low_traffic_invocations_per_hour,
+            min_observation_minutes=self.min_observation_minutes,
+            endpoint_low_utilization_percent=self.endpoint_low_utilization_percent,
+            app_idle_hours=self.app_idle_hours,
+            required_tags=tuple(dict.fromkeys(t for t in self.required_tags if t)),
+            idle_budget_hint_usd=self.idle_budget_hint_usd,
+        )

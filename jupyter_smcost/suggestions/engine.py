@@ -1,0 +1,91 @@
+"""Runs the rules over one set of facts: what the panel and `GET suggestions` show.
+
+Pure. A rule whose sources could not be read is listed in `problems` with the IAM action to
+add; a rule that fails is logged and listed; the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .model import Facts, Problem, Suggestion, Thresholds
+from .rules import Rule, all_rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    suggestions: list[Suggestion] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def total_saving_usd_per_month(self) -> float:
+        return sum(s.saving_usd_per_month or 0.0 for s in self.suggestions)
+
+
+def active_rules(disabled: Iterable[str] = ()) -> list[Rule]:
+    off = set(disabled)
+    return [r for r in all_rules() if r.name not in off]
+
+
+def wanted_prices(
+    facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """Every (instance type, component) the rules will look up."""
+    keys: list[tuple[str, str]] = []
+    if facts.instance_type and facts.component:
+        keys.append((facts.instance_type, facts.component))
+    for job in facts.jobs:
+        if job.instance_type:
+            keys.append((job.instance_type, job.component))
+    for endpoint in facts.endpoints:
+        for v in endpoint.variants:
+            if v.instance_type and not v.serverless:
+                keys.append((v.instance_type, "hosting"))
+    for app in facts.apps:
+        if app.instance_type and app.component:
+            keys.append((app.instance_type, app.component))
+    for rule in active_rules(disabled):
+        if rule.prices is not None:
+            keys.extend(rule.prices(facts, thresholds))
+    return list(dict.fromkeys(keys))
+
+
+def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()) -> Outcome:
+    out = Outcome()
+    # A missing source is reported once, naming every rule it silences.
+    silenced: dict[str, list[str]] = {}
+    for rule in active_rules(disabled):
+        missing = [s for s in rule.needs if s in facts.missing]
+        if missing:
+            for source in missing:
+                silenced.setdefault(source, []).append(rule.name)
+            continue
+        try:
+            found = rule.run(facts, thresholds)
+        except Exception as err:  # a bug in one rule never hides the others
+            log.exception("jupyter-smcost: suggestion rule %s failed", rule.name)
+            out.problems.append(
+                Problem(rule.name, None, "rule-error", f"rule {rule.name} failed: {err!r}")
+            )
+            continue
+        out.suggestions.extend(found)
+    for source, rules in silenced.items():
+        info = facts.missing[source]
+        message = str(info.get("message") or f"cannot read {source}")
+        out.problems.append(
+            Problem(
+                ", ".join(rules),
+                source,
+                str(info.get("code") or "unavailable"),
+                f"{message} (silences: {', '.join(rules)})",
+                info.get("action"),
+            )
+        )
+    out.suggestions.sort(
+        key=lambda s: (s.saving_usd_per_month is None, -(s.saving_usd_per_month or 0.0), s.id)
+    )
+    return out
