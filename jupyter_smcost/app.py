@@ -45,10 +45,18 @@ from .idle.activity import utcnow
 from .idle.checker import IdleShutdown
 from .idle.collaboration import save_collaborative_documents
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
+from .idle.settings import SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
 from .jsonsafe import dumps
 from .routes import handlers
+from .suggestions.actions import ActionError, ActionRunner
+from .suggestions.collect import FactsCollector, idle_fingerprint
+from .suggestions.config import Suggestions
+from .suggestions.model import IdleFacts, PriceFact
+from .suggestions.service import SuggestionsService
+from .suggestions.store import AuditLog, DismissStore
+from .suggestions.usage import UsageSampler
 
 
 class SMCost(ExtensionApp):
@@ -56,7 +64,7 @@ class SMCost(ExtensionApp):
 
     name = "jupyter_smcost"
     load_other_extensions = True
-    classes = [IdleShutdown, Pricing, Resources]
+    classes = [IdleShutdown, Pricing, Resources, Suggestions]
 
     metadata_path = Unicode(
         "/opt/ml/metadata/resource-metadata.json",
@@ -171,6 +179,89 @@ class SMCost(ExtensionApp):
             clock=utcnow,
             process_sampler=ProcessSampler().sample,
         )
+        self._init_suggestions()
+
+    def _init_suggestions(self) -> None:
+        """The savings suggestions: facts from AWS and this server, rules, actions."""
+        self.suggestions_config = Suggestions(parent=self)
+        self.usage_sampler: UsageSampler | None = None
+        try:
+            self.usage_sampler = UsageSampler(self.state_dir)
+        except Exception as err:  # psutil is a dependency; a broken one only loses a rule
+            self.log.warning("jupyter-smcost: this instance's usage is not sampled: %s", err)
+        self.facts = FactsCollector(
+            self.aws,
+            lambda: self.environment,
+            self.collector.owner,
+            usage=self._usage,
+            idle=self._idle_facts,
+            prices=self._suggestion_prices,
+        )
+        runner = ActionRunner(
+            self.aws,
+            update_idle=self._update_idle_from_action,
+            idle_fingerprint=lambda: idle_fingerprint(self._idle_facts()),
+            forget=self.facts.forget,
+        )
+        self.suggestions = SuggestionsService(
+            self.suggestions_config,
+            self.facts.collect,
+            runner,
+            DismissStore(self.state_dir),
+            AuditLog(self.state_dir),
+        )
+        self._sample_task: asyncio.Task[None] | None = None
+
+    def _usage(self) -> Any:
+        env = self.environment
+        if self.usage_sampler is None:
+            return None
+        return self.usage_sampler.usage(env.instance_type, environment_component(env))
+
+    def _idle_facts(self) -> IdleFacts:
+        settings = self.idle.settings
+        return IdleFacts(
+            timeout_minutes=settings.timeout_minutes,
+            max_idle_usd=settings.max_idle_usd,
+            min_minutes=settings.min_timeout_minutes,
+            max_minutes=settings.max_timeout_minutes,
+            users_may_change=settings.allow_user_override,
+            dry_run=bool(self.idle.status_json().get("dry_run")),
+        )
+
+    def _update_idle_from_action(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.idle.update_user_settings(body)
+        except SettingsError as err:
+            raise ActionError(err.status, err.message) from None
+
+    async def _suggestion_prices(
+        self, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], PriceFact]:
+        region = self.environment.region
+        if not region:
+            return {}
+        wanted = {PriceKey(region, it, component): (it, component) for it, component in keys}
+        # In the background: a slow Price List may take its time (the snapshot answers fast).
+        answers = await self.prices.get_many(wanted, wait_seconds=30.0)
+        out = {}
+        for key, answer in answers.items():
+            if isinstance(answer, Price):
+                out[wanted[key]] = PriceFact(answer.usd_per_hour, answer.source, answer.as_of)
+        return out
+
+    async def _sample_usage(self) -> None:
+        """One usage sample a minute (cheap: two psutil reads); the ledger saved every 10."""
+        sampler = self.usage_sampler
+        if sampler is None:
+            return
+        count = 0
+        while True:
+            await asyncio.sleep(60.0)
+            sampler.sample()
+            count += 1
+            if count % 10 == 0:
+                sampler.flush()
 
     def _pricing_client(self) -> Any:
         """The Price List client, shared with every other AWS call of this server."""
@@ -197,6 +288,9 @@ class SMCost(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Runs once the event loop runs: after every server (re)start, with no request."""
         self.idle.start()
+        self._sample_task = asyncio.create_task(self._sample_usage())
+        if self.usage_sampler is not None:
+            self.usage_sampler.sample()
         if self.environment.kind is not Kind.LOCAL:
             self._resolve_task = asyncio.create_task(self._resolve_instance_type())
         else:
@@ -284,6 +378,8 @@ class SMCost(ExtensionApp):
             self._check_task = asyncio.create_task(self._check_component_values())
         rate = price.usd_per_hour if isinstance(price, Price) else None
         self.idle.set_hourly_rate(rate)
+        # The idle-budget and right-sizing advice read this price: compute them again.
+        self.suggestions.invalidate()
         if rate is None:
             self.log.warning("jupyter-smcost: %s", price.to_dict().get("reason"))
         else:
@@ -409,7 +505,13 @@ class SMCost(ExtensionApp):
     async def stop_extension(self) -> None:
         """Cancel background work; at most about 5 s whatever AWS does: an AWS call in flight
         is abandoned, and its daemon worker never holds up the process's exit."""
-        tasks = [t for t in (self._resolve_task, self._price_task, self._check_task) if t]
+        tasks = [
+            t
+            for t in (self._resolve_task, self._price_task, self._check_task, self._sample_task)
+            if t
+        ]
+        if self.usage_sampler is not None:
+            self.usage_sampler.flush()
         for task in tasks:
             task.cancel()
         await self.idle.stop(timeout=3.0)

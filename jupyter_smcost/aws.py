@@ -241,11 +241,14 @@ class AwsClients:
                 self._clients[(service, region)] = found
             return found
 
-    def call_sync(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Call from a worker thread; raises AwsError."""
+    def call_sync(
+        self, service: str, operation: str, *, region: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        """Call from a worker thread; raises AwsError. `region`: another region than this
+        app's (Cost Explorer answers in us-east-1 only)."""
         self.calls += 1
         try:
-            method = getattr(self.client(service), operation)
+            method = getattr(self.client(service, region), operation)
             result: dict[str, Any] = method(**params)
         except Exception as err:
             raise translate_error(_operation_name(operation), err) from err
@@ -266,11 +269,17 @@ class AwsClients:
             ) from None
 
     async def call(
-        self, service: str, operation: str, *, urgent: bool = False, **params: Any
+        self,
+        service: str,
+        operation: str,
+        *,
+        urgent: bool = False,
+        region: str | None = None,
+        **params: Any,
     ) -> dict[str, Any]:
         """Run a boto3 call in a pool so the event loop never waits on AWS; raises AwsError
         (code `Timeout` after `call_timeout` s). `urgent`: the shutdown actions' own worker."""
-        fn = functools.partial(self.call_sync, service, operation, **params)
+        fn = functools.partial(self.call_sync, service, operation, region=region, **params)
         result: dict[str, Any] = await self._bounded(
             operation, fn, urgent=urgent, timeout=self.call_timeout
         )

@@ -3,7 +3,7 @@
 They only translate HTTP to calls on the extension's objects; the logic lives elsewhere.
 Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
 resource `smcost`, whether a user may `read` (GET status, config, cost, resources) and
-`write` (PUT config, POST activity, POST save-ack).
+`write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from tornado import web
 
 from .idle.settings import SettingsError
 from .jsonsafe import dumps
+from .suggestions.actions import ActionError
+from .suggestions.store import valid_days
 
 if TYPE_CHECKING:
     from .app import SMCost
@@ -67,6 +69,17 @@ class BaseHandler(APIHandler):
             raise web.HTTPError(400, "The request body is nested too deeply.") from None
         except ValueError:
             raise web.HTTPError(400, "The request body is not valid JSON.") from None
+
+    @property
+    def user_name(self) -> str:
+        user = self.current_user
+        return str(getattr(user, "username", None) or user or "anonymous")
+
+    @property
+    def may_act(self) -> bool:
+        """Whether the authorizer lets this user run actions (POST actions needs `write`)."""
+        authorizer = self.authorizer
+        return bool(authorizer.is_authorized(self, self.current_user, "write", AUTH_RESOURCE))
 
     def finish_json(self, document: Any) -> None:
         self.finish(dumps(document))
@@ -159,6 +172,54 @@ class ResourcesHandler(BaseHandler):
         self.finish(await self.smcost.resources_body())
 
 
+class SuggestionsHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        # Never waits for AWS: the last result, and a refresh started in the background.
+        self.finish_json(
+            self.smcost.suggestions.document(self.user_name, actions_allowed=self.may_act)
+        )
+
+
+class SuggestionActionHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise web.HTTPError(
+                400, 'Expected a JSON object {"suggestion_id", "action_id", "confirm": true}.'
+            )
+        suggestion_id = _text(body.get("suggestion_id"), "suggestion_id")
+        action_id = _text(body.get("action_id"), "action_id")
+        if body.get("confirm") is not True:
+            raise web.HTTPError(400, 'An action runs only with "confirm": true.')
+        try:
+            result = await self.smcost.suggestions.act(
+                self.user_name, suggestion_id, action_id, body.get("values")
+            )
+        except ActionError as err:
+            self.set_status(err.status)
+            self.finish_json({"message": err.message, "iam_action": err.iam_action})
+            return
+        self.finish_json(result)
+
+
+class DismissHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    def post(self, suggestion_id: str) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, 'Expected a JSON object, {} or {"days": N}.')
+        try:
+            days = valid_days(body.get("days"))
+        except ValueError as err:
+            raise web.HTTPError(400, str(err)) from None
+        self.finish_json(self.smcost.suggestions.dismiss(self.user_name, suggestion_id, days))
+
+
 def handlers() -> list[tuple[str, type[BaseHandler]]]:
     return [
         (f"{NAMESPACE}/status", StatusHandler),
@@ -167,4 +228,7 @@ def handlers() -> list[tuple[str, type[BaseHandler]]]:
         (f"{NAMESPACE}/save-ack", SaveAckHandler),
         (f"{NAMESPACE}/cost", CostHandler),
         (f"{NAMESPACE}/resources", ResourcesHandler),
+        (f"{NAMESPACE}/suggestions", SuggestionsHandler),
+        (f"{NAMESPACE}/actions", SuggestionActionHandler),
+        (f"{NAMESPACE}/suggestions/([A-Za-z0-9_.-]{{1,128}})/dismiss", DismissHandler),
     ]

@@ -673,6 +673,15 @@ class Collector:
         items = await self._mine(items, "NotebookInstanceArn", ident)
         return [notebook_instance(i) for i in items]
 
+    async def owner(self) -> Identity | None:
+        """Whose resources are "mine": None when every resource in the region counts (scope
+        "account", or no Studio user profile here). Raises AwsError."""
+        env = self._env()
+        if self.scope != "mine" or env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return None
+        ident = await self._identity(env)
+        return ident if ident.user_profile_arn is not None else None
+
     async def collect(self) -> Collection:
         self.last_describes = 0
         env = self._env()

@@ -1,0 +1,839 @@
+"""Gathers the facts the suggestion rules read, from AWS and from this server, in the
+background (never inside a request).
+
+Every AWS call goes through the injected client (async `call`/`paginate`, run off the
+event loop). A source that cannot be read becomes an entry of `Facts.missing` naming the IAM
+action to add; the rules that need it stay silent and the others still run.
+
+What is remembered, so a refresh costs few calls whatever the number of open tabs:
+- a job that has ended is described once (it cannot change again), and its tags kept;
+- a running job or endpoint is described again only when its list summary changes;
+- endpoint configurations and models never change (an update makes new ones);
+- a bucket's region never changes; the domain's Docker setting is read hourly;
+- the Savings Plans recommendation is asked for once a day (each Cost Explorer request is
+  billed, and AWS refreshes its recommendations about daily).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..aws import THROTTLING_CODES, AwsError
+from ..cost.pricing.components import STUDIO_APP_COMPONENTS
+from ..cost.resources import (
+    AwsLike,
+    Identity,
+    account_of,
+    app_arn,
+    console_url,
+    studio_console_url,
+)
+from ..environment import Environment, Kind
+from . import engine
+from .model import (
+    AppFact,
+    EndpointFact,
+    Facts,
+    IdleFacts,
+    JobFact,
+    PriceFact,
+    ResourceRef,
+    SavingsPlanFact,
+    SpaceUsage,
+    Thresholds,
+    VariantFact,
+)
+
+log = logging.getLogger(__name__)
+
+#: The IAM action behind each source; the README's policy lists the same.
+SOURCE_ACTIONS = {
+    "jobs": "sagemaker:ListTrainingJobs",
+    "endpoints": "sagemaker:ListEndpoints",
+    "endpoint-metrics": "cloudwatch:GetMetricData",
+    "apps": "sagemaker:ListApps",
+    "domain": "sagemaker:DescribeDomain",
+    "savings-plan": "ce:GetSavingsPlansPurchaseRecommendation",
+    "bucket-regions": "s3:GetBucketLocation",
+}
+
+#: Every AWS action the collector calls (tests check the user policy against it).
+REQUIRED_ACTIONS = sorted(
+    {
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:ListProcessingJobs",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:ListTags",
+        "sagemaker:ListEndpoints",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:DescribeModel",
+        "sagemaker:ListApps",
+        "sagemaker:DescribeApp",
+        "sagemaker:DescribeDomain",
+        "cloudwatch:GetMetricData",
+        "ce:GetSavingsPlansPurchaseRecommendation",
+        "s3:GetBucketLocation",
+    }
+)
+
+#: The kinds of job the rules read: (kind, list op, summaries key, name key, arn key,
+#: describe op, status key).
+_JOB_KINDS = (
+    (
+        "training-job",
+        "list_training_jobs",
+        "TrainingJobSummaries",
+        "TrainingJobName",
+        "TrainingJobArn",
+        "describe_training_job",
+        "TrainingJobStatus",
+    ),
+    (
+        "processing-job",
+        "list_processing_jobs",
+        "ProcessingJobSummaries",
+        "ProcessingJobName",
+        "ProcessingJobArn",
+        "describe_processing_job",
+        "ProcessingJobStatus",
+    ),
+)
+ENDED = frozenset({"Completed", "Failed", "Stopped"})
+#: At most this many recent jobs of each kind are read (the newest first).
+MAX_RECENT_JOBS = 500
+#: GetMetricData takes at most 500 queries; five per endpoint variant.
+_QUERIES_PER_CALL = 500
+DOMAIN_TTL_SECONDS = 3600.0
+SAVINGS_PLAN_TTL_SECONDS = 86400.0
+RUNNING_TAGS_TTL_SECONDS = 3600.0
+COST_EXPLORER_REGION = "us-east-1"
+
+
+def when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return (
+            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        )
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+
+# -- fingerprints: what an action compares before it acts (see actions.py) ---------------
+
+
+def job_fingerprint(described: dict[str, Any], status_key: str) -> str:
+    return str(described.get(status_key) or "")
+
+
+def endpoint_fingerprint(described: dict[str, Any]) -> str:
+    modified = when(described.get("LastModifiedTime"))
+    return "|".join(
+        (
+            str(described.get("EndpointStatus") or ""),
+            str(described.get("EndpointConfigName") or ""),
+            modified.isoformat() if modified else "",
+        )
+    )
+
+
+def app_fingerprint(described: dict[str, Any]) -> str:
+    # A user who came back to the app since the advice changes it: it is no longer idle.
+    last = when(described.get("LastUserActivityTimestamp"))
+    return f"{described.get('Status') or ''}|{last.isoformat() if last else ''}"
+
+
+def idle_fingerprint(idle: IdleFacts | None) -> str:
+    if idle is None:
+        return ""
+    return f"{idle.timeout_minutes:g}|{idle.max_idle_usd}|{idle.users_may_change}"
+
+
+# -- building facts from AWS's answers (pure) --------------------------------------------
+
+
+def training_fact(d: dict[str, Any], tags: dict[str, str], region: str | None) -> JobFact:
+    rc = d.get("ResourceConfig") or {}
+    instance = rc.get("InstanceType")
+    count = _count(rc.get("InstanceCount"))
+    groups = rc.get("InstanceGroups") or []
+    if not instance and groups:
+        instance = groups[0].get("InstanceType")
+        count = sum(_count(g.get("InstanceCount")) for g in groups)
+    inputs = tuple(
+        str(((c.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri"))
+        for c in d.get("InputDataConfig") or []
+        if ((c.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
+    )
+    name = str(d.get("TrainingJobName"))
+    return JobFact(
+        kind="training-job",
+        name=name,
+        arn=str(d.get("TrainingJobArn")),
+        status=str(d.get("TrainingJobStatus") or ""),
+        instance_type=instance,
+        instance_count=count,
+        created_at=when(d.get("CreationTime")),
+        started_at=when(d.get("TrainingStartTime")),
+        ended_at=when(d.get("TrainingEndTime")),
+        training_seconds=_number(d.get("TrainingTimeInSeconds")),
+        billable_seconds=_number(d.get("BillableTimeInSeconds")),
+        spot=bool(d.get("EnableManagedSpotTraining")),
+        checkpoints=bool((d.get("CheckpointConfig") or {}).get("S3Uri")),
+        inputs=inputs,
+        tags=tags,
+        fingerprint=job_fingerprint(d, "TrainingJobStatus"),
+        console_url=console_url(region, "training-job", name),
+    )
+
+
+def processing_fact(d: dict[str, Any], tags: dict[str, str], region: str | None) -> JobFact:
+    cluster = (d.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    inputs = tuple(
+        str((i.get("S3Input") or {}).get("S3Uri"))
+        for i in d.get("ProcessingInputs") or []
+        if (i.get("S3Input") or {}).get("S3Uri")
+    )
+    name = str(d.get("ProcessingJobName"))
+    return JobFact(
+        kind="processing-job",
+        name=name,
+        arn=str(d.get("ProcessingJobArn")),
+        status=str(d.get("ProcessingJobStatus") or ""),
+        instance_type=cluster.get("InstanceType"),
+        instance_count=_count(cluster.get("InstanceCount")),
+        created_at=when(d.get("CreationTime")),
+        started_at=when(d.get("ProcessingStartTime")),
+        ended_at=when(d.get("ProcessingEndTime")),
+        inputs=inputs,
+        tags=tags,
+        fingerprint=job_fingerprint(d, "ProcessingJobStatus"),
+        console_url=console_url(region, "processing-job", name),
+    )
+
+
+def model_images(model: dict[str, Any]) -> tuple[str, ...]:
+    containers = model.get("Containers") or []
+    if containers:
+        return tuple(str(c.get("Image")) for c in containers if c.get("Image"))
+    image = (model.get("PrimaryContainer") or {}).get("Image")
+    return (str(image),) if image else ()
+
+
+def bucket_of(uri: str) -> str | None:
+    if not uri.startswith("s3://"):
+        return None
+    bucket = uri[5:].split("/", 1)[0]
+    return bucket or None
+
+
+def bucket_region(answer: dict[str, Any]) -> str:
+    """GetBucketLocation's answer as a region (None means us-east-1, "EU" eu-west-1)."""
+    location = answer.get("LocationConstraint")
+    if not location:
+        return "us-east-1"
+    return "eu-west-1" if location == "EU" else str(location)
+
+
+def savings_plan_fact(answer: dict[str, Any]) -> SavingsPlanFact | None:
+    rec = answer.get("SavingsPlansPurchaseRecommendation") or {}
+    summary = rec.get("SavingsPlansPurchaseRecommendationSummary") or {}
+    saving = _number(summary.get("EstimatedMonthlySavingsAmount"))
+    if saving is None or saving <= 0:
+        return None
+    return SavingsPlanFact(
+        estimated_monthly_savings_usd=saving,
+        hourly_commitment_usd=_number(summary.get("HourlyCommitmentToPurchase")),
+        estimated_savings_percent=_number(summary.get("EstimatedSavingsPercentage")),
+        term=str(rec.get("TermInYears") or ""),
+        payment_option=str(rec.get("PaymentOption") or ""),
+        lookback=str(rec.get("LookbackPeriodInDays") or ""),
+        estimated_on_demand_cost_usd=_number(
+            summary.get("EstimatedOnDemandCostWithCurrentCommitment")
+        ),
+        currency=str(summary.get("CurrencyCode") or "USD"),
+    )
+
+
+def missing_entry(source: str, err: AwsError) -> dict[str, Any]:
+    if err.access_denied:
+        action = SOURCE_ACTIONS.get(source)
+        if err.operation and not err.operation.startswith("List"):
+            service = action.split(":")[0] if action else "sagemaker"
+            action = f"{service}:{err.operation}"
+        return {
+            "code": "permission",
+            "action": action,
+            "message": f"no permission for {action}: add it to the execution role "
+            "(policy in README)",
+        }
+    if err.code in THROTTLING_CODES:
+        return {"code": "throttled", "action": None, "message": f"AWS throttles {err.operation}"}
+    return {"code": "aws-error", "action": None, "message": str(err)}
+
+
+@dataclass
+class _Memo:
+    """What stays true between refreshes (see the module docstring)."""
+
+    # arn -> (list summary mark, fact) for jobs; ended ones are kept whatever the mark.
+    jobs: dict[str, tuple[tuple[Any, ...], JobFact | None]]
+    tags: dict[str, tuple[float, dict[str, str]]]
+    endpoints: dict[str, tuple[Any, dict[str, Any]]]
+    configs: dict[str, dict[str, Any]]
+    models: dict[str, tuple[str, ...]]
+    buckets: dict[str, str]
+    domain: tuple[float, bool | None] | None = None
+    savings_plan: tuple[float, SavingsPlanFact | None] | None = None
+
+
+class FactsCollector:
+    """Collects `Facts` for one refresh of the suggestions."""
+
+    def __init__(
+        self,
+        aws: AwsLike,
+        env: Callable[[], Environment],
+        owner: Callable[[], Awaitable[Identity | None]],
+        *,
+        usage: Callable[[], SpaceUsage | None] = lambda: None,
+        idle: Callable[[], IdleFacts | None] = lambda: None,
+        prices: Callable[[list[tuple[str, str]]], Awaitable[dict[tuple[str, str], PriceFact]]]
+        | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        monotonic: Callable[[], float] = time.monotonic,
+        describe_concurrency: int = 4,
+    ) -> None:
+        self.aws = aws
+        self._env = env
+        self._owner = owner
+        self._usage = usage
+        self._idle = idle
+        self._prices = prices
+        self._clock = clock
+        self._monotonic = monotonic
+        self._limit = asyncio.Semaphore(describe_concurrency)
+        self._memo = _Memo({}, {}, {}, {}, {}, {})
+        #: AWS calls made by the last `collect` (benchmarks, tests).
+        self.last_calls = 0
+
+    # -- helpers -------------------------------------------------------------------
+
+    async def _call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        self.last_calls += 1
+        async with self._limit:
+            return await self.aws.call(service, operation, **params)
+
+    async def _paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        self.last_calls += 1
+        return await self.aws.paginate("sagemaker", operation, key, **params)
+
+    async def _tags(self, arn: str, ended: bool) -> dict[str, str]:
+        """All tags of `arn`; a running resource's are read again hourly (AddTags)."""
+        now = self._monotonic()
+        known = self._memo.tags.get(arn)
+        if known is not None and (ended or now - known[0] < RUNNING_TAGS_TTL_SECONDS):
+            return known[1]
+        answer = await self._call("sagemaker", "list_tags", ResourceArn=arn)
+        tags = {str(t.get("Key")): str(t.get("Value")) for t in answer.get("Tags") or []}
+        if len(self._memo.tags) > 5000:
+            self._memo.tags.clear()
+        self._memo.tags[arn] = (now, tags)
+        return tags
+
+    def forget(self, arn: str | None) -> None:
+        """An action changed this resource: read it (and its tags) again next time."""
+        if arn:
+            self._memo.tags.pop(arn, None)
+            self._memo.jobs.pop(arn, None)
+
+    # -- sources -------------------------------------------------------------------
+
+    async def jobs(self, ident: Identity | None, lookback_days: float) -> list[JobFact]:
+        after = self._clock() - timedelta(days=lookback_days)
+        found = await asyncio.gather(*(self._jobs_of(spec, ident, after) for spec in _JOB_KINDS))
+        return [fact for facts in found for fact in facts]
+
+    async def _jobs_of(
+        self, spec: tuple[str, ...], ident: Identity | None, after: datetime
+    ) -> list[JobFact]:
+        kind, list_op, key, name_key, arn_key, describe_op, status_key = spec
+        region = self._env().region
+        recent, running = await asyncio.gather(
+            self._paginate(
+                list_op,
+                key,
+                CreationTimeAfter=after,
+                MaxResults=100,
+                PaginationConfig={"MaxItems": MAX_RECENT_JOBS},
+            ),
+            self._paginate(list_op, key, StatusEquals="InProgress", MaxResults=100),
+        )
+        items = {str(i.get(arn_key)): i for i in (*recent, *running)}
+        kept: dict[str, tuple[tuple[Any, ...], JobFact | None]] = {}
+
+        async def fact_of(arn: str, item: dict[str, Any]) -> JobFact | None:
+            mark = (item.get("LastModifiedTime"), item.get(status_key))
+            seen = self._memo.jobs.get(arn)
+            # An ended job cannot change again; a running one only when its summary does.
+            if seen is not None and (seen[0] == mark or seen[1] is None or seen[1].status in ENDED):
+                kept[arn] = seen
+                return seen[1]
+            status = str(item.get(status_key) or "")
+            tags = await self._tags(arn, status in ENDED)
+            if ident is not None and not ident.owns(tags):
+                kept[arn] = (mark, None)
+                return None
+            try:
+                described = await self._call("sagemaker", describe_op, **{name_key: item[name_key]})
+            except AwsError as err:
+                if err.not_found or err.code == "ValidationException":
+                    return None
+                raise
+            if kind == "training-job" and described.get("TuningJobArn"):
+                # A tuning trial: its cost is the tuning job's, and nobody ran it by hand.
+                kept[arn] = (mark, None)
+                return None
+            build = training_fact if kind == "training-job" else processing_fact
+            fact = build(described, tags, region)
+            kept[arn] = (mark, fact)
+            return fact
+
+        facts: list[JobFact] = []
+        pending = list(items.items())
+        for start in range(0, len(pending), 64):
+            part = pending[start : start + 64]
+            answers = await asyncio.gather(*(fact_of(a, i) for a, i in part))
+            facts.extend(f for f in answers if f is not None)
+        # Keep only what the last listing showed (memory stays bounded).
+        others = {a: v for a, v in self._memo.jobs.items() if f":{kind}/" not in a}
+        self._memo.jobs = {**others, **kept}
+        return facts
+
+    async def endpoints(self, ident: Identity | None) -> list[EndpointFact]:
+        env = self._env()
+        items = await self._paginate("list_endpoints", "Endpoints", StatusEquals="InService")
+        facts: list[EndpointFact] = []
+        seen: dict[str, tuple[Any, dict[str, Any]]] = {}
+        for item in items:
+            arn = str(item.get("EndpointArn"))
+            tags = await self._tags(arn, ended=False)
+            if ident is not None and not ident.owns(tags):
+                continue
+            mark = item.get("LastModifiedTime")
+            known = self._memo.endpoints.get(arn)
+            if known is not None and known[0] == mark:
+                described = known[1]
+            else:
+                try:
+                    described = await self._call(
+                        "sagemaker", "describe_endpoint", EndpointName=item["EndpointName"]
+                    )
+                except AwsError as err:
+                    if err.not_found or err.code == "ValidationException":
+                        continue
+                    raise
+            seen[arn] = (mark, described)
+            config_name = str(described.get("EndpointConfigName") or "")
+            config = self._memo.configs.get(config_name)
+            if config is None:
+                config = await self._call(
+                    "sagemaker", "describe_endpoint_config", EndpointConfigName=config_name
+                )
+                if len(self._memo.configs) > 500:
+                    self._memo.configs.clear()
+                self._memo.configs[config_name] = config
+            counts = {
+                str(v.get("VariantName")): v for v in described.get("ProductionVariants") or []
+            }
+            variants = []
+            for v in config.get("ProductionVariants") or []:
+                variant_name = str(v.get("VariantName"))
+                model = str(v.get("ModelName") or "")
+                images = self._memo.models.get(model)
+                if images is None and model:
+                    try:
+                        answer = await self._call("sagemaker", "describe_model", ModelName=model)
+                        images = model_images(answer)
+                    except AwsError as err:
+                        if not (err.not_found or err.code == "ValidationException"):
+                            raise
+                        images = ()
+                    if len(self._memo.models) > 500:
+                        self._memo.models.clear()
+                    self._memo.models[model] = images
+                current = counts.get(variant_name) or {}
+                serverless = bool(
+                    v.get("ServerlessConfig") or current.get("CurrentServerlessConfig")
+                )
+                count = current.get("CurrentInstanceCount", v.get("InitialInstanceCount"))
+                variants.append(
+                    VariantFact(
+                        name=variant_name,
+                        instance_type=v.get("InstanceType"),
+                        instance_count=0 if serverless else _count(count),
+                        images=images or (),
+                        serverless=serverless,
+                    )
+                )
+            name = str(described.get("EndpointName") or item.get("EndpointName"))
+            facts.append(
+                EndpointFact(
+                    name=name,
+                    arn=arn,
+                    status=str(described.get("EndpointStatus") or item.get("EndpointStatus")),
+                    config_name=config_name,
+                    created_at=when(described.get("CreationTime") or item.get("CreationTime")),
+                    variants=tuple(variants),
+                    tags=tags,
+                    fingerprint=endpoint_fingerprint(described),
+                    console_url=console_url(env.region, "endpoint", name),
+                )
+            )
+        self._memo.endpoints = seen
+        return facts
+
+    async def endpoint_metrics(
+        self, endpoints: list[EndpointFact], window_hours: float
+    ) -> list[EndpointFact]:
+        """Invocations (sum) and CPU/GPU utilisation (average, maximum) of every variant
+        over the window, in as few GetMetricData calls as AWS allows (usually one)."""
+        now = self._clock().replace(second=0, microsecond=0)
+        period = max(60, int(window_hours * 3600) // 60 * 60)
+        start = now - timedelta(seconds=period)
+        queries: list[dict[str, Any]] = []
+        where: dict[str, tuple[int, int, str]] = {}
+        for e_index, endpoint in enumerate(endpoints):
+            for v_index, variant in enumerate(endpoint.variants):
+                dims = [
+                    {"Name": "EndpointName", "Value": endpoint.name},
+                    {"Name": "VariantName", "Value": variant.name},
+                ]
+                for field_name, namespace, metric, stat in (
+                    ("invocations", "AWS/SageMaker", "Invocations", "Sum"),
+                    ("cpu_avg", "/aws/sagemaker/Endpoints", "CPUUtilization", "Average"),
+                    ("cpu_max", "/aws/sagemaker/Endpoints", "CPUUtilization", "Maximum"),
+                    ("gpu_avg", "/aws/sagemaker/Endpoints", "GPUUtilization", "Average"),
+                    ("gpu_max", "/aws/sagemaker/Endpoints", "GPUUtilization", "Maximum"),
+                ):
+                    query_id = f"q{len(queries)}"
+                    where[query_id] = (e_index, v_index, field_name)
+                    queries.append(
+                        {
+                            "Id": query_id,
+                            "MetricStat": {
+                                "Metric": {
+                                    "Namespace": namespace,
+                                    "MetricName": metric,
+                                    "Dimensions": dims,
+                                },
+                                "Period": period,
+                                "Stat": stat,
+                            },
+                            "ReturnData": True,
+                        }
+                    )
+        values: dict[tuple[int, int], dict[str, float | None]] = {}
+        for first in range(0, len(queries), _QUERIES_PER_CALL):
+            part = queries[first : first + _QUERIES_PER_CALL]
+            token: str | None = None
+            while True:
+                params: dict[str, Any] = {
+                    "MetricDataQueries": part,
+                    "StartTime": start,
+                    "EndTime": now,
+                }
+                if token:
+                    params["NextToken"] = token
+                answer = await self._call("cloudwatch", "get_metric_data", **params)
+                for result in answer.get("MetricDataResults") or []:
+                    place = where.get(str(result.get("Id")))
+                    if place is None:
+                        continue
+                    numbers = [n for n in map(_number, result.get("Values") or []) if n is not None]
+                    field_name = place[2]
+                    slot = values.setdefault(place[:2], {})
+                    if field_name == "invocations":
+                        slot[field_name] = float(sum(numbers)) + (slot.get(field_name) or 0.0)
+                    elif numbers:
+                        merged = max(numbers) if field_name.endswith("max") else numbers[0]
+                        slot[field_name] = merged
+                token = answer.get("NextToken")
+                if not token:
+                    break
+        out = []
+        for e_index, endpoint in enumerate(endpoints):
+            variants = []
+            for v_index, variant in enumerate(endpoint.variants):
+                slot = values.get((e_index, v_index), {})
+                variants.append(
+                    replace(
+                        variant,
+                        # No datapoint at all: SageMaker publishes none without traffic.
+                        invocations=slot.get("invocations") or 0.0,
+                        cpu_avg=slot.get("cpu_avg"),
+                        cpu_max=slot.get("cpu_max"),
+                        gpu_avg=slot.get("gpu_avg"),
+                        gpu_max=slot.get("gpu_max"),
+                    )
+                )
+            out.append(replace(endpoint, variants=tuple(variants)))
+        return out
+
+    async def apps(self, ident: Identity) -> list[AppFact]:
+        env = self._env()
+        apps = await self._paginate("list_apps", "Apps", DomainIdEquals=env.domain_id)
+        account = ident.account or account_of(env.resource_arn)
+        facts = []
+        for a in apps:
+            app_type = str(a.get("AppType") or "")
+            instance = (a.get("ResourceSpec") or {}).get("InstanceType")
+            if a.get("Status") != "InService" or app_type == "JupyterServer":
+                continue
+            if not instance or instance == "system":
+                continue
+            space = a.get("SpaceName") or None
+            if (
+                a.get("AppName") == env.app_name
+                and app_type == env.app_type
+                and space == env.space_name
+                and (env.space_name or a.get("UserProfileName") == env.user_profile_name)
+            ):
+                continue  # this server's own app
+            in_my_space = bool(space) and ident.space_arn(str(space)) in ident.space_arns
+            if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
+                continue
+            params = {
+                "DomainId": a.get("DomainId") or env.domain_id,
+                "AppType": app_type,
+                "AppName": a.get("AppName"),
+            }
+            if space:
+                params["SpaceName"] = space
+            else:
+                params["UserProfileName"] = a.get("UserProfileName")
+            try:
+                described = await self._call("sagemaker", "describe_app", **params)
+            except AwsError as err:
+                if err.not_found:
+                    continue
+                raise
+            if described.get("Status") != "InService":
+                continue
+            owner = space or a.get("UserProfileName")
+            domain = str(a.get("DomainId") or env.domain_id)
+            facts.append(
+                AppFact(
+                    domain_id=domain,
+                    app_type=app_type,
+                    app_name=str(a.get("AppName")),
+                    space_name=space,
+                    user_profile_name=None if space else a.get("UserProfileName"),
+                    arn=described.get("AppArn")
+                    or app_arn(env.region, account, domain, owner, app_type, str(a.get("AppName"))),
+                    status="InService",
+                    instance_type=instance,
+                    component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
+                    created_at=when(described.get("CreationTime") or a.get("CreationTime")),
+                    last_user_activity=when(described.get("LastUserActivityTimestamp")),
+                    fingerprint=app_fingerprint(described),
+                    console_url=studio_console_url(env.region, domain, bool(space)),
+                )
+            )
+        return facts
+
+    async def docker_access(self) -> bool | None:
+        env = self._env()
+        if not env.domain_id:
+            return None
+        now = self._monotonic()
+        known = self._memo.domain
+        if known is not None and now - known[0] < DOMAIN_TTL_SECONDS:
+            return known[1]
+        domain = await self._call("sagemaker", "describe_domain", DomainId=env.domain_id)
+        docker = ((domain.get("DomainSettings") or {}).get("DockerSettings") or {}).get(
+            "EnableDockerAccess"
+        )
+        value = None if docker is None else str(docker).upper() == "ENABLED"
+        # AWS's default is DISABLED: a domain that does not say is a domain without it.
+        if docker is None and domain:
+            value = False
+        self._memo.domain = (now, value)
+        return value
+
+    async def savings_plan(self) -> SavingsPlanFact | None:
+        now = self._monotonic()
+        known = self._memo.savings_plan
+        if known is not None and now - known[0] < SAVINGS_PLAN_TTL_SECONDS:
+            return known[1]
+        answer = await self._call(
+            "ce",
+            "get_savings_plans_purchase_recommendation",
+            region=COST_EXPLORER_REGION,
+            SavingsPlansType="SAGEMAKER_SP",
+            TermInYears="ONE_YEAR",
+            PaymentOption="NO_UPFRONT",
+            LookbackPeriodInDays="THIRTY_DAYS",
+        )
+        fact = savings_plan_fact(answer)
+        self._memo.savings_plan = (now, fact)
+        return fact
+
+    async def bucket_regions(self, jobs: Iterable[JobFact]) -> dict[str, str]:
+        buckets = sorted({b for j in jobs for b in map(bucket_of, j.inputs) if b})
+        found: dict[str, str] = {}
+        denied: AwsError | None = None
+        for bucket in buckets:
+            region = self._memo.buckets.get(bucket)
+            if region is None:
+                try:
+                    answer = await self._call("s3", "get_bucket_location", Bucket=bucket)
+                except AwsError as err:
+                    if err.access_denied:
+                        denied = err
+                    continue  # a bucket whose region is unknown is left out
+                region = bucket_region(answer)
+                self._memo.buckets[bucket] = region
+            found[bucket] = region
+        if denied is not None and not found:
+            raise denied
+        return found
+
+    # -- one refresh ------------------------------------------------------------------
+
+    async def collect(self, thresholds: Thresholds, disabled: Iterable[str] = ()) -> Facts:
+        self.last_calls = 0
+        env = self._env()
+        rules = engine.active_rules(disabled)
+        needs = {source for r in rules for source in r.needs}
+        names = {r.name for r in rules}
+        missing: dict[str, dict[str, Any]] = {}
+        now = self._clock()
+        idle = self._idle()
+        facts = Facts(
+            now=now,
+            region=env.region,
+            account=account_of(env.resource_arn),
+            domain_id=env.domain_id,
+            instance_type=env.instance_type,
+            component=_component(env),
+            app_ref=_app_ref(env),
+            usage=self._usage(),
+            idle=idle,
+            endpoint_window_hours=thresholds.endpoint_idle_hours,
+        )
+        if "usage" in needs and facts.usage is None:
+            missing["usage"] = {
+                "code": "unavailable",
+                "action": None,
+                "message": "this instance's usage is not sampled here",
+            }
+        if "idle" in needs and idle is None:
+            missing["idle"] = {"code": "unavailable", "action": None, "message": "no idle policy"}
+        if not env.region:
+            for source in SOURCE_ACTIONS:
+                missing[source] = {
+                    "code": "unavailable",
+                    "action": None,
+                    "message": "no AWS region: not in SageMaker, and neither c.SMCost.region "
+                    "nor AWS_DEFAULT_REGION is set",
+                }
+            return replace(facts, missing=missing)
+
+        try:
+            ident = await self._owner()
+        except AwsError as err:
+            for source in ("jobs", "endpoints", "apps"):
+                missing[source] = missing_entry(source, err)
+            ident = None
+            owner_failed = True
+        else:
+            owner_failed = False
+
+        async def guarded(source: str, work: Awaitable[Any]) -> Any:
+            try:
+                return await work
+            except AwsError as err:
+                missing[source] = missing_entry(source, err)
+            except Exception as err:  # a bug guard: one source never hides the others
+                log.exception("jupyter-smcost: reading %s for suggestions failed", source)
+                missing[source] = {"code": "error", "action": None, "message": repr(err)}
+            return None
+
+        wants_endpoints = bool(needs & {"endpoints", "endpoint-metrics"})
+        work: dict[str, Awaitable[Any]] = {}
+        if not owner_failed and "jobs" in needs:
+            work["jobs"] = self.jobs(ident, thresholds.lookback_days)
+        if not owner_failed and wants_endpoints:
+            work["endpoints"] = self.endpoints(ident)
+        if not owner_failed and "apps" in needs and ident is not None and env.domain_id:
+            work["apps"] = self.apps(ident)
+        if "local-mode" in names and env.domain_id:
+            work["domain"] = self.docker_access()
+        if "savings-plan" in needs:
+            work["savings-plan"] = self.savings_plan()
+        answers = await asyncio.gather(*(guarded(s, w) for s, w in work.items()))
+        got = dict(zip(work, answers, strict=True))
+        jobs = got.get("jobs") or []
+        endpoints = got.get("endpoints") or []
+        if endpoints and "endpoint-metrics" in needs:
+            measured = await guarded(
+                "endpoint-metrics",
+                self.endpoint_metrics(endpoints, thresholds.endpoint_idle_hours),
+            )
+            endpoints = measured if measured is not None else endpoints
+        buckets: dict[str, str] = {}
+        if "bucket-regions" in needs and jobs:
+            buckets = await guarded("bucket-regions", self.bucket_regions(jobs)) or {}
+        facts = replace(
+            facts,
+            account=facts.account or (ident.account if ident else None),
+            jobs=tuple(jobs),
+            endpoints=tuple(endpoints),
+            apps=tuple(got.get("apps") or []),
+            docker_access=got.get("domain"),
+            savings_plan=got.get("savings-plan"),
+            bucket_regions=buckets,
+            missing=missing,
+        )
+        if self._prices is not None:
+            keys = engine.wanted_prices(facts, thresholds, disabled)
+            facts = replace(facts, prices=await self._prices(keys))
+        return facts
+
+
+def _component(env: Environment) -> str | None:
+    from ..cost.app_cost import environment_component
+
+    return environment_component(env)
+
+
+def _app_ref(env: Environment) -> ResourceRef | None:
+    if env.kind is Kind.LOCAL:
+        return ResourceRef("jupyter-server", "this Jupyter server")
+    name = env.space_name or env.user_profile_name or env.app_name or "this app"
+    kind = "notebook-instance" if env.kind is Kind.NOTEBOOK_INSTANCE else "studio-app"
+    if env.kind is Kind.STUDIO_SPACE:
+        name = f"{env.space_name}/{env.app_type}/{env.app_name}"
+    return ResourceRef(kind, name, env.resource_arn, None)

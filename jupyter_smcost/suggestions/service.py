@@ -1,0 +1,216 @@
+"""The suggestions as the server keeps them: computed in the background (requests read the
+last result and at most start a refresh, never wait for one), filtered by each user's
+dismissals, and the actions a user confirms, each written to the audit log.
+
+No tornado import; the handlers in routes.py translate HTTP to these calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .actions import ActionError, ActionRunner
+from .config import Suggestions
+from .engine import Outcome, run_rules
+from .model import Facts, Problem, Suggestion, Thresholds
+from .rules import rule_names
+from .store import AuditLog, DismissStore
+
+log = logging.getLogger(__name__)
+
+
+class SuggestionsService:
+    def __init__(
+        self,
+        config: Suggestions,
+        collect: Callable[[Thresholds, list[str]], Awaitable[Facts]],
+        runner: ActionRunner,
+        dismissals: DismissStore,
+        audit: AuditLog,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        monotonic: Callable[[], float] = time.monotonic,
+        max_backoff_seconds: float = 3600.0,
+    ) -> None:
+        self.config = config
+        self._collect = collect
+        self.runner = runner
+        self.dismissals = dismissals
+        self.audit = audit
+        self._clock = clock
+        self._monotonic = monotonic
+        self.max_backoff_seconds = max_backoff_seconds
+        self.outcome: Outcome | None = None
+        self.generated_at: datetime | None = None
+        self.error: str | None = None
+        self._by_id: dict[str, Suggestion] = {}
+        # Suggestions acted on since the last refresh: hidden until it shows the new state.
+        self._acted: set[str] = set()
+        self._fresh_until = 0.0
+        self._failures = 0
+        self._inflight: asyncio.Future[None] | None = None
+        self.refreshes = 0
+        unknown = sorted(set(config.disabled_rules) - set(rule_names()))
+        if unknown:
+            log.warning(
+                "jupyter-smcost: c.Suggestions.disabled_rules names no such rule: %s (rules: %s)",
+                ", ".join(unknown),
+                ", ".join(rule_names()),
+            )
+
+    # -- the background refresh ------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        return self._inflight is not None and not self._inflight.done()
+
+    def start_refresh(self) -> asyncio.Future[None]:
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.ensure_future(self._refresh())
+        return self._inflight
+
+    def invalidate(self) -> None:
+        """Something the rules read changed (a price became known, an action ran)."""
+        self._fresh_until = 0.0
+
+    async def settled(self) -> None:
+        """Wait for the refresh in flight, if any (tests, benchmarks)."""
+        if self._inflight is not None and not self._inflight.done():
+            await asyncio.shield(self._inflight)
+
+    async def _refresh(self) -> None:
+        self.refreshes += 1
+        disabled = list(self.config.disabled_rules)
+        try:
+            facts = await self._collect(self.config.thresholds(), disabled)
+            outcome = run_rules(facts, self.config.thresholds(), disabled)
+        except Exception as err:  # a bug guard: the collector reports AWS errors itself
+            log.exception("jupyter-smcost: computing suggestions failed")
+            self.error = f"computing suggestions failed: {err!r}"
+            self._failures += 1
+        else:
+            self.outcome = outcome
+            self.generated_at = facts.now
+            self._by_id = {s.id: s for s in outcome.suggestions}
+            self._acted.clear()
+            self.error = None
+            transient = any(p.code in ("throttled", "aws-error") for p in outcome.problems)
+            self._failures = self._failures + 1 if transient else 0
+        ttl = self.config.ttl_seconds
+        now = self._monotonic()
+        if self._failures:
+            wait = ttl * (2 ** min(self._failures, 10))
+            self._fresh_until = now + min(wait, max(self.max_backoff_seconds, ttl))
+        else:
+            # The end of the current window: one tab or twenty, the same refreshes.
+            self._fresh_until = (math.floor(now / ttl) + 1) * ttl
+
+    # -- what a request reads --------------------------------------------------------
+
+    def document(self, user: str, *, actions_allowed: bool) -> dict[str, Any]:
+        """The `GET suggestions` document for `user`; starts a refresh when stale."""
+        config = self.config
+        doc: dict[str, Any] = {
+            "generated_at": self.generated_at.isoformat() if self.generated_at else None,
+            "state": "loading",
+            "suggestions": [],
+            "total_saving_usd_per_month": 0.0,
+            "problems": [],
+            "actions_allowed": bool(config.allow_actions and actions_allowed),
+            "ttl_seconds": config.ttl_seconds,
+            "dismissed": 0,
+            "message": None,
+        }
+        if not config.enabled:
+            doc["state"] = "disabled"
+            doc["message"] = "Savings suggestions are turned off (c.Suggestions.enabled)."
+            return doc
+        if self._monotonic() >= self._fresh_until:
+            self.start_refresh()
+        outcome = self.outcome
+        if outcome is None:
+            if self.error:
+                doc["state"] = "error"
+                doc["message"] = self.error
+            return doc
+        hidden = self.dismissals.hidden(user)
+        shown = [s for s in outcome.suggestions if s.id not in hidden and s.id not in self._acted]
+        doc["suggestions"] = [s.to_json() for s in shown]
+        doc["dismissed"] = sum(1 for s in outcome.suggestions if s.id in hidden)
+        doc["total_saving_usd_per_month"] = sum(s.saving_usd_per_month or 0.0 for s in shown)
+        problems: list[Problem] = list(outcome.problems)
+        doc["problems"] = [p.to_json() for p in problems]
+        doc["state"] = "partial" if problems else "ok"
+        if self.error:
+            doc["message"] = f"{self.error}; showing the last result"
+        return doc
+
+    # -- what a user does ------------------------------------------------------------
+
+    def dismiss(self, user: str, suggestion_id: str, days: float | None) -> dict[str, Any]:
+        until, error = self.dismissals.dismiss(user, suggestion_id, days)
+        return {
+            "dismissed": suggestion_id,
+            "until": until,
+            "saved": error is None,
+            "save_error": error,
+        }
+
+    async def act(
+        self, user: str, suggestion_id: str, action_id: str, values: Any = None
+    ) -> dict[str, Any]:
+        """Run one action of a current suggestion; raises ActionError (status, message)."""
+        entry: dict[str, Any] = {
+            "time": self._clock().isoformat(),
+            "user": user,
+            "suggestion_id": suggestion_id,
+            "action_id": action_id,
+        }
+        try:
+            if not self.config.allow_actions:
+                raise ActionError(
+                    403,
+                    "Actions are turned off by the administrator (c.Suggestions.allow_actions).",
+                )
+            suggestion = self._by_id.get(suggestion_id)
+            if suggestion is None or suggestion_id in self._acted:
+                raise ActionError(
+                    404, "No such suggestion now (it may have been resolved); refresh the list."
+                )
+            action = suggestion.action(action_id)
+            if action is None:
+                raise ActionError(400, f"The suggestion offers no action {action_id!r}.")
+            entry.update(
+                rule=suggestion.rule,
+                resource=suggestion.resource.to_json() if suggestion.resource else None,
+                params=dict(action.params),
+                saving_usd_per_month=suggestion.saving_usd_per_month,
+            )
+            message = await self.runner.run(suggestion, action, values)
+        except ActionError as err:
+            entry.update(result="refused" if err.status < 500 else "aws-refused", status=err.status)
+            entry["message"] = err.message
+            if err.iam_action:
+                entry["iam_action"] = err.iam_action
+            self.audit.append(entry)
+            if err.status == 409:
+                self.invalidate()
+            log.info("jupyter-smcost: action %s on %s: %s", action_id, suggestion_id, err.message)
+            raise
+        entry.update(result="ok", status=200, message=message)
+        self.audit.append(entry)
+        log.info("jupyter-smcost: action %s by %s: %s", action_id, user, message)
+        self._acted.add(suggestion_id)
+        self.invalidate()
+        return {
+            "ok": True,
+            "message": message,
+            "suggestion_id": suggestion_id,
+            "action_id": action_id,
+        }
