@@ -1,0 +1,71 @@
+"""Small figures several rules share: what a job cost, durations in words, the unknown-price
+note. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..model import Facts, JobFact, PriceFact, usd
+
+
+@dataclass(frozen=True)
+class JobCost:
+    #: Seconds billed: BillableTimeInSeconds for spot jobs when AWS reported it, else run time.
+    seconds: float
+    billable: bool
+    price: PriceFact | None
+    #: None when the price is unknown.
+    usd: float | None
+    arithmetic: str
+
+
+def job_cost(job: JobFact, facts: Facts) -> JobCost | None:
+    """What `job` cost (so far, while in progress); None before its instances started."""
+    run = job.run_seconds(facts.now)
+    billable = job.spot and job.billable_seconds is not None
+    seconds = job.billable_seconds if billable else run
+    if seconds is None:
+        return None
+    seconds = float(seconds)
+    count = max(1, job.instance_count)
+    what = f"{count} x {job.instance_type or 'unknown instance'} x {seconds:,.0f} s"
+    if billable:
+        what += " billable"
+    price = facts.price(job.instance_type, job.component)
+    if price is None:
+        return JobCost(seconds, billable, None, None, f"{what} x price unknown")
+    cost = count * seconds / 3600.0 * price.usd_per_hour
+    return JobCost(
+        seconds, billable, price, cost, f"{what} x {rate(price.usd_per_hour)} = {usd(cost)}"
+    )
+
+
+def rate(usd_per_hour: float) -> str:
+    """An hourly price with the digits it has ($0.115/h, not usd()'s $0.12), so the
+    arithmetic can be checked by hand."""
+    if abs(usd_per_hour) < 0.01:
+        return f"{usd(usd_per_hour)}/h"
+    whole, _, frac = f"{usd_per_hour:,.4f}".partition(".")
+    return f"${whole}.{frac.rstrip('0').ljust(2, '0')}/h"
+
+
+def ended_within(job: JobFact, now: datetime, days: float) -> bool:
+    return job.ended_at is not None and job.ended_at >= now - timedelta(days=days)
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60.0:.1f} min"
+
+
+def hours(value: float) -> str:
+    return f"{value:,.1f} h"
+
+
+def days(value: float) -> str:
+    return f"{value:g} day" + ("" if value == 1 else "s")
+
+
+def price_unknown(*what: str) -> str:
+    names = ", ".join(dict.fromkeys(what)) or "this resource"
+    return f"The price of {names} in this region is unknown, so no dollar figure is given."
