@@ -507,7 +507,13 @@ class SMCost(ExtensionApp):
         is abandoned, and its daemon worker never holds up the process's exit."""
         tasks = [
             t
-            for t in (self._resolve_task, self._price_task, self._check_task, self._sample_task)
+            for t in (
+                self._resolve_task,
+                self._price_task,
+                self._check_task,
+                self._sample_task,
+                self.suggestions.inflight,
+            )
             if t
         ]
         if self.usage_sampler is not None:

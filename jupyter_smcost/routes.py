@@ -8,6 +8,7 @@ resource `smcost`, whether a user may `read` (GET status, config, cost, resource
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,11 @@ MAX_LIST_ITEMS = 10_000
 MAX_TEXT = 4096
 
 log = logging.getLogger(__name__)
+
+try:
+    OWNER = getpass.getuser()
+except Exception:  # no user name in this environment (some containers)
+    OWNER = "jupyter"
 
 
 def _text(value: Any, name: str) -> str:
@@ -72,8 +78,16 @@ class BaseHandler(APIHandler):
 
     @property
     def user_name(self) -> str:
+        """Who made the request, as the identity provider says (for the audit log)."""
         user = self.current_user
         return str(getattr(user, "username", None) or user or "anonymous")
+
+    @property
+    def owner(self) -> str:
+        """Whose server this is: dismissals belong to the person the server runs for. (A
+        token-authenticated request without a cookie gets a new identity each time, so the
+        identity's name cannot key them.)"""
+        return OWNER
 
     @property
     def may_act(self) -> bool:
@@ -178,7 +192,7 @@ class SuggestionsHandler(BaseHandler):
     def get(self) -> None:
         # Never waits for AWS: the last result, and a refresh started in the background.
         self.finish_json(
-            self.smcost.suggestions.document(self.user_name, actions_allowed=self.may_act)
+            self.smcost.suggestions.document(self.owner, actions_allowed=self.may_act)
         )
 
 
@@ -217,7 +231,7 @@ class DismissHandler(BaseHandler):
             days = valid_days(body.get("days"))
         except ValueError as err:
             raise web.HTTPError(400, str(err)) from None
-        self.finish_json(self.smcost.suggestions.dismiss(self.user_name, suggestion_id, days))
+        self.finish_json(self.smcost.suggestions.dismiss(self.owner, suggestion_id, days))
 
 
 def handlers() -> list[tuple[str, type[BaseHandler]]]:

@@ -28,8 +28,17 @@ ROUTES = [
     ("PUT", "config", {"timeout_minutes": 30}),
     ("POST", "activity", {}),
     ("POST", "save-ack", {"request_id": "x", "client_id": "y"}),
+    ("GET", "suggestions", None),
+    ("POST", "actions", {"suggestion_id": "x", "action_id": "y", "confirm": True}),
+    ("POST", "suggestions/idle-budget-0123456789abcdef/dismiss", {}),
 ]
-WRITES = {("PUT", "config"), ("POST", "activity"), ("POST", "save-ack")}
+WRITES = {
+    ("PUT", "config"),
+    ("POST", "activity"),
+    ("POST", "save-ack"),
+    ("POST", "actions"),
+    ("POST", "suggestions/idle-budget-0123456789abcdef/dismiss"),
+}
 
 
 class DenyAll(Authorizer):

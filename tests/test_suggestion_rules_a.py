@@ -628,7 +628,7 @@ def test_idle_apps_fires_with_delete_action() -> None:
     assert "no user activity for 3.0 h" in s.detail
     assert s.fingerprint == "fp-default"
     assert s.resource == ResourceRef(
-        "app", "other-space/JupyterLab/default", "arn:aws:sagemaker:app/default", None
+        "studio-app", "other-space/JupyterLab/default", "arn:aws:sagemaker:app/default", None
     )
     (action,) = s.actions
     assert action.id == "delete-app"

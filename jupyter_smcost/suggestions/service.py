@@ -67,6 +67,11 @@ class SuggestionsService:
     # -- the background refresh ------------------------------------------------------
 
     @property
+    def inflight(self) -> asyncio.Future[None] | None:
+        """The refresh in flight (the app cancels it when the server stops)."""
+        return self._inflight if self._inflight is not None and not self._inflight.done() else None
+
+    @property
     def loading(self) -> bool:
         return self._inflight is not None and not self._inflight.done()
 

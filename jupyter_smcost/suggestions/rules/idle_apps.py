@@ -73,7 +73,7 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
                 saving_usd_per_month=saving,
                 arithmetic=arithmetic,
                 docs_url=DOCS,
-                resource=ResourceRef("app", app.display_name, app.arn, app.console_url),
+                resource=ResourceRef("studio-app", app.display_name, app.arn, app.console_url),
                 actions=(
                     Action(
                         id="delete-app",
