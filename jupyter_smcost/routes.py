@@ -191,9 +191,7 @@ class SuggestionsHandler(BaseHandler):
     @authorized
     def get(self) -> None:
         # Never waits for AWS: the last result, and a refresh started in the background.
-        self.finish_json(
-            self.smcost.suggestions.document(self.owner, actions_allowed=self.may_act)
-        )
+        self.finish_json(self.smcost.suggestions.document(self.owner, actions_allowed=self.may_act))
 
 
 class SuggestionActionHandler(BaseHandler):
