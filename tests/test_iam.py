@@ -12,7 +12,14 @@ import boto3
 import pytest
 
 from jupyter_smcost.admin.cli import main
-from jupyter_smcost.admin.iam import USER_READ, USER_STOP, actions, admin_policy, user_policy
+from jupyter_smcost.admin.iam import (
+    USER_ACT,
+    USER_READ,
+    USER_STOP,
+    actions,
+    admin_policy,
+    user_policy,
+)
 from jupyter_smcost.emulator import call_log, clear_call_log
 from tests.test_cost_server import studio_cost  # noqa: F401 - a fixture
 
@@ -60,7 +67,7 @@ def test_user_policy_covers_the_extension_and_the_readme_shows_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     policy = user_policy("d-abc", "my-space")
-    assert set(USER_READ) | set(USER_STOP) == actions(policy)
+    assert set(USER_READ) | set(USER_STOP) | set(USER_ACT) == actions(policy)
     stop = next(s for s in policy["Statement"] if s["Action"] == ["sagemaker:DeleteApp"])
     assert stop["Resource"] == "arn:aws:sagemaker:*:*:app/d-abc/my-space/*"
     assert main(["policy", "--for", "user", "--domain", "d-abc", "--space", "my-space"]) == 0

@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..cost.resources import REQUIRED_ACTIONS
+from ..suggestions.actions import IAM_ACTIONS
+from ..suggestions.collect import REQUIRED_ACTIONS as SUGGESTION_ACTIONS
 
 PRICE_LIST = ("pricing:GetProducts", "pricing:GetAttributeValues")
 
-#: The extension reads these (idle checker, cost panel, resources).
+#: The extension reads these (idle checker, cost panel, resources, savings suggestions).
 USER_READ = sorted(
     {
         *REQUIRED_ACTIONS,
+        *SUGGESTION_ACTIONS,
         *PRICE_LIST,
         "sagemaker:DescribeApp",
         "sagemaker:DescribeNotebookInstance",
@@ -22,6 +25,9 @@ USER_READ = sorted(
 )
 #: ... and stops its own app: these are scoped to app / notebook instance ARNs.
 USER_STOP = ("sagemaker:DeleteApp", "sagemaker:StopNotebookInstance")
+#: What a user may do from a savings suggestion (c.Suggestions.allow_actions); DeleteApp is
+#: in USER_STOP. Drop this statement (and turn the trait off) to keep the panel read-only.
+USER_ACT = tuple(sorted(set(IAM_ACTIONS.values()) - {"sagemaker:DeleteApp"}))
 
 #: `jupyter smcost lcc install / remove / status` and `audit [--stop-idle]`.
 ADMIN = sorted(
@@ -112,6 +118,16 @@ def user_policy(
                 "Effect": "Allow",
                 "Action": ["sagemaker:StopNotebookInstance"],
                 "Resource": instance,
+            },
+            {
+                "Sid": "JupyterSmcostSavingsActions",
+                "Effect": "Allow",
+                "Action": list(USER_ACT),
+                "Resource": [
+                    "arn:aws:sagemaker:*:*:training-job/*",
+                    "arn:aws:sagemaker:*:*:processing-job/*",
+                    "arn:aws:sagemaker:*:*:endpoint/*",
+                ],
             },
         ],
     }

@@ -63,6 +63,19 @@ class Suggestions(LoggingConfigurable):
         help="Endpoints whose CPU or GPU utilisation stays under this get the Inference "
         "Recommender suggestion.",
     ).tag(config=True)
+    rightsize_cpu_percent = Float(
+        20.0,
+        help="Suggest a smaller instance when this space's CPU stayed under this (95th "
+        "percentile of one-minute samples) and its memory under rightsize_memory_percent.",
+    ).tag(config=True)
+    rightsize_memory_percent = Float(
+        40.0, help="See rightsize_cpu_percent (memory in use, percent of the instance's)."
+    ).tag(config=True)
+    rightsize_gpu_percent = Float(
+        10.0,
+        help="Suggest a CPU instance when every GPU's utilisation stayed under this (95th "
+        "percentile).",
+    ).tag(config=True)
     required_tags = List(
         Unicode(),
         default_value=[],
@@ -83,6 +96,9 @@ class Suggestions(LoggingConfigurable):
     _valid_app_idle = _positive("app_idle_hours")
     _valid_low_util = _positive("endpoint_low_utilization_percent")
     _valid_hint = _positive("idle_budget_hint_usd")
+    _valid_rightsize_cpu = _positive("rightsize_cpu_percent")
+    _valid_rightsize_memory = _positive("rightsize_memory_percent")
+    _valid_rightsize_gpu = _positive("rightsize_gpu_percent")
 
     def thresholds(self) -> Thresholds:
         return Thresholds(
@@ -91,6 +107,9 @@ class Suggestions(LoggingConfigurable):
             endpoint_idle_hours=self.endpoint_idle_hours,
             low_traffic_invocations_per_hour=self.low_traffic_invocations_per_hour,
             min_observation_minutes=self.min_observation_minutes,
+            rightsize_cpu_percent=self.rightsize_cpu_percent,
+            rightsize_memory_percent=self.rightsize_memory_percent,
+            rightsize_gpu_percent=self.rightsize_gpu_percent,
             endpoint_low_utilization_percent=self.endpoint_low_utilization_percent,
             app_idle_hours=self.app_idle_hours,
             required_tags=tuple(dict.fromkeys(t for t in self.required_tags if t)),
