@@ -287,7 +287,10 @@ def test_spot_training_in_progress_costs_so_far() -> None:
     s = spot_rule.run(facts(jobs=(running, *spot_history()), prices=SPOT_PRICES), T)[0]
     assert s.saving_usd_per_month == pytest.approx(0.5 * 3.5 * 0.6 * 30 / 7)
     assert "(cost so far)" in s.arithmetic
-    assert s.actions == ()
+    # Running: it can be stopped now, to start it again with spot.
+    assert [(a.id, dict(a.params)) for a in s.actions] == [
+        ("stop-training-job", {"name": "od-run"})
+    ]
 
 
 def test_spot_training_without_history_gives_the_aws_range() -> None:

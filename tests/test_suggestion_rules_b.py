@@ -271,7 +271,9 @@ def test_data_locality_fires_for_a_job_reading_another_regions_bucket() -> None:
     assert "home-data" not in found.detail
     assert "run the job in eu-west-1" in found.detail
     assert found.fingerprint == "fp-train-1"
-    assert found.actions == ()
+    assert [(a.id, dict(a.params)) for a in found.actions] == [
+        ("stop-training-job", {"name": "train-1"})
+    ]
     assert (
         found.docs_url == "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html"
     )

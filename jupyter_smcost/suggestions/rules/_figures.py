@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..model import Facts, JobFact, PriceFact, usd
+from ..model import Action, Facts, JobFact, PriceFact, usd
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,18 @@ def days(value: float) -> str:
 def price_unknown(*what: str) -> str:
     names = ", ".join(dict.fromkeys(what)) or "this resource"
     return f"The price of {names} in this region is unknown, so no dollar figure is given."
+
+
+def stop_job_action(job: JobFact, why: str) -> tuple[Action, ...]:
+    """A stop action for a job still in progress (none for an ended one)."""
+    if job.status != "InProgress":
+        return ()
+    kind = "training" if job.kind == "training-job" else "processing"
+    return (
+        Action(
+            id=f"stop-{kind}-job",
+            label="Stop job",
+            description=f"Stop the {kind} job {job.name} now ({why}); AWS keeps what it wrote.",
+            params={"name": job.name},
+        ),
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from ..model import Facts, JobFact, ResourceRef, Suggestion, Thresholds, suggestion_id
 from . import Rule
+from ._figures import stop_job_action
 
 NAME = "data-locality"
 DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html"
@@ -71,6 +72,7 @@ def _suggestion(job: JobFact, region: str, foreign: list[tuple[str, str]]) -> Su
         docs_url=DOCS,
         resource=ResourceRef(job.kind, job.name, job.arn, job.console_url),
         fingerprint=job.fingerprint,
+        actions=stop_job_action(job, "to run it again next to its data"),
     )
 
 

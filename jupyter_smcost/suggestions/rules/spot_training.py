@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..model import Facts, JobFact, ResourceRef, Suggestion, Thresholds, suggestion_id, usd
 from . import Rule
-from ._figures import days, ended_within, job_cost, price_unknown
+from ._figures import days, ended_within, job_cost, price_unknown, stop_job_action
 
 NAME = "spot-training"
 DOCS = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-managed-spot-training.html"
@@ -123,6 +123,7 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
                 saving_note=note,
                 saving_range_usd_per_month=saving_range,
                 fingerprint=job.fingerprint,
+                actions=stop_job_action(job, "to start it again with managed spot"),
             )
         )
     return out
