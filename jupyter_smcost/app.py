@@ -193,7 +193,7 @@ class SMCost(ExtensionApp):
             self.aws,
             lambda: self.environment,
             self.collector.owner,
-            usage=self._usage,
+            usage=self._usage if self.usage_sampler is not None else None,
             idle=self._idle_facts,
             prices=self._suggestion_prices,
         )

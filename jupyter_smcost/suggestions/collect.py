@@ -317,7 +317,7 @@ class FactsCollector:
         env: Callable[[], Environment],
         owner: Callable[[], Awaitable[Identity | None]],
         *,
-        usage: Callable[[], SpaceUsage | None] = lambda: None,
+        usage: Callable[[], SpaceUsage | None] | None = None,
         idle: Callable[[], IdleFacts | None] = lambda: None,
         prices: Callable[[list[tuple[str, str]]], Awaitable[dict[tuple[str, str], PriceFact]]]
         | None = None,
@@ -739,11 +739,11 @@ class FactsCollector:
             instance_type=env.instance_type,
             component=_component(env),
             app_ref=_app_ref(env),
-            usage=self._usage(),
+            usage=self._usage() if self._usage is not None else None,
             idle=idle,
             endpoint_window_hours=thresholds.endpoint_idle_hours,
         )
-        if "usage" in needs and facts.usage is None:
+        if "usage" in needs and self._usage is None:
             missing["usage"] = {
                 "code": "unavailable",
                 "action": None,

@@ -134,8 +134,8 @@ class AuditLog:
         self.path = Path(state_dir) / AUDIT_FILE
 
     def append(self, entry: dict[str, Any]) -> bool:
-        line = json.dumps(entry, default=str, allow_nan=False) + "\n"
         try:
+            line = json.dumps(entry, default=str, allow_nan=False) + "\n"
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as out:
                 out.write(line)
