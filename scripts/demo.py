@@ -72,8 +72,12 @@ def main() -> int:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
-        # The emulator also serves the Price List API (emulator demo prices).
+        # The emulator also serves the Price List API (emulator demo prices), CloudWatch
+        # metrics, Cost Explorer's Savings Plans recommendation and S3 bucket regions.
         "AWS_ENDPOINT_URL_PRICING": endpoint,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+        "AWS_ENDPOINT_URL_COST_EXPLORER": endpoint,
+        "AWS_ENDPOINT_URL_S3": endpoint,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -89,6 +93,7 @@ def main() -> int:
             "jupyter_smcost.emulator",
             f"--port={emulator_port}",
             "--seed-demo",
+            "--savings",
             f"--metadata-out={metadata}",
         ],
         env=env,

@@ -33,9 +33,8 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iter
     """The session's emulator with fresh state, no faults/delays and an empty call log.
 
     boto3 in the test (and in servers it starts with this environment) reaches it through
-    AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL_PRICING, region us-east-1 and dummy
-    credentials; the user's AWS
-    config and profile are ignored.
+    AWS_ENDPOINT_URL_SAGEMAKER / _PRICING / _CLOUDWATCH / _COST_EXPLORER / _S3, region
+    us-east-1 and dummy credentials; the user's AWS config and profile are ignored.
     """
     emulator_server.reset()
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
@@ -43,7 +42,8 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", emulator_server.endpoint_url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", emulator_server.endpoint_url)
+    for service in ("PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", emulator_server.endpoint_url)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

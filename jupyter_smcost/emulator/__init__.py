@@ -1,8 +1,9 @@
 """Local AWS emulator for tests and `make demo`: moto plus what moto lacks — the SageMaker
 Studio calls (apps, spaces, user profiles, Studio lifecycle configs, UpdateDomain), jobs
-that keep running (training, tuning, processing, transform), tags on all of them, and the
-Price List service (`pricing`, emulator demo prices) on the same port — with fault
-injection, artificial latency and a call log.
+that keep running (training, tuning, processing, transform), tags on all of them, the
+Price List service (`pricing`, emulator demo prices) and Cost Explorer's Savings Plans
+recommendation on the same port, next to moto's CloudWatch and S3 — with fault injection,
+artificial latency and a call log.
 
 Importing this package imports moto (slow) and registers the Studio calls on moto's
 SageMaker service, for both `mock_aws` and moto's server. Nothing else in `jupyter_smcost`
@@ -28,10 +29,13 @@ from .models import (
     reset_state,
 )
 from .responses import EMULATED_ACTIONS, JOB_ACTIONS, STUDIO_ACTIONS, TAG_ACTIONS, register
+from .savings_plans import recommendations
 from .server import Emulator, EmulatorClient, seed_demo, start_emulator
+from .services import register as register_services
 from .state import RESOURCE_KINDS, UNSET, set_state
 
 register()
+register_services()
 
 
 def inject_fault(
@@ -42,9 +46,10 @@ def inject_fault(
     times: int | None = None,
 ) -> None:
     """Make the next `times` calls of `action` fail with `code`/`message` and HTTP
-    `status`; `times=None` until cleared. `action` is an action name of SageMaker or the
-    Price List ("DeleteApp", "GetProducts"), "pricing:*" for every Price List action, or "*"
-    for every SageMaker action.
+    `status`; `times=None` until cleared. `action` is an action name of SageMaker, the
+    Price List, CloudWatch or the emulated Cost Explorer call ("DeleteApp", "GetProducts",
+    "GetMetricData", "GetSavingsPlansPurchaseRecommendation"), "<service>:*" for every
+    action of "pricing", "cloudwatch" or "ce", or "*" for every SageMaker action.
 
     Faults queue in the order injected; a 5xx or throttling code is retried by botocore, and
     each retry consumes one `times`.
@@ -73,9 +78,9 @@ def set_delete_delay(seconds: float) -> None:
 
 
 def call_log() -> list[CallRecord]:
-    """The SageMaker and Price List calls served, oldest first: (timestamp, action, params)
-    tuples whose `.service` is "sagemaker" or "pricing", including the calls answered with
-    an injected fault."""
+    """The SageMaker, Price List, CloudWatch and emulated Cost Explorer calls served, oldest
+    first: (timestamp, action, params) tuples whose `.service` is "sagemaker", "pricing",
+    "cloudwatch" or "ce", including the calls answered with an injected fault."""
     return control.calls()
 
 
@@ -94,8 +99,8 @@ def remove_status_listener(listener: StatusListener) -> None:
 
 
 def reset() -> None:
-    """Forget all AWS state (as moto's reset), clear faults, delays and the call log, and
-    restore the default Price List catalog."""
+    """Forget all AWS state (as moto's reset), clear faults, delays and the call log,
+    restore the default Price List catalog and forget the Savings Plans recommendations."""
     reset_state()
 
 
@@ -123,6 +128,17 @@ def price_list_products() -> list[dict[str, Any]]:
 def set_price_page_size(size: int | None) -> None:
     """Cap every Price List page at `size` items (None: the API's own limit, 100)."""
     catalog.set_page_size(size)
+
+
+def set_savings_plan_recommendation(
+    figures: dict[str, Any] | None, savings_plans_type: str = "SAGEMAKER_SP"
+) -> dict[str, Any] | None:
+    """What Cost Explorer's GetSavingsPlansPurchaseRecommendation answers for
+    `savings_plans_type`: `figures` is one flat dict of the API's summary and detail field
+    names (EstimatedMonthlySavingsAmount, HourlyCommitmentToPurchase, ...; numbers or
+    strings; see `savings_plans.normalize`); None: nothing to recommend (no details, no
+    summary). Returns the stored {"summary", "details"}. Undone by `reset`."""
+    return recommendations.set(figures, savings_plans_type)
 
 
 __all__ = [
@@ -154,6 +170,7 @@ __all__ = [
     "set_delay",
     "set_delete_delay",
     "set_price_page_size",
+    "set_savings_plan_recommendation",
     "set_state",
     "start_emulator",
 ]

@@ -47,6 +47,35 @@ def describe_resources(resources: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def describe_savings(savings: dict[str, Any] | None) -> list[str]:
+    """The savings seed's completed jobs, metrics and settings, for the demo's console (its
+    running resources are among the resources)."""
+    if not savings:
+        return []
+    lines = [
+        f"{j['kind']} {j['name']} (1 x {j['instance_type']}, completed, waited "
+        f"{j['wait_seconds']} s, ran {j['run_seconds']} s, ended {j['ended_at']})"
+        for j in savings["short_jobs"]
+    ]
+    lines += [
+        f"training-job {j['name']} (1 x {j['instance_type']}, managed spot, completed, ran "
+        f"{j['run_seconds']} s, billed {j['billable_seconds']} s)"
+        for j in savings["spot_history"]
+    ]
+    for name, endpoint in savings["endpoints"].items():
+        text = f"metrics of endpoint {name}: {endpoint.get('invocations', 0)} invocations"
+        if endpoint.get("cpu_average") is not None:
+            text += f", CPU {endpoint['cpu_average']:.2f}% average"
+        lines.append(text)
+    plan = savings["savings_plan"]
+    lines.append(
+        f"domain Docker access {savings['docker_access']}; Savings Plans recommendation "
+        f"${plan['HourlyCommitmentToPurchase']}/h saving "
+        f"${plan['EstimatedMonthlySavingsAmount']}/month (emulator demo figures)"
+    )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jupyter_smcost.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -58,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-resources",
         action="store_true",
         help="with --seed-demo: no jobs, endpoint or other apps, only the demo space's app",
+    )
+    parser.add_argument(
+        "--savings",
+        action="store_true",
+        help="with --seed-demo: also what the savings suggestions feed on (recent short and "
+        "spot jobs, idle and low-traffic endpoints with metrics, an untagged job, a job "
+        "reading another region's bucket, Docker access off, a Savings Plans recommendation)",
     )
     parser.add_argument("--metadata-out", type=Path, help="write the demo's SageMaker metadata")
     parser.add_argument(
@@ -75,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.metadata_out and not args.seed_demo:
         parser.error("--metadata-out needs --seed-demo")
+    if args.savings and not args.seed_demo:
+        parser.error("--savings needs --seed-demo")
 
     # Only this entry point touches the process environment: dummy credentials and the
     # region for anything here that resolves them through boto3's chain.
@@ -97,13 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"emulator: listening on {emulator.endpoint_url}", flush=True)
         print(f"emulator: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}", flush=True)
-        print(f"emulator: export AWS_ENDPOINT_URL_PRICING={emulator.endpoint_url}", flush=True)
+        for service in ("PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3"):
+            print(
+                f"emulator: export AWS_ENDPOINT_URL_{service}={emulator.endpoint_url}", flush=True
+            )
         if args.seed_demo:
             seeded = seed_demo(
                 emulator.endpoint_url,
                 region=args.region,
                 instance_type=args.instance_type,
                 resources=not args.no_resources,
+                savings=args.savings,
             )
             print(
                 f"emulator: seeded domain {seeded['domain_id']}, user "
@@ -113,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             for line in describe_resources(seeded["resources"]):
+                print(f"emulator: seeded {line}", flush=True)
+            for line in describe_savings(seeded.get("savings")):
                 print(f"emulator: seeded {line}", flush=True)
             if args.metadata_out:
                 args.metadata_out.parent.mkdir(parents=True, exist_ok=True)

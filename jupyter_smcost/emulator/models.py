@@ -6,9 +6,15 @@ delete delay, status listeners). They are not per account/region, so they live o
 backend: moto's reset (which `mock_aws` also does on start) leaves them alone, and
 `reset_state()` clears both (and restores the Price List catalog).
 
-Faults and delays name an action: a bare name ("DeleteApp", "GetProducts") matches that
-action of any service (the names do not collide), "pricing:*" / "sagemaker:*" every action
-of one service, and "*" every SageMaker action (as before the Price List was emulated).
+Faults and delays name an action: a bare name ("DeleteApp", "GetProducts",
+"GetMetricData") matches that action of any service (the names do not collide),
+"pricing:*" / "sagemaker:*" / "cloudwatch:*" / "ce:*" every action of one service, and "*"
+every SageMaker action (as before the other services were emulated).
+
+Services under these controls: SageMaker (every action), the Price List (ours), CloudWatch
+(moto's, every action) and, of Cost Explorer, only the actions we add to moto's
+(`CE_ACTIONS`): moto's other Cost Explorer actions share names with CloudWatch's
+(TagResource, ...), so they stay out of the call log to keep a name naming one service.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from moto.sagemaker.utils import arn_formatter
 from moto.utilities.paginator import paginate
 
 from .catalog import catalog
+from .savings_plans import recommendations
 
 DEFAULT_DELETE_DELAY_SECONDS = 2.0
 
@@ -56,6 +63,22 @@ PAGINATION_MODEL = {
 #: The Price List service's actions; none is also a SageMaker action, so the name alone
 #: tells the services apart.
 PRICE_LIST_ACTIONS = frozenset(get_service_model("pricing").operation_names)
+#: CloudWatch's actions (none is a SageMaker, Price List or `CE_ACTIONS` name).
+CLOUDWATCH_ACTIONS = frozenset(get_service_model("cloudwatch").operation_names)
+#: The Cost Explorer actions the emulator adds to moto's (see `services.py`).
+CE_ACTIONS = frozenset({"GetSavingsPlansPurchaseRecommendation"})
+
+
+def service_of(action: str) -> str:
+    """The service a logged action belongs to (the names of the controlled actions do not
+    collide across services)."""
+    if action in PRICE_LIST_ACTIONS:
+        return "pricing"
+    if action in CE_ACTIONS:
+        return "ce"
+    if action in CLOUDWATCH_ACTIONS:
+        return "cloudwatch"
+    return "sagemaker"
 
 
 class CallRecord(NamedTuple):
@@ -67,9 +90,9 @@ class CallRecord(NamedTuple):
 
     @property
     def service(self) -> str:
-        """The service called, "pricing" or "sagemaker" (a property, not a field: callers
-        unpack a record as three values)."""
-        return "pricing" if self.action in PRICE_LIST_ACTIONS else "sagemaker"
+        """The service called, "sagemaker", "pricing", "cloudwatch" or "ce" (a property, not
+        a field: callers unpack a record as three values)."""
+        return service_of(self.action)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self._asdict(), "service": self.service}
@@ -205,12 +228,13 @@ control = EmulatorControl()
 
 
 def reset_state() -> None:
-    """Forget all AWS state, as moto's reset does, reset the controls and restore the
-    default Price List catalog."""
+    """Forget all AWS state, as moto's reset does, reset the controls, restore the
+    default Price List catalog and forget the Savings Plans recommendations."""
     BackendDict.reset()
     reset_model_data()
     control.reset()
     catalog.reset()
+    recommendations.reset()
 
 
 # --------------------------------------------------------------------------- models
@@ -849,6 +873,8 @@ def params_snapshot(params: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "CE_ACTIONS",
+    "CLOUDWATCH_ACTIONS",
     "PRICE_LIST_ACTIONS",
     "CallRecord",
     "action_matches",
@@ -859,5 +885,6 @@ __all__ = [
     "control",
     "iter_apps",
     "reset_state",
+    "service_of",
     "studio_backends",
 ]

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from . import price_list
 from .catalog import catalog, summarize
 from .models import CallRecord, control, iter_apps, reset_state
+from .savings_plans import DEFAULT_TYPE, recommendations
 from .state import UNSET, seed_training_jobs, set_state
 
 CONTROL_PREFIX = "/_smcost/"
@@ -156,6 +157,13 @@ class ControlApp:
                 started_seconds_ago=float(body.get("started_seconds_ago", 600)),
             )
             return _json({"created": len(arns)})
+        if route == "savings-plan-recommendation" and method == "POST":
+            stored = recommendations.set(
+                body["recommendation"], str(body.get("savings_plans_type", DEFAULT_TYPE))
+            )
+            return _json({"recommendation": stored})
+        if route == "savings-plan-recommendation" and method == "GET":
+            return _json({"recommendations": recommendations.all()})
         if route == "seed-demo" and method == "POST":
             # Goes through boto3 back into this (threaded) server, like any client.
             return _json(seed_demo(host_url.rstrip("/"), **body))
@@ -180,6 +188,8 @@ def _set_state_from_body(body: dict[str, Any]) -> dict[str, Any]:
         region=str(body.get("region", "us-east-1")),
         status=None if body.get("status") is None else str(body["status"]),
         started_at=None if body.get("started_at") is None else str(body["started_at"]),
+        created_at=None if body.get("created_at") is None else str(body["created_at"]),
+        ended_at=None if body.get("ended_at") is None else str(body["ended_at"]),
         started_seconds_ago=number("started_seconds_ago"),
         last_activity_seconds_ago=number("last_activity_seconds_ago"),
         **kwargs,
@@ -271,6 +281,12 @@ class Emulator:
 
     def set_state(self, kind: str, name: str, **kwargs: Any) -> dict[str, Any]:
         return set_state(kind, name, **kwargs)
+
+    def set_savings_plan_recommendation(
+        self, figures: dict[str, Any] | None, savings_plans_type: str = DEFAULT_TYPE
+    ) -> dict[str, Any] | None:
+        """What GetSavingsPlansPurchaseRecommendation answers (see the package's function)."""
+        return recommendations.set(figures, savings_plans_type)
 
     def seed_training_jobs(self, count: int, **kwargs: Any) -> list[str]:
         """`count` in-progress training jobs at once (see `state.seed_training_jobs`)."""
@@ -378,6 +394,21 @@ class EmulatorClient:
         """`count` in-progress training jobs at once; returns how many were created."""
         return int(self._call("POST", "training-jobs", {"count": count, **kwargs})["created"])
 
+    def set_savings_plan_recommendation(
+        self, figures: dict[str, Any] | None, savings_plans_type: str = DEFAULT_TYPE
+    ) -> dict[str, Any] | None:
+        """What Cost Explorer's GetSavingsPlansPurchaseRecommendation answers for
+        `savings_plans_type`: one flat dict of the API's summary and detail field names
+        (numbers or strings), or None for nothing to recommend. Returns the stored
+        {"summary", "details"} (None for None)."""
+        body = {"recommendation": figures, "savings_plans_type": savings_plans_type}
+        stored = self._call("POST", "savings-plan-recommendation", body)["recommendation"]
+        return None if stored is None else dict(stored)
+
+    def savings_plan_recommendations(self) -> dict[str, dict[str, Any]]:
+        """Every recommendation set, by Savings Plans type."""
+        return dict(self._call("GET", "savings-plan-recommendation")["recommendations"])
+
 
 # --------------------------------------------------------------------------- demo seed
 
@@ -400,6 +431,22 @@ DEMO_IDLE_SPACE = "demo-space-2"
 USER_PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
 DOMAIN_TAG = "sagemaker:domain-arn"
+#: The cost-allocation tag every demo resource carries (but demo-untagged-train).
+DEMO_PROJECT_TAG = {"Key": "project", "Value": "smcost-demo"}
+
+
+def owner_tags(user_arn: str, space_arn: str, domain_arn: str) -> list[dict[str, str]]:
+    """The tags Studio puts on what a user launches from a space."""
+    return [
+        {"Key": USER_PROFILE_TAG, "Value": user_arn},
+        {"Key": SPACE_TAG, "Value": space_arn},
+        {"Key": DOMAIN_TAG, "Value": domain_arn},
+    ]
+
+
+def demo_tags(user_arn: str, space_arn: str, domain_arn: str) -> list[dict[str, str]]:
+    """A demo resource's tags: its owner's and the project's."""
+    return [*owner_tags(user_arn, space_arn, domain_arn), dict(DEMO_PROJECT_TAG)]
 
 
 def seed_demo(
@@ -413,6 +460,7 @@ def seed_demo(
     app_name: str = "default",
     app_type: str = "JupyterLab",
     resources: bool = True,
+    savings: bool = False,
 ) -> dict[str, Any]:
     """Create through boto3 a Studio domain, a user profile, a private space owned by it
     and an InService `app_type` app in that space on `instance_type`.
@@ -420,6 +468,12 @@ def seed_demo(
     By default (`resources=True`), also what costs money around it (see `_seed_resources`):
     two training jobs, a processing job, an endpoint and an idle Code Editor app of the same
     user, and a training job of another user. `resources=False` seeds the demo app alone.
+
+    `savings=True` also seeds what the savings suggestions feed on (see
+    `demo_savings.seed_savings`): recent short and spot jobs, idle and low-traffic endpoints
+    with CloudWatch metrics, an untagged job, a job reading another region's bucket, the
+    domain's Docker access off and a Savings Plans recommendation. Its running resources
+    join "resources"; the dict says what it seeded under "savings" (absent without).
 
     Returns the names, ids and ARNs, under "metadata" the content of the matching
     SageMaker metadata file (/opt/ml/metadata/resource-metadata.json), and under
@@ -491,6 +545,10 @@ def seed_demo(
     }
     if resources:
         seeded["resources"] = _seed_resources(sm, seeded)
+    if savings:
+        from .demo_savings import seed_savings  # it uses this module's seed helpers
+
+        seeded["savings"] = seed_savings(session, seeded)
     return seeded
 
 
@@ -515,12 +573,7 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def tags(user_arn: str, space_arn: str) -> list[dict[str, str]]:
-        return [
-            {"Key": USER_PROFILE_TAG, "Value": user_arn},
-            {"Key": SPACE_TAG, "Value": space_arn},
-            {"Key": DOMAIN_TAG, "Value": domain_arn},
-            {"Key": "project", "Value": "smcost-demo"},
-        ]
+        return demo_tags(user_arn, space_arn, domain_arn)
 
     def started(kind: str, name: str, seconds_ago: int, **state: Any) -> str:
         at = now - timedelta(seconds=seconds_ago)

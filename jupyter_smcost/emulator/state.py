@@ -16,7 +16,15 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import get_service_model, utcnow
 from moto.sagemaker.models import sagemaker_backends
 
-from .jobs import JOB_KINDS, FakeTrainingJob, FakeTuningJob, iso, jobs_backends, naive_utc
+from .jobs import (
+    JOB_KINDS,
+    TERMINAL_STATES,
+    FakeTrainingJob,
+    FakeTuningJob,
+    iso,
+    jobs_backends,
+    naive_utc,
+)
 from .models import FakeApp, control, studio_backends
 
 RESOURCE_KINDS = (*JOB_KINDS, "endpoint", "notebook-instance", "studio-app")
@@ -78,6 +86,26 @@ def _find_app(account_id: str, region: str, name: str) -> FakeApp:
     return found[0]
 
 
+def _check_times(
+    started: datetime | None,
+    created_at: datetime | str | None,
+    ended_at: datetime | str | None,
+    status: str,
+    new_start: datetime | None,
+) -> None:
+    start = new_start or started
+    if ended_at is not None:
+        if status not in TERMINAL_STATES:
+            raise ValueError(
+                f"ended_at needs a terminal status ({', '.join(sorted(TERMINAL_STATES))}), "
+                f"not {status}"
+            )
+        if start is not None and naive_utc(ended_at) < start:
+            raise ValueError("ended_at must not be before the start")
+    if created_at is not None and start is not None and naive_utc(created_at) > start:
+        raise ValueError("created_at must not be after the start")
+
+
 def set_state(
     kind: str,
     name: str,
@@ -90,6 +118,8 @@ def set_state(
     billable_seconds: int | None | _Unset = UNSET,
     trials_in_progress: int | None = None,
     last_activity_seconds_ago: float | None = None,
+    created_at: datetime | str | None = None,
+    ended_at: datetime | str | None = None,
 ) -> dict[str, Any]:
     """Change one resource; returns its kind, name, ARN, status and start/creation times.
 
@@ -103,6 +133,11 @@ def set_state(
       seconds to its training time unless set).
     - `trials_in_progress` (tuning jobs): start or complete trials until that many run.
     - `last_activity_seconds_ago` (studio apps): LastUserActivityTimestamp.
+    - `created_at` (jobs other than tuning jobs): CreationTime, at or before the start
+      (applied after the start, which may move it).
+    - `ended_at` (jobs): the end time (TrainingEndTime, ...) of a job that ends up in a
+      terminal status (give `status` unless it is in one already); its LastModifiedTime
+      too. A training job's training time runs from its start to this end.
 
     Raises LookupError for an unknown resource, ValueError for a bad argument.
     """
@@ -117,14 +152,24 @@ def set_state(
         raise ValueError("trials_in_progress applies to tuning jobs only")
     if last_activity_seconds_ago is not None and kind != "studio-app":
         raise ValueError("last_activity_seconds_ago applies to studio apps only")
+    if created_at is not None and kind not in ("training-job", "processing-job", "transform-job"):
+        raise ValueError("created_at applies to training, processing and transform jobs only")
+    if ended_at is not None and kind not in JOB_KINDS:
+        raise ValueError("ended_at applies to jobs only")
 
     if kind in JOB_KINDS:
         backend = jobs_backends[account_id][region]
         job = backend.find_job(kind, name)
         if job is None:
             raise LookupError(f"no {kind} named {name} in {region}")
+        _check_times(job.start_time, created_at, ended_at, status or job.status, start)
         if start is not None:
             job.set_start(start)
+        if created_at is not None:
+            job.creation_time = naive_utc(created_at)
+        if ended_at is not None:
+            # Set before the status: finishing keeps an end time it finds.
+            job.end_time = naive_utc(ended_at)
         if isinstance(job, FakeTrainingJob) and billable_seconds is not UNSET:
             if billable_seconds is not None and billable_seconds < 0:
                 raise ValueError("billable_seconds must be >= 0")
@@ -137,6 +182,8 @@ def set_state(
                 for trial in job.trials:
                     if trial.status == "InProgress":
                         trial.set_status(status, control.delete_delay)
+        if ended_at is not None:
+            job.last_modified_time = naive_utc(ended_at)
         return {
             "kind": kind,
             "name": job.name,
@@ -171,6 +218,14 @@ def set_state(
             raise LookupError(f"no endpoint named {name} in {region}")
         if start is not None:
             endpoint.creation_time = endpoint.last_modified_time = start
+            # Its config and models existed before it: not created after it, as on AWS.
+            config = moto.endpoint_configs.get(endpoint.endpoint_config_name)
+            if config is not None:
+                config.creation_time = min(config.creation_time, start)
+                for variant in config.production_variants or []:
+                    model = moto._models.get(str(variant.get("ModelName")))
+                    if model is not None:
+                        model.creation_time = min(model.creation_time, start)
         if status is not None:
             endpoint.endpoint_status = status
             endpoint.last_modified_time = max(utcnow(), endpoint.creation_time)
