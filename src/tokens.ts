@@ -339,3 +339,128 @@ export interface IResources {
   unpriced: number;
   problems: IResourcesProblem[];
 }
+
+/**
+ * How the server's suggestions stand: `ok`, `partial` (some rules could not
+ * run: see `problems`), `loading` (the first round is still running),
+ * `disabled` (turned off), `unavailable` (no region, for instance) or `error`.
+ */
+export type SuggestionsState =
+  'ok' | 'partial' | 'loading' | 'disabled' | 'unavailable' | 'error';
+
+/**
+ * How much a suggestion is worth, by the size of its saving.
+ */
+export type SuggestionSeverity = 'high' | 'medium' | 'low';
+
+/**
+ * Something the server can do for a suggestion once the user confirms it.
+ *
+ * `id` names what it does: `stop-training-job`, `stop-processing-job`,
+ * `delete-endpoint`, `delete-app`, `add-tags`, `set-idle-budget`,
+ * `set-idle-timeout`.
+ */
+export interface ISuggestionAction {
+  id: string;
+  label: string;
+  /** What will happen, in a sentence (shown before the user confirms). */
+  description: string;
+  /** The values a form asks for (`add-tags`: the missing tag keys). */
+  fields?: string[];
+}
+
+/**
+ * The resource a suggestion is about.
+ */
+export interface ISuggestionResource {
+  kind: string;
+  name: string;
+  arn: string | null;
+  console_url: string | null;
+}
+
+/**
+ * One piece of advice with its dollar figure.
+ */
+export interface ISuggestion {
+  /** Stable for the same resource and rule. */
+  id: string;
+  rule: string;
+  severity: SuggestionSeverity | string;
+  title: string;
+  detail: string;
+  /** `null` when it cannot be priced: `saving_note` says why. */
+  saving_usd_per_month: number | null;
+  saving_note: string | null;
+  /** `[low, high]` when only a range is known. */
+  saving_range_usd_per_month: [number, number] | null;
+  /** The calculation in words and numbers. */
+  arithmetic: string;
+  resource: ISuggestionResource | null;
+  actions: ISuggestionAction[];
+  docs_url: string;
+  warning: string | null;
+  /** Ready-to-run code. */
+  snippet: string | null;
+}
+
+/**
+ * A rule that could not run, and the IAM action that would let it.
+ */
+export interface ISuggestionsProblem {
+  rule: string | null;
+  source: string | null;
+  code: string;
+  message: string;
+  /** The IAM action to add, if that is the fix. */
+  action: string | null;
+}
+
+/**
+ * `GET suggestions`.
+ */
+export interface ISuggestions {
+  generated_at: string | null;
+  state: SuggestionsState | string;
+  /** Largest saving first. */
+  suggestions: ISuggestion[];
+  total_saving_usd_per_month: number;
+  problems: ISuggestionsProblem[];
+  /** Whether this user may run actions (`c.Suggestions.allow_actions`). */
+  actions_allowed: boolean;
+  /** How long the server keeps a round of suggestions. */
+  ttl_seconds: number;
+  message: string | null;
+}
+
+/**
+ * The body of `POST actions`.
+ */
+export interface IActionRequest {
+  suggestion_id: string;
+  action_id: string;
+  /** Always `true`: the user confirmed. */
+  confirm: true;
+  /** The form's values (`add-tags`: tag key to value). */
+  values?: { [key: string]: string };
+}
+
+/**
+ * The answer to a successful `POST actions`.
+ */
+export interface IActionReply {
+  ok: boolean;
+  /** What was done, e.g. how to recreate a deleted endpoint. */
+  message: string;
+  suggestion_id: string;
+  action_id: string;
+}
+
+/**
+ * The answer to `POST suggestions/<id>/dismiss`.
+ */
+export interface IDismissReply {
+  dismissed: string;
+  /** When the suggestion may come back, `null` for never. */
+  until: string | null;
+}

@@ -165,6 +165,8 @@ export class FakeServer {
 
   answers: { [endPoint: string]: Answer[] };
   requests: string[] = [];
+  /** Every request with its method and body. */
+  calls: Array<{ path: string; method: string; body: string }> = [];
 
   /**
    * The server connection that reaches this fake.
@@ -186,6 +188,11 @@ export class FakeServer {
   fetch = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname.replace('/jupyter-smcost/', '');
     this.requests.push(path);
+    this.calls.push({
+      path,
+      method: request.method,
+      body: request.method === 'GET' ? '' : await request.text()
+    });
     const queue = this.answers[path] ?? [];
     const next = queue.length > 1 ? queue.shift() : queue[0];
     if (next === undefined) {

@@ -1,0 +1,385 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { LoadState } from '../cost/model';
+import { jsonInit, requestAPI } from '../handler';
+import {
+  IActionReply,
+  IActionRequest,
+  IDismissReply,
+  ISuggestion,
+  ISuggestions
+} from '../tokens';
+
+/**
+ * The shortest polling interval: the server computes suggestions in the
+ * background on the resources' schedule, so asking more often than this
+ * only returns the same document.
+ */
+export const SUGGESTIONS_MIN_POLL_MS = 30_000;
+
+/**
+ * The longest interval, for the backoff after failures and for a server
+ * whose `ttl_seconds` is very long.
+ */
+export const SUGGESTIONS_MAX_POLL_MS = 600_000;
+
+/**
+ * How soon to ask again while the server's first round is running.
+ */
+export const SUGGESTIONS_LOADING_RETRY_MS = 5_000;
+
+/**
+ * The server's savings suggestions (`GET suggestions`), with the actions and
+ * the dismissals they offer.
+ *
+ * The poll runs as long as the model lives (the status bar badge shows the
+ * count), at the server's `ttl_seconds` but never more often than every
+ * 30 s; it stands by while the browser tab is hidden and backs off after
+ * failures, keeping the last good answer. An action or a dismissal asks again
+ * at once.
+ */
+export class SuggestionsModel implements IDisposable {
+  /**
+   * Construct a model; the poll starts at once unless `autoStart` is false.
+   */
+  constructor(options: SuggestionsModel.IOptions = {}) {
+    this._serverSettings =
+      options.serverSettings ?? ServerConnection.makeSettings();
+    this._clock = options.clock ?? Date.now;
+    this._minInterval = options.minInterval ?? SUGGESTIONS_MIN_POLL_MS;
+    this._retryMs = options.loadingRetry ?? SUGGESTIONS_LOADING_RETRY_MS;
+    this._poll = new Poll({
+      auto: options.autoStart ?? true,
+      factory: () => this.update(),
+      frequency: {
+        interval: this._minInterval,
+        backoff: true,
+        max: SUGGESTIONS_MAX_POLL_MS
+      },
+      name: 'jupyter-smcost:SuggestionsModel',
+      standby: options.standby ?? 'when-hidden'
+    });
+  }
+
+  /**
+   * Emitted when the suggestions or their error change.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The last document received, or `null` before the first one. Its
+   * `suggestions` still holds the ones dismissed since: see `items`.
+   */
+  get document(): ISuggestions | null {
+    return this._document;
+  }
+
+  /**
+   * The suggestions to show: the server's, largest saving first, less the
+   * ones dismissed in this page (the server forgets them at its next round).
+   */
+  get items(): ISuggestion[] {
+    const items = this._document?.suggestions ?? [];
+    return this._hidden.size === 0
+      ? items
+      : items.filter(item => !this._isHidden(item.id));
+  }
+
+  /**
+   * How many suggestions there are to show.
+   */
+  get count(): number {
+    return this.items.length;
+  }
+
+  /**
+   * The monthly saving of the suggestions shown: the server's total less
+   * the ones dismissed here.
+   */
+  get totalSaving(): number {
+    const document = this._document;
+    if (document === null) {
+      return 0;
+    }
+    let total = document.total_saving_usd_per_month ?? 0;
+    for (const item of document.suggestions ?? []) {
+      if (this._isHidden(item.id) && item.saving_usd_per_month !== null) {
+        total -= item.saving_usd_per_month;
+      }
+    }
+    return Math.max(0, total);
+  }
+
+  /**
+   * Why the last request failed, or `null` if it succeeded.
+   */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /**
+   * How the request stands.
+   */
+  get state(): LoadState {
+    if (this._error !== null) {
+      return 'error';
+    }
+    return this._document === null ? 'loading' : 'ready';
+  }
+
+  /**
+   * Whether the server offers suggestions at all: `false` when it has no
+   * such route (an older server) or turned them off.
+   */
+  get available(): boolean {
+    return !this._unsupported && this._document?.state !== 'disabled';
+  }
+
+  /**
+   * Whether this user may run actions.
+   */
+  get actionsAllowed(): boolean {
+    return this._document?.actions_allowed === true;
+  }
+
+  /**
+   * The polling interval in ms (before any backoff).
+   */
+  get interval(): number {
+    return this._poll.frequency.interval;
+  }
+
+  /**
+   * Whether the model is disposed.
+   */
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /**
+   * Fetch the suggestions now. The poll's factory: it rethrows failures so
+   * that the poll backs off.
+   */
+  async update(): Promise<void> {
+    try {
+      const document = await requestAPI<ISuggestions>(
+        'suggestions',
+        {},
+        this._serverSettings
+      );
+      if (this.isDisposed) {
+        return;
+      }
+      this._document = document;
+      this._error = null;
+      this._unsupported = false;
+      this._followTtl(document?.ttl_seconds);
+      this._changed.emit();
+      if (document?.state === 'loading') {
+        this._retrySoon();
+      }
+    } catch (reason) {
+      if (this.isDisposed) {
+        throw reason;
+      }
+      if (Private.status(reason) === 404) {
+        // A server without suggestions: nothing to show, and no error either.
+        this._unsupported = true;
+        this._error = null;
+      } else {
+        this._error = Private.messageOf(reason);
+      }
+      this._changed.emit();
+      throw reason;
+    }
+  }
+
+  /**
+   * Ask for the suggestions as soon as possible.
+   */
+  async refresh(): Promise<void> {
+    if (!this.isDisposed) {
+      await this._poll.refresh();
+    }
+  }
+
+  /**
+   * Run an action of a suggestion: the user has confirmed it. The
+   * suggestions are asked for again afterwards, whatever the answer.
+   *
+   * @param suggestionId - The suggestion's `id`.
+   * @param actionId - The action's `id`.
+   * @param values - The form's values (`add-tags`: tag key to value).
+   * @returns The server's answer, with the message saying what was done.
+   * @throws `ServerConnection.ResponseError` with the server's message (403
+   *   actions off or not allowed, 404 unknown suggestion, 409 the resource
+   *   changed, 502 AWS refused), or `ServerConnection.NetworkError`.
+   */
+  async runAction(
+    suggestionId: string,
+    actionId: string,
+    values?: { [key: string]: string }
+  ): Promise<IActionReply> {
+    const body: IActionRequest = {
+      suggestion_id: suggestionId,
+      action_id: actionId,
+      confirm: true
+    };
+    if (values !== undefined) {
+      body.values = values;
+    }
+    try {
+      return await requestAPI<IActionReply>(
+        'actions',
+        jsonInit('POST', body),
+        this._serverSettings
+      );
+    } finally {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Hide a suggestion for this user (the server keeps it hidden): at once in
+   * this page, then on the server.
+   *
+   * @param suggestionId - The suggestion's `id`.
+   * @param days - For how many days; for good when left out.
+   * @returns The server's answer.
+   * @throws When the server refused; the suggestion shows again.
+   */
+  async dismiss(suggestionId: string, days?: number): Promise<IDismissReply> {
+    this._hidden.set(suggestionId, Infinity);
+    this._changed.emit();
+    try {
+      const reply = await requestAPI<IDismissReply>(
+        `suggestions/${encodeURIComponent(suggestionId)}/dismiss`,
+        jsonInit('POST', days === undefined ? {} : { days }),
+        this._serverSettings
+      );
+      const until = Date.parse(reply?.until ?? '');
+      if (Number.isFinite(until)) {
+        this._hidden.set(suggestionId, until);
+      }
+      return reply;
+    } catch (reason) {
+      this._hidden.delete(suggestionId);
+      if (!this.isDisposed) {
+        this._changed.emit();
+      }
+      throw reason;
+    } finally {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Stop polling.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    if (this._retryTimer !== null) {
+      window.clearTimeout(this._retryTimer);
+      this._retryTimer = null;
+    }
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private _isHidden(id: string): boolean {
+    const until = this._hidden.get(id);
+    return until !== undefined && until > this._clock();
+  }
+
+  /**
+   * Poll at the server's pace: its `ttl_seconds`, within the bounds.
+   */
+  private _followTtl(ttlSeconds: number | undefined): void {
+    const ttl =
+      typeof ttlSeconds === 'number' && Number.isFinite(ttlSeconds)
+        ? ttlSeconds * 1000
+        : 0;
+    const interval = Math.min(
+      SUGGESTIONS_MAX_POLL_MS,
+      Math.max(this._minInterval, ttl)
+    );
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      interval
+    };
+  }
+
+  /**
+   * Ask again soon, once, without waiting for the next poll.
+   */
+  private _retrySoon(): void {
+    if (this._retryTimer !== null) {
+      return;
+    }
+    this._retryTimer = window.setTimeout(() => {
+      this._retryTimer = null;
+      void this.refresh();
+    }, this._retryMs);
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _clock: () => number;
+  private _document: ISuggestions | null = null;
+  private _error: string | null = null;
+  /** Dismissed here: id to until when (ms). */
+  private _hidden = new Map<string, number>();
+  private _minInterval: number;
+  private _poll: Poll;
+  private _retryMs: number;
+  private _retryTimer: number | null = null;
+  private _serverSettings: ServerConnection.ISettings;
+  private _unsupported = false;
+}
+
+/**
+ * A namespace for `SuggestionsModel` statics.
+ */
+export namespace SuggestionsModel {
+  /**
+   * The options to construct a `SuggestionsModel`.
+   */
+  export interface IOptions {
+    /** The server connection; defaults to the page's. */
+    serverSettings?: ServerConnection.ISettings;
+    /** The current time in ms; injected for tests. */
+    clock?: () => number;
+    /** Whether to start polling at once (default `true`). */
+    autoStart?: boolean;
+    /** The shortest polling interval in ms (default 30 s). */
+    minInterval?: number;
+    /** When the poll stands by (default `when-hidden`). */
+    standby?: Poll.Standby | (() => boolean | Poll.Standby);
+    /** How soon to ask again while the server is still loading (ms). */
+    loadingRetry?: number;
+  }
+}
+
+namespace Private {
+  /**
+   * A message for any failure.
+   */
+  export function messageOf(reason: unknown): string {
+    return reason instanceof Error ? reason.message : String(reason);
+  }
+
+  /**
+   * The HTTP status of a failed request, `null` when it did not get one.
+   */
+  export function status(reason: unknown): number | null {
+    return reason instanceof ServerConnection.ResponseError
+      ? reason.response.status
+      : null;
+  }
+}
