@@ -165,9 +165,7 @@ def app_fingerprint(described: dict[str, Any]) -> str:
 
 
 def idle_fingerprint(idle: IdleFacts | None) -> str:
-    if idle is None:
-        return ""
-    return f"{idle.timeout_minutes:g}|{idle.max_idle_usd}|{idle.users_may_change}"
+    return idle.fingerprint if idle is not None else ""
 
 
 # -- building facts from AWS's answers (pure) --------------------------------------------

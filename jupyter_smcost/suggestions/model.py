@@ -284,6 +284,11 @@ class IdleFacts:
     users_may_change: bool
     dry_run: bool = False
 
+    @property
+    def fingerprint(self) -> str:
+        """What an idle action checks is unchanged before it applies (else 409)."""
+        return f"{self.timeout_minutes:g}|{self.max_idle_usd}|{self.users_may_change}"
+
 
 @dataclass(frozen=True)
 class SavingsPlanFact:

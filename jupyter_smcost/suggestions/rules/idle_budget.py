@@ -171,6 +171,7 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
             docs_url=DOCS,
             resource=ref,
             actions=tuple(actions),
+            fingerprint=idle.fingerprint,
         )
     ]
 
