@@ -1,0 +1,153 @@
+import { resourceKindLabel } from '../cost/format';
+import { formatUsd } from '../format';
+import { ISuggestion, ISuggestionAction } from '../tokens';
+
+/**
+ * A monthly figure: `$167.90/month`.
+ *
+ * @param usd - USD per month.
+ */
+export function formatMonthly(usd: number): string {
+  return `${formatUsd(usd)}/month`;
+}
+
+/**
+ * What a suggestion's saving shows as.
+ */
+export interface ISavingText {
+  /** `$167.90/month`, `$12–$108/month`, `up to $108/month` or `not priced`. */
+  text: string;
+  /** The tooltip: the arithmetic, or why there is no figure. */
+  title: string;
+  /** `priced`, `range` or `unpriced`. */
+  state: 'priced' | 'range' | 'unpriced';
+}
+
+/**
+ * Describe the saving of a suggestion: its figure, the range when only a
+ * range is known, or "not priced" with the server's reason.
+ *
+ * @param suggestion - One suggestion of `GET suggestions`.
+ */
+export function describeSaving(suggestion: ISuggestion): ISavingText {
+  const saving = suggestion.saving_usd_per_month;
+  if (typeof saving === 'number' && Number.isFinite(saving)) {
+    return {
+      text: formatMonthly(saving),
+      title: suggestion.arithmetic || '',
+      state: 'priced'
+    };
+  }
+  const range = suggestion.saving_range_usd_per_month;
+  if (
+    Array.isArray(range) &&
+    range.length === 2 &&
+    range.every(value => typeof value === 'number' && Number.isFinite(value))
+  ) {
+    const [low, high] = range;
+    return {
+      // "up to" when the low end is nothing (e.g. spot: "up to 90%").
+      text:
+        low > 0
+          ? `${formatUsd(low)}–${formatMonthly(high)}`
+          : `up to ${formatMonthly(high)}`,
+      title: suggestion.saving_note || suggestion.arithmetic || '',
+      state: 'range'
+    };
+  }
+  return {
+    text: 'not priced',
+    title: suggestion.saving_note || 'No price is known for this saving.',
+    state: 'unpriced'
+  };
+}
+
+/**
+ * The headline over the suggestions: `You could save $1,234/month`; when no
+ * suggestion has a figure, how many there are.
+ *
+ * @param count - How many suggestions are shown.
+ * @param total - Their monthly saving.
+ */
+export function describeSavingsTotal(count: number, total: number): string {
+  if (count === 0) {
+    return 'No savings found';
+  }
+  if (total > 0) {
+    return `You could save ${formatMonthly(total)}`;
+  }
+  return count === 1 ? '1 way to spend less' : `${count} ways to spend less`;
+}
+
+/**
+ * The accessible name of the status bar badge: `3 savings suggestions`.
+ *
+ * @param count - How many suggestions there are.
+ */
+export function badgeLabel(count: number): string {
+  return count === 1 ? '1 savings suggestion' : `${count} savings suggestions`;
+}
+
+/**
+ * The resource of a suggestion for people: `Endpoint demo-idle`, or `''`.
+ *
+ * @param suggestion - One suggestion.
+ */
+export function resourceLabel(suggestion: ISuggestion): string {
+  const resource = suggestion.resource;
+  if (!resource) {
+    return '';
+  }
+  return `${resourceKindLabel(resource.kind)} ${resource.name}`;
+}
+
+/**
+ * What the confirmation of an action says.
+ */
+export interface IConfirmText {
+  /** The dialog's title: the action's label. */
+  title: string;
+  /** The lines of its body: the resource, what will happen, the figure. */
+  lines: string[];
+  /** Whether the action deletes or stops something (a warning button). */
+  destructive: boolean;
+}
+
+/**
+ * Describe an action before the user confirms it: which resource, what will
+ * happen, and the dollar figure.
+ *
+ * @param suggestion - The suggestion.
+ * @param action - One of its actions.
+ */
+export function describeConfirmation(
+  suggestion: ISuggestion,
+  action: ISuggestionAction
+): IConfirmText {
+  const lines: string[] = [];
+  const resource = resourceLabel(suggestion);
+  if (resource) {
+    lines.push(`Resource: ${resource}`);
+  }
+  lines.push(action.description || suggestion.title);
+  const saving = describeSaving(suggestion);
+  lines.push(
+    saving.state === 'unpriced'
+      ? `Saving: not priced (${saving.title})`
+      : `Saving: ${saving.text}`
+  );
+  return {
+    title: action.label || suggestion.title,
+    lines,
+    destructive: /^(delete|stop)-/.test(action.id)
+  };
+}
+
+/**
+ * Only https links: the URLs come from the server.
+ *
+ * @param url - A URL from the server.
+ */
+export function safeUrl(url: string | null | undefined): string | null {
+  return typeof url === 'string' && url.startsWith('https://') ? url : null;
+}
