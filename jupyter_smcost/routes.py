@@ -191,7 +191,7 @@ class SuggestionsHandler(BaseHandler):
     @authorized
     def get(self) -> None:
         # Never waits for AWS: the last result, and a refresh started in the background.
-        self.finish_json(self.smcost.suggestions.document(self.owner, actions_allowed=self.may_act))
+        self.finish(self.smcost.suggestions.document_body(self.owner, actions_allowed=self.may_act))
 
 
 class SuggestionActionHandler(BaseHandler):

@@ -165,9 +165,11 @@ def control(endpoint: str, method: str, route: str, body: Any = None) -> Any:
         return json.loads(response.read() or b"null")
 
 
-def start_emulator(tmp: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
+def start_emulator(
+    tmp: Path, *, savings: bool = False
+) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
     port = free_port()
-    metadata = tmp / "metadata.json"
+    metadata = tmp / ("metadata-savings.json" if savings else "metadata.json")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -175,6 +177,7 @@ def start_emulator(tmp: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, A
             "jupyter_smcost.emulator",
             f"--port={port}",
             "--seed-demo",
+            *(["--savings"] if savings else []),
             f"--metadata-out={metadata}",
         ],
         stdout=subprocess.DEVNULL,
@@ -409,6 +412,9 @@ def start_server(
         **os.environ,
         "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
         "AWS_ENDPOINT_URL_PRICING": endpoint,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+        "AWS_ENDPOINT_URL_COST_EXPLORER": endpoint,
+        "AWS_ENDPOINT_URL_S3": endpoint,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -817,6 +823,105 @@ def bench_audit(tmp: Path, apps: int = 1000, profiles: int = 200, delay: float =
     )
 
 
+# -- 9. savings suggestions ------------------------------------------------------------------
+
+
+def _next_suggestions(base: str, after: str | None, timeout: float) -> dict[str, Any]:
+    """GET suggestions until a result newer than `after` (a request never waits for one)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        doc: dict[str, Any] = get_json(base, "suggestions")
+        if doc["generated_at"] and doc["generated_at"] != after:
+            return doc
+        time.sleep(0.2)
+    raise RuntimeError("the suggestions were not refreshed")
+
+
+async def _poll_suggestions(base: str, tabs: int, seconds: float, period: float) -> None:
+    from tornado.httpclient import AsyncHTTPClient
+
+    http = AsyncHTTPClient()
+    stop = time.monotonic() + seconds
+
+    async def tab(offset: float) -> None:
+        await asyncio.sleep(offset)
+        while time.monotonic() < stop:
+            await http.fetch(server_url(base, "suggestions"))
+            await asyncio.sleep(period)
+
+    await asyncio.gather(*(tab(period * i / tabs) for i in range(tabs)))
+
+
+def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None:
+    """AWS calls the suggestions cost (cold, then per refresh; 1 vs 20 tabs) and GET
+    suggestions' server CPU per request against /api/status in the same run."""
+    emulator, endpoint, _ = start_emulator(tmp, savings=True)
+    try:
+        proc, base = start_server(
+            tmp,
+            endpoint,
+            tmp / "metadata-savings.json",
+            [
+                f"--Suggestions.ttl_seconds={ttl}",
+                "--Suggestions.required_tags=['project']",
+                "--Suggestions.idle_budget_hint_usd=1",
+            ],
+        )
+        try:
+            control(endpoint, "DELETE", "calls")
+            first = _next_suggestions(base, None, 60)
+            cold = len(control(endpoint, "GET", "calls")["calls"])
+            # Wait for the refresh after the instance's price is known, then measure one.
+            doc = _next_suggestions(base, first["generated_at"], ttl * 3 + 30)
+            control(endpoint, "DELETE", "calls")
+            doc = _next_suggestions(base, doc["generated_at"], ttl * 3 + 30)
+            time.sleep(0.5)
+            warm_calls = control(endpoint, "GET", "calls")["calls"]
+            warm = len(warm_calls)
+            by_action: dict[str, int] = {}
+            for call in warm_calls:
+                by_action[call["action"]] = by_action.get(call["action"], 0) + 1
+            tabs = {}
+            for count in (1, 20):
+                # Start right after a refresh, so both runs cross the same TTL windows.
+                latest = get_json(base, "suggestions")["generated_at"]
+                doc = _next_suggestions(base, latest, ttl * 3 + 30)
+                control(endpoint, "DELETE", "calls")
+                asyncio.run(_poll_suggestions(base, count, window, period=2.0))
+                made = control(endpoint, "GET", "calls")["calls"]
+                tabs[count] = len(made)
+                if os.environ.get("BENCH_DEBUG"):
+                    print(count, [(c["action"], round(c["timestamp"] % 1000, 1)) for c in made])
+            cpu = asyncio.run(cpu_per_request(base, proc.pid, ["api/status", "suggestions"], 300))
+            floor = cpu["api/status"]
+            rules = sorted({s["rule"] for s in doc["suggestions"]})
+            print(
+                f"9. savings suggestions (demo with savings: {len(doc['suggestions'])} "
+                f"suggestions from {len(rules)} rules, "
+                f"${doc['total_saving_usd_per_month']:,.2f}/month): AWS calls for the first "
+                f"result {cold} (incl. GET cost's); per later refresh {warm} "
+                f"({', '.join(f'{a} {n}' for a, n in sorted(by_action.items()))}; S3's "
+                f"GetBucketLocation is not in the emulator's log and is remembered per bucket)"
+            )
+            print(
+                f"   at the default TTL of 300 s: about {warm * 12} extra AWS calls per hour, "
+                f"plus Cost Explorer's recommendation once a day. Over {window:g} s at a TTL of "
+                f"{ttl:g} s, tabs polling every 2 s: 1 tab {tabs[1]} calls, 20 tabs "
+                f"{tabs[20]} calls"
+            )
+            print(
+                f"   server CPU per request: GET suggestions "
+                f"{cpu['suggestions']:.2f} ms vs /api/status {floor:.2f} ms "
+                f"({cpu['suggestions'] / floor:.2f}x, target <= 1.2x)"
+            )
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ticks", type=int, default=500)
@@ -826,7 +931,12 @@ def main() -> int:
         "--only-resources", action="store_true", help="section 7 alone (with its RSS baseline)"
     )
     parser.add_argument("--only-audit", action="store_true", help="section 8 alone")
+    parser.add_argument("--only-suggestions", action="store_true", help="section 9 alone")
     args = parser.parse_args()
+    if args.only_suggestions:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            bench_suggestions(Path(tmp_name))
+        return 0
     if args.only_audit:
         with tempfile.TemporaryDirectory() as tmp_name:
             bench_audit(Path(tmp_name))
@@ -893,6 +1003,7 @@ def main() -> int:
             bench_cost_api(tmp, endpoint, tmp / "metadata.json")
             bench_many_resources(tmp, emulator, endpoint, metadata, base)
             bench_audit(tmp)
+            bench_suggestions(tmp)
         finally:
             emulator.terminate()
             emulator.wait(10)

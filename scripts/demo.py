@@ -137,6 +137,10 @@ def main() -> int:
             f"--IdleShutdown.cpu_threshold_percent={args.cpu_threshold_percent:g}",
             # Wake often enough that a short demo timeout is visibly on time.
             "--IdleShutdown.check_interval_seconds=10",
+            # Savings: the emulator's demo jobs carry a "project" tag except one (the tags
+            # rule's example); an idle hour on ml.g5.xlarge is over a $1 hint.
+            "--Suggestions.required_tags=['project']",
+            "--Suggestions.idle_budget_hint_usd=1",
         ],
         env=env,
     )

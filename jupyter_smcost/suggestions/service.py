@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from ..jsonsafe import dumps
 from .actions import ActionError, ActionRunner
 from .config import Suggestions
 from .engine import Outcome, run_rules
@@ -55,6 +56,7 @@ class SuggestionsService:
         self._fresh_until = 0.0
         self._failures = 0
         self._inflight: asyncio.Future[None] | None = None
+        self._body: tuple[tuple[Any, ...], bytes] | None = None
         self.refreshes = 0
         unknown = sorted(set(config.disabled_rules) - set(rule_names()))
         if unknown:
@@ -117,6 +119,26 @@ class SuggestionsService:
             self._fresh_until = (math.floor(now / ttl) + 1) * ttl
 
     # -- what a request reads --------------------------------------------------------
+
+    def document_body(self, user: str, *, actions_allowed: bool) -> bytes:
+        """`document` as UTF-8 JSON, serialized once per result, dismissals and actions
+        (every open tab polls it; the same bytes are sent until one of those changes)."""
+        if self.config.enabled and self._monotonic() >= self._fresh_until:
+            self.start_refresh()
+        key = (
+            self.outcome,
+            self.error,
+            frozenset(self.dismissals.hidden(user)),
+            frozenset(self._acted),
+            bool(actions_allowed),
+            self.config.enabled,
+        )
+        cached = self._body
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        body = dumps(self.document(user, actions_allowed=actions_allowed)).encode()
+        self._body = (key, body)
+        return body
 
     def document(self, user: str, *, actions_allowed: bool) -> dict[str, Any]:
         """The `GET suggestions` document for `user`; starts a refresh when stale."""
