@@ -865,6 +865,7 @@ def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None
                 f"--Suggestions.ttl_seconds={ttl}",
                 "--Suggestions.required_tags=['project']",
                 "--Suggestions.idle_budget_hint_usd=1",
+                "--Suggestions.min_saving_usd_per_month=0.25",
             ],
         )
         try:

@@ -141,6 +141,8 @@ def main() -> int:
             # rule's example); an idle hour on ml.g5.xlarge is over a $1 hint.
             "--Suggestions.required_tags=['project']",
             "--Suggestions.idle_budget_hint_usd=1",
+            # The demo's short jobs are small: show advice from a quarter dollar a month.
+            "--Suggestions.min_saving_usd_per_month=0.25",
         ],
         env=env,
     )

@@ -39,7 +39,11 @@ def demo(emulator: Any, tmp_path: Path, smcost_config: dict[str, Any]) -> dict[s
     smcost_config["SMCost"]["metadata_path"] = str(path)
     smcost_config["Pricing"]["use_price_list_api"] = True
     # The demo's own settings (scripts/demo.py).
-    smcost_config["Suggestions"] = {"required_tags": ["project"], "idle_budget_hint_usd": 1.0}
+    smcost_config["Suggestions"] = {
+        "required_tags": ["project"],
+        "idle_budget_hint_usd": 1.0,
+        "min_saving_usd_per_month": 0.25,
+    }
     return {**seeded, "emulator": emulator}
 
 
@@ -128,7 +132,12 @@ async def test_every_rule_the_emulator_feeds_fires_with_its_figure(
     assert f"60 min x ${g5:.2f}/h" in budget["arithmetic"] or f"{g5:.3f}" in budget["arithmetic"]
     assert {a["id"] for a in budget["actions"]} == {"set-idle-budget", "set-idle-timeout"}
 
-    one(doc, "tags", "demo-untagged-train")
+    # Only the job without a project tag; advice under $0.25/month is not shown.
+    assert [s["resource"]["name"] for s in doc["suggestions"] if s["rule"] == "tags"] == [
+        "demo-untagged-train"
+    ]
+    priced = [s["saving_usd_per_month"] for s in doc["suggestions"] if s["saving_usd_per_month"]]
+    assert min(priced) >= 0.25
     one(doc, "data-locality", "demo-crossregion-processing")
     one(doc, "idle-apps")
     assert doc["total_saving_usd_per_month"] == pytest.approx(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from typing import Any
 
@@ -87,6 +88,36 @@ class Suggestions(LoggingConfigurable):
         "than this (USD).",
     ).tag(config=True)
 
+    min_saving_usd_per_month = Float(
+        1.0,
+        help="Priced advice that saves less than this a month (USD) is not shown; advice "
+        "without a figure always is. 0 shows everything.",
+    ).tag(config=True)
+
+    @validate("min_saving_usd_per_month")
+    def _valid_min_saving(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and value >= 0):
+            raise TraitError("c.Suggestions.min_saving_usd_per_month must be 0 or more")
+        return value
+
+    @validate("required_tags", "disabled_rules")
+    def _valid_names(self, proposal: Any) -> list[str]:
+        # `--Suggestions.required_tags=['a','b']` on the jupyter server command line arrives
+        # as one string (the extension's classes are not known to the server's parser).
+        out: list[str] = []
+        for item in proposal["value"]:
+            text = str(item).strip()
+            if text.startswith("[") and text.endswith("]"):
+                try:
+                    parsed = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    raise TraitError(f"cannot read {text!r} as a list of names") from None
+                out.extend(str(p).strip() for p in parsed)
+            elif text:
+                out.append(text)
+        return out
+
     _valid_ttl = _positive("ttl_seconds")
     _valid_lookback = _positive("lookback_days")
     _valid_short = _positive("short_job_minutes")
@@ -114,4 +145,5 @@ class Suggestions(LoggingConfigurable):
             app_idle_hours=self.app_idle_hours,
             required_tags=tuple(dict.fromkeys(t for t in self.required_tags if t)),
             idle_budget_hint_usd=self.idle_budget_hint_usd,
+            min_saving_usd_per_month=self.min_saving_usd_per_month,
         )

@@ -72,7 +72,10 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
                 Problem(rule.name, None, "rule-error", f"rule {rule.name} failed: {err!r}")
             )
             continue
-        out.suggestions.extend(found)
+        floor = thresholds.min_saving_usd_per_month
+        out.suggestions.extend(
+            s for s in found if s.saving_usd_per_month is None or s.saving_usd_per_month >= floor
+        )
     for source, rules in silenced.items():
         info = facts.missing[source]
         message = str(info.get("message") or f"cannot read {source}")

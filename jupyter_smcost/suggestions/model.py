@@ -357,6 +357,8 @@ class Thresholds:
     app_idle_hours: float = 2.0
     required_tags: tuple[str, ...] = ()
     idle_budget_hint_usd: float = 2.0
+    #: Priced advice saving less than this a month is not shown (unpriced advice always is).
+    min_saving_usd_per_month: float = 0.0
 
 
 @dataclass(frozen=True)
