@@ -231,6 +231,12 @@ class DismissHandler(BaseHandler):
             raise web.HTTPError(400, str(err)) from None
         self.finish_json(self.smcost.suggestions.dismiss(self.owner, suggestion_id, days))
 
+    @web.authenticated
+    @authorized
+    def delete(self, suggestion_id: str) -> None:
+        # Undo a dismissal (the panel's "show dismissed").
+        self.finish_json(self.smcost.suggestions.restore(self.owner, suggestion_id))
+
 
 def handlers() -> list[tuple[str, type[BaseHandler]]]:
     return [

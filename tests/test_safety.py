@@ -31,6 +31,7 @@ ROUTES = [
     ("GET", "suggestions", None),
     ("POST", "actions", {"suggestion_id": "x", "action_id": "y", "confirm": True}),
     ("POST", "suggestions/idle-budget-0123456789abcdef/dismiss", {}),
+    ("DELETE", "suggestions/idle-budget-0123456789abcdef/dismiss", None),
 ]
 WRITES = {
     ("PUT", "config"),
@@ -38,6 +39,7 @@ WRITES = {
     ("POST", "save-ack"),
     ("POST", "actions"),
     ("POST", "suggestions/idle-budget-0123456789abcdef/dismiss"),
+    ("DELETE", "suggestions/idle-budget-0123456789abcdef/dismiss"),
 }
 
 

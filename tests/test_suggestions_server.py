@@ -235,6 +235,13 @@ async def test_dismissed_stays_dismissed_across_a_restart(
     users = list(json.loads(store.path.read_text()))
     assert users == [getpass.getuser()] and store.hidden(users[0]) == {suggestion["id"]}
     assert store.hidden("someone-else") == set()
+    # Undone: it is back.
+    response = await jp_fetch(
+        "jupyter-smcost", f"suggestions/{suggestion['id']}/dismiss", method="DELETE"
+    )
+    assert json.loads(response.body)["was_dismissed"] is True
+    doc = await get(jp_fetch, "suggestions")
+    assert suggestion["id"] in [s["id"] for s in doc["suggestions"]] and doc["dismissed"] == 0
 
 
 async def test_dismiss_for_some_days(

@@ -189,6 +189,10 @@ class SuggestionsService:
             "save_error": error,
         }
 
+    def restore(self, user: str, suggestion_id: str) -> dict[str, Any]:
+        was, error = self.dismissals.restore(user, suggestion_id)
+        return {"restored": suggestion_id, "was_dismissed": was, "saved": error is None}
+
     async def act(
         self, user: str, suggestion_id: str, action_id: str, values: Any = None
     ) -> dict[str, Any]:

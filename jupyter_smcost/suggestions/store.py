@@ -94,6 +94,14 @@ class DismissStore:
                 del entries[key]
         return until, self._save()
 
+    def restore(self, user: str, suggestion_id: str) -> tuple[bool, str | None]:
+        """Show a dismissed suggestion again; (whether it was dismissed, save error)."""
+        entries = self._data.get(user, {})
+        if suggestion_id not in entries:
+            return False, None
+        del entries[suggestion_id]
+        return True, self._save()
+
     def hidden(self, user: str) -> set[str]:
         now = self._clock()
         out = set()
