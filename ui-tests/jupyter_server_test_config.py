@@ -53,6 +53,10 @@ else:
     _emulator = start_emulator(port=int(os.environ.get("SMCOST_EMULATOR_PORT", "5599")))
     os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = _emulator.endpoint_url
     os.environ["AWS_ENDPOINT_URL_PRICING"] = _emulator.endpoint_url
+    # The savings suggestions also read CloudWatch, Cost Explorer and S3 (all emulated).
+    os.environ["AWS_ENDPOINT_URL_CLOUDWATCH"] = _emulator.endpoint_url
+    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = _emulator.endpoint_url
+    os.environ["AWS_ENDPOINT_URL_S3"] = _emulator.endpoint_url
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
     os.environ["AWS_ACCESS_KEY_ID"] = "testing"
     os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
@@ -72,3 +76,9 @@ else:
     # tests inject an AWS fault (and clear it) and must see the next listing within a
     # test's time; a listing from one test must not linger into the next.
     c.Resources.ttl_seconds = 2  # noqa: F821
+    # Savings: computed again every 2 s (a test reseeds the emulator with the savings demo
+    # and must see its suggestions), with the demo's settings (scripts/demo.py).
+    c.Suggestions.ttl_seconds = 2  # noqa: F821
+    c.Suggestions.required_tags = ["project"]  # noqa: F821
+    c.Suggestions.idle_budget_hint_usd = 1.0  # noqa: F821
+    c.Suggestions.min_saving_usd_per_month = 0.25  # noqa: F821
