@@ -110,7 +110,7 @@ describe('burnSplit', () => {
       { category: 'endpoints', x: 95.81, width: 4.19 }
     ]);
     expect(describeBurnSplit(split)).toBe(
-      'Burn rate $5.49/h: this space $1.43/h, training $3.83/h, endpoints $0.23/h.'
+      'Burn rate $5.48/h: this space $1.43/h, training $3.83/h, endpoints $0.23/h.'
     );
     const bar = new BurnBar();
     bar.update(split);

@@ -42,7 +42,8 @@ export interface IBurnSegment {
 
 /**
  * The burn rate split by category: only the parts that cost something, in
- * the order of `BURN_CATEGORIES`; `total` is their sum.
+ * the order of `BURN_CATEGORIES`; `total` is their sum (the same figure as
+ * the panel's "Total" line).
  */
 export interface IBurnSplit {
   segments: IBurnSegment[];
@@ -115,6 +116,7 @@ export function burnSplit(
   ) {
     add('space', cost.usd_per_hour);
   }
+  let serverTotal: number | null = null;
   if (resources !== null) {
     let listed = 0;
     for (const resource of resources.resources ?? []) {
@@ -129,9 +131,12 @@ export function burnSplit(
     if (rest > 0.00005) {
       add('other', rest);
     }
+    if (rest > -0.00005) {
+      serverTotal = resources.total_usd_per_hour ?? 0;
+    }
   }
   const segments: IBurnSegment[] = [];
-  let total = 0;
+  let sum = 0;
   for (const category of BURN_CATEGORIES) {
     const usd = sums.get(category) ?? 0;
     if (usd > 0) {
@@ -140,9 +145,13 @@ export function burnSplit(
         label: burnLabel(category, cost),
         usdPerHour: usd
       });
-      total += usd;
+      sum += usd;
     }
   }
+  // The server's total plus this environment, added as the "Total" line
+  // adds them, so that both round to the same cent.
+  const total =
+    serverTotal === null ? sum : serverTotal + (sums.get('space') ?? 0);
   return { segments, total };
 }
 
