@@ -502,6 +502,9 @@ describe('SuggestionsView', () => {
       // The IAM action is in the message already: not twice.
       'savings-plan: no permission for ce:GetSavingsPlansPurchaseRecommendation'
     ]);
+    // A long IAM action wraps between its words only.
+    const code = problems.querySelector('code')!;
+    expect(code.innerHTML).toBe('cloudwatch:<wbr>Get<wbr>Metric<wbr>Data');
   });
 
   it('hides the actions when the administrator turned them off', async () => {

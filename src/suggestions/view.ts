@@ -122,11 +122,11 @@ export class SuggestionsView implements IDisposable {
   }
 
   /**
-   * Bring the section into view and move the focus to its heading.
+   * Move the focus to the section's heading; the panel scrolls it into view
+   * (clear of its sticky header).
    */
   focus(): void {
-    this._heading.scrollIntoView?.({ block: 'start' });
-    this._heading.focus();
+    this._heading.focus({ preventScroll: true });
   }
 
   /**
@@ -316,7 +316,7 @@ export class SuggestionsView implements IDisposable {
           }
           li.append(problem.message);
           if (problem.action && !problem.message.includes(problem.action)) {
-            li.append(' (', Private.el('code', { text: problem.action }), ')');
+            li.append(' (', Private.actionCode(problem.action), ')');
           }
           return li;
         })
@@ -844,6 +844,23 @@ namespace Private {
       });
       card.resource.replaceChildren(link);
     }
+  }
+
+  /**
+   * An IAM action as code that may wrap only between its words
+   * (`ce:<wbr>Get<wbr>Savings<wbr>Plans…`), never inside one: a long one is
+   * wider than the sidebar.
+   */
+  export function actionCode(action: string): HTMLElement {
+    const code = el('code', { className: 'jp-smcost-Savings-action' });
+    const parts = action.split(/(?<=:)|(?<=[a-z0-9])(?=[A-Z])/);
+    parts.forEach((part, index) => {
+      if (index > 0) {
+        code.append(el('wbr'));
+      }
+      code.append(part);
+    });
+    return code;
   }
 
   /**
