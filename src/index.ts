@@ -12,6 +12,8 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CostMeter } from './cost/meter';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
+import { SessionCostHistory } from './cost/history';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CostModel } from './cost/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { COST_PANEL_ID, costIcon, CostPanel } from './cost/panel';
@@ -27,6 +29,9 @@ import { IdleModel } from './idle/model';
 import { SaveResponder } from './idle/saving';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleStatusItem } from './idle/statusbar';
+// The badge counts the suggestions from the start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { SuggestionsModel } from './suggestions/model';
 import { IServerConfig } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleNotifier } from './idle/warning';
@@ -46,6 +51,8 @@ export namespace CommandIDs {
   export const keepRunning = 'jupyter-smcost:keep-running';
   /** Show the Cost panel. */
   export const openCostPanel = 'jupyter-smcost:open-cost-panel';
+  /** Show the Cost panel at its savings suggestions. */
+  export const showSavings = 'jupyter-smcost:show-savings';
 }
 
 /**
@@ -168,10 +175,17 @@ namespace Private {
   ): void {
     // Like the idle model, they live as long as the page.
     const model = new CostModel({ serverSettings: idle.serverSettings });
+    const suggestions = new SuggestionsModel({
+      serverSettings: idle.serverSettings
+    });
+    // Samples the session cost at each answer, even while the panel is closed.
+    const history = new SessionCostHistory({ model });
     const panel = new CostPanel({
       model,
       idle,
-      keepRunning: () => idle.keepRunning()
+      keepRunning: () => idle.keepRunning(),
+      suggestions,
+      history
     });
     app.shell.add(panel, 'left', { rank: 900, type: 'SageMaker Cost' });
     restorer?.add(panel, COST_PANEL_ID);
@@ -189,10 +203,26 @@ namespace Private {
       command: CommandIDs.openCostPanel,
       category: 'SageMaker'
     });
+    app.commands.addCommand(CommandIDs.showSavings, {
+      label: 'Show SageMaker savings',
+      caption: 'Suggestions to spend less on SageMaker, with their savings',
+      icon: costIcon,
+      describedBy: NO_ARGS,
+      execute: () => {
+        app.shell.activateById(COST_PANEL_ID);
+        // Once the sidebar has shown the panel (activation is a message).
+        requestAnimationFrame(() => panel.showSavings());
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.showSavings,
+      category: 'SageMaker'
+    });
 
     if (statusBar) {
       const meter = new CostMeter({
         model,
+        suggestions,
         onActivate: () => {
           void app.commands.execute(CommandIDs.openCostPanel);
         }
@@ -203,9 +233,9 @@ namespace Private {
         // Right after the idle countdown.
         rank: 110,
         // Hidden before the first answer and in local mode with no
-        // instance type.
+        // instance type, unless there are suggestions.
         isActive: () => meter.isActive,
-        activeStateChanged: model.changed
+        activeStateChanged: meter.activeStateChanged
       });
     }
   }

@@ -2,7 +2,14 @@ import { Widget } from '@lumino/widgets';
 
 import { COST_METER_CLASS, CostMeter } from '../cost/meter';
 import { CostModel } from '../cost/model';
+import { SuggestionsModel } from '../suggestions/model';
 import { cost, FakeServer, unknownPrice } from './costfixtures';
+import {
+  spotSuggestion,
+  suggestion,
+  suggestions,
+  suggestionsModel
+} from './suggestionsfixtures';
 
 describe('CostMeter', () => {
   let meter: CostMeter;
@@ -128,5 +135,93 @@ describe('CostMeter', () => {
     meter.node.dispatchEvent(new KeyboardEvent('keydown', { key: ' ' }));
     meter.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'x' }));
     expect(onActivate).toHaveBeenCalledTimes(3);
+  });
+
+  describe('savings badge', () => {
+    let savings: SuggestionsModel;
+
+    afterEach(() => {
+      savings.dispose();
+    });
+
+    function makeWithSavings(server: FakeServer): CostMeter {
+      model = new CostModel({
+        serverSettings: server.settings,
+        autoStart: false
+      });
+      savings = suggestionsModel(server);
+      meter = new CostMeter({
+        model,
+        suggestions: savings,
+        onActivate: () => {}
+      });
+      return meter;
+    }
+
+    const badge = () =>
+      meter.node.querySelector<HTMLElement>(
+        '[data-testid="smcost-savings-badge"]'
+      )!;
+
+    it('counts the suggestions, hidden at 0', async () => {
+      const id = suggestion().id;
+      const server = new FakeServer({
+        cost: [cost()],
+        suggestions: [
+          suggestions({ suggestions: [] }),
+          suggestions({ suggestions: [suggestion(), spotSuggestion()] })
+        ],
+        [`suggestions/${id}/dismiss`]: [{ dismissed: id, until: null }]
+      });
+      makeWithSavings(server);
+      await model.update();
+      await savings.update();
+      expect(badge().hidden).toBe(true);
+      expect(meter.node.textContent).toBe('$1.43/h · $2.86 this session');
+      await savings.update();
+      expect(badge().hidden).toBe(false);
+      expect(badge().textContent).toBe('2');
+      expect(badge().getAttribute('role')).toBe('img');
+      expect(badge().getAttribute('aria-label')).toBe('2 savings suggestions');
+      expect(badge().classList).toContain('jp-smcost-CostMeter-badge');
+      expect(meter.node.title).toContain(
+        '2 savings suggestions: up to $168/month.'
+      );
+      await savings.dismiss(id);
+      expect(badge().textContent).toBe('1');
+      expect(badge().getAttribute('aria-label')).toBe('1 savings suggestion');
+    });
+
+    it('shows with suggestions even where the cost is hidden', async () => {
+      const server = new FakeServer({
+        cost: [
+          cost({
+            environment: {
+              ...cost().environment,
+              kind: 'local',
+              instance_type: null
+            },
+            instance: {
+              instance_type: null,
+              component: null,
+              price: unknownPrice('local mode')
+            },
+            usd_per_hour: null,
+            session_usd: null
+          })
+        ],
+        suggestions: [suggestions()]
+      });
+      makeWithSavings(server);
+      let changes = 0;
+      meter.activeStateChanged.connect(() => changes++);
+      await model.update();
+      expect(meter.isActive).toBe(false);
+      expect(changes).toBe(0);
+      await savings.update();
+      expect(meter.isActive).toBe(true);
+      expect(changes).toBe(1);
+      expect(badge().textContent).toBe('2');
+    });
   });
 });

@@ -3,7 +3,9 @@ import { Widget } from '@lumino/widgets';
 
 import { CostModel } from '../cost/model';
 import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../cost/panel';
+import { SessionCostHistory } from '../cost/history';
 import { IdleModel } from '../idle/model';
+import { SuggestionsModel } from '../suggestions/model';
 import { IResources } from '../tokens';
 import {
   cost,
@@ -17,6 +19,7 @@ import {
   unknownPrice
 } from './costfixtures';
 import { status } from './fixtures';
+import { suggestions, suggestionsModel } from './suggestionsfixtures';
 
 /**
  * The element of a test id in the panel.
@@ -151,38 +154,85 @@ describe('CostPanel', () => {
     expect(rows(panel)).toHaveLength(2);
     expect(first.dataset.kind).toBe('training-job');
     expect(first.dataset.name).toBe('demo-resnet-train');
-    const link = first.querySelector('a')!;
-    expect(link.textContent).toBe('demo-resnet-train');
+    // The console link is with the rest of the row, shown on expand.
+    const link = first.querySelector<HTMLAnchorElement>(
+      '[data-testid="smcost-resource-more"] a'
+    )!;
+    expect(link.textContent).toBe('AWS console');
+    expect(link.getAttribute('aria-label')).toBe(
+      'Open demo-resnet-train in the AWS console (new tab)'
+    );
     expect(link.href).toBe(
       'https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1#/jobs/demo-resnet-train'
     );
     expect(link.target).toBe('_blank');
     expect(link.rel).toBe('noopener noreferrer');
+    // One line: name, instances, rate, cost so far; the rest on expand.
     const cells = Array.from(first.children).map(c => c.textContent);
+    // The instance type without the `ml.` of every SageMaker type: the
+    // part that differs shows in a narrow panel.
     expect(cells).toEqual([
-      'demo-resnet-trainInProgress · Price: AWS Price List API, 2026-11-26',
-      'Training job',
-      'ml.p3.2xlarge × 1',
+      'demo-resnet-train',
+      'p3.2xlarge × 1',
       '$3.83/h',
-      '25 min',
-      '$1.59'
+      '$1.59',
+      'demo-resnet-train: Training job · running 25 min · ml.p3.2xlarge × 1 · InProgress AWS console'
     ]);
     expect(first.children[0].tagName).toBe('TH');
     expect(first.children[0].getAttribute('scope')).toBe('row');
+    const more = first.querySelector<HTMLElement>(
+      '[data-testid="smcost-resource-more"]'
+    )!;
+    expect(more.hidden).toBe(true);
+    const toggle = first.querySelector<HTMLButtonElement>(
+      '[data-testid="smcost-resource-toggle"]'
+    )!;
+    expect(toggle.tagName).toBe('BUTTON');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(toggle.getAttribute('aria-controls')).toBe(more.id);
+    // The name is the button: its accessible name.
+    expect(toggle.textContent).toBe('demo-resnet-train');
+    expect(toggle.getAttribute('aria-label')).toBeNull();
+    Widget.attach(panel, document.body);
+    toggle.click();
+    expect(more.hidden).toBe(false);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(first.dataset.expanded).toBe('true');
+    // Names and instance types are shortened with an ellipsis in the
+    // sidebar: the whole text is in their title.
+    expect(toggle.title).toBe('demo-resnet-train');
+    expect(
+      first.querySelector<HTMLElement>(
+        '[data-testid="smcost-resource-instances"]'
+      )!.title
+    ).toBe('ml.p3.2xlarge × 1');
     expect(
       second.querySelector('[data-testid="smcost-resource-instances"]')!
         .textContent
-    ).toBe('ml.m5.large × 2');
+    ).toBe('m5.large × 2');
     const headers = Array.from(panel.node.querySelectorAll('thead th'));
     expect(headers.map(h => h.textContent)).toEqual([
       'Name',
-      'Kind',
-      'Instances',
+      'Instance',
       'Rate',
-      'Running',
-      'Cost so far'
+      'So far'
     ]);
     expect(headers.every(h => h.getAttribute('scope') === 'col')).toBe(true);
+    // Grouped by kind, the most expensive group first, with its subtotal.
+    const groups = Array.from(
+      panel.node.querySelectorAll<HTMLElement>(
+        '[data-testid="smcost-resource-group"]'
+      )
+    );
+    expect(groups.map(g => [g.dataset.category, g.textContent])).toEqual([
+      ['training', 'Training (1)$3.83/h'],
+      ['endpoints', 'Endpoints (1)$0.23/h']
+    ]);
+    // The price source is said once, in a footnote, not on every row.
+    expect(text(panel, 'smcost-price-footnote')).toBe(
+      'Prices: AWS Price List API, 2026-11-26.'
+    );
+    expect(first.textContent).not.toContain('Price List');
     expect(text(panel, 'smcost-total')).toBe(
       'Total: $5.43/h including this space'
     );
@@ -229,16 +279,18 @@ describe('CostPanel', () => {
     await idle!.update();
     Widget.attach(panel, document.body);
     const cells = () =>
-      Array.from(rows(panel)[0].children).map(c => c.textContent);
-    expect(cells().slice(4)).toEqual(['25 min', '$1.59']);
+      ['smcost-resource-running', 'smcost-resource-cost'].map(
+        id => rows(panel)[0].querySelector(`[data-testid="${id}"]`)!.textContent
+      );
+    expect(cells()).toEqual(['25 min', '$1.59']);
     // The server sends the same document for a whole listing: the browser
     // counts on from started_at and generated_at.
     clock.now += 10 * 60_000;
     jest.advanceTimersByTime(1000);
     // $3.825/h for 10 more minutes: $0.64 more.
-    expect(cells().slice(4)).toEqual(['35 min', '$2.23']);
-    expect(text(panel, 'smcost-total')).toContain(
-      '805 more resources not listed, $12.50/h'
+    expect(cells()).toEqual(['35 min', '$2.23']);
+    expect(text(panel, 'smcost-omitted')).toBe(
+      '805 more resources not listed, $12.50/h.'
     );
     Widget.detach(panel);
     jest.useRealTimers();
@@ -524,9 +576,11 @@ describe('CostPanel', () => {
     Widget.attach(panel, document.body);
     await model.updateResources();
     const before = rows(panel)[0];
-    const link = before.querySelector('a')!;
-    link.focus();
-    expect(document.activeElement).toBe(link);
+    const toggle = before.querySelector<HTMLElement>(
+      '[data-testid="smcost-resource-toggle"]'
+    )!;
+    toggle.focus();
+    expect(document.activeElement).toBe(toggle);
     await model.updateResources();
     const after = rows(panel);
     expect(after.map(r => r.dataset.name)).toEqual([
@@ -535,7 +589,7 @@ describe('CostPanel', () => {
     ]);
     expect(after[1]).toBe(before);
     expect(after[1].textContent).toContain('$1.66');
-    expect(document.activeElement).toBe(link);
+    expect(document.activeElement).toBe(toggle);
   });
 
   it('only links to https URLs', async () => {
@@ -551,7 +605,13 @@ describe('CostPanel', () => {
     });
     make(server);
     await model.updateResources();
-    expect(panel.node.querySelectorAll('tbody a')).toHaveLength(0);
+    expect(panel.node.querySelectorAll('tbody a[href]')).toHaveLength(0);
+    const links = Array.from(
+      panel.node.querySelectorAll<HTMLElement>(
+        '[data-testid="smcost-resource-link"]'
+      )
+    );
+    expect(links.map(link => link.hidden)).toEqual([true, true]);
   });
 
   it('polls the resources only while shown', async () => {
@@ -609,5 +669,180 @@ describe('CostPanel', () => {
     await model.update();
     expect(panel.node.dataset.state).toBe('ready');
     expect(isShown(panel, 'smcost-environment')).toBe(false);
+  });
+
+  describe('at a glance', () => {
+    let savings: SuggestionsModel;
+    let history: SessionCostHistory;
+
+    afterEach(() => {
+      history?.dispose();
+      savings?.dispose();
+    });
+
+    function makeFull(server: FakeServer): CostPanel {
+      make(server);
+      panel.dispose();
+      savings = suggestionsModel(server, clock);
+      history = new SessionCostHistory({ model, storage: null });
+      panel = new CostPanel({
+        model,
+        idle,
+        keepRunning: () => idle!.keepRunning(),
+        suggestions: savings,
+        history,
+        clock: clock.read
+      });
+      return panel;
+    }
+
+    it('puts the total on top, then the picture, then the savings', async () => {
+      const server = new FakeServer({
+        cost: [cost()],
+        resources: [resources()],
+        suggestions: [suggestions()]
+      });
+      makeFull(server);
+      // Before the listing: this space alone.
+      await model.update();
+      expect(text(panel, 'smcost-total')).toBe(
+        'This space: $1.43/h · listing resources…'
+      );
+      await model.updateResources();
+      await savings.update();
+      const header = byId(panel, 'smcost-header');
+      expect(header.classList).toContain('jp-smcost-CostPanel-header');
+      expect(header.contains(byId(panel, 'smcost-total'))).toBe(true);
+      expect(text(panel, 'smcost-total')).toBe(
+        'Total: $5.48/h including this space'
+      );
+      const order = Array.from(panel.node.children).map(
+        child => (child as HTMLElement).dataset.testid
+      );
+      expect(order).toEqual([
+        'smcost-header',
+        'smcost-cost-status',
+        'smcost-picture',
+        'smcost-savings',
+        'smcost-environment',
+        'smcost-idle',
+        'smcost-resources'
+      ]);
+      expect(text(panel, 'smcost-savings-total')).toBe(
+        'You could save $168/month'
+      );
+      expect(
+        panel.node.querySelectorAll('[data-testid="smcost-suggestion"]')
+      ).toHaveLength(2);
+      // The bar splits the same total.
+      const bar = byId(panel, 'smcost-burn-bar');
+      expect(bar.getAttribute('aria-label')).toBe(
+        'Burn rate $5.48/h: this space $1.43/h, training $3.83/h, endpoints $0.23/h.'
+      );
+      expect(
+        Array.from(
+          panel.node.querySelectorAll('[data-testid="smcost-burn-item"]')
+        ).map(item => item.textContent)
+      ).toEqual([
+        'This space $1.43/h',
+        'Training $3.83/h',
+        'Endpoints $0.23/h'
+      ]);
+    });
+
+    it('draws the session cost as it is polled', async () => {
+      const server = new FakeServer({
+        cost: [
+          cost({
+            generated_at: '2026-11-26T16:20:00+00:00',
+            session_usd: 2.86
+          }),
+          cost({ generated_at: '2026-11-26T16:50:00+00:00', session_usd: 3.58 })
+        ]
+      });
+      makeFull(server);
+      await model.update();
+      const sparkline = byId(panel, 'smcost-sparkline');
+      // The start (14:20, $0) and the first answer.
+      expect(sparkline.querySelector('polyline')!.getAttribute('points')).toBe(
+        '0,23 100,1'
+      );
+      await model.update();
+      expect(sparkline.querySelector('polyline')!.getAttribute('points')).toBe(
+        '0,23 80,5.42 100,1'
+      );
+      expect(isShown(panel, 'smcost-sparkline')).toBe(true);
+    });
+
+    it('brings the savings into view and focuses them', async () => {
+      const server = new FakeServer({ suggestions: [suggestions()] });
+      makeFull(server);
+      await savings.update();
+      Widget.attach(panel, document.body);
+      panel.showSavings();
+      expect(document.activeElement).toBe(byId(panel, 'smcost-savings-total'));
+    });
+
+    it('refreshes the suggestions too from its button', async () => {
+      const server = new FakeServer({
+        cost: [cost()],
+        resources: [resources()],
+        suggestions: [suggestions()]
+      });
+      makeFull(server);
+      Widget.attach(panel, document.body);
+      byId(panel, 'smcost-refresh').click();
+      await settle(20);
+      expect(server.count('suggestions')).toBe(1);
+    });
+
+    it('marks each price source once there are several', async () => {
+      const server = new FakeServer({
+        resources: [
+          resources({
+            resources: [
+              resource(),
+              resource({
+                kind: 'processing-job',
+                name: 'proc',
+                usd_per_hour: 4.5,
+                price: {
+                  known: true,
+                  usd_per_hour: 4.5,
+                  source: 'snapshot',
+                  as_of: '2025-06-16',
+                  detail: 'Bundled snapshot, 2025-06-16'
+                }
+              })
+            ],
+            total_usd_per_hour: 8.325
+          })
+        ]
+      });
+      makeFull(server);
+      await model.updateResources();
+      const footnote = byId(panel, 'smcost-price-footnote');
+      expect(footnote.textContent).toBe(
+        'Prices: ¹ bundled AWS price list, 2025-06-16; ² AWS Price List API, 2026-11-26.'
+      );
+      expect(footnote.title).toBe(
+        '¹ Bundled snapshot, 2025-06-16\n² AWS Price List API, us-east-1, 2026-11-26'
+      );
+      const marks = rows(panel).map(
+        row =>
+          row.querySelector<HTMLElement>(
+            '[data-testid="smcost-resource-rate"]'
+          )!.dataset.sourceMark
+      );
+      expect(marks).toEqual(['¹', '²']);
+      // Processing costs more: its group comes first.
+      expect(
+        Array.from(
+          panel.node.querySelectorAll<HTMLElement>(
+            '[data-testid="smcost-resource-group"]'
+          )
+        ).map(group => group.dataset.category)
+      ).toEqual(['processing', 'training']);
+    });
   });
 });

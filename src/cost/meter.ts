@@ -1,6 +1,10 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
 import { formatMeter, IMeterText } from './format';
 import { CostModel } from './model';
 import { TickingStatusButton } from '../statusbutton';
+import { badgeLabel, formatMonthly } from '../suggestions/format';
+import { SuggestionsModel } from '../suggestions/model';
 
 /**
  * The class of the cost meter; stable, for styles and UI tests.
@@ -8,16 +12,15 @@ import { TickingStatusButton } from '../statusbutton';
 export const COST_METER_CLASS = 'jp-smcost-CostMeter';
 
 /**
- * How often the session cost is redrawn. Redrawing makes no request.
- */
-/**
  * The status bar's cost meter: `$0.74/h · $3.12 this session`, the session
  * cost ticking between polls; `price unknown` when the price is not known.
+ * With suggestions, a small badge with their number (hidden at 0).
  *
  * Its `data-state` attribute is `known`, `pending`, `unknown` or `hidden`
- * (local mode without an instance type: the status bar does not show it).
- * The tooltip says where the price came from. Click, Enter or Space open the
- * Cost panel.
+ * (local mode without an instance type: the status bar does not show it
+ * unless there are suggestions). The tooltip says where the price came from
+ * and what the suggestions could save. Click, Enter or Space open the Cost
+ * panel.
  */
 export class CostMeter extends TickingStatusButton {
   constructor(options: CostMeter.IOptions) {
@@ -27,9 +30,26 @@ export class CostMeter extends TickingStatusButton {
       labelClass: 'jp-smcost-CostMeter-label'
     });
     this._model = options.model;
+    this._suggestions = options.suggestions ?? null;
     this.addClass(COST_METER_CLASS);
     this.node.dataset.testid = 'smcost-cost-meter';
+    this._badge = document.createElement('span');
+    this._badge.className = 'jp-smcost-CostMeter-badge';
+    this._badge.dataset.testid = 'smcost-savings-badge';
+    // An image of a number: its name says what the number counts.
+    this._badge.setAttribute('role', 'img');
+    this._badge.hidden = true;
+    this.node.appendChild(this._badge);
+    this._suggestions?.changed.connect(this.render, this);
     this.render();
+  }
+
+  /**
+   * Emitted when `isActive` changes (the status bar shows or hides the
+   * meter).
+   */
+  get activeStateChanged(): ISignal<this, void> {
+    return this._activeStateChanged;
   }
 
   /**
@@ -41,19 +61,63 @@ export class CostMeter extends TickingStatusButton {
   }
 
   /**
+   * How many suggestions the badge counts.
+   */
+  get suggestionCount(): number {
+    return this._suggestions?.available ? this._suggestions.count : 0;
+  }
+
+  /**
    * Whether the status bar shows the meter.
    */
   get isActive(): boolean {
-    return this.current.state !== 'hidden';
+    return this.current.state !== 'hidden' || this.suggestionCount > 0;
   }
 
   render(): void {
     const { text, title, state } = this.current;
-    this.display(text, title, state);
+    const count = this.suggestionCount;
+    let tooltip = title;
+    if (count > 0) {
+      const total = this._suggestions!.totalSaving;
+      const line =
+        `${badgeLabel(count)}` +
+        (total > 0 ? `: up to ${formatMonthly(total)}` : '') +
+        '.';
+      tooltip = tooltip
+        ? `${tooltip}\n${line}`
+        : `${line}\nClick for the Cost panel.`;
+    }
+    this.display(text, tooltip, state);
     this.toggleClass('jp-mod-stale', this._model.costError !== null);
+    // Empty at 0, so that the meter's text is its figures alone.
+    const label = count > 0 ? String(count) : '';
+    if (this._badge.textContent !== label) {
+      this._badge.textContent = label;
+      this._badge.setAttribute('aria-label', badgeLabel(count));
+    }
+    this._badge.hidden = count === 0;
+    const active = this.isActive;
+    if (active !== this._wasActive) {
+      this._wasActive = active;
+      this._activeStateChanged.emit();
+    }
   }
 
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._suggestions?.changed.disconnect(this.render, this);
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  private _activeStateChanged = new Signal<this, void>(this);
+  private _badge: HTMLSpanElement;
   private _model: CostModel;
+  private _suggestions: SuggestionsModel | null;
+  private _wasActive: boolean | null = null;
 }
 
 /**
@@ -66,6 +130,8 @@ export namespace CostMeter {
   export interface IOptions {
     /** The cost. */
     model: CostModel;
+    /** The savings suggestions, for the badge; none without them. */
+    suggestions?: SuggestionsModel | null;
     /** Called on click, Enter or Space: open the Cost panel. */
     onActivate: () => void;
   }

@@ -4,6 +4,15 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import {
+  BurnBar,
+  burnCategory,
+  BurnCategory,
+  burnLabel,
+  burnSplit,
+  resourceRate,
+  Sparkline
+} from './chart';
+import {
   describeCountdown,
   describeIdleCost,
   describePrice,
@@ -13,15 +22,20 @@ import {
   describeTotal,
   environmentNoun,
   formatPriceRate,
+  formatRate,
   formatSessionUsd,
   hasEnvironmentCost,
+  priceSourceLabel,
   resourceKindLabel,
   stoppedAt
 } from './format';
+import { SessionCostHistory } from './history';
 import { CostModel } from './model';
 import { formatDuration, formatUsd, isStopped } from '../format';
 import { IdleModel } from '../idle/model';
-import { IResource } from '../tokens';
+import { SuggestionsModel } from '../suggestions/model';
+import { SuggestionsView } from '../suggestions/view';
+import { ICost, IResource } from '../tokens';
 
 /**
  * The id of the Cost panel (the widget's DOM id, and the layout restorer's
@@ -54,14 +68,17 @@ export const costIcon = new LabIcon({
 const TICK_MS = 1000;
 
 /**
- * The Cost panel (left sidebar): what this environment costs, the idle
- * countdown with "Keep running", and the running resources that cost money
- * with the total burn rate.
+ * The Cost panel (left sidebar), to be read at a glance: at the top (and
+ * kept there while scrolling) the total burn rate; a bar of where it goes and
+ * this session's cost over time; the savings suggestions with their actions;
+ * then what this environment costs, the idle countdown with "Keep running",
+ * and the running resources grouped by kind, one line each.
  *
  * The DOM is built once; updates only change texts and attributes, and rows
- * are kept by resource, so the focus (a link, a button) survives each tick
- * and each poll. The stable hooks for UI tests are the `data-testid`
- * attributes (see `CostPanel.TEST_IDS`).
+ * and cards are kept by resource and suggestion, so the focus (a link, a
+ * button) survives each tick and each poll. The stable hooks for UI tests
+ * are the `data-testid` attributes (see `CostPanel.TEST_IDS` and
+ * `SuggestionsView.TEST_IDS`).
  */
 export class CostPanel extends Widget {
   /**
@@ -73,6 +90,8 @@ export class CostPanel extends Widget {
     this._idle = options.idle ?? null;
     this._keepRunning = options.keepRunning ?? null;
     this._clock = options.clock ?? Date.now;
+    this._suggestions = options.suggestions ?? null;
+    this._history = options.history ?? null;
     this.id = COST_PANEL_ID;
     // Focusable (not in the tab order) so that opening the panel can move focus here.
     this.node.tabIndex = -1;
@@ -84,12 +103,16 @@ export class CostPanel extends Widget {
     this.node.setAttribute('aria-label', 'SageMaker cost');
 
     const d = Private.el;
-    // Header: the title, the manual refresh, and how the cost request stands.
+    // Header, sticky: the title, the manual refresh and the total burn rate.
     this._refreshButton = d('button', {
       className: 'jp-smcost-CostPanel-button',
       testid: 'smcost-refresh',
       text: 'Refresh',
       attrs: { type: 'button', 'aria-label': 'Refresh the cost' }
+    });
+    this._total = d('p', {
+      className: 'jp-smcost-CostPanel-total',
+      testid: 'smcost-total'
     });
     this._costStatus = d('div', {
       className: 'jp-smcost-CostPanel-status',
@@ -103,6 +126,21 @@ export class CostPanel extends Widget {
       this._costStatusText,
       this._costRetry
     );
+
+    // The picture: where the burn rate goes, and this session over time.
+    this._burnBar = new BurnBar();
+    this._sparkline = new Sparkline();
+    this._picture = d('section', {
+      className: 'jp-smcost-CostPanel-picture',
+      testid: 'smcost-picture',
+      attrs: { 'aria-label': 'Where the money goes' }
+    });
+    this._picture.append(this._burnBar.node, this._sparkline.node);
+
+    // The savings suggestions.
+    this._savings = this._suggestions
+      ? new SuggestionsView({ model: this._suggestions })
+      : null;
 
     // This environment.
     this._envHeading = d('h3', {
@@ -218,9 +256,8 @@ export class CostPanel extends Widget {
       className: 'jp-smcost-CostPanel-problems',
       testid: 'smcost-problems'
     });
-    // Explicit roles: a narrow panel lays the rows out as cards (style/cost.css),
-    // and a table whose `display` changes may lose its semantics otherwise.
-    this._tbody = d('tbody', { attrs: { role: 'rowgroup' } });
+    // Explicit roles: the table is laid out as a grid (style/cost.css), and
+    // a table whose `display` changes may lose its semantics otherwise.
     this._table = d('table', {
       className: 'jp-smcost-CostTable',
       testid: 'smcost-resources-table',
@@ -228,9 +265,12 @@ export class CostPanel extends Widget {
     });
     const caption = d('caption', {
       className: 'jp-smcost-visuallyHidden',
-      text: 'Running resources and what they cost'
+      text: 'Running resources by kind and what they cost'
     });
-    const headRow = d('tr', { attrs: { role: 'row' } });
+    const headRow = d('tr', {
+      className: 'jp-smcost-CostTable-head',
+      attrs: { role: 'row' }
+    });
     for (const [label, numeric] of Private.COLUMNS) {
       headRow.append(
         d('th', {
@@ -242,12 +282,16 @@ export class CostPanel extends Widget {
     }
     const thead = d('thead', { attrs: { role: 'rowgroup' } });
     thead.append(headRow);
-    this._table.append(caption, thead, this._tbody);
+    this._table.append(caption, thead);
     const tableWrapper = d('div', { className: 'jp-smcost-CostTable-wrapper' });
     tableWrapper.append(this._table);
-    this._total = d('p', {
-      className: 'jp-smcost-CostPanel-total',
-      testid: 'smcost-total'
+    this._omitted = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-omitted'
+    });
+    this._footnote = d('p', {
+      className: 'jp-smcost-CostPanel-source jp-smcost-CostPanel-footnote',
+      testid: 'smcost-price-footnote'
     });
     this._updated = d('p', {
       className: 'jp-smcost-CostPanel-secondary',
@@ -263,29 +307,41 @@ export class CostPanel extends Widget {
       this._resourcesStatus,
       this._problems,
       tableWrapper,
-      this._total,
+      this._omitted,
+      this._footnote,
       this._updated
     );
 
-    const header = d('div', { className: 'jp-smcost-CostPanel-header' });
-    header.append(
+    const titleRow = d('div', { className: 'jp-smcost-CostPanel-titleRow' });
+    titleRow.append(
       d('h2', { className: 'jp-smcost-CostPanel-title', text: 'Cost' }),
       this._refreshButton
     );
-    this.node.append(
-      header,
-      this._costStatus,
-      this._environment,
-      this._idleSection,
-      resources
-    );
+    this._header = d('div', {
+      className: 'jp-smcost-CostPanel-header',
+      testid: 'smcost-header'
+    });
+    this._header.append(titleRow, this._total);
+    this.node.append(this._header, this._costStatus, this._picture);
+    if (this._savings) {
+      this.node.append(this._savings.node);
+    }
+    this.node.append(this._environment, this._idleSection, resources);
 
     this._model.changed.connect(this.render, this);
     this._idle?.changed.connect(this.render, this);
+    this._history?.changed.connect(this.render, this);
     // When the idle shutdown stops the app, the cost (and the meter) stop at
     // once rather than at the next poll.
     this._followIdle = this._idle ? this._model.followIdle(this._idle) : null;
     this.render();
+  }
+
+  /**
+   * The savings section, `null` without suggestions.
+   */
+  get savings(): SuggestionsView | null {
+    return this._savings;
   }
 
   /**
@@ -300,6 +356,26 @@ export class CostPanel extends Widget {
     this._renderCost(now);
     this._renderIdle(now);
     this._renderResources(now);
+    this._renderTotal();
+    this._renderPicture();
+  }
+
+  /**
+   * Bring the savings into view and move the focus there ("Show SageMaker
+   * savings"). Call it once the panel is shown.
+   */
+  showSavings(): void {
+    if (this._savings === null) {
+      this.node.focus();
+      return;
+    }
+    this._savings.focus();
+    // Scroll it to just under the sticky header, not behind it.
+    const delta =
+      this._savings.node.getBoundingClientRect().top -
+      this.node.getBoundingClientRect().top -
+      this._header.offsetHeight;
+    this.node.scrollTop = Math.max(0, this.node.scrollTop + delta - 4);
   }
 
   /**
@@ -320,8 +396,16 @@ export class CostPanel extends Widget {
       button === this._resourcesRetry
     ) {
       void this._model.refresh();
+      if (button === this._refreshButton) {
+        void this._suggestions?.refresh();
+      }
     } else if (button === this._keepButton) {
       void this._onKeepRunning();
+    } else if (button.dataset.role === 'toggle') {
+      const row = this._rowOf(button);
+      if (row) {
+        Private.setExpanded(row, !row.expanded);
+      }
     }
   }
 
@@ -334,9 +418,11 @@ export class CostPanel extends Widget {
     }
     this._stopTicking();
     this._followIdle?.dispose();
+    this._savings?.dispose();
     this._model.setResourcesWanted(false);
     this._model.changed.disconnect(this.render, this);
     this._idle?.changed.disconnect(this.render, this);
+    this._history?.changed.disconnect(this.render, this);
     super.dispose();
   }
 
@@ -399,6 +485,17 @@ export class CostPanel extends Widget {
     }
   }
 
+  private _rowOf(button: HTMLElement): Private.IRow | null {
+    // Few rows (the server sends the most expensive ones only).
+    const tr = button.closest('tr');
+    for (const row of this._rows.values()) {
+      if (row.tr === tr) {
+        return row;
+      }
+    }
+    return null;
+  }
+
   private async _onKeepRunning(): Promise<void> {
     if (this._keepRunning === null) {
       return;
@@ -423,6 +520,44 @@ export class CostPanel extends Widget {
       this._keepBusy = false;
       this._keepButton.removeAttribute('aria-disabled');
     }
+  }
+
+  /**
+   * The total burn rate, in the sticky header: this environment and the
+   * running resources (before the first listing, this environment alone).
+   */
+  private _renderTotal(): void {
+    const cost = this._model.cost;
+    const resources = this._model.resources;
+    let text = '';
+    if (resources !== null && resources.state !== 'loading') {
+      text = describeTotal(cost, resources);
+    } else {
+      const rate = Private.environmentRate(cost);
+      if (rate !== null && cost !== null) {
+        const noun = environmentNoun(cost.environment);
+        text =
+          `${noun.charAt(0).toUpperCase()}${noun.slice(1)}: ` +
+          `${formatRate(rate)} · listing resources…`;
+      }
+    }
+    Private.setText(this._total, text);
+    this._total.hidden = text === '';
+  }
+
+  /**
+   * The bar of the burn rate and the sparkline of this session.
+   */
+  private _renderPicture(): void {
+    const resources = this._model.resources;
+    const split = burnSplit(
+      this._model.cost,
+      resources !== null && resources.state !== 'loading' ? resources : null
+    );
+    this._burnBar.update(split);
+    this._sparkline.update(this._history?.samples ?? []);
+    this._picture.hidden =
+      this._burnBar.node.hidden && this._sparkline.node.hidden;
   }
 
   private _renderCost(now: number): void {
@@ -616,14 +751,9 @@ export class CostPanel extends Widget {
     const rows = resources?.resources ?? [];
     this._renderRows(rows, now, resources?.generated_at ?? null);
     this._table.hidden = rows.length === 0;
-    this._total.hidden = resources === null || resources.state === 'loading';
-    if (resources !== null) {
-      const omitted = describeOmitted(resources);
-      Private.setText(
-        this._total,
-        describeTotal(model.cost, resources) + (omitted ? ` · ${omitted}` : '')
-      );
-    }
+    const omitted = resources === null ? '' : describeOmitted(resources);
+    Private.setText(this._omitted, omitted ? `${omitted}.` : '');
+    this._omitted.hidden = omitted === '';
     const age = model.resourcesAge(now);
     Private.setText(
       this._updated,
@@ -633,37 +763,89 @@ export class CostPanel extends Widget {
   }
 
   /**
-   * Bring the table's rows in line with the resources, keeping each row's
-   * elements (and the focus in them) across updates.
+   * Bring the table in line with the resources: one group per kind of cost
+   * (the bar's), the most expensive group first, and one row per resource,
+   * keeping each row's elements (and the focus in them) across updates.
    */
   private _renderRows(
     resources: IResource[],
     now: number,
     generatedAt: string | null
   ): void {
+    const byCategory = new Map<BurnCategory, IResource[]>();
+    for (const resource of resources) {
+      const category = burnCategory(resource.kind);
+      const list = byCategory.get(category) ?? [];
+      list.push(resource);
+      byCategory.set(category, list);
+    }
+    const subtotal = (list: IResource[]) =>
+      list.reduce((sum, r) => sum + (resourceRate(r) ?? 0), 0);
+    // Sort is stable: equal subtotals keep the bar's order.
+    const categories = Array.from(byCategory.keys()).sort(
+      (a, b) => subtotal(byCategory.get(b)!) - subtotal(byCategory.get(a)!)
+    );
+    // The price sources, said once in the footnote, marked in the order the
+    // rows show.
+    const sources = Private.priceSources(
+      ([] as IResource[]).concat(...categories.map(c => byCategory.get(c)!))
+    );
+    const footnote = Private.describeSources(sources);
+    Private.setText(this._footnote, footnote.text);
+    this._footnote.title = footnote.title;
+    this._footnote.hidden = footnote.text === '';
+
     const seen = new Map<string, number>();
-    const next = new Map<string, Private.IRow>();
-    resources.forEach((resource, index) => {
-      const base = `${resource.kind}\u0000${resource.name}\u0000${resource.instance_type}`;
-      const count = seen.get(base) ?? 0;
-      seen.set(base, count + 1);
-      const key = `${base}\u0000${count}`;
-      const row = this._rows.get(key) ?? Private.createRow();
-      Private.updateRow(row, resource, now, generatedAt);
-      next.set(key, row);
-      // Move a row only when it is out of place: moving blurs it.
-      if (this._tbody.children[index] !== row.tr) {
-        this._tbody.insertBefore(row.tr, this._tbody.children[index] ?? null);
+    const nextRows = new Map<string, Private.IRow>();
+    const nextGroups = new Map<BurnCategory, Private.IGroup>();
+    categories.forEach((category, groupIndex) => {
+      const list = byCategory.get(category)!;
+      const group = this._groups.get(category) ?? Private.createGroup(category);
+      Private.updateGroup(
+        group,
+        burnLabel(category, this._model.cost),
+        list.length,
+        subtotal(list),
+        list.filter(r => resourceRate(r) === null).length
+      );
+      nextGroups.set(category, group);
+      if (this._table.tBodies[groupIndex] !== group.tbody) {
+        this._table.insertBefore(
+          group.tbody,
+          this._table.tBodies[groupIndex] ?? null
+        );
       }
+      list.forEach((resource, index) => {
+        const base = `${resource.kind}\u0000${resource.name}\u0000${resource.instance_type}`;
+        const count = seen.get(base) ?? 0;
+        seen.set(base, count + 1);
+        const key = `${base}\u0000${count}`;
+        const row = this._rows.get(key) ?? Private.createRow();
+        Private.updateRow(row, resource, sources, now, generatedAt);
+        nextRows.set(key, row);
+        // Move a row only when it is out of place: moving blurs it. The
+        // group's heading row comes first.
+        const at = index + 1;
+        if (group.tbody.rows[at] !== row.tr) {
+          group.tbody.insertBefore(row.tr, group.tbody.rows[at] ?? null);
+        }
+      });
     });
     for (const [key, row] of this._rows) {
-      if (!next.has(key)) {
+      if (!nextRows.has(key)) {
         row.tr.remove();
       }
     }
-    this._rows = next;
+    for (const [category, group] of this._groups) {
+      if (!nextGroups.has(category)) {
+        group.tbody.remove();
+      }
+    }
+    this._rows = nextRows;
+    this._groups = nextGroups;
   }
 
+  private _burnBar: BurnBar;
   private _clock: () => number;
   private _costProblems: HTMLUListElement;
   private _costRetry: HTMLButtonElement;
@@ -673,6 +855,10 @@ export class CostPanel extends Widget {
   private _envHeading: HTMLHeadingElement;
   private _environment: HTMLElement;
   private _followIdle: IDisposable | null;
+  private _footnote: HTMLParagraphElement;
+  private _groups = new Map<BurnCategory, Private.IGroup>();
+  private _header: HTMLDivElement;
+  private _history: SessionCostHistory | null;
   private _idle: IdleModel | null;
   private _idleCost: HTMLParagraphElement;
   private _idleSection: HTMLElement;
@@ -681,8 +867,10 @@ export class CostPanel extends Widget {
   private _keepMessage: HTMLParagraphElement;
   private _keepRunning: (() => Promise<unknown>) | null;
   private _model: CostModel;
+  private _omitted: HTMLParagraphElement;
   private _perDay: HTMLElement;
   private _perMonth: HTMLElement;
+  private _picture: HTMLElement;
   private _priceSource: HTMLParagraphElement;
   private _problems: HTMLUListElement;
   private _rate: HTMLElement;
@@ -692,11 +880,13 @@ export class CostPanel extends Widget {
   private _resourcesStatus: HTMLDivElement;
   private _resourcesStatusText: HTMLSpanElement;
   private _rows = new Map<string, Private.IRow>();
+  private _savings: SuggestionsView | null;
   private _scope: HTMLSpanElement;
   private _session: HTMLElement;
+  private _sparkline: Sparkline;
   private _storage: HTMLParagraphElement;
+  private _suggestions: SuggestionsModel | null;
   private _table: HTMLTableElement;
-  private _tbody: HTMLTableSectionElement;
   private _timer: number | null = null;
   private _total: HTMLParagraphElement;
   private _updated: HTMLParagraphElement;
@@ -716,6 +906,10 @@ export namespace CostPanel {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
+    /** The savings suggestions; no savings section without them. */
+    suggestions?: SuggestionsModel | null;
+    /** This session's cost over time; no sparkline without it. */
+    history?: SessionCostHistory | null;
     /** The current time in ms; injected for tests. */
     clock?: () => number;
   }
@@ -725,10 +919,17 @@ export namespace CostPanel {
    */
   export const TEST_IDS = {
     panel: 'smcost-cost-panel',
+    header: 'smcost-header',
     refresh: 'smcost-refresh',
+    total: 'smcost-total',
     costStatus: 'smcost-cost-status',
     costMessage: 'smcost-cost-message',
     costRetry: 'smcost-cost-retry',
+    picture: 'smcost-picture',
+    burnBar: 'smcost-burn-bar',
+    burnLegend: 'smcost-burn-legend',
+    burnItem: 'smcost-burn-item',
+    sparkline: 'smcost-sparkline',
     environment: 'smcost-environment',
     instanceType: 'smcost-instance-type',
     rate: 'smcost-rate',
@@ -748,8 +949,12 @@ export namespace CostPanel {
     resourcesRetry: 'smcost-resources-retry',
     problems: 'smcost-problems',
     table: 'smcost-resources-table',
+    group: 'smcost-resource-group',
     row: 'smcost-resource-row',
-    total: 'smcost-total'
+    toggle: 'smcost-resource-toggle',
+    more: 'smcost-resource-more',
+    omitted: 'smcost-omitted',
+    priceFootnote: 'smcost-price-footnote'
   } as const;
 }
 
@@ -769,12 +974,17 @@ namespace Private {
    */
   export const COLUMNS: Array<[string, boolean]> = [
     ['Name', false],
-    ['Kind', false],
-    ['Instances', false],
+    ['Instance', false],
     ['Rate', true],
-    ['Running', true],
-    ['Cost so far', true]
+    ['So far', true]
   ];
+
+  /**
+   * The marks of the price sources in the footnote, when there are several.
+   */
+  const MARKS = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+  let nextId = 0;
 
   /**
    * Create an element.
@@ -873,55 +1083,257 @@ namespace Private {
   }
 
   /**
+   * This environment's known rate, `null` when unknown or free.
+   */
+  export function environmentRate(cost: ICost | null): number | null {
+    const split = burnSplit(cost, null);
+    return split.total > 0 ? split.total : null;
+  }
+
+  /**
+   * A price source of the listed resources: its mark in the rows (when
+   * there are several) and the server's detail.
+   */
+  export interface ISource {
+    mark: string;
+    detail: string;
+  }
+
+  /**
+   * The sources of the known prices of the resources, by label, in the
+   * order they first appear.
+   */
+  export function priceSources(resources: IResource[]): Map<string, ISource> {
+    const sources = new Map<string, ISource>();
+    for (const resource of resources) {
+      if (resourceRate(resource) === null) {
+        continue;
+      }
+      const label = priceSourceLabel(resource.price);
+      if (!sources.has(label)) {
+        sources.set(label, {
+          mark: '',
+          detail: resource.price.detail || label
+        });
+      }
+    }
+    if (sources.size > 1) {
+      let index = 0;
+      for (const source of sources.values()) {
+        source.mark = MARKS[index] ?? `(${index + 1})`;
+        index++;
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * The footnote: `Prices: AWS Price List API, 2026-11-26.`, or each source
+   * with its mark.
+   */
+  export function describeSources(sources: Map<string, ISource>): {
+    text: string;
+    title: string;
+  } {
+    if (sources.size === 0) {
+      return { text: '', title: '' };
+    }
+    const parts = Array.from(sources.entries()).map(([label, source]) =>
+      source.mark ? `${source.mark} ${label}` : label
+    );
+    const details = Array.from(sources.values()).map(source =>
+      source.mark ? `${source.mark} ${source.detail}` : source.detail
+    );
+    return {
+      text: `Prices: ${parts.join('; ')}.`,
+      title: details.join('\n')
+    };
+  }
+
+  /**
+   * The elements of a group of resources: its row group and heading row.
+   */
+  export interface IGroup {
+    tbody: HTMLTableSectionElement;
+    label: HTMLSpanElement;
+    count: HTMLSpanElement;
+    rate: HTMLSpanElement;
+  }
+
+  /**
+   * Create an empty group of resources.
+   */
+  export function createGroup(category: BurnCategory): IGroup {
+    const tbody = el('tbody', {
+      className: 'jp-smcost-CostTable-group',
+      attrs: { role: 'rowgroup', 'data-category': category }
+    });
+    const tr = el('tr', {
+      className: 'jp-smcost-CostTable-groupRow',
+      testid: 'smcost-resource-group',
+      attrs: { role: 'row', 'data-category': category }
+    });
+    const th = el('th', {
+      className: 'jp-smcost-CostTable-groupHeading',
+      attrs: { colspan: '4', scope: 'rowgroup', role: 'rowheader' }
+    });
+    const label = el('span', { className: 'jp-smcost-CostTable-groupLabel' });
+    const count = el('span', { className: 'jp-smcost-CostTable-groupCount' });
+    const rate = el('span', {
+      className: 'jp-smcost-CostTable-groupRate jp-smcost-figure'
+    });
+    th.append(
+      el('span', {
+        className: 'jp-smcost-BurnBar-swatch',
+        attrs: { 'aria-hidden': 'true', 'data-category': category }
+      }),
+      label,
+      count,
+      rate
+    );
+    tr.append(th);
+    tbody.append(tr);
+    return { tbody, label, count, rate };
+  }
+
+  /**
+   * Show a group's heading: `Training (2) $7.65/h`.
+   */
+  export function updateGroup(
+    group: IGroup,
+    label: string,
+    count: number,
+    usdPerHour: number,
+    unpriced: number
+  ): void {
+    setText(group.label, label);
+    setText(group.count, ` (${count})`);
+    setText(
+      group.rate,
+      usdPerHour > 0
+        ? formatRate(usdPerHour) + (unpriced > 0 ? ' +' : '')
+        : 'price unknown'
+    );
+  }
+
+  /**
    * The elements of a resource row.
    */
   export interface IRow {
     tr: HTMLTableRowElement;
     name: HTMLTableCellElement;
-    link: HTMLAnchorElement | HTMLSpanElement;
-    secondary: HTMLDivElement;
-    kind: HTMLTableCellElement;
+    /** The name, as the button that shows the rest. */
+    toggle: HTMLButtonElement;
+    nameText: HTMLSpanElement;
     instances: HTMLTableCellElement;
     rate: HTMLTableCellElement;
-    running: HTMLTableCellElement;
     cost: HTMLTableCellElement;
+    more: HTMLTableCellElement;
+    kind: HTMLSpanElement;
+    running: HTMLSpanElement;
+    secondary: HTMLSpanElement;
+    fullName: HTMLSpanElement;
+    link: HTMLAnchorElement;
+    expanded: boolean;
   }
 
   /**
-   * Create an empty resource row.
+   * Create an empty resource row: one line (name, instance type and count,
+   * rate, cost so far) and, when the name is pressed, the rest (kind,
+   * running time, status, detail, the console link).
    */
   export function createRow(): IRow {
+    const moreId = `${ID_PREFIX}-more-${nextId++}`;
     const tr = el('tr', {
       className: 'jp-smcost-CostTable-row',
       testid: 'smcost-resource-row',
-      attrs: { role: 'row' }
+      attrs: { role: 'row', 'data-expanded': 'false' }
     });
     const name = el('th', {
       className: 'jp-smcost-CostTable-name',
       attrs: { scope: 'row', role: 'rowheader' }
     });
-    const link = el('span', { className: 'jp-smcost-CostTable-link' });
-    const secondary = el('div', { className: 'jp-smcost-CostTable-detail' });
-    name.append(link, secondary);
-    const cell = (numeric: boolean, testid: string) =>
-      el('td', {
-        className: numeric ? 'jp-smcost-CostTable-number' : '',
-        testid,
-        attrs: { role: 'cell' }
-      });
+    const toggle = el('button', {
+      className: 'jp-smcost-CostTable-toggle',
+      testid: 'smcost-resource-toggle',
+      attrs: {
+        type: 'button',
+        'data-role': 'toggle',
+        'aria-expanded': 'false',
+        'aria-controls': moreId
+      }
+    });
+    const nameText = el('span', { className: 'jp-smcost-CostTable-nameText' });
+    toggle.append(nameText);
+    name.append(toggle);
+    const cell = (className: string, testid: string) =>
+      el('td', { className, testid, attrs: { role: 'cell' } });
+    const more = el('td', {
+      className: 'jp-smcost-CostTable-more',
+      testid: 'smcost-resource-more',
+      attrs: { role: 'cell', id: moreId }
+    });
+    more.hidden = true;
+    const detail = el('div', { className: 'jp-smcost-CostTable-detail' });
+    const kind = el('span', { testid: 'smcost-resource-kind' });
+    const running = el('span', {
+      className: 'jp-smcost-figure',
+      testid: 'smcost-resource-running'
+    });
+    const secondary = el('span', {
+      className: 'jp-smcost-CostTable-secondary'
+    });
+    const link = el('a', {
+      className: 'jp-smcost-CostTable-link',
+      testid: 'smcost-resource-link',
+      text: 'AWS console',
+      attrs: { target: '_blank', rel: 'noopener noreferrer' }
+    });
+    // The whole name first: the line may have shortened it.
+    const fullName = el('span', { className: 'jp-smcost-CostTable-fullName' });
+    detail.append(fullName, kind, ' · running ', running, secondary, ' ', link);
+    more.append(detail);
     const row: IRow = {
       tr,
       name,
-      link,
+      toggle,
+      nameText,
+      instances: cell(
+        'jp-smcost-CostTable-instances',
+        'smcost-resource-instances'
+      ),
+      rate: cell('jp-smcost-CostTable-number', 'smcost-resource-rate'),
+      cost: cell('jp-smcost-CostTable-number', 'smcost-resource-cost'),
+      more,
+      kind,
+      running,
       secondary,
-      kind: cell(false, 'smcost-resource-kind'),
-      instances: cell(false, 'smcost-resource-instances'),
-      rate: cell(true, 'smcost-resource-rate'),
-      running: cell(true, 'smcost-resource-running'),
-      cost: cell(true, 'smcost-resource-cost')
+      fullName,
+      link,
+      expanded: false
     };
-    tr.append(name, row.kind, row.instances, row.rate, row.running, row.cost);
+    tr.append(name, row.instances, row.rate, row.cost, more);
     return row;
+  }
+
+  /**
+   * Show or hide the rest of a row.
+   */
+  export function setExpanded(row: IRow, expanded: boolean): void {
+    row.expanded = expanded;
+    row.more.hidden = !expanded;
+    row.toggle.setAttribute('aria-expanded', String(expanded));
+    setData(row.tr, 'expanded', String(expanded));
+  }
+
+  /**
+   * The instance type on the line: without the `ml.` that every SageMaker
+   * type has, so that a narrow panel shows the part that differs
+   * (`p3.2xlarge × 1`); the whole type is in the title and the rest.
+   */
+  export function shortInstances(resource: IResource): string {
+    const type = (resource.instance_type ?? '?').replace(/^ml\./, '');
+    return `${type} × ${resource.instance_count ?? 1}`;
   }
 
   /**
@@ -930,45 +1342,59 @@ namespace Private {
   export function updateRow(
     row: IRow,
     resource: IResource,
+    sources: Map<string, ISource>,
     now?: number,
     generatedAt?: string | null
   ): void {
     const text = describeResource(resource, now, generatedAt);
+    const price = describePrice(resource.price);
     setData(row.tr, 'kind', resource.kind);
     setData(row.tr, 'name', resource.name);
-    setData(row.tr, 'price', describePrice(resource.price).state);
+    setData(row.tr, 'price', price.state);
+    setText(row.nameText, resource.name);
+    row.toggle.title = resource.name;
+    setText(row.fullName, `${resource.name}: `);
+    setText(row.instances, shortInstances(resource));
+    row.instances.title = text.instances;
+    setText(row.rate, text.rate);
+    row.rate.title = text.priceTitle;
+    // A known price names its source once, in the footnote; with several
+    // sources, the rate carries the source's mark.
+    const source =
+      price.state === 'known'
+        ? sources.get(priceSourceLabel(resource.price))
+        : undefined;
+    setData(row.rate, 'sourceMark', source?.mark || undefined);
+    setText(row.cost, text.cost);
+    row.cost.title = text.priceTitle;
+    setText(row.kind, resourceKindLabel(resource.kind));
+    setText(row.running, text.running);
+    // What is not on the line: the whole instance type, the server's
+    // detail, the status, and why a price is unknown.
+    const secondary = [
+      text.instances,
+      resource.detail,
+      resource.status,
+      price.state === 'known' ? '' : price.text
+    ]
+      .filter(part => typeof part === 'string' && part.length > 0)
+      .join(' · ');
+    setText(row.secondary, secondary ? ` · ${secondary}` : '');
     // Only https links: the URL comes from the server.
     const url =
       typeof resource.console_url === 'string' &&
       resource.console_url.startsWith('https://')
         ? resource.console_url
         : null;
-    const isLink = row.link instanceof HTMLAnchorElement;
-    if ((url !== null) !== isLink) {
-      const replacement =
-        url !== null
-          ? el('a', {
-              className: 'jp-smcost-CostTable-link',
-              attrs: { target: '_blank', rel: 'noopener noreferrer' }
-            })
-          : el('span', { className: 'jp-smcost-CostTable-link' });
-      row.link.replaceWith(replacement);
-      row.link = replacement;
+    row.link.hidden = url === null;
+    if (url === null) {
+      row.link.removeAttribute('href');
+    } else if (row.link.href !== url) {
+      row.link.href = url;
     }
-    if (row.link instanceof HTMLAnchorElement && url !== null) {
-      if (row.link.href !== url) {
-        row.link.href = url;
-      }
-      row.link.title = `Open ${resource.name} in the AWS console (new tab)`;
-    }
-    setText(row.link, resource.name);
-    setText(row.secondary, text.secondary);
-    setText(row.kind, resourceKindLabel(resource.kind));
-    setText(row.instances, text.instances);
-    setText(row.rate, text.rate);
-    row.rate.title = text.priceTitle;
-    setText(row.running, text.running);
-    setText(row.cost, text.cost);
-    row.cost.title = text.priceTitle;
+    row.link.setAttribute(
+      'aria-label',
+      `Open ${resource.name} in the AWS console (new tab)`
+    );
   }
 }
