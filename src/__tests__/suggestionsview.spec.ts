@@ -8,7 +8,8 @@ import {
   badgeLabel,
   describeConfirmation,
   describeSaving,
-  describeSavingsTotal
+  describeSavingsTotal,
+  resourceLabel
 } from '../suggestions/format';
 import { SuggestionsModel } from '../suggestions/model';
 import { SuggestionsView } from '../suggestions/view';
@@ -72,6 +73,15 @@ describe('suggestion texts', () => {
     });
     const tags = tagsSuggestion();
     expect(describeConfirmation(tags, tags.actions[0]).destructive).toBe(false);
+    const plan = suggestion({
+      resource: {
+        kind: 'account',
+        name: '123456789012',
+        arn: null,
+        console_url: null
+      }
+    });
+    expect(resourceLabel(plan)).toBe('Account 123456789012');
   });
 });
 
@@ -153,10 +163,15 @@ describe('SuggestionsView', () => {
     expect(arithmetic.tagName).toBe('DETAILS');
     expect(arithmetic.open).toBe(false);
     expect(arithmetic.querySelector('summary')!.textContent).toBe(
-      'How this is worked out'
+      'Details and calculation'
     );
-    expect(arithmetic.textContent).toContain(
-      '1 x ml.m5.large x $0.23/h x 730 h = $167.90/month'
+    // The detail and the calculation are in the disclosure.
+    expect(arithmetic.contains(part(endpoint, 'detail'))).toBe(true);
+    expect(part(endpoint, 'detail').textContent).toBe(
+      'No invocations in the last 24 h.'
+    );
+    expect(part(endpoint, 'calculation').textContent).toBe(
+      'Calculation: 1 x ml.m5.large x $0.23/h x 730 h = $167.90/month'
     );
     const action = part(endpoint, 'action') as HTMLButtonElement;
     expect(action.tagName).toBe('BUTTON');
@@ -195,7 +210,9 @@ describe('SuggestionsView', () => {
     expect(part(unpriced, 'note').textContent).toBe(
       'Inference Recommender prices the candidates.'
     );
-    expect(part(unpriced, 'arithmetic').hidden).toBe(true);
+    // A detail, no calculation.
+    expect(part(unpriced, 'arithmetic').hidden).toBe(false);
+    expect(part(unpriced, 'calculation').hidden).toBe(true);
     const snippet = part(unpriced, 'snippet');
     expect(snippet.hidden).toBe(false);
     expect(snippet.querySelector('pre > code')!.textContent).toBe(

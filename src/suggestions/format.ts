@@ -98,7 +98,9 @@ export function resourceLabel(suggestion: ISuggestion): string {
   if (!resource) {
     return '';
   }
-  return `${resourceKindLabel(resource.kind)} ${resource.name}`;
+  const kind = resourceKindLabel(resource.kind);
+  // Kinds this page has no label for (e.g. `account`) start with a capital.
+  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)} ${resource.name}`;
 }
 
 /**

@@ -23,7 +23,7 @@ export const TOP_SUGGESTIONS = 3;
  * rules that could not run.
  *
  * Each card has its figure (or range, or "not priced" with the reason), the
- * arithmetic behind a disclosure, its actions, "Dismiss", a warning, a
+ * detail and the arithmetic behind a disclosure, its actions, "Dismiss", a warning, a
  * snippet with "Copy", and a link to the docs. An action asks first (a
  * dialog naming the resource, what will happen and the figure) and shows its
  * result, or the refusal, in place on the card; a card whose action
@@ -514,6 +514,7 @@ export namespace SuggestionsView {
     suggestionNote: 'smcost-suggestion-note',
     warning: 'smcost-suggestion-warning',
     arithmetic: 'smcost-suggestion-arithmetic',
+    calculation: 'smcost-suggestion-calculation',
     snippet: 'smcost-suggestion-snippet',
     copy: 'smcost-suggestion-copy',
     action: 'smcost-suggestion-action',
@@ -656,9 +657,15 @@ namespace Private {
       className: 'jp-smcost-Suggestion-arithmetic',
       testid: 'smcost-suggestion-arithmetic'
     });
-    const arithmeticText = el('p', {});
+    // The detail (the server's reasoning, often long) and the calculation
+    // behind the figure, on expand: the card itself stays short.
+    const arithmeticText = el('p', {
+      className: 'jp-smcost-Suggestion-calculation',
+      testid: 'smcost-suggestion-calculation'
+    });
     arithmetic.append(
-      el('summary', { text: 'How this is worked out' }),
+      el('summary', { text: 'Details and calculation' }),
+      detail,
       arithmeticText
     );
     const snippet = el('div', {
@@ -704,7 +711,6 @@ namespace Private {
     node.append(
       head,
       resource,
-      detail,
       note,
       warning,
       arithmetic,
@@ -770,6 +776,7 @@ namespace Private {
     updateResource(card, suggestion);
     setText(card.detail, suggestion.detail ?? '');
     card.detail.hidden = !suggestion.detail;
+    card.arithmeticText.hidden = !suggestion.arithmetic;
     // An unpriced saving says why in words, not only in a tooltip.
     const note =
       saving.state === 'priced' ? '' : (suggestion.saving_note ?? '');
@@ -777,8 +784,11 @@ namespace Private {
     card.note.hidden = note === '';
     setText(card.warning, suggestion.warning ?? '');
     card.warning.hidden = !suggestion.warning;
-    setText(card.arithmeticText, suggestion.arithmetic ?? '');
-    card.arithmetic.hidden = !suggestion.arithmetic;
+    setText(
+      card.arithmeticText,
+      suggestion.arithmetic ? `Calculation: ${suggestion.arithmetic}` : ''
+    );
+    card.arithmetic.hidden = !suggestion.arithmetic && !suggestion.detail;
     setText(card.code, suggestion.snippet ?? '');
     card.snippet.hidden = !suggestion.snippet;
 
