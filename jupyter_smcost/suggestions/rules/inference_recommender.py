@@ -19,7 +19,7 @@ from ..model import (
     usd,
 )
 from . import Rule
-from ._hourly import endpoint_hourly
+from ._figures import endpoint_hourly
 
 NAME = "inference-recommender"
 DOCS = "https://docs.aws.amazon.com/sagemaker/latest/dg/inference-recommender.html"

@@ -18,7 +18,7 @@ from ..model import (
     usd,
 )
 from . import Rule
-from ._hourly import HourlyCost, endpoint_hourly, job_hourly
+from ._figures import HourlyCost, endpoint_hourly, job_hourly
 
 NAME = "tags"
 DOCS = "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html"
