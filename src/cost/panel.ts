@@ -36,6 +36,7 @@ import { IdleModel } from '../idle/model';
 import { SuggestionsModel } from '../suggestions/model';
 import { SuggestionsView } from '../suggestions/view';
 import { ICost, IResource } from '../tokens';
+import { el, setData, setText } from '../dom';
 
 /**
  * The id of the Cost panel (the widget's DOM id, and the layout restorer's
@@ -102,7 +103,7 @@ export class CostPanel extends Widget {
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', 'SageMaker cost');
 
-    const d = Private.el;
+    const d = el;
     // Header, sticky: the title, the manual refresh and the total burn rate.
     this._refreshButton = d('button', {
       className: 'jp-smcost-CostPanel-button',
@@ -503,15 +504,15 @@ export class CostPanel extends Widget {
     if (this._keepBusy) {
       return;
     }
-    Private.setText(this._keepMessage, '');
+    setText(this._keepMessage, '');
     // aria-disabled, not disabled: a disabled button drops the keyboard focus.
     this._keepBusy = true;
     this._keepButton.setAttribute('aria-disabled', 'true');
     try {
       await this._keepRunning();
-      Private.setText(this._keepMessage, 'The idle clock starts again.');
+      setText(this._keepMessage, 'The idle clock starts again.');
     } catch (reason) {
-      Private.setText(
+      setText(
         this._keepMessage,
         'Could not reach the server to keep the app running: ' +
           (reason instanceof Error ? reason.message : String(reason))
@@ -541,7 +542,7 @@ export class CostPanel extends Widget {
           `${formatRate(rate)} · listing resources…`;
       }
     }
-    Private.setText(this._total, text);
+    setText(this._total, text);
     this._total.hidden = text === '';
   }
 
@@ -564,12 +565,12 @@ export class CostPanel extends Widget {
     const model = this._model;
     const cost = model.cost;
     const state = model.costState;
-    Private.setData(this.node, 'state', state);
+    setData(this.node, 'state', state);
     // The status line: loading, or an error (with the last good figures kept).
-    Private.setData(this._costStatus, 'state', state);
+    setData(this._costStatus, 'state', state);
     this._costStatus.hidden = state === 'ready';
     this._costRetry.hidden = state !== 'error';
-    Private.setText(
+    setText(
       this._costStatusText,
       state === 'loading'
         ? 'Loading the cost…'
@@ -587,11 +588,8 @@ export class CostPanel extends Widget {
       return;
     }
     const noun = environmentNoun(cost.environment);
-    Private.setText(
-      this._envHeading,
-      noun.charAt(0).toUpperCase() + noun.slice(1)
-    );
-    Private.setText(
+    setText(this._envHeading, noun.charAt(0).toUpperCase() + noun.slice(1));
+    setText(
       this._instanceType,
       cost.instance?.instance_type ?? 'instance type unknown'
     );
@@ -600,14 +598,10 @@ export class CostPanel extends Widget {
       price.state === 'known' && typeof cost.usd_per_hour === 'number'
         ? cost.usd_per_hour
         : null;
-    Private.setData(this._environment, 'price', price.state);
+    setData(this._environment, 'price', price.state);
     const stopped = stoppedAt(cost);
-    Private.setData(
-      this._environment,
-      'stopped',
-      stopped === null ? 'false' : 'true'
-    );
-    Private.setText(
+    setData(this._environment, 'stopped', stopped === null ? 'false' : 'true');
+    setText(
       this._rate,
       formatPriceRate(cost.instance?.price, rate) +
         (stopped !== null && rate !== null ? ' while it ran' : '')
@@ -620,7 +614,7 @@ export class CostPanel extends Widget {
       uptime !== null ? formatDuration(uptime) : null,
       stopped !== null ? `stopped at ${stopped}` : null
     ].filter(part => part !== null);
-    Private.setText(
+    setText(
       this._session,
       session !== null
         ? formatSessionUsd(session) +
@@ -630,23 +624,23 @@ export class CostPanel extends Widget {
           : 'start time unknown'
     );
     const projection = cost.projection ?? {};
-    Private.setText(
+    setText(
       this._perDay,
       rate !== null && typeof projection.per_day_usd === 'number'
         ? formatUsd(projection.per_day_usd)
         : '—'
     );
-    Private.setText(
+    setText(
       this._perMonth,
       rate !== null && typeof projection.per_month_usd === 'number'
         ? formatUsd(projection.per_month_usd)
         : '—'
     );
-    Private.setText(this._priceSource, price.text);
+    setText(this._priceSource, price.text);
     this._priceSource.title = price.title;
-    Private.setData(this._priceSource, 'source', cost.instance?.price?.source);
+    setData(this._priceSource, 'source', cost.instance?.price?.source);
     const storage = describeStorage(cost);
-    Private.setText(this._storage, storage.text);
+    setText(this._storage, storage.text);
     this._storage.title = storage.title;
     // The price problems are on the lines above; the others (permissions,
     // AWS errors) are listed verbatim.
@@ -666,9 +660,9 @@ export class CostPanel extends Widget {
     }
     const view = idle.view(now);
     const countdown = describeCountdown(view, idle.error);
-    Private.setText(this._countdown, countdown.text);
-    Private.setData(this._countdown, 'state', countdown.state);
-    Private.setData(
+    setText(this._countdown, countdown.text);
+    setData(this._countdown, 'state', countdown.state);
+    setData(
       this._countdown,
       'limit',
       view?.idle.limit ?? (view ? 'timeout' : undefined)
@@ -679,7 +673,7 @@ export class CostPanel extends Widget {
         ? cost.usd_per_hour
         : null;
     const idleCost = describeIdleCost(view, rate);
-    Private.setText(this._idleCost, idleCost ?? '');
+    setText(this._idleCost, idleCost ?? '');
     this._idleCost.hidden = idleCost === null;
     // A stopped app no longer exists: there is nothing to keep running. (A
     // dry run's app does: its "Keep running" restarts the idle clock.)
@@ -726,8 +720,8 @@ export class CostPanel extends Widget {
           }
       }
     }
-    Private.setData(this._resourcesStatus, 'state', status);
-    Private.setText(this._resourcesStatusText, text);
+    setData(this._resourcesStatus, 'state', status);
+    setText(this._resourcesStatusText, text);
     this._resourcesStatus.hidden = text === '';
     this._resourcesRetry.hidden = status !== 'error';
     const scope =
@@ -739,7 +733,7 @@ export class CostPanel extends Widget {
           ]
             .filter(Boolean)
             .join(', ');
-    Private.setText(this._scope, scope ? `(${scope})` : '');
+    setText(this._scope, scope ? `(${scope})` : '');
 
     Private.setList(
       this._problems,
@@ -752,10 +746,10 @@ export class CostPanel extends Widget {
     this._renderRows(rows, now, resources?.generated_at ?? null);
     this._table.hidden = rows.length === 0;
     const omitted = resources === null ? '' : describeOmitted(resources);
-    Private.setText(this._omitted, omitted ? `${omitted}.` : '');
+    setText(this._omitted, omitted ? `${omitted}.` : '');
     this._omitted.hidden = omitted === '';
     const age = model.resourcesAge(now);
-    Private.setText(
+    setText(
       this._updated,
       age === null ? '' : `Listed from AWS ${formatDuration(age)} ago.`
     );
@@ -791,7 +785,7 @@ export class CostPanel extends Widget {
       ([] as IResource[]).concat(...categories.map(c => byCategory.get(c)!))
     );
     const footnote = Private.describeSources(sources);
-    Private.setText(this._footnote, footnote.text);
+    setText(this._footnote, footnote.text);
     this._footnote.title = footnote.title;
     this._footnote.hidden = footnote.text === '';
 
@@ -987,34 +981,6 @@ namespace Private {
   let nextId = 0;
 
   /**
-   * Create an element.
-   */
-  export function el<K extends keyof HTMLElementTagNameMap>(
-    tag: K,
-    options: {
-      className?: string;
-      testid?: string;
-      text?: string;
-      attrs?: { [name: string]: string };
-    } = {}
-  ): HTMLElementTagNameMap[K] {
-    const node = document.createElement(tag);
-    if (options.className) {
-      node.className = options.className;
-    }
-    if (options.testid) {
-      node.dataset.testid = options.testid;
-    }
-    if (options.text !== undefined) {
-      node.textContent = options.text;
-    }
-    for (const [name, value] of Object.entries(options.attrs ?? {})) {
-      node.setAttribute(name, value);
-    }
-    return node;
-  }
-
-  /**
    * A "Retry" button.
    */
   export function retryButton(testid: string): HTMLButtonElement {
@@ -1035,30 +1001,6 @@ namespace Private {
       dl.append(el('dt', { text: label }), value);
     }
     return dl;
-  }
-
-  /**
-   * Set a text if it changed (a selection survives the ticks).
-   */
-  export function setText(node: HTMLElement, text: string): void {
-    if (node.textContent !== text) {
-      node.textContent = text;
-    }
-  }
-
-  /**
-   * Set a data attribute if it changed; `undefined` removes it.
-   */
-  export function setData(
-    node: HTMLElement,
-    name: string,
-    value: string | undefined | null
-  ): void {
-    if (value === undefined || value === null) {
-      delete node.dataset[name];
-    } else if (node.dataset[name] !== value) {
-      node.dataset[name] = value;
-    }
   }
 
   /**

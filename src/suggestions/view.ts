@@ -11,6 +11,7 @@ import {
 } from './format';
 import { SuggestionsModel } from './model';
 import { ISuggestion, ISuggestionAction, ISuggestionsProblem } from '../tokens';
+import { el, setData, setText } from '../dom';
 
 /**
  * How many suggestions show before "Show all".
@@ -40,7 +41,7 @@ export class SuggestionsView implements IDisposable {
     this._model = options.model;
     this._confirm = options.confirm ?? confirmAction;
     this._top = options.top ?? TOP_SUGGESTIONS;
-    const d = Private.el;
+    const d = el;
     this.node = d('section', {
       className: 'jp-smcost-CostPanel-section jp-smcost-Savings',
       testid: 'smcost-savings',
@@ -141,13 +142,13 @@ export class SuggestionsView implements IDisposable {
     this.node.hidden = !model.available;
     this._renderStatus();
     const items = model.items;
-    Private.setText(
+    setText(
       this._heading,
       document === null
         ? 'Savings'
         : describeSavingsTotal(items.length, model.totalSaving)
     );
-    Private.setData(
+    setData(
       this.node,
       'count',
       document === null ? undefined : String(items.length)
@@ -240,8 +241,8 @@ export class SuggestionsView implements IDisposable {
     } else if (document.message) {
       text = document.message;
     }
-    Private.setData(this._status, 'state', state);
-    Private.setText(this._statusText, text);
+    setData(this._status, 'state', state);
+    setText(this._statusText, text);
     this._status.hidden = text === '';
   }
 
@@ -283,7 +284,7 @@ export class SuggestionsView implements IDisposable {
     const hiddenCount = order.length - this._top;
     this._more.hidden = hiddenCount <= 0;
     this._more.setAttribute('aria-expanded', String(this._expanded));
-    Private.setText(
+    setText(
       this._more,
       this._expanded ? 'Show fewer' : `Show all ${order.length} suggestions`
     );
@@ -294,20 +295,20 @@ export class SuggestionsView implements IDisposable {
     if (this._problems.dataset.signature !== signature) {
       this._problems.dataset.signature = signature;
       const count = problems.length;
-      Private.setText(
+      setText(
         this._problemsSummary,
         count === 1 ? '1 check could not run' : `${count} checks could not run`
       );
       this._problemsList.replaceChildren(
         ...problems.map(problem => {
-          const li = Private.el('li', {
+          const li = el('li', {
             testid: 'smcost-suggestions-problem'
           });
           li.dataset.code = problem.code;
           if (problem.rule) {
             li.dataset.rule = problem.rule;
             li.append(
-              Private.el('span', {
+              el('span', {
                 className: 'jp-smcost-Savings-rule',
                 text: problem.rule
               }),
@@ -429,13 +430,13 @@ export class SuggestionsView implements IDisposable {
     } catch {
       copied = false;
     }
-    Private.setText(button, copied ? 'Copied' : 'Copy failed');
+    setText(button, copied ? 'Copied' : 'Copy failed');
     if (card.copyTimer !== null) {
       window.clearTimeout(card.copyTimer);
     }
     card.copyTimer = window.setTimeout(() => {
       card.copyTimer = null;
-      Private.setText(button, 'Copy');
+      setText(button, 'Copy');
     }, 2000);
   }
 
@@ -561,58 +562,6 @@ namespace Private {
     /** Its action succeeded: the result stays until "Close". */
     done: boolean;
     copyTimer: number | null;
-  }
-
-  /**
-   * Create an element.
-   */
-  export function el<K extends keyof HTMLElementTagNameMap>(
-    tag: K,
-    options: {
-      className?: string;
-      testid?: string;
-      text?: string;
-      attrs?: { [name: string]: string };
-    } = {}
-  ): HTMLElementTagNameMap[K] {
-    const node = document.createElement(tag);
-    if (options.className) {
-      node.className = options.className;
-    }
-    if (options.testid) {
-      node.dataset.testid = options.testid;
-    }
-    if (options.text !== undefined) {
-      node.textContent = options.text;
-    }
-    for (const [name, value] of Object.entries(options.attrs ?? {})) {
-      node.setAttribute(name, value);
-    }
-    return node;
-  }
-
-  /**
-   * Set a text if it changed.
-   */
-  export function setText(node: HTMLElement, text: string): void {
-    if (node.textContent !== text) {
-      node.textContent = text;
-    }
-  }
-
-  /**
-   * Set a data attribute if it changed; `undefined` removes it.
-   */
-  export function setData(
-    node: HTMLElement,
-    name: string,
-    value: string | undefined
-  ): void {
-    if (value === undefined) {
-      delete node.dataset[name];
-    } else if (node.dataset[name] !== value) {
-      node.dataset[name] = value;
-    }
   }
 
   /**
