@@ -195,7 +195,9 @@ def test_busy_user_process_is_seen_and_the_server_itself_is_not() -> None:
         time.sleep(0.5)
         found = {p.pid: p for p in sampler.sample()}
         assert busy.pid in found
-        assert found[busy.pid].cpu_percent > 50
+        # Above the default threshold (10% of a core), even on a machine whose other
+        # processes take most of the CPU (a busy loop alone would show ~100%).
+        assert found[busy.pid].cpu_percent > 10
         assert os.getpid() not in found
     finally:
         busy.kill()
