@@ -337,3 +337,32 @@ async def test_unknown_suggestion_is_404(
         )
     except HTTPClientError as err:
         assert err.code == 404
+
+
+async def test_idle_actions_are_403_when_actions_are_off(
+    demo_read_only_actions: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    doc = await settled(jp_fetch, smcost_started)
+    budget = one(doc, "idle-budget")
+    for action_id in ("set-idle-budget", "set-idle-timeout"):
+        body = {"suggestion_id": budget["id"], "action_id": action_id, "confirm": True}
+        code, answer = await post(jp_fetch, "actions", body)
+        assert code == 403, answer
+    config = await get(jp_fetch, "config")
+    assert config["user_max_idle_usd"] is None and config["user_timeout_minutes"] is None
+
+
+async def test_idle_timeout_action_applies_a_shorter_timeout(
+    demo: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    doc = await settled(jp_fetch, smcost_started)
+    budget = one(doc, "idle-budget")
+    g5 = await rate(smcost_started, "ml.g5.xlarge", "studio-jupyterlab")
+    expected = int(1.0 / g5 * 60)  # whole minutes an idle spell may last within $1
+    label = next(a["label"] for a in budget["actions"] if a["id"] == "set-idle-timeout")
+    assert str(expected) in label
+    body = {"suggestion_id": budget["id"], "action_id": "set-idle-timeout", "confirm": True}
+    code, answer = await post(jp_fetch, "actions", body)
+    assert code == 200, answer
+    config = await get(jp_fetch, "config")
+    assert config["user_timeout_minutes"] == expected and config["timeout_minutes"] == expected
