@@ -461,6 +461,32 @@ describe('SuggestionsView', () => {
     );
   });
 
+  it('undoes a dismissal through DELETE, and the card comes back', async () => {
+    const id = suggestion().id;
+    const server = new FakeServer({
+      suggestions: [suggestions()],
+      [`suggestions/${id}/dismiss`]: [
+        { dismissed: id, until: null },
+        { restored: id, was_dismissed: true }
+      ]
+    });
+    make(server);
+    await model.update();
+    const title = suggestion().title;
+    part(cards()[0], 'dismiss').click();
+    await settle(20);
+    const undo = byId('smcost-savings-undo');
+    expect(undo.hidden).toBe(false);
+    expect(undo.textContent).toContain(`Dismissed “${title}”.`);
+    expect(cards().map(c => c.dataset.id)).not.toContain(id);
+    byId('smcost-savings-undo-button').click();
+    await settle(20);
+    const calls = server.calls.filter(c => c.path.endsWith('/dismiss'));
+    expect(calls.map(c => c.method)).toEqual(['POST', 'DELETE']);
+    expect(undo.hidden).toBe(true);
+    expect(cards().map(c => c.dataset.id)).toContain(id);
+  });
+
   it('says so on the card when the dismissal fails', async () => {
     const id = suggestion().id;
     const server = new FakeServer({

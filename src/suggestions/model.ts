@@ -279,6 +279,25 @@ export class SuggestionsModel implements IDisposable {
   }
 
   /**
+   * Show a dismissed suggestion again (undo a dismissal).
+   *
+   * @param suggestionId - The suggestion's `id`.
+   * @throws When the server refused; it stays hidden.
+   */
+  async restore(suggestionId: string): Promise<void> {
+    try {
+      await requestAPI<unknown>(
+        `suggestions/${encodeURIComponent(suggestionId)}/dismiss`,
+        { method: 'DELETE' },
+        this._serverSettings
+      );
+      this._hidden.delete(suggestionId);
+    } finally {
+      void this.refresh();
+    }
+  }
+
+  /**
    * Stop polling.
    */
   dispose(): void {

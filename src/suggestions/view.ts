@@ -89,9 +89,25 @@ export class SuggestionsView implements IDisposable {
       className: 'jp-smcost-Savings-problemsSummary'
     });
     this._problemsList = d('ul', { className: 'jp-smcost-CostPanel-problems' });
+    // After a dismissal: what was dismissed, and a way back.
+    this._undo = d('div', {
+      className: 'jp-smcost-CostPanel-secondary jp-smcost-Savings-undo',
+      testid: 'smcost-savings-undo',
+      attrs: { role: 'status' }
+    });
+    this._undoText = d('span');
+    this._undoButton = d('button', {
+      className: 'jp-smcost-CostPanel-button',
+      testid: 'smcost-savings-undo-button',
+      text: 'Undo',
+      attrs: { type: 'button' }
+    });
+    this._undo.append(this._undoText, ' ', this._undoButton);
+    this._undo.hidden = true;
     this._problems.append(this._problemsSummary, this._problemsList);
     this.node.append(
       this._heading,
+      this._undo,
       this._status,
       this._note,
       this._list,
@@ -175,6 +191,10 @@ export class SuggestionsView implements IDisposable {
     if (button === this._more) {
       this._expanded = !this._expanded;
       this.render();
+      return;
+    }
+    if (button === this._undoButton) {
+      void this._restore();
       return;
     }
     const article = button.closest<HTMLElement>('.jp-smcost-Suggestion');
@@ -400,6 +420,13 @@ export class SuggestionsView implements IDisposable {
         }
       }
       await dismissed;
+      this._undone = card.suggestion.id;
+      setText(this._undoText, `Dismissed “${card.suggestion.title}”.`);
+      this._undoButton.setAttribute(
+        'aria-label',
+        `Undo: dismiss ${card.suggestion.title}`
+      );
+      this._undo.hidden = false;
     } catch (reason) {
       // The model shows it again: say why on it.
       const again = this._cards.get(card.suggestion.id);
@@ -443,6 +470,24 @@ export class SuggestionsView implements IDisposable {
   /**
    * "Close" on a card whose action succeeded.
    */
+  private async _restore(): Promise<void> {
+    const id = this._undone;
+    if (id === null) {
+      return;
+    }
+    this._undoButton.disabled = true;
+    try {
+      await this._model.restore(id);
+      this._undone = null;
+      this._undo.hidden = true;
+      this._heading.focus();
+    } catch (reason) {
+      setText(this._undoText, `Could not undo: ${Private.messageOf(reason)}`);
+    } finally {
+      this._undoButton.disabled = false;
+    }
+  }
+
   private _close(card: Private.ICard): void {
     const next = card.node.nextElementSibling as HTMLElement | null;
     const hadFocus = card.node.contains(document.activeElement);
@@ -473,6 +518,10 @@ export class SuggestionsView implements IDisposable {
   private _status: HTMLDivElement;
   private _statusText: HTMLSpanElement;
   private _top: number;
+  private _undo: HTMLDivElement;
+  private _undoButton: HTMLButtonElement;
+  private _undoText: HTMLSpanElement;
+  private _undone: string | null = null;
 }
 
 /**
