@@ -2,7 +2,7 @@
  * Helpers shared by the jupyter-smcost UI tests.
  */
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
 /**
  * The status bar item (a stable class, see src/statusbar.ts).
@@ -32,7 +32,7 @@ export const API = '/jupyter-smcost';
 export async function api(
   request: APIRequestContext,
   endPoint: string,
-  init: { method?: 'GET' | 'PUT' | 'POST'; body?: unknown } = {}
+  init: { method?: 'GET' | 'PUT' | 'POST' | 'DELETE'; body?: unknown } = {}
 ): Promise<any> {
   const response = await request.fetch(`${API}/${endPoint}`, {
     method: init.method ?? 'GET',
@@ -205,35 +205,159 @@ export const RESOURCE_ROW = 'tr[data-testid="smcost-resource-row"]';
  * running when seeded; and the other user's job, which scope "mine" hides.
  */
 export const DEMO_RESOURCES: {
-  [name: string]: { kind: string; instances: string; seconds: number };
+  [name: string]: {
+    kind: string;
+    /** What the row's line shows (no `ml.`, see src/cost/panel.ts). */
+    line: string;
+    /** The whole instance type and count, in the line's tooltip. */
+    instances: string;
+    seconds: number;
+  };
 } = {
   'demo-finetune-spot': {
     kind: 'training-job',
+    line: 'g5.2xlarge × 1',
     instances: 'ml.g5.2xlarge × 1 · spot',
     seconds: 40 * 60
   },
   'demo-resnet-train': {
     kind: 'training-job',
+    line: 'p3.2xlarge × 1',
     instances: 'ml.p3.2xlarge × 1',
     seconds: 25 * 60
   },
   'demo-features-processing': {
     kind: 'processing-job',
+    line: 'm5.xlarge × 1',
     instances: 'ml.m5.xlarge × 1',
     seconds: 15 * 60
   },
   'demo-endpoint': {
     kind: 'endpoint',
+    line: 'm5.xlarge × 2',
     instances: 'ml.m5.xlarge × 2',
     seconds: 2 * 3600
   },
   'demo-space-2/CodeEditor/default': {
     kind: 'studio-app',
+    line: 't3.medium × 1',
     instances: 'ml.t3.medium × 1',
     seconds: 3 * 3600
   }
 };
 export const OTHER_USER_JOB = 'other-user-xgboost';
+
+/**
+ * The running resources the savings demo adds (`seed-demo` with
+ * `{"savings": true}`, see jupyter_smcost/emulator/demo_savings.py), by
+ * name, with how long they had been running when seeded.
+ */
+export const SAVINGS_DEMO_RESOURCES: {
+  [name: string]: { kind: string; seconds: number };
+} = {
+  'demo-idle-endpoint': { kind: 'endpoint', seconds: 3 * 24 * 3600 },
+  'demo-small-a': { kind: 'endpoint', seconds: 5 * 24 * 3600 },
+  'demo-small-b': { kind: 'endpoint', seconds: 4 * 24 * 3600 },
+  'demo-untagged-train': { kind: 'training-job', seconds: 20 * 60 },
+  'demo-crossregion-processing': { kind: 'processing-job', seconds: 12 * 60 }
+};
+
+/**
+ * The savings demo's idle endpoint and the configuration its deletion keeps.
+ */
+export const IDLE_ENDPOINT = 'demo-idle-endpoint';
+export const IDLE_ENDPOINT_CONFIG = 'demo-idle-endpoint-config';
+
+/**
+ * Seed the savings demo (after `freshStudio`'s reset: the demo Studio space
+ * and its resources, plus what every savings rule the emulator can feed
+ * needs), with the admin's idle settings and the idle clock restarted.
+ *
+ * @returns What the emulator seeded.
+ */
+export async function savingsStudio(request: APIRequestContext): Promise<any> {
+  await request.post(`${EMULATOR}/_smcost/reset`);
+  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
+    data: { savings: true }
+  });
+  if (!seeded.ok()) {
+    throw new Error(`seed-demo (savings) failed: ${seeded.status()}`);
+  }
+  await api(request, 'config', {
+    method: 'PUT',
+    body: { timeout_minutes: null, warning_minutes: null }
+  });
+  await api(request, 'activity', {
+    method: 'POST',
+    body: { source: 'test setup' }
+  });
+  return seeded.json();
+}
+
+/**
+ * Wait until `GET resources` answers with a listing read from AWS after
+ * `since` (ms since the epoch). The server answers with its last listing
+ * while it reads the next one, and the page asks every 30 s: a page loaded
+ * right after a reseed would show the earlier seed's resources until then.
+ *
+ * @returns That answer.
+ */
+export async function settledResources(
+  request: APIRequestContext,
+  since: number,
+  timeout = 30_000
+): Promise<any> {
+  const end = Date.now() + timeout;
+  let last: any = null;
+  while (Date.now() < end) {
+    last = await api(request, 'resources');
+    if (
+      last.status === 200 &&
+      last.state !== 'loading' &&
+      Date.parse(last.fetched_at ?? '') > since
+    ) {
+      return last;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  throw new Error(
+    `no listing read since ${new Date(since).toISOString()}: ` +
+      JSON.stringify(last)?.slice(0, 500)
+  );
+}
+
+/**
+ * Wait until `GET suggestions` answers from facts collected after `since`
+ * (ms since the epoch; the server computes them in the background every
+ * `c.Suggestions.ttl_seconds`, 2 s here) and, if given, `ready` holds.
+ *
+ * @returns That answer.
+ */
+export async function settledSuggestions(
+  request: APIRequestContext,
+  since: number,
+  ready: (document: any) => boolean = () => true,
+  timeout = 30_000
+): Promise<any> {
+  const end = Date.now() + timeout;
+  let last: any = null;
+  while (Date.now() < end) {
+    last = await api(request, 'suggestions');
+    if (
+      last.status === 200 &&
+      (last.state === 'ok' || last.state === 'partial') &&
+      Date.parse(last.generated_at ?? '') > since &&
+      ready(last)
+    ) {
+      return last;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  throw new Error(
+    `no suggestions computed since ${new Date(since).toISOString()}: ` +
+      JSON.stringify(last)?.slice(0, 500)
+  );
+}
 
 /**
  * Make one emulated AWS action fail until `clearEmulatorFaults`.
@@ -305,33 +429,213 @@ export function pinCost(cost: any): any {
  */
 export function pinResources(resources: any): any {
   const now = Date.parse(PINNED_NOW);
+  const rows = (resources.resources ?? []).map((row: any) => {
+    const running =
+      DEMO_RESOURCES[row.name]?.seconds ??
+      SAVINGS_DEMO_RESOURCES[row.name]?.seconds ??
+      row.running_seconds;
+    const billed =
+      typeof row.billable_seconds === 'number' &&
+      typeof row.on_demand_usd_per_hour === 'number';
+    // A spot job's cost counts the billed seconds, which stand still; its
+    // rate is the on-demand one times the share billed, which falls.
+    const rate = billed
+      ? (row.on_demand_usd_per_hour * row.billable_seconds) / running
+      : row.usd_per_hour;
+    return {
+      ...row,
+      started_at: new Date(now - running * 1000).toISOString(),
+      running_seconds: running,
+      usd_per_hour: rate,
+      cost_so_far_usd:
+        typeof rate === 'number' && !billed
+          ? (rate * running) / 3600
+          : row.cost_so_far_usd,
+      detail:
+        typeof row.detail === 'string'
+          ? row.detail
+              .replace(/of \d+ min/, `of ${Math.round(running / 60)} min`)
+              .replace(
+                /\d+% of the on-demand/,
+                billed
+                  ? `${Math.round((row.billable_seconds / running) * 100)}% of the on-demand`
+                  : '$&'
+              )
+          : row.detail,
+      price: pinPrice(row.price)
+    };
+  });
+  // The total moves with the spot jobs' rates: the sum of the pinned rows
+  // (when the server listed them all and priced them all, as in the demo).
+  const listed = rows.every(
+    (row: any) => typeof row.usd_per_hour === 'number' && row.price?.known
+  );
   return {
     ...resources,
     generated_at: PINNED_NOW,
     fetched_at: PINNED_NOW,
-    resources: (resources.resources ?? []).map((row: any) => {
-      const running = DEMO_RESOURCES[row.name]?.seconds ?? row.running_seconds;
-      const billed = typeof row.billable_seconds === 'number';
-      return {
-        ...row,
-        started_at: new Date(now - running * 1000).toISOString(),
-        running_seconds: running,
-        // A spot job's cost counts the billed seconds, which stand still.
-        cost_so_far_usd:
-          typeof row.usd_per_hour === 'number' && !billed
-            ? (row.usd_per_hour * running) / 3600
-            : row.cost_so_far_usd,
-        detail:
-          typeof row.detail === 'string'
-            ? row.detail.replace(
-                /of \d+ min/,
-                `of ${Math.round(running / 60)} min`
-              )
-            : row.detail,
-        price: pinPrice(row.price)
-      };
-    })
+    total_usd_per_hour:
+      listed && !resources.omitted?.count
+        ? rows.reduce((sum: number, row: any) => sum + row.usd_per_hour, 0)
+        : resources.total_usd_per_hour,
+    resources: rows
   };
+}
+
+/**
+ * A dollar figure as the server's arithmetic strings write it
+ * (jupyter_smcost/suggestions/model.py `usd`).
+ */
+function serverUsd(value: number): string {
+  const abs = Math.abs(value);
+  if (value !== 0 && abs < 0.1) {
+    return abs < 0.01
+      ? `$${value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`
+      : `$${value.toFixed(3)}`;
+  }
+  return `$${value.toLocaleString('en-US', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2
+  })}`;
+}
+
+/**
+ * A real `GET suggestions` answer with its time-dependent parts pinned for
+ * screenshots, as `pinResources` pins the resources: generated at
+ * `PINNED_NOW`; a running job's spot saving (it grows with the job's cost so
+ * far) scaled to the job's pinned running time; the idle app's idle hours and
+ * the snippets' job names fixed.
+ *
+ * The `savings-plan` suggestion is left out: the server asks Cost Explorer
+ * once a day, so whether it has the emulator's recommendation depends on
+ * which test ran first since the server started, not on this test.
+ */
+export function pinSuggestions(document: any): any {
+  const suggestions = (document.suggestions ?? [])
+    .filter((s: any) => s.rule !== 'savings-plan')
+    .map((s: any) => {
+      let pinned = { ...s };
+      const seconds =
+        DEMO_RESOURCES[s.resource?.name]?.seconds ??
+        SAVINGS_DEMO_RESOURCES[s.resource?.name]?.seconds;
+      // "1 x ml.p3.2xlarge x 1,516 s x $3.978/h = $1.68 (cost so far) x ..."
+      const sofar =
+        /(\d+) x \S+ x ([\d,]+) s x \$([\d.]+)\/h = \$[\d.,]+ \(cost so far\)/.exec(
+          s.arithmetic ?? ''
+        );
+      if (s.rule === 'spot-training' && seconds && sofar) {
+        const count = Number(sofar[1]);
+        const rate = Number(sofar[3]);
+        const cost = (count * rate * seconds) / 3600;
+        // The figure again from the arithmetic's own terms (the share spot
+        // saves, the weeks to a month), as printed: scaling the server's
+        // figure by the rounded seconds would move it by a cent from run to
+        // run.
+        const rest = s.arithmetic.slice(sofar.index + sofar[0].length);
+        const share = /^ x ([\d.]+)% (?:to ([\d.]+)% )?/.exec(rest);
+        const month = /x (\d+) \/ (\d+) \(/.exec(rest);
+        const perMonth = month ? Number(month[1]) / Number(month[2]) : 1;
+        const figure = (percent: string) =>
+          (cost * Number(percent) * perMonth) / 100;
+        const saving =
+          typeof s.saving_usd_per_month === 'number' && share
+            ? figure(share[1])
+            : s.saving_usd_per_month;
+        const range =
+          Array.isArray(s.saving_range_usd_per_month) && share?.[2]
+            ? [figure(share[1]), figure(share[2])]
+            : s.saving_range_usd_per_month;
+        const result =
+          typeof saving === 'number'
+            ? `= ${serverUsd(saving)}/month`
+            : Array.isArray(range)
+              ? `= ${serverUsd(range[0])} to ${serverUsd(range[1])}/month`
+              : '$&';
+        pinned = {
+          ...pinned,
+          saving_usd_per_month: saving,
+          saving_range_usd_per_month: range,
+          arithmetic: s.arithmetic
+            .replace(
+              sofar[0],
+              sofar[0]
+                .replace(
+                  /x [\d,]+ s x/,
+                  `x ${seconds.toLocaleString('en-US')} s x`
+                )
+                .replace(
+                  /= \$[\d.,]+ \(cost so far\)/,
+                  `= ${serverUsd(cost)} (cost so far)`
+                )
+            )
+            .replace(/= \$[\d.,]+( to \$[\d.,]+)?\/month$/, result)
+        };
+      }
+      for (const key of ['detail', 'snippet'] as const) {
+        if (typeof pinned[key] === 'string') {
+          pinned[key] = pinned[key]
+            .replace(
+              /no user activity for [\d.]+ h/,
+              'no user activity for 2.8 h'
+            )
+            .replace(/-ir-\d{12}/g, '-ir-202611261620');
+        }
+      }
+      return pinned;
+    });
+  return {
+    ...document,
+    generated_at: PINNED_NOW,
+    suggestions,
+    total_saving_usd_per_month: suggestions.reduce(
+      (sum: number, s: any) =>
+        sum +
+        (typeof s.saving_usd_per_month === 'number'
+          ? s.saving_usd_per_month
+          : 0),
+      0
+    )
+  };
+}
+
+/**
+ * Pin every answer that moves with time, for screenshots: the server's real
+ * cost, listing and suggestions with their times fixed, the idle status of
+ * `pinnedStatus`, and the page's clock standing still at `PINNED_NOW`.
+ */
+export async function pinAnswers(page: Page): Promise<void> {
+  await page.route(/\/jupyter-smcost\/status/, route =>
+    route.fulfill({ json: pinnedStatus() })
+  );
+  // A heartbeat (dragging the sidebar's edge is activity) answers with the
+  // idle status too: the server has it, the page sees the pinned one.
+  await page.route(/\/jupyter-smcost\/activity/, async route => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: pinnedStatus().idle });
+  });
+  await page.route(/\/jupyter-smcost\/cost/, async route => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: pinCost(await response.json()) });
+  });
+  await page.route(/\/jupyter-smcost\/resources/, async route => {
+    const response = await route.fetch();
+    await route.fulfill({
+      response,
+      json: pinResources(await response.json())
+    });
+  });
+  // GET only: a dismissal or an action goes to the server as it is.
+  await page.route(/\/jupyter-smcost\/suggestions(\?|$)/, async route => {
+    if (route.request().method() !== 'GET') {
+      return route.fallback();
+    }
+    const response = await route.fetch();
+    await route.fulfill({
+      response,
+      json: pinSuggestions(await response.json())
+    });
+  });
+  await page.clock.setFixedTime(new Date(PINNED_NOW));
 }
 
 function pinPrice(price: any): any {
@@ -356,4 +660,64 @@ function pinPrice(price: any): any {
             .replace(date, '2026-11-26')
         : price.detail
   };
+}
+
+/**
+ * The words of a part of the page that the layout broke across lines where
+ * it should not: between two letters or digits (`sagem|aker`), or anywhere
+ * in a figure (`$92.|34/month`, `1,|500`). Long names, URLs and code may
+ * break at their punctuation (`demo-space-|2`, `amazonaws.com/|sagemaker`).
+ * Only the text shown counts (not that of a closed disclosure).
+ *
+ * @returns Each word broken, with the offset of the break, e.g.
+ *   `"$92.34/month" at 7`; none when all is well.
+ */
+export async function midWordBreaks(root: Locator): Promise<string[]> {
+  return root.evaluate(element => {
+    const broken: string[] = [];
+    const tops = (node: Text, start: number, end: number) => {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      return Array.from(range.getClientRects())
+        .filter(r => r.width > 0 && r.height > 0)
+        .map(r => r.top);
+    };
+    const alnum = /[\p{L}\p{N}]/u;
+    const figure = /^[(]?(\$|\d[\d,.]*(%|\/h|\/month|\)|,|\.)*$)/;
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node as Text;
+      if (!text.parentElement?.checkVisibility({ visibilityProperty: true })) {
+        continue;
+      }
+      const words = /\S+/g;
+      let match: RegExpExecArray | null;
+      while ((match = words.exec(text.data)) !== null) {
+        const word = match[0];
+        const all = tops(text, match.index, match.index + word.length);
+        // On one line.
+        if (all.length < 2 || Math.max(...all) - Math.min(...all) < 4) {
+          continue;
+        }
+        let previous: number | null = null;
+        for (let i = 0; i < word.length; i++) {
+          const [at] = tops(text, match.index + i, match.index + i + 1);
+          if (at === undefined) {
+            continue;
+          }
+          if (
+            previous !== null &&
+            at > previous + 4 &&
+            (figure.test(word) ||
+              (alnum.test(word[i - 1]) && alnum.test(word[i])))
+          ) {
+            broken.push(`"${word}" at ${i}`);
+          }
+          previous = at;
+        }
+      }
+    }
+    return broken;
+  });
 }
