@@ -20,16 +20,25 @@ import {
   freshStudio,
   ITEM,
   OTHER_USER_JOB,
-  pinCost,
-  pinnedStatus,
-  pinResources,
+  pinAnswers,
+  pinSuggestions,
   quietStart,
   recordHeartbeats,
-  RESOURCE_ROW
+  RESOURCE_ROW,
+  settledResources,
+  settledSuggestions
 } from './helpers';
+
+/**
+ * When the emulator was last seeded (ms since the epoch).
+ */
+let seededAt = 0;
 
 test.beforeEach(async ({ request }) => {
   await freshStudio(request);
+  seededAt = Date.now();
+  // The demo's resources from the page's first listing on.
+  await settledResources(request, seededAt);
 });
 
 test.afterEach(async ({ request }) => {
@@ -59,6 +68,14 @@ function dollars(text: string): number {
     throw new Error(`no dollar figure in "${text}"`);
   }
   return Number(match[1].replace(/,/g, ''));
+}
+
+/**
+ * Format an hourly rate as the panel does: two significant digits below
+ * $0.10 (`$0.051/h`), else as `usd`.
+ */
+function rate(value: number): string {
+  return `$${value < 0.1 ? value.toPrecision(2) : usd(value).slice(1)}/h`;
 }
 
 /**
@@ -116,7 +133,8 @@ test.describe('cost meter', () => {
     const rate = `${usd(cost.usd_per_hour)}/h`;
     expect(rate).toBe('$1.41/h');
     await expect(meter).toHaveText(
-      new RegExp(`^\\${rate} · \\$\\d+\\.\\d+ this session$`)
+      // (and the badge's number of suggestions, once they have come)
+      new RegExp(`^\\${rate} · \\$\\d+\\.\\d+ this session(\\d+)?$`)
     );
     // The session cost is the server's, ticking at the rate since.
     const text = (await meter.textContent()) ?? '';
@@ -235,65 +253,139 @@ test.describe('Cost panel', () => {
       const row = panel.locator(`${RESOURCE_ROW}[data-name="${name}"]`);
       await expect(row).toHaveAttribute('data-kind', demo.kind);
       await expect(row).toHaveAttribute('data-price', 'known');
-      await expect(row.getByTestId('smcost-resource-instances')).toHaveText(
-        demo.instances
-      );
-      await expect(row.getByTestId('smcost-resource-rate')).toHaveText(
-        /^\$\d+\.\d+\/h$/
-      );
+      await expect(row).toHaveAttribute('data-expanded', 'false');
+      // One line: the name, the instance type (without `ml.`) and count,
+      // the rate and the cost so far; the whole type in the tooltip.
+      await expect(row.getByTestId('smcost-resource-toggle')).toHaveText(name);
+      const instances = row.getByTestId('smcost-resource-instances');
+      await expect(instances).toHaveText(demo.line);
+      await expect(instances).toHaveAttribute('title', demo.instances);
       await expect(row.getByTestId('smcost-resource-cost')).toHaveText(
         /^\$\d+\.\d+$/
       );
       const resource = listing.resources.find((r: any) => r.name === name);
       await expect(row.getByTestId('smcost-resource-rate')).toHaveText(
-        `$${resource.usd_per_hour < 0.1 ? resource.usd_per_hour.toPrecision(2) : resource.usd_per_hour.toFixed(2)}/h`
+        rate(resource.usd_per_hour)
       );
+      // The rest is behind the name.
+      await expect(row.getByTestId('smcost-resource-more')).toBeHidden();
     }
-    const kinds = async (kind: string) =>
-      panel.locator(`${RESOURCE_ROW}[data-kind="${kind}"]`).count();
-    expect(await kinds('training-job')).toBe(2);
-    expect(await kinds('processing-job')).toBe(1);
-    expect(await kinds('endpoint')).toBe(1);
-    expect(await kinds('studio-app')).toBe(1);
+
+    // Grouped by kind, the most expensive group first, each with its count
+    // and rate, in the colours of the burn bar.
+    const groups = panel.getByTestId('smcost-resource-group');
+    await expect(groups).toHaveText([
+      /^Training \(2\)\s*\$\d+\.\d\d\/h$/,
+      /^Endpoints \(1\)\s*\$\d+\.\d\d\/h$/,
+      /^Processing \(1\)\s*\$\d+\.\d\d\/h$/,
+      /^Other apps \(1\)\s*\$0\.051\/h$/
+    ]);
+    const byKind = (kind: string) =>
+      listing.resources
+        .filter((r: any) => r.kind === kind)
+        .reduce((sum: number, r: any) => sum + r.usd_per_hour, 0);
+    for (const [category, kind] of [
+      ['training', 'training-job'],
+      ['endpoints', 'endpoint'],
+      ['processing', 'processing-job'],
+      ['apps', 'studio-app']
+    ]) {
+      const group = panel.locator(
+        `[data-testid="smcost-resource-group"][data-category="${category}"]`
+      );
+      await expect(group).toContainText(rate(byKind(kind)));
+      // The group's rows follow its heading.
+      const rows = await panel
+        .locator(`tbody[data-category="${category}"] ${RESOURCE_ROW}`)
+        .evaluateAll(trs => trs.map(tr => (tr as HTMLElement).dataset.kind));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows)).toEqual(new Set([kind]));
+    }
+
+    // The picture: the burn rate split by this space and the kinds, with a
+    // legend that names each part and its rate.
+    await expect(panel.getByTestId('smcost-picture')).toBeVisible();
+    const bar = panel.getByTestId('smcost-burn-bar');
+    await expect(bar.locator('rect[data-category]')).toHaveCount(5);
+    await expect(panel.getByTestId('smcost-burn-item')).toHaveText([
+      `This space ${rate(cost.usd_per_hour)}`,
+      `Training ${rate(byKind('training-job'))}`,
+      `Endpoints ${rate(byKind('endpoint'))}`,
+      `Processing ${rate(byKind('processing-job'))}`,
+      `Other apps ${rate(byKind('studio-app'))}`
+    ]);
+    await expect(bar).toHaveAttribute(
+      'aria-label',
+      new RegExp(
+        `^Burn rate \\${rate(listing.total_usd_per_hour + cost.usd_per_hour)}: this space`
+      )
+    );
+    // The price source once, in a footnote, rather than on every row.
+    await expect(panel.getByTestId('smcost-price-footnote')).toHaveText(
+      /^Prices: AWS Price List API( \(cached\))?, \d{4}-\d\d-\d\d\.$/
+    );
+
     const row = (name: string) =>
       panel.locator(`${RESOURCE_ROW}[data-name="${name}"]`);
-    await expect(
-      row('demo-finetune-spot').getByTestId('smcost-resource-kind')
-    ).toHaveText('Training job');
-    await expect(
-      row('demo-finetune-spot').locator('.jp-smcost-CostTable-detail')
-    ).toContainText(/spot: billed 14 min of 4\d min/);
-    await expect(
-      row('demo-finetune-spot').getByTestId('smcost-resource-running')
-    ).toHaveText(/^4\d min$/);
-    await expect(
-      row('demo-resnet-train').getByTestId('smcost-resource-running')
-    ).toHaveText(/^2\d min$/);
-    await expect(
-      row('demo-endpoint').locator('.jp-smcost-CostTable-detail')
-    ).toContainText('variant AllTraffic');
-    await expect(
-      row('demo-endpoint').getByTestId('smcost-resource-kind')
-    ).toHaveText('Endpoint');
-    await expect(
-      row('demo-space-2/CodeEditor/default').getByTestId('smcost-resource-kind')
-    ).toHaveText('Studio app');
-    await expect(
-      row('demo-space-2/CodeEditor/default').locator(
-        '.jp-smcost-CostTable-detail'
-      )
-    ).toContainText('space demo-space-2, CodeEditor');
+    // Pressing a name shows the rest of its row: the kind, the running
+    // time, the whole instance type, the server's detail, the console link.
+    const expand = async (name: string) => {
+      const toggle = row(name).getByTestId('smcost-resource-toggle');
+      await toggle.click();
+      await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+      await expect(row(name)).toHaveAttribute('data-expanded', 'true');
+      const more = row(name).getByTestId('smcost-resource-more');
+      await expect(more).toBeVisible();
+      return more;
+    };
+    const spot = await expand('demo-finetune-spot');
+    await expect(spot.getByTestId('smcost-resource-kind')).toHaveText(
+      'Training job'
+    );
+    await expect(spot).toContainText('ml.g5.2xlarge × 1 · spot');
+    await expect(spot).toContainText(/spot: billed 14 min of 4\d min/);
+    await expect(spot.getByTestId('smcost-resource-running')).toHaveText(
+      /^4\d min$/
+    );
+    const resnet = await expand('demo-resnet-train');
+    await expect(resnet.getByTestId('smcost-resource-running')).toHaveText(
+      /^2\d min$/
+    );
+    const endpoint = await expand('demo-endpoint');
+    await expect(endpoint).toContainText('variant AllTraffic');
+    await expect(endpoint.getByTestId('smcost-resource-kind')).toHaveText(
+      'Endpoint'
+    );
+    const app = await expand('demo-space-2/CodeEditor/default');
+    await expect(app.getByTestId('smcost-resource-kind')).toHaveText(
+      'Studio app'
+    );
+    await expect(app).toContainText('space demo-space-2, CodeEditor');
+    await expand('demo-features-processing');
+    // Pressed again, the row is one line again.
+    await row('demo-endpoint').getByTestId('smcost-resource-toggle').click();
+    await expect(row('demo-endpoint')).toHaveAttribute(
+      'data-expanded',
+      'false'
+    );
+    await expect(endpoint).toBeHidden();
+    await expand('demo-endpoint');
 
-    // Each name the server gives a console URL for links to the AWS console,
-    // in a new tab: every job, the endpoint, and the Studio app (its domain's
-    // spaces page).
+    // Each resource the server gives a console URL for links to the AWS
+    // console, in a new tab: every job, the endpoint, and the Studio app
+    // (its domain's spaces page).
     for (const resource of listing.resources) {
-      const link = row(resource.name).locator('th a');
+      const link = row(resource.name).getByTestId('smcost-resource-link');
       if (resource.console_url === null) {
-        await expect(link).toHaveCount(0);
+        await expect(link).toBeHidden();
         continue;
       }
-      await expect(link).toHaveText(resource.name);
+      await expect(link).toBeVisible();
+      await expect(link).toHaveText('AWS console');
+      await expect(link).toHaveAttribute(
+        'aria-label',
+        `Open ${resource.name} in the AWS console (new tab)`
+      );
       await expect(link).toHaveAttribute('href', resource.console_url);
       await expect(link).toHaveAttribute('target', '_blank');
       await expect(link).toHaveAttribute('rel', /noopener/);
@@ -308,7 +400,11 @@ test.describe('Cost panel', () => {
         )
       );
     }
-    await expect(panel.locator(`${RESOURCE_ROW} th a`)).toHaveCount(5);
+    await expect(
+      panel.locator(
+        `${RESOURCE_ROW} [data-testid="smcost-resource-link"]:visible`
+      )
+    ).toHaveCount(5);
     // A click opens the console in a new tab (answered here, never AWS).
     await page
       .context()
@@ -316,7 +412,7 @@ test.describe('Cost panel', () => {
         route.fulfill({ contentType: 'text/html', body: 'AWS console' })
       );
     const popup = page.waitForEvent('popup');
-    await row('demo-resnet-train').locator('th a').click();
+    await row('demo-resnet-train').getByTestId('smcost-resource-link').click();
     const consoleTab = await popup;
     expect(consoleTab.url()).toBe(
       listing.resources.find((r: any) => r.name === 'demo-resnet-train')
@@ -324,9 +420,25 @@ test.describe('Cost panel', () => {
     );
     await consoleTab.close();
 
-    // The total burn rate: the resources and this space.
-    await expect(panel.getByTestId('smcost-total')).toHaveText(
+    // The total burn rate, the resources and this space, at the top of the
+    // panel, where it stays while the panel scrolls.
+    const total = panel.getByTestId('smcost-total');
+    await expect(total).toHaveText(
       `Total: ${usd(listing.total_usd_per_hour + cost.usd_per_hour)}/h including this space`
+    );
+    await expect(panel.getByTestId('smcost-header')).toContainText(
+      (await total.textContent()) ?? ''
+    );
+    await panel.evaluate(node => (node.scrollTop = node.scrollHeight));
+    expect(await panel.evaluate(node => node.scrollTop)).toBeGreaterThan(0);
+    await expect(total).toBeInViewport({ ratio: 1 });
+    const [panelBox, totalBox] = [
+      await panel.boundingBox(),
+      await total.boundingBox()
+    ];
+    expect(totalBox!.y).toBeGreaterThanOrEqual(panelBox!.y);
+    expect(totalBox!.y + totalBox!.height).toBeLessThanOrEqual(
+      panelBox!.y + panelBox!.height
     );
     await expect(panel.getByTestId('smcost-updated')).toHaveText(
       /^Listed from AWS \d+ s ago\.$/
@@ -335,8 +447,7 @@ test.describe('Cost panel', () => {
   });
 
   test('keyboard: Tab reaches the controls, Enter keeps the app running', async ({
-    page,
-    request
+    page
   }) => {
     const heartbeats = recordHeartbeats(page);
     // The status bar meter is a button for the keyboard too.
@@ -347,34 +458,89 @@ test.describe('Cost panel', () => {
     const panel = page.locator(COST_PANEL);
     await expect(panel).toBeVisible();
     await waitForListing(panel);
+    // The savings cards have come (the demo has some): their controls are
+    // in the tab order too.
+    await expect(panel.getByTestId('smcost-suggestion').first()).toBeVisible({
+      timeout: 15_000
+    });
 
-    // From the panel's tab in the left sidebar, Tab goes through the panel.
+    // From the panel's tab in the left sidebar, Tab goes through the panel:
+    // Refresh, the savings' controls, Keep running, then one button per
+    // resource (its name), in the order of the rows.
     await page
       .locator(
         '.jp-SideBar.jp-mod-left li[data-id="jupyter-smcost:cost-panel"]'
       )
       .focus();
-    const links = await api(request, 'resources').then(listing =>
-      listing.resources
-        .filter((r: any) => r.console_url !== null)
-        .map((r: any) => `a:${r.name}`)
-    );
-    const seen: string[] = [];
-    for (let i = 0; i < 2 + links.length; i++) {
+    const names = await panel
+      .locator(RESOURCE_ROW)
+      .evaluateAll(trs => trs.map(tr => (tr as HTMLElement).dataset.name));
+    expect(names).toHaveLength(Object.keys(DEMO_RESOURCES).length);
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const row = el.closest<HTMLElement>(
+          '[data-testid="smcost-resource-row"]'
+        );
+        return {
+          id: el.dataset.testid ?? el.tagName.toLowerCase(),
+          name: row?.dataset.name ?? null,
+          inSavings: el.closest('[data-testid="smcost-savings"]') !== null
+        };
+      });
+    await page.keyboard.press('Tab');
+    expect((await focused()).id).toBe('smcost-refresh');
+    const savings: string[] = [];
+    for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
-      seen.push(
-        await page.evaluate(() => {
-          const el = document.activeElement as HTMLElement;
-          return (
-            el.dataset.testid ?? `${el.tagName.toLowerCase()}:${el.textContent}`
-          );
-        })
-      );
+      const el = await focused();
+      if (el.id === 'smcost-keep-running') {
+        break;
+      }
+      expect(el.inSavings, `${el.id} is a savings control`).toBe(true);
+      savings.push(el.id);
     }
-    expect(seen).toEqual(['smcost-refresh', 'smcost-keep-running', ...links]);
+    await expect(panel.getByTestId('smcost-keep-running')).toBeFocused();
+    // Each card's action buttons and Dismiss are on the way.
+    const actions = await panel
+      .locator(
+        '[data-testid="smcost-suggestion"]:visible [data-testid="smcost-suggestion-action"]'
+      )
+      .count();
+    const dismiss = await panel
+      .locator(
+        '[data-testid="smcost-suggestion"]:visible [data-testid="smcost-suggestion-dismiss"]'
+      )
+      .count();
+    expect(dismiss).toBeGreaterThan(0);
+    expect(
+      savings.filter(id => id === 'smcost-suggestion-action')
+    ).toHaveLength(actions);
+    expect(
+      savings.filter(id => id === 'smcost-suggestion-dismiss')
+    ).toHaveLength(dismiss);
+    const rows: Array<string | null> = [];
+    for (let i = 0; i < names.length; i++) {
+      await page.keyboard.press('Tab');
+      const el = await focused();
+      expect(el.id).toBe('smcost-resource-toggle');
+      rows.push(el.name);
+    }
+    expect(rows).toEqual(names);
+
+    // Enter on a name shows the rest of its row, and its console link is
+    // the next stop.
+    const last = panel.locator(
+      `${RESOURCE_ROW}[data-name="${names[names.length - 1]}"]`
+    );
+    await page.keyboard.press('Enter');
+    await expect(last).toHaveAttribute('data-expanded', 'true');
+    await expect(last.getByTestId('smcost-resource-more')).toBeVisible();
+    await page.keyboard.press('Tab');
+    await expect(last.getByTestId('smcost-resource-link')).toBeFocused();
 
     // Back to "Keep running", and Enter.
-    for (let i = 0; i < links.length; i++) {
+    for (let i = 0; i < names.length + 1; i++) {
       await page.keyboard.press('Shift+Tab');
     }
     const keep = panel.getByTestId('smcost-keep-running');
@@ -462,32 +628,18 @@ test.describe('cost screenshots', () => {
   test.use({
     ...quietStart,
     // Tall enough for the whole panel in the sidebar's usual width.
-    viewport: { width: 1024, height: 1280 }
+    viewport: { width: 1024, height: 1600 }
   });
 
-  /**
-   * Pin every answer that moves with time: the server's real cost and
-   * listing with their times fixed, the idle status of `pinnedStatus`, and
-   * the page's clock standing still.
-   */
-  async function pinned(page: Page): Promise<void> {
-    await page.route(/\/jupyter-smcost\/status/, route =>
-      route.fulfill({ json: pinnedStatus() })
-    );
-    await page.route(/\/jupyter-smcost\/cost/, async route => {
-      const response = await route.fetch();
-      route.fulfill({ response, json: pinCost(await response.json()) });
-    });
-    await page.route(/\/jupyter-smcost\/resources/, async route => {
-      const response = await route.fetch();
-      route.fulfill({ response, json: pinResources(await response.json()) });
-    });
-    await page.clock.setFixedTime(new Date('2026-11-26T16:20:00Z'));
-  }
-
   for (const theme of ['light', 'dark'] as const) {
-    test(`Cost panel, ${theme}`, async ({ page }) => {
-      await pinned(page);
+    test(`Cost panel, ${theme}`, async ({ page, request }) => {
+      await pinAnswers(page);
+      // The demo's suggestions (not those of an earlier seed) from the start.
+      const suggestions = await settledSuggestions(
+        request,
+        seededAt,
+        document => document.suggestions.length > 0
+      );
       await page.goto();
       if (theme === 'dark') {
         await page.theme.setDarkTheme();
@@ -508,6 +660,10 @@ test.describe('cost screenshots', () => {
       await expect(panel.getByTestId('smcost-updated')).toHaveText(
         'Listed from AWS 0 s ago.'
       );
+      await expect(panel.getByTestId('smcost-suggestion')).toHaveCount(
+        pinSuggestions(suggestions).suggestions.length
+      );
+      await expect(panel.getByTestId('smcost-sparkline')).toBeVisible();
       // The whole panel fits: nothing is cut off in the picture.
       expect(
         await panel.evaluate(node => node.scrollHeight <= node.clientHeight)
@@ -516,11 +672,24 @@ test.describe('cost screenshots', () => {
     });
   }
 
-  test('cost meter, light and dark', async ({ page }) => {
-    await pinned(page);
+  test('cost meter, light and dark', async ({ page, request }) => {
+    await pinAnswers(page);
+    const suggestions = await settledSuggestions(
+      request,
+      seededAt,
+      document => document.suggestions.length > 0
+    );
+    const count = pinSuggestions(suggestions).suggestions.length;
     await page.goto();
     const meter = page.locator(COST_METER);
-    await expect(meter).toHaveText('$1.41/h · $3.53 this session');
+    // The figures, and a badge with the number of suggestions.
+    const badge = meter.getByTestId('smcost-savings-badge');
+    await expect(badge).toHaveText(String(count));
+    await expect(badge).toHaveAttribute(
+      'aria-label',
+      `${count} savings suggestions`
+    );
+    await expect(meter).toHaveText(`$1.41/h · $3.53 this session${count}`);
     await expect(meter).toHaveScreenshot('cost-meter-light.png');
     await page.theme.setDarkTheme();
     await expect(meter).toHaveScreenshot('cost-meter-dark.png');
