@@ -43,6 +43,10 @@ def usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _cents(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 @dataclass(frozen=True)
 class PriceFact:
     """An on-demand hourly price of one (instance type, component) in the facts' region."""
@@ -134,10 +138,13 @@ class Suggestion:
             "severity": self.severity,
             "title": self.title,
             "detail": self.detail,
-            "saving_usd_per_month": self.saving_usd_per_month,
+            # In cents, as the arithmetic writes it: the card and its calculation agree.
+            "saving_usd_per_month": _cents(self.saving_usd_per_month),
             "saving_note": self.saving_note,
             "saving_range_usd_per_month": (
-                list(self.saving_range_usd_per_month) if self.saving_range_usd_per_month else None
+                [_cents(v) for v in self.saving_range_usd_per_month]
+                if self.saving_range_usd_per_month
+                else None
             ),
             "arithmetic": self.arithmetic,
             "resource": self.resource.to_json() if self.resource else None,

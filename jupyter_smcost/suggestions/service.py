@@ -170,7 +170,10 @@ class SuggestionsService:
         shown = [s for s in outcome.suggestions if s.id not in hidden and s.id not in self._acted]
         doc["suggestions"] = [s.to_json() for s in shown]
         doc["dismissed"] = sum(1 for s in outcome.suggestions if s.id in hidden)
-        doc["total_saving_usd_per_month"] = sum(s.saving_usd_per_month or 0.0 for s in shown)
+        # The sum of the figures shown (each in cents).
+        doc["total_saving_usd_per_month"] = round(
+            sum(round(s.saving_usd_per_month or 0.0, 2) for s in shown), 2
+        )
         problems: list[Problem] = list(outcome.problems)
         doc["problems"] = [p.to_json() for p in problems]
         doc["state"] = "partial" if problems else "ok"

@@ -461,6 +461,29 @@ describe('SuggestionsView', () => {
     );
   });
 
+  it('lets a long code or URL wrap after its punctuation, never between letters', async () => {
+    const long =
+      "Recreate it with create_endpoint(EndpointName='demo-idle-endpoint', " +
+      "EndpointConfigName='demo-idle-endpoint-config'); see " +
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html';
+    const server = new FakeServer({
+      suggestions: [
+        suggestions({ suggestions: [suggestion({ detail: long })] })
+      ]
+    });
+    make(server);
+    await model.update();
+    const detail = part(cards()[0], 'detail');
+    // The text is unchanged; the break points sit after punctuation only.
+    expect(detail.textContent).toBe(long);
+    const wbrs = Array.from(detail.querySelectorAll('wbr'));
+    expect(wbrs.length).toBeGreaterThan(5);
+    for (const wbr of wbrs) {
+      const before = wbr.previousSibling?.textContent ?? '';
+      expect(before.slice(-1)).toMatch(/[/.:=(,]/);
+    }
+  });
+
   it('undoes a dismissal through DELETE, and the card comes back', async () => {
     const id = suggestion().id;
     const server = new FakeServer({

@@ -468,7 +468,7 @@ export class SuggestionsView implements IDisposable {
   }
 
   /**
-   * "Close" on a card whose action succeeded.
+   * "Undo" after a dismissal: the suggestion shows again.
    */
   private async _restore(): Promise<void> {
     const id = this._undone;
@@ -488,6 +488,9 @@ export class SuggestionsView implements IDisposable {
     }
   }
 
+  /**
+   * "Close" on a card whose action succeeded.
+   */
   private _close(card: Private.ICard): void {
     const next = card.node.nextElementSibling as HTMLElement | null;
     const hadFocus = card.node.contains(document.activeElement);
@@ -772,17 +775,17 @@ namespace Private {
     setData(card.saving, 'saving', saving.state);
 
     updateResource(card, suggestion);
-    setText(card.detail, suggestion.detail ?? '');
+    Private.setBreakable(card.detail, suggestion.detail ?? '');
     card.detail.hidden = !suggestion.detail;
     card.arithmeticText.hidden = !suggestion.arithmetic;
     // An unpriced saving says why in words, not only in a tooltip.
     const note =
       saving.state === 'priced' ? '' : (suggestion.saving_note ?? '');
-    setText(card.note, note);
+    Private.setBreakable(card.note, note);
     card.note.hidden = note === '';
-    setText(card.warning, suggestion.warning ?? '');
+    Private.setBreakable(card.warning, suggestion.warning ?? '');
     card.warning.hidden = !suggestion.warning;
-    setText(
+    Private.setBreakable(
       card.arithmeticText,
       suggestion.arithmetic ? `Calculation: ${suggestion.arithmetic}` : ''
     );
@@ -853,6 +856,37 @@ namespace Private {
       card.resource.replaceChildren(link);
     }
   }
+
+  /**
+   * Set a long text so that a narrow sidebar wraps it between words, and a
+   * token too long for a line (code, a URL, an ARN) after its punctuation
+   * (`/ . : = ( ,`), never between two letters.
+   */
+  export function setBreakable(node: HTMLElement, text: string): void {
+    if (node.textContent === text) {
+      return;
+    }
+    const parts: Array<string | HTMLElement> = [];
+    for (const token of text.split(/(\s+)/)) {
+      if (token.length <= LONG_TOKEN) {
+        parts.push(token);
+        continue;
+      }
+      const pieces = token.split(/(?<=[/.:=(,])/);
+      pieces.forEach((piece, index) => {
+        if (index > 0) {
+          parts.push(el('wbr'));
+        }
+        parts.push(piece);
+      });
+    }
+    node.replaceChildren(...parts);
+  }
+
+  /**
+   * Tokens longer than this get break points after their punctuation.
+   */
+  const LONG_TOKEN = 16;
 
   /**
    * An IAM action as code that may wrap only between its words

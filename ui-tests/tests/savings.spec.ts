@@ -275,12 +275,9 @@ test.describe('savings screenshots', () => {
   test('the details and calculations open: no word broken mid-word', async ({
     page
   }) => {
-    // Known to fail: at 250 px the server's long code and URLs in a card's
-    // details (`create_endpoint(EndpointName='demo-idle-endpoint', ...)`,
-    // the asynchronous inference docs URL) are broken between two letters
-    // (`overflow-wrap: break-word`), as nothing offers a break at their
-    // punctuation. Remove this line once the cards do.
-    test.fail();
+    // At 250 px the server's long code and URLs in a card's details
+    // (`create_endpoint(EndpointName='demo-idle-endpoint', ...)`, the
+    // asynchronous inference docs URL) wrap after their punctuation only.
     await pinAnswers(page);
     const cards = pinSuggestions(suggestions).suggestions.length;
     await page.goto();
