@@ -520,13 +520,14 @@ def built_js_gzipped() -> int:
 
 
 def built_kind() -> str:
-    """ "production" when the bundle is minified (few line breaks), else "development"."""
+    """Which build is in place: webpack names the chunks of a development build after their
+    modules (`lib_index_js.<hash>.js`) and numbers those of a production build."""
     static = ROOT / "jupyter_smcost" / "labextension" / "static"
     files = list(static.glob("*.js")) if static.exists() else []
-    text = b"".join(f.read_bytes() for f in files)
-    if not text:
+    if not files:
         return "not built"
-    return "production" if text.count(b"\n") * 1000 < len(text) else "development"
+    named = any(f.name.startswith("lib_") for f in files)
+    return "development build" if named else "production build"
 
 
 def bench_cost_api(tmp: Path, endpoint: str, metadata: Path) -> None:
@@ -565,7 +566,7 @@ def bench_cost_api(tmp: Path, endpoint: str, metadata: Path) -> None:
     size, count = built_js_bytes()
     gzipped = built_js_gzipped()
     print(
-        f"6. built labextension ({built_kind()}): {count} JS files, {size:,} bytes "
+        f"6. built labextension, {built_kind()}: {count} JS files, {size:,} bytes "
         f"uncompressed, {gzipped:,} gzipped (target <= 300 KB; `make bench` builds the "
         "production bundle the wheel ships first)"
     )
