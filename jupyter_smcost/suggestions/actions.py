@@ -8,7 +8,7 @@ HTTP status the handler answers with.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..aws import AwsError
@@ -190,6 +190,3 @@ def _app_params(params: Mapping[str, Any]) -> dict[str, Any]:
     else:
         out["UserProfileName"] = params["user_profile_name"]
     return out
-
-
-Runner = Callable[[Suggestion, Action, Any], Awaitable[str]]
