@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import socket
 import statistics
@@ -505,6 +506,17 @@ async def bench_tabs(base: str, endpoint: str, tabs: int, seconds: float, period
     return len(control(endpoint, "GET", "calls")["calls"])
 
 
+def after_listing(base: str, ttl: float) -> None:
+    """Return just after the next listing of running resources (a TTL window's start)."""
+    first = get_json(base, "resources")["fetched_at"]
+    end = time.monotonic() + ttl * 3 + 30
+    while time.monotonic() < end:
+        if get_json(base, "resources")["fetched_at"] != first:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the listing was not refreshed")
+
+
 def built_js_bytes() -> tuple[int, int]:
     static = ROOT / "jupyter_smcost" / "labextension" / "static"
     files = list(static.glob("*.js")) if static.exists() else []
@@ -532,7 +544,8 @@ def built_kind() -> str:
 
 def bench_cost_api(tmp: Path, endpoint: str, metadata: Path) -> None:
     ttl = 6.0
-    window = 30.0
+    # 4.5 TTLs, started right after a refresh: 1 tab and 20 tabs cross the same 4 windows.
+    window = 27.0
     proc, base = start_server(tmp, endpoint, metadata, [f"--Resources.ttl_seconds={ttl}"])
     try:
         warm_up(base)
@@ -550,10 +563,12 @@ def bench_cost_api(tmp: Path, endpoint: str, metadata: Path) -> None:
             f"jupyter_server's /api/status in the same run: p50 {floor50:.1f} ms, p99 "
             f"{floor99:.1f} ms): GET cost {ratio('cost')}; GET resources {ratio('resources')}"
         )
+        after_listing(base, ttl)
         one = asyncio.run(bench_tabs(base, endpoint, 1, window, period=2.0))
+        after_listing(base, ttl)
         twenty = asyncio.run(bench_tabs(base, endpoint, 20, window, period=2.0))
         scale = 3600 / window
-        per_refresh = one / (window / ttl)
+        per_refresh = one / math.floor(window / ttl)
         print(
             f"5. AWS calls over {window:g} s, tabs polling every 2 s, listing TTL {ttl:g} s: "
             f"1 tab {one}, 20 tabs {twenty}. Per hour at this TTL: {one * scale:.0f} vs "
