@@ -7,7 +7,7 @@
  * move with time fixed); every other test reads what the server says.
  */
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator, Page } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 
 import {
   api,
@@ -18,6 +18,7 @@ import {
   EMULATOR,
   emulatorFault,
   freshStudio,
+  openFromPalette,
   ITEM,
   OTHER_USER_JOB,
   pinAnswers,
@@ -76,23 +77,6 @@ function dollars(text: string): number {
  */
 function rate(value: number): string {
   return `$${value < 0.1 ? value.toPrecision(2) : usd(value).slice(1)}/h`;
-}
-
-/**
- * Open the Cost panel from the command palette, as a user does.
- */
-async function openFromPalette(page: Page): Promise<Locator> {
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
-  await expect(palette).toBeVisible();
-  await page.keyboard.type('Show SageMaker cost');
-  await expect(
-    palette.locator('.lm-CommandPalette-item.lm-mod-active')
-  ).toHaveText(/Show SageMaker cost/);
-  await page.keyboard.press('Enter');
-  const panel = page.locator(COST_PANEL);
-  await expect(panel).toBeVisible();
-  return panel;
 }
 
 /**
@@ -169,7 +153,7 @@ test.describe('Cost panel', () => {
     request
   }) => {
     const heartbeats = recordHeartbeats(page);
-    const panel = await openFromPalette(page);
+    const panel = await openFromPalette(page, 'Show SageMaker cost');
     await waitForListing(panel);
     const cost = await api(request, 'cost');
     const listing = await api(request, 'resources');

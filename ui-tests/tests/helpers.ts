@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the jupyter-smcost UI tests.
  */
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 
@@ -196,6 +197,27 @@ export function pinnedStatus(idle: Record<string, unknown> = {}) {
  * stable `data-testid`s (see src/costpanel.ts and src/costmeter.ts).
  */
 export const COST_PANEL = '[data-testid="smcost-cost-panel"]';
+
+/**
+ * Open the Cost panel through one of its commands in the palette, as a user
+ * does (`Show SageMaker cost`, `Show SageMaker savings`).
+ */
+export async function openFromPalette(
+  page: Page,
+  label: string
+): Promise<Locator> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  await expect(palette).toBeVisible();
+  await page.keyboard.type(label);
+  await expect(
+    palette.locator('.lm-CommandPalette-item.lm-mod-active')
+  ).toHaveText(new RegExp(label));
+  await page.keyboard.press('Enter');
+  const panel = page.locator(COST_PANEL);
+  await expect(panel).toBeVisible();
+  return panel;
+}
 export const COST_METER = '[data-testid="smcost-cost-meter"]';
 export const RESOURCE_ROW = 'tr[data-testid="smcost-resource-row"]';
 

@@ -23,6 +23,7 @@ import {
   IDLE_ENDPOINT,
   IDLE_ENDPOINT_CONFIG,
   midWordBreaks,
+  openFromPalette,
   pinAnswers,
   pinSuggestions,
   quietStart,
@@ -493,16 +494,7 @@ test.describe('savings actions', () => {
 
     // "Show SageMaker savings" from the command palette: the panel opens
     // with the focus on the savings' heading.
-    await page.keyboard.press('Control+Shift+C');
-    const palette = page.locator('#command-palette');
-    await expect(palette).toBeVisible();
-    await page.keyboard.type('Show SageMaker savings');
-    await expect(
-      palette.locator('.lm-CommandPalette-item.lm-mod-active')
-    ).toHaveText(/Show SageMaker savings/);
-    await page.keyboard.press('Enter');
-    const panel = page.locator(COST_PANEL);
-    await expect(panel).toBeVisible();
+    const panel = await openFromPalette(page, 'Show SageMaker savings');
     const heading = panel.getByTestId('smcost-savings-total');
     await expect(heading).toBeFocused();
     await expect(heading).toBeInViewport();
