@@ -208,7 +208,8 @@ def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, An
     return {"kind": kind, "code": "aws-error", "action": action, "message": str(err)}
 
 
-def _when(value: Any) -> datetime | None:
+def utc_time(value: Any) -> datetime | None:
+    """An AWS timestamp (datetime or ISO text) as an aware UTC datetime."""
     if isinstance(value, datetime):
         # In UTC: botocore gives each parsed time its own tzlocal(), ~1 KB a piece.
         return (
@@ -255,7 +256,7 @@ def training_job(d: dict[str, Any]) -> Running:
         instance_type=instance,
         instance_count=count,
         component="training",
-        started_at=_when(d.get("TrainingStartTime")) or _when(d.get("CreationTime")),
+        started_at=utc_time(d.get("TrainingStartTime")) or utc_time(d.get("CreationTime")),
         spot=spot,
         max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
         billable_seconds=_num(d.get("BillableTimeInSeconds")),
@@ -282,7 +283,7 @@ def tuning_job(d: dict[str, Any]) -> Running:
         instance_type=rc.get("InstanceType"),
         instance_count=running * per_trial,
         component="training",
-        started_at=_when(d.get("CreationTime")),
+        started_at=utc_time(d.get("CreationTime")),
         spot=bool(definition.get("EnableManagedSpotTraining")),
         detail=detail,
     )
@@ -299,7 +300,7 @@ def processing_job(d: dict[str, Any]) -> Running:
         instance_type=cluster.get("InstanceType"),
         instance_count=_int(cluster.get("InstanceCount")),
         component="processing",
-        started_at=_when(d.get("ProcessingStartTime")) or _when(d.get("CreationTime")),
+        started_at=utc_time(d.get("ProcessingStartTime")) or utc_time(d.get("CreationTime")),
         max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
     )
 
@@ -314,7 +315,7 @@ def transform_job(d: dict[str, Any]) -> Running:
         instance_type=res.get("InstanceType"),
         instance_count=_int(res.get("InstanceCount")),
         component="transform",
-        started_at=_when(d.get("TransformStartTime")) or _when(d.get("CreationTime")),
+        started_at=utc_time(d.get("TransformStartTime")) or utc_time(d.get("CreationTime")),
     )
 
 
@@ -342,7 +343,7 @@ def endpoint_variants(endpoint: dict[str, Any], config: dict[str, Any]) -> list[
                 instance_type=None if serverless else instance,
                 instance_count=0 if serverless else count,
                 component="hosting",
-                started_at=_when(endpoint.get("CreationTime")),
+                started_at=utc_time(endpoint.get("CreationTime")),
                 detail=f"variant {vname}" + (", serverless" if serverless else ""),
                 unpriced_reason="serverless inference is billed per request, not per hour"
                 if serverless
@@ -376,7 +377,7 @@ def studio_app(
         instance_type=instance,
         instance_count=1,
         component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
-        started_at=_when(a.get("CreationTime")),
+        started_at=utc_time(a.get("CreationTime")),
         detail=f"{'space' if a.get('SpaceName') else 'user'} {owner}, {app_type}",
     )
 
@@ -391,7 +392,7 @@ def notebook_instance(n: dict[str, Any]) -> Running:
         instance_count=1,
         component="notebook-instance",
         # The last status change of an in-service instance is its start.
-        started_at=_when(n.get("LastModifiedTime")) or _when(n.get("CreationTime")),
+        started_at=utc_time(n.get("LastModifiedTime")) or utc_time(n.get("CreationTime")),
     )
 
 
@@ -419,6 +420,27 @@ def _mark(item: dict[str, Any]) -> tuple[Any, ...]:
             item.get("CreationTime"),
         )
     )
+
+
+def is_own_app(a: dict[str, Any], env: Environment) -> bool:
+    """Whether a ListApps entry is the app this server runs in."""
+    return (
+        a.get("DomainId") == env.domain_id
+        and a.get("AppName") == env.app_name
+        and a.get("AppType") == env.app_type
+        and (a.get("SpaceName") or None) == env.space_name
+        and bool(env.space_name or a.get("UserProfileName") == env.user_profile_name)
+    )
+
+
+def next_fresh_until(now: float, ttl: float, failures: int, max_backoff: float) -> float:
+    """Until when a background result is fresh: the end of the current TTL window (one tab
+    polling now and then refreshes as often as twenty would), or after failures a backoff
+    doubling up to `max_backoff`."""
+    if failures:
+        wait = ttl * (2 ** min(failures, 10))
+        return now + min(wait, max(max_backoff, ttl))
+    return (math.floor(now / ttl) + 1) * ttl
 
 
 class Collector:
@@ -646,13 +668,7 @@ class Collector:
         for a in apps:
             if a.get("Status") not in ("InService", "Pending"):
                 continue
-            if (
-                a.get("DomainId") == env.domain_id
-                and a.get("AppName") == env.app_name
-                and a.get("AppType") == env.app_type
-                and (a.get("SpaceName") or None) == env.space_name
-                and (env.space_name or a.get("UserProfileName") == env.user_profile_name)
-            ):
+            if is_own_app(a, env):
                 continue  # this server's own app: it is the header of the panel
             if ident is not None:
                 space = a.get("SpaceName")
@@ -821,14 +837,9 @@ class ResourceMonitor:
             found.rows = found.rows + kept
         throttled = any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
         self._failures = self._failures + 1 if throttled else 0
-        now = self._clock()
-        if self._failures:
-            wait = self.ttl_seconds * (2 ** min(self._failures, 10))
-            self._fresh_until = now + min(wait, max(self.max_backoff_seconds, self.ttl_seconds))
-        else:
-            # Fresh until the end of the current TTL window, not TTL after this request: a
-            # single tab polling now and then refreshes as often as twenty tabs would.
-            self._fresh_until = (math.floor(now / self.ttl_seconds) + 1) * self.ttl_seconds
+        self._fresh_until = next_fresh_until(
+            self._clock(), self.ttl_seconds, self._failures, self.max_backoff_seconds
+        )
         self.current = found
         return found
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..aws import THROTTLING_CODES, AwsError
+from ..cost.app_cost import environment_component
 from ..cost.pricing.components import STUDIO_APP_COMPONENTS
 from ..cost.resources import (
     AwsLike,
@@ -33,7 +34,9 @@ from ..cost.resources import (
     account_of,
     app_arn,
     console_url,
+    is_own_app,
     studio_console_url,
+    utc_time,
 )
 from ..environment import Environment, Kind
 from . import engine
@@ -118,14 +121,6 @@ RUNNING_TAGS_TTL_SECONDS = 3600.0
 COST_EXPLORER_REGION = "us-east-1"
 
 
-def when(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return (
-            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        )
-    return None
-
-
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -148,7 +143,7 @@ def job_fingerprint(described: dict[str, Any], status_key: str) -> str:
 
 
 def endpoint_fingerprint(described: dict[str, Any]) -> str:
-    modified = when(described.get("LastModifiedTime"))
+    modified = utc_time(described.get("LastModifiedTime"))
     return "|".join(
         (
             str(described.get("EndpointStatus") or ""),
@@ -160,7 +155,7 @@ def endpoint_fingerprint(described: dict[str, Any]) -> str:
 
 def app_fingerprint(described: dict[str, Any]) -> str:
     # A user who came back to the app since the advice changes it: it is no longer idle.
-    last = when(described.get("LastUserActivityTimestamp"))
+    last = utc_time(described.get("LastUserActivityTimestamp"))
     return f"{described.get('Status') or ''}|{last.isoformat() if last else ''}"
 
 
@@ -192,9 +187,9 @@ def training_fact(d: dict[str, Any], tags: dict[str, str], region: str | None) -
         status=str(d.get("TrainingJobStatus") or ""),
         instance_type=instance,
         instance_count=count,
-        created_at=when(d.get("CreationTime")),
-        started_at=when(d.get("TrainingStartTime")),
-        ended_at=when(d.get("TrainingEndTime")),
+        created_at=utc_time(d.get("CreationTime")),
+        started_at=utc_time(d.get("TrainingStartTime")),
+        ended_at=utc_time(d.get("TrainingEndTime")),
         training_seconds=_number(d.get("TrainingTimeInSeconds")),
         billable_seconds=_number(d.get("BillableTimeInSeconds")),
         spot=bool(d.get("EnableManagedSpotTraining")),
@@ -221,9 +216,9 @@ def processing_fact(d: dict[str, Any], tags: dict[str, str], region: str | None)
         status=str(d.get("ProcessingJobStatus") or ""),
         instance_type=cluster.get("InstanceType"),
         instance_count=_count(cluster.get("InstanceCount")),
-        created_at=when(d.get("CreationTime")),
-        started_at=when(d.get("ProcessingStartTime")),
-        ended_at=when(d.get("ProcessingEndTime")),
+        created_at=utc_time(d.get("CreationTime")),
+        started_at=utc_time(d.get("ProcessingStartTime")),
+        ended_at=utc_time(d.get("ProcessingEndTime")),
         inputs=inputs,
         tags=tags,
         fingerprint=job_fingerprint(d, "ProcessingJobStatus"),
@@ -502,7 +497,7 @@ class FactsCollector:
                     arn=arn,
                     status=str(described.get("EndpointStatus") or item.get("EndpointStatus")),
                     config_name=config_name,
-                    created_at=when(described.get("CreationTime") or item.get("CreationTime")),
+                    created_at=utc_time(described.get("CreationTime") or item.get("CreationTime")),
                     variants=tuple(variants),
                     tags=tags,
                     fingerprint=endpoint_fingerprint(described),
@@ -612,12 +607,7 @@ class FactsCollector:
             if not instance or instance == "system":
                 continue
             space = a.get("SpaceName") or None
-            if (
-                a.get("AppName") == env.app_name
-                and app_type == env.app_type
-                and space == env.space_name
-                and (env.space_name or a.get("UserProfileName") == env.user_profile_name)
-            ):
+            if is_own_app(a, env):
                 continue  # this server's own app
             in_my_space = bool(space) and ident.space_arn(str(space)) in ident.space_arns
             if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
@@ -653,8 +643,8 @@ class FactsCollector:
                     status="InService",
                     instance_type=instance,
                     component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
-                    created_at=when(described.get("CreationTime") or a.get("CreationTime")),
-                    last_user_activity=when(described.get("LastUserActivityTimestamp")),
+                    created_at=utc_time(described.get("CreationTime") or a.get("CreationTime")),
+                    last_user_activity=utc_time(described.get("LastUserActivityTimestamp")),
                     fingerprint=app_fingerprint(described),
                     console_url=studio_console_url(env.region, domain, bool(space)),
                 )
@@ -735,7 +725,7 @@ class FactsCollector:
             account=account_of(env.resource_arn),
             domain_id=env.domain_id,
             instance_type=env.instance_type,
-            component=_component(env),
+            component=environment_component(env),
             app_ref=_app_ref(env),
             usage=self._usage() if self._usage is not None else None,
             idle=idle,
@@ -819,12 +809,6 @@ class FactsCollector:
             keys = engine.wanted_prices(facts, thresholds, disabled)
             facts = replace(facts, prices=await self._prices(keys))
         return facts
-
-
-def _component(env: Environment) -> str | None:
-    from ..cost.app_cost import environment_component
-
-    return environment_component(env)
 
 
 def _app_ref(env: Environment) -> ResourceRef | None:

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-#: Hours in a month as AWS's own pricing pages count them (8,760 h / 12).
-HOURS_PER_MONTH = 730.0
+# Hours in AWS's billing month (8,760 h / 12), as the pricing core counts them.
+from ..cost.pricing.components import HOURS_PER_MONTH
+
+__all__ = ["HOURS_PER_MONTH"]
 
 SEVERITIES = ("high", "medium", "low")
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from ..cost.resources import next_fresh_until
 from ..jsonsafe import dumps
 from .actions import ActionError, ActionRunner
 from .config import Suggestions
@@ -109,14 +109,9 @@ class SuggestionsService:
             self.error = None
             transient = any(p.code in ("throttled", "aws-error") for p in outcome.problems)
             self._failures = self._failures + 1 if transient else 0
-        ttl = self.config.ttl_seconds
-        now = self._monotonic()
-        if self._failures:
-            wait = ttl * (2 ** min(self._failures, 10))
-            self._fresh_until = now + min(wait, max(self.max_backoff_seconds, ttl))
-        else:
-            # The end of the current window: one tab or twenty, the same refreshes.
-            self._fresh_until = (math.floor(now / ttl) + 1) * ttl
+        self._fresh_until = next_fresh_until(
+            self._monotonic(), self.config.ttl_seconds, self._failures, self.max_backoff_seconds
+        )
 
     # -- what a request reads --------------------------------------------------------
 
