@@ -19,7 +19,7 @@ FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*
 	package.json tsconfig.json
 
 .PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check oldest-lab-check \
-	bench chromium clean
+	bench chromium clean lock
 
 ## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
 demo: build
@@ -32,13 +32,18 @@ test: lint typecheck pytest jest wheel-check oldest-lab-check ui-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The Python side is locked as yarn.lock locks the JS one: requirements/*.txt (pip-tools,
+# with hashes) pin every package, pip itself included; `make lock` moves them forward.
+LOCKS := requirements/dev.txt requirements/wheel.txt requirements/oldest-lab.txt
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --upgrade
 
 # The Python package (editable), its test tools, and the JS dependencies.
-$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
-	$(BIN)/pip install --quiet hatchling editables hatch-jupyter-builder hatch-nodejs-version "jupyterlab>=4.2,<5"
+$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock requirements/dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/jlpm install
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
+	$(BIN)/pip install --quiet --no-build-isolation --no-deps -e .
 	$(BIN)/jupyter labextension develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_smcost
 	$(BIN)/jupyter server extension disable --sys-prefix jupyter_server_ydoc
@@ -75,8 +80,9 @@ wheel-check: install
 	rm -rf jupyter_smcost/labextension
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
 	$(PYTHON) -m venv .wheel-venv
-	.wheel-venv/bin/pip install --quiet dist/*.whl
-	.wheel-venv/bin/pip install --quiet "jupyterlab>=4.2,<5"
+	.wheel-venv/bin/pip install --quiet --require-hashes -r requirements/wheel.txt
+	.wheel-venv/bin/pip install --quiet --no-deps dist/*.whl
+	.wheel-venv/bin/pip check
 	.wheel-venv/bin/jupyter server extension list 2>&1 | tee .wheel-venv/server.txt
 	grep -Eq "jupyter_smcost.*enabled" .wheel-venv/server.txt
 	grep -Eq "jupyter_smcost.*OK" .wheel-venv/server.txt
@@ -92,7 +98,9 @@ wheel-check: install
 oldest-lab-check: wheel-check
 	rm -rf .wheel-venv
 	$(PYTHON) -m venv .wheel-venv
-	.wheel-venv/bin/pip install --quiet "jupyterlab==$(OLDEST_JUPYTERLAB)" dist/*.whl
+	.wheel-venv/bin/pip install --quiet --require-hashes -r requirements/oldest-lab.txt
+	.wheel-venv/bin/pip install --quiet --no-deps dist/*.whl
+	.wheel-venv/bin/pip check
 	.wheel-venv/bin/jupyter labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' \
 		| tee .wheel-venv/lab.txt
 	grep -q "JupyterLab v$(OLDEST_JUPYTERLAB)$$" .wheel-venv/lab.txt
@@ -117,6 +125,15 @@ bench: install
 	# The bundle size is measured on what the wheel ships: the production build.
 	$(BIN)/jlpm build:prod
 	$(BIN)/python scripts/bench.py
+
+## lock: move the Python locks (requirements/*.txt) to what PyPI serves today; then `make test`
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) --extra test --extra dev -o requirements/dev.txt \
+		pyproject.toml requirements/build.in
+	$(PIP_COMPILE) -o requirements/wheel.txt pyproject.toml requirements/wheel.in
+	sed -i 's/^jupyterlab==.*/jupyterlab==$(OLDEST_JUPYTERLAB)/' requirements/oldest-lab.in
+	$(PIP_COMPILE) -o requirements/oldest-lab.txt pyproject.toml requirements/oldest-lab.in
 
 clean:
 	rm -rf $(VENV) .wheel-venv dist node_modules ui-tests/node_modules lib \

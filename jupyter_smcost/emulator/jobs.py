@@ -25,15 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from moto.core.base_backend import BackendDict, BaseBackend
-from moto.core.common_models import BaseModel
-from moto.core.utils import utcnow
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
-from moto.sagemaker.models import sagemaker_backends
-from moto.sagemaker.utils import arn_formatter
-from moto.utilities.paginator import paginate
-
 from .models import control
+from .moto_api import (
+    BackendDict,
+    BaseBackend,
+    BaseModel,
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+    arn_formatter,
+    find_model,
+    paginate,
+    utcnow,
+)
 
 #: Seconds between a job's creation and its start when a test backdates the start
 #: (instances are provisioned first on AWS, and not billed for).
@@ -560,8 +564,7 @@ class JobsBackend(BaseBackend):
             )
         if meta is TRANSFORM:
             model = str(request.get("ModelName") or "")
-            models = sagemaker_backends[self.account_id][self.region_name]._models
-            if model not in models:
+            if find_model(self.account_id, self.region_name, model) is None:
                 arn = arn_formatter("model", model, self.account_id, self.region_name)
                 raise ValidationError(f'Could not find model "{arn}".')
 

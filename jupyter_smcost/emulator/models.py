@@ -26,16 +26,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from moto.core.base_backend import BackendDict, BaseBackend
-from moto.core.common_models import BaseModel
-from moto.core.model_instances import reset_model_data
-from moto.core.utils import get_service_model, utcnow
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
-from moto.sagemaker.models import Domain, sagemaker_backends
-from moto.sagemaker.utils import arn_formatter
-from moto.utilities.paginator import paginate
-
 from .catalog import catalog
+from .moto_api import (
+    BackendDict,
+    BaseBackend,
+    BaseModel,
+    Domain,
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+    arn_formatter,
+    get_service_model,
+    paginate,
+    reset_model_data,
+    sagemaker_backends,
+    utcnow,
+)
 from .savings_plans import recommendations
 
 DEFAULT_DELETE_DELAY_SECONDS = 2.0

@@ -19,16 +19,21 @@ import json
 import time
 from typing import Any
 
-from moto.core.common_types import TYPE_RESPONSE
-from moto.core.exceptions import InvalidToken
-from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import get_service_model
-from moto.sagemaker import urls as sagemaker_urls
-from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.responses import SageMakerResponse, format_enum_error
-
 from .jobs import JOB_KINDS, JobsBackend, jobs_backends
 from .models import Fault, StudioBackend, control, params_snapshot, studio_backends
+from .moto_api import (
+    TYPE_RESPONSE,
+    ActionResult,
+    EmptyResult,
+    InvalidToken,
+    SageMakerResponse,
+    ValidationError,
+    format_enum_error,
+    get_service_model,
+    invalid_token_text,
+    resource_from_arn,
+    sagemaker_urls,
+)
 
 # The actions this module implements (moto's own are validated by moto, if at all).
 STUDIO_ACTIONS = frozenset(
@@ -200,7 +205,7 @@ class StudioResponse(SageMakerResponse):
                 **self._page_args(),
             )
         except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": token})
 
     # ------------------------------------------------------------------ spaces
@@ -236,7 +241,7 @@ class StudioResponse(SageMakerResponse):
                 **self._page_args(),
             )
         except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         return ActionResult({"Spaces": [s.summary() for s in spaces], "NextToken": token})
 
     # ------------------------------------------------------------------ user profiles
@@ -315,7 +320,7 @@ class StudioResponse(SageMakerResponse):
                 **self._page_args(),
             )
         except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": token})
 
     # ------------------------------------------------------------------ lifecycle configs
@@ -355,7 +360,7 @@ class StudioResponse(SageMakerResponse):
                 **self._page_args(),
             )
         except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         return ActionResult(
             {"StudioLifecycleConfigs": [c.summary() for c in configs], "NextToken": token}
         )
@@ -401,7 +406,7 @@ class StudioResponse(SageMakerResponse):
                 **self._page_args(),
             )
         except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {e.description}") from e
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         summaries = [j.summary() for j in jobs]
         return ActionResult({JOB_KINDS[kind].summaries_key: summaries, "NextToken": token})
 
@@ -459,10 +464,7 @@ class StudioResponse(SageMakerResponse):
         """The resource an ARN names: ours first, then moto's (endpoints, models, ...)."""
         found: Any = self.jobs_backend.find_by_arn(arn) or self.studio_backend.find_by_arn(arn)
         if found is None:
-            try:
-                found = self.sagemaker_backend._get_resource_from_arn(arn)
-            except (AttributeError, KeyError, ValueError):
-                found = None
+            found = resource_from_arn(self.sagemaker_backend, arn)
         if found is None or not hasattr(found, "tags"):
             raise ValidationError(f"Resource {arn} does not exist.")
         if found.tags is None:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.core.utils import get_service_model
+from .moto_api import get_service_model
 
 _MODEL = get_service_model("ce")
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import price_list
 from .catalog import catalog, summarize
 from .models import CallRecord, control, iter_apps, reset_state
+from .moto_api import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from .savings_plans import DEFAULT_TYPE, recommendations
 from .state import UNSET, seed_training_jobs, set_state
 

@@ -25,15 +25,17 @@ import time
 import warnings
 from typing import Any
 
-from moto.ce import urls as ce_urls
-from moto.ce.responses import CostExplorerResponse
-from moto.cloudwatch import urls as cloudwatch_urls
-from moto.cloudwatch.responses import CloudWatchResponse
-from moto.core.common_types import TYPE_RESPONSE
-from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult, BaseResponse
-
 from .models import CE_ACTIONS, Fault, control, params_snapshot
+from .moto_api import (
+    TYPE_RESPONSE,
+    ActionResult,
+    BaseResponse,
+    CloudWatchResponse,
+    CostExplorerResponse,
+    ServiceException,
+    ce_urls,
+    cloudwatch_urls,
+)
 from .savings_plans import RecommendationRequestError, recommendations
 
 

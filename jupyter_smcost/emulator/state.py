@@ -12,10 +12,6 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.utils import get_service_model, utcnow
-from moto.sagemaker.models import sagemaker_backends
-
 from .jobs import (
     JOB_KINDS,
     TERMINAL_STATES,
@@ -26,6 +22,7 @@ from .jobs import (
     naive_utc,
 )
 from .models import FakeApp, control, studio_backends
+from .moto_api import DEFAULT_ACCOUNT_ID, find_model, get_service_model, sagemaker_backends, utcnow
 
 RESOURCE_KINDS = (*JOB_KINDS, "endpoint", "notebook-instance", "studio-app")
 
@@ -223,7 +220,7 @@ def set_state(
             if config is not None:
                 config.creation_time = min(config.creation_time, start)
                 for variant in config.production_variants or []:
-                    model = moto._models.get(str(variant.get("ModelName")))
+                    model = find_model(account_id, region, str(variant.get("ModelName")))
                     if model is not None:
                         model.creation_time = min(model.creation_time, start)
         if status is not None:
