@@ -15,6 +15,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, TraitError, Unicode, default, validate
 
 from . import __version__
+from .admin.policy_file import LoadedPolicy, default_policy_path, load_policy
 from .aws import (
     DEFAULT_CALL_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT,
@@ -22,6 +23,7 @@ from .aws import (
     AwsClients,
     AwsError,
 )
+from .config_errors import ConfigError
 from .cost.app_cost import (
     DEFAULT_SPACE_VOLUME_GB,
     IdleFigures,
@@ -45,7 +47,7 @@ from .idle.activity import utcnow
 from .idle.checker import IdleShutdown
 from .idle.collaboration import save_collaborative_documents
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
-from .idle.settings import SettingsError
+from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
 from .jsonsafe import dumps
@@ -57,9 +59,10 @@ from .suggestions.model import IdleFacts, PriceFact
 from .suggestions.service import SuggestionsService
 from .suggestions.store import AuditLog, DismissStore
 from .suggestions.usage import UsageSampler
+from .tolerant_config import TolerantConfig
 
 
-class SMCost(ExtensionApp):
+class SMCost(TolerantConfig, ExtensionApp):
     """jupyter-smcost: idle shutdown and cost awareness for SageMaker."""
 
     name = "jupyter_smcost"
@@ -77,6 +80,16 @@ class SMCost(ExtensionApp):
         config=True
     )
     state_dir = Unicode(help="Where the user's settings persist.").tag(config=True)
+    policy_path = Unicode(
+        help="The admin's policy file (JSON; `jupyter smcost lcc script` writes it). Its "
+        "values win over any traitlets config. Default: <sys.prefix>/share/jupyter_smcost/"
+        "policy.json, the server environment's own; while a file is there, this trait "
+        "cannot point elsewhere (a user's ~/.jupyter config cannot move the policy away)."
+    ).tag(config=True)
+
+    @default("policy_path")
+    def _default_policy_path(self) -> str:
+        return default_policy_path()
 
     @default("state_dir")
     def _default_state_dir(self) -> str:
@@ -138,7 +151,20 @@ class SMCost(ExtensionApp):
             read_timeout=self.aws_read_timeout_seconds,
             call_timeout=self.aws_call_timeout_seconds,
         )
+        self.policy = self._load_policy()
         self.pricing_config = Pricing(parent=self)
+        prices_source = "config" if "snapshot_path" in self.pricing_config.configured else "default"
+        if self.policy.prices_path:
+            self.pricing_config.snapshot_path = self.policy.prices_path
+            prices_source = "policy"
+        elif self.policy.present and prices_source == "config":
+            self.log.warning(
+                "jupyter-smcost: ignoring c.Pricing.snapshot_path from config: the admin's "
+                "policy %s governs the prices and names no snapshot",
+                self.policy.path,
+            )
+            self.pricing_config.snapshot_path = ""
+            prices_source = "default"
         self.prices = PriceService(
             self.pricing_config.build_resolver(self.state_dir, self._pricing_client), self.aws.run
         )
@@ -178,8 +204,49 @@ class SMCost(ExtensionApp):
             action_factory=self._make_action,
             clock=utcnow,
             process_sampler=ProcessSampler().sample,
+            policy=self.policy,
         )
+        self.idle.extra_sources["prices_path"] = prices_source
+        self.idle.extra_values["prices_path"] = self.pricing_config.snapshot_path or None
+        for error in self.policy.errors:
+            self.log.error(
+                "jupyter-smcost: refusing %s = %s: %s; %r applies (the rest of the policy stands)",
+                error.setting,
+                error.value,
+                error.error,
+                error.applies,
+            )
         self._init_suggestions()
+
+    def _load_policy(self) -> LoadedPolicy:
+        """The admin's policy file. Its fixed place wins over a path that config gives, so
+        a user's own config cannot point the server away from it."""
+        fixed = default_policy_path()
+        path = self.policy_path or fixed
+        if path != fixed and os.path.lexists(fixed):
+            self.log.warning(
+                "jupyter-smcost: c.SMCost.policy_path %s ignored: the admin's policy is at %s",
+                path,
+                fixed,
+            )
+            path = fixed
+        defaults = {name: IdleShutdown.class_traits()[name].default() for name in POLICY_TRAITS}
+        policy = load_policy(path, defaults)
+        if policy.present and policy.error is None:
+            self.log.info("jupyter-smcost: the admin's policy %s applies", path)
+        return policy
+
+    def all_config_errors(self) -> list[ConfigError]:
+        """Every setting refused, by config or by the policy file (each one alone)."""
+        errors = list(self.config_errors)
+        for part in ("pricing_config", "resources_config", "suggestions_config", "idle"):
+            configurable = getattr(self, part, None)
+            if isinstance(configurable, TolerantConfig):
+                errors.extend(configurable.config_errors)
+        policy = getattr(self, "policy", None)
+        if policy is not None:
+            errors.extend(policy.errors)
+        return errors
 
     def _init_suggestions(self) -> None:
         """The savings suggestions: facts from AWS and this server, rules, actions."""
@@ -533,6 +600,7 @@ class SMCost(ExtensionApp):
             "version": __version__,
             "environment": self.environment.to_json(),
             "idle": self.idle.status_json(),
+            "config_errors": [error.to_json() for error in self.all_config_errors()],
         }
 
 

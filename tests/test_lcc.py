@@ -93,8 +93,8 @@ class Sandbox:
         text = self.calls.read_text() if self.calls.exists() else ""
         return re.sub(r"/tmp/tmp\.\w+", "WORK", text).splitlines()
 
-    def config_dir(self) -> Path:
-        return self.python.parent.parent / "etc/jupyter/jupyter_server_config.d"
+    def policy_dir(self) -> Path:
+        return self.python.parent.parent / "share/jupyter_smcost"
 
     def files(self) -> dict[str, str]:
         return {
@@ -147,23 +147,21 @@ def test_script_installs_writes_the_policy_and_is_idempotent(
     # pip ran with the server's own Python (not a kernel's), pinned to this version.
     assert f"python -m pip install --quiet jupyter_smcost=={__version__}" in calls_after_first
     assert "python -c import jupyter_smcost" in calls_after_first
-    # The policy is a config file of its own, with exactly the traits given.
-    policy = json.loads((box.config_dir() / POLICY_FILE).read_text())
+    # The policy is the file the extension reads itself, with exactly the values given.
+    policy = json.loads((box.policy_dir() / POLICY_FILE).read_text())
     assert policy == {
-        "IdleShutdown": {
-            "timeout_minutes": 45,
-            "min_timeout_minutes": 15,
-            "max_timeout_minutes": 240,
-            "warning_minutes": 5,
-            "allow_user_override": False,
-            "max_idle_usd": 2.5,
-            "action": "delete-app",
-            "cpu_threshold_percent": 25,
-        }
+        "jupyter_smcost_policy": 1,
+        "timeout_minutes": 45,
+        "min_timeout_minutes": 15,
+        "max_timeout_minutes": 240,
+        "warning_minutes": 5,
+        "allow_user_override": False,
+        "max_idle_usd": 2.5,
+        "action": "delete-app",
+        "cpu_threshold_percent": 25,
+        "prices_path": PRICES_FILE,
     }
-    prices = json.loads((box.config_dir() / PRICES_FILE).read_text())
-    snapshot = Path(prices["Pricing"]["snapshot_path"])
-    assert snapshot.read_text() == '{"prices": {}}'
+    assert (box.policy_dir() / PRICES_FILE).read_text() == '{"prices": {}}'
     # Every step is logged with the prefix (stdout reaches CloudWatch).
     lines = first.stdout.splitlines()
     assert lines and all(line.startswith("jupyter-smcost-lcc: ") for line in lines)

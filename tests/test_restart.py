@@ -27,18 +27,27 @@ def start_server(
     log: Path,
     env: dict[str, str] | None = None,
     config: dict[str, object] | None = None,
+    *,
+    short_timeout: bool = True,
+    extra: list[str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`jupyter server` with the extension in local mode; `config` overrides or adds
-    `--Class.trait=value` options, `env` adds environment variables."""
+    `--Class.trait=value` options, `extra` adds raw arguments, `env` adds environment
+    variables. `short_timeout` gives the idle checker a 3 s timeout and no CPU signal."""
     options: dict[str, object] = {
         "SMCost.metadata_path": tmp_path / "none.json",
         "SMCost.state_dir": tmp_path / "state",
-        "IdleShutdown.timeout_minutes": 0.05,
-        "IdleShutdown.min_timeout_minutes": 0,
-        "IdleShutdown.warning_minutes": 0,
-        "IdleShutdown.cpu_threshold_percent": 0,
-        **(config or {}),
     }
+    if short_timeout:
+        options.update(
+            {
+                "IdleShutdown.timeout_minutes": 0.05,
+                "IdleShutdown.min_timeout_minutes": 0,
+                "IdleShutdown.warning_minutes": 0,
+                "IdleShutdown.cpu_threshold_percent": 0,
+            }
+        )
+    options.update(config or {})
     environ = {
         **os.environ,
         **(env or {}),
@@ -59,6 +68,7 @@ def start_server(
         f"--ServerApp.root_dir={tmp_path}",
         '--ServerApp.jpserver_extensions={"jupyter_smcost": True}',
         *(f"--{name}={value}" for name, value in options.items()),
+        *(extra or []),
     ]
     with log.open("wb") as handle:
         return subprocess.Popen(args, env=environ, stdout=handle, stderr=subprocess.STDOUT)

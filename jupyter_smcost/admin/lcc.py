@@ -3,8 +3,8 @@
 `lcc_script` renders one bash script per app type. It runs under `set -euo pipefail`, is
 idempotent (pip skips what is installed; files are replaced atomically), verifies a wheel's
 SHA-256, installs into the Python environment that runs the Jupyter server (never a
-kernel's), writes the policy as a server config file of its own, and logs every step with a
-`jupyter-smcost-lcc:` prefix on standard output, which SageMaker sends to CloudWatch.
+kernel's), writes the admin's policy to the file the extension reads itself, and logs every
+step with a `jupyter-smcost-lcc:` prefix on standard output, which SageMaker sends to CloudWatch.
 
 Every absolute path in the script is under `$SMCOST_LCC_ROOT` (empty in production), so the
 tests run it for real in a sandbox that stands in for the app's file system.
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .. import __version__
 from .policy import Policy
+from .policy_file import POLICY_FILENAME, policy_document
 
 #: AWS's limit on a lifecycle configuration's content, in characters.
 MAX_LCC_CHARS = 16_384
@@ -34,9 +35,12 @@ SERVER_PYTHON = {
     "notebook-instance": "/home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python",
 }
 APP_TYPES = (*SERVER_PYTHON, "CodeEditor")
-#: The config file of our own, loaded after the package's own enabling file (sorted order).
-POLICY_FILE = "zz_jupyter_smcost_policy.json"
-PRICES_FILE = "zz_jupyter_smcost_prices.json"
+#: The admin's policy, in the server environment's `share/jupyter_smcost/`, which the
+#: extension reads itself (`c.SMCost.policy_path`'s default); the price snapshot beside it.
+POLICY_FILE = POLICY_FILENAME
+PRICES_FILE = "admin-prices.json"
+#: What earlier versions wrote as traitlets config (jupyter_server never applied it).
+LEGACY_CONFIG_FILES = ("zz_jupyter_smcost_policy.json", "zz_jupyter_smcost_prices.json")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -76,8 +80,10 @@ def _q(value: str | None) -> str:
 
 
 def policy_config(policy: Policy) -> str:
-    """The server config file with the admin's policy (JSON, as jupyter_server reads it)."""
-    return json.dumps({"IdleShutdown": policy.traits()}, indent=2, sort_keys=True)
+    """The policy file's text (see admin/policy_file.py); the price snapshot, if any, is
+    the file beside it."""
+    document = policy_document(policy, PRICES_FILE if policy.prices_uri else None)
+    return json.dumps(document, indent=2, sort_keys=True)
 
 
 def content_hash(script: str) -> str:
@@ -108,6 +114,7 @@ def lcc_script(app_type: str, policy: Policy, install: Install) -> str:
         prices_uri=_q(policy.prices_uri),
         policy_file=POLICY_FILE,
         prices_file=PRICES_FILE,
+        legacy_files=" ".join(LEGACY_CONFIG_FILES),
         policy_json=policy_config(policy),
     )
     script = f"#!/bin/bash\n# jupyter-smcost {__version__} lifecycle configuration ({app_type}).\n"
@@ -173,27 +180,27 @@ fi
 "$SERVER_PYTHON" -c "import jupyter_smcost" \
   || fail "jupyter_smcost does not import in $ENV_PREFIX (missing dependencies?)"
 
-# The admin's policy, in a config file of our own: it is loaded after the package's own
-# file, and a user's jupyter_server_config in ~/.jupyter does not replace it by name.
-CONFIG_DIR="$ENV_PREFIX/etc/jupyter/jupyter_server_config.d"
-mkdir -p "$CONFIG_DIR"
+# The admin's policy, in the file the extension reads itself: its values win over any
+# traitlets config, a user's ~/.jupyter included. The price snapshot goes beside it.
+POLICY_DIR="$ENV_PREFIX/share/jupyter_smcost"
+mkdir -p "$POLICY_DIR"
+if [ -n "$PRICES_URI" ]; then
+  fetch "$PRICES_URI" "$WORK/prices.json"
+  mv -f "$WORK/prices.json" "$POLICY_DIR/{prices_file}"
+  log "admin price snapshot from $PRICES_URI at $POLICY_DIR/{prices_file}"
+else
+  rm -f "$POLICY_DIR/{prices_file}"
+fi
 cat > "$WORK/policy.json" <<'SMCOST_POLICY'
 {policy_json}
 SMCOST_POLICY
-mv -f "$WORK/policy.json" "$CONFIG_DIR/{policy_file}"
-log "policy written to $CONFIG_DIR/{policy_file}"
-
-if [ -n "$PRICES_URI" ]; then
-  PRICES="$ENV_PREFIX/share/jupyter_smcost/admin-prices.json"
-  mkdir -p "$(dirname "$PRICES")"
-  fetch "$PRICES_URI" "$WORK/prices.json"
-  mv -f "$WORK/prices.json" "$PRICES"
-  printf '{{"Pricing": {{"snapshot_path": "%s"}}}}\n' "$PRICES" > "$WORK/prices-config.json"
-  mv -f "$WORK/prices-config.json" "$CONFIG_DIR/{prices_file}"
-  log "admin price snapshot from $PRICES_URI at $PRICES"
-else
-  rm -f "$CONFIG_DIR/{prices_file}"
-fi
+chmod 644 "$WORK/policy.json"
+mv -f "$WORK/policy.json" "$POLICY_DIR/{policy_file}"
+log "policy written to $POLICY_DIR/{policy_file}"
+# Earlier versions wrote the policy as server config, which jupyter_server never applied.
+for legacy in {legacy_files}; do
+  rm -f "$ENV_PREFIX/etc/jupyter/jupyter_server_config.d/$legacy"
+done
 
 case "$APP_TYPE" in
   JupyterServer)

@@ -25,6 +25,7 @@ from traitlets.config import LoggingConfigurable
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
+from ..tolerant_config import TolerantConfig
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
 
@@ -1027,7 +1028,7 @@ def priced_document(
 # -- configuration -----------------------------------------------------------------------
 
 
-class Resources(LoggingConfigurable):
+class Resources(TolerantConfig, LoggingConfigurable):
     """Which running resources the Cost panel lists, and how often AWS is asked."""
 
     scope = Enum(

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from traitlets import Bool, Enum, Float, observe
+from traitlets import Bool, Enum, Float, TraitError, observe, validate
 from traitlets.config import LoggingConfigurable
 
 from ..aws import AwsError
+from ..tolerant_config import TolerantConfig
 from .actions import ACTIONS, ShutdownAction, ShutdownError
 from .activity import (
     ActivityTracker,
@@ -33,13 +35,25 @@ from .activity import (
 )
 from .events import idle_event
 from .saving import SaveCoordinator
-from .settings import IdleSettings
+from .settings import MAX_MINUTES, MAX_USD, POLICY_TRAITS, USER_FIELDS, IdleSettings
 from .store import SettingsStore
+
+if TYPE_CHECKING:
+    from ..admin.policy_file import LoadedPolicy
 
 log = logging.getLogger(__name__)
 
 #: The longest pause between two tries of a failing shutdown action.
 MAX_RETRY_SECONDS = 900.0
+
+
+def _in_range(proposal: Any, low: float, high: float, unit: str) -> float:
+    """A trait's proposed number if finite and in [low, high]; else TraitError (refused)."""
+    value = float(proposal["value"])
+    if not (math.isfinite(value) and low <= value <= high):
+        name = proposal["trait"].name
+        raise TraitError(f"c.IdleShutdown.{name} must be {low:g} to {high:g} {unit}, not {value!r}")
+    return value
 
 
 class Signals(Protocol):
@@ -52,7 +66,7 @@ class Signals(Protocol):
     async def stop_all(self) -> tuple[int, int]: ...
 
 
-class IdleShutdown(LoggingConfigurable):
+class IdleShutdown(TolerantConfig, LoggingConfigurable):
     """Shut the app down after a period without real activity."""
 
     timeout_minutes = Float(
@@ -96,6 +110,30 @@ class IdleShutdown(LoggingConfigurable):
         "Users may change it when allow_user_override is true.",
     ).tag(config=True)
 
+    #: A misspelt override switch stays closed.
+    safe_on_refusal = {"allow_user_override": False}
+
+    @validate("timeout_minutes", "min_timeout_minutes", "max_timeout_minutes", "warning_minutes")
+    def _valid_minutes(self, proposal: Any) -> float:
+        return _in_range(proposal, 0.0, MAX_MINUTES, "minutes")
+
+    @validate("check_interval_seconds", "save_timeout_seconds", "retry_seconds")
+    def _valid_seconds(self, proposal: Any) -> float:
+        value = _in_range(proposal, 0.0, 24 * 3600.0, "seconds")
+        if value <= 0:
+            raise TraitError(f"c.IdleShutdown.{proposal['trait'].name} must be above 0 seconds")
+        return value
+
+    @validate("cpu_threshold_percent")
+    def _valid_percent(self, proposal: Any) -> float:
+        return _in_range(proposal, 0.0, 10_000.0, "percent of one core")
+
+    @validate("max_idle_usd")
+    def _valid_usd(self, proposal: Any) -> float | None:
+        if proposal["value"] is None:
+            return None
+        return _in_range(proposal, 0.0, MAX_USD, "USD")
+
     def __init__(
         self,
         *,
@@ -107,11 +145,14 @@ class IdleShutdown(LoggingConfigurable):
         emit: Callable[[dict[str, Any]], None] | None = None,
         server_side_save: Callable[[float], Awaitable[tuple[list[str], list[dict[str, str]]]]]
         | None = None,
+        policy: LoadedPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         # Trait observers may fire while the config loads, so this must exist first.
         self._wake = asyncio.Event()
         super().__init__(**kwargs)
+        self.policy_file = policy
+        sources, config_choice = self._apply_policy(policy)
         self._clock = clock
         self._signals = signals
         self._store = store
@@ -126,7 +167,13 @@ class IdleShutdown(LoggingConfigurable):
         self._config_changes = 0
         self.tracker = ActivityTracker(clock)
         self.saver = SaveCoordinator(clock)
-        self.settings = IdleSettings(self, store, self.log)
+        self.sources = sources
+        #: Values and sources of other parts of the policy (the prices), for GET config.
+        self.extra_sources: dict[str, str] = {}
+        self.extra_values: dict[str, Any] = {}
+        self.settings = IdleSettings(
+            self, store, self.log, sources=sources, config_choice=config_choice
+        )
         self._watch = IdleWatch()
         #: The last check that raised, and when (shown in the status; None once one passes).
         self.check_error: str | None = None
@@ -145,6 +192,66 @@ class IdleShutdown(LoggingConfigurable):
         self._logged_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_tick_seconds = 0.0
+
+    # -- the admin's policy ------------------------------------------------------------
+
+    def _apply_policy(self, policy: LoadedPolicy | None) -> tuple[dict[str, str], dict[str, float]]:
+        """Give the policy's values precedence over traitlets config; returns each governed
+        value's source, and the user-choosable values config gave (see IdleSettings)."""
+        sources: dict[str, str] = {}
+        choice: dict[str, float] = {}
+        for name in POLICY_TRAITS:
+            configured = name in self.configured
+            if policy is None or not policy.present:
+                sources[name] = "config" if configured else "default"
+                continue
+            if configured:
+                value = getattr(self, name)
+                if name in USER_FIELDS and value is not None:
+                    choice[name] = value
+                else:
+                    self.log.warning(
+                        "jupyter-smcost: ignoring c.IdleShutdown.%s = %r from config: the "
+                        "admin's policy %s governs it",
+                        name,
+                        value,
+                        policy.path,
+                    )
+            if name in policy.idle:
+                setattr(self, name, policy.idle[name])
+                sources[name] = "policy"
+            else:
+                setattr(self, name, self.trait_defaults(name))
+                sources[name] = "default"
+        if choice and not self.allow_user_override:
+            self.log.warning(
+                "jupyter-smcost: ignoring %s from config: the admin's policy %s does not let "
+                "users choose",
+                ", ".join(f"c.IdleShutdown.{n}" for n in sorted(choice)),
+                policy.path if policy else "",
+            )
+        return sources, choice
+
+    def describe_sources(self) -> str:
+        """The start-up log's account of the policy in force and where each part came from."""
+        settings = self.settings
+        where = self.policy_file.path if self.policy_file and self.policy_file.present else ""
+
+        def src(name: str) -> str:
+            source = settings.source(name)
+            return f"{source} {where}" if source == "policy" else source
+
+        budget = settings.max_idle_usd
+        return (
+            f"timeout {settings.timeout_minutes:g} min from {src('timeout_minutes')}, "
+            f"users may choose {settings.min_timeout_minutes:g}-"
+            f"{settings.max_timeout_minutes:g} min (from {src('min_timeout_minutes')}/"
+            f"{src('max_timeout_minutes')}), user override "
+            f"{'on' if settings.allow_user_override else 'off'} from "
+            f"{src('allow_user_override')}, warning {settings.warning_minutes:g} min, idle "
+            f"budget {'none' if budget is None else f'${budget:g}'} from {src('max_idle_usd')}, "
+            f"action {self._action.describe()} from {src('action')}"
+        )
 
     # -- events ------------------------------------------------------------------------
 
@@ -194,13 +301,22 @@ class IdleShutdown(LoggingConfigurable):
             self._bump_config_version()
 
     def config_json(self) -> dict[str, Any]:
+        settings = self.settings.config_json()
         return {
-            **self.settings.config_json(),
+            **settings,
             "check_interval_seconds": self.check_interval_seconds,
             "config_version": self.config_version,
             "cpu_threshold_percent": self.cpu_threshold_percent,
             "action": self.action,
             "effective_action": self._effective_action,
+            "sources": {
+                **settings["sources"],
+                "action": self.settings.source("action"),
+                "cpu_threshold_percent": self.settings.source("cpu_threshold_percent"),
+                **self.extra_sources,
+            },
+            **self.extra_values,
+            "policy": self.policy_file.to_json() if self.policy_file else None,
         }
 
     def update_user_settings(self, body: Any) -> dict[str, Any]:
@@ -353,11 +469,7 @@ class IdleShutdown(LoggingConfigurable):
         return delay
 
     async def _loop(self) -> None:
-        self.log.info(
-            "jupyter-smcost: idle checker started (timeout %g min, action %s)",
-            self.effective_timeout_minutes,
-            self._action.describe(),
-        )
+        self.log.info("jupyter-smcost: idle checker started (%s)", self.describe_sources())
         while True:
             try:
                 await self.check()

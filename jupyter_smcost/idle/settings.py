@@ -20,6 +20,17 @@ from .store import SettingsStore
 
 #: The user fields a settings file or PUT config may carry.
 USER_FIELDS = ("timeout_minutes", "warning_minutes", "max_idle_usd")
+#: The `c.IdleShutdown` traits an admin policy file governs (admin/policy_file.py).
+POLICY_TRAITS = (
+    "timeout_minutes",
+    "min_timeout_minutes",
+    "max_timeout_minutes",
+    "warning_minutes",
+    "allow_user_override",
+    "max_idle_usd",
+    "action",
+    "cpu_threshold_percent",
+)
 #: Upper bounds that keep every later computation finite (datetime arithmetic overflows
 #: long before float does). Ten years of minutes; a million dollars of idleness.
 MAX_MINUTES = 10 * 365 * 24 * 60.0
@@ -141,10 +152,23 @@ def _finite(value: float | None, default: float) -> float:
 class IdleSettings:
     """The values in force and the policy they make."""
 
-    def __init__(self, admin: AdminSettings, store: SettingsStore, log: logging.Logger) -> None:
+    def __init__(
+        self,
+        admin: AdminSettings,
+        store: SettingsStore,
+        log: logging.Logger,
+        *,
+        sources: dict[str, str] | None = None,
+        config_choice: dict[str, float] | None = None,
+    ) -> None:
         self._admin = admin
         self._store = store
         self.log = log
+        #: Where each admin value came from: "policy", "config" or "default".
+        self.sources = dict(sources or {})
+        #: Under a policy, the timeout, warning and budget that traitlets config gave: a
+        #: choice like the user's own (within the bounds, only when users may choose).
+        self.config_choice = dict(config_choice or {})
         self.user: dict[str, float] = sanitize_user_settings(store.load(log), str(store.path), log)
         #: This app's $/h once known; the idle budget needs it.
         self.usd_per_hour: float | None = None
@@ -172,7 +196,20 @@ class IdleSettings:
         return bool(self._admin.allow_user_override)
 
     def _user_value(self, name: str) -> float | None:
-        return self.user.get(name) if self.allow_user_override else None
+        if not self.allow_user_override:
+            return None
+        value = self.user.get(name)
+        return self.config_choice.get(name) if value is None else value
+
+    def source(self, name: str) -> str:
+        """Where the value in force for `name` comes from: "user" (the settings file or the
+        Settings Editor), "config" (traitlets), "policy" (the admin's file) or "default"."""
+        if name in USER_FIELDS and self.allow_user_override:
+            if self.user.get(name) is not None:
+                return "user"
+            if self.config_choice.get(name) is not None:
+                return "config"
+        return self.sources.get(name, "default")
 
     # -- the values in force ---------------------------------------------------------------
 
@@ -294,6 +331,17 @@ class IdleSettings:
             "max_idle_usd": self.max_idle_usd,
             "admin_max_idle_usd": self._admin.max_idle_usd,
             "user_max_idle_usd": self._user_value("max_idle_usd"),
+            "sources": {
+                name: self.source(name)
+                for name in (
+                    "timeout_minutes",
+                    "min_timeout_minutes",
+                    "max_timeout_minutes",
+                    "allow_user_override",
+                    "warning_minutes",
+                    "max_idle_usd",
+                )
+            },
             "saved": self.save_error is None,
             "save_error": self.save_error,
         }

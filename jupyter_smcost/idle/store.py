@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..statefiles import MISSING, read_json
 
 _log = logging.getLogger(__name__)
 
@@ -32,38 +33,13 @@ class SettingsStore:
         """The parsed file (any JSON value), or {} with a warning when it cannot be read."""
         log = log or _log
         self._remove_stale_temp_files(log)
-        try:
-            # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-        except FileNotFoundError:
+        value, why = read_json(self.path, MAX_BYTES)
+        if why == MISSING:
             return {}
-        except OSError as err:
-            self._warn(log, f"cannot open it ({err.strerror or err})")
+        if why is not None:
+            self._warn(log, why)
             return {}
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                self._warn(log, "it is not a regular file")
-                return {}
-            if info.st_size > MAX_BYTES:
-                self._warn(log, f"it is {info.st_size} bytes, more than {MAX_BYTES}")
-                return {}
-            with os.fdopen(fd, "rb") as handle:
-                fd = -1
-                raw = handle.read(MAX_BYTES + 1)
-        except OSError as err:
-            self._warn(log, f"cannot read it ({err.strerror or err})")
-            return {}
-        finally:
-            if fd >= 0:
-                os.close(fd)
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except RecursionError:
-            self._warn(log, "it is nested too deeply")
-        except (UnicodeDecodeError, ValueError) as err:
-            self._warn(log, f"it is not valid JSON ({err})")
-        return {}
+        return value
 
     def _warn(self, log: logging.Logger, why: str) -> None:
         log.warning(

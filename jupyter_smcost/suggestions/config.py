@@ -9,6 +9,7 @@ from typing import Any
 from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
+from ..tolerant_config import TolerantConfig
 from .model import Thresholds
 
 
@@ -22,7 +23,7 @@ def _positive(name: str) -> Any:
     return validate(name)(check)
 
 
-class Suggestions(LoggingConfigurable):
+class Suggestions(TolerantConfig, LoggingConfigurable):
     """Savings suggestions in the Cost panel and `GET jupyter-smcost/suggestions`."""
 
     enabled = Bool(True, help="Compute savings suggestions at all.").tag(config=True)

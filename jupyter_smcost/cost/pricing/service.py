@@ -19,6 +19,7 @@ from typing import Any
 from traitlets import Bool, Dict, Float, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
+from ...tolerant_config import TolerantConfig
 from .cache import PriceCache
 from .components import COMPONENTS
 from .model import Price, PriceKey, PriceResult, Unknown
@@ -46,7 +47,7 @@ class Pending:
 PriceAnswer = Price | Unknown | Pending
 
 
-class Pricing(LoggingConfigurable):
+class Pricing(TolerantConfig, LoggingConfigurable):
     """Where prices come from (DESIGN §6)."""
 
     overrides = Dict(
