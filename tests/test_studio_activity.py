@@ -1,6 +1,7 @@
 """Studio's idle timestamp file (/tmp/.sagemaker-last-active-timestamp), both ways.
 
-Unit tests of the pure module (fake clock, tmp paths). No test touches the real /tmp file.
+Unit tests of the pure module (fake clock, tmp paths) and of the checker's two hooks (fakes).
+No test touches the real /tmp file.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ import stat
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jupyter_smcost.idle import studio_activity
 from jupyter_smcost.idle.studio_activity import (
+    DEFAULT_PATH,
     MAX_BYTES,
+    SOURCE,
     StudioActivityFile,
     format_timestamp,
     parse_timestamp,
 )
 from tests.test_activity import T0, FakeClock
+from tests.test_idle import make
 
 LOGGER = "jupyter_smcost.test.studio_activity"
 
@@ -257,3 +262,104 @@ def test_nothing_ever_raises(tmp_path: Path) -> None:
         assert studio.read() is None
         assert studio.poll() is None
         assert studio.write(T0) is False
+
+
+# -- the checker's hooks --------------------------------------------------------------------
+
+
+def checker(tmp_path: Path, **traits: Any) -> tuple[Any, FakeClock, Path]:
+    path = tmp_path / "studio" / ".sagemaker-last-active-timestamp"
+    path.parent.mkdir()
+    traits.setdefault("studio_activity_file", str(path))
+    idle, clock, _, _ = make(tmp_path, **traits)
+    return idle, clock, path
+
+
+async def test_user_activity_writes_the_file_and_ticks_do_not(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path)
+    assert idle.studio_activity_file == str(path)
+    for _ in range(5):
+        clock.advance(30)
+        await idle.check()
+        idle.status_json()
+    assert not path.exists()
+    idle.record_activity("typing in a.ipynb")
+    assert path.read_text() == format_timestamp(clock())
+    assert idle.status_json()["last_activity"] == clock().isoformat()
+    assert idle.status_json()["last_activity_source"] == "typing in a.ipynb"
+    # Reading it back on the next tick does not change who the activity was.
+    clock.advance(1)
+    await idle.check()
+    assert idle.status_json()["last_activity_source"] == "typing in a.ipynb"
+
+
+async def test_keep_running_writes_the_file(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path)
+    clock.advance(9 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "warning"
+    idle.record_activity("keep running")
+    assert path.read_text() == format_timestamp(clock())
+    assert idle.status_json()["state"] == "active"
+
+
+async def test_another_tools_newer_timestamp_is_activity(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path)
+    clock.advance(9 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "warning"
+    # The Code Editor (or the AWS Toolkit) saw the user 10 s ago.
+    path.write_text(format_timestamp(clock() - timedelta(seconds=10)))
+    await idle.check()
+    status = idle.status_json()
+    assert status["state"] == "active"
+    assert status["last_activity_source"] == SOURCE
+    assert status["last_activity"] == (clock() - timedelta(seconds=10)).isoformat()
+    assert status["seconds_until_shutdown"] == 10 * 60 - 10
+
+
+async def test_an_older_timestamp_or_garbage_is_not(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path)
+    clock.advance(5 * 60)
+    idle.record_activity("typing")
+    clock.advance(60)
+    for content in (format_timestamp(clock() - timedelta(minutes=3)), "garbage", ""):
+        path.write_text(content)
+        await idle.check()
+        status = idle.status_json()
+        assert status["last_activity_source"] == "typing"
+        assert status["check_error"] is None
+
+
+async def test_a_future_timestamp_counts_once_as_now(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path)
+    path.write_text("2099-01-01T00:00:00.000000Z")
+    clock.advance(60)
+    await idle.check()
+    assert idle.status_json()["last_activity"] == clock().isoformat()
+    assert idle.status_json()["last_activity_source"] == SOURCE
+    # Left there, it cannot keep the app up: only a change of the file is activity.
+    clock.advance(8 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "warning"
+    clock.advance(2 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] in ("shutting-down", "shut-down")
+
+
+async def test_empty_path_disables_both_ways(tmp_path: Path) -> None:
+    idle, clock, path = checker(tmp_path, studio_activity_file="")
+    path.write_text(format_timestamp(clock() + timedelta(seconds=5)))
+    clock.advance(30)
+    await idle.check()
+    assert idle.status_json()["last_activity_source"] == "app start"
+    path.unlink()
+    idle.record_activity("typing")
+    assert list(path.parent.iterdir()) == []
+
+
+def test_default_is_the_studio_path() -> None:
+    from jupyter_smcost.idle.checker import IdleShutdown
+
+    assert DEFAULT_PATH == "/tmp/.sagemaker-last-active-timestamp"
+    assert IdleShutdown.class_traits()["studio_activity_file"].default_value == DEFAULT_PATH
