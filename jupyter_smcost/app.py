@@ -179,6 +179,12 @@ class SMCost(ExtensionApp):
             clock=utcnow,
             process_sampler=ProcessSampler().sample,
         )
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC) and not any(
+            f"{section}.studio_activity_file" in self.config
+            for section in ("IdleShutdown", "SMCost.IdleShutdown")
+        ):
+            # Only Studio reads that file: elsewhere leave /tmp alone, unless configured to.
+            self.idle.studio_activity_file = ""
         self._init_suggestions()
 
     def _init_suggestions(self) -> None:
