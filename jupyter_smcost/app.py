@@ -216,6 +216,11 @@ class SMCost(TolerantConfig, ExtensionApp):
                 error.error,
                 error.applies,
             )
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC) and (
+            "studio_activity_file" not in self.idle.configured
+        ):
+            # Only Studio reads that file: elsewhere leave /tmp alone, unless configured to.
+            self.idle.studio_activity_file = ""
         self._init_suggestions()
 
     def _load_policy(self) -> LoadedPolicy:

@@ -131,6 +131,7 @@ async def bench_tick(kernels: int, terminals: int, ticks: int) -> dict[str, floa
             store=SettingsStore(tmp),
             action_factory=lambda _: DryRun(None, env),
             cpu_threshold_percent=0,
+            studio_activity_file="",
         )
         await idle.check()  # warm-up: labels, imports
         times = []
@@ -220,6 +221,7 @@ async def bench_loop_lag(endpoint: str, metadata: dict[str, Any], delay: float) 
             signals=signals,
             store=SettingsStore(tmp),
             action_factory=lambda _: DeleteSpaceApp(aws, env),
+            studio_activity_file="",
             timeout_minutes=timeout_s / 60,
             warning_minutes=0,
             check_interval_seconds=30,

@@ -19,7 +19,12 @@ def smcost_config(tmp_path: Path) -> dict[str, Any]:
             "instance_type": "ml.t3.medium",
             "region": "us-east-1",
         },
-        "IdleShutdown": {"cpu_threshold_percent": 0.0, "action": "dry-run"},
+        "IdleShutdown": {
+            "cpu_threshold_percent": 0.0,
+            "action": "dry-run",
+            # Never Studio's real /tmp/.sagemaker-last-active-timestamp.
+            "studio_activity_file": str(tmp_path / ".sagemaker-last-active-timestamp"),
+        },
         # Never reach AWS from a local-mode test: prices come from overrides or nowhere.
         "Pricing": {"use_price_list_api": False},
     }

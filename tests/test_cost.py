@@ -156,6 +156,7 @@ def checker(tmp_path: Path, clock: Clock, **traits: Any) -> IdleShutdown:
         store=SettingsStore(str(tmp_path)),
         action_factory=lambda _: DryRun(None, Environment(kind=Kind.LOCAL)),
         clock=clock,
+        studio_activity_file="",
         **traits,
     )
 

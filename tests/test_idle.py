@@ -76,6 +76,7 @@ def make(
     traits.setdefault("timeout_minutes", 10)
     traits.setdefault("warning_minutes", 2)
     traits.setdefault("save_timeout_seconds", 0.2)
+    traits.setdefault("studio_activity_file", "")  # never Studio's real /tmp file
     idle = IdleShutdown(
         signals=signals,
         store=SettingsStore(tmp_path),

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from traitlets import Bool, Enum, Float, TraitError, observe, validate
+from traitlets import Bool, Enum, Float, TraitError, Unicode, observe, validate
 from traitlets.config import LoggingConfigurable
 
 from ..aws import AwsError
@@ -37,6 +37,9 @@ from .events import idle_event
 from .saving import SaveCoordinator
 from .settings import MAX_MINUTES, MAX_USD, POLICY_TRAITS, USER_FIELDS, IdleSettings
 from .store import SettingsStore
+from .studio_activity import DEFAULT_PATH as STUDIO_ACTIVITY_FILE
+from .studio_activity import SOURCE as STUDIO_ACTIVITY_SOURCE
+from .studio_activity import StudioActivityFile
 
 if TYPE_CHECKING:
     from ..admin.policy_file import LoadedPolicy
@@ -109,6 +112,16 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
         "this app's hourly price, whichever comes first with the timeout (None: no budget). "
         "Users may change it when allow_user_override is true.",
     ).tag(config=True)
+    studio_activity_file = Unicode(
+        STUDIO_ACTIVITY_FILE,
+        help="The timestamp file Studio's own idle shutdown reads: real activity in JupyterLab "
+        "tabs is written to it (at most every 10 s), and a newer timestamp in it from another "
+        "tool (Code Editor, AWS Toolkit) counts as activity. Empty: neither. Outside Studio "
+        "(local mode, notebook instances) it is off unless set explicitly.",
+    ).tag(config=True)
+
+    #: Built from `studio_activity_file` when first needed (see `_studio_activity`).
+    _studio_file: StudioActivityFile | None = None
 
     #: A misspelt override switch stays closed.
     safe_on_refusal = {"allow_user_override": False}
@@ -363,10 +376,22 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
     def record_activity(self, source: str) -> None:
         """Real interaction reported by a frontend (or "keep running")."""
         self.tracker.record(source[:200] or "ui")
+        studio = self._studio_activity()
+        if studio is not None:
+            # Tell Studio's own idle shutdown too; rate-limited, never raises.
+            studio.write(self.tracker.last.at)
         self._rearm_if_active()
         # Tell every tab now (e.g. close their warnings), not at the next check.
         self._note_state(self.decision())
         self.wake()
+
+    def _studio_activity(self) -> StudioActivityFile | None:
+        path = self.studio_activity_file
+        if not path:
+            return None
+        if self._studio_file is None or self._studio_file.path != path:
+            self._studio_file = StudioActivityFile(path, self._clock, self.log)
+        return self._studio_file
 
     def _rearm_if_active(self) -> None:
         """Activity after a shutdown began cancels it, and clears its error."""
@@ -490,6 +515,12 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
         started = self._clock()
         self.tracker.observe_kernels(await self._signals.kernels())
         self.tracker.observe_terminals(self._signals.terminals())
+        studio = self._studio_activity()
+        if studio is not None:
+            # Another tool's newer timestamp (ours is ignored); the tracker clamps the future.
+            written = studio.poll()
+            if written is not None:
+                self.tracker.record(STUDIO_ACTIVITY_SOURCE, written)
         if self._sample_processes is not None and self.cpu_threshold_percent > 0:
             loop = asyncio.get_running_loop()
             processes = await loop.run_in_executor(None, self._sample_processes)
