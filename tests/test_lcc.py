@@ -276,3 +276,16 @@ def test_json_format_and_out_file(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_lcc_script_api_matches_the_command() -> None:
     text = lcc_script("JupyterServer", Policy(timeout_minutes=30), Install())
     assert "restart-jupyter-server" in text and '"timeout_minutes": 30' in text
+
+
+def test_the_command_says_what_the_script_installs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lcc", "script", "--app-type", "JupyterLab"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("#!/bin/bash\n")  # stdout is the script alone
+    assert f"installs jupyter_smcost=={__version__} from PyPI (the default --pip-spec" in err
+    uri = "s3://b/jupyter_smcost-0.1.0-py3-none-any.whl"
+    flags = ["--wheel-uri", uri, "--sha256", "a" * 64, "--format", "json"]
+    assert main(["lcc", "script", "--app-type", "JupyterLab", *flags]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["installs"].startswith(f"the wheel {uri}")
+    assert "nvidia-ml-py" in document["installs"]

@@ -375,3 +375,46 @@ def test_audit_log_appends_lines(tmp_path: Path) -> None:
     blocked = AuditLog(tmp_path / "file")
     (tmp_path / "file").write_text("not a directory")
     assert not blocked.append({"action_id": "z"})
+
+
+def test_a_gpu_space_without_nvidia_ml_py_says_why_its_gpu_is_not_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An offline install (--wheel-uri, no dependencies) has no nvidia-ml-py: the GPU advice
+    must not go silent without a word."""
+    import builtins
+
+    from jupyter_smcost.suggestions.model import SpaceUsage
+    from jupyter_smcost.suggestions.usage import NO_NVML_PACKAGE, Gpus
+
+    real_import = builtins.__import__
+
+    def no_pynvml(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "pynvml":
+            raise ImportError("No module named 'pynvml'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pynvml)
+    gpus = Gpus()
+    assert gpus.count == 0 and gpus.unavailable == NO_NVML_PACKAGE
+    monkeypatch.undo()
+
+    def run(instance_type: str) -> list[Any]:
+        usage = SpaceUsage(
+            instance_type, "studio-jupyterlab", 60, 50, 8, 50, 12, gpu_count=0,
+            gpu_unavailable=gpus.unavailable,
+        )  # fmt: skip
+        facts = Facts(
+            now=NOW,
+            region=REGION,
+            instance_type=instance_type,
+            component="studio-jupyterlab",
+            usage=usage,
+        )
+        return [p.to_json() for p in engine.run_rules(facts, T).problems]
+
+    problems = run("ml.g5.xlarge")
+    assert [p["code"] for p in problems] == ["gpu-unmeasured"]
+    assert "nvidia-ml-py is not installed" in problems[0]["message"]
+    assert "ml.g5.xlarge" in problems[0]["message"]
+    assert run("ml.m5.xlarge") == []  # no GPU to measure: nothing to say

@@ -318,6 +318,10 @@ def _lcc_script(args: argparse.Namespace) -> int:
     policy: Policy = policy_from_args(args)
     install = Install(args.pip_spec, args.wheel_uri, args.sha256, args.pip_index_url)
     text = lcc_script(args.app_type, policy, install)
+    installs = install_description(install)
+    if args.format != "json":
+        # On stderr: the script on stdout stays exactly the script.
+        print(f"jupyter smcost: the script installs {installs}", file=sys.stderr)
     if args.out:
         out = Path(args.out)
         try:
@@ -334,6 +338,7 @@ def _lcc_script(args: argparse.Namespace) -> int:
                     "characters": len(text),
                     "content_hash": content_hash(text),
                     "policy": policy.traits(),
+                    "installs": installs,
                     "script": None if args.out else text,
                     "out": args.out,
                 },
@@ -343,6 +348,23 @@ def _lcc_script(args: argparse.Namespace) -> int:
     elif not args.out:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def install_description(install: Install) -> str:
+    """What the script installs, in words: the admin must know before it runs in Studio."""
+    if install.wheel_uri:
+        return (
+            f"the wheel {install.wheel_uri} (checked against its SHA-256, with no index and no "
+            "dependencies: nvidia-ml-py, for GPU figures, is not added)"
+        )
+    where = install.pip_index_url or "PyPI"
+    text = f"{install.spec} from {where}"
+    if not install.pip_spec:
+        text += (
+            " (the default --pip-spec; until this version is on that index, point --pip-spec or "
+            "--wheel-uri at a wheel: see the README's admin section)"
+        )
+    return text
 
 
 def _one_target(args: argparse.Namespace) -> None:

@@ -10,8 +10,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .instances import is_gpu
 from .model import Facts, Problem, Suggestion, Thresholds
 from .rules import Rule, all_rules
+from .usage import NO_NVML_PACKAGE
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,24 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
                 str(info.get("code") or "unavailable"),
                 f"{message} (silences: {', '.join(rules)})",
                 info.get("action"),
+            )
+        )
+    usage = facts.usage
+    if (
+        usage is not None
+        and is_gpu(usage.instance_type)
+        and not usage.gpu_count
+        and usage.gpu_unavailable == NO_NVML_PACKAGE
+    ):
+        # Not a silenced rule (the CPU and memory advice still runs), but the panel must say
+        # why no GPU figure can come, and what to install. (No GPU seen by a driver that is
+        # there is said in the rule's own text.)
+        out.problems.append(
+            Problem(
+                "rightsize-space",
+                "nvml",
+                "gpu-unmeasured",
+                f"this {usage.instance_type}'s GPU use is not measured: {usage.gpu_unavailable}",
             )
         )
     out.suggestions.sort(

@@ -274,6 +274,8 @@ class SpaceUsage:
     memory_p95: float
     #: Number of GPUs NVML found (0: none or no driver; None: not checked).
     gpu_count: int | None = None
+    #: Why the GPUs could not be measured, in words (None: measured, or not checked).
+    gpu_unavailable: str | None = None
     gpu_avg: float | None = None
     gpu_p95: float | None = None
     gpu_memory_p95: float | None = None

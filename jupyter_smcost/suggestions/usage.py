@@ -37,21 +37,36 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank]
 
 
+NO_NVML_PACKAGE = (
+    "nvidia-ml-py is not installed in the Jupyter server's environment (an install from a "
+    "wheel with --wheel-uri adds no dependencies): `pip install nvidia-ml-py` there, or "
+    "install with --pip-spec"
+)
+
+
 class Gpus:
     """NVML when it can be loaded; `count` is 0 without a GPU or driver."""
 
     def __init__(self) -> None:
         self._nvml: Any = None
         self._handles: list[Any] = []
+        #: Why there are no GPU figures, in words (None: NVML answered).
+        self.unavailable: str | None = None
         try:
             import pynvml  # nvidia-ml-py
-
+        except ImportError:
+            # An install with --wheel-uri adds no dependencies, and the images lack it.
+            self.unavailable = NO_NVML_PACKAGE
+            log.info("jupyter-smcost: no GPU figures: %s", NO_NVML_PACKAGE)
+            return
+        try:
             pynvml.nvmlInit()
             self._handles = [
                 pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())
             ]
             self._nvml = pynvml
-        except Exception as err:  # no driver, no library, no device: no GPU figures
+        except Exception as err:  # no driver, no device: no GPU figures
+            self.unavailable = f"NVML found no GPU ({err})"
             log.debug("jupyter-smcost: no GPU figures (%s)", err)
 
     @property
@@ -199,6 +214,7 @@ class UsageSampler:
             memory_avg=sum(memory) / len(memory),
             memory_p95=percentile(memory, 0.95),
             gpu_count=self._gpus.count,
+            gpu_unavailable=getattr(self._gpus, "unavailable", None),
             gpu_avg=sum(gpu) / len(gpu) if gpu else None,
             gpu_p95=percentile(gpu, 0.95) if gpu else None,
             gpu_memory_p95=percentile(gpu_memory, 0.95) if gpu_memory else None,

@@ -89,9 +89,10 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
             f"{u.memory_p95:.0f}%) {observed}. {target} is the next smaller size of its family."
         )
         if gpu_type and not u.gpu_count:
+            reason = u.gpu_unavailable or "no GPU found through NVML"
             why += (
-                " The GPU's use could not be measured (no GPU found through NVML), so this says "
-                "nothing about whether the GPU is needed."
+                f" The GPU's use could not be measured ({reason}), so this says nothing about "
+                "whether the GPU is needed."
             )
         elif gpu_type:
             why += " Check that the smaller size has as many GPUs as your work needs."
