@@ -154,3 +154,28 @@ async def test_user_policy_names_what_the_extension_calls(
 
 async def _never() -> None:
     raise AssertionError("no server to stop here")
+
+
+def test_the_user_policy_reads_what_the_lifecycle_script_fetches(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    wheel = "s3://admin-bucket/wheels/jupyter_smcost-0.1.0-py3-none-any.whl"
+    prices = "s3://admin-bucket/prices/snapshot.json"
+    args = ["policy", "--for", "user", "--wheel-uri", wheel, "--prices-uri", prices]
+    assert main(args) == 0
+    policy = json.loads(capsys.readouterr().out)
+    fetch = next(s for s in policy["Statement"] if s["Sid"] == "JupyterSmcostLifecycleFetch")
+    assert fetch["Action"] == ["s3:GetObject"]
+    assert fetch["Resource"] == [
+        "arn:aws:s3:::admin-bucket/prices/snapshot.json",
+        "arn:aws:s3:::admin-bucket/wheels/jupyter_smcost-0.1.0-py3-none-any.whl",
+    ]
+    # Nothing fetched from S3: no S3 object access at all.
+    assert "s3:GetObject" not in actions(user_policy())
+    assert main(["policy", "--for", "user", "--wheel-uri", "s3://bucket-only"]) == 2
+    # The script's generator names the permission and the command that grants it.
+    flags = ["--wheel-uri", wheel, "--sha256", "a" * 64, "--prices-uri", prices]
+    assert main(["lcc", "script", "--app-type", "JupyterLab", *flags]) == 0
+    err = capsys.readouterr().err
+    assert f"needs s3:GetObject on {wheel}, {prices}" in err
+    assert f"policy --for user --wheel-uri {wheel} --prices-uri {prices}" in err

@@ -179,6 +179,18 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--domain", dest="policy_domain", metavar="ID")
     policy.add_argument("--space", dest="policy_space", metavar="NAME")
     policy.add_argument("--notebook-instance", metavar="NAME")
+    policy.add_argument(
+        "--wheel-uri",
+        dest="policy_wheel_uri",
+        metavar="S3_URI",
+        help="user: the wheel the lifecycle script fetches (adds s3:GetObject on it)",
+    )
+    policy.add_argument(
+        "--prices-uri",
+        dest="policy_prices_uri",
+        metavar="S3_URI",
+        help="user: the price snapshot the lifecycle script fetches (adds s3:GetObject on it)",
+    )
     policy.set_defaults(run=_policy)
 
     prices = commands.add_parser(
@@ -322,6 +334,21 @@ def _lcc_script(args: argparse.Namespace) -> int:
     if args.format != "json":
         # On stderr: the script on stdout stays exactly the script.
         print(f"jupyter smcost: the script installs {installs}", file=sys.stderr)
+        fetched = [u for u in (install.wheel_uri, policy.prices_uri) if u and u.startswith("s3://")]
+        if fetched:
+            flags = " ".join(
+                f"--{name} {uri}"
+                for name, uri in (
+                    ("wheel-uri", install.wheel_uri),
+                    ("prices-uri", policy.prices_uri),
+                )
+                if uri and uri.startswith("s3://")
+            )
+            print(
+                f"jupyter smcost: the execution role needs s3:GetObject on {', '.join(fetched)} "
+                f"(`jupyter smcost policy --for user {flags}` includes it)",
+                file=sys.stderr,
+            )
     if args.out:
         out = Path(args.out)
         try:
@@ -555,7 +582,14 @@ def _policy(args: argparse.Namespace) -> int:
     elif args.side == "fleet":
         document = fleet_policy()
     else:
-        document = user_policy(args.policy_domain, args.policy_space, args.notebook_instance)
+        fetched = [uri for uri in (args.policy_wheel_uri, args.policy_prices_uri) if uri]
+        try:
+            document = user_policy(
+                args.policy_domain, args.policy_space, args.notebook_instance, fetched
+            )
+        except ValueError as err:
+            print(f"jupyter smcost: {err}", file=sys.stderr)
+            return EXIT_USAGE
     print(json.dumps(document, indent=2))
     return EXIT_OK
 

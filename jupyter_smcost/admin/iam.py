@@ -92,12 +92,33 @@ def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
     }
 
 
+def s3_object_arn(uri: str) -> str:
+    """`s3://bucket/key` as the object's ARN; ValueError for anything else."""
+    if not uri.startswith("s3://") or "/" not in uri[5:] or not uri[5:].split("/", 1)[1]:
+        raise ValueError(f"{uri!r} is not an s3://bucket/key URI")
+    return f"arn:aws:s3:::{uri[5:]}"
+
+
 def user_policy(
-    domain_id: str | None = None, space: str | None = None, notebook_instance: str | None = None
+    domain_id: str | None = None,
+    space: str | None = None,
+    notebook_instance: str | None = None,
+    fetched: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The execution role's policy; DeleteApp narrowed to the domain (and space) given."""
+    """The execution role's policy; DeleteApp narrowed to the domain (and space) given.
+    `fetched`: the s3:// objects the lifecycle script copies (wheel, prices), which the
+    execution role that runs it must be allowed to read."""
     app = f"arn:aws:sagemaker:*:*:app/{domain_id or '*'}/{space or '*'}/*"
     instance = f"arn:aws:sagemaker:*:*:notebook-instance/{notebook_instance or '*'}"
+    objects = [s3_object_arn(uri) for uri in fetched or [] if uri.startswith("s3://")]
+    fetch = [
+        {
+            "Sid": "JupyterSmcostLifecycleFetch",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": sorted(set(objects)),
+        }
+    ]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -129,6 +150,7 @@ def user_policy(
                     "arn:aws:sagemaker:*:*:endpoint/*",
                 ],
             },
+            *(fetch if objects else []),
         ],
     }
 
