@@ -88,8 +88,11 @@ wheel-check: install
 	grep -Eq "jupyter_smcost.*OK" .wheel-venv/server.txt
 	.wheel-venv/bin/jupyter labextension list 2>&1 | tee .wheel-venv/lab.txt
 	grep -Eq "jupyter-smcost.*enabled.*OK" .wheel-venv/lab.txt
-	unzip -l dist/*.whl | grep -q "share/jupyter/labextensions/jupyter-smcost/static/"
-	unzip -l dist/*.whl | grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json"
+	# Listed to a file first: `grep -q` stops reading early, and pipefail would then see unzip's
+	# SIGPIPE (exit 141) as a failure.
+	unzip -l dist/*.whl > .wheel-venv/contents.txt
+	grep -q "share/jupyter/labextensions/jupyter-smcost/static/" .wheel-venv/contents.txt
+	grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json" .wheel-venv/contents.txt
 	rm -rf .wheel-venv
 
 # The same wheel beside the oldest JupyterLab it supports: `jupyter labextension list` shows
