@@ -28,7 +28,7 @@ FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*
 	package.json tsconfig.json
 
 .PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check oldest-lab-check \
-	bench chromium clean lock
+	bench chromium clean lock replica-test
 
 ## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
 demo: build
@@ -78,6 +78,11 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest
+
+# The SageMaker Distribution 4.4.1 replica tier alone (README, Development); `make pytest`
+# runs it too. Needs root and Python 3.12 (REPLICA_PYTHON); skipped, with why, without them.
+replica-test: install
+	$(BIN)/python -m pytest -m replica
 
 jest: install
 	$(BIN)/jlpm test
@@ -156,4 +161,5 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) .wheel-venv dist node_modules ui-tests/node_modules lib \
-		jupyter_smcost/labextension jupyter_smcost/_version.py tsconfig.tsbuildinfo .demo
+		jupyter_smcost/labextension jupyter_smcost/_version.py tsconfig.tsbuildinfo .demo \
+		.replica
