@@ -11,6 +11,15 @@ EMULATOR_PORT ?= 5555
 # The oldest JupyterLab the wheel supports (README, Install); `make oldest-lab-check` keeps it true.
 OLDEST_JUPYTERLAB ?= 4.0.13
 
+# The SageMaker Distribution 4.4.1 replica (tests/replica/smd.py) runs Python 3.12, as the
+# image does: its lock is compiled with, and its environment made from, a 3.12 interpreter.
+# Default: python3.12 on PATH if it runs, else pyenv's newest 3.12; or REPLICA_PYTHON=/path.
+REPLICA_PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
+	2>/dev/null | sort -rV); do $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+	2>/dev/null && { command -v $$p; break; }; done)
+export REPLICA_PYTHON
+REPLICA_LOCK_VENV := .replica/lock-venv
+
 # Never download a browser: the UI tests drive Debian's Chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PATH := $(BIN):$(PATH)
@@ -19,7 +28,7 @@ FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*
 	package.json tsconfig.json
 
 .PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check oldest-lab-check \
-	bench chromium clean lock
+	bench chromium clean lock replica-test
 
 ## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
 demo: build
@@ -35,7 +44,8 @@ $(BIN)/python:
 
 # The Python side is locked as yarn.lock locks the JS one: requirements/*.txt (pip-tools,
 # with hashes) pin every package, pip itself included; `make lock` moves them forward.
-LOCKS := requirements/dev.txt requirements/wheel.txt requirements/oldest-lab.txt
+LOCKS := requirements/dev.txt requirements/wheel.txt requirements/oldest-lab.txt \
+	requirements/smd-4.4.1.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links --upgrade
 
@@ -68,6 +78,11 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest
+
+# The SageMaker Distribution 4.4.1 replica tier alone (README, Development); `make pytest`
+# runs it too. Needs root and Python 3.12 (REPLICA_PYTHON); skipped, with why, without them.
+replica-test: install
+	$(BIN)/python -m pytest -m replica
 
 jest: install
 	$(BIN)/jlpm test
@@ -137,7 +152,17 @@ lock: $(BIN)/python
 	$(PIP_COMPILE) -o requirements/wheel.txt pyproject.toml requirements/wheel.in
 	sed -i 's/^jupyterlab==.*/jupyterlab==$(OLDEST_JUPYTERLAB)/' requirements/oldest-lab.in
 	$(PIP_COMPILE) -o requirements/oldest-lab.txt pyproject.toml requirements/oldest-lab.in
+	# The replica's lock needs Python 3.12 (the image's): pip-tools in a throwaway 3.12 venv.
+	@test -n "$(REPLICA_PYTHON)" || { echo "make lock: no Python 3.12 for" \
+		"requirements/smd-4.4.1.txt; set REPLICA_PYTHON=/path/to/python3.12"; exit 1; }
+	rm -rf $(REPLICA_LOCK_VENV)
+	$(REPLICA_PYTHON) -m venv $(REPLICA_LOCK_VENV)
+	$(REPLICA_LOCK_VENV)/bin/pip install --quiet pip-tools
+	$(subst $(BIN)/pip-compile,$(REPLICA_LOCK_VENV)/bin/pip-compile,$(PIP_COMPILE)) \
+		-o requirements/smd-4.4.1.txt pyproject.toml requirements/smd-4.4.1.in
+	rm -rf $(REPLICA_LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) .wheel-venv dist node_modules ui-tests/node_modules lib \
-		jupyter_smcost/labextension jupyter_smcost/_version.py tsconfig.tsbuildinfo .demo
+		jupyter_smcost/labextension jupyter_smcost/_version.py tsconfig.tsbuildinfo .demo \
+		.replica

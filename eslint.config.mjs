@@ -13,6 +13,7 @@ export default defineConfig([
       '**/*.d.ts',
       '**/__tests__',
       '.venv',
+      '.replica',
       'coverage',
       'jupyter_smcost',
       'lib',

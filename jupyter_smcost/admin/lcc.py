@@ -169,6 +169,9 @@ if [ -n "$WHEEL_URI" ]; then
   fetch "$WHEEL_URI" "$wheel"
   echo "$WHEEL_SHA256  $wheel" | sha256sum --check --status - \
     || fail "the SHA-256 of $WHEEL_URI is not $WHEEL_SHA256; nothing was installed"
+  # The owner's pip reads the verified wheel: mktemp's directory is root's alone (0700).
+  # Readable, never writable, by others: nobody but root can swap the checked file.
+  if [ ${{#AS_OWNER[@]}} -gt 0 ]; then chmod a+rX "$WORK" "$wheel"; fi
   log "checksum verified; installing into $ENV_PREFIX (no index: VPC-only domains)"
   "${{AS_OWNER[@]}}" "$SERVER_PYTHON" -m pip install --quiet --no-index --no-deps "$wheel"
 else
