@@ -79,6 +79,21 @@ def wheel(built: Built) -> Path:
     return found
 
 
+#: Marks the admin's price snapshot, so a price read from it can be told from the bundled one.
+ADMIN_PRICES_SOURCE = "replica admin copy of the bundled snapshot"
+
+
+def admin_prices(replica: Replica) -> Path:
+    """An admin price snapshot the lifecycle script fetches (a path: no network)."""
+    bundled = REPO / "jupyter_smcost" / "cost" / "pricing" / "snapshot.json"
+    document = json.loads(bundled.read_text())
+    document["source"] = ADMIN_PRICES_SOURCE
+    path = replica.root / "admin-prices-source.json"
+    path.write_text(json.dumps(document))
+    path.chmod(0o644)
+    return path
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -128,7 +143,15 @@ def assert_enabled_ok(listing: str, module: str) -> None:
 @pytest.fixture(scope="module")
 def space(built: Built, wheel: Path) -> Iterator[tuple[Replica, subprocess.CompletedProcess[str]]]:
     replica = Replica.copy(built, "JupyterLab")
-    script = lcc_script(replica, "--app-type", "JupyterLab", *wheel_flags(wheel), *POLICY)
+    script = lcc_script(
+        replica,
+        "--app-type",
+        "JupyterLab",
+        *wheel_flags(wheel),
+        *POLICY,
+        "--prices-uri",
+        str(admin_prices(replica)),
+    )
     result = run_lcc(replica, script)
     yield replica, result
     shutil.rmtree(replica.root, ignore_errors=True)
@@ -206,12 +229,21 @@ def policy_values(body: object) -> dict[str, object]:
     return {key: body.get(key) for key in keys}
 
 
-def test_admin_policy_reaches_the_server(server: Server) -> None:
+def test_admin_policy_reaches_the_server(installed: Replica, server: Server) -> None:
     status, body = server.get("jupyter-smcost/config")
     assert status == 200, body
     observed = policy_values(body)
     expected = {"timeout_minutes": 45, "min_timeout_minutes": 15, "allow_user_override": False}
     assert {k: observed[k] for k in expected} == expected, f"observed {json.dumps(observed)}"
+    # Read by the extension itself from its fixed place in the image's environment.
+    assert isinstance(body, dict)
+    policy = body["policy"]["path"]
+    assert policy == str(installed.env / "share" / "jupyter_smcost" / "policy.json")
+    for name in ("timeout_minutes", "min_timeout_minutes", "allow_user_override"):
+        assert body["sources"][name] == "policy", body["sources"]
+    assert body["sources"]["prices_path"] == "policy"
+    assert body["prices_path"] == str(Path(policy).parent / "admin-prices.json")
+    assert f"idle checker started (timeout 45 min from policy {policy}" in server.log()
 
 
 def test_user_config_does_not_escape_the_policy(installed: Replica) -> None:
@@ -232,6 +264,34 @@ def test_user_config_does_not_escape_the_policy(installed: Replica) -> None:
     observed = policy_values(body)
     expected = {"timeout_minutes": 45, "min_timeout_minutes": 15}
     assert {k: observed[k] for k in expected} == expected, f"observed {json.dumps(observed)}"
+
+
+def test_one_bad_value_leaves_the_policy_in_force(installed: Replica) -> None:
+    """A bad SMCost value on the command line used to drop every trait to its default."""
+    running = installed.start_server(
+        secrets.token_hex(16),
+        extra_args=(
+            "--SMCost.aws_call_timeout_seconds=0",
+            "--SMCost.instance_type=ml.t3.medium",
+            "--SMCost.region=us-east-1",
+            "--Pricing.use_price_list_api=False",
+        ),
+    )
+    try:
+        running.wait()
+        _, config = running.get("jupyter-smcost/config")
+        _, status = running.get("jupyter-smcost/status")
+        _, cost = running.get("jupyter-smcost/cost")
+    finally:
+        running.stop()
+    observed = policy_values(config)
+    expected = {"timeout_minutes": 45, "min_timeout_minutes": 15, "allow_user_override": False}
+    assert {k: observed[k] for k in expected} == expected, f"observed {json.dumps(observed)}"
+    assert isinstance(status, dict)
+    assert [e["setting"] for e in status["config_errors"]] == ["c.SMCost.aws_call_timeout_seconds"]
+    # The other SMCost values stand, and the price comes from the admin's snapshot.
+    assert status["environment"]["instance_type"] == "ml.t3.medium"
+    assert ADMIN_PRICES_SOURCE in json.dumps(cost), cost
 
 
 # --- variants: the install step of the other ways in ------------------------------------

@@ -468,8 +468,9 @@ class Replica:
         path.chmod(0o755)
         return path
 
-    def start_server(self, token: str) -> Server:
-        """`jupyter lab` as the image's start script runs it for a JupyterLab space."""
+    def start_server(self, token: str, extra_args: tuple[str, ...] = ()) -> Server:
+        """`jupyter lab` as the image's start script runs it for a JupyterLab space
+        (`extra_args`: what a test adds to that command line)."""
         config_d = self.env / "etc" / "jupyter" / "jupyter_server_config.d"
         config_d.mkdir(parents=True, exist_ok=True)
         overrides = config_d / "zzz_sagemaker_overrides.json"
@@ -482,6 +483,7 @@ class Replica:
             f"--ServerApp.base_url={BASE_URL}",
             f"--ServerApp.token={token}",
             "--ServerApp.allow_origin=*",
+            *extra_args,
         ]  # fmt: skip
         log_path = self.root / "server.log"
         log_file = log_path.open("w")
