@@ -92,6 +92,8 @@ const READONLY_URL = `http://127.0.0.1:${process.env.SMCOST_UI_READONLY_PORT}`;
 
 module.exports = {
   ...baseConfig,
+  // Not tests-replica/ (the replica tier, playwright.replica.config.js).
+  testDir: './tests',
   // The tests share one server and its idle clock: one at a time.
   workers: 1,
   fullyParallel: false,
