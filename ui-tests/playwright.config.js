@@ -17,6 +17,7 @@
  */
 const { execFileSync } = require('child_process');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const chromium = require('./chromium');
 
 const PORTS = {
   SMCOST_UI_PORT: 'the main JupyterLab',
@@ -91,6 +92,8 @@ const READONLY_URL = `http://127.0.0.1:${process.env.SMCOST_UI_READONLY_PORT}`;
 
 module.exports = {
   ...baseConfig,
+  // Not tests-replica/ (the replica tier, playwright.replica.config.js).
+  testDir: './tests',
   // The tests share one server and its idle clock: one at a time.
   workers: 1,
   fullyParallel: false,
@@ -100,17 +103,7 @@ module.exports = {
     '{testDir}/{testFilePath}-snapshots/{arg}-{platform}{ext}',
   use: {
     ...baseConfig.use,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    },
+    launchOptions: chromium.launchOptions,
     // Galata's default records videos, which needs Playwright's own ffmpeg.
     video: 'off',
     trace: 'retain-on-failure'

@@ -342,6 +342,9 @@ class Replica:
     root: Path
     app_type: str = "JupyterLab"
     extra_path: list[Path] = field(default_factory=list)
+    #: More bind mounts (sandbox directory, path it stands for) in the namespace, after
+    #: /var/log: e.g. the sandbox's opt and tmp for /opt and /tmp (tests/replica/serve.py).
+    binds: list[tuple[Path, str]] = field(default_factory=list)
 
     @staticmethod
     def clear_runs(built: Built) -> None:
@@ -427,10 +430,15 @@ class Replica:
         extensions log to /var/log/studio, a path they do not let one change), optionally
         with no network; then as the user unless as_root."""
         inner = argv if as_root else as_user(self.built.account, argv)
+        mounts = [(self.root / "var" / "log", "/var/log"), *self.binds]
+        pairs = [str(part) for source, target in mounts for part in (source, target)]
+        script = (
+            'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; '
+            'shift; exec "$@"'
+        )
         return [
             "unshare", "--mount", "--propagation", "private", *(["--net"] if no_network else []),
-            "--", "/bin/sh", "-c", 'mount --bind "$0" /var/log && exec "$@"',
-            str(self.root / "var" / "log"), *inner,
+            "--", "/bin/sh", "-c", script, "sh", *pairs, "--", *inner,
         ]  # fmt: skip
 
     def run(
@@ -468,15 +476,23 @@ class Replica:
         path.chmod(0o755)
         return path
 
-    def start_server(self, token: str, extra_args: tuple[str, ...] = ()) -> Server:
+    def start_server(
+        self,
+        token: str,
+        extra_args: tuple[str, ...] = (),
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Server:
         """`jupyter lab` as the image's start script runs it for a JupyterLab space
-        (`extra_args`: what a test adds to that command line)."""
+        (`extra_args`: what a test adds to that command line; `port`: a free one if None;
+        `env`: added to the user's environment)."""
         config_d = self.env / "etc" / "jupyter" / "jupyter_server_config.d"
         config_d.mkdir(parents=True, exist_ok=True)
         overrides = config_d / "zzz_sagemaker_overrides.json"
         overrides.write_text(json.dumps(SAGEMAKER_OVERRIDES, indent=2))
         os.chown(overrides, self.built.account.uid, self.built.account.gid)
-        port = free_port()
+        port = port or free_port()
         argv = [
             str(self.env / "bin" / "jupyter"), "lab",
             "--ip", "127.0.0.1", "--port", str(port), "--no-browser",
@@ -489,7 +505,7 @@ class Replica:
         log_file = log_path.open("w")
         proc = subprocess.Popen(
             self.wrap(argv),
-            env=self.environ(),
+            env=self.environ(**(env or {})),
             cwd=self.home,
             stdout=log_file,
             stderr=subprocess.STDOUT,
