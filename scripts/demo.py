@@ -128,6 +128,9 @@ def main() -> int:
             f"--ServerApp.root_dir={args.dir / 'notebooks'}",
             f"--SMCost.metadata_path={metadata}",
             f"--SMCost.state_dir={args.dir / 'state'}",
+            # Studio's idle timestamp file, kept in the demo's folder: this machine's /tmp
+            # is not a Studio app's.
+            f"--IdleShutdown.studio_activity_file={args.dir / 'sagemaker-last-active-timestamp'}",
             f"--IdleShutdown.timeout_minutes={args.timeout_minutes:g}",
             f"--IdleShutdown.warning_minutes={warning:g}",
             f"--IdleShutdown.min_timeout_minutes={min_timeout:g}",

@@ -32,6 +32,9 @@ c.LabApp.user_settings_dir = mkdtemp(prefix="smcost-galata-settings-")  # noqa: 
 
 _state = Path(mkdtemp(prefix="smcost-galata-state-"))
 c.SMCost.state_dir = str(_state)  # noqa: F821
+# The server is a simulated Studio space: keep Studio's idle timestamp file out of the
+# machine's real /tmp.
+c.IdleShutdown.studio_activity_file = str(_state / "sagemaker-last-active-timestamp")  # noqa: F821
 # The admin's timeout: long enough that tests which do not shorten it never reach it.
 c.IdleShutdown.timeout_minutes = 30  # noqa: F821
 # The browser runs as the server's user: its CPU must not count as activity here.
