@@ -30,5 +30,7 @@ module.exports = {
   // The JUnit and GitHub reporters of the base config write files nobody reads here.
   reporters: ['default'],
   testRegex: 'src/.*/.*.spec.ts[x]?$',
+  // The replica's environment (tests/replica/smd.py) holds JupyterLab's own mock packages.
+  modulePathIgnorePatterns: ['<rootDir>/.replica/', '<rootDir>/.wheel-venv/'],
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };

@@ -430,7 +430,10 @@ class Replica:
         extensions log to /var/log/studio, a path they do not let one change), optionally
         with no network; then as the user unless as_root."""
         inner = argv if as_root else as_user(self.built.account, argv)
-        mounts = [(self.root / "var" / "log", "/var/log"), *self.binds]
+        mounts = [(self.root / "var" / "log", "/var/log")]
+        for source, target in self.binds:
+            mounts.extend(self._keep_visible(source, Path(target)))
+            mounts.append((source, target))
         pairs = [str(part) for source, target in mounts for part in (source, target)]
         script = (
             'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; '
@@ -440,6 +443,24 @@ class Replica:
             "unshare", "--mount", "--propagation", "private", *(["--net"] if no_network else []),
             "--", "/bin/sh", "-c", script, "sh", *pairs, "--", *inner,
         ]  # fmt: skip
+
+    def _keep_visible(self, source: Path, target: Path) -> list[tuple[Path, str]]:
+        """Binding `source` over `target` hides what is under `target`: when the replica
+        itself (its cache, its copy, this checkout) lives there (a clone under /tmp, say),
+        bind that top folder into `source` first, so it stays at its own path."""
+        needed = {cache_root().resolve(), self.root.resolve(), REPO.resolve()}
+        keep: list[tuple[Path, str]] = []
+        for path in sorted(needed):
+            if target == path or target not in path.parents:
+                continue
+            top = target / path.relative_to(target).parts[0]
+            inside = source / top.name
+            if any(str(inside) == str(k[1]) for k in keep):
+                continue
+            inside.mkdir(exist_ok=True)
+            inside.chmod(0o755)
+            keep.append((top, str(inside)))
+        return keep
 
     def run(
         self,
