@@ -436,7 +436,7 @@ class Replica:
             mounts.append((source, target))
         pairs = [str(part) for source, target in mounts for part in (source, target)]
         script = (
-            'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; '
+            'while [ "$1" != -- ]; do mount --rbind "$1" "$2" || exit 1; shift 2; done; '
             'shift; exec "$@"'
         )
         return [
