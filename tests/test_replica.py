@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.replica.smd import (
     ReplicaUnavailable,
     Server,
     build,
+    build_wheel,
 )
 
 pytestmark = [pytest.mark.replica, pytest.mark.timeout(900)]
@@ -61,22 +61,10 @@ def built() -> Built:
 def wheel(built: Built) -> Path:
     """Our wheel: $SMCOST_REPLICA_WHEEL (make replica-test passes the one wheel-check built),
     else one built from this tree (the labextension must be built or buildable)."""
-    given = os.environ.get("SMCOST_REPLICA_WHEEL")
     out = built.path.parent / "wheels"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(mode=0o755)
-    if given:
-        shutil.copy(given, out)
-    else:
-        subprocess.run(
-            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-             str(REPO)],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-    (found,) = out.glob("jupyter_smcost-*.whl")
-    found.chmod(0o644)
-    return found
+    return build_wheel(out)
 
 
 #: Marks the admin's price snapshot, so a price read from it can be told from the bundled one.

@@ -41,6 +41,7 @@ from tests.replica.smd import (
     ReplicaUnavailable,
     Server,
     build,
+    build_wheel,
     free_port,
 )
 
@@ -59,18 +60,7 @@ def wheel_for(cache: Path) -> tuple[Path, Path]:
     own the user can read; returns (wheel, that directory)."""
     out = Path(tempfile.mkdtemp(prefix="ui-wheel-", dir=cache))
     out.chmod(0o755)
-    given = os.environ.get("SMCOST_REPLICA_WHEEL")
-    if given:
-        shutil.copy(given, out)
-    else:
-        subprocess.run(
-            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-             str(REPO)],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-    (found,) = out.glob("jupyter_smcost-*.whl")
-    found.chmod(0o644)
+    found = build_wheel(out)
     return found, out
 
 
