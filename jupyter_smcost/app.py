@@ -23,7 +23,7 @@ from .aws import (
     AwsClients,
     AwsError,
 )
-from .config_errors import ConfigError
+from .config_errors import ConfigError, log_refused
 from .cost.app_cost import (
     DEFAULT_SPACE_VOLUME_GB,
     IdleFigures,
@@ -209,13 +209,7 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.idle.extra_sources["prices_path"] = prices_source
         self.idle.extra_values["prices_path"] = self.pricing_config.snapshot_path or None
         for error in self.policy.errors:
-            self.log.error(
-                "jupyter-smcost: refusing %s = %s: %s; %r applies (the rest of the policy stands)",
-                error.setting,
-                error.value,
-                error.error,
-                error.applies,
-            )
+            log_refused(self.log, error, "policy")
         if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC) and (
             "studio_activity_file" not in self.idle.configured
         ):

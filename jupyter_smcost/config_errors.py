@@ -42,3 +42,15 @@ def describe_value(value: Any) -> str:
         value = [str(item) if isinstance(item, str) else item for item in value]
     text = repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
+
+
+def log_refused(log: Any, error: ConfigError, rest: str) -> None:
+    """The error-level line for one refused setting; `rest` names what still stands."""
+    log.error(
+        "jupyter-smcost: refusing %s = %s: %s; %r applies (the rest of the %s stands)",
+        error.setting,
+        error.value,
+        error.error,
+        error.applies,
+        rest,
+    )

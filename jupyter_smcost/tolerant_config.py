@@ -15,7 +15,7 @@ from typing import Any
 from traitlets import TraitType
 from traitlets.config import Config, Configurable
 
-from .config_errors import ConfigError, describe_value
+from .config_errors import ConfigError, describe_value, log_refused
 
 
 class TolerantConfig(Configurable):
@@ -63,10 +63,4 @@ class TolerantConfig(Configurable):
         errors.append(error)
         log = getattr(self, "log", None)
         if log is not None:
-            log.error(
-                "jupyter-smcost: refusing %s = %s: %s; %r applies (the rest of the config stands)",
-                setting,
-                error.value,
-                error.error,
-                applies,
-            )
+            log_refused(log, error, "config")
