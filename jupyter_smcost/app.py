@@ -268,6 +268,11 @@ class SMCost(TolerantConfig, ExtensionApp):
             update_idle=self._update_idle_from_action,
             idle_fingerprint=lambda: idle_fingerprint(self._idle_facts()),
             forget=self.facts.forget,
+            whoami=self.collector.whoami,
+            own_space=lambda: self.environment.space_name,
+            allow_on_others=self.suggestions_config.allow_actions_on_others,
+            # A stop sent without an answer may still be on its way: watch for it this long.
+            confirm_seconds=max(5.0, 2 * self.aws.read_timeout),
         )
         self.suggestions = SuggestionsService(
             self.suggestions_config,

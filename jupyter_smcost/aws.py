@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+#: Error codes that mean "AWS could not serve this now"; the same call may work later.
+BUSY_CODES = THROTTLING_CODES | frozenset(
+    {"InternalFailure", "InternalServerError", "ServiceUnavailable", "RequestLimitExceeded"}
+)
+#: Codes of a call whose answer never came: AWS may or may not have carried it out.
+UNANSWERED_CODES = frozenset({"Timeout", "EndpointUnreachable"})
 
 #: Seconds to open a connection, and to wait for each read of an answer (per attempt).
 DEFAULT_CONNECT_TIMEOUT = 3.0
@@ -144,15 +150,29 @@ class DaemonPool(Executor):
 class AwsError(Exception):
     """An AWS call that failed, in words a user can act on."""
 
-    def __init__(self, operation: str, code: str, message: str) -> None:
+    def __init__(
+        self, operation: str, code: str, message: str, http_status: int | None = None
+    ) -> None:
         super().__init__(f"{operation}: {code}: {message}")
         self.operation = operation
         self.code = code
         self.message = message
+        #: The HTTP status of AWS's answer (None: no answer, or not an HTTP error).
+        self.http_status = http_status
 
     @property
     def access_denied(self) -> bool:
         return self.code in ACCESS_DENIED_CODES
+
+    @property
+    def busy(self) -> bool:
+        """AWS throttled the call or failed on its side (5xx): nothing is missing here."""
+        return self.code in BUSY_CODES or (self.http_status or 0) >= 500
+
+    @property
+    def unanswered(self) -> bool:
+        """No answer came: the call may have been carried out all the same."""
+        return self.code in UNANSWERED_CODES
 
     @property
     def not_found(self) -> bool:
@@ -172,7 +192,8 @@ def translate_error(operation: str, err: BaseException) -> AwsError:
         message = str(error.get("Message") or err)
         if code in ACCESS_DENIED_CODES:
             message += " (add this permission to the execution role)"
-        return AwsError(operation, code, message)
+        status = (err.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        return AwsError(operation, code, message, status if isinstance(status, int) else None)
     if isinstance(err, bx.NoCredentialsError | bx.PartialCredentialsError):
         return AwsError(operation, "NoCredentials", "no AWS credentials found")
     if isinstance(err, bx.NoRegionError):
@@ -211,7 +232,7 @@ class AwsClients:
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         self.region = region
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
         self._session: Any = None
         self._lock = threading.Lock()
         self._executor = DaemonPool(max_workers, "smcost-aws")
@@ -228,27 +249,39 @@ class AwsClients:
         connect, read = self._timeouts
         return self._max_attempts * (connect + read) + (self._max_attempts - 1)
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """The shared client of `service` in `region` (default: this app's region)."""
+    @property
+    def read_timeout(self) -> float:
+        return self._timeouts[1]
+
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+        """The shared client of `service` in `region` (default: this app's region);
+        `attempts`: its own client making that many attempts per call (0: the default)."""
         region = region or self.region or None
+        attempts = attempts or self._max_attempts
         with self._lock:
-            found = self._clients.get((service, region))
+            found = self._clients.get((service, region, attempts))
             if found is None:
                 if self._session is None:
                     self._session = new_session()
-                config = client_config(*self._timeouts, self._max_attempts)
+                config = client_config(*self._timeouts, attempts)
                 found = self._session.create_client(service, region_name=region, config=config)
-                self._clients[(service, region)] = found
+                self._clients[(service, region, attempts)] = found
             return found
 
     def call_sync(
-        self, service: str, operation: str, *, region: str | None = None, **params: Any
+        self,
+        service: str,
+        operation: str,
+        *,
+        region: str | None = None,
+        attempts: int = 0,
+        **params: Any,
     ) -> dict[str, Any]:
         """Call from a worker thread; raises AwsError. `region`: another region than this
         app's (Cost Explorer answers in us-east-1 only)."""
         self.calls += 1
         try:
-            method = getattr(self.client(service, region), operation)
+            method = getattr(self.client(service, region, attempts=attempts), operation)
             result: dict[str, Any] = method(**params)
         except Exception as err:
             raise translate_error(_operation_name(operation), err) from err
@@ -283,6 +316,17 @@ class AwsClients:
         result: dict[str, Any] = await self._bounded(
             operation, fn, urgent=urgent, timeout=self.call_timeout
         )
+        return result
+
+    async def call_once(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """A call that changes something (stop, delete, tag), sent exactly once: botocore's
+        retry would repeat a stop that AWS carried out but answered too late. The wait
+        outlasts the client's own timeouts, so an AwsError(`Timeout`) means the one
+        attempt is over, though AWS may have acted on it (see AwsError.unanswered)."""
+        fn = functools.partial(self.call_sync, service, operation, attempts=1, **params)
+        connect, read = self._timeouts
+        wait = max(self.call_timeout, connect + read + 1.0)
+        result: dict[str, Any] = await self._bounded(operation, fn, urgent=False, timeout=wait)
         return result
 
     async def run(self, fn: Any) -> Any:

@@ -77,10 +77,20 @@ class BaseHandler(APIHandler):
             raise web.HTTPError(400, "The request body is not valid JSON.") from None
 
     @property
-    def user_name(self) -> str:
-        """Who made the request, as the identity provider says (for the audit log)."""
+    def actor(self) -> dict[str, str]:
+        """Who made the request, for the audit log, as jupyter_server resolved it. A request
+        with the server's own token gets a new anonymous identity each time: whoever holds
+        that token acts as the server's owner, so the owner is who it records."""
         user = self.current_user
-        return str(getattr(user, "username", None) or user or "anonymous")
+        user_id = str(getattr(user, "username", None) or user or "anonymous")
+        by_token = bool(self.token_authenticated)
+        name = OWNER if by_token else str(getattr(user, "name", None) or user_id)
+        return {
+            "user": name,
+            "user_id": user_id,
+            "auth": "token" if by_token else "login",
+            "server_owner": OWNER,
+        }
 
     @property
     def owner(self) -> str:
@@ -209,7 +219,7 @@ class SuggestionActionHandler(BaseHandler):
             raise web.HTTPError(400, 'An action runs only with "confirm": true.')
         try:
             result = await self.smcost.suggestions.act(
-                self.user_name, suggestion_id, action_id, body.get("values")
+                self.actor, suggestion_id, action_id, body.get("values")
             )
         except ActionError as err:
             self.set_status(err.status)

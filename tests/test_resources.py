@@ -19,6 +19,7 @@ from jupyter_smcost.cost.resources import (
     KINDS,
     Collection,
     Collector,
+    Identity,
     ResourceMonitor,
     Running,
     endpoint_variants,
@@ -235,11 +236,44 @@ async def test_account_scope_lists_everyone_without_tag_calls() -> None:
     assert any(r.name == "other/JupyterLab/default" for r in found.rows)
 
 
-async def test_no_user_profile_falls_back_to_account_and_says_so() -> None:
+async def test_no_user_profile_lists_nothing_and_says_so() -> None:
+    # "mine" never widens to the account: outside Studio nothing proves what is whose.
     local = Environment(kind=Kind.LOCAL, region="us-east-1", instance_type="ml.t3.medium")
-    found = await Collector(ScriptedAws(base_answers(), tags()), lambda: local, "mine").collect()
-    assert found.scope == "account"
-    assert found.problems[0]["code"] == "scope"
+    aws = ScriptedAws(base_answers(), tags())
+    found = await Collector(aws, lambda: local, "mine").collect()
+    assert found.scope == "mine" and found.rows == [] and not found.failed_kinds
+    assert [p["code"] for p in found.problems] == ["scope"]
+    assert 'c.Resources.scope = "account"' in found.problems[0]["message"]
+    assert aws.calls == []
+
+
+def test_ownership_is_read_from_the_tags_arns() -> None:
+    R = "arn:aws:sagemaker:us-east-1:111122223333"
+    R_EU = "arn:aws:sagemaker:eu-west-1:111122223333"  # another region
+    R_OTHER = "arn:aws:sagemaker:us-east-1:999999999999"  # another account
+    me = Identity("111122223333", "us-east-1", "d-demo", "demo-user", frozenset({"demo-space"}))
+    assert me.owns({"sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/demo-user"})
+    assert me.owns({"sagemaker:space-arn": f"{R}:space/d-demo/demo-space"})
+    for theirs in (
+        {"sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/demo-user-2"},
+        {"sagemaker:user-profile-arn": f"{R}:user-profile/d-other/demo-user"},
+        {"sagemaker:user-profile-arn": f"{R_EU}:user-profile/d-demo/demo-user"},
+        {"sagemaker:user-profile-arn": f"{R_OTHER}:user-profile/d-demo/demo-user"},
+        {"sagemaker:space-arn": f"{R}:space/d-demo/demo-space-2"},
+        {"sagemaker:space-arn": f"{R}:space/d-demo/demo-space/x"},
+        {"sagemaker:user-profile-arn": "demo-user"},
+        {},
+    ):
+        assert not me.owns(theirs), theirs
+    # Without the account (an ARN missing it), the domain, unique per region, decides.
+    no_account = Identity(None, "us-east-1", "d-demo", "demo-user")
+    assert no_account.owns({"sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/demo-user"})
+    # A space SageMaker records no owner for owns what is tagged with it, nothing else.
+    shared = Identity("111122223333", "us-east-1", "d-demo", None, frozenset({"shared"}))
+    assert shared.anchored
+    assert shared.owns({"sagemaker:space-arn": f"{R}:space/d-demo/shared"})
+    assert not shared.owns({"sagemaker:user-profile-arn": f"{R}:user-profile/d-demo/demo-user"})
+    assert not Identity("111122223333", "us-east-1", None, None).anchored
 
 
 async def test_permission_error_names_the_action_and_keeps_other_kinds() -> None:

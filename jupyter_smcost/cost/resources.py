@@ -155,13 +155,22 @@ class Running:
 
 @dataclass(frozen=True)
 class Identity:
-    """Who "mine" is: the Studio user profile and the spaces it owns."""
+    """Who "mine" is: the Studio user profile and the spaces it owns (or, in a space that
+    SageMaker records no owner for, that space alone). A resource is "mine" only when its
+    tags prove it (Studio tags what a user launches with the profile's and space's ARNs);
+    an identity with no profile and no space owns nothing (local mode, a notebook
+    instance): "mine" never widens to the account."""
 
     account: str | None
     region: str | None
     domain_id: str | None
     user_profile_name: str | None
-    space_arns: frozenset[str] = frozenset()
+    space_names: frozenset[str] = frozenset()
+
+    @property
+    def anchored(self) -> bool:
+        """Whether anything at all can be proven to be this identity's."""
+        return bool(self.region and self.domain_id and (self.user_profile_name or self.space_names))
 
     @property
     def user_profile_arn(self) -> str | None:
@@ -177,11 +186,47 @@ class Identity:
             return None
         return f"arn:aws:sagemaker:{self.region}:{self.account}:space/{self.domain_id}/{space}"
 
+    def owns_space(self, space: str | None) -> bool:
+        return bool(space) and space in self.space_names
+
+    def _names(self, arn: str | None, kind: str) -> str | None:
+        """The name in `arn` when it is a `kind` of this identity's domain and region (and
+        account, when known: without it, the domain id, unique per region, decides)."""
+        parts = (arn or "").split(":", 5)
+        if len(parts) != 6 or parts[2] != "sagemaker" or parts[3] != self.region:
+            return None
+        if self.account and parts[4] != self.account:
+            return None
+        prefix = f"{kind}/{self.domain_id}/"
+        if not self.domain_id or not parts[5].startswith(prefix):
+            return None
+        return parts[5][len(prefix) :] or None
+
     def owns(self, tags: dict[str, str]) -> bool:
-        mine = self.user_profile_arn
-        if mine and tags.get(USER_PROFILE_TAG) == mine:
+        user = self._names(tags.get(USER_PROFILE_TAG), "user-profile")
+        if self.user_profile_name and user == self.user_profile_name:
             return True
-        return bool(tags.get(SPACE_TAG)) and tags.get(SPACE_TAG) in self.space_arns
+        return self.owns_space(self._names(tags.get(SPACE_TAG), "space"))
+
+
+def scope_note(env: Environment, ident: Identity) -> str | None:
+    """Why "mine" shows less than the account, when the owner is not fully known; None when
+    it is the user profile's own resources, as it should be."""
+    wider = 'an administrator can list the whole account with c.Resources.scope = "account"'
+    if not ident.anchored:
+        if env.kind is Kind.NOTEBOOK_INSTANCE:
+            where = "a notebook instance has no Studio user profile"
+        elif env.kind is Kind.LOCAL:
+            where = "this server is not in a SageMaker Studio space"
+        else:
+            where = "the owner of this Studio app could not be told (no domain, user or space)"
+        return f"{where}: no resource can be proven to be yours, so none is listed ({wider})"
+    if not ident.user_profile_name:
+        return (
+            "this space has no owner in SageMaker (a shared space): only what is tagged with "
+            f"this space is listed, not its users' own resources ({wider})"
+        )
+    return None
 
 
 def account_of(arn: str | None) -> str | None:
@@ -489,8 +534,8 @@ class Collector:
             user = self._owner or None
         ident = Identity(account_of(env.resource_arn), env.region, env.domain_id, user)
         spaces = set()
-        if env.space_name and ident.space_arn(env.space_name):
-            spaces.add(ident.space_arn(env.space_name))
+        if env.space_name:
+            spaces.add(env.space_name)
         if env.domain_id and user:
             now = time.monotonic()
             if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
@@ -502,8 +547,8 @@ class Collector:
                     if (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == user
                 )
                 self._spaces = (now, owned)
-            spaces.update(ident.space_arn(name) for name in self._spaces[1])
-        return replace(ident, space_arns=frozenset(a for a in spaces if a))
+            spaces.update(self._spaces[1])
+        return replace(ident, space_names=frozenset(spaces))
 
     async def _tags_of(self, arn: str) -> dict[str, str]:
         found = self._tags.get(arn)
@@ -665,7 +710,6 @@ class Collector:
         apps = await self.aws.paginate("sagemaker", "list_apps", "Apps", **params)
         rows = []
         account = (ident.account if ident else None) or account_of(env.resource_arn)
-        my_spaces = ident.space_arns if ident else frozenset()
         for a in apps:
             if a.get("Status") not in ("InService", "Pending"):
                 continue
@@ -673,8 +717,10 @@ class Collector:
                 continue  # this server's own app: it is the header of the panel
             if ident is not None:
                 space = a.get("SpaceName")
-                in_my_space = bool(space) and ident.space_arn(str(space)) in my_spaces
-                if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
+                mine = ident.owns_space(str(space)) if space else False
+                if not space and ident.user_profile_name:
+                    mine = a.get("UserProfileName") == ident.user_profile_name
+                if not mine:
                     continue
             row = studio_app(a, env.region, account)
             if row is not None:
@@ -690,14 +736,20 @@ class Collector:
         items = await self._mine(items, "NotebookInstanceArn", ident)
         return [notebook_instance(i) for i in items]
 
-    async def owner(self) -> Identity | None:
-        """Whose resources are "mine": None when every resource in the region counts (scope
-        "account", or no Studio user profile here). Raises AwsError."""
+    async def whoami(self) -> Identity:
+        """This server's user, whatever the scope: an identity that owns nothing outside
+        Studio. Raises AwsError (the space's owner is read from SageMaker)."""
         env = self._env()
-        if self.scope != "mine" or env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return Identity(account_of(env.resource_arn), env.region, None, None)
+        return await self._identity(env)
+
+    async def owner(self) -> Identity | None:
+        """Whose resources are "mine": None only when the admin chose scope "account" (every
+        resource in the region). Raises AwsError."""
+        if self.scope != "mine":
             return None
-        ident = await self._identity(env)
-        return ident if ident.user_profile_arn is not None else None
+        return await self.whoami()
 
     async def collect(self) -> Collection:
         self.last_describes = 0
@@ -705,25 +757,19 @@ class Collector:
         result = Collection(fetched_at=self._clock(), scope=self.scope)
         ident: Identity | None = None
         if self.scope == "mine":
-            if env.kind is Kind.STUDIO_SPACE or env.kind is Kind.STUDIO_CLASSIC:
-                try:
-                    ident = await self._identity(env)
-                except AwsError as err:
-                    result.problems.append(problem(None, err, None))
-                    result.failed_kinds.update(KINDS)
-                    return result
-            if ident is None or ident.user_profile_arn is None:
-                ident = None
-                result.scope = "account"
+            try:
+                ident = await self.whoami()
+            except AwsError as err:
+                result.problems.append(problem(None, err, None))
+                result.failed_kinds.update(KINDS)
+                return result
+            note = scope_note(env, ident)
+            if note:
                 result.problems.append(
-                    {
-                        "kind": None,
-                        "code": "scope",
-                        "action": None,
-                        "message": "no Studio user profile here, so every resource in the "
-                        "region is shown (c.Resources.scope)",
-                    }
+                    {"kind": None, "code": "scope", "action": None, "message": note}
                 )
+            if not ident.anchored:
+                return result  # nothing can be proven to be this user's: list nothing
 
         tasks: dict[str, Awaitable[list[Running]]] = {
             "training-job": self._training(ident),

@@ -35,6 +35,7 @@ from ..cost.resources import (
     app_arn,
     console_url,
     is_own_app,
+    scope_note,
     studio_console_url,
     utc_time,
 )
@@ -609,8 +610,13 @@ class FactsCollector:
             space = a.get("SpaceName") or None
             if is_own_app(a, env):
                 continue  # this server's own app
-            in_my_space = bool(space) and ident.space_arn(str(space)) in ident.space_arns
-            if not in_my_space and a.get("UserProfileName") != ident.user_profile_name:
+            if space:
+                mine = ident.owns_space(str(space))
+            else:
+                mine = bool(ident.user_profile_name) and (
+                    a.get("UserProfileName") == ident.user_profile_name
+                )
+            if not mine:
                 continue
             params = {
                 "DomainId": a.get("DomainId") or env.domain_id,
@@ -758,6 +764,12 @@ class FactsCollector:
             owner_failed = True
         else:
             owner_failed = False
+        if ident is not None:
+            note = scope_note(env, ident)
+            if note:
+                facts = replace(facts, scope_note=note)
+            if not ident.anchored:
+                owner_failed = True  # nothing is provably this user's: read none of it
 
         async def guarded(source: str, work: Awaitable[Any]) -> Any:
             try:

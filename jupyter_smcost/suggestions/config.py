@@ -39,6 +39,12 @@ class Suggestions(TolerantConfig, LoggingConfigurable):
         help="Let users run a suggestion's action (stop a job, delete an endpoint or app, add "
         "tags, set the idle budget) from the panel. Off: POST actions answers 403.",
     ).tag(config=True)
+    allow_actions_on_others = Bool(
+        False,
+        help="Let an action run on a resource whose tags do not prove it is the user's (an "
+        "endpoint or job another user launched, an app in another user's space). Off: such an "
+        'action answers 403, even with c.Resources.scope = "account".',
+    ).tag(config=True)
     ttl_seconds = Float(
         300.0, help="How often the suggestions are computed again (in the background)."
     ).tag(config=True)

@@ -90,6 +90,8 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
                 info.get("action"),
             )
         )
+    if facts.scope_note:
+        out.problems.append(Problem(None, "scope", "scope", facts.scope_note))
     usage = facts.usage
     if (
         usage is not None

@@ -345,6 +345,9 @@ class Facts:
     #: Metrics window of the endpoint figures, hours.
     endpoint_window_hours: float = 24.0
     missing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Why the jobs, endpoints and apps read are fewer than the account's (cost/resources.py
+    #: scope_note), when the owner is not fully known; None otherwise.
+    scope_note: str | None = None
 
     def price(self, instance_type: str | None, component: str | None) -> PriceFact | None:
         if not instance_type or not component:

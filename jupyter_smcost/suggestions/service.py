@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -51,8 +51,13 @@ class SuggestionsService:
         self.generated_at: datetime | None = None
         self.error: str | None = None
         self._by_id: dict[str, Suggestion] = {}
-        # Suggestions acted on since the last refresh: hidden until it shows the new state.
-        self._acted: set[str] = set()
+        # Suggestions acted on, with when (monotonic): hidden until a refresh that started
+        # after the action shows the new state (one in flight meanwhile read AWS before it).
+        self._acted: dict[str, float] = {}
+        # The action running on each resource, and what it is (one at a time per resource).
+        self._running: dict[str, tuple[tuple[str, str, str], asyncio.Future[dict[str, Any]]]] = {}
+        # When the facts last changed under the rules (an action ran, a price became known).
+        self._changed_at = float("-inf")
         self._fresh_until = 0.0
         self._failures = 0
         self._inflight: asyncio.Future[None] | None = None
@@ -85,6 +90,7 @@ class SuggestionsService:
     def invalidate(self) -> None:
         """Something the rules read changed (a price became known, an action ran)."""
         self._fresh_until = 0.0
+        self._changed_at = self._monotonic()
 
     async def settled(self) -> None:
         """Wait for the refresh in flight, if any (tests, benchmarks)."""
@@ -93,6 +99,7 @@ class SuggestionsService:
 
     async def _refresh(self) -> None:
         self.refreshes += 1
+        started = self._monotonic()
         disabled = list(self.config.disabled_rules)
         try:
             facts = await self._collect(self.config.thresholds(), disabled)
@@ -105,13 +112,15 @@ class SuggestionsService:
             self.outcome = outcome
             self.generated_at = facts.now
             self._by_id = {s.id: s for s in outcome.suggestions}
-            self._acted.clear()
+            self._acted = {k: at for k, at in self._acted.items() if at >= started}
             self.error = None
             transient = any(p.code in ("throttled", "aws-error") for p in outcome.problems)
             self._failures = self._failures + 1 if transient else 0
         self._fresh_until = next_fresh_until(
             self._monotonic(), self.config.ttl_seconds, self._failures, self.max_backoff_seconds
         )
+        if self._changed_at >= started:
+            self._fresh_until = 0.0  # read before the change: the next request reads again
 
     # -- what a request reads --------------------------------------------------------
 
@@ -192,15 +201,53 @@ class SuggestionsService:
         return {"restored": suggestion_id, "was_dismissed": was, "saved": error is None}
 
     async def act(
-        self, user: str, suggestion_id: str, action_id: str, values: Any = None
+        self, actor: Mapping[str, Any], suggestion_id: str, action_id: str, values: Any = None
     ) -> dict[str, Any]:
-        """Run one action of a current suggestion; raises ActionError (status, message)."""
+        """Run one action of a current suggestion; raises ActionError (status, message).
+
+        `actor`: who asks, as the audit log records it (`user`, `user_id`, `auth`,
+        `server_owner`). One action per resource at a time: the same request while it runs
+        gets its answer; another action on that resource a 409."""
+        suggestion = self._by_id.get(suggestion_id)
+        resource = suggestion.resource if suggestion is not None else None
+        key = f"{resource.kind}:{resource.arn or resource.name}" if resource else suggestion_id
+        request = (suggestion_id, action_id, dumps(values))
+        running = self._running.get(key)
+        if running is not None:
+            if running[0] == request:
+                return await asyncio.shield(running[1])
+            name = resource.name if resource else suggestion_id
+            raise ActionError(
+                409, f"An action on {name} is in progress; try again when it has finished."
+            )
+        future: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(
+            self._act(actor, suggestion_id, action_id, values)
+        )
+        self._running[key] = (request, future)
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if future.done() and self._running.get(key, (None, None))[1] is future:
+                del self._running[key]
+            elif not future.done():  # this request was cancelled: forget it once it ends
+                future.add_done_callback(lambda f: self._forget_running(key, f))
+
+    def _forget_running(self, key: str, future: asyncio.Future[dict[str, Any]]) -> None:
+        if self._running.get(key, (None, None))[1] is future:
+            del self._running[key]
+        if not future.cancelled():
+            future.exception()  # retrieved: no "never retrieved" warning
+
+    async def _act(
+        self, actor: Mapping[str, Any], suggestion_id: str, action_id: str, values: Any
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "time": self._clock().isoformat(),
-            "user": user,
+            **actor,
             "suggestion_id": suggestion_id,
             "action_id": action_id,
         }
+        who = actor.get("user")
         try:
             if not self.config.allow_actions:
                 raise ActionError(
@@ -223,19 +270,25 @@ class SuggestionsService:
             )
             message = await self.runner.run(suggestion, action, values)
         except ActionError as err:
-            entry.update(result="refused" if err.status < 500 else "aws-refused", status=err.status)
+            entry.update(result=err.result, status=err.status)
             entry["message"] = err.message
             if err.iam_action:
                 entry["iam_action"] = err.iam_action
             self.audit.append(entry)
-            if err.status == 409:
+            if err.status in (409, 504):
                 self.invalidate()
-            log.info("jupyter-smcost: action %s on %s: %s", action_id, suggestion_id, err.message)
+            log.info(
+                "jupyter-smcost: action %s on %s by %s: %s",
+                action_id,
+                suggestion_id,
+                who,
+                err.message,
+            )
             raise
         entry.update(result="ok", status=200, message=message)
         self.audit.append(entry)
-        log.info("jupyter-smcost: action %s by %s: %s", action_id, user, message)
-        self._acted.add(suggestion_id)
+        log.info("jupyter-smcost: action %s by %s: %s", action_id, who, message)
+        self._acted[suggestion_id] = self._monotonic()
         self.invalidate()
         return {
             "ok": True,

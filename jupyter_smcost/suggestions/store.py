@@ -129,7 +129,10 @@ def valid_days(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("days must be a number of days, or absent to dismiss for good")
-    days = float(value)
+    try:
+        days = float(value)
+    except OverflowError:  # an int of hundreds of digits
+        days = math.inf
     if not math.isfinite(days) or days <= 0 or days > MAX_DISMISS_DAYS:
         raise ValueError(f"days must be more than 0 and at most {MAX_DISMISS_DAYS:g}")
     return days
