@@ -109,6 +109,7 @@ class Admin:
     max_timeout_minutes: float
     allow_user_override: bool
     warning_minutes: float
+    min_warning_minutes: float
     max_idle_usd: float | None
 
 
@@ -120,6 +121,7 @@ admins = st.builds(
     max_timeout_minutes=st.floats(min_value=0, max_value=1440),
     allow_user_override=st.booleans(),
     warning_minutes=st.floats(min_value=0, max_value=30),
+    min_warning_minutes=st.sampled_from([0.0, 1.0]) | st.floats(min_value=0, max_value=10),
     max_idle_usd=st.none() | st.floats(min_value=0, max_value=50),
 )
 events = st.lists(
@@ -160,6 +162,10 @@ def test_no_shutdown_before_the_floor_or_without_the_warning(
         decision = watch.decide(values.policy, last, now)
         if decision.state is IdleState.WARNING and warning_since is None:
             warning_since = now
+        # 4. The warning in force is at least the admin's floor (capped at the timeout).
+        policy = values.policy
+        floor_warning = min(values.min_warning_minutes * 60, policy.timeout_seconds)
+        assert policy.warning_seconds >= floor_warning - 1e-6
         if decision.state is IdleState.EXPIRED:
             idle = (now - last.at).total_seconds()
             policy = values.policy
