@@ -51,6 +51,52 @@ async def test_a_tiny_warning_and_budget_mid_idle_warn_for_the_floor(tmp_path: P
     assert signals.events[-1] == "action"
 
 
+async def test_warning_zero_during_a_warning_keeps_it_to_the_deadline(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, timeout_minutes=10, warning_minutes=3)
+    clock.advance(7 * 60)
+    await idle.check()
+    assert idle.status_json()["state"] == "warning"
+    told = idle.status_json()["deadline"]
+    result = idle.update_user_settings({"warning_minutes": 0})
+    assert result["clamped"] is True
+    assert result["warning_minutes"] == 1
+    assert "1 min" in result["message"]
+    for _ in range(3):
+        await idle.check()
+        status = idle.status_json()
+        assert (status["state"], status["deadline"]) == ("warning", told)
+        clock.advance(59.9)
+    clock.advance(180 - 3 * 59.9 - 0.1)
+    await idle.check()
+    assert signals.events == []
+    assert idle.status_json()["state"] == "warning"
+    clock.advance(0.1)
+    await idle.check()
+    assert signals.events[-1] == "action"
+
+
+async def test_a_running_warning_is_never_shortened(tmp_path: Path) -> None:
+    """Told "5 min left", the user lowers both the timeout and the warning: still 5 min."""
+    idle, clock, signals, _ = make(
+        tmp_path, timeout_minutes=10, min_timeout_minutes=1, warning_minutes=5
+    )
+    clock.advance(5 * 60)
+    await idle.check()
+    assert idle.status_json()["seconds_until_shutdown"] == 300
+    clock.advance(60)
+    idle.update_user_settings({"timeout_minutes": 1, "warning_minutes": 1})
+    await idle.check()
+    status = idle.status_json()
+    assert status["state"] == "warning"
+    assert status["seconds_until_shutdown"] == 240
+    clock.advance(239.9)
+    await idle.check()
+    assert signals.events == []
+    clock.advance(0.1)
+    await idle.check()
+    assert signals.events[-1] == "action"
+
+
 async def test_a_timeout_below_the_idle_time_with_no_warning_warns_for_the_floor(
     tmp_path: Path,
 ) -> None:
