@@ -78,7 +78,9 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
     min_timeout_minutes = Float(5.0, help="The lowest timeout a user may set.").tag(config=True)
     max_timeout_minutes = Float(1440.0, help="The highest timeout a user may set.").tag(config=True)
     allow_user_override = Bool(True, help="Whether users may change the timeout.").tag(config=True)
-    warning_minutes = Float(5.0, help="Minutes of warning before the shutdown.").tag(config=True)
+    warning_minutes = Float(
+        5.0, help="Minutes of warning before the shutdown (at least min_warning_minutes)."
+    ).tag(config=True)
     min_warning_minutes = Float(
         1.0,
         help="The shortest warning, whoever sets it (a user, config, a change at run time); "
