@@ -109,6 +109,7 @@ class Admin:
     max_timeout_minutes: float
     allow_user_override: bool
     warning_minutes: float
+    min_warning_minutes: float
     max_idle_usd: float | None
 
 
@@ -120,6 +121,7 @@ admins = st.builds(
     max_timeout_minutes=st.floats(min_value=0, max_value=1440),
     allow_user_override=st.booleans(),
     warning_minutes=st.floats(min_value=0, max_value=30),
+    min_warning_minutes=st.sampled_from([0.0, 1.0]) | st.floats(min_value=0, max_value=10),
     max_idle_usd=st.none() | st.floats(min_value=0, max_value=50),
 )
 events = st.lists(
@@ -151,6 +153,8 @@ def test_no_shutdown_before_the_floor_or_without_the_warning(
     clock = FakeClock()
     last = Activity(T0, "app start")
     warning_since = None  # when the checker first saw "warning" since the last activity
+    run_since = None  # when the warning now shown (or the last one) was first seen
+    told = None  # the deadline that warning showed last
     floor = values.floor_minutes * 60
     changed_at = T0
     pending = sorted(timeline, key=lambda e: e[0])
@@ -160,6 +164,17 @@ def test_no_shutdown_before_the_floor_or_without_the_warning(
         decision = watch.decide(values.policy, last, now)
         if decision.state is IdleState.WARNING and warning_since is None:
             warning_since = now
+        if decision.state is IdleState.WARNING:
+            # 4. A running warning is never shortened below what it showed.
+            assert decision.deadline is not None
+            assert told is None or decision.deadline >= told, (decision.deadline, told)
+            run_since, told = run_since or now, decision.deadline
+        elif decision.state is not IdleState.EXPIRED:
+            run_since = told = None
+        # 5. The warning in force is at least the admin's floor (capped at the timeout).
+        policy = values.policy
+        floor_warning = min(values.min_warning_minutes * 60, policy.timeout_seconds)
+        assert policy.warning_seconds >= floor_warning - 1e-6
         if decision.state is IdleState.EXPIRED:
             idle = (now - last.at).total_seconds()
             policy = values.policy
@@ -168,8 +183,11 @@ def test_no_shutdown_before_the_floor_or_without_the_warning(
             # 2. The warning came first, for its full length.
             needed = min(policy.warning_seconds, policy.timeout_seconds)
             if needed > 0:
-                assert warning_since is not None
+                assert warning_since is not None and run_since is not None
                 assert (now - warning_since).total_seconds() >= needed - 1e-6
+                # ... the warning shown last ran for at least that long, to its deadline.
+                assert (now - run_since).total_seconds() >= needed - 1e-6
+                assert told is not None and now >= told
             # 3. Not missed: the checker acted at the deadline, within one interval (or at
             # once, when a change of settings or price put the deadline in the past).
             assert decision.deadline is not None
@@ -180,7 +198,7 @@ def test_no_shutdown_before_the_floor_or_without_the_warning(
             at, (kind, value) = pending.pop(0)
             clock.now = max(now, T0 + timedelta(seconds=at))
             if kind == "activity":
-                last, warning_since = Activity(clock.now, "ui"), None
+                last, warning_since, run_since, told = Activity(clock.now, "ui"), None, None, None
             elif kind == "price":
                 values.set_hourly_rate(value)
                 changed_at = clock.now

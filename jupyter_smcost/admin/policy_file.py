@@ -89,6 +89,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "min_timeout_minutes": parse_minutes,
     "max_timeout_minutes": parse_minutes,
     "warning_minutes": parse_minutes,
+    "min_warning_minutes": parse_minutes,
     "allow_user_override": _bool,
     "max_idle_usd": _optional_usd,
     "action": _action,

@@ -7,7 +7,7 @@ decision can be tested over arbitrary timelines.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 
@@ -171,21 +171,36 @@ def decide(
 class IdleWatch:
     """The idle decision over time. It remembers when the warning was first given, so that
     a change of timeout, budget or price that moves the deadline into the past turns into a
-    warning first, never an immediate shutdown."""
+    warning first, never an immediate shutdown; and the deadline that warning showed, so
+    that no later change (a shorter warning, timeout or budget) brings the shutdown sooner
+    than the user was told."""
 
     def __init__(self) -> None:
         self.warned_at: datetime | None = None
+        #: The deadline shown by the warning of this idle period (the latest, if it moved).
+        self.told: datetime | None = None
 
     def decide(self, policy: IdlePolicy, last: Activity, now: datetime) -> IdleDecision:
-        given = self.warned_at
+        given, told = self.warned_at, self.told
         if given is not None and given < last.at:
-            given = None
+            given = told = None  # activity since: that warning is over
         # Not given yet: if the decision is "warning" now, the warning starts now.
         decision = decide(policy, last, now, given or now)
+        if (
+            given is not None
+            and told is not None
+            and decision.deadline is not None
+            and decision.deadline <= told
+        ):
+            # A change shortened a running warning (or ended it, warning_minutes 0): the
+            # shutdown stays where the warning said, and the warning stays up until then.
+            state = IdleState.WARNING if now < told else IdleState.EXPIRED
+            decision = replace(decision, state=state, deadline=told, warn_at=given)
         if decision.state is IdleState.WARNING:
-            self.warned_at = given or now
+            self.warned_at, self.told = given or now, decision.deadline
         elif decision.state is not IdleState.EXPIRED:
-            self.warned_at = None
+            # Disabled, or the deadline moved beyond the warning: the next one starts afresh.
+            self.warned_at = self.told = None
         return decision
 
 

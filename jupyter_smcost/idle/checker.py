@@ -78,7 +78,14 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
     min_timeout_minutes = Float(5.0, help="The lowest timeout a user may set.").tag(config=True)
     max_timeout_minutes = Float(1440.0, help="The highest timeout a user may set.").tag(config=True)
     allow_user_override = Bool(True, help="Whether users may change the timeout.").tag(config=True)
-    warning_minutes = Float(5.0, help="Minutes of warning before the shutdown.").tag(config=True)
+    warning_minutes = Float(
+        5.0, help="Minutes of warning before the shutdown (at least min_warning_minutes)."
+    ).tag(config=True)
+    min_warning_minutes = Float(
+        1.0,
+        help="The shortest warning, whoever sets it (a user, config, a change at run time); "
+        "never more than the timeout. 0 allows no warning.",
+    ).tag(config=True)
     check_interval_seconds = Float(
         30.0, help="How often to check; the checker also wakes at the deadline."
     ).tag(config=True)
@@ -126,7 +133,13 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
     #: A misspelt override switch stays closed.
     safe_on_refusal = {"allow_user_override": False}
 
-    @validate("timeout_minutes", "min_timeout_minutes", "max_timeout_minutes", "warning_minutes")
+    @validate(
+        "timeout_minutes",
+        "min_timeout_minutes",
+        "max_timeout_minutes",
+        "warning_minutes",
+        "min_warning_minutes",
+    )
     def _valid_minutes(self, proposal: Any) -> float:
         return _in_range(proposal, 0.0, MAX_MINUTES, "minutes")
 
@@ -261,7 +274,8 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
             f"{settings.max_timeout_minutes:g} min (from {src('min_timeout_minutes')}/"
             f"{src('max_timeout_minutes')}), user override "
             f"{'on' if settings.allow_user_override else 'off'} from "
-            f"{src('allow_user_override')}, warning {settings.warning_minutes:g} min, idle "
+            f"{src('allow_user_override')}, warning {settings.warning_minutes:g} min (at least "
+            f"{settings.min_warning_minutes:g} from {src('min_warning_minutes')}), idle "
             f"budget {'none' if budget is None else f'${budget:g}'} from {src('max_idle_usd')}, "
             f"action {self._action.describe()} from {src('action')}"
         )
@@ -359,6 +373,7 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
         "max_timeout_minutes",
         "allow_user_override",
         "warning_minutes",
+        "min_warning_minutes",
         "check_interval_seconds",
         "max_idle_usd",
     )

@@ -26,6 +26,7 @@ POLICY_TRAITS = (
     "min_timeout_minutes",
     "max_timeout_minutes",
     "warning_minutes",
+    "min_warning_minutes",
     "allow_user_override",
     "max_idle_usd",
     "action",
@@ -53,6 +54,8 @@ class AdminSettings(Protocol):
     def allow_user_override(self) -> bool: ...
     @property
     def warning_minutes(self) -> float: ...
+    @property
+    def min_warning_minutes(self) -> float: ...
     @property
     def max_idle_usd(self) -> float | None: ...
 
@@ -195,6 +198,11 @@ class IdleSettings:
     def allow_user_override(self) -> bool:
         return bool(self._admin.allow_user_override)
 
+    @property
+    def min_warning_minutes(self) -> float:
+        """The shortest warning the admin allows (0: the admin allows none)."""
+        return _finite(self._admin.min_warning_minutes, 1.0)
+
     def _user_value(self, name: str) -> float | None:
         if not self.allow_user_override:
             return None
@@ -236,9 +244,12 @@ class IdleSettings:
         return self.admin_timeout_minutes
 
     def _warning_setting_minutes(self) -> float:
-        """The warning as set (the user's if allowed, else the admin's), not yet bounded."""
+        """The warning as set (the user's if allowed, else the admin's), at least the admin's
+        floor; not yet capped at the timeout."""
         user = self._user_value("warning_minutes")
-        return user if user is not None else _finite(self._admin.warning_minutes, 5.0)
+        warning = user if user is not None else _finite(self._admin.warning_minutes, 5.0)
+        # Whatever its origin (PUT, settings file, config): 0 or 5e-324 would skip the warning.
+        return max(warning, self.min_warning_minutes)
 
     @property
     def warning_minutes(self) -> float:
@@ -320,6 +331,7 @@ class IdleSettings:
         return {
             "timeout_minutes": self.timeout_minutes,
             "warning_minutes": self.warning_minutes,
+            "min_warning_minutes": self.min_warning_minutes,
             "min_timeout_minutes": self.min_timeout_minutes,
             "max_timeout_minutes": self.max_timeout_minutes,
             "floor_minutes": self.floor_minutes,
@@ -339,6 +351,7 @@ class IdleSettings:
                     "max_timeout_minutes",
                     "allow_user_override",
                     "warning_minutes",
+                    "min_warning_minutes",
                     "max_idle_usd",
                 )
             },
@@ -349,8 +362,8 @@ class IdleSettings:
     def update(self, body: Any) -> tuple[bool, list[str]]:
         """Validate, clamp, apply and persist a user's change; raises SettingsError.
 
-        Returns whether the timeout was clamped, and messages for the user. A change that
-        cannot be written to disk still applies for this run, and says so.
+        Returns whether the timeout or the warning was clamped, and messages for the user.
+        A change that cannot be written to disk still applies for this run, and says so.
         """
         if not self.allow_user_override:
             raise SettingsError(403, "Your administrator does not allow changing the idle timeout.")
@@ -382,6 +395,14 @@ class IdleSettings:
                         f"using {applied:g} min."
                     )
                 value = applied
+            elif name == "warning_minutes" and value < self.min_warning_minutes:
+                # Clamped like the timeout (not refused): the Settings Editor allows 0.
+                clamped = True
+                messages.append(
+                    f"Warning {value:g} min is below the minimum of "
+                    f"{self.min_warning_minutes:g} min; using {self.min_warning_minutes:g} min."
+                )
+                value = self.min_warning_minutes
             updated[name] = value
         if "timeout_minutes" in parsed and parsed["timeout_minutes"] is None:
             messages.append(f"Timeout reset to the default ({self.admin_timeout_minutes:g} min).")
