@@ -1,0 +1,205 @@
+"""Facts fail one rule at a time: on the demo (emulator seeded with `savings=True`), each AWS
+call the collector makes is refused in turn, and only the rules that read what it answers go
+quiet, under one problem naming the IAM action; every other rule still gives its suggestion."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jupyter_smcost.aws import AwsError
+from jupyter_smcost.suggestions import engine
+from jupyter_smcost.suggestions.collect import REQUIRED_ACTIONS, SOURCE_ACTIONS, FactsCollector
+from jupyter_smcost.suggestions.model import PriceFact, Thresholds
+from jupyter_smcost.suggestions.rules import SOURCES, all_rules
+from tests.test_suggestions_core import ACCOUNT, NOW, REGION, ScriptedAws, local_env, no_owner
+from tests.test_suggestions_demo import EMULATOR_FED, demo, one, settled  # noqa: F401
+
+JOBS = {"local-mode", "spot-training", "tags", "data-locality"}
+ENDPOINTS = {"idle-endpoint", "multi-model", "tags", "inference-recommender"}
+SIZED = {"idle-endpoint", "multi-model", "inference-recommender"}
+
+#: Refused call -> (the rules it silences, the rules that still run but say what they miss).
+#: Written from what each rule reads, not from the rules' declarations.
+SILENCES: dict[str, tuple[set[str], set[str]]] = {
+    "ListTrainingJobs": (JOBS, set()),
+    "DescribeTrainingJob": (JOBS, set()),
+    # spot-training reads training jobs only.
+    "ListProcessingJobs": (JOBS - {"spot-training"}, set()),
+    "DescribeProcessingJob": (JOBS - {"spot-training"}, set()),
+    # Tags prove whose a job or an endpoint is: without them neither is listed.
+    "ListTags": (JOBS | ENDPOINTS, set()),
+    "ListEndpoints": (ENDPOINTS, set()),
+    "DescribeEndpoint": (ENDPOINTS, set()),
+    # The variants (instances) come from the configuration; tags only quotes their cost.
+    "DescribeEndpointConfig": (SIZED, {"tags"}),
+    # Only multi-model compares the models' images.
+    "DescribeModel": ({"multi-model"}, set()),
+    "GetMetricData": (SIZED, set()),
+    "ListApps": ({"idle-apps"}, set()),
+    "DescribeApp": ({"idle-apps"}, set()),
+    # local-mode still runs, saying it could not check Docker.
+    "DescribeDomain": (set(), {"local-mode"}),
+    "GetSavingsPlansPurchaseRecommendation": ({"savings-plan"}, set()),
+}
+#: The emulator cannot refuse an S3 call.
+NOT_REFUSABLE = {"s3:GetBucketLocation"}
+#: Also read by the server for itself (this app's instance type): refused only once it is known.
+AFTER_START = {"DescribeApp"}
+SERVICE = {"GetMetricData": "cloudwatch", "GetSavingsPlansPurchaseRecommendation": "ce"}
+
+
+def test_every_call_of_the_collector_is_in_the_table() -> None:
+    named = {f"{SERVICE.get(call, 'sagemaker')}:{call}" for call in SILENCES}
+    assert named | NOT_REFUSABLE == set(REQUIRED_ACTIONS)
+
+
+def named(message: str, verb: str) -> set[str]:
+    """The rules a problem's message names after "silences:" or "degrades:"."""
+    found = re.search(rf"\b{verb}: ([a-z, -]+)", message)
+    return set(found.group(1).split(", ")) if found else set()
+
+
+def test_rules_declare_known_sources_and_every_aws_source_has_its_calls() -> None:
+    for rule in all_rules():
+        assert {*rule.needs, *rule.uses} <= set(SOURCES), rule.name
+    assert set(SOURCE_ACTIONS) <= set(SOURCES)
+
+
+def endpoints_aws(models: dict[str, str | AwsError]) -> ScriptedAws:
+    """One low-traffic endpoint per model: `models` maps the model to its image, or to the
+    error DescribeModel answers for it."""
+
+    def describe_model(params: dict[str, Any]) -> Any:
+        image = models[params["ModelName"]]
+        return image if isinstance(image, AwsError) else {"PrimaryContainer": {"Image": image}}
+
+    def metrics(params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "MetricDataResults": [
+                {"Id": q["Id"], "Values": [24.0] if "Invocations" in str(q) else []}
+                for q in params["MetricDataQueries"]
+            ]
+        }
+
+    return ScriptedAws(
+        {
+            "list_training_jobs": {"TrainingJobSummaries": []},
+            "list_processing_jobs": {"ProcessingJobSummaries": []},
+            "list_endpoints": {
+                "Endpoints": [
+                    {
+                        "EndpointName": m,
+                        "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{m}",
+                        "EndpointStatus": "InService",
+                    }
+                    for m in models
+                ]
+            },
+            "describe_endpoint": lambda p: {
+                "EndpointName": p["EndpointName"],
+                "EndpointStatus": "InService",
+                "EndpointConfigName": p["EndpointName"],
+                "CreationTime": NOW,
+            },
+            "describe_endpoint_config": lambda p: {
+                "ProductionVariants": [
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": p["EndpointConfigName"],
+                        "InstanceType": "ml.m5.large",
+                        "InitialInstanceCount": 1,
+                    }
+                ]
+            },
+            "describe_model": describe_model,
+            "get_metric_data": metrics,
+        }
+    )
+
+
+async def test_one_refused_model_leaves_only_its_endpoint_out_of_multi_model() -> None:
+    refused = AwsError("DescribeModel", "AccessDeniedException", "not on this model")
+    aws = endpoints_aws({"a": "img", "b": "img", "c": refused})
+    prices = {("ml.m5.large", "hosting"): PriceFact(0.115, "test")}
+
+    async def priced(keys: list[tuple[str, str]]) -> dict[tuple[str, str], PriceFact]:
+        return prices
+
+    collector = FactsCollector(aws, local_env, no_owner, prices=priced, clock=lambda: NOW)
+    facts = await collector.collect(Thresholds())
+    assert facts.missing["endpoint-models"]["partial"] is True
+    out = engine.run_rules(facts, Thresholds())
+    # a and b share an image: still one endpoint for both; c's image is unknown, so it is
+    # in no group (not a guess that it is different).
+    [found] = [s for s in out.suggestions if s.rule == "multi-model"]
+    assert "- a:" in found.detail and "- b:" in found.detail and "- c:" not in found.detail
+    [problem] = [p for p in out.problems if p.source == "endpoint-models"]
+    assert problem.action == "sagemaker:DescribeModel"
+    assert problem.message.endswith("(1 of 3 left out) (degrades: multi-model)")
+    # The refused model is asked again at the next refresh; the others are remembered.
+    await collector.collect(Thresholds())
+    assert aws.count("describe_model") == 4
+    # Every model refused: multi-model is silenced, and nothing else.
+    aws = endpoints_aws({"a": refused, "b": refused})
+    collector = FactsCollector(aws, local_env, no_owner, prices=priced, clock=lambda: NOW)
+    out = engine.run_rules(await collector.collect(Thresholds()), Thresholds())
+    [problem] = [p for p in out.problems if p.source == "endpoint-models"]
+    assert problem.rule == "multi-model" and problem.message.endswith("(silences: multi-model)")
+
+
+@pytest.fixture(params=sorted(SILENCES))
+def refused(request: pytest.FixtureRequest, demo: dict[str, Any]) -> Iterator[str]:  # noqa: F811
+    """Refuse one call from before the server starts (nothing is remembered yet)."""
+    call: str = request.param
+    if call not in AFTER_START:
+        demo["emulator"].inject_fault(call, "AccessDeniedException", "not authorized")
+    yield call
+    demo["emulator"].clear_faults()
+
+
+async def test_a_refused_call_silences_only_the_rules_that_read_it(
+    refused: str,
+    demo: dict[str, Any],  # noqa: F811
+    jp_fetch: Any,
+    smcost_started: Any,
+) -> None:
+    silenced, degraded = SILENCES[refused]
+    doc = await settled(jp_fetch, smcost_started)
+    if refused in AFTER_START:
+        demo["emulator"].inject_fault(refused, "AccessDeniedException", "not authorized")
+        smcost_started.suggestions.invalidate()
+        doc = await settled(jp_fetch, smcost_started)
+    action = f"{SERVICE.get(refused, 'sagemaker')}:{refused}"
+    fired = {s["rule"] for s in doc["suggestions"]}
+    assert fired & EMULATOR_FED == EMULATOR_FED - silenced, doc["problems"]
+    [problem] = doc["problems"]
+    assert problem["action"] == action, problem
+    said = problem["message"]
+    assert (named(said, "silences"), named(said, "degrades")) == (silenced, degraded), said
+    assert set(problem["rule"].split(", ")) == silenced | degraded
+
+
+@pytest.fixture
+def no_describe_model(demo: dict[str, Any]) -> Iterator[None]:  # noqa: F811
+    demo["emulator"].inject_fault("DescribeModel", "AccessDeniedException", "not authorized")
+    yield
+    demo["emulator"].clear_faults()
+
+
+async def test_without_describe_model_only_multi_model_is_silenced(
+    no_describe_model: None, jp_fetch: Any, smcost_started: Any
+) -> None:
+    """The issue's case, with the cards themselves: the idle endpoint, the untagged job and
+    the busy endpoint on an oversized instance are all still there."""
+    doc = await settled(jp_fetch, smcost_started)
+    one(doc, "idle-endpoint", "demo-idle-endpoint")
+    one(doc, "tags", "demo-untagged-train")
+    assert [s for s in doc["suggestions"] if s["rule"] == "inference-recommender"]
+    assert not [s for s in doc["suggestions"] if s["rule"] == "multi-model"]
+    [problem] = doc["problems"]
+    assert problem["action"] == "sagemaker:DescribeModel"
+    assert problem["rule"] == "multi-model" and "(silences: multi-model)" in problem["message"]
