@@ -1,9 +1,11 @@
 """Facts fail one rule at a time: on the demo (emulator seeded with `savings=True`), each AWS
 call the collector makes is refused in turn, and only the rules that read what it answers go
-quiet, under one problem naming the IAM action; every other rule still gives its suggestion."""
+quiet, under one problem naming the IAM action; every other rule still gives its suggestion.
+And what the extension says reaches the server's own log."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,12 +13,14 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.aws import AwsError
+from jupyter_smcost.log import follow_server_log
 from jupyter_smcost.suggestions import engine
 from jupyter_smcost.suggestions.collect import REQUIRED_ACTIONS, SOURCE_ACTIONS, FactsCollector
 from jupyter_smcost.suggestions.model import PriceFact, Thresholds
 from jupyter_smcost.suggestions.rules import SOURCES, all_rules
 from tests.test_suggestions_core import ACCOUNT, NOW, REGION, ScriptedAws, local_env, no_owner
 from tests.test_suggestions_demo import EMULATOR_FED, demo, one, settled  # noqa: F401
+from tests.test_suggestions_server import post
 
 JOBS = {"local-mode", "spot-training", "tags", "data-locality"}
 ENDPOINTS = {"idle-endpoint", "multi-model", "tags", "inference-recommender"}
@@ -203,3 +207,77 @@ async def test_without_describe_model_only_multi_model_is_silenced(
     [problem] = doc["problems"]
     assert problem["action"] == "sagemaker:DescribeModel"
     assert problem["rule"] == "multi-model" and "(silences: multi-model)" in problem["message"]
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def said(self, level: int, words: str) -> list[logging.LogRecord]:
+        return [r for r in self.records if r.levelno == level and words in r.getMessage()]
+
+
+@pytest.fixture
+def server_log(jp_serverapp: Any) -> Iterator[Lines]:
+    """What reaches the server's own logger (where Jupyter's handler and format are)."""
+    lines = Lines()
+    jp_serverapp.log.addHandler(lines)
+    yield lines
+    jp_serverapp.log.removeHandler(lines)
+
+
+@pytest.fixture
+def no_savings_plan(demo: dict[str, Any]) -> Iterator[None]:  # noqa: F811
+    demo["emulator"].inject_fault(
+        "GetSavingsPlansPurchaseRecommendation", "AccessDeniedException", "not authorized"
+    )
+    yield
+    demo["emulator"].clear_faults()
+
+
+async def test_actions_and_refused_sources_reach_the_server_log(
+    no_savings_plan: None,
+    jp_serverapp: Any,
+    server_log: Lines,
+    jp_fetch: Any,
+    smcost_started: Any,
+) -> None:
+    assert jp_serverapp.log.getEffectiveLevel() <= logging.INFO
+    doc = await settled(jp_fetch, smcost_started)
+    endpoint = one(doc, "idle-endpoint", "demo-idle-endpoint")
+    body = {"suggestion_id": endpoint["id"], "action_id": "delete-endpoint", "confirm": True}
+    code, answer = await post(jp_fetch, "actions", body)
+    assert code == 200, answer
+    [line] = server_log.said(logging.INFO, "action delete-endpoint by ")
+    assert line.name.startswith("jupyter_smcost.")
+    # A source AWS refused is a warning there too, once (not at every refresh).
+    smcost_started.suggestions.invalidate()
+    await settled(jp_fetch, smcost_started)
+    assert smcost_started.suggestions.refreshes >= 2
+    [warning] = server_log.said(logging.WARNING, "ce:GetSavingsPlansPurchaseRecommendation")
+    assert "savings-plan" in warning.getMessage() and warning.name.startswith("jupyter_smcost.")
+
+
+def test_the_package_logger_follows_a_server_log_until_undone() -> None:
+    server = logging.getLogger("test-server-log")
+    server.setLevel(logging.INFO)
+    lines = Lines()
+    server.addHandler(lines)
+    module = logging.getLogger("jupyter_smcost.suggestions.service")
+    before = logging.getLogger("jupyter_smcost").parent
+    undo = follow_server_log(server)
+    try:
+        module.info("heard")
+        module.debug("below the server's level")
+    finally:
+        undo()
+    module.info("not heard")
+    assert [r.getMessage() for r in lines.records] == ["heard"]
+    assert logging.getLogger("jupyter_smcost").parent is before
+    undo()  # twice is harmless (the server's cleanup stops the extension again)
+    assert logging.getLogger("jupyter_smcost").parent is before
+    server.removeHandler(lines)
