@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.aws import AwsError
+from jupyter_smcost.environment import Environment, Kind
 from jupyter_smcost.log import follow_server_log
 from jupyter_smcost.suggestions import engine
 from jupyter_smcost.suggestions.collect import REQUIRED_ACTIONS, SOURCE_ACTIONS, FactsCollector
@@ -281,3 +282,16 @@ def test_the_package_logger_follows_a_server_log_until_undone() -> None:
     undo()  # twice is harmless (the server's cleanup stops the extension again)
     assert logging.getLogger("jupyter_smcost").parent is before
     server.removeHandler(lines)
+
+
+async def test_one_cause_is_one_problem_however_many_sources_it_takes() -> None:
+    def no_region() -> Environment:
+        return Environment(kind=Kind.LOCAL, region=None, instance_type="ml.t3.medium")
+
+    facts = await FactsCollector(ScriptedAws({}), no_region, no_owner).collect(Thresholds())
+    out = engine.run_rules(facts, Thresholds())
+    [problem] = [p for p in out.problems if "no AWS region" in p.message]
+    assert named(problem.message, "silences") == {
+        r.name for r in all_rules() if set(r.needs) & set(SOURCE_ACTIONS)
+    }
+    assert named(problem.message, "degrades") == set()

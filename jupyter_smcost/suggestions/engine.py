@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .instances import is_gpu
 from .model import Facts, Problem, Suggestion, Thresholds
@@ -82,10 +83,18 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
         out.suggestions.extend(
             s for s in found if s.saving_usd_per_month is None or s.saving_usd_per_month >= floor
         )
+    # One cause (no region, one refused call) is one problem, whatever the sources it takes.
+    causes: dict[tuple[str, str, Any], list[str]] = {}
     for source in (s for s in facts.missing if s in silenced or s in degraded):
         info = facts.missing[source]
         message = str(info.get("message") or f"cannot read {source}")
-        quiet, less = silenced.get(source, []), degraded.get(source, [])
+        code = str(info.get("code") or "unavailable")
+        causes.setdefault((code, message, info.get("action")), []).append(source)
+    for (code, message, action), sources in causes.items():
+        quiet = list(dict.fromkeys(r for s in sources for r in silenced.get(s, [])))
+        less = list(
+            dict.fromkeys(r for s in sources for r in degraded.get(s, []) if r not in quiet)
+        )
         effects = "; ".join(
             f"{verb}: {', '.join(rules)}"
             for verb, rules in (("silences", quiet), ("degrades", less))
@@ -94,10 +103,10 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
         out.problems.append(
             Problem(
                 ", ".join((*quiet, *less)),
-                source,
-                str(info.get("code") or "unavailable"),
+                ", ".join(sources),
+                code,
                 f"{message} ({effects})",
-                info.get("action"),
+                action,
             )
         )
     usage = facts.usage
