@@ -19,7 +19,16 @@ from jupyter_smcost.suggestions import engine
 from jupyter_smcost.suggestions.collect import REQUIRED_ACTIONS, SOURCE_ACTIONS, FactsCollector
 from jupyter_smcost.suggestions.model import PriceFact, Thresholds
 from jupyter_smcost.suggestions.rules import SOURCES, all_rules
-from tests.test_suggestions_core import ACCOUNT, NOW, REGION, ScriptedAws, local_env, no_owner
+from tests.test_suggestions_core import (
+    ACCOUNT,
+    NOW,
+    REGION,
+    ScriptedAws,
+    local_env,
+    no_owner,
+    scripted,
+    training,
+)
 from tests.test_suggestions_demo import EMULATOR_FED, demo, one, settled  # noqa: F401
 from tests.test_suggestions_server import post
 
@@ -298,3 +307,36 @@ async def test_one_cause_is_one_problem_however_many_sources_it_takes() -> None:
         r.name for r in all_rules() if set(r.needs) & set(SOURCE_ACTIONS)
     }
     assert named(problem.message, "degrades") == set()
+
+
+async def test_a_bucket_refused_leaves_only_its_job_out_of_data_locality() -> None:
+    jobs = {
+        "near": training("near", "InProgress", region_bucket="near-data"),
+        "far": training("far", "InProgress", region_bucket="far-data"),
+        "hidden": training("hidden", "InProgress", region_bucket="hidden-data"),
+    }
+    aws = scripted(jobs)
+    regions = {"near-data": REGION, "far-data": "eu-west-1"}
+
+    def location(params: dict[str, Any]) -> Any:
+        bucket = params["Bucket"]
+        if bucket in regions:
+            return {"LocationConstraint": regions[bucket]}
+        return AwsError("GetBucketLocation", "AccessDenied", "not this bucket")
+
+    aws.answers["get_bucket_location"] = location
+    collector = FactsCollector(aws, local_env, no_owner, clock=lambda: NOW)
+    facts = await collector.collect(Thresholds())
+    out = engine.run_rules(facts, Thresholds())
+    assert [
+        s.resource.name for s in out.suggestions if s.rule == "data-locality" and s.resource
+    ] == ["far"]
+    [problem] = [p for p in out.problems if p.source == "bucket-regions"]
+    assert problem.action == "s3:GetBucketLocation"
+    assert problem.message.endswith("(1 of 3 left out) (degrades: data-locality)")
+    # Every bucket refused: data-locality is silenced.
+    regions.clear()
+    collector = FactsCollector(aws, local_env, no_owner, clock=lambda: NOW)
+    out = engine.run_rules(await collector.collect(Thresholds()), Thresholds())
+    [problem] = [p for p in out.problems if p.source == "bucket-regions"]
+    assert problem.message.endswith("(silences: data-locality)")

@@ -744,10 +744,14 @@ class FactsCollector:
         self._memo.savings_plan = (now, fact)
         return fact
 
-    async def bucket_regions(self, jobs: Iterable[JobFact]) -> dict[str, str]:
+    async def bucket_regions(
+        self, jobs: Iterable[JobFact]
+    ) -> tuple[dict[str, str], Shortfall | None]:
+        """The regions of the buckets the jobs read, and the refusals among them (a bucket
+        that is gone, or that AWS would not say, is left out)."""
         buckets = sorted({b for j in jobs for b in map(bucket_of, j.inputs) if b})
         found: dict[str, str] = {}
-        denied: AwsError | None = None
+        refused = Shortfall(None)
         for bucket in buckets:
             region = self._memo.buckets.get(bucket)
             if region is None:
@@ -755,14 +759,13 @@ class FactsCollector:
                     answer = await self._call("s3", "get_bucket_location", Bucket=bucket)
                 except AwsError as err:
                     if err.access_denied:
-                        denied = err
-                    continue  # a bucket whose region is unknown is left out
+                        refused.err, refused.failed = err, refused.failed + 1
+                    continue
                 region = bucket_region(answer)
                 self._memo.buckets[bucket] = region
             found[bucket] = region
-        if denied is not None and not found:
-            raise denied
-        return found
+        refused.read = refused.failed + len(found)
+        return found, refused if refused.err is not None else None
 
     # -- one refresh ------------------------------------------------------------------
 
@@ -852,7 +855,10 @@ class FactsCollector:
             endpoints = measured if measured is not None else endpoints
         buckets: dict[str, str] = {}
         if "bucket-regions" in needs and jobs:
-            buckets = await guarded("bucket-regions", self.bucket_regions(jobs)) or {}
+            read = await guarded("bucket-regions", self.bucket_regions(jobs))
+            buckets, refused = read or ({}, None)
+            if refused is not None:
+                missing["bucket-regions"] = refused.entry("bucket-regions")
         facts = replace(
             facts,
             account=facts.account or (ident.account if ident else None),
