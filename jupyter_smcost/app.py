@@ -51,6 +51,7 @@ from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
 from .jsonsafe import dumps
+from .log import follow_server_log
 from .routes import handlers
 from .suggestions.actions import ActionError, ActionRunner
 from .suggestions.collect import FactsCollector, idle_fingerprint
@@ -125,6 +126,8 @@ class SMCost(TolerantConfig, ExtensionApp):
     storage_note: str | None = None
 
     def initialize_settings(self) -> None:
+        # The module loggers log through the server's (its format and level); undone at stop.
+        self._unfollow_log = follow_server_log((self.serverapp or self).log)
         metadata, reason = read_metadata(self.metadata_path)
         env = detect(
             metadata,
@@ -598,6 +601,7 @@ class SMCost(TolerantConfig, ExtensionApp):
                 if not task.cancelled():
                     task.exception()
         self.aws.close()
+        self._unfollow_log()
 
     def status_json(self) -> dict[str, Any]:
         return {

@@ -150,7 +150,7 @@ def test_rules_name_known_sources() -> None:
         rightsize_rule,
         idle_apps_rule,
     ):
-        assert set(module.RULE.needs) <= set(SOURCES)
+        assert {*module.RULE.needs, *module.RULE.uses} <= set(SOURCES)
 
 
 # -- local-mode ---------------------------------------------------------------------------

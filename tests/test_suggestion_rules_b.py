@@ -122,16 +122,20 @@ def facts(**kw: Any) -> Facts:
 
 
 def test_rule_contracts() -> None:
-    assert (tags.RULE.name, tags.RULE.needs) == ("tags", ("jobs", "endpoints"))
+    jobs = ("owner", "resource-tags", "training-jobs", "processing-jobs")
+    endpoints = ("owner", "resource-tags", "endpoints", "endpoint-configs", "endpoint-metrics")
+    assert (tags.RULE.name, tags.RULE.needs) == ("tags", (*jobs, "endpoints"))
+    # The endpoints' instances only price what goes untracked.
+    assert tags.RULE.uses == ("endpoint-configs",)
     assert (data_locality.RULE.name, data_locality.RULE.needs) == (
         "data-locality",
-        ("jobs", "bucket-regions"),
+        (*jobs, "bucket-regions"),
     )
     assert (savings_plan.RULE.name, savings_plan.RULE.needs) == ("savings-plan", ("savings-plan",))
     assert (idle_budget.RULE.name, idle_budget.RULE.needs) == ("idle-budget", ("idle",))
     assert (inference_recommender.RULE.name, inference_recommender.RULE.needs) == (
         "inference-recommender",
-        ("endpoints", "endpoint-metrics"),
+        endpoints,
     )
 
 

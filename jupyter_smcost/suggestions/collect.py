@@ -3,7 +3,9 @@ background (never inside a request).
 
 Every AWS call goes through the injected client (async `call`/`paginate`, run off the
 event loop). A source that cannot be read becomes an entry of `Facts.missing` naming the IAM
-action to add; the rules that need it stay silent and the others still run.
+action to add; only the rules that declare it (rules/) stay silent and the others still run.
+A source read only in part (one endpoint's model refused) is marked `partial`: the rules run
+on what was read. Each source's calls are in `SOURCE_ACTIONS`.
 
 What is remembered, so a refresh costs few calls whatever the number of open tabs:
 - a job that has ended is described once (it cannot change again), and its tags kept;
@@ -57,35 +59,31 @@ from .model import (
 
 log = logging.getLogger(__name__)
 
-#: The IAM action behind each source; the README's policy lists the same.
-SOURCE_ACTIONS = {
-    "jobs": "sagemaker:ListTrainingJobs",
-    "endpoints": "sagemaker:ListEndpoints",
-    "endpoint-metrics": "cloudwatch:GetMetricData",
-    "apps": "sagemaker:ListApps",
-    "domain": "sagemaker:DescribeDomain",
-    "savings-plan": "ce:GetSavingsPlansPurchaseRecommendation",
-    "bucket-regions": "s3:GetBucketLocation",
+#: The IAM actions behind each source read from AWS (rules/ declares which rules read which
+#: source); the README's policy lists the same. A refused call fails the source it is in.
+SOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
+    # Read by cost/resources.py, whose identity the collector shares.
+    "owner": ("sagemaker:DescribeSpace", "sagemaker:ListSpaces"),
+    "training-jobs": ("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob"),
+    "processing-jobs": ("sagemaker:ListProcessingJobs", "sagemaker:DescribeProcessingJob"),
+    "resource-tags": ("sagemaker:ListTags",),
+    "endpoints": ("sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint"),
+    "endpoint-configs": ("sagemaker:DescribeEndpointConfig",),
+    "endpoint-models": ("sagemaker:DescribeModel",),
+    "endpoint-metrics": ("cloudwatch:GetMetricData",),
+    "apps": ("sagemaker:ListApps", "sagemaker:DescribeApp"),
+    "domain": ("sagemaker:DescribeDomain",),
+    "savings-plan": ("ce:GetSavingsPlansPurchaseRecommendation",),
+    "bucket-regions": ("s3:GetBucketLocation",),
 }
 
-#: Every AWS action the collector calls (tests check the user policy against it).
+#: Every AWS action the collector calls itself (tests check the user policy against it).
 REQUIRED_ACTIONS = sorted(
     {
-        "sagemaker:ListTrainingJobs",
-        "sagemaker:DescribeTrainingJob",
-        "sagemaker:ListProcessingJobs",
-        "sagemaker:DescribeProcessingJob",
-        "sagemaker:ListTags",
-        "sagemaker:ListEndpoints",
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:DescribeEndpointConfig",
-        "sagemaker:DescribeModel",
-        "sagemaker:ListApps",
-        "sagemaker:DescribeApp",
-        "sagemaker:DescribeDomain",
-        "cloudwatch:GetMetricData",
-        "ce:GetSavingsPlansPurchaseRecommendation",
-        "s3:GetBucketLocation",
+        action
+        for source, actions in SOURCE_ACTIONS.items()
+        if source != "owner"
+        for action in actions
     }
 )
 
@@ -270,12 +268,21 @@ def savings_plan_fact(answer: dict[str, Any]) -> SavingsPlanFact | None:
     )
 
 
+class SourceFailed(Exception):
+    """A call that belongs to another source than the one reading it failed (ListTags while
+    listing jobs): that source is the one missing."""
+
+    def __init__(self, source: str, err: AwsError) -> None:
+        super().__init__(str(err))
+        self.source = source
+        self.err = err
+
+
 def missing_entry(source: str, err: AwsError) -> dict[str, Any]:
     if err.access_denied:
-        action = SOURCE_ACTIONS.get(source)
-        if err.operation and not err.operation.startswith("List"):
-            service = action.split(":")[0] if action else "sagemaker"
-            action = f"{service}:{err.operation}"
+        # The refused call itself: a source may read several.
+        known = SOURCE_ACTIONS.get(source) or ("sagemaker:",)
+        action = f"{known[0].split(':')[0]}:{err.operation}" if err.operation else known[0]
         return {
             "code": "permission",
             "action": action,
@@ -285,6 +292,23 @@ def missing_entry(source: str, err: AwsError) -> dict[str, Any]:
     if err.code in THROTTLING_CODES:
         return {"code": "throttled", "action": None, "message": f"AWS throttles {err.operation}"}
     return {"code": "aws-error", "action": None, "message": str(err)}
+
+
+@dataclass
+class Shortfall:
+    """Of the `read` resources of a source, `failed` could not be read (the last error)."""
+
+    err: AwsError | None
+    read: int = 0
+    failed: int = 0
+
+    def entry(self, source: str) -> dict[str, Any]:
+        assert self.err is not None
+        entry = missing_entry(source, self.err)
+        if self.failed < self.read:
+            entry["partial"] = True
+            entry["message"] += f" ({self.failed} of {self.read} left out)"
+        return entry
 
 
 @dataclass
@@ -331,6 +355,8 @@ class FactsCollector:
         self._memo = _Memo({}, {}, {}, {}, {}, {})
         #: AWS calls made by the last `collect` (benchmarks, tests).
         self.last_calls = 0
+        # The sources last logged as missing, with what was said (see `_report`).
+        self._said: dict[str, str] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -349,7 +375,10 @@ class FactsCollector:
         known = self._memo.tags.get(arn)
         if known is not None and (ended or now - known[0] < RUNNING_TAGS_TTL_SECONDS):
             return known[1]
-        answer = await self._call("sagemaker", "list_tags", ResourceArn=arn)
+        try:
+            answer = await self._call("sagemaker", "list_tags", ResourceArn=arn)
+        except AwsError as err:
+            raise SourceFailed("resource-tags", err) from err
         tags = {str(t.get("Key")): str(t.get("Value")) for t in answer.get("Tags") or []}
         if len(self._memo.tags) > 5000:
             self._memo.tags.clear()
@@ -364,10 +393,11 @@ class FactsCollector:
 
     # -- sources -------------------------------------------------------------------
 
-    async def jobs(self, ident: Identity | None, lookback_days: float) -> list[JobFact]:
+    async def jobs(self, kind: str, ident: Identity | None, lookback_days: float) -> list[JobFact]:
+        """The recent and running jobs of one kind (each kind is its own source)."""
         after = self._clock() - timedelta(days=lookback_days)
-        found = await asyncio.gather(*(self._jobs_of(spec, ident, after) for spec in _JOB_KINDS))
-        return [fact for facts in found for fact in facts]
+        [spec] = [spec for spec in _JOB_KINDS if spec[0] == kind]
+        return await self._jobs_of(spec, ident, after)
 
     async def _jobs_of(
         self, spec: tuple[str, ...], ident: Identity | None, after: datetime
@@ -425,10 +455,23 @@ class FactsCollector:
         self._memo.jobs = {**others, **kept}
         return facts
 
-    async def endpoints(self, ident: Identity | None) -> list[EndpointFact]:
+    async def endpoints(
+        self, ident: Identity | None
+    ) -> tuple[list[EndpointFact], dict[str, Shortfall]]:
+        """The user's endpoints, and what could not be read of them by source: an endpoint
+        whose configuration is refused has no variants, a variant whose model is refused no
+        images, and the rules that need neither still see the endpoint."""
         env = self._env()
         items = await self._paginate("list_endpoints", "Endpoints", StatusEquals="InService")
         facts: list[EndpointFact] = []
+        short: dict[str, Shortfall] = {}
+
+        def tally(source: str, err: AwsError | None = None) -> None:
+            count = short.setdefault(source, Shortfall(None))
+            count.read += 1
+            if err is not None:
+                count.err, count.failed = err, count.failed + 1
+
         seen: dict[str, tuple[Any, dict[str, Any]]] = {}
         for item in items:
             arn = str(item.get("EndpointArn"))
@@ -452,12 +495,20 @@ class FactsCollector:
             config_name = str(described.get("EndpointConfigName") or "")
             config = self._memo.configs.get(config_name)
             if config is None:
-                config = await self._call(
-                    "sagemaker", "describe_endpoint_config", EndpointConfigName=config_name
-                )
-                if len(self._memo.configs) > 500:
-                    self._memo.configs.clear()
-                self._memo.configs[config_name] = config
+                try:
+                    config = await self._call(
+                        "sagemaker", "describe_endpoint_config", EndpointConfigName=config_name
+                    )
+                except AwsError as err:
+                    tally("endpoint-configs", err)
+                    config = {}  # no variants: not remembered, asked again next time
+                else:
+                    tally("endpoint-configs")
+                    if len(self._memo.configs) > 500:
+                        self._memo.configs.clear()
+                    self._memo.configs[config_name] = config
+            else:
+                tally("endpoint-configs")
             counts = {
                 str(v.get("VariantName")): v for v in described.get("ProductionVariants") or []
             }
@@ -469,14 +520,19 @@ class FactsCollector:
                 if images is None and model:
                     try:
                         answer = await self._call("sagemaker", "describe_model", ModelName=model)
-                        images = model_images(answer)
                     except AwsError as err:
                         if not (err.not_found or err.code == "ValidationException"):
-                            raise
-                        images = ()
-                    if len(self._memo.models) > 500:
-                        self._memo.models.clear()
-                    self._memo.models[model] = images
+                            tally("endpoint-models", err)  # not remembered: asked again
+                        else:
+                            tally("endpoint-models")
+                            self._memo.models[model] = ()
+                    else:
+                        tally("endpoint-models")
+                        if len(self._memo.models) > 500:
+                            self._memo.models.clear()
+                        self._memo.models[model] = images = model_images(answer)
+                elif model:
+                    tally("endpoint-models")
                 current = counts.get(variant_name) or {}
                 serverless = bool(
                     v.get("ServerlessConfig") or current.get("CurrentServerlessConfig")
@@ -506,7 +562,7 @@ class FactsCollector:
                 )
             )
         self._memo.endpoints = seen
-        return facts
+        return facts, {source: f for source, f in short.items() if f.err is not None}
 
     async def endpoint_metrics(
         self, endpoints: list[EndpointFact], window_hours: float
@@ -694,10 +750,14 @@ class FactsCollector:
         self._memo.savings_plan = (now, fact)
         return fact
 
-    async def bucket_regions(self, jobs: Iterable[JobFact]) -> dict[str, str]:
+    async def bucket_regions(
+        self, jobs: Iterable[JobFact]
+    ) -> tuple[dict[str, str], Shortfall | None]:
+        """The regions of the buckets the jobs read, and the refusals among them (a bucket
+        that is gone, or that AWS would not say, is left out)."""
         buckets = sorted({b for j in jobs for b in map(bucket_of, j.inputs) if b})
         found: dict[str, str] = {}
-        denied: AwsError | None = None
+        refused = Shortfall(None)
         for bucket in buckets:
             region = self._memo.buckets.get(bucket)
             if region is None:
@@ -705,14 +765,13 @@ class FactsCollector:
                     answer = await self._call("s3", "get_bucket_location", Bucket=bucket)
                 except AwsError as err:
                     if err.access_denied:
-                        denied = err
-                    continue  # a bucket whose region is unknown is left out
+                        refused.err, refused.failed = err, refused.failed + 1
+                    continue
                 region = bucket_region(answer)
                 self._memo.buckets[bucket] = region
             found[bucket] = region
-        if denied is not None and not found:
-            raise denied
-        return found
+        refused.read = refused.failed + len(found)
+        return found, refused if refused.err is not None else None
 
     # -- one refresh ------------------------------------------------------------------
 
@@ -720,8 +779,7 @@ class FactsCollector:
         self.last_calls = 0
         env = self._env()
         rules = engine.active_rules(disabled)
-        needs = {source for r in rules for source in r.needs}
-        names = {r.name for r in rules}
+        needs = {source for r in rules for source in (*r.needs, *r.uses)}
         missing: dict[str, dict[str, Any]] = {}
         now = self._clock()
         idle = self._idle()
@@ -753,13 +811,13 @@ class FactsCollector:
                     "message": "no AWS region: not in SageMaker, and neither c.SMCost.region "
                     "nor AWS_DEFAULT_REGION is set",
                 }
+            self._report(missing)
             return replace(facts, missing=missing)
 
         try:
             ident = await self._owner()
         except AwsError as err:
-            for source in ("jobs", "endpoints", "apps"):
-                missing[source] = missing_entry(source, err)
+            missing["owner"] = missing_entry("owner", err)
             ident = None
             owner_failed = True
         else:
@@ -774,6 +832,8 @@ class FactsCollector:
         async def guarded(source: str, work: Awaitable[Any]) -> Any:
             try:
                 return await work
+            except SourceFailed as failed:
+                missing.setdefault(failed.source, missing_entry(failed.source, failed.err))
             except AwsError as err:
                 missing[source] = missing_entry(source, err)
             except Exception as err:  # a bug guard: one source never hides the others
@@ -781,22 +841,24 @@ class FactsCollector:
                 missing[source] = {"code": "error", "action": None, "message": repr(err)}
             return None
 
-        wants_endpoints = bool(needs & {"endpoints", "endpoint-metrics"})
         work: dict[str, Awaitable[Any]] = {}
-        if not owner_failed and "jobs" in needs:
-            work["jobs"] = self.jobs(ident, thresholds.lookback_days)
-        if not owner_failed and wants_endpoints:
+        for kind in ("training-job", "processing-job"):
+            if not owner_failed and f"{kind}s" in needs:
+                work[f"{kind}s"] = self.jobs(kind, ident, thresholds.lookback_days)
+        if not owner_failed and "endpoints" in needs:
             work["endpoints"] = self.endpoints(ident)
         if not owner_failed and "apps" in needs and ident is not None and env.domain_id:
             work["apps"] = self.apps(ident)
-        if "local-mode" in names and env.domain_id:
+        if "domain" in needs and env.domain_id:
             work["domain"] = self.docker_access()
         if "savings-plan" in needs:
             work["savings-plan"] = self.savings_plan()
         answers = await asyncio.gather(*(guarded(s, w) for s, w in work.items()))
         got = dict(zip(work, answers, strict=True))
-        jobs = got.get("jobs") or []
-        endpoints = got.get("endpoints") or []
+        jobs = [*(got.get("training-jobs") or []), *(got.get("processing-jobs") or [])]
+        endpoints, short = got.get("endpoints") or ([], {})
+        for source, shortfall in short.items():
+            missing[source] = shortfall.entry(source)
         if endpoints and "endpoint-metrics" in needs:
             measured = await guarded(
                 "endpoint-metrics",
@@ -805,7 +867,10 @@ class FactsCollector:
             endpoints = measured if measured is not None else endpoints
         buckets: dict[str, str] = {}
         if "bucket-regions" in needs and jobs:
-            buckets = await guarded("bucket-regions", self.bucket_regions(jobs)) or {}
+            read = await guarded("bucket-regions", self.bucket_regions(jobs))
+            buckets, refused = read or ({}, None)
+            if refused is not None:
+                missing["bucket-regions"] = refused.entry("bucket-regions")
         facts = replace(
             facts,
             account=facts.account or (ident.account if ident else None),
@@ -817,10 +882,25 @@ class FactsCollector:
             bucket_regions=buckets,
             missing=missing,
         )
+        self._report(missing)
         if self._prices is not None:
             keys = engine.wanted_prices(facts, thresholds, disabled)
             facts = replace(facts, prices=await self._prices(keys))
         return facts
+
+    def _report(self, missing: dict[str, dict[str, Any]]) -> None:
+        """Log a source when it starts failing (or fails differently) and when it is read
+        again: once, not at every refresh."""
+        said = {source: str(info.get("message")) for source, info in missing.items()}
+        for source, message in said.items():
+            if self._said.get(source) != message:
+                # Not running in SageMaker is a setting, not a fault.
+                unavailable = missing[source].get("code") == "unavailable"
+                level = logging.INFO if unavailable else logging.WARNING
+                log.log(level, "jupyter-smcost: suggestions cannot read %s: %s", source, message)
+        for source in self._said.keys() - said.keys():
+            log.info("jupyter-smcost: suggestions read %s again", source)
+        self._said = said
 
 
 def _app_ref(env: Environment) -> ResourceRef | None:

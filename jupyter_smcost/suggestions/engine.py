@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .instances import is_gpu
 from .model import Facts, Problem, Suggestion, Thresholds
@@ -58,14 +59,18 @@ def wanted_prices(
 
 def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()) -> Outcome:
     out = Outcome()
-    # A missing source is reported once, naming every rule it silences.
+    # A missing source is reported once, naming every rule it silences (the rule needs it)
+    # and every rule it degrades (the rule runs without it, or on the part that was read).
     silenced: dict[str, list[str]] = {}
+    degraded: dict[str, list[str]] = {}
     for rule in active_rules(disabled):
-        missing = [s for s in rule.needs if s in facts.missing]
-        if missing:
-            for source in missing:
+        gone = [s for s in rule.needs if s in facts.missing]
+        if any(not facts.missing[s].get("partial") for s in gone):
+            for source in gone:
                 silenced.setdefault(source, []).append(rule.name)
             continue
+        for source in (*gone, *(s for s in rule.uses if s in facts.missing)):
+            degraded.setdefault(source, []).append(rule.name)
         try:
             found = rule.run(facts, thresholds)
         except Exception as err:  # a bug in one rule never hides the others
@@ -78,16 +83,30 @@ def run_rules(facts: Facts, thresholds: Thresholds, disabled: Iterable[str] = ()
         out.suggestions.extend(
             s for s in found if s.saving_usd_per_month is None or s.saving_usd_per_month >= floor
         )
-    for source, rules in silenced.items():
+    # One cause (no region, one refused call) is one problem, whatever the sources it takes.
+    causes: dict[tuple[str, str, Any], list[str]] = {}
+    for source in (s for s in facts.missing if s in silenced or s in degraded):
         info = facts.missing[source]
         message = str(info.get("message") or f"cannot read {source}")
+        code = str(info.get("code") or "unavailable")
+        causes.setdefault((code, message, info.get("action")), []).append(source)
+    for (code, message, action), sources in causes.items():
+        quiet = list(dict.fromkeys(r for s in sources for r in silenced.get(s, [])))
+        less = list(
+            dict.fromkeys(r for s in sources for r in degraded.get(s, []) if r not in quiet)
+        )
+        effects = "; ".join(
+            f"{verb}: {', '.join(rules)}"
+            for verb, rules in (("silences", quiet), ("degrades", less))
+            if rules
+        )
         out.problems.append(
             Problem(
-                ", ".join(rules),
-                source,
-                str(info.get("code") or "unavailable"),
-                f"{message} (silences: {', '.join(rules)})",
-                info.get("action"),
+                ", ".join((*quiet, *less)),
+                ", ".join(sources),
+                code,
+                f"{message} ({effects})",
+                action,
             )
         )
     if facts.scope_note:

@@ -379,7 +379,9 @@ class Thresholds:
 class Problem:
     """A rule (or data source) that could not run, with the IAM action to add if any."""
 
+    #: The rules it silences, then those it degrades ("a, b").
     rule: str | None
+    #: The sources of facts one cause took ("owner" or, without a region, all of them).
     source: str | None
     code: str
     message: str

@@ -10,10 +10,22 @@ from dataclasses import dataclass
 
 from ..model import Facts, Suggestion, Thresholds
 
-#: The data sources a rule may need; a source that could not be read is in `Facts.missing`.
+#: The sources of facts, each read by its own AWS calls (suggestions/collect.py names them)
+#: or by this server. A source that could not be read is in `Facts.missing`, and only the
+#: rules that declare it are affected, so each rule declares exactly what it reads.
 SOURCES = (
-    "jobs",
+    # Whose a resource is: this user's profile and spaces (DescribeSpace, ListSpaces).
+    "owner",
+    "training-jobs",
+    "processing-jobs",
+    # ListTags: proves whose a job or an endpoint is, so every rule reading them needs it.
+    "resource-tags",
+    # ListEndpoints and DescribeEndpoint: name, status, tags.
     "endpoints",
+    # DescribeEndpointConfig: the variants (instance types and counts).
+    "endpoint-configs",
+    # DescribeModel: the variants' container images.
+    "endpoint-models",
     "endpoint-metrics",
     "apps",
     "usage",
@@ -23,15 +35,23 @@ SOURCES = (
     "idle",
 )
 
+JOBS = ("owner", "resource-tags", "training-jobs", "processing-jobs")
+ENDPOINTS = ("owner", "resource-tags", "endpoints")
+
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    #: Sources without which the rule cannot run (it is then listed in `problems`).
+    #: Sources without which the rule cannot run: it is silenced (and listed in `problems`).
+    #: One that was read only in part (some resources' answers refused) does not silence
+    #: it: it runs on what was read, and is listed as degraded.
     needs: tuple[str, ...]
     run: Callable[[Facts, Thresholds], list[Suggestion]]
     #: Prices the rule needs beyond the instance types in the facts (e.g. smaller sizes).
     prices: Callable[[Facts, Thresholds], Iterable[tuple[str, str]]] | None = None
+    #: Sources the rule reads when they are there and does without otherwise, saying what it
+    #: could not check (it is listed as degraded).
+    uses: tuple[str, ...] = ()
 
 
 @functools.cache

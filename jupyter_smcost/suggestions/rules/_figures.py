@@ -121,6 +121,8 @@ def job_hourly(job: JobFact, facts: Facts) -> HourlyCost:
 def endpoint_hourly(endpoint: EndpointFact, facts: Facts) -> HourlyCost:
     """Its instance-backed variants; serverless ones bill per request, and a variant scaled
     to zero instances bills nothing by the hour: both are left out."""
+    if not endpoint.variants:  # every configuration has one: it could not be read
+        return HourlyCost(None, "its instances are unknown (endpoint configuration not read)")
     terms: list[tuple[int, str, float | None]] = []
     for variant in endpoint.variants:
         if variant.serverless or variant.instance_count <= 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..model import Facts, JobFact, ResourceRef, Suggestion, Thresholds, suggestion_id
-from . import Rule
+from . import JOBS, Rule
 from ._figures import stop_job_action
 
 NAME = "data-locality"
@@ -90,4 +90,4 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     return out
 
 
-RULE = Rule(name=NAME, needs=("jobs", "bucket-regions"), run=run)
+RULE = Rule(name=NAME, needs=(*JOBS, "bucket-regions"), run=run)

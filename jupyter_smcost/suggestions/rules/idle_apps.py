@@ -92,4 +92,4 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     return out
 
 
-RULE = Rule(name=NAME, needs=("apps",), run=run)
+RULE = Rule(name=NAME, needs=("owner", "apps"), run=run)

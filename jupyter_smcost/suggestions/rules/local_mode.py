@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..instances import is_gpu
 from ..model import Facts, JobFact, Suggestion, Thresholds, suggestion_id, usd
-from . import Rule
+from . import JOBS, Rule
 from ._figures import days, ended_within, job_cost, minutes, price_unknown
 
 NAME = "local-mode"
@@ -123,4 +123,4 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     ]
 
 
-RULE = Rule(name=NAME, needs=("jobs",), run=run)
+RULE = Rule(name=NAME, needs=JOBS, run=run, uses=("domain",))

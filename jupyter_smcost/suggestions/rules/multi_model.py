@@ -15,7 +15,7 @@ from ..model import (
     suggestion_id,
     usd,
 )
-from . import Rule
+from . import ENDPOINTS, Rule
 from ._figures import hours, price_unknown, rate
 
 NAME = "multi-model"
@@ -153,4 +153,8 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     return out
 
 
-RULE = Rule(name=NAME, needs=("endpoints", "endpoint-metrics"), run=run)
+RULE = Rule(
+    name=NAME,
+    needs=(*ENDPOINTS, "endpoint-configs", "endpoint-models", "endpoint-metrics"),
+    run=run,
+)

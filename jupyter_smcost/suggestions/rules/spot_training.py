@@ -129,4 +129,4 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     return out
 
 
-RULE = Rule(name=NAME, needs=("jobs",), run=run)
+RULE = Rule(name=NAME, needs=("owner", "resource-tags", "training-jobs"), run=run)

@@ -17,7 +17,7 @@ from ..model import (
     suggestion_id,
     usd,
 )
-from . import Rule
+from . import JOBS, Rule
 from ._figures import HourlyCost, endpoint_hourly, job_hourly
 
 NAME = "tags"
@@ -123,4 +123,5 @@ def run(facts: Facts, thresholds: Thresholds) -> list[Suggestion]:
     return out
 
 
-RULE = Rule(name=NAME, needs=("jobs", "endpoints"), run=run)
+# The endpoints' instances only price what goes untracked: without them the advice stands.
+RULE = Rule(name=NAME, needs=(*JOBS, "endpoints"), run=run, uses=("endpoint-configs",))
