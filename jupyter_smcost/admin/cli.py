@@ -20,6 +20,7 @@ from ..aws import AwsError, client_config, new_session, translate_error
 from . import studio
 from .audit import Pricer
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
+from .limits import MIN_DELETE_IDLE_HOURS, check_delete_hours, hours_flag
 from .policy import Policy, add_policy_flags, policy_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -153,10 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-domains", action="store_true")
     audit.add_argument(
         "--idle-hours",
-        type=float,
+        type=hours_flag("--idle-hours"),
         default=2.0,
         metavar="H",
-        help="an app without user activity for H hours is idle (default 2)",
+        help="an app without user activity for H hours is idle (default 2; with --stop-idle "
+        f"at least {MIN_DELETE_IDLE_HOURS:g} unless --force)",
     )
     audit.add_argument("--format", choices=("table", "json", "csv"), default="table")
     audit.add_argument(
@@ -165,6 +167,11 @@ def _parser() -> argparse.ArgumentParser:
         help="delete exactly the idle apps (each checked again just before)",
     )
     audit.add_argument("--dry-run", action="store_true", help="with --stop-idle: only say so")
+    audit.add_argument(
+        "--force",
+        action="store_true",
+        help=f"with --stop-idle: allow --idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
+    )
     audit.set_defaults(run=_audit)
 
     policy = commands.add_parser(
@@ -498,6 +505,10 @@ def _audit(args: argparse.Namespace) -> int:
 
     if args.dry_run and not args.stop_idle:
         raise ScriptError("--dry-run goes with --stop-idle")
+    if args.force and not args.stop_idle:
+        raise ScriptError("--force goes with --stop-idle")
+    if args.stop_idle:  # before any call: a threshold that takes apps in use does nothing
+        check_delete_hours(args.idle_hours, "--idle-hours", force=args.force, force_name="--force")
     client = args.client
     domains = (
         [args.domain]
@@ -530,6 +541,8 @@ def _audit(args: argparse.Namespace) -> int:
         writer.writerows(document["apps"])
     else:
         _audit_table(document)
+    if any(s["result"].startswith("failed") for s in document.get("stopped") or []):
+        return EXIT_FAILED  # an app that was to be deleted is still running
     return EXIT_FAILED if document["problems"] and not document["apps"] else EXIT_OK
 
 
