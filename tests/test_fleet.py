@@ -283,3 +283,58 @@ def test_a_failed_outcome_report_is_logged_never_raised(
     assert summary["stopped"] == ["deleted"] and summary["published"] == 1
     assert "publishing to" in summary["errors"][0]
     assert "publishing to" in caplog.text
+
+
+def deploy_plan(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    assert main(["deploy", "--bucket", "smcost-code", *args, "--dry-run", "--format", "json"]) == 0
+    (_, stack) = json.loads(capsys.readouterr().out)["calls"]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["params"]["Parameters"]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--domain", "d-demo", "--enforce-idle-hours", "nan"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "inf"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "-1"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "0.5"],
+        ["--domain", "d-demo", "--idle-hours", "nan"],
+        ["--enforce-idle-hours", "24"],  # no scope: every domain only when named
+        ["--domain", "d-demo,d-other", "--enforce-idle-hours", "24"],
+        ["--domain", "d-demo", "--schedule", "rate(1 hour)\nx"],
+    ],
+)
+def test_deploy_refuses_what_the_function_could_not_run_safely(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    for service in ("S3", "CLOUDFORMATION"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", emulator_demo["emulator"].endpoint_url)
+    boto3.client("s3").create_bucket(Bucket="smcost-code")
+    try:
+        code = main(["deploy", "--bucket", "smcost-code", *args])
+    except SystemExit as done:
+        code = done.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert boto3.client("s3").list_objects_v2(Bucket="smcost-code").get("KeyCount") == 0
+    stacks = boto3.client("cloudformation").list_stacks()["StackSummaries"]
+    assert not [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+
+
+def test_deploy_names_every_domain_and_forces_the_floor_explicitly(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    every = deploy_plan(capsys, "--all-domains")
+    assert every["DomainIds"] == "*" and every["EnforceIdleHours"] == "0"
+    assert every["ForceEnforceIdleHours"] == "false"
+    forced = deploy_plan(capsys, "--domain", "d-demo", "--enforce-idle-hours", "0.5", "--force")
+    assert forced["EnforceIdleHours"] == "0.5" and forced["ForceEnforceIdleHours"] == "true"
+    text = TEMPLATE.read_text()
+    assert "SMCOST_ENFORCE_FORCE: !Ref ForceEnforceIdleHours" in text

@@ -225,22 +225,35 @@ def _parser() -> argparse.ArgumentParser:
         "update the CloudFormation stack of deploy/fleet-audit.yaml: the audit on a "
         "schedule, its report to an SNS topic, optionally deleting apps idle too long.",
     )
-    deploy.add_argument(
+    scope = deploy.add_mutually_exclusive_group(required=True)
+    scope.add_argument(
         "--domain",
         dest="domains",
         action="append",
         metavar="ID",
-        help="a domain to check (repeat; none: every domain)",
+        help="a domain to check (repeat)",
+    )
+    scope.add_argument(
+        "--all-domains",
+        dest="deploy_all_domains",
+        action="store_true",
+        help="every domain of the region, now and later",
     )
     deploy.add_argument("--email", help="subscribe this address to the report")
     deploy.add_argument("--bucket", required=True, help="an S3 bucket for the package")
-    deploy.add_argument("--idle-hours", type=float, default=2.0, metavar="H")
+    deploy.add_argument("--idle-hours", type=hours_flag("--idle-hours"), default=2.0, metavar="H")
     deploy.add_argument(
         "--enforce-idle-hours",
-        type=float,
+        type=hours_flag("--enforce-idle-hours"),
         default=0.0,
         metavar="H",
-        help="delete apps idle at least H hours (default 0: report only)",
+        help="delete apps idle at least H hours (default 0: report only; at least "
+        f"{MIN_DELETE_IDLE_HOURS:g} unless --force)",
+    )
+    deploy.add_argument(
+        "--force",
+        action="store_true",
+        help=f"allow --enforce-idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
     deploy.add_argument("--schedule", default="rate(1 hour)")
     deploy.add_argument("--stack-name", default="jupyter-smcost-fleet")
@@ -664,10 +677,11 @@ def _deploy(args: argparse.Namespace) -> int:
         client("cloudformation"),
         stack=args.stack_name,
         bucket=args.bucket,
-        domains=args.domains or [],
+        domains=None if args.deploy_all_domains else args.domains,
         email=args.email or "",
         idle_hours=args.idle_hours,
         enforce_idle_hours=args.enforce_idle_hours,
+        force=args.force,
         schedule=args.schedule,
     )
     if args.dry_run:
