@@ -20,7 +20,12 @@ from ..aws import AwsError, client_config, new_session, translate_error
 from . import studio
 from .audit import Pricer
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
-from .limits import MIN_DELETE_IDLE_HOURS, check_delete_hours, hours_flag
+from .limits import (
+    MIN_DELETE_IDLE_HOURS,
+    STUDIO_IDLE_MINUTES,
+    check_delete_hours,
+    hours_flag,
+)
 from .policy import Policy, add_policy_flags, policy_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -113,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     install.add_argument(
         "--backstop-minutes",
-        type=int,
+        type=_backstop_minutes,
         metavar="N",
         help="also turn on Studio's own idle shutdown after N minutes, so an app whose "
         "extension was removed or broken still stops",
@@ -262,6 +267,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backstop_minutes(text: str) -> int:
+    """Whole minutes within Studio's bounds: AWS refuses anything else, and would do so
+    only after the lifecycle configuration was created."""
+    low, high = STUDIO_IDLE_MINUTES
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of minutes, not {text!r}") from None
+    if not low <= minutes <= high:
+        raise argparse.ArgumentTypeError(
+            f"Studio's idle shutdown takes {low} to {high:,} minutes, not {minutes}"
+        )
+    return minutes
+
+
 def _add_target_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domain", metavar="ID", help="a Studio domain")
     one = parser.add_mutually_exclusive_group()
@@ -337,7 +357,11 @@ def _report(args: argparse.Namespace, plan: studio.Plan) -> int:
         if args.format == "text":
             print(f"calling {call.operation}", file=sys.stderr)
 
-    studio.run(args.client, plan, progress)
+    try:
+        studio.run(args.client, plan, progress)
+    except studio.PlanFailed as failed:
+        print(f"jupyter smcost: {failed}", file=sys.stderr)
+        return EXIT_FAILED
     if args.format == "json":
         print(json.dumps({"dry_run": False, "calls": done, "notes": plan.notes}, indent=2))
     else:
