@@ -24,6 +24,7 @@ from .limits import (
     MIN_DELETE_IDLE_HOURS,
     STUDIO_IDLE_MINUTES,
     check_delete_hours,
+    check_text,
     hours_flag,
 )
 from .policy import Policy, add_policy_flags, policy_from_args
@@ -658,8 +659,31 @@ def _prices_update(args: argparse.Namespace) -> int:
     regions = [r for r in (args.regions or args.region or "").split(",") if r]
     if not regions:
         raise ScriptError("give --regions (or --region): the regions of your domains")
+    # Checked before any call or download; --out's folder is never created.
+    out = Path(args.out)
+    check_text(args.out, "--out")
+    if out.is_dir():
+        raise ScriptError(f"--out {args.out} is a directory: name the snapshot's file")
+    if not out.parent.is_dir():
+        raise ScriptError(f"--out {args.out}: the folder {out.parent} does not exist")
     if args.from_offer_file:
-        offer = read_offer(args.from_offer_file)
+        offer_file = args.from_offer_file
+        if not offer_file.startswith(("https://", "http://")):
+            if not Path(offer_file).exists():
+                raise ScriptError(f"--from-offer-file {offer_file} does not exist")
+            if not Path(offer_file).is_file():
+                raise ScriptError(f"--from-offer-file {offer_file} is not a file")
+        try:
+            offer = read_offer(offer_file)
+        except json.JSONDecodeError as err:
+            print(f"jupyter smcost: {offer_file} is not JSON ({err})", file=sys.stderr)
+            return EXIT_FAILED
+        except OSError as err:
+            print(f"jupyter smcost: cannot read {offer_file}: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        if not isinstance(offer, dict):
+            print(f"jupyter smcost: {offer_file} is not an offer file", file=sys.stderr)
+            return EXIT_FAILED
         source = (
             f"AWS Price List bulk offer file AmazonSageMaker (version "
             f"{offer.get('version', '?')}, published {offer.get('publicationDate', '?')})"
@@ -682,7 +706,11 @@ def _prices_update(args: argparse.Namespace) -> int:
     if not count:
         print("jupyter smcost: no prices matched those regions", file=sys.stderr)
         return EXIT_FAILED
-    write_atomic(Path(args.out), snapshot)
+    try:
+        write_atomic(out, snapshot)
+    except OSError as err:
+        print(f"jupyter smcost: cannot write {out}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"wrote {count} prices for {', '.join(regions)} to {args.out}")
     return EXIT_OK
 
