@@ -749,10 +749,32 @@ def _deploy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each destination's flag (`domains` -> `--domain`), subcommands included."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names.update(_flag_names(sub))
+        elif action.option_strings:
+            names.setdefault(action.dest, action.option_strings[-1])
+    return names
+
+
+def _one_line_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """No value may carry a newline: each lands on one line of a script, a log or a call."""
+    names = _flag_names(parser)
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                check_text(item, names.get(dest, dest))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
+        _one_line_values(parser, args)
         if (
             getattr(args, "domain", None) is not None
             or getattr(args, "all_domains", False)
