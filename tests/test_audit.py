@@ -184,3 +184,67 @@ def test_a_progress_bar_only_on_a_terminal(
         for done in range(1, 3):
             bar.update(done, 2)
         assert bar._bar.tasks[0].completed == 2 and bar._bar.tasks[0].total == 2
+
+
+def exit_code(args: list[str]) -> int | str | None:
+    """main's code, or argparse's when it refuses the command line (exit 2)."""
+    try:
+        return main(args)
+    except SystemExit as done:
+        return done.code
+
+
+def running_apps(domain: str) -> dict[tuple[str, str], str]:
+    return {
+        (a["SpaceName"], a["AppType"]): a["Status"]
+        for a in boto3.client("sagemaker").list_apps(DomainIdEquals=domain)["Apps"]
+    }
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "0.5", "nan", "inf", "1e400"])
+def test_stop_idle_refuses_hours_that_delete_apps_in_use(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any], hours: str
+) -> None:
+    domain = str(demo["domain_id"])
+    before = running_apps(domain)
+    code = exit_code(["audit", "--domain", domain, "--idle-hours", hours, "--stop-idle"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--idle-hours" in err and "Traceback" not in err
+    assert not [c for c in call_log() if c.action == "DeleteApp"]
+    # The app used a minute ago is still there (so is the idle one: nothing was done).
+    assert running_apps(domain) == before
+    assert before[("demo-space", "JupyterLab")] == "InService"
+
+
+def test_stop_idle_under_the_floor_needs_force(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    args = ["--domain", domain, "--idle-hours", "0.5", "--stop-idle"]
+    assert "--force" in (main(["audit", *args]) == 2 and capsys.readouterr().err)
+    doc = audit_json(capsys, *args, "--force")
+    # Forced to half an hour: the app idle for hours goes, the one used minutes ago stays.
+    assert [s["result"] for s in doc["stopped"]] == ["deleted"]
+    assert running_apps(domain)[("demo-space", "JupyterLab")] == "InService"
+
+
+def test_a_report_only_audit_takes_zero_but_not_nan(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    assert audit_json(capsys, "--domain", domain, "--idle-hours", "0")["totals"]["idle_apps"] == 2
+    assert exit_code(["audit", "--domain", domain, "--idle-hours", "nan"]) == 2
+    assert "finite" in capsys.readouterr().err
+
+
+def test_stop_idle_exits_1_when_a_deletion_fails(
+    capsys: pytest.CaptureFixture[str], demo: dict[str, Any]
+) -> None:
+    domain = str(demo["domain_id"])
+    demo["emulator"].inject_fault("DeleteApp", "AccessDeniedException", "not allowed")
+    code = main(["audit", "--domain", domain, "--idle-hours", "1", "--stop-idle"])
+    out = capsys.readouterr()
+    assert code == 1, out.err
+    assert "failed" in out.out and "not allowed" in out.out
+    assert running_apps(domain)[("demo-space-2", "CodeEditor")] == "InService"

@@ -90,8 +90,11 @@ def test_enforce_mode_stops_exactly_the_idle_apps(
     }
     assert statuses["demo-space"] == "InService"
     assert statuses["demo-space-2"] in {"Deleting", "Deleted"}
-    ((_, message),) = published(topic)
-    assert "stopped" in message and "deleted" in message
+    # Report first: the plan, then the outcome.
+    ((_, plan), (subject, message)) = published(topic)
+    assert "Deleting 1 apps idle at least 1 h" in plan and "CodeEditor/default" in plan
+    assert subject == "jupyter-smcost: deleted 1 of 1 idle Studio apps"
+    assert "CodeEditor/default (space demo-space-2): deleted" in message
 
 
 def test_the_package_holds_the_handler_not_the_browser_extension() -> None:
@@ -145,7 +148,7 @@ def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
     from jupyter_smcost.admin.iam import FLEET, actions, fleet_policy
     from jupyter_smcost.emulator import call_log, clear_call_log
 
-    monkeypatch.setenv("SMCOST_DOMAIN_IDS", "")  # every domain: ListDomains
+    monkeypatch.setenv("SMCOST_DOMAIN_IDS", "*")  # every domain: ListDomains
     monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")  # DeleteApp
     clear_call_log()
     handler({}, None)
@@ -155,3 +158,183 @@ def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
     assert made == set(FLEET) == actions(fleet_policy())
     template = TEMPLATE.read_text()
     assert all(action in template for action in FLEET)
+
+
+def app_statuses(domain: str) -> dict[str, str]:
+    apps = boto3.client("sagemaker").list_apps(DomainIdEquals=domain)["Apps"]
+    return {a["SpaceName"]: a["Status"] for a in apps}
+
+
+def deletions() -> list[str]:
+    from jupyter_smcost.emulator import call_log
+
+    return [c.action for c in call_log() if c.action in {"DeleteApp", "ListDomains"}]
+
+
+@pytest.mark.parametrize("scope", [None, "", " , ", ",,", "d-demo,,", "*,d-demo", "d demo"])
+def test_an_empty_or_malformed_scope_is_an_error_not_every_domain(
+    topic: str,
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    scope: str | None,
+) -> None:
+    from jupyter_smcost.emulator import clear_call_log
+
+    if scope is None:
+        monkeypatch.delenv("SMCOST_DOMAIN_IDS")
+    else:
+        monkeypatch.setenv("SMCOST_DOMAIN_IDS", scope)
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    clear_call_log()
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == []
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+    assert "SMCOST_DOMAIN_IDS" in summary["errors"][0]
+    ((subject, message),) = published(topic)
+    assert "misconfigured" in subject and "nothing was deleted" in message
+
+
+@pytest.mark.parametrize("hours", ["0.001", "0.5", "-1", "nan", "inf", "soon"])
+def test_enforcement_under_the_floor_or_not_a_number_is_refused(
+    topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch, hours: str
+) -> None:
+    from jupyter_smcost.emulator import clear_call_log
+
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", hours)
+    clear_call_log()
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == []
+    assert app_statuses(emulator_demo["domain_id"]) == {
+        "demo-space": "InService",
+        "demo-space-2": "InService",
+    }
+    assert "SMCOST_ENFORCE_IDLE_HOURS" in summary["errors"][0]
+    ((_, message),) = published(topic)  # the report still goes, with the refusal first
+    assert message.startswith("SMCOST_ENFORCE_IDLE_HOURS") and "nothing is deleted" in message
+
+
+def test_enforcement_under_the_floor_when_forced(
+    topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "0.5")
+    monkeypatch.setenv("SMCOST_ENFORCE_FORCE", "true")
+    assert handler({}, None)["stopped"] == ["deleted"]
+    assert app_statuses(emulator_demo["domain_id"])["demo-space"] == "InService"
+
+
+def test_the_plan_is_published_before_any_deletion(
+    topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_smcost.admin import fleet
+
+    seen: list[int] = []
+    real = fleet.stop_idle
+
+    def stop_idle(*args: Any, **kwargs: Any) -> Any:
+        seen.append(len(published(topic)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fleet, "stop_idle", stop_idle)
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    assert handler({}, None)["stopped"] == ["deleted"]
+    assert seen == [1]  # the plan was out when the deletions began
+
+
+@pytest.mark.parametrize("bad_topic", [None, "arn:aws:sns:us-east-1:123456789012:no-such-topic"])
+def test_no_deletion_without_a_report_and_no_exception(
+    topic: str,
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    bad_topic: str | None,
+) -> None:
+    from jupyter_smcost.emulator import clear_call_log
+
+    if bad_topic is None:
+        monkeypatch.delenv("SMCOST_TOPIC_ARN")
+    else:
+        monkeypatch.setenv("SMCOST_TOPIC_ARN", bad_topic)
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    clear_call_log()
+    summary = handler({}, None)  # returns: Lambda must not retry into deletions
+    assert summary["stopped"] == [] and deletions() == []
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+    assert summary["published"] == 0
+    assert "not deleted" in summary["errors"][-1]
+
+
+def test_a_failed_outcome_report_is_logged_never_raised(
+    topic: str,
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from jupyter_smcost.admin import fleet
+
+    real = fleet.stop_idle
+
+    def stop_idle(*args: Any, **kwargs: Any) -> Any:
+        done = real(*args, **kwargs)
+        boto3.client("sns").delete_topic(TopicArn=topic)  # the second publish fails
+        return done
+
+    monkeypatch.setattr(fleet, "stop_idle", stop_idle)
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    summary = handler({}, None)
+    assert summary["stopped"] == ["deleted"] and summary["published"] == 1
+    assert "publishing to" in summary["errors"][0]
+    assert "publishing to" in caplog.text
+
+
+def deploy_plan(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    assert main(["deploy", "--bucket", "smcost-code", *args, "--dry-run", "--format", "json"]) == 0
+    (_, stack) = json.loads(capsys.readouterr().out)["calls"]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["params"]["Parameters"]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--domain", "d-demo", "--enforce-idle-hours", "nan"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "inf"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "-1"],
+        ["--domain", "d-demo", "--enforce-idle-hours", "0.5"],
+        ["--domain", "d-demo", "--idle-hours", "nan"],
+        ["--enforce-idle-hours", "24"],  # no scope: every domain only when named
+        ["--domain", "d-demo,d-other", "--enforce-idle-hours", "24"],
+        ["--domain", "d-demo", "--schedule", "rate(1 hour)\nx"],
+    ],
+)
+def test_deploy_refuses_what_the_function_could_not_run_safely(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    for service in ("S3", "CLOUDFORMATION"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", emulator_demo["emulator"].endpoint_url)
+    boto3.client("s3").create_bucket(Bucket="smcost-code")
+    try:
+        code = main(["deploy", "--bucket", "smcost-code", *args])
+    except SystemExit as done:
+        code = done.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert boto3.client("s3").list_objects_v2(Bucket="smcost-code").get("KeyCount") == 0
+    stacks = boto3.client("cloudformation").list_stacks()["StackSummaries"]
+    assert not [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+
+
+def test_deploy_names_every_domain_and_forces_the_floor_explicitly(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    every = deploy_plan(capsys, "--all-domains")
+    assert every["DomainIds"] == "*" and every["EnforceIdleHours"] == "0"
+    assert every["ForceEnforceIdleHours"] == "false"
+    forced = deploy_plan(capsys, "--domain", "d-demo", "--enforce-idle-hours", "0.5", "--force")
+    assert forced["EnforceIdleHours"] == "0.5" and forced["ForceEnforceIdleHours"] == "true"
+    text = TEMPLATE.read_text()
+    assert "SMCOST_ENFORCE_FORCE: !Ref ForceEnforceIdleHours" in text

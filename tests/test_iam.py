@@ -58,6 +58,9 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
         ["lcc", "remove", "--notebook-instance", "nb"],
     ):
         assert main(args) == 0, capsys.readouterr().err
+    # An install that AWS refuses half-way is undone (DeleteStudioLifecycleConfig, DeleteTags).
+    emulator_demo["emulator"].inject_fault("UpdateDomain", "ValidationException", "no", times=1)
+    assert main(["lcc", "install", "--domain", domain, "--timeout-minutes", "50"]) == 1
     capsys.readouterr()
     # Every call the admin made is allowed, and the policy allows nothing it did not make.
     assert logged() == actions(admin_policy())

@@ -145,7 +145,7 @@ def test_script_installs_writes_the_policy_and_is_idempotent(
     assert box.recorded() == calls_after_first * 2  # the same steps, nothing piled up
 
     # pip ran with the server's own Python (not a kernel's), pinned to this version.
-    assert f"python -m pip install --quiet jupyter_smcost=={__version__}" in calls_after_first
+    assert f"python -m pip install --quiet -- jupyter_smcost=={__version__}" in calls_after_first
     assert "python -c import jupyter_smcost" in calls_after_first
     # The policy is the file the extension reads itself, with exactly the values given.
     policy = json.loads((box.policy_dir() / POLICY_FILE).read_text())
@@ -289,3 +289,61 @@ def test_the_command_says_what_the_script_installs(capsys: pytest.CaptureFixture
     document = json.loads(capsys.readouterr().out)
     assert document["installs"].startswith(f"the wheel {uri}")
     assert "nvidia-ml-py" in document["installs"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "name"),
+    [
+        (["--pip-spec=-r/etc/passwd"], "--pip-spec"),
+        (["--pip-spec=--index-url=https://elsewhere.example/simple"], "--pip-spec"),
+        (["--pip-spec", "jupyter_smcost\n--pre"], "--pip-spec"),
+        (["--prices-uri", "/opt/prices.json"], "--prices-uri"),
+        (["--prices-uri", "http://example.com/prices.json"], "--prices-uri"),
+        (["--prices-uri", "file:///opt/prices.json"], "--prices-uri"),
+        (["--prices-uri=-v"], "--prices-uri"),
+        (["--prices-uri", "s3://b/prices.json\nrm -rf /"], "--prices-uri"),
+        (["--wheel-uri", "s3://b/x\n.whl", "--sha256", "a" * 64], "--wheel-uri"),
+        (["--wheel-uri=-x.whl", "--sha256", "a" * 64], "--wheel-uri"),
+        (["--pip-index-url", "https://pypi.internal/simple\n"], "--pip-index-url"),
+    ],
+)
+def test_values_that_would_reach_pip_or_the_shell_as_more_are_refused(
+    capsys: pytest.CaptureFixture[str], flags: list[str], name: str
+) -> None:
+    assert main(["lcc", "script", "--app-type", "JupyterLab", *flags]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and name in captured.err and "Traceback" not in captured.err
+
+
+def test_a_newline_in_any_value_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--domain", "d-demo\nd-other"]) == 2
+    assert "--domain" in capsys.readouterr().err
+
+
+def test_the_spec_reaches_pip_after_its_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    box = Sandbox(tmp_path, "JupyterLab")
+    spec = "jupyter_smcost>=0.1"
+    done = box.run(generate(capsys, "--app-type", "JupyterLab", "--pip-spec", spec))
+    assert done.returncode == 0, done.stderr
+    assert f"python -m pip install --quiet -- {spec}" in box.recorded()
+
+
+def test_prices_from_https(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    box = Sandbox(tmp_path, "JupyterLab")
+    # `curl ... -o DEST URL`: serves the sandbox's file for the one URL.
+    served = tmp_path / "served.json"
+    served.write_text('{"prices": {"served": {}}}')
+    stub(
+        box.bin / "curl",
+        f'echo "curl $*" >> {box.calls}\n'
+        'while [ $# -gt 1 ]; do [ "$1" = -o ] && dest=$2; shift; done\n'
+        f'[ "$1" = https://prices.example/p.json ] && cp {served} "$dest"\n',
+    )
+    uri = "https://prices.example/p.json"
+    done = box.run(generate(capsys, "--app-type", "JupyterLab", "--prices-uri", uri))
+    assert done.returncode == 0, done.stderr
+    assert (box.policy_dir() / PRICES_FILE).read_text() == served.read_text()
+    (fetch,) = [c for c in box.recorded() if c.startswith("curl")]
+    assert "--proto =https" in fetch and fetch.endswith(uri)

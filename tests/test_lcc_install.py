@@ -298,3 +298,68 @@ def test_the_command_line_walkthrough(emulator_demo: dict[str, Any], tmp_path: P
         "backstop_minutes",
     ]
     assert any("JupyterLab" in line and "built-in" in line for line in lines[2:])
+
+
+def exit_code(args: list[str]) -> int | str | None:
+    try:
+        return main(args)
+    except SystemExit as done:  # argparse's refusal of a value
+        return done.code
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--backstop-minutes", "10"],
+        ["--backstop-minutes", "-5"],
+        ["--backstop-minutes", "0"],
+        ["--backstop-minutes", "1e9"],
+        ["--backstop-minutes", "600000"],
+        ["--backstop-minutes", "90", "--min-timeout-minutes", "120"],
+        ["--backstop-minutes", "120", "--max-timeout-minutes", "30"],
+        ["--app-type", "CodeEditor", "--backstop-minutes", "59"],
+    ],
+)
+def test_backstop_minutes_studio_refuses_are_refused_first(
+    capsys: pytest.CaptureFixture[str], domain: str, args: list[str]
+) -> None:
+    before = described(domain)
+    code = exit_code(["lcc", "install", "--domain", domain, *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--backstop-minutes" in err and "Traceback" not in err
+    assert writes() == []
+    assert described(domain) == before
+
+
+def our_lccs() -> list[str]:
+    found = boto3.client("sagemaker").list_studio_lifecycle_configs()["StudioLifecycleConfigs"]
+    return [c["StudioLifecycleConfigName"] for c in found]
+
+
+def test_a_rejected_update_undoes_what_the_install_did(
+    capsys: pytest.CaptureFixture[str], domain: str, emulator_demo: dict[str, Any]
+) -> None:
+    sm = boto3.client("sagemaker")
+    arn = sm.describe_domain(DomainId=domain)["DomainArn"]
+    before, lccs, tags = described(domain), our_lccs(), sm.list_tags(ResourceArn=arn)["Tags"]
+    emulator_demo["emulator"].inject_fault("UpdateDomain", "ValidationException", "no", times=1)
+    code = main(["lcc", "install", "--domain", domain, "--backstop-minutes", "120"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "UpdateDomain" in err and "undone" in err and "Traceback" not in err
+    assert [
+        c.action for c in call_log() if c.action in WRITES | {"DeleteStudioLifecycleConfig"}
+    ] == [
+        "CreateStudioLifecycleConfig",
+        "AddTags",
+        "UpdateDomain",
+        "DeleteTags",
+        "DeleteStudioLifecycleConfig",
+    ]
+    # As it was: no LCC of ours, no backstop tag, the settings untouched.
+    assert our_lccs() == lccs
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == tags
+    assert described(domain) == before
+    # And the same command works once AWS accepts it.
+    assert main(["lcc", "install", "--domain", domain, "--backstop-minutes", "120"]) == 0

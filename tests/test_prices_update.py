@@ -50,3 +50,42 @@ def test_from_an_offer_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_no_region_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prices", "update"]) == 2
     assert "--regions" in capsys.readouterr().err
+
+
+def run(args: list[str]) -> int | str | None:
+    try:
+        return main(["prices", "update", "--regions", "us-east-1", *args])
+    except Exception as err:  # a traceback is the failure this guards against
+        pytest.fail(f"{type(err).__name__}: {err}")
+
+
+@pytest.mark.parametrize("offer", ["/nonexistent/index.json", "DIR"])
+def test_an_offer_file_that_is_not_a_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, offer: str
+) -> None:
+    offer = str(tmp_path) if offer == "DIR" else offer
+    out = tmp_path / "prices.json"
+    assert run(["--from-offer-file", offer, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--from-offer-file" in err and offer in err
+    assert not out.exists()
+
+
+def test_an_offer_file_that_is_not_json_fails_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    offer = tmp_path / "index.json"
+    offer.write_text("<html>not an offer</html>")
+    assert run(["--from-offer-file", str(offer), "--out", str(tmp_path / "p.json")]) == 1
+    assert "not JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["missing/deeper/prices.json", "."])
+def test_out_creates_no_directories_and_is_a_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, out: str
+) -> None:
+    target = tmp_path / out
+    assert run(["--from-offer-file", str(OFFER), "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+    assert sorted(tmp_path.iterdir()) == []

@@ -71,14 +71,21 @@ def wheel(built: Built) -> Path:
 ADMIN_PRICES_SOURCE = "replica admin copy of the bundled snapshot"
 
 
+#: Where the lifecycle script fetches it from (`--prices-uri` takes s3:// and https:// only).
+ADMIN_PRICES_URI = "s3://replica-admin/prices.json"
+
+
 def admin_prices(replica: Replica) -> Path:
-    """An admin price snapshot the lifecycle script fetches (a path: no network)."""
+    """An admin price snapshot the lifecycle script fetches: `aws s3 cp` is a stub that
+    serves this file for ADMIN_PRICES_URI (no network)."""
     bundled = REPO / "jupyter_smcost" / "cost" / "pricing" / "snapshot.json"
     document = json.loads(bundled.read_text())
     document["source"] = ADMIN_PRICES_SOURCE
     path = replica.root / "admin-prices-source.json"
     path.write_text(json.dumps(document))
     path.chmod(0o644)
+    # The script runs `aws s3 cp --quiet SRC DEST`.
+    replica.stub("aws", f'[ "$1 $2 $4" = "s3 cp {ADMIN_PRICES_URI}" ] || exit 1\ncp {path} "$5"\n')
     return path
 
 
@@ -131,6 +138,7 @@ def assert_enabled_ok(listing: str, module: str) -> None:
 @pytest.fixture(scope="module")
 def space(built: Built, wheel: Path) -> Iterator[tuple[Replica, subprocess.CompletedProcess[str]]]:
     replica = Replica.copy(built, "JupyterLab")
+    admin_prices(replica)
     script = lcc_script(
         replica,
         "--app-type",
@@ -138,7 +146,7 @@ def space(built: Built, wheel: Path) -> Iterator[tuple[Replica, subprocess.Compl
         *wheel_flags(wheel),
         *POLICY,
         "--prices-uri",
-        str(admin_prices(replica)),
+        ADMIN_PRICES_URI,
     )
     result = run_lcc(replica, script)
     yield replica, result

@@ -20,6 +20,13 @@ from ..aws import AwsError, client_config, new_session, translate_error
 from . import studio
 from .audit import Pricer
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
+from .limits import (
+    MIN_DELETE_IDLE_HOURS,
+    STUDIO_IDLE_MINUTES,
+    check_delete_hours,
+    check_text,
+    hours_flag,
+)
 from .policy import Policy, add_policy_flags, policy_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -112,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     install.add_argument(
         "--backstop-minutes",
-        type=int,
+        type=_backstop_minutes,
         metavar="N",
         help="also turn on Studio's own idle shutdown after N minutes, so an app whose "
         "extension was removed or broken still stops",
@@ -153,10 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-domains", action="store_true")
     audit.add_argument(
         "--idle-hours",
-        type=float,
+        type=hours_flag("--idle-hours"),
         default=2.0,
         metavar="H",
-        help="an app without user activity for H hours is idle (default 2)",
+        help="an app without user activity for H hours is idle (default 2; with --stop-idle "
+        f"at least {MIN_DELETE_IDLE_HOURS:g} unless --force)",
     )
     audit.add_argument("--format", choices=("table", "json", "csv"), default="table")
     audit.add_argument(
@@ -165,6 +173,11 @@ def _parser() -> argparse.ArgumentParser:
         help="delete exactly the idle apps (each checked again just before)",
     )
     audit.add_argument("--dry-run", action="store_true", help="with --stop-idle: only say so")
+    audit.add_argument(
+        "--force",
+        action="store_true",
+        help=f"with --stop-idle: allow --idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
+    )
     audit.set_defaults(run=_audit)
 
     policy = commands.add_parser(
@@ -218,28 +231,56 @@ def _parser() -> argparse.ArgumentParser:
         "update the CloudFormation stack of deploy/fleet-audit.yaml: the audit on a "
         "schedule, its report to an SNS topic, optionally deleting apps idle too long.",
     )
-    deploy.add_argument(
+    scope = deploy.add_mutually_exclusive_group(required=True)
+    scope.add_argument(
         "--domain",
         dest="domains",
         action="append",
         metavar="ID",
-        help="a domain to check (repeat; none: every domain)",
+        help="a domain to check (repeat)",
+    )
+    scope.add_argument(
+        "--all-domains",
+        dest="deploy_all_domains",
+        action="store_true",
+        help="every domain of the region, now and later",
     )
     deploy.add_argument("--email", help="subscribe this address to the report")
     deploy.add_argument("--bucket", required=True, help="an S3 bucket for the package")
-    deploy.add_argument("--idle-hours", type=float, default=2.0, metavar="H")
+    deploy.add_argument("--idle-hours", type=hours_flag("--idle-hours"), default=2.0, metavar="H")
     deploy.add_argument(
         "--enforce-idle-hours",
-        type=float,
+        type=hours_flag("--enforce-idle-hours"),
         default=0.0,
         metavar="H",
-        help="delete apps idle at least H hours (default 0: report only)",
+        help="delete apps idle at least H hours (default 0: report only; at least "
+        f"{MIN_DELETE_IDLE_HOURS:g} unless --force)",
+    )
+    deploy.add_argument(
+        "--force",
+        action="store_true",
+        help=f"allow --enforce-idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
     deploy.add_argument("--schedule", default="rate(1 hour)")
     deploy.add_argument("--stack-name", default="jupyter-smcost-fleet")
     _add_write_flags(deploy)
     deploy.set_defaults(run=_deploy)
     return parser
+
+
+def _backstop_minutes(text: str) -> int:
+    """Whole minutes within Studio's bounds: AWS refuses anything else, and would do so
+    only after the lifecycle configuration was created."""
+    low, high = STUDIO_IDLE_MINUTES
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of minutes, not {text!r}") from None
+    if not low <= minutes <= high:
+        raise argparse.ArgumentTypeError(
+            f"Studio's idle shutdown takes {low} to {high:,} minutes, not {minutes}"
+        )
+    return minutes
 
 
 def _add_target_flags(parser: argparse.ArgumentParser) -> None:
@@ -317,7 +358,11 @@ def _report(args: argparse.Namespace, plan: studio.Plan) -> int:
         if args.format == "text":
             print(f"calling {call.operation}", file=sys.stderr)
 
-    studio.run(args.client, plan, progress)
+    try:
+        studio.run(args.client, plan, progress)
+    except studio.PlanFailed as failed:
+        print(f"jupyter smcost: {failed}", file=sys.stderr)
+        return EXIT_FAILED
     if args.format == "json":
         print(json.dumps({"dry_run": False, "calls": done, "notes": plan.notes}, indent=2))
     else:
@@ -498,6 +543,10 @@ def _audit(args: argparse.Namespace) -> int:
 
     if args.dry_run and not args.stop_idle:
         raise ScriptError("--dry-run goes with --stop-idle")
+    if args.force and not args.stop_idle:
+        raise ScriptError("--force goes with --stop-idle")
+    if args.stop_idle:  # before any call: a threshold that takes apps in use does nothing
+        check_delete_hours(args.idle_hours, "--idle-hours", force=args.force, force_name="--force")
     client = args.client
     domains = (
         [args.domain]
@@ -530,6 +579,8 @@ def _audit(args: argparse.Namespace) -> int:
         writer.writerows(document["apps"])
     else:
         _audit_table(document)
+    if any(s["result"].startswith("failed") for s in document.get("stopped") or []):
+        return EXIT_FAILED  # an app that was to be deleted is still running
     return EXIT_FAILED if document["problems"] and not document["apps"] else EXIT_OK
 
 
@@ -608,8 +659,31 @@ def _prices_update(args: argparse.Namespace) -> int:
     regions = [r for r in (args.regions or args.region or "").split(",") if r]
     if not regions:
         raise ScriptError("give --regions (or --region): the regions of your domains")
+    # Checked before any call or download; --out's folder is never created.
+    out = Path(args.out)
+    check_text(args.out, "--out")
+    if out.is_dir():
+        raise ScriptError(f"--out {args.out} is a directory: name the snapshot's file")
+    if not out.parent.is_dir():
+        raise ScriptError(f"--out {args.out}: the folder {out.parent} does not exist")
     if args.from_offer_file:
-        offer = read_offer(args.from_offer_file)
+        offer_file = args.from_offer_file
+        if not offer_file.startswith(("https://", "http://")):
+            if not Path(offer_file).exists():
+                raise ScriptError(f"--from-offer-file {offer_file} does not exist")
+            if not Path(offer_file).is_file():
+                raise ScriptError(f"--from-offer-file {offer_file} is not a file")
+        try:
+            offer = read_offer(offer_file)
+        except json.JSONDecodeError as err:
+            print(f"jupyter smcost: {offer_file} is not JSON ({err})", file=sys.stderr)
+            return EXIT_FAILED
+        except OSError as err:
+            print(f"jupyter smcost: cannot read {offer_file}: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        if not isinstance(offer, dict):
+            print(f"jupyter smcost: {offer_file} is not an offer file", file=sys.stderr)
+            return EXIT_FAILED
         source = (
             f"AWS Price List bulk offer file AmazonSageMaker (version "
             f"{offer.get('version', '?')}, published {offer.get('publicationDate', '?')})"
@@ -632,7 +706,11 @@ def _prices_update(args: argparse.Namespace) -> int:
     if not count:
         print("jupyter smcost: no prices matched those regions", file=sys.stderr)
         return EXIT_FAILED
-    write_atomic(Path(args.out), snapshot)
+    try:
+        write_atomic(out, snapshot)
+    except OSError as err:
+        print(f"jupyter smcost: cannot write {out}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"wrote {count} prices for {', '.join(regions)} to {args.out}")
     return EXIT_OK
 
@@ -651,10 +729,11 @@ def _deploy(args: argparse.Namespace) -> int:
         client("cloudformation"),
         stack=args.stack_name,
         bucket=args.bucket,
-        domains=args.domains or [],
+        domains=None if args.deploy_all_domains else args.domains,
         email=args.email or "",
         idle_hours=args.idle_hours,
         enforce_idle_hours=args.enforce_idle_hours,
+        force=args.force,
         schedule=args.schedule,
     )
     if args.dry_run:
@@ -670,10 +749,32 @@ def _deploy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each destination's flag (`domains` -> `--domain`), subcommands included."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names.update(_flag_names(sub))
+        elif action.option_strings:
+            names.setdefault(action.dest, action.option_strings[-1])
+    return names
+
+
+def _one_line_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """No value may carry a newline: each lands on one line of a script, a log or a call."""
+    names = _flag_names(parser)
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                check_text(item, names.get(dest, dest))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
+        _one_line_values(parser, args)
         if (
             getattr(args, "domain", None) is not None
             or getattr(args, "all_domains", False)

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .fleet import ALL_DOMAINS, DOMAIN_ID
+from .limits import check_delete_hours, check_text, hours
 from .studio import Call, Plan
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -50,22 +52,42 @@ def plan_deploy(
     *,
     stack: str,
     bucket: str,
-    domains: list[str],
+    domains: list[str] | None,
     email: str,
     idle_hours: float,
     enforce_idle_hours: float,
     schedule: str,
+    force: bool = False,
 ) -> Plan:
-    if idle_hours < 0 or enforce_idle_hours < 0:
-        raise ValueError("--idle-hours and --enforce-idle-hours cannot be negative")
+    """The upload and the stack; `domains` None is every domain (`*`). Every value is
+    checked before any call: the function must be able to run what is deployed."""
+    hours(str(idle_hours), "--idle-hours")
+    hours(str(enforce_idle_hours), "--enforce-idle-hours")
+    if enforce_idle_hours:
+        check_delete_hours(
+            enforce_idle_hours, "--enforce-idle-hours", force=force, force_name="--force"
+        )
+    if domains is not None:
+        for domain in domains:
+            if not DOMAIN_ID.fullmatch(domain.strip()):
+                raise ValueError(
+                    f"--domain {domain!r} is not a domain id (repeat --domain for more, or "
+                    "give --all-domains)"
+                )
+        if not domains:
+            raise ValueError("give --domain ID (repeat for more) or --all-domains")
+    for name, value in (("--stack-name", stack), ("--bucket", bucket), ("--email", email),
+                        ("--schedule", schedule)):  # fmt: skip
+        check_text(value, name)
     code = package()
     key = f"jupyter-smcost/fleet-{__version__}-{hashlib.sha256(code).hexdigest()[:12]}.zip"
     parameters = {
-        "DomainIds": ",".join(domains),
+        "DomainIds": ALL_DOMAINS if domains is None else ",".join(d.strip() for d in domains),
         "NotificationEmail": email,
         "Schedule": schedule,
         "IdleHours": f"{idle_hours:g}",
         "EnforceIdleHours": f"{enforce_idle_hours:g}",
+        "ForceEnforceIdleHours": "true" if force and enforce_idle_hours else "false",
         "CodeBucket": bucket,
         "CodeKey": key,
     }

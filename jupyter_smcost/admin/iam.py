@@ -45,6 +45,7 @@ ADMIN = sorted(
         "sagemaker:DescribeApp",
         "sagemaker:DeleteApp",
         "sagemaker:CreateStudioLifecycleConfig",
+        "sagemaker:DeleteStudioLifecycleConfig",  # undoing an install AWS refused half-way
         "sagemaker:ListStudioLifecycleConfigs",
         "sagemaker:ListTags",
         "sagemaker:AddTags",

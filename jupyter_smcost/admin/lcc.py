@@ -19,6 +19,7 @@ import shlex
 from dataclasses import dataclass
 
 from .. import __version__
+from .limits import check_text
 from .policy import Policy
 from .policy_file import POLICY_FILENAME, policy_document
 
@@ -58,6 +59,21 @@ class Install:
     pip_index_url: str | None = None
 
     def check(self) -> None:
+        for name, value in (
+            ("--pip-spec", self.pip_spec),
+            ("--wheel-uri", self.wheel_uri),
+            ("--sha256", self.sha256),
+            ("--pip-index-url", self.pip_index_url),
+        ):
+            _one_line(value, name)
+        if self.pip_spec is not None and (not self.pip_spec.strip() or self.pip_spec[0] == "-"):
+            # pip would read it as an option (-r FILE, --index-url=...), not a requirement.
+            raise ScriptError(
+                f"--pip-spec must name what to install (a requirement such as "
+                f"'jupyter_smcost==1.2.3'), not a pip option: {self.pip_spec!r}"
+            )
+        if self.wheel_uri is not None and self.wheel_uri.startswith("-"):
+            raise ScriptError(f"--wheel-uri must be s3://... or a path, not {self.wheel_uri!r}")
         if self.wheel_uri and self.pip_spec:
             raise ScriptError("give either --pip-spec or --wheel-uri, not both")
         if self.wheel_uri:
@@ -73,6 +89,27 @@ class Install:
     @property
     def spec(self) -> str:
         return self.pip_spec or f"jupyter_smcost=={__version__}"
+
+
+#: Where the lifecycle script may fetch the admin's price snapshot from.
+PRICES_SCHEMES = ("s3://", "https://")
+
+
+def _one_line(value: str | None, name: str) -> None:
+    try:
+        check_text(value, name)
+    except ValueError as err:
+        raise ScriptError(str(err)) from None
+
+
+def check_prices_uri(uri: str | None) -> None:
+    _one_line(uri, "--prices-uri")
+    if uri is not None and not (
+        uri.startswith(PRICES_SCHEMES) and len(uri) > len(uri.split("//", 1)[0]) + 2
+    ):
+        raise ScriptError(
+            f"--prices-uri must be an s3:// or https:// address of the snapshot, not {uri!r}"
+        )
 
 
 def _q(value: str | None) -> str:
@@ -102,6 +139,7 @@ def lcc_script(app_type: str, policy: Policy, install: Install) -> str:
     if app_type not in SERVER_PYTHON:
         raise ScriptError(f"unknown app type {app_type!r}; use one of {', '.join(APP_TYPES)}")
     install.check()
+    check_prices_uri(policy.prices_uri)
     body = _TEMPLATE.format(
         version=__version__,
         app_type=app_type,
@@ -147,7 +185,10 @@ fetch() {{
     s3://*)
       command -v aws >/dev/null || fail "the aws command is needed to fetch $1"
       aws s3 cp --quiet "$1" "$2" ;;
-    *) cp "$1" "$2" ;;
+    https://*)
+      command -v curl >/dev/null || fail "the curl command is needed to fetch $1"
+      curl --fail --silent --show-error --location --proto =https -o "$2" "$1" ;;
+    *) cp -- "$1" "$2" ;;
   esac
 }}
 
@@ -178,7 +219,8 @@ else
   PIP_ARGS=(install --quiet)
   if [ -n "$PIP_INDEX_URL" ]; then PIP_ARGS+=(--index-url "$PIP_INDEX_URL"); fi
   log "installing $PIP_SPEC into $ENV_PREFIX"
-  "${{AS_OWNER[@]}}" "$SERVER_PYTHON" -m pip "${{PIP_ARGS[@]}}" "$PIP_SPEC"
+  # `--`: the spec is a requirement, never an option (checked when generated, too).
+  "${{AS_OWNER[@]}}" "$SERVER_PYTHON" -m pip "${{PIP_ARGS[@]}}" -- "$PIP_SPEC"
 fi
 "$SERVER_PYTHON" -c "import jupyter_smcost" \
   || fail "jupyter_smcost does not import in $ENV_PREFIX (missing dependencies?)"

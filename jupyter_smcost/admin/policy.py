@@ -111,7 +111,7 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--prices-uri",
         metavar="URI",
-        help="an admin price snapshot (s3://bucket/key or a path) every app uses",
+        help="an admin price snapshot (s3://bucket/key or https://...) every app uses",
     )
 
 

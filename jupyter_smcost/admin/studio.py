@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..aws import translate_error
 from .lcc import content_hash
 from .policy import Policy
 
@@ -96,6 +97,8 @@ class Target:
 class Call:
     operation: str
     params: dict[str, Any]
+    #: What takes this call back if a later call of the plan fails (not printed).
+    undo: Call | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Printable: bytes (an upload's body) as their size and digest."""
@@ -191,6 +194,16 @@ def plan_install(
         )
     if backstop_minutes is not None and app_type not in HAS_BUILT_IN:
         raise ValueError(f"{app_type} apps have no built-in idle settings for --backstop-minutes")
+    if backstop_minutes is not None and not target.space:
+        # Studio refuses a timeout outside the bounds sent with it (checked before any call).
+        idle = _idle_settings(policy, backstop_minutes)
+        low = idle.get("MinIdleTimeoutInMinutes", backstop_minutes)
+        high = idle.get("MaxIdleTimeoutInMinutes", backstop_minutes)
+        if not low <= backstop_minutes <= high:
+            raise ValueError(
+                f"--backstop-minutes {backstop_minutes} is outside the policy's bounds for "
+                f"Studio's idle shutdown ({low} to {high} minutes)"
+            )
     target_arn, current_settings = target.describe(client)
     key = SETTINGS_KEY[app_type]
     arn = None
@@ -214,6 +227,7 @@ def plan_install(
                         "StudioLifecycleConfigAppType": app_type,
                         "Tags": [{"Key": "jupyter-smcost:version", "Value": __version__}],
                     },
+                    undo=Call("DeleteStudioLifecycleConfig", {"StudioLifecycleConfigName": name}),
                 )
             )
     changes: dict[str, Any] = {}
@@ -258,6 +272,7 @@ def plan_install(
                             }
                         ],
                     },
+                    undo=Call("DeleteTags", {"ResourceArn": target_arn, "TagKeys": [BACKSTOP_TAG]}),
                 )
             )
     if changes:
@@ -377,10 +392,49 @@ def _version_of(arn: str | None) -> str | None:
     return ".".join(parts[:-2]) or None
 
 
+class PlanFailed(Exception):
+    """A call of a plan failed; what the earlier calls did was undone (or says why not)."""
+
+
+def _make(client: Client, call: Call) -> None:
+    method = re.sub(r"(?<!^)(?=[A-Z])", "_", call.operation).lower()
+    getattr(client, method)(**call.params)
+
+
 def run(client: Client, plan: Plan, progress: Callable[[Call], None] | None = None) -> None:
-    """Make the planned calls in order (each through the client's method of that name)."""
+    """Make the planned calls in order (each through the client's method of that name). When
+    one fails, the calls made before it are undone, last first, so no half-applied plan is
+    left behind; raises PlanFailed saying what happened."""
+    made: list[Call] = []
     for call in plan.calls:
         if progress is not None:
             progress(call)
-        method = re.sub(r"(?<!^)(?=[A-Z])", "_", call.operation).lower()
-        getattr(client, method)(**call.params)
+        try:
+            _make(client, call)
+        except Exception as err:
+            raise PlanFailed(_undo(client, made, call, err)) from err
+        made.append(call)
+
+
+def _undo(client: Client, made: list[Call], failed: Call, err: Exception) -> str:
+    text = f"{failed.operation} failed: {translate_error(failed.operation, err)}"
+    undone, left = [], []
+    for call in reversed(made):
+        if call.undo is None:
+            left.append(f"{call.operation} (nothing undoes it)")
+            continue
+        try:
+            _make(client, call.undo)
+            undone.append(call.undo.operation)
+        except Exception as undo_err:
+            left.append(
+                f"{call.operation} ({call.undo.operation} failed: "
+                f"{translate_error(call.undo.operation, undo_err)})"
+            )
+    if undone:
+        text += f"; undone with {', '.join(undone)}"
+    if left:
+        text += f"; NOT undone: {'; '.join(left)}"
+    elif not made:
+        text += "; nothing had been changed"
+    return text
