@@ -262,6 +262,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             self.aws,
             lambda: self.environment,
             self.collector.owner,
+            whoami=self.collector.whoami,
             usage=self._usage if self.usage_sampler is not None else None,
             idle=self._idle_facts,
             prices=self._suggestion_prices,

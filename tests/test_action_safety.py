@@ -162,6 +162,10 @@ async def test_scope_account_does_not_let_another_user_delete(
     emu = other_users_account_view["emulator"]
     doc = await settled(jp_fetch, smcost_started)
     suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)  # the admin asked to see everything
+    # The card offers no button it cannot honour, and says why.
+    assert suggestion["actions"] == []
+    assert "allow_actions_on_others" in suggestion["warning"]
+    # A request made by hand is refused all the same.
     body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 403, answer
@@ -185,6 +189,7 @@ async def test_the_admin_may_allow_actions_on_others(
 ) -> None:
     doc = await settled(jp_fetch, smcost_started)
     suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
+    assert [a["id"] for a in suggestion["actions"]] == ["delete-endpoint"]
     body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 200, answer

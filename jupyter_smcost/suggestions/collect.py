@@ -335,6 +335,7 @@ class FactsCollector:
         env: Callable[[], Environment],
         owner: Callable[[], Awaitable[Identity | None]],
         *,
+        whoami: Callable[[], Awaitable[Identity]] | None = None,
         usage: Callable[[], SpaceUsage | None] | None = None,
         idle: Callable[[], IdleFacts | None] = lambda: None,
         prices: Callable[[list[tuple[str, str]]], Awaitable[dict[tuple[str, str], PriceFact]]]
@@ -346,6 +347,7 @@ class FactsCollector:
         self.aws = aws
         self._env = env
         self._owner = owner
+        self._whoami = whoami
         self._usage = usage
         self._idle = idle
         self._prices = prices
@@ -871,9 +873,21 @@ class FactsCollector:
             buckets, refused = read or ({}, None)
             if refused is not None:
                 missing["bucket-regions"] = refused.entry("bucket-regions")
+        # Scope "account": which of what was read is not provably this user's (its cards
+        # offer no AWS action unless the admin allows actions on others' resources).
+        not_yours: frozenset[str] = frozenset()
+        if ident is None and not owner_failed and self._whoami is not None:
+            try:
+                me: Identity | None = await self._whoami()
+            except AwsError:
+                me = None  # unknown: nothing is provably the user's
+            not_yours = frozenset(
+                r.arn for r in (*jobs, *endpoints) if me is None or not me.owns(dict(r.tags))
+            )
         facts = replace(
             facts,
             account=facts.account or (ident.account if ident else None),
+            not_yours=not_yours,
             jobs=tuple(jobs),
             endpoints=tuple(endpoints),
             apps=tuple(got.get("apps") or []),

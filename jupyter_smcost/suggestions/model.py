@@ -348,6 +348,9 @@ class Facts:
     #: Why the jobs, endpoints and apps read are fewer than the account's (cost/resources.py
     #: scope_note), when the owner is not fully known; None otherwise.
     scope_note: str | None = None
+    #: ARNs of the jobs and endpoints read that are not provably this user's (scope
+    #: "account" only; "mine" reads none of those).
+    not_yours: frozenset[str] = frozenset()
 
     def price(self, instance_type: str | None, component: str | None) -> PriceFact | None:
         if not instance_type or not component:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..cost.resources import next_fresh_until
 from ..jsonsafe import dumps
-from .actions import ActionError, ActionRunner
+from .actions import IDLE_ACTIONS, OTHERS_TRAIT, ActionError, ActionRunner
 from .config import Suggestions
 from .engine import Outcome, run_rules
 from .model import Facts, Problem, Suggestion, Thresholds
@@ -24,6 +24,11 @@ from .rules import rule_names
 from .store import AuditLog, DismissStore
 
 log = logging.getLogger(__name__)
+
+NOT_YOURS = (
+    "Its tags do not show it is yours (it may be another user's), so no action is offered here; "
+    f"an administrator can allow actions on others' resources with {OTHERS_TRAIT} = True."
+)
 
 
 class SuggestionsService:
@@ -51,6 +56,8 @@ class SuggestionsService:
         self.generated_at: datetime | None = None
         self.error: str | None = None
         self._by_id: dict[str, Suggestion] = {}
+        # ARNs the last facts showed not provably the user's (scope "account").
+        self._not_yours: frozenset[str] = frozenset()
         # Suggestions acted on, with when (monotonic): hidden until a refresh that started
         # after the action shows the new state (one in flight meanwhile read AWS before it).
         self._acted: dict[str, float] = {}
@@ -112,6 +119,7 @@ class SuggestionsService:
             self.outcome = outcome
             self.generated_at = facts.now
             self._by_id = {s.id: s for s in outcome.suggestions}
+            self._not_yours = facts.not_yours
             self._acted = {k: at for k, at in self._acted.items() if at >= started}
             self.error = None
             transient = any(p.code in ("throttled", "aws-error") for p in outcome.problems)
@@ -172,7 +180,7 @@ class SuggestionsService:
             return doc
         hidden = self.dismissals.hidden(user)
         shown = [s for s in outcome.suggestions if s.id not in hidden and s.id not in self._acted]
-        doc["suggestions"] = [s.to_json() for s in shown]
+        doc["suggestions"] = [self._card(s) for s in shown]
         doc["dismissed"] = sum(1 for s in outcome.suggestions if s.id in hidden)
         # The sum of the figures shown (each in cents).
         doc["total_saving_usd_per_month"] = round(
@@ -184,6 +192,21 @@ class SuggestionsService:
         if self.error:
             doc["message"] = f"{self.error}; showing the last result"
         return doc
+
+    def _card(self, suggestion: Suggestion) -> dict[str, Any]:
+        """A suggestion as GET suggestions shows it: on a resource that is not provably the
+        user's, no AWS action is offered (the runner would refuse it), and the card says why."""
+        card = suggestion.to_json()
+        resource = suggestion.resource
+        if (
+            resource is None
+            or resource.arn not in self._not_yours
+            or self.config.allow_actions_on_others
+        ):
+            return card
+        card["actions"] = [a for a in card["actions"] if a["id"] in IDLE_ACTIONS]
+        card["warning"] = " ".join(filter(None, [card.get("warning"), NOT_YOURS]))
+        return card
 
     # -- what a user does ------------------------------------------------------------
 
