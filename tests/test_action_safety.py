@@ -73,6 +73,15 @@ async def listing(jp_fetch: Any, app: Any) -> dict[str, Any]:
     return await get(jp_fetch, "resources")
 
 
+async def offered(
+    jp_fetch: Any, app: Any, rule: str, name: str, action_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The suggestion of `rule` on `name` once settled, and a confirmed request for its
+    `action_id`."""
+    suggestion = one(await settled(jp_fetch, app), rule, name)
+    return suggestion, {"suggestion_id": suggestion["id"], "action_id": action_id, "confirm": True}
+
+
 def endpoint_names(emulator: Any) -> set[str]:
     return {e["EndpointName"] for e in emulator.client().list_endpoints()["Endpoints"]}
 
@@ -160,13 +169,14 @@ async def test_scope_account_does_not_let_another_user_delete(
     other_users_account_view: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     emu = other_users_account_view["emulator"]
-    doc = await settled(jp_fetch, smcost_started)
-    suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)  # the admin asked to see everything
-    # The card offers no button it cannot honour, and says why.
+    # The admin asked to see everything.
+    suggestion, body = await offered(
+        jp_fetch, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
+    )
+    # The card offers no button it cannot honour, and says why; a request made by hand is
+    # refused all the same.
     assert suggestion["actions"] == []
     assert "allow_actions_on_others" in suggestion["warning"]
-    # A request made by hand is refused all the same.
-    body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 403, answer
     assert "allow_actions_on_others" in answer["message"]
@@ -187,10 +197,10 @@ def others_allowed(
 async def test_the_admin_may_allow_actions_on_others(
     others_allowed: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
-    doc = await settled(jp_fetch, smcost_started)
-    suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
+    suggestion, body = await offered(
+        jp_fetch, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
+    )
     assert [a["id"] for a in suggestion["actions"]] == ["delete-endpoint"]
-    body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 200, answer
     assert IDLE_ENDPOINT not in endpoint_names(others_allowed["emulator"])
@@ -234,11 +244,9 @@ async def test_a_late_stop_is_sent_once_and_reported_as_done(
     slow_aws: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
-    doc = await settled(jp_fetch, smcost_started)
     name = "demo-crossregion-processing"
-    suggestion = one(doc, "data-locality", name)
+    _, body = await offered(jp_fetch, smcost_started, "data-locality", name, "stop-processing-job")
     emu.set_delay(2.0, ["StopProcessingJob"])  # past the read and the call timeout
-    body = {"suggestion_id": suggestion["id"], "action_id": "stop-processing-job", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 200, answer
     assert "Stopping" in answer["message"] or "Stopped" in answer["message"]
@@ -253,13 +261,11 @@ async def test_a_stop_that_never_lands_is_reported_as_not_done(
     slow_aws: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
-    doc = await settled(jp_fetch, smcost_started)
     name = "demo-crossregion-processing"
-    suggestion = one(doc, "data-locality", name)
+    _, body = await offered(jp_fetch, smcost_started, "data-locality", name, "stop-processing-job")
     # AWS answers 500 after the client gave up: the stop never happened.
     emu.set_delay(1.5, ["StopProcessingJob"])
     emu.inject_fault("StopProcessingJob", "InternalFailure", "boom", status=500, times=1)
-    body = {"suggestion_id": suggestion["id"], "action_id": "stop-processing-job", "confirm": True}
     code, answer = await post(jp_fetch, "actions", body)
     assert code == 504, answer
     assert "InProgress" in answer["message"] and answer["iam_action"] is None
@@ -272,10 +278,10 @@ async def test_concurrent_identical_deletes_make_one_call(
     demo: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
     emu = demo["emulator"]
-    doc = await settled(jp_fetch, smcost_started)
-    suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
+    suggestion, body = await offered(
+        jp_fetch, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
+    )
     emu.set_delay(0.5, ["DeleteEndpoint"])
-    body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
     answers = await asyncio.gather(*(post(jp_fetch, "actions", body) for _ in range(3)))
     assert [code for code, _ in answers] == [200, 200, 200], answers
     assert len(calls(emu, "DeleteEndpoint")) == 1
@@ -311,9 +317,9 @@ async def test_a_busy_aws_names_no_permission(
     demo: dict[str, Any], jp_fetch: Any, smcost_started: Any, code: str, status: int
 ) -> None:
     emu = demo["emulator"]
-    doc = await settled(jp_fetch, smcost_started)
-    suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
-    body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
+    suggestion, body = await offered(
+        jp_fetch, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
+    )
     # A describe is retried once by botocore (it changes nothing); the delete is not.
     for call, times in (("DescribeEndpoint", 2), ("DeleteEndpoint", 1)):
         emu.inject_fault(call, code, "slow down", status=status, times=times)
@@ -352,9 +358,9 @@ async def test_an_action_survives_a_refresh_in_flight(
 async def test_the_audit_log_names_the_resolved_identity(
     demo: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
-    doc = await settled(jp_fetch, smcost_started)
-    suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
-    body = {"suggestion_id": suggestion["id"], "action_id": "delete-endpoint", "confirm": True}
+    suggestion, body = await offered(
+        jp_fetch, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
+    )
     for _ in range(2):  # the second is a 404: the suggestion is acted on
         await post(jp_fetch, "actions", body)
     first, second = smcost_started.suggestions.audit.entries()
