@@ -9,7 +9,9 @@ chain).
 
 A hung AWS (an endpoint that accepts connections and never answers) blocks nothing:
 - every attempt is bounded by botocore's connect and read timeouts (3 s and 10 s), with one
-  retry at most, so a worker thread is free again after about 2 x (3 + 10) + 1 = 27 s;
+  retry at most, so a worker thread is free again after about 2 x (3 + 10) + 1 = 27 s; a call
+  that changes something (`call_once`: a user's stop, delete or tag) is never retried, since
+  AWS may have carried out the attempt it answered too late;
 - the caller stops waiting after `call_timeout` (15 s) and gets `AwsError(code="Timeout")`;
   a call still queued then is cancelled and never sent;
 - the shutdown actions run on their own single worker (`urgent=True`), so a DeleteApp never
