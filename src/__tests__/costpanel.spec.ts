@@ -393,6 +393,29 @@ describe('CostPanel', () => {
     );
   });
 
+  it('says why nothing is listed when no owner can be told', async () => {
+    const note =
+      'this server is not in a SageMaker Studio space: no resource can be proven to be yours';
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [
+        resources({
+          resources: [],
+          total_usd_per_hour: 0,
+          problems: [{ kind: null, code: 'scope', action: null, message: note }]
+        })
+      ]
+    });
+    make(server);
+    await model.update();
+    await model.updateResources();
+    expect(byId(panel, 'smcost-resources-status').dataset.state).toBe('empty');
+    expect(text(panel, 'smcost-resources-message')).toBe(
+      'No running jobs or endpoints that are provably yours:'
+    );
+    expect(text(panel, 'smcost-problems')).toContain(note);
+  });
+
   it('shows an error with Retry, and recovers', async () => {
     const server = new FakeServer({
       cost: [new TypeError('Failed to fetch'), cost()],

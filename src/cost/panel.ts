@@ -716,7 +716,10 @@ export class CostPanel extends Widget {
         default:
           if ((resources.resources ?? []).length === 0) {
             status = 'empty';
-            text = 'No running jobs or endpoints.';
+            // "mine" with no provable owner lists nothing: say so, not "none running".
+            text = (resources.problems ?? []).some(p => p.code === 'scope')
+              ? 'No running jobs or endpoints that are provably yours:'
+              : 'No running jobs or endpoints.';
           }
       }
     }
