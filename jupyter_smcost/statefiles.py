@@ -37,7 +37,12 @@ MISSING = "missing"
 TEMP_MARK = ".smcost-"
 TEMP_SUFFIX = ".tmp"
 #: The temporary names earlier versions used in the state directory (cleaned at start too).
-LEGACY_TEMP_PATTERNS = (".settings-*.json", ".dismissed-*.tmp", ".usage-*.tmp", ".prices-*.tmp")
+LEGACY_TEMP_PATTERNS = {
+    "settings.json": ".settings-*.json",
+    "suggestions-dismissed.json": ".dismissed-*.tmp",
+    "usage-ledger.json": ".usage-*.tmp",
+    "price-cache.json": ".prices-*.tmp",
+}
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -214,6 +219,7 @@ def write_json(
     *,
     indent: int | None = None,
     sort_keys: bool = False,
+    fsync: bool = True,
 ) -> None:
     """`write_atomic` of `value` as JSON; ValueError for NaN, Infinity or more than
     `max_bytes` (which `read_json` would refuse next time), OSError when it cannot be written."""
@@ -221,7 +227,7 @@ def write_json(
     data = text.encode("utf-8")
     if len(data) > max_bytes:
         raise ValueError(f"{len(data)} bytes is more than {max_bytes}")
-    write_atomic(path, data)
+    write_atomic(path, data, fsync=fsync)
 
 
 def clean_temp_files(
@@ -235,8 +241,7 @@ def clean_temp_files(
     Call it at start, before anything writes there. Returns what was removed.
     """
     patterns = [f".{n.lstrip('.')}{TEMP_MARK}*{TEMP_SUFFIX}" for n in names or ["*"]]
-    if names is None:
-        patterns.extend(LEGACY_TEMP_PATTERNS)
+    patterns.extend(p for n, p in LEGACY_TEMP_PATTERNS.items() if names is None or n in names)
     try:
         entries = os.listdir(directory)
     except OSError:
