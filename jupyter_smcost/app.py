@@ -52,6 +52,7 @@ from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
 from .jsonsafe import dumps
 from .routes import handlers
+from .statefiles import clean_temp_files
 from .suggestions.actions import ActionError, ActionRunner
 from .suggestions.collect import FactsCollector, idle_fingerprint
 from .suggestions.config import Suggestions
@@ -125,6 +126,8 @@ class SMCost(TolerantConfig, ExtensionApp):
     storage_note: str | None = None
 
     def initialize_settings(self) -> None:
+        # Before any store reads or writes there: a crash mid-write leaves temp files.
+        clean_temp_files(self.state_dir, self.log)
         metadata, reason = read_metadata(self.metadata_path)
         env = detect(
             metadata,
