@@ -53,6 +53,7 @@ from .idle.store import SettingsStore
 from .jsonsafe import dumps
 from .log import follow_server_log
 from .routes import handlers
+from .statefiles import clean_temp_files
 from .suggestions.actions import ActionError, ActionRunner
 from .suggestions.collect import FactsCollector, idle_fingerprint
 from .suggestions.config import Suggestions
@@ -128,6 +129,8 @@ class SMCost(TolerantConfig, ExtensionApp):
     def initialize_settings(self) -> None:
         # The module loggers log through the server's (its format and level); undone at stop.
         self._unfollow_log = follow_server_log((self.serverapp or self).log)
+        # Before any store reads or writes there: a crash mid-write leaves temp files.
+        clean_temp_files(self.state_dir, self.log)
         metadata, reason = read_metadata(self.metadata_path)
         env = detect(
             metadata,

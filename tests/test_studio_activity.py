@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_smcost.idle import studio_activity
+from jupyter_smcost import statefiles
 from jupyter_smcost.idle.studio_activity import (
     DEFAULT_PATH,
     MAX_BYTES,
@@ -139,7 +139,7 @@ def test_write_never_opens_a_planted_temp_name(
     planted[0].symlink_to(victim)
     planted[1].write_text("theirs")
     names = iter([p.name for p in planted] + [".fresh-name"])
-    monkeypatch.setattr(studio_activity, "_temp_name", lambda _base: next(names))
+    monkeypatch.setattr(statefiles, "_temp_name", lambda _base: next(names))
     assert studio.write(T0) is True
     assert victim.read_text() == "precious"
     assert planted[1].read_text() == "theirs"

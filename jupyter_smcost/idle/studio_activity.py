@@ -12,7 +12,9 @@ Studio's backstop could delete an app that we know is in use. So:
 
 Pure: no tornado, no event loop; the clock is injected. Nothing here raises. The file lives in
 a world-writable directory, so it is handled as hostile: written through an exclusively created
-temporary file and `os.replace` (which replaces a planted symlink, never its target); read only
+temporary file and `os.replace` (`statefiles.write_atomic`, which replaces a planted symlink,
+never its target, and leaves anything else that is not a regular file alone; our own stale
+temporary files are removed when this object is made, at start); read only
 when it is a regular file of ours (or root's), small, opened without following symlinks and
 without blocking on a FIFO. The write is not fsynced: the file is a hint, not a record, and an
 fsync could stall the request that carries the heartbeat.
@@ -22,11 +24,11 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import stat
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..statefiles import clean_temp_files, write_atomic
 from .activity import Clock, as_utc
 
 DEFAULT_PATH = "/tmp/.sagemaker-last-active-timestamp"
@@ -67,11 +69,6 @@ def parse_timestamp(text: str | bytes) -> datetime | None:
     return None
 
 
-def _temp_name(base: str) -> str:
-    """A fresh, unguessable name for the temporary file next to `base`."""
-    return f".{base.lstrip('.')}.smcost-{secrets.token_hex(8)}.tmp"
-
-
 class StudioActivityFile:
     """Reads and writes one timestamp file; see the module's docstring."""
 
@@ -93,6 +90,12 @@ class StudioActivityFile:
         self._seen: datetime | None = None
         #: Problems already logged at warning (later ones go to debug).
         self._warned: set[str] = set()
+        directory, base = os.path.split(path)
+        try:
+            # Only ours, only of this name: the directory is shared.
+            clean_temp_files(directory or ".", self._log, names=[base])
+        except Exception as err:  # noqa: BLE001 - cleaning up must never stop the checker
+            self._log.debug("jupyter-smcost: cannot clean temporary files of %s: %r", path, err)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -125,36 +128,10 @@ class StudioActivityFile:
         return True
 
     def _replace(self, data: bytes) -> None:
-        directory, base = os.path.split(self.path)
-        directory = directory or "."
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        flags |= getattr(os, "O_CLOEXEC", 0)
-        for _ in range(10):
-            tmp = os.path.join(directory, _temp_name(base))
-            try:
-                # Exclusive: whatever someone planted at this name, it is not opened.
-                fd = os.open(tmp, flags, 0o644)
-            except FileExistsError:
-                continue
-            break
-        else:
-            raise FileExistsError(f"no free temporary name in {directory}")
-        try:
-            try:
-                os.fchmod(fd, 0o644)  # whatever the umask: Studio's reader may be another user
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-            # Replaces a symlink at the name itself, never the file it points to.
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        # Readable by all: Studio's reader may be another user. No fsync: see the docstring.
+        write_atomic(
+            self.path, data, mode=0o644, fsync=False, create_dir=False, replace_symlink=True
+        )
 
     # -- reading --------------------------------------------------------------------------
 

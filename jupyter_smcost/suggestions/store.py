@@ -2,21 +2,31 @@
 (`suggestions-dismissed.json`) and the audit log of actions (`actions-audit.jsonl`, one JSON
 object a line: who, when, what, result).
 
-Fail safe like the idle settings store: a corrupt file is ignored with a log line (nothing is
-hidden then), a write that fails is reported to the caller, writes are atomic.
+Fail safe like the idle settings store, through `statefiles`: whatever is at either path (a
+FIFO, a symlink to /dev/zero, junk) is read without blocking or without limit, then set aside
+with a log line (nothing is hidden then); a write that fails is reported to the caller; the
+dismissals are written atomically; the audit log is appended without blocking (it is written
+from a request) and a torn last line never swallows the next entry.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from ..statefiles import (
+    MISSING,
+    NotRegularFile,
+    append_jsonl,
+    read_json,
+    read_jsonl,
+    set_aside,
+    write_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +34,8 @@ DISMISSED_FILE = "suggestions-dismissed.json"
 AUDIT_FILE = "actions-audit.jsonl"
 MAX_DISMISSED_PER_USER = 1000
 MAX_FILE_BYTES = 1 << 20
+#: The audit log is rotated (to actions-audit.jsonl.1) past this size.
+MAX_AUDIT_BYTES = 8 << 20
 MAX_DISMISS_DAYS = 3650.0
 
 
@@ -39,18 +51,15 @@ class DismissStore:
         self._data: dict[str, dict[str, str | None]] = self._load()
 
     def _load(self) -> dict[str, dict[str, str | None]]:
-        try:
-            if self.path.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError("larger than 1 MiB")
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        raw, why = read_json(self.path, MAX_FILE_BYTES)
+        if why == MISSING:
             return {}
-        except (OSError, ValueError, RecursionError) as err:
-            log.warning("jupyter-smcost: ignoring dismissed suggestions in %s: %s", self.path, err)
+        if why is None and not isinstance(raw, dict):
+            why = "it is not a JSON object"
+        if why is not None:
+            set_aside(self.path, why, log, "dismissed suggestions file")
             return {}
         data: dict[str, dict[str, str | None]] = {}
-        if not isinstance(raw, dict):
-            return data
         for user, entries in raw.items():
             if not isinstance(user, str) or not isinstance(entries, dict):
                 continue
@@ -62,21 +71,21 @@ class DismissStore:
         return data
 
     def _save(self) -> str | None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".dismissed-", suffix=".tmp")
+        for attempt in range(2):
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(self._data, out)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as err:
-            log.warning("jupyter-smcost: cannot save dismissed suggestions: %s", err)
-            return str(err)
+                write_json(self.path, self._data, MAX_FILE_BYTES)
+            except NotRegularFile as err:
+                if attempt == 0:
+                    # Appeared since the start: out of the way, then write afresh.
+                    set_aside(self.path, str(err.strerror), log, "dismissed suggestions file")
+                    continue
+                error: Exception = err
+            except (OSError, ValueError) as err:
+                error = err
+            else:
+                return None
+            log.warning("jupyter-smcost: cannot save dismissed suggestions: %s", error)
+            return str(error)
         return None
 
     def dismiss(
@@ -139,35 +148,33 @@ def valid_days(value: Any) -> float | None:
 
 
 class AuditLog:
-    """Appends one line per action attempt; never raises (a log line says why not)."""
+    """Appends one line per action attempt; never raises (a log line says why not) and never
+    blocks: the file is opened non-blocking and only a regular file is written."""
 
     def __init__(self, state_dir: str | Path) -> None:
         self.path = Path(state_dir) / AUDIT_FILE
 
     def append(self, entry: dict[str, Any]) -> bool:
-        try:
-            line = json.dumps(entry, default=str, allow_nan=False) + "\n"
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as out:
-                out.write(line)
-                out.flush()
-                os.fsync(out.fileno())
-        except (OSError, ValueError) as err:
-            log.warning("jupyter-smcost: cannot write the action audit log %s: %s", self.path, err)
-            return False
-        return True
+        for attempt in range(2):
+            try:
+                append_jsonl(self.path, entry, MAX_AUDIT_BYTES)
+            except NotRegularFile as err:
+                if attempt == 0:
+                    set_aside(self.path, str(err.strerror), log, "action audit log")
+                    continue
+                self._cannot(err)
+                return False
+            except (OSError, ValueError) as err:
+                self._cannot(err)
+                return False
+            return True
+        return False
+
+    def _cannot(self, err: Exception) -> None:
+        log.warning("jupyter-smcost: cannot write the action audit log %s: %s", self.path, err)
 
     def entries(self) -> list[dict[str, Any]]:
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return []
-        out = []
-        for line in lines:
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                out.append(value)
-        return out
+        values, why = read_jsonl(self.path, MAX_AUDIT_BYTES)
+        if why is not None and why != MISSING:
+            set_aside(self.path, why, log, "action audit log")
+        return [value for value in values if isinstance(value, dict)]

@@ -8,17 +8,15 @@ for a day at most (1,440 numbers per metric); the ledger is one number per day.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
-import tempfile
 from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ..statefiles import MISSING, NotRegularFile, read_json, set_aside, write_json
 from .model import SpaceUsage
 
 log = logging.getLogger(__name__)
@@ -26,6 +24,8 @@ log = logging.getLogger(__name__)
 MAX_SAMPLES = 1440
 LEDGER_DAYS = 30
 LEDGER_FILE = "usage-ledger.json"
+#: 30 days of one number each; anything much larger is not ours.
+MAX_LEDGER_BYTES = 64 * 1024
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -125,14 +125,13 @@ class UsageSampler:
     def _load(self) -> dict[str, float]:
         if self._path is None:
             return {}
-        try:
-            raw = json.loads(self._path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        raw, why = read_json(self._path, MAX_LEDGER_BYTES)
+        if why == MISSING:
             return {}
-        except (OSError, ValueError) as err:
-            log.warning("jupyter-smcost: ignoring the usage ledger %s: %s", self._path, err)
-            return {}
-        if not isinstance(raw, dict):
+        if why is None and not isinstance(raw, dict):
+            why = "it is not a JSON object"
+        if why is not None:
+            set_aside(self._path, why, log, "usage ledger")
             return {}
         ledger = {}
         for day, hours in raw.items():
@@ -149,12 +148,13 @@ class UsageSampler:
         if self._path is None:
             return
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".usage-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self.ledger, out)
-            os.replace(tmp, self._path)
-        except OSError as err:
+            # No fsync: it runs on the event loop every 10 minutes, and losing one save of
+            # the ledger costs a few minutes of "hours this month".
+            write_json(self._path, self.ledger, MAX_LEDGER_BYTES, fsync=False)
+        except NotRegularFile as err:
+            # Appeared since the start: out of the way; the next save writes afresh.
+            set_aside(self._path, str(err.strerror), log, "usage ledger")
+        except (OSError, ValueError) as err:
             log.debug("jupyter-smcost: cannot save the usage ledger: %s", err)
 
     def sample(self) -> None:

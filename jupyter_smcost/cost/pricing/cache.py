@@ -3,20 +3,19 @@
 File format: `{"version": 1, "prices": {key: {"usd_per_hour", "as_of", "detail", "stored_at"}},
 "misses": {key: {"reason", "expires_at"}}}` with keys from `PriceKey.as_str()`. Prices expire
 `ttl_seconds` after they were stored (checked on read, so a changed TTL applies at once);
-misses carry their own expiry. Writes go to a temporary file in the same directory and are
-moved into place with `os.replace`, so readers never see half a file. A file that cannot be
-read is ignored (logged) and replaced by the next write. An entry that is not a finite,
+misses carry their own expiry. Writes are atomic (`statefiles.write_json`: a temporary file in
+the same directory moved into place), so readers never see half a file. A file that cannot be
+read (junk, a FIFO, a symlink, too large) is set aside with a log line and replaced by the next
+write. An entry that is not a finite,
 positive price, or that claims to have been stored in the future (a clock set back, or a
 hand-edited file), is discarded rather than trusted. All methods are thread-safe.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,12 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...statefiles import MISSING, NotRegularFile, read_json, set_aside, write_json
 from .model import Price, PriceKey
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 _VERSION = 1
+#: A few hundred prices take well under a megabyte; a larger file is not ours.
+MAX_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -59,20 +61,22 @@ class PriceCache:
         if self._prices is not None:
             return
         self._prices, self._misses = {}, {}
-        if self.path is None or not self.path.exists():
+        if self.path is None:
+            return
+        data, why = read_json(self.path, MAX_BYTES)
+        if why == MISSING:
+            return
+        if why is not None:
+            set_aside(self.path, why, log, "price cache")
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise ValueError("not a version 1 price cache")
             prices = data.get("prices", {})
             misses = data.get("misses", {})
             if not isinstance(prices, dict) or not isinstance(misses, dict):
                 raise ValueError("malformed price cache")
-        except RecursionError:
-            log.warning("ignoring unreadable price cache %s: nested too deeply", self.path)
-            return
-        except (OSError, ValueError) as err:
+        except ValueError as err:
             log.warning("ignoring unreadable price cache %s: %s", self.path, err)
             return
         self._prices = {k: v for k, v in prices.items() if isinstance(v, dict)}
@@ -82,25 +86,16 @@ class PriceCache:
         if self.path is None:
             return
         data = {"version": _VERSION, "prices": self._prices, "misses": self._misses}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".prices-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json(self.path, data, MAX_BYTES, indent=1, sort_keys=True)
 
     def _save_logged(self) -> None:
         try:
             self._save()
-        except OSError as err:
+        except NotRegularFile as err:
+            # Appeared since it was read: out of the way; the next save writes afresh.
+            assert self.path is not None
+            set_aside(self.path, str(err.strerror), log, "price cache")
+        except (OSError, ValueError) as err:
             log.warning("could not write price cache %s: %s", self.path, err)
 
     def get(self, key: PriceKey) -> Price | None:
