@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.emulator.server import DEMO_OTHER_SPACE, DEMO_OTHER_USER
+from jupyter_smcost.suggestions.model import suggestion_id
 from tests.test_suggestions_demo import calls, one, settled
 from tests.test_suggestions_server import get, post
 
@@ -117,6 +118,12 @@ async def test_a_space_without_owner_lists_only_what_is_tagged_with_it(
     suggestions = await settled(jp_fetch, smcost_started)
     assert owned_by_demo_user(suggestions, ownerless_space) == []
     assert any(p["code"] == "scope" for p in suggestions["problems"]), suggestions["problems"]
+    # The request that deleted demo-user's endpoint from here: its card is not offered.
+    theirs = suggestion_id("idle-endpoint", "endpoint", IDLE_ENDPOINT)
+    body = {"suggestion_id": theirs, "action_id": "delete-endpoint", "confirm": True}
+    code, answer = await post(jp_fetch, "actions", body)
+    assert code == 404, answer
+    assert IDLE_ENDPOINT in endpoint_names(ownerless_space["emulator"])
 
 
 @pytest.fixture
