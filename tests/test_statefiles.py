@@ -469,6 +469,20 @@ SERVER_FILES = ["suggestions-dismissed.json", "usage-ledger.json", "actions-audi
 
 
 @pytest.fixture
+def package_log() -> Iterator[list[logging.LogRecord]]:
+    """Every record of the extension's loggers, from before the server starts. (While
+    pytest-jupyter sets a server up, its logger neither propagates nor has a handler, so
+    what the extension says at start reaches no capture there.)"""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    package = logging.getLogger("jupyter_smcost")
+    package.addHandler(handler)
+    yield records
+    package.removeHandler(handler)
+
+
+@pytest.fixture
 def planted(request: Any, smcost_config: dict[str, Any], watch: list[FifoWatch]) -> Path:
     """A hostile file in the state directory before the server starts."""
     kind, name = request.param
@@ -501,11 +515,11 @@ async def fetch(jp_fetch: Any, route: str, **kwargs: Any) -> tuple[int, Any]:
     ids=lambda p: "-".join(p),
 )
 async def test_a_hostile_state_file_never_stops_the_server_or_its_checker(
+    package_log: list[logging.LogRecord],
     planted: Path,
     watch: list[FifoWatch],
     jp_fetch: Any,
     smcost_started: Any,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     code, status = await fetch(jp_fetch, "status")
     assert code == 200 and status["idle"]["checker_running"]
@@ -528,8 +542,7 @@ async def test_a_hostile_state_file_never_stops_the_server_or_its_checker(
     # The bad file was set aside with a log line; the audit log was written afresh.
     assert not os.path.lexists(planted) or planted.name == "actions-audit.jsonl"
     assert len(set_aside_files(planted.parent, planted.name)) == 1
-    records = caplog.get_records("setup") + caplog.records
-    assert any(str(planted) in r.getMessage() for r in records)
+    assert any(str(planted) in r.getMessage() for r in package_log)
     assert [e["status"] for e in smcost_started.suggestions.audit.entries()] == [404]
 
 

@@ -217,8 +217,10 @@ export class SuggestionsModel implements IDisposable {
    * @param values - The form's values (`add-tags`: tag key to value).
    * @returns The server's answer, with the message saying what was done.
    * @throws `ServerConnection.ResponseError` with the server's message (403
-   *   actions off or not allowed, 404 unknown suggestion, 409 the resource
-   *   changed, 502 AWS refused), or `ServerConnection.NetworkError`.
+   *   actions off, not allowed or not provably the user's resource, 404
+   *   unknown suggestion, 409 the resource changed or an action on it is in
+   *   progress, 502 AWS refused, 503 AWS busy, 504 AWS did not confirm), or
+   *   `ServerConnection.NetworkError`.
    */
   async runAction(
     suggestionId: string,
