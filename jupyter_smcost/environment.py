@@ -6,11 +6,12 @@ AWS calls. The instance type needs one AWS call and is resolved later (see `app.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from .statefiles import MISSING, read_json
 
 SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
 CLASSIC_APP_TYPES = frozenset({"JupyterServer", "KernelGateway"})
@@ -59,18 +60,20 @@ def region_from_arn(arn: str | None) -> str | None:
     return parts[3]
 
 
+#: SageMaker's metadata document is a few hundred bytes.
+MAX_METADATA_BYTES = 1 << 20
+
+
 def read_metadata(path: str | Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The metadata document, or None and the reason it could not be used."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The metadata document, or None and the reason it could not be used. Read fail safe:
+    a FIFO or a link to a device there never holds up the server's start."""
+    data, why = read_json(path, MAX_METADATA_BYTES, follow_symlinks=True)
+    if why == MISSING:
         return None, f"no SageMaker metadata at {path}"
-    except OSError as err:
-        return None, f"cannot read SageMaker metadata {path}: {err.strerror or err}"
-    try:
-        data = json.loads(text)
-    except ValueError as err:
-        return None, f"SageMaker metadata {path} is not valid JSON: {err}"
+    if why is not None and why.startswith("it is not valid JSON"):
+        return None, f"SageMaker metadata {path} is not valid JSON: {why}"
+    if why is not None:
+        return None, f"cannot read SageMaker metadata {path}: {why}"
     if not isinstance(data, dict):
         return None, f"SageMaker metadata {path} is not a JSON object"
     return data, None

@@ -62,11 +62,16 @@ def _why(err: OSError) -> str:
 # -- reading ----------------------------------------------------------------------------
 
 
-def read_bytes(path: str | Path, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """(content, None); (None, MISSING) when absent; (None, why) otherwise."""
+def read_bytes(
+    path: str | Path, max_bytes: int, *, follow_symlinks: bool = False
+) -> tuple[bytes | None, str | None]:
+    """(content, None); (None, MISSING) when absent; (None, why) otherwise.
+    `follow_symlinks`: for files the extension is given (SageMaker's metadata, the admin's
+    prices), which may be links; what they lead to must still be a regular file."""
+    nofollow = 0 if follow_symlinks else _NOFOLLOW
     try:
         # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | nofollow | _CLOEXEC)
     except FileNotFoundError:
         return None, MISSING
     except OSError as err:
@@ -101,9 +106,11 @@ def _parse(raw: bytes) -> tuple[Any, str | None]:
         return None, f"it is not valid JSON ({err})"
 
 
-def read_json(path: str | Path, max_bytes: int) -> tuple[Any, str | None]:
+def read_json(
+    path: str | Path, max_bytes: int, *, follow_symlinks: bool = False
+) -> tuple[Any, str | None]:
     """(value, None) on success; (None, MISSING) when absent; (None, why) otherwise."""
-    raw, why = read_bytes(path, max_bytes)
+    raw, why = read_bytes(path, max_bytes, follow_symlinks=follow_symlinks)
     if raw is None:
         return None, why
     return _parse(raw)

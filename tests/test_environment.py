@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,26 @@ def test_unrecognised_metadata_is_local_with_reason(tmp_path: Path) -> None:
 )
 def test_region_from_arn(arn: str | None, region: str | None) -> None:
     assert region_from_arn(arn) == region
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "huge"])
+def test_hostile_metadata_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    # A FIFO would block the server's start for ever; /dev/zero would be read without end.
+    path = tmp_path / "resource-metadata.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.write_bytes(b" " * (2 << 20))
+    data, why = read_metadata(path)
+    assert data is None and why and "cannot read SageMaker metadata" in why
+
+
+def test_metadata_through_a_symlink_is_read(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text(json.dumps({"AppType": "JupyterLab"}))
+    link = tmp_path / "resource-metadata.json"
+    link.symlink_to(real)
+    assert read_metadata(link) == ({"AppType": "JupyterLab"}, None)

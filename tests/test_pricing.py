@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import threading
 import time
@@ -573,3 +574,15 @@ def test_update_prices_fails_when_nothing_matches(tmp_path: Path) -> None:
         ["--input", str(FIXTURE), "--output", str(tmp_path / "s.json"), "--regions", "xx-1"]
     )
     assert rc == 1 and not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_hostile_snapshot_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "admin-prices.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    snap = load_snapshot(path)
+    assert snap.empty and "unreadable" in snap.detail

@@ -16,7 +16,6 @@ Component keys come from `components.py`. A figure older than `STALE_DAYS` says 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -25,11 +24,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ...statefiles import MISSING, read_json
 from .model import Price, PriceKey
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).with_name("snapshot.json")
+#: A snapshot of every region's SageMaker prices is a few hundred KB; far more is not one.
+MAX_SNAPSHOT_BYTES = 64 << 20
 NO_SNAPSHOT = "no bundled snapshot: run scripts/update_prices.py"
 #: Figures older than this many days say so.
 STALE_DAYS = 180
@@ -128,10 +130,14 @@ def _entry(value: Any, generated: str, detail: str) -> Entry | None:
 def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
     """The snapshot at `path` (default: the bundled one), or an empty one saying why."""
     p = Path(path) if path is not None else DEFAULT_PATH
-    if not p.exists():
+    # Fail safe: a FIFO or a link to a device there never holds up the server.
+    data, why = read_json(p, MAX_SNAPSHOT_BYTES, follow_symlinks=True)
+    if why == MISSING:
         return Snapshot(detail=NO_SNAPSHOT)
     try:
-        return parse_snapshot(json.loads(p.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as err:
+        if why is not None:
+            raise ValueError(why)
+        return parse_snapshot(data)
+    except ValueError as err:
         log.warning("ignoring unreadable price snapshot %s: %s", p, err)
         return Snapshot(detail=f"unreadable price snapshot {p.name}: {err}")
