@@ -315,6 +315,9 @@ async def test_a_different_action_on_the_same_resource_waits_its_turn(
     assert sorted([code_a, code_b]) == [200, 409], (a, b)
     assert "in progress" in (b if code_b == 409 else a)["message"]
     assert len(calls(emu, "AddTags")) == 1
+    # Both attempts are in the audit log.
+    results = sorted(e["result"] for e in smcost_started.suggestions.audit.entries())
+    assert results == ["ok", "refused"]
 
 
 @pytest.mark.parametrize(

@@ -240,9 +240,13 @@ class SuggestionsService:
             if running[0] == request:
                 return await asyncio.shield(running[1])
             name = resource.name if resource else suggestion_id
-            raise ActionError(
+            busy = ActionError(
                 409, f"An action on {name} is in progress; try again when it has finished."
             )
+            entry = self._entry(actor, suggestion_id, action_id)
+            entry.update(result=busy.result, status=busy.status, message=busy.message)
+            self.audit.append(entry)
+            raise busy
         future: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(
             self._act(actor, suggestion_id, action_id, values)
         )
@@ -255,6 +259,17 @@ class SuggestionsService:
             elif not future.done():  # this request was cancelled: forget it once it ends
                 future.add_done_callback(lambda f: self._forget_running(key, f))
 
+    def _entry(
+        self, actor: Mapping[str, Any], suggestion_id: str, action_id: str
+    ) -> dict[str, Any]:
+        """The start of an audit log entry: when, who, what."""
+        return {
+            "time": self._clock().isoformat(),
+            **actor,
+            "suggestion_id": suggestion_id,
+            "action_id": action_id,
+        }
+
     def _forget_running(self, key: str, future: asyncio.Future[dict[str, Any]]) -> None:
         if self._running.get(key, (None, None))[1] is future:
             del self._running[key]
@@ -264,12 +279,7 @@ class SuggestionsService:
     async def _act(
         self, actor: Mapping[str, Any], suggestion_id: str, action_id: str, values: Any
     ) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "time": self._clock().isoformat(),
-            **actor,
-            "suggestion_id": suggestion_id,
-            "action_id": action_id,
-        }
+        entry = self._entry(actor, suggestion_id, action_id)
         who = actor.get("user")
         try:
             if not self.config.allow_actions:
