@@ -108,8 +108,10 @@ def main() -> int:
 
     seeded = json.loads(metadata.read_text())
     token = secrets.token_hex(16)
-    # A short demo timeout still gets a warning phase before the shutdown.
+    # A short demo timeout still gets a warning phase before the shutdown, half of it (the
+    # warning's floor follows, or a 1 min demo would be all warning).
     warning = min(5.0, args.timeout_minutes / 2)
+    min_warning = min(1.0, warning)
     # The admin's bounds hold the demo's timeout: a 2 min demo offers 0-1440 in the Settings
     # Editor, not 5-1440 with 2 in force.
     min_timeout = min(5.0, args.timeout_minutes)
@@ -133,6 +135,7 @@ def main() -> int:
             f"--IdleShutdown.studio_activity_file={args.dir / 'sagemaker-last-active-timestamp'}",
             f"--IdleShutdown.timeout_minutes={args.timeout_minutes:g}",
             f"--IdleShutdown.warning_minutes={warning:g}",
+            f"--IdleShutdown.min_warning_minutes={min_warning:g}",
             f"--IdleShutdown.min_timeout_minutes={min_timeout:g}",
             f"--IdleShutdown.max_timeout_minutes={max_timeout:g}",
             # Here every process (a browser, a build, other users' work) runs as this user,

@@ -68,9 +68,10 @@ else:
     _metadata.write_text(json.dumps(_seeded["metadata"]))
     c.SMCost.metadata_path = str(_metadata)  # noqa: F821
 
-    # Tests shorten the timeout to seconds (PUT config), so the minimum is 0, and the
-    # checker looks often. "auto" deletes the space's app.
+    # Tests shorten the timeout and the warning to seconds (PUT config), so both minimums
+    # are 0, and the checker looks often. "auto" deletes the space's app.
     c.IdleShutdown.min_timeout_minutes = 0  # noqa: F821
+    c.IdleShutdown.min_warning_minutes = 0  # noqa: F821
     c.IdleShutdown.check_interval_seconds = 1  # noqa: F821
     c.IdleShutdown.save_timeout_seconds = 10  # noqa: F821
     c.IdleShutdown.action = "auto"  # noqa: F821
