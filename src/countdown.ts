@@ -1,4 +1,4 @@
-import { IdleState, IIdleStatus } from './tokens';
+import { IdleState, IIdleStatus } from './api';
 
 /**
  * The idle status as it stands now, extrapolated from the last one fetched.

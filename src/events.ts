@@ -1,4 +1,4 @@
-import { IDLE_EVENT_SCHEMA, IdleEventKind, IIdleEvent } from './tokens';
+import { IDLE_EVENT_SCHEMA, IdleEventKind, IIdleEvent } from './api';
 
 /**
  * The event kinds this version understands.

@@ -1,5 +1,5 @@
 import { IIdleView } from './countdown';
-import { IIdleStatus } from './tokens';
+import { IIdleStatus } from './api';
 
 /**
  * What the status bar item shows.
@@ -279,7 +279,49 @@ export function formatUsd(value: number): string {
   return format.format(value);
 }
 
+/**
+ * A monthly figure: `$167.90/month`.
+ *
+ * @param usd - USD per month.
+ */
+export function formatMonthly(usd: number): string {
+  return `${formatUsd(usd)}/month`;
+}
+
+/**
+ * The accessible name of the status bar's savings badge: `3 savings
+ * suggestions` (the meter shows it, the suggestions count it).
+ *
+ * @param count - How many suggestions there are.
+ */
+export function badgeLabel(count: number): string {
+  return count === 1 ? '1 savings suggestion' : `${count} savings suggestions`;
+}
+
+/**
+ * A resource kind for people: `Training job` (the resources table and the
+ * suggestions' resources).
+ *
+ * @param kind - The server's kind.
+ */
+export function resourceKindLabel(kind: string): string {
+  return Private.KINDS[kind] ?? kind;
+}
+
 namespace Private {
+  /**
+   * The resource kinds, for people.
+   */
+  export const KINDS: { [kind: string]: string } = {
+    'training-job': 'Training job',
+    'tuning-job': 'Tuning job',
+    'processing-job': 'Processing job',
+    'transform-job': 'Transform job',
+    endpoint: 'Endpoint',
+    'studio-app': 'Studio app',
+    'notebook-instance': 'Notebook instance'
+  };
+
   /**
    * Money formats by number of decimals.
    */

@@ -6,7 +6,9 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { IServerConfig, jsonInit, requestAPI } from './api';
 // The meter polls and shows from the start; the panel's tab is in the
 // sidebar from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -17,9 +19,7 @@ import { SessionCostHistory } from './cost/history';
 import { CostModel } from './cost/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { COST_PANEL_ID, costIcon, CostPanel } from './cost/panel';
-
 import { parseIdleEvent } from './events';
-import { jsonInit, requestAPI } from './handler';
 import { Heartbeat, heartbeatInterval } from './idle/heartbeat';
 // Needed at once: the model polls, the item shows from the start, and the
 // warning and the save requests may come at any time.
@@ -29,17 +29,41 @@ import { IdleModel } from './idle/model';
 import { SaveResponder } from './idle/saving';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleStatusItem } from './idle/statusbar';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { IdleNotifier } from './idle/warning';
 // The badge counts the suggestions from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { SuggestionsModel } from './suggestions/model';
-import { IServerConfig } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { IdleNotifier } from './idle/warning';
+import { SuggestionsView } from './suggestions/view';
+import {
+  ICostUI,
+  IIdleModel,
+  ISavingsSection,
+  ISavingsSummary
+} from './tokens';
+
+export * from './tokens';
 
 /**
- * The plugin id, also the id of its settings.
+ * The idle plugin's id, also the id of its settings.
  */
 export const PLUGIN_ID = 'jupyter-smcost:plugin';
+
+/**
+ * The cost plugin's id.
+ */
+export const COST_PLUGIN_ID = 'jupyter-smcost:cost';
+
+/**
+ * The savings suggestions plugin's id.
+ */
+export const SUGGESTIONS_PLUGIN_ID = 'jupyter-smcost:suggestions';
+
+/**
+ * The translation domain of the extension's strings.
+ */
+export const TRANSLATION_DOMAIN = 'jupyter_smcost';
 
 /**
  * The commands of the extension.
@@ -58,23 +82,23 @@ export namespace CommandIDs {
 /**
  * Idle shutdown: the status bar countdown, the activity heartbeat, the
  * warning with "Keep running", saving before a shutdown, and the user's
- * settings kept in step with the server's. Cost: the status bar meter and
- * the Cost panel.
+ * settings kept in step with the server's.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
   id: PLUGIN_ID,
   description:
     'Shows when an idle SageMaker app will be stopped, and reports real activity in JupyterLab.',
   autoStart: true,
+  provides: IIdleModel,
   // All optional: the heartbeat must run in any JupyterLab-based frontend.
-  optional: [IStatusBar, ISettingRegistry, ILayoutRestorer, ICommandPalette],
+  optional: [IStatusBar, ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
-  ) => {
+    translator: ITranslator | null
+  ): IdleModel => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const serverSettings = app.serviceManager.serverSettings;
     const model = new IdleModel({ serverSettings });
 
@@ -111,7 +135,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(CommandIDs.showIdle, {
-      label: 'Idle Shutdown Details',
+      label: trans.__('Idle Shutdown Details'),
       describedBy: Private.NO_ARGS,
       execute: async () => {
         // Loaded on first use: the dialog is not needed to start.
@@ -127,7 +151,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     app.commands.addCommand(CommandIDs.keepRunning, {
-      label: 'Keep This App Running',
+      label: trans.__('Keep This App Running'),
       describedBy: Private.NO_ARGS,
       // A deleted app cannot be kept running; the status says it was stopped.
       isEnabled: () => !model.appStopped,
@@ -151,78 +175,77 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    Private.startCost(app, model, statusBar, restorer, palette);
-
     if (settingRegistry) {
       Private.startSettings(settingRegistry, model).catch(reason => {
         console.error('jupyter-smcost: cannot load the settings', reason);
       });
     }
+    return model;
   }
 };
 
-namespace Private {
-  /**
-   * The cost: the model, the Cost panel in the left sidebar with its command,
-   * and the status bar meter that opens it.
-   */
-  export function startCost(
+/**
+ * Cost: the status bar meter and the Cost panel in the left sidebar with its
+ * command; with the idle plugin, the panel's idle countdown and "Keep
+ * running".
+ */
+const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
+  id: COST_PLUGIN_ID,
+  description:
+    'Shows what this SageMaker app and your running SageMaker resources cost.',
+  autoStart: true,
+  provides: ICostUI,
+  optional: [
+    IIdleModel,
+    IStatusBar,
+    ILayoutRestorer,
+    ICommandPalette,
+    ITranslator
+  ],
+  activate: (
     app: JupyterFrontEnd,
-    idle: IdleModel,
+    idle: IdleModel | null,
     statusBar: IStatusBar | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
-  ): void {
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
+  ): ICostUI => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     // Like the idle model, they live as long as the page.
-    const model = new CostModel({ serverSettings: idle.serverSettings });
-    const suggestions = new SuggestionsModel({
-      serverSettings: idle.serverSettings
+    const model = new CostModel({
+      serverSettings: app.serviceManager.serverSettings
     });
     // Samples the session cost at each answer, even while the panel is closed.
     const history = new SessionCostHistory({ model });
     const panel = new CostPanel({
       model,
       idle,
-      keepRunning: () => idle.keepRunning(),
-      suggestions,
+      keepRunning: idle ? () => idle.keepRunning() : null,
       history
     });
     app.shell.add(panel, 'left', { rank: 900, type: 'SageMaker Cost' });
     restorer?.add(panel, COST_PANEL_ID);
 
     app.commands.addCommand(CommandIDs.openCostPanel, {
-      label: 'Show SageMaker cost',
-      caption: 'What this app and your running SageMaker resources cost',
+      label: trans.__('Show SageMaker cost'),
+      caption: trans.__(
+        'What this app and your running SageMaker resources cost'
+      ),
       icon: costIcon,
-      describedBy: NO_ARGS,
+      describedBy: Private.NO_ARGS,
       execute: () => {
         app.shell.activateById(COST_PANEL_ID);
       }
     });
     palette?.addItem({
       command: CommandIDs.openCostPanel,
-      category: 'SageMaker'
-    });
-    app.commands.addCommand(CommandIDs.showSavings, {
-      label: 'Show SageMaker savings',
-      caption: 'Suggestions to spend less on SageMaker, with their savings',
-      icon: costIcon,
-      describedBy: NO_ARGS,
-      execute: () => {
-        app.shell.activateById(COST_PANEL_ID);
-        // Once the sidebar has shown the panel (activation is a message).
-        requestAnimationFrame(() => panel.showSavings());
-      }
-    });
-    palette?.addItem({
-      command: CommandIDs.showSavings,
-      category: 'SageMaker'
+      category: trans.__('SageMaker')
     });
 
+    let meter: CostMeter | null = null;
     if (statusBar) {
-      const meter = new CostMeter({
+      meter = new CostMeter({
         model,
-        suggestions,
         onActivate: () => {
           void app.commands.execute(CommandIDs.openCostPanel);
         }
@@ -234,12 +257,69 @@ namespace Private {
         rank: 110,
         // Hidden before the first answer and in local mode with no
         // instance type, unless there are suggestions.
-        isActive: () => meter.isActive,
+        isActive: () => meter!.isActive,
         activeStateChanged: meter.activeStateChanged
       });
     }
-  }
 
+    return {
+      panelId: COST_PANEL_ID,
+      addSavings: (summary: ISavingsSummary, section: ISavingsSection) => {
+        panel.setSavings(section);
+        if (meter) {
+          meter.suggestions = summary;
+        }
+      },
+      showSavings: () => panel.showSavings()
+    };
+  }
+};
+
+/**
+ * Savings: the suggestions with their actions in the Cost panel, their
+ * count on the cost meter, and the command that shows them.
+ */
+const suggestionsPlugin: JupyterFrontEndPlugin<void> = {
+  id: SUGGESTIONS_PLUGIN_ID,
+  description:
+    'Suggests how to spend less on SageMaker, with the savings and actions.',
+  autoStart: true,
+  requires: [ICostUI],
+  optional: [ICommandPalette, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    costUI: ICostUI,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    // Lives as long as the page: the badge counts the suggestions.
+    const model = new SuggestionsModel({
+      serverSettings: app.serviceManager.serverSettings
+    });
+    costUI.addSavings(model, new SuggestionsView({ model }));
+
+    app.commands.addCommand(CommandIDs.showSavings, {
+      label: trans.__('Show SageMaker savings'),
+      caption: trans.__(
+        'Suggestions to spend less on SageMaker, with their savings'
+      ),
+      icon: costIcon,
+      describedBy: Private.NO_ARGS,
+      execute: () => {
+        app.shell.activateById(costUI.panelId);
+        // Once the sidebar has shown the panel (activation is a message).
+        requestAnimationFrame(() => costUI.showSavings());
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.showSavings,
+      category: trans.__('SageMaker')
+    });
+  }
+};
+
+namespace Private {
   /**
    * How long the settings wait for the server's config before they show
    * without it.
@@ -325,4 +405,15 @@ namespace Private {
   export const SETTINGS_QUERY = 'SageMaker idle shutdown';
 }
 
-export default plugin;
+/**
+ * The three plugins: an admin may disable the cost UI (`jupyter-smcost:cost`,
+ * and with it the savings) or the savings alone (`jupyter-smcost:suggestions`)
+ * with `disabledExtensions`; the idle shutdown needs neither.
+ */
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  idlePlugin,
+  costPlugin,
+  suggestionsPlugin
+];
+
+export default plugins;

@@ -15,7 +15,7 @@ import {
   SessionCostHistory
 } from '../cost/history';
 import { CostModel } from '../cost/model';
-import { IResources } from '../tokens';
+import { IResources } from '../api';
 import {
   cost,
   costModel,

@@ -2,7 +2,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { CostModel } from '../cost/model';
 import { IdleModel } from '../idle/model';
-import { ICost, IPrice, IResource, IResources } from '../tokens';
+import { ICost, IPrice, IResource, IResources } from '../api';
 import { NOW } from './fixtures';
 
 /**

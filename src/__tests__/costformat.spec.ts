@@ -11,11 +11,15 @@ import {
   formatMeter,
   formatPriceRate,
   formatRate,
-  knownRate,
-  resourceKindLabel
+  knownRate
 } from '../cost/format';
-import { describeLimit, formatStatus, formatUsd } from '../format';
-import { IIdleStatus, IPrice, IResources } from '../tokens';
+import {
+  describeLimit,
+  formatStatus,
+  formatUsd,
+  resourceKindLabel
+} from '../format';
+import { IIdleStatus, IPrice, IResources } from '../api';
 import {
   cost,
   knownPrice,

@@ -6,7 +6,8 @@ import { COST_PANEL_CLASS, COST_PANEL_ID, CostPanel } from '../cost/panel';
 import { SessionCostHistory } from '../cost/history';
 import { IdleModel } from '../idle/model';
 import { SuggestionsModel } from '../suggestions/model';
-import { IResources } from '../tokens';
+import { SuggestionsView } from '../suggestions/view';
+import { IResources } from '../api';
 import {
   cost,
   costModel,
@@ -712,7 +713,7 @@ describe('CostPanel', () => {
         model,
         idle,
         keepRunning: () => idle!.keepRunning(),
-        suggestions: savings,
+        savings: new SuggestionsView({ model: savings }),
         history,
         clock: clock.read
       });

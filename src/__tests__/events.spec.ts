@@ -1,5 +1,5 @@
 import { parseIdleEvent, secondsBetween } from '../events';
-import { IDLE_EVENT_SCHEMA } from '../tokens';
+import { IDLE_EVENT_SCHEMA } from '../api';
 import { emission } from './fixtures';
 
 describe('parseIdleEvent', () => {

@@ -1,9 +1,4 @@
-import {
-  IDLE_EVENT_SCHEMA,
-  IIdleStatus,
-  IServerConfig,
-  IStatus
-} from '../tokens';
+import { IDLE_EVENT_SCHEMA, IIdleStatus, IServerConfig, IStatus } from '../api';
 
 /**
  * An idle status as the server sends it, with overrides.

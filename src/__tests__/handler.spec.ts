@@ -1,6 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { jsonInit, requestAPI } from '../handler';
+import { jsonInit, requestAPI } from '../api';
 import { IdleModel } from '../idle/model';
 import { idleStatus, status } from './fixtures';
 

@@ -2,7 +2,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { parseIdleEvent } from '../events';
 import { IdleModel } from '../idle/model';
-import { IIdleEvent, ISaveRequest, IStatus } from '../tokens';
+import { IIdleEvent, ISaveRequest, IStatus } from '../api';
 import { emission, NOW, status } from './fixtures';
 
 /**

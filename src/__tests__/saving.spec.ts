@@ -7,7 +7,7 @@ import {
   saveDocuments,
   SaveResponder
 } from '../idle/saving';
-import { ISaveAck } from '../tokens';
+import { ISaveAck } from '../api';
 import { status } from './fixtures';
 
 /**

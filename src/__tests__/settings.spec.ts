@@ -18,7 +18,7 @@ import {
   SettingsSync,
   validateMinutes
 } from '../idle/settings';
-import { IConfigReply, IConfigUpdate, IServerConfig } from '../tokens';
+import { IConfigReply, IConfigUpdate, IServerConfig } from '../api';
 import shipped from '../../schema/plugin.json';
 import { serverConfig } from './fixtures';
 

@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IdleModel } from '../idle/model';
 import { IdleStatusItem, STATUS_ITEM_CLASS } from '../idle/statusbar';
-import { IStatus } from '../tokens';
+import { IStatus } from '../api';
 import { NOW, status } from './fixtures';
 
 /**

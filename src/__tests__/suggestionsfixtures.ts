@@ -1,5 +1,5 @@
 import { SuggestionsModel } from '../suggestions/model';
-import { ISuggestion, ISuggestions } from '../tokens';
+import { ISuggestion, ISuggestions } from '../api';
 import { FakeClock, FakeServer } from './costfixtures';
 
 /**

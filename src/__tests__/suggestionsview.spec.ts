@@ -4,8 +4,8 @@ import {
   waitForDialog
 } from '@jupyterlab/testing';
 
+import { badgeLabel } from '../format';
 import {
-  badgeLabel,
   describeConfirmation,
   describeSaving,
   describeSavingsTotal,
@@ -13,7 +13,7 @@ import {
 } from '../suggestions/format';
 import { SuggestionsModel } from '../suggestions/model';
 import { SuggestionsView } from '../suggestions/view';
-import { ISuggestion } from '../tokens';
+import { ISuggestion } from '../api';
 import { FakeServer, settle } from './costfixtures';
 import {
   spotSuggestion,

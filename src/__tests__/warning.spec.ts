@@ -3,7 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { extrapolate } from '../countdown';
 import { IdleModel } from '../idle/model';
-import { IIdleStatus, IStatus } from '../tokens';
+import { IIdleStatus, IStatus } from '../api';
 import {
   IdleNotifier,
   INotificationAPI,

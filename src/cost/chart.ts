@@ -7,7 +7,7 @@ import {
 } from './format';
 import { ICostSample } from './history';
 import { formatTimeOfDay, formatUsd } from '../format';
-import { ICost, IResource, IResources } from '../tokens';
+import { ICost, IResource, IResources } from '../api';
 
 /**
  * Where the burn rate goes: this environment, training (training and tuning

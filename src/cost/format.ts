@@ -6,7 +6,7 @@ import {
   formatUsd,
   isStopped
 } from '../format';
-import { ICost, IEnvironment, IPrice, IResource, IResources } from '../tokens';
+import { ICost, IEnvironment, IPrice, IResource, IResources } from '../api';
 
 /**
  * Format an hourly rate: `$0.74/h`.
@@ -438,15 +438,6 @@ export function describeTotal(
 }
 
 /**
- * A resource kind for people: `Training job`.
- *
- * @param kind - The server's kind.
- */
-export function resourceKindLabel(kind: string): string {
-  return Private.KINDS[kind] ?? kind;
-}
-
-/**
  * The cells of a resource row, as text.
  */
 export interface IResourceText {
@@ -549,19 +540,6 @@ namespace Private {
     cache: 'AWS Price List API (cached)',
     'price-list-api': 'AWS Price List API',
     snapshot: 'bundled AWS price list'
-  };
-
-  /**
-   * The resource kinds, for people.
-   */
-  export const KINDS: { [kind: string]: string } = {
-    'training-job': 'Training job',
-    'tuning-job': 'Tuning job',
-    'processing-job': 'Processing job',
-    'transform-job': 'Transform job',
-    endpoint: 'Endpoint',
-    'studio-app': 'Studio app',
-    'notebook-instance': 'Notebook instance'
   };
 
   /**

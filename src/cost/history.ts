@@ -2,7 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { CostModel } from './model';
-import { ICost } from '../tokens';
+import { ICost } from '../api';
 
 /**
  * One point of the session cost: when (ms since the epoch, the server's

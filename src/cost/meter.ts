@@ -2,9 +2,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { formatMeter, IMeterText } from './format';
 import { CostModel } from './model';
+import { badgeLabel, formatMonthly } from '../format';
 import { TickingStatusButton } from '../statusbutton';
-import { badgeLabel, formatMonthly } from '../suggestions/format';
-import { SuggestionsModel } from '../suggestions/model';
+import { ISavingsSummary } from '../tokens';
 
 /**
  * The class of the cost meter; stable, for styles and UI tests.
@@ -30,7 +30,6 @@ export class CostMeter extends TickingStatusButton {
       labelClass: 'jp-smcost-CostMeter-label'
     });
     this._model = options.model;
-    this._suggestions = options.suggestions ?? null;
     this.addClass(COST_METER_CLASS);
     this.node.dataset.testid = 'smcost-cost-meter';
     this._badge = document.createElement('span');
@@ -40,6 +39,19 @@ export class CostMeter extends TickingStatusButton {
     this._badge.setAttribute('role', 'img');
     this._badge.hidden = true;
     this.node.appendChild(this._badge);
+    this.suggestions = options.suggestions ?? null;
+  }
+
+  /**
+   * The savings suggestions the badge counts; `null` for none.
+   */
+  get suggestions(): ISavingsSummary | null {
+    return this._suggestions;
+  }
+
+  set suggestions(value: ISavingsSummary | null) {
+    this._suggestions?.changed.disconnect(this.render, this);
+    this._suggestions = value;
     this._suggestions?.changed.connect(this.render, this);
     this.render();
   }
@@ -116,7 +128,7 @@ export class CostMeter extends TickingStatusButton {
   private _activeStateChanged = new Signal<this, void>(this);
   private _badge: HTMLSpanElement;
   private _model: CostModel;
-  private _suggestions: SuggestionsModel | null;
+  private _suggestions: ISavingsSummary | null = null;
   private _wasActive: boolean | null = null;
 }
 
@@ -131,7 +143,7 @@ export namespace CostMeter {
     /** The cost. */
     model: CostModel;
     /** The savings suggestions, for the badge; none without them. */
-    suggestions?: SuggestionsModel | null;
+    suggestions?: ISavingsSummary | null;
     /** Called on click, Enter or Space: open the Cost panel. */
     onActivate: () => void;
   }

@@ -1,18 +1,11 @@
-import { ServerConnection } from '@jupyterlab/services';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
+import { ISignal } from '@lumino/signaling';
 
 import { secondsBetween } from '../events';
 import { isStopped } from '../format';
-import { requestAPI } from '../handler';
-import { ICost, IIdleStatus, IResources } from '../tokens';
-
-/**
- * How a request stands: no answer yet, answered, or failed (the last good
- * answer, if any, is kept).
- */
-export type LoadState = 'loading' | 'ready' | 'error';
+import { errorMessage, loadState, LoadState, PollingModel } from '../poll';
+import { ICost, IIdleStatus, IResources, requestAPI } from '../api';
 
 /**
  * How often the cost and the resources are asked for. The server caches the
@@ -39,45 +32,29 @@ export const PENDING_RETRY_MS = 3_000;
  * Between polls, the session cost keeps growing at the hourly rate
  * (`sessionUsd`), so the display can tick without a request.
  */
-export class CostModel implements IDisposable {
+export class CostModel extends PollingModel {
   /**
    * Construct a model; the cost poll starts at once unless `autoStart` is
    * false.
    */
   constructor(options: CostModel.IOptions = {}) {
-    this._serverSettings =
-      options.serverSettings ?? ServerConnection.makeSettings();
-    this._clock = options.clock ?? Date.now;
-    this._retryMs = options.pendingRetry ?? PENDING_RETRY_MS;
-    const frequency = {
+    super({
+      serverSettings: options.serverSettings,
+      clock: options.clock,
+      autoStart: options.autoStart,
       interval: options.interval ?? COST_POLL_MS,
-      backoff: true,
-      max: options.maxInterval ?? 300_000
-    };
-    const standby = options.standby ?? 'when-hidden';
-    this._costPoll = new Poll({
-      auto: options.autoStart ?? true,
-      factory: () => this.update(),
-      frequency,
+      maxInterval: options.maxInterval ?? 300_000,
       name: 'jupyter-smcost:CostModel#cost',
-      standby
+      standby: options.standby ?? 'when-hidden',
+      refreshWhenShown: true
     });
-    this._resourcesPoll = new Poll({
+    this._retryMs = options.pendingRetry ?? PENDING_RETRY_MS;
+    this._resourcesPoll = this.makePoll({
       // Started by `setResourcesWanted`.
       auto: false,
       factory: () => this.updateResources(),
-      frequency,
-      name: 'jupyter-smcost:CostModel#resources',
-      standby
+      name: 'jupyter-smcost:CostModel#resources'
     });
-    document.addEventListener('visibilitychange', this._onVisibilityChange);
-  }
-
-  /**
-   * Emitted when the cost, the resources or their errors change.
-   */
-  get changed(): ISignal<this, void> {
-    return this._changed;
   }
 
   /**
@@ -98,7 +75,7 @@ export class CostModel implements IDisposable {
    * How the cost request stands.
    */
   get costState(): LoadState {
-    return Private.state(this._cost, this._costError);
+    return loadState(this._cost, this._costError);
   }
 
   /**
@@ -119,7 +96,7 @@ export class CostModel implements IDisposable {
    * How the resources request stands.
    */
   get resourcesState(): LoadState {
-    return Private.state(this._resources, this._resourcesError);
+    return loadState(this._resources, this._resourcesError);
   }
 
   /**
@@ -142,7 +119,7 @@ export class CostModel implements IDisposable {
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  resourcesAge(now: number = this._clock()): number | null {
+  resourcesAge(now: number = this.clock()): number | null {
     const resources = this._resources;
     const atServer = secondsBetween(
       resources?.fetched_at,
@@ -158,13 +135,6 @@ export class CostModel implements IDisposable {
   }
 
   /**
-   * Whether the model is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._costPoll.isDisposed;
-  }
-
-  /**
    * Seconds since the cost was received, `0` before (never negative).
    *
    * The elapsed time is read on this browser's clock from when the answer
@@ -173,7 +143,7 @@ export class CostModel implements IDisposable {
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  elapsedSeconds(now: number = this._clock()): number {
+  elapsedSeconds(now: number = this.clock()): number {
     if (this._costReceivedAt === null) {
       return 0;
     }
@@ -199,7 +169,7 @@ export class CostModel implements IDisposable {
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  sessionUsd(now: number = this._clock()): number | null {
+  sessionUsd(now: number = this.clock()): number | null {
     const cost = this._cost;
     if (
       cost === null ||
@@ -221,7 +191,7 @@ export class CostModel implements IDisposable {
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  uptimeSeconds(now: number = this._clock()): number | null {
+  uptimeSeconds(now: number = this.clock()): number | null {
     const uptime = this._cost?.uptime_seconds;
     if (typeof uptime !== 'number') {
       return null;
@@ -252,7 +222,7 @@ export class CostModel implements IDisposable {
         return;
       }
       asked = stoppedAt;
-      void this._costPoll.refresh();
+      void this.poll.refresh();
     };
     idle.changed.connect(onChanged);
     onChanged();
@@ -273,7 +243,7 @@ export class CostModel implements IDisposable {
     if (wanted) {
       void this._resourcesPoll.start();
     } else {
-      this._clearRetry('resources');
+      this.cancelRefreshSoon(this._resourcesPoll);
       void this._resourcesPoll.stop();
     }
   }
@@ -286,7 +256,7 @@ export class CostModel implements IDisposable {
     if (this.isDisposed) {
       return;
     }
-    const polls = [this._costPoll.refresh()];
+    const polls = [this.poll.refresh()];
     if (this._resourcesWanted) {
       polls.push(this._resourcesPoll.refresh());
     }
@@ -299,21 +269,21 @@ export class CostModel implements IDisposable {
    */
   async update(): Promise<void> {
     try {
-      const cost = await requestAPI<ICost>('cost', {}, this._serverSettings);
+      const cost = await requestAPI<ICost>('cost', {}, this.serverSettings);
       if (this.isDisposed) {
         return;
       }
       this._cost = cost;
-      this._costReceivedAt = this._clock();
+      this._costReceivedAt = this.clock();
       this._costError = null;
-      this._changed.emit();
+      this.emitChanged();
       if (cost?.instance?.price?.source === 'pending') {
-        this._retrySoon('cost');
+        this.refreshSoon(this._retryMs);
       }
     } catch (reason) {
       if (!this.isDisposed) {
-        this._costError = Private.messageOf(reason);
-        this._changed.emit();
+        this._costError = errorMessage(reason);
+        this.emitChanged();
       }
       throw reason;
     }
@@ -328,82 +298,38 @@ export class CostModel implements IDisposable {
       const resources = await requestAPI<IResources>(
         'resources',
         {},
-        this._serverSettings
+        this.serverSettings
       );
       if (this.isDisposed) {
         return;
       }
       this._resources = resources;
-      this._resourcesReceivedAt = this._clock();
+      this._resourcesReceivedAt = this.clock();
       this._resourcesError = null;
-      this._changed.emit();
+      this.emitChanged();
       if (resources?.state === 'loading') {
         // The server's first listing is under way: ask again soon.
-        this._retrySoon('resources');
+        this.refreshSoon(
+          this._retryMs,
+          this._resourcesPoll,
+          () => this._resourcesWanted
+        );
       }
     } catch (reason) {
       if (!this.isDisposed) {
-        this._resourcesError = Private.messageOf(reason);
-        this._changed.emit();
+        this._resourcesError = errorMessage(reason);
+        this.emitChanged();
       }
       throw reason;
     }
   }
 
-  /**
-   * Stop polling and release resources.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    document.removeEventListener('visibilitychange', this._onVisibilityChange);
-    this._clearRetry('cost');
-    this._clearRetry('resources');
-    this._costPoll.dispose();
-    this._resourcesPoll.dispose();
-    Signal.clearData(this);
+  protected tick(): Promise<void> {
+    return this.update();
   }
 
-  /**
-   * Ask again soon, once, without waiting for the next poll.
-   */
-  private _retrySoon(which: 'cost' | 'resources'): void {
-    if (this._retryTimers[which] !== null) {
-      return;
-    }
-    this._retryTimers[which] = window.setTimeout(() => {
-      this._retryTimers[which] = null;
-      if (this.isDisposed) {
-        return;
-      }
-      if (which === 'cost') {
-        void this._costPoll.refresh();
-      } else if (this._resourcesWanted) {
-        void this._resourcesPoll.refresh();
-      }
-    }, this._retryMs);
-  }
-
-  private _clearRetry(which: 'cost' | 'resources'): void {
-    const timer = this._retryTimers[which];
-    if (timer !== null) {
-      window.clearTimeout(timer);
-      this._retryTimers[which] = null;
-    }
-  }
-
-  private _onVisibilityChange = (): void => {
-    if (document.visibilityState === 'visible') {
-      void this.refresh();
-    }
-  };
-
-  private _changed = new Signal<this, void>(this);
-  private _clock: () => number;
   private _cost: ICost | null = null;
   private _costError: string | null = null;
-  private _costPoll: Poll;
   private _costReceivedAt: number | null = null;
   private _resources: IResources | null = null;
   private _resourcesError: string | null = null;
@@ -411,11 +337,6 @@ export class CostModel implements IDisposable {
   private _resourcesReceivedAt: number | null = null;
   private _resourcesWanted = false;
   private _retryMs: number;
-  private _retryTimers: { cost: number | null; resources: number | null } = {
-    cost: null,
-    resources: null
-  };
-  private _serverSettings: ServerConnection.ISettings;
 }
 
 /**
@@ -435,42 +356,12 @@ export namespace CostModel {
   /**
    * The options to construct a `CostModel`.
    */
-  export interface IOptions {
-    /** The server connection; defaults to the page's. */
-    serverSettings?: ServerConnection.ISettings;
-    /** The current time in ms; injected for tests. */
-    clock?: () => number;
-    /** Whether to start polling the cost at once (default `true`). */
-    autoStart?: boolean;
+  export interface IOptions extends PollingModel.ICommonOptions {
     /** The polling interval in ms (default 30 s). */
     interval?: number;
     /** The longest interval when backing off after failures (default 5 min). */
     maxInterval?: number;
-    /** When the polls stand by (default `when-hidden`). */
-    standby?: Poll.Standby | (() => boolean | Poll.Standby);
     /** How soon to ask again while a price or the listing is pending (ms). */
     pendingRetry?: number;
-  }
-}
-
-namespace Private {
-  /**
-   * How a request stands from its last answer and error.
-   */
-  export function state(data: unknown, error: string | null): LoadState {
-    if (error !== null) {
-      return 'error';
-    }
-    return data === null ? 'loading' : 'ready';
-  }
-
-  /**
-   * A message for any failure.
-   */
-  export function messageOf(reason: unknown): string {
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
   }
 }

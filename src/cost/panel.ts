@@ -26,17 +26,20 @@ import {
   formatSessionUsd,
   hasEnvironmentCost,
   priceSourceLabel,
-  resourceKindLabel,
   stoppedAt
 } from './format';
 import { SessionCostHistory } from './history';
 import { CostModel } from './model';
-import { formatDuration, formatUsd, isStopped } from '../format';
+import {
+  formatDuration,
+  formatUsd,
+  isStopped,
+  resourceKindLabel
+} from '../format';
 import { IdleModel } from '../idle/model';
-import { SuggestionsModel } from '../suggestions/model';
-import { SuggestionsView } from '../suggestions/view';
-import { ICost, IResource } from '../tokens';
+import { ICost, IResource } from '../api';
 import { el, setData, setText } from '../dom';
+import { ISavingsSection } from '../tokens';
 
 /**
  * The id of the Cost panel (the widget's DOM id, and the layout restorer's
@@ -91,7 +94,6 @@ export class CostPanel extends Widget {
     this._idle = options.idle ?? null;
     this._keepRunning = options.keepRunning ?? null;
     this._clock = options.clock ?? Date.now;
-    this._suggestions = options.suggestions ?? null;
     this._history = options.history ?? null;
     this.id = COST_PANEL_ID;
     // Focusable (not in the tab order) so that opening the panel can move focus here.
@@ -137,11 +139,6 @@ export class CostPanel extends Widget {
       attrs: { 'aria-label': 'Where the money goes' }
     });
     this._picture.append(this._burnBar.node, this._sparkline.node);
-
-    // The savings suggestions.
-    this._savings = this._suggestions
-      ? new SuggestionsView({ model: this._suggestions })
-      : null;
 
     // This environment.
     this._envHeading = d('h3', {
@@ -323,11 +320,17 @@ export class CostPanel extends Widget {
       testid: 'smcost-header'
     });
     this._header.append(titleRow, this._total);
-    this.node.append(this._header, this._costStatus, this._picture);
-    if (this._savings) {
-      this.node.append(this._savings.node);
+    this.node.append(
+      this._header,
+      this._costStatus,
+      this._picture,
+      this._environment,
+      this._idleSection,
+      resources
+    );
+    if (options.savings) {
+      this.setSavings(options.savings);
     }
-    this.node.append(this._environment, this._idleSection, resources);
 
     this._model.changed.connect(this.render, this);
     this._idle?.changed.connect(this.render, this);
@@ -341,8 +344,22 @@ export class CostPanel extends Widget {
   /**
    * The savings section, `null` without suggestions.
    */
-  get savings(): SuggestionsView | null {
+  get savings(): ISavingsSection | null {
     return this._savings;
+  }
+
+  /**
+   * Put the savings section in the panel, under the picture; the panel
+   * disposes of it. Once.
+   *
+   * @param section - The savings suggestions (`jupyter-smcost:suggestions`).
+   */
+  setSavings(section: ISavingsSection): void {
+    if (this._savings !== null || this.isDisposed) {
+      return;
+    }
+    this._savings = section;
+    this.node.insertBefore(section.node, this._environment);
   }
 
   /**
@@ -398,7 +415,7 @@ export class CostPanel extends Widget {
     ) {
       void this._model.refresh();
       if (button === this._refreshButton) {
-        void this._suggestions?.refresh();
+        void this._savings?.refresh();
       }
     } else if (button === this._keepButton) {
       void this._onKeepRunning();
@@ -877,12 +894,11 @@ export class CostPanel extends Widget {
   private _resourcesStatus: HTMLDivElement;
   private _resourcesStatusText: HTMLSpanElement;
   private _rows = new Map<string, Private.IRow>();
-  private _savings: SuggestionsView | null;
+  private _savings: ISavingsSection | null = null;
   private _scope: HTMLSpanElement;
   private _session: HTMLElement;
   private _sparkline: Sparkline;
   private _storage: HTMLParagraphElement;
-  private _suggestions: SuggestionsModel | null;
   private _table: HTMLTableElement;
   private _timer: number | null = null;
   private _total: HTMLParagraphElement;
@@ -903,8 +919,8 @@ export namespace CostPanel {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
-    /** The savings suggestions; no savings section without them. */
-    suggestions?: SuggestionsModel | null;
+    /** The savings section; none without it (see `setSavings`). */
+    savings?: ISavingsSection | null;
     /** This session's cost over time; no sparkline without it. */
     history?: SessionCostHistory | null;
     /** The current time in ms; injected for tests. */

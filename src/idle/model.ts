@@ -1,14 +1,18 @@
-import { ServerConnection } from '@jupyterlab/services';
 import { UUID } from '@lumino/coreutils';
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { extrapolate, IIdleView } from '../countdown';
 import { secondsBetween } from '../events';
 import { isStopped } from '../format';
-import { jsonInit, requestAPI } from '../handler';
-import { IIdleEvent, IIdleStatus, ISaveRequest, IStatus } from '../tokens';
+import { errorMessage, PollingModel } from '../poll';
+import {
+  IIdleEvent,
+  IIdleStatus,
+  ISaveRequest,
+  IStatus,
+  jsonInit,
+  requestAPI
+} from '../api';
 
 /**
  * How often a hidden tab still asks for the status. The server counts a tab
@@ -27,51 +31,32 @@ export const HIDDEN_POLL_MS = 45_000;
  * warning reach the tab at once; polling is the fallback when they are
  * missed (e.g. while the events socket reconnects).
  */
-export class IdleModel implements IDisposable {
+export class IdleModel extends PollingModel {
   /**
    * Construct a model; polling starts at once unless `autoStart` is false.
    */
   constructor(options: IdleModel.IOptions = {}) {
-    this._serverSettings =
-      options.serverSettings ?? ServerConnection.makeSettings();
-    this._clock = options.clock ?? Date.now;
-    this.clientId = options.clientId ?? UUID.uuid4();
-    this._poll = new Poll({
-      auto: options.autoStart ?? true,
-      factory: () => this._pollOnce(),
-      frequency: {
-        interval: options.interval ?? 10_000,
-        backoff: true,
-        max: options.maxInterval ?? 60_000
-      },
+    super({
+      serverSettings: options.serverSettings,
+      clock: options.clock,
+      autoStart: options.autoStart,
+      interval: options.interval ?? 10_000,
+      maxInterval: options.maxInterval ?? 60_000,
       name: 'jupyter-smcost:IdleModel#status',
-      // A hidden tab polls less often (see `_poll`), but it still polls: it
+      // A hidden tab polls less often (see `tick`), but it still polls: it
       // may hold unsaved documents the server must wait for.
-      standby: options.standby ?? 'never'
+      standby: options.standby ?? 'never',
+      // A tab shown again catches up at once.
+      refreshWhenShown: true
     });
+    this.clientId = options.clientId ?? UUID.uuid4();
     this._hiddenIntervalMs = options.hiddenInterval ?? HIDDEN_POLL_MS;
-    // A tab shown again catches up at once.
-    document.addEventListener('visibilitychange', this._onVisibilityChange);
   }
 
   /**
    * This tab's id for the server, random per page load.
    */
   readonly clientId: string;
-
-  /**
-   * The server connection.
-   */
-  get serverSettings(): ServerConnection.ISettings {
-    return this._serverSettings;
-  }
-
-  /**
-   * Emitted when the status or the error changes.
-   */
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
 
   /**
    * Emitted once per save request of the server (from an event or a poll).
@@ -122,18 +107,11 @@ export class IdleModel implements IDisposable {
   }
 
   /**
-   * Whether the model is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
-  /**
    * The idle status extrapolated to `now`, or `null` before the first answer.
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  view(now: number = this._clock()): IIdleView | null {
+  view(now: number = this.clock()): IIdleView | null {
     if (this._status === null || this._receivedAt === null) {
       return null;
     }
@@ -146,7 +124,7 @@ export class IdleModel implements IDisposable {
    *
    * @param now - The time in ms; defaults to the model's clock.
    */
-  secondsUntilShutdown(now: number = this._clock()): number | null {
+  secondsUntilShutdown(now: number = this.clock()): number | null {
     return this.view(now)?.secondsLeft ?? null;
   }
 
@@ -155,28 +133,28 @@ export class IdleModel implements IDisposable {
    * that the poll backs off.
    */
   async update(): Promise<void> {
-    this._fetchedAt = this._clock();
+    this._fetchedAt = this.clock();
     try {
       const status = await requestAPI<IStatus>(
         `status?client_id=${encodeURIComponent(this.clientId)}`,
         {},
-        this._serverSettings
+        this.serverSettings
       );
       if (this.isDisposed) {
         return;
       }
       this._status = status;
-      this._receivedAt = this._clock();
+      this._receivedAt = this.clock();
       this._error = null;
-      this._changed.emit();
+      this.emitChanged();
       this._noteConfigVersion(status.idle?.config_version);
       this._noteSaveRequest(status.idle?.save_request ?? null);
     } catch (reason) {
       if (!this.isDisposed) {
-        const message = Private.messageOf(reason);
+        const message = errorMessage(reason);
         if (message !== this._error) {
           this._error = message;
-          this._changed.emit();
+          this.emitChanged();
         }
       }
       throw reason;
@@ -217,9 +195,9 @@ export class IdleModel implements IDisposable {
         config_version: event.config_version ?? previous.config_version
       };
       this._status = { ...this._status, idle };
-      this._receivedAt = this._clock();
+      this._receivedAt = this.clock();
       this._error = null;
-      this._changed.emit();
+      this.emitChanged();
     }
     this._noteConfigVersion(event.config_version);
     if (
@@ -241,13 +219,6 @@ export class IdleModel implements IDisposable {
   }
 
   /**
-   * Ask the poll to fetch the status as soon as possible.
-   */
-  refresh(): Promise<void> {
-    return this._poll.refresh();
-  }
-
-  /**
    * Report real activity in this tab (`POST activity`).
    *
    * @param source - What the user did, e.g. `typing in Untitled.ipynb`.
@@ -257,7 +228,7 @@ export class IdleModel implements IDisposable {
     const idle = await requestAPI<IIdleStatus>(
       'activity',
       jsonInit('POST', { source }),
-      this._serverSettings
+      this.serverSettings
     );
     this._applyIdle(idle);
     return idle;
@@ -271,18 +242,6 @@ export class IdleModel implements IDisposable {
   }
 
   /**
-   * Stop polling and release resources.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    document.removeEventListener('visibilitychange', this._onVisibilityChange);
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
-  /**
    * Apply an idle status received outside the poll (from `POST activity`).
    */
   private _applyIdle(idle: IIdleStatus): void {
@@ -290,19 +249,19 @@ export class IdleModel implements IDisposable {
       return;
     }
     this._status = { ...this._status, idle };
-    this._receivedAt = this._clock();
-    this._changed.emit();
+    this._receivedAt = this.clock();
+    this.emitChanged();
     this._noteConfigVersion(idle.config_version);
   }
 
   /**
    * The poll's factory: a hidden tab asks less often, only to stay known.
    */
-  private _pollOnce(): Promise<void> {
+  protected tick(): Promise<void> {
     if (
       document.visibilityState === 'hidden' &&
       this._fetchedAt !== null &&
-      this._clock() - this._fetchedAt < this._hiddenIntervalMs
+      this.clock() - this._fetchedAt < this._hiddenIntervalMs
     ) {
       return Promise.resolve();
     }
@@ -325,14 +284,6 @@ export class IdleModel implements IDisposable {
     this._saveRequested.emit(request);
   }
 
-  private _onVisibilityChange = (): void => {
-    if (document.visibilityState === 'visible') {
-      void this.refresh();
-    }
-  };
-
-  private _changed = new Signal<this, void>(this);
-  private _clock: () => number;
   private _configVersion: string | null = null;
   private _configVersionChanged = new Signal<this, string>(this);
   private _error: string | null = null;
@@ -340,9 +291,7 @@ export class IdleModel implements IDisposable {
   private _hiddenIntervalMs: number;
   private _saveRequested = new Signal<this, ISaveRequest>(this);
   private _saveRequestIds: string[] = [];
-  private _poll: Poll;
   private _receivedAt: number | null = null;
-  private _serverSettings: ServerConnection.ISettings;
   private _status: IStatus | null = null;
 }
 
@@ -353,21 +302,13 @@ export namespace IdleModel {
   /**
    * The options to construct an `IdleModel`.
    */
-  export interface IOptions {
-    /** The server connection; defaults to the page's. */
-    serverSettings?: ServerConnection.ISettings;
+  export interface IOptions extends PollingModel.ICommonOptions {
     /** This tab's id; random by default. */
     clientId?: string;
-    /** The current time in ms; injected for tests. */
-    clock?: () => number;
-    /** Whether to start polling at once (default `true`). */
-    autoStart?: boolean;
     /** The polling interval in ms (default 10 s). */
     interval?: number;
     /** The longest interval when backing off after failures (default 60 s). */
     maxInterval?: number;
-    /** When the poll stands by (default `never`). */
-    standby?: Poll.Standby | (() => boolean | Poll.Standby);
     /** How often a hidden tab asks, at most, in ms (default 45 s). */
     hiddenInterval?: number;
   }
@@ -400,16 +341,6 @@ namespace Private {
       return 0;
     }
     return view?.idleSeconds ?? previous.idle_seconds;
-  }
-
-  /**
-   * A message for any failure.
-   */
-  export function messageOf(reason: unknown): string {
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
   }
 
   /**

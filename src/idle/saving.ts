@@ -1,7 +1,7 @@
 import { IDisposable } from '@lumino/disposable';
 
 import { IdleModel } from './model';
-import { ISaveAck, ISaveRequest } from '../tokens';
+import { ISaveAck, ISaveRequest } from '../api';
 
 /**
  * The longest wait for one document to save. A save can hang on a dialog

@@ -6,8 +6,13 @@ import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 import { Debouncer } from '@lumino/polling';
 
 import { formatUsd } from '../format';
-import { jsonInit, requestAPI } from '../handler';
-import { IConfigReply, IConfigUpdate, IServerConfig } from '../tokens';
+import {
+  IConfigReply,
+  IConfigUpdate,
+  IServerConfig,
+  jsonInit,
+  requestAPI
+} from '../api';
 
 /**
  * The setting of the idle timeout.

@@ -2,7 +2,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { describeConfirmation } from './format';
-import { ISuggestion, ISuggestionAction } from '../tokens';
+import { ISuggestion, ISuggestionAction } from '../api';
 
 /**
  * What the user answered: `null` when they cancelled; the form's values

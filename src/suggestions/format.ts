@@ -1,15 +1,5 @@
-import { resourceKindLabel } from '../cost/format';
-import { formatUsd } from '../format';
-import { ISuggestion, ISuggestionAction } from '../tokens';
-
-/**
- * A monthly figure: `$167.90/month`.
- *
- * @param usd - USD per month.
- */
-export function formatMonthly(usd: number): string {
-  return `${formatUsd(usd)}/month`;
-}
+import { formatMonthly, formatUsd, resourceKindLabel } from '../format';
+import { ISuggestion, ISuggestionAction } from '../api';
 
 /**
  * What a suggestion's saving shows as.
@@ -77,15 +67,6 @@ export function describeSavingsTotal(count: number, total: number): string {
     return `You could save ${formatMonthly(total)}`;
   }
   return count === 1 ? '1 way to spend less' : `${count} ways to spend less`;
-}
-
-/**
- * The accessible name of the status bar badge: `3 savings suggestions`.
- *
- * @param count - How many suggestions there are.
- */
-export function badgeLabel(count: number): string {
-  return count === 1 ? '1 savings suggestion' : `${count} savings suggestions`;
 }
 
 /**

@@ -1,17 +1,15 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
 
-import { LoadState } from '../cost/model';
-import { jsonInit, requestAPI } from '../handler';
 import {
   IActionReply,
   IActionRequest,
   IDismissReply,
   ISuggestion,
-  ISuggestions
-} from '../tokens';
+  ISuggestions,
+  jsonInit,
+  requestAPI
+} from '../api';
+import { errorMessage, loadState, LoadState, PollingModel } from '../poll';
 
 /**
  * The shortest polling interval: the server computes suggestions in the
@@ -41,34 +39,23 @@ export const SUGGESTIONS_LOADING_RETRY_MS = 5_000;
  * failures, keeping the last good answer. An action or a dismissal asks again
  * at once.
  */
-export class SuggestionsModel implements IDisposable {
+export class SuggestionsModel extends PollingModel {
   /**
    * Construct a model; the poll starts at once unless `autoStart` is false.
    */
   constructor(options: SuggestionsModel.IOptions = {}) {
-    this._serverSettings =
-      options.serverSettings ?? ServerConnection.makeSettings();
-    this._clock = options.clock ?? Date.now;
-    this._minInterval = options.minInterval ?? SUGGESTIONS_MIN_POLL_MS;
-    this._retryMs = options.loadingRetry ?? SUGGESTIONS_LOADING_RETRY_MS;
-    this._poll = new Poll({
-      auto: options.autoStart ?? true,
-      factory: () => this.update(),
-      frequency: {
-        interval: this._minInterval,
-        backoff: true,
-        max: SUGGESTIONS_MAX_POLL_MS
-      },
+    const minInterval = options.minInterval ?? SUGGESTIONS_MIN_POLL_MS;
+    super({
+      serverSettings: options.serverSettings,
+      clock: options.clock,
+      autoStart: options.autoStart,
+      interval: minInterval,
+      maxInterval: SUGGESTIONS_MAX_POLL_MS,
       name: 'jupyter-smcost:SuggestionsModel',
       standby: options.standby ?? 'when-hidden'
     });
-  }
-
-  /**
-   * Emitted when the suggestions or their error change.
-   */
-  get changed(): ISignal<this, void> {
-    return this._changed;
+    this._minInterval = minInterval;
+    this._retryMs = options.loadingRetry ?? SUGGESTIONS_LOADING_RETRY_MS;
   }
 
   /**
@@ -126,10 +113,7 @@ export class SuggestionsModel implements IDisposable {
    * How the request stands.
    */
   get state(): LoadState {
-    if (this._error !== null) {
-      return 'error';
-    }
-    return this._document === null ? 'loading' : 'ready';
+    return loadState(this._document, this._error);
   }
 
   /**
@@ -151,14 +135,7 @@ export class SuggestionsModel implements IDisposable {
    * The polling interval in ms (before any backoff).
    */
   get interval(): number {
-    return this._poll.frequency.interval;
-  }
-
-  /**
-   * Whether the model is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
+    return this.poll.frequency.interval;
   }
 
   /**
@@ -170,7 +147,7 @@ export class SuggestionsModel implements IDisposable {
       const document = await requestAPI<ISuggestions>(
         'suggestions',
         {},
-        this._serverSettings
+        this.serverSettings
       );
       if (this.isDisposed) {
         return;
@@ -179,9 +156,9 @@ export class SuggestionsModel implements IDisposable {
       this._error = null;
       this._unsupported = false;
       this._followTtl(document?.ttl_seconds);
-      this._changed.emit();
+      this.emitChanged();
       if (document?.state === 'loading') {
-        this._retrySoon();
+        this.refreshSoon(this._retryMs);
       }
     } catch (reason) {
       if (this.isDisposed) {
@@ -192,19 +169,10 @@ export class SuggestionsModel implements IDisposable {
         this._unsupported = true;
         this._error = null;
       } else {
-        this._error = Private.messageOf(reason);
+        this._error = errorMessage(reason);
       }
-      this._changed.emit();
+      this.emitChanged();
       throw reason;
-    }
-  }
-
-  /**
-   * Ask for the suggestions as soon as possible.
-   */
-  async refresh(): Promise<void> {
-    if (!this.isDisposed) {
-      await this._poll.refresh();
     }
   }
 
@@ -239,7 +207,7 @@ export class SuggestionsModel implements IDisposable {
       return await requestAPI<IActionReply>(
         'actions',
         jsonInit('POST', body),
-        this._serverSettings
+        this.serverSettings
       );
     } finally {
       void this.refresh();
@@ -257,12 +225,12 @@ export class SuggestionsModel implements IDisposable {
    */
   async dismiss(suggestionId: string, days?: number): Promise<IDismissReply> {
     this._hidden.set(suggestionId, Infinity);
-    this._changed.emit();
+    this.emitChanged();
     try {
       const reply = await requestAPI<IDismissReply>(
         `suggestions/${encodeURIComponent(suggestionId)}/dismiss`,
         jsonInit('POST', days === undefined ? {} : { days }),
-        this._serverSettings
+        this.serverSettings
       );
       const until = Date.parse(reply?.until ?? '');
       if (Number.isFinite(until)) {
@@ -272,7 +240,7 @@ export class SuggestionsModel implements IDisposable {
     } catch (reason) {
       this._hidden.delete(suggestionId);
       if (!this.isDisposed) {
-        this._changed.emit();
+        this.emitChanged();
       }
       throw reason;
     } finally {
@@ -291,7 +259,7 @@ export class SuggestionsModel implements IDisposable {
       await requestAPI<unknown>(
         `suggestions/${encodeURIComponent(suggestionId)}/dismiss`,
         { method: 'DELETE' },
-        this._serverSettings
+        this.serverSettings
       );
       this._hidden.delete(suggestionId);
     } finally {
@@ -299,24 +267,13 @@ export class SuggestionsModel implements IDisposable {
     }
   }
 
-  /**
-   * Stop polling.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    if (this._retryTimer !== null) {
-      window.clearTimeout(this._retryTimer);
-      this._retryTimer = null;
-    }
-    this._poll.dispose();
-    Signal.clearData(this);
+  protected tick(): Promise<void> {
+    return this.update();
   }
 
   private _isHidden(id: string): boolean {
     const until = this._hidden.get(id);
-    return until !== undefined && until > this._clock();
+    return until !== undefined && until > this.clock();
   }
 
   /**
@@ -331,36 +288,18 @@ export class SuggestionsModel implements IDisposable {
       SUGGESTIONS_MAX_POLL_MS,
       Math.max(this._minInterval, ttl)
     );
-    this._poll.frequency = {
-      ...this._poll.frequency,
+    this.poll.frequency = {
+      ...this.poll.frequency,
       interval
     };
   }
 
-  /**
-   * Ask again soon, once, without waiting for the next poll.
-   */
-  private _retrySoon(): void {
-    if (this._retryTimer !== null) {
-      return;
-    }
-    this._retryTimer = window.setTimeout(() => {
-      this._retryTimer = null;
-      void this.refresh();
-    }, this._retryMs);
-  }
-
-  private _changed = new Signal<this, void>(this);
-  private _clock: () => number;
   private _document: ISuggestions | null = null;
   private _error: string | null = null;
   /** Dismissed here: id to until when (ms). */
   private _hidden = new Map<string, number>();
   private _minInterval: number;
-  private _poll: Poll;
   private _retryMs: number;
-  private _retryTimer: number | null = null;
-  private _serverSettings: ServerConnection.ISettings;
   private _unsupported = false;
 }
 
@@ -371,30 +310,15 @@ export namespace SuggestionsModel {
   /**
    * The options to construct a `SuggestionsModel`.
    */
-  export interface IOptions {
-    /** The server connection; defaults to the page's. */
-    serverSettings?: ServerConnection.ISettings;
-    /** The current time in ms; injected for tests. */
-    clock?: () => number;
-    /** Whether to start polling at once (default `true`). */
-    autoStart?: boolean;
+  export interface IOptions extends PollingModel.ICommonOptions {
     /** The shortest polling interval in ms (default 30 s). */
     minInterval?: number;
-    /** When the poll stands by (default `when-hidden`). */
-    standby?: Poll.Standby | (() => boolean | Poll.Standby);
     /** How soon to ask again while the server is still loading (ms). */
     loadingRetry?: number;
   }
 }
 
 namespace Private {
-  /**
-   * A message for any failure.
-   */
-  export function messageOf(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
-  }
-
   /**
    * The HTTP status of a failed request, `null` when it did not get one.
    */

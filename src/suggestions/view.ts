@@ -1,6 +1,6 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
+import { Widget } from '@lumino/widgets';
 
 import { confirmAction, ConfirmAnswer } from './confirm';
 import {
@@ -10,8 +10,9 @@ import {
   safeUrl
 } from './format';
 import { SuggestionsModel } from './model';
-import { ISuggestion, ISuggestionAction, ISuggestionsProblem } from '../tokens';
+import { ISuggestion, ISuggestionAction, ISuggestionsProblem } from '../api';
 import { el, setData, setText } from '../dom';
+import { errorMessage } from '../poll';
 
 /**
  * How many suggestions show before "Show all".
@@ -33,20 +34,22 @@ export const TOP_SUGGESTIONS = 3;
  * Cards are kept by suggestion id across polls, so the focus, an open
  * disclosure and a result survive each answer.
  */
-export class SuggestionsView implements IDisposable {
+export class SuggestionsView extends Widget {
   /**
    * Construct the section and follow the model.
    */
   constructor(options: SuggestionsView.IOptions) {
+    super({
+      node: el('section', {
+        className: 'jp-smcost-CostPanel-section jp-smcost-Savings',
+        testid: 'smcost-savings',
+        attrs: { 'aria-labelledby': `${Private.ID_PREFIX}-heading` }
+      })
+    });
     this._model = options.model;
     this._confirm = options.confirm ?? confirmAction;
     this._top = options.top ?? TOP_SUGGESTIONS;
     const d = el;
-    this.node = d('section', {
-      className: 'jp-smcost-CostPanel-section jp-smcost-Savings',
-      testid: 'smcost-savings',
-      attrs: { 'aria-labelledby': `${Private.ID_PREFIX}-heading` }
-    });
     this._heading = d('h3', {
       className: 'jp-smcost-CostPanel-heading jp-smcost-Savings-heading',
       testid: 'smcost-savings-total',
@@ -120,18 +123,6 @@ export class SuggestionsView implements IDisposable {
   }
 
   /**
-   * The section.
-   */
-  readonly node: HTMLElement;
-
-  /**
-   * Whether the view is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /**
    * Whether every suggestion shows ("Show all").
    */
   get expanded(): boolean {
@@ -147,10 +138,17 @@ export class SuggestionsView implements IDisposable {
   }
 
   /**
+   * Ask for the suggestions again (the Cost panel's refresh).
+   */
+  refresh(): Promise<void> {
+    return this._model.refresh();
+  }
+
+  /**
    * Redraw from the model, touching the DOM only where something changed.
    */
   render(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
     const model = this._model;
@@ -228,10 +226,9 @@ export class SuggestionsView implements IDisposable {
    * Stop following the model.
    */
   dispose(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._isDisposed = true;
     this.node.removeEventListener('click', this);
     this._model.changed.disconnect(this.render, this);
     for (const card of this._cards.values()) {
@@ -239,6 +236,7 @@ export class SuggestionsView implements IDisposable {
         window.clearTimeout(card.copyTimer);
       }
     }
+    super.dispose();
   }
 
   private _renderStatus(): void {
@@ -358,10 +356,10 @@ export class SuggestionsView implements IDisposable {
     try {
       answer = await this._confirm(suggestion, action);
     } catch (reason) {
-      Private.showResult(card, 'error', Private.messageOf(reason));
+      Private.showResult(card, 'error', errorMessage(reason));
       return;
     }
-    if (answer === null || this._isDisposed) {
+    if (answer === null || this.isDisposed) {
       return;
     }
     const fields = action.fields ?? [];
@@ -387,7 +385,7 @@ export class SuggestionsView implements IDisposable {
       Private.showResult(
         card,
         'error',
-        Private.messageOf(reason),
+        errorMessage(reason),
         Private.statusOf(reason)
       );
     } finally {
@@ -434,7 +432,7 @@ export class SuggestionsView implements IDisposable {
         Private.showResult(
           again,
           'error',
-          `Could not dismiss: ${Private.messageOf(reason)}`,
+          `Could not dismiss: ${errorMessage(reason)}`,
           Private.statusOf(reason)
         );
       }
@@ -482,7 +480,7 @@ export class SuggestionsView implements IDisposable {
       this._undo.hidden = true;
       this._heading.focus();
     } catch (reason) {
-      setText(this._undoText, `Could not undo: ${Private.messageOf(reason)}`);
+      setText(this._undoText, `Could not undo: ${errorMessage(reason)}`);
     } finally {
       this._undoButton.disabled = false;
     }
@@ -510,7 +508,6 @@ export class SuggestionsView implements IDisposable {
   ) => Promise<ConfirmAnswer>;
   private _expanded = false;
   private _heading: HTMLHeadingElement;
-  private _isDisposed = false;
   private _list: HTMLDivElement;
   private _model: SuggestionsModel;
   private _more: HTMLButtonElement;
@@ -937,13 +934,6 @@ namespace Private {
         button.removeAttribute('aria-disabled');
       }
     }
-  }
-
-  /**
-   * A message for any failure.
-   */
-  export function messageOf(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
   }
 
   /**
