@@ -3,17 +3,24 @@
  */
 
 /**
- * Create an element with an optional class, test id, text and attributes.
+ * Create an element with an optional class, test id, text and attributes;
+ * `el(tag, className, testid)` for the common case of a class and a test id.
  */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  options: {
-    className?: string;
-    testid?: string;
-    text?: string;
-    attrs?: { [name: string]: string };
-  } = {}
+  options:
+    | string
+    | {
+        className?: string;
+        testid?: string;
+        text?: string;
+        attrs?: { [name: string]: string };
+      } = {},
+  testid?: string
 ): HTMLElementTagNameMap[K] {
+  if (typeof options === 'string') {
+    options = { className: options, testid };
+  }
   const node = document.createElement(tag);
   if (options.className) {
     node.className = options.className;
@@ -52,4 +59,67 @@ export function setData(
   } else if (node.dataset[name] !== value) {
     node.dataset[name] = value;
   }
+}
+
+/**
+ * A status line of the Cost panel: a spinner (shown while loading, by
+ * style), the message and, for requests that can fail, a "Retry" button.
+ */
+export interface IStatusLine {
+  node: HTMLDivElement;
+  text: HTMLSpanElement;
+  retry: HTMLButtonElement | null;
+}
+
+/**
+ * Create a status line, announced politely to screen readers.
+ *
+ * @param testid - The line's test id; its message's is `messageTestid`.
+ * @param retry - The "Retry" button's label and test id; none when left out.
+ */
+export function statusLine(
+  testid: string,
+  messageTestid: string,
+  retry?: { label: string; testid: string }
+): IStatusLine {
+  const node = el('div', {
+    className: 'jp-smcost-CostPanel-status',
+    testid,
+    attrs: { role: 'status', 'aria-live': 'polite' }
+  });
+  const text = el('span', { testid: messageTestid });
+  const button = retry
+    ? el('button', {
+        className: 'jp-smcost-CostPanel-button',
+        testid: retry.testid,
+        text: retry.label,
+        attrs: { type: 'button' }
+      })
+    : null;
+  node.append(el('span', { className: 'jp-smcost-CostPanel-spinner' }), text);
+  if (button) {
+    node.append(button);
+  }
+  return { node, text, retry: button };
+}
+
+/**
+ * Fill a list of problems, shown verbatim; hidden when empty.
+ */
+export function setList(
+  list: HTMLUListElement,
+  items: Array<{ code: string; message: string }>
+): void {
+  const signature = JSON.stringify(items);
+  if (list.dataset.signature !== signature) {
+    list.dataset.signature = signature;
+    list.replaceChildren(
+      ...items.map(item => {
+        const li = el('li', { text: item.message });
+        li.dataset.code = item.code;
+        return li;
+      })
+    );
+  }
+  list.hidden = items.length === 0;
 }

@@ -84,10 +84,11 @@ export class SuggestionsView extends Widget {
         'aria-controls': `${Private.ID_PREFIX}-list`
       }
     });
-    this._problems = d('details', {
-      className: 'jp-smcost-Savings-problems',
-      testid: 'smcost-suggestions-problems'
-    });
+    this._problems = d(
+      'details',
+      'jp-smcost-Savings-problems',
+      'smcost-suggestions-problems'
+    );
     this._problemsSummary = d('summary', {
       className: 'jp-smcost-Savings-problemsSummary'
     });
@@ -629,47 +630,50 @@ namespace Private {
       testid: 'smcost-suggestion-title',
       attrs: { id: `${id}-title` }
     });
-    const saving = el('span', {
-      className: 'jp-smcost-Suggestion-saving jp-smcost-figure',
-      testid: 'smcost-suggestion-saving'
-    });
+    const saving = el(
+      'span',
+      'jp-smcost-Suggestion-saving jp-smcost-figure',
+      'smcost-suggestion-saving'
+    );
     head.append(title, saving);
-    const resource = el('p', {
-      className: 'jp-smcost-Suggestion-resource',
-      testid: 'smcost-suggestion-resource'
-    });
-    const detail = el('p', {
-      className: 'jp-smcost-Suggestion-detail',
-      testid: 'smcost-suggestion-detail'
-    });
-    const note = el('p', {
-      className: 'jp-smcost-Suggestion-note',
-      testid: 'smcost-suggestion-note'
-    });
+    const resource = el(
+      'p',
+      'jp-smcost-Suggestion-resource',
+      'smcost-suggestion-resource'
+    );
+    const detail = el(
+      'p',
+      'jp-smcost-Suggestion-detail',
+      'smcost-suggestion-detail'
+    );
+    const note = el('p', 'jp-smcost-Suggestion-note', 'smcost-suggestion-note');
     const warning = el('p', {
       className: 'jp-smcost-Suggestion-warning',
       testid: 'smcost-suggestion-warning',
       attrs: { role: 'note' }
     });
-    const arithmetic = el('details', {
-      className: 'jp-smcost-Suggestion-arithmetic',
-      testid: 'smcost-suggestion-arithmetic'
-    });
+    const arithmetic = el(
+      'details',
+      'jp-smcost-Suggestion-arithmetic',
+      'smcost-suggestion-arithmetic'
+    );
     // The detail (the server's reasoning, often long) and the calculation
     // behind the figure, on expand: the card itself stays short.
-    const arithmeticText = el('p', {
-      className: 'jp-smcost-Suggestion-calculation',
-      testid: 'smcost-suggestion-calculation'
-    });
+    const arithmeticText = el(
+      'p',
+      'jp-smcost-Suggestion-calculation',
+      'smcost-suggestion-calculation'
+    );
     arithmetic.append(
       el('summary', { text: 'Details and calculation' }),
       detail,
       arithmeticText
     );
-    const snippet = el('div', {
-      className: 'jp-smcost-Suggestion-snippet',
-      testid: 'smcost-suggestion-snippet'
-    });
+    const snippet = el(
+      'div',
+      'jp-smcost-Suggestion-snippet',
+      'smcost-suggestion-snippet'
+    );
     const code = el('code', {});
     const pre = el('pre', { attrs: { tabindex: '0' } });
     pre.append(code);
