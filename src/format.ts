@@ -1,5 +1,8 @@
-import { IIdleView } from './countdown';
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { IIdleStatus } from './api';
+import { IIdleView } from './countdown';
+import { en } from './i18n';
 
 /**
  * What the status bar item shows.
@@ -31,25 +34,26 @@ const MAX_ERROR_LENGTH = 48;
  */
 export function formatDuration(
   seconds: number,
-  rounding: 'floor' | 'ceil' = 'floor'
+  rounding: 'floor' | 'ceil' = 'floor',
+  trans: TranslationBundle = en
 ): string {
   const round = rounding === 'ceil' ? Math.ceil : Math.floor;
   const total = round(Math.max(0, Number.isFinite(seconds) ? seconds : 0));
   if (total < 60) {
-    return `${total} s`;
+    return trans.__('%1 s', total);
   }
   const minutes = round(total / 60);
   if (minutes < 60) {
-    return `${minutes} min`;
+    return trans.__('%1 min', minutes);
   }
   if (minutes < 24 * 60) {
     const h = Math.floor(minutes / 60);
     const m = minutes % 60;
-    return m === 0 ? `${h} h` : `${h} h ${m} min`;
+    return m === 0 ? trans.__('%1 h', h) : trans.__('%1 h %2 min', h, m);
   }
   const d = Math.floor(minutes / (24 * 60));
   const h = Math.floor((minutes % (24 * 60)) / 60);
-  return h === 0 ? `${d} d` : `${d} d ${h} h`;
+  return h === 0 ? trans.__('%1 d', d) : trans.__('%1 d %2 h', d, h);
 }
 
 /**
@@ -86,8 +90,13 @@ export function formatTimeOfDay(iso: string | null | undefined): string | null {
  *
  * @param idle - The server's idle status.
  */
-export function describeIdleAction(idle: IIdleStatus): string {
-  return idle.action_description || describeAction(idle.action, idle.dry_run);
+export function describeIdleAction(
+  idle: IIdleStatus,
+  trans: TranslationBundle = en
+): string {
+  return (
+    idle.action_description || describeAction(idle.action, idle.dry_run, trans)
+  );
 }
 
 /**
@@ -96,12 +105,16 @@ export function describeIdleAction(idle: IIdleStatus): string {
  * @param action - The server's `idle.action`.
  * @param dryRun - The server's `idle.dry_run`.
  */
-export function describeAction(action: string, dryRun: boolean): string {
-  const what = Private.ACTIONS[action] ?? action;
+export function describeAction(
+  action: string,
+  dryRun: boolean,
+  trans: TranslationBundle = en
+): string {
+  const what = Private.action(action, trans);
   if (action === 'dry-run') {
     return what;
   }
-  return dryRun ? `${what} (dry run: only logged)` : what;
+  return dryRun ? trans.__('%1 (dry run: only logged)', what) : what;
 }
 
 /**
@@ -112,89 +125,122 @@ export function describeAction(action: string, dryRun: boolean): string {
  */
 export function formatStatus(
   view: IIdleView | null,
-  error: string | null
+  error: string | null,
+  trans: TranslationBundle = en
 ): IStatusText {
   if (error !== null || view === null) {
-    const reason = error ?? 'no answer yet';
+    const reason = error ?? trans.__('no answer yet');
     return {
-      text: 'idle shutdown: server unreachable',
-      title: `The idle-shutdown server extension cannot be reached: ${reason}`,
+      text: trans.__('idle shutdown: server unreachable'),
+      title: trans.__(
+        'The idle-shutdown server extension cannot be reached: %1',
+        reason
+      ),
       state: 'unreachable'
     };
   }
   const { idle } = view;
   const dryRun = idle.dry_run || idle.action === 'dry-run';
-  const lines = [describeLastActivity(view)];
+  const action = describeIdleAction(idle, trans);
+  const lines = [describeLastActivity(view, trans)];
   let text: string;
   switch (view.state) {
     case 'disabled':
-      text = 'idle shutdown disabled';
+      text = trans.__('idle shutdown disabled');
       lines.push(
-        'The idle timeout is 0: this app is never stopped for idleness.'
+        trans.__(
+          'The idle timeout is 0: this app is never stopped for idleness.'
+        )
       );
       break;
     case 'active':
     case 'warning':
       text =
-        `idle ${formatDuration(view.idleSeconds)} · ` +
-        `stops in ${formatDuration(view.secondsLeft ?? 0, 'ceil')}` +
+        trans.__(
+          'idle %1 · stops in %2',
+          formatDuration(view.idleSeconds, 'floor', trans),
+          formatDuration(view.secondsLeft ?? 0, 'ceil', trans)
+        ) +
         (Private.isBudget(idle)
-          ? ` (idle budget ${formatUsd(idle.max_idle_usd!)})`
+          ? trans.__(' (idle budget %1)', formatUsd(idle.max_idle_usd!))
           : '') +
-        (dryRun ? ' (dry run)' : '');
+        (dryRun ? trans.__(' (dry run)') : '');
       lines.push(
         Private.isBudget(idle)
-          ? `When the idle budget is reached: ${describeIdleAction(idle)}.`
-          : `At the timeout: ${describeIdleAction(idle)}.`
+          ? trans.__('When the idle budget is reached: %1.', action)
+          : trans.__('At the timeout: %1.', action)
       );
       if (view.state === 'warning') {
-        lines.push('Use JupyterLab or click "Keep running" to postpone it.');
+        lines.push(
+          trans.__('Use JupyterLab or click "Keep running" to postpone it.')
+        );
       }
       break;
     case 'shutting-down':
-      text = 'stopping…';
-      lines.push(`Saving open documents, then: ${describeIdleAction(idle)}.`);
+      text = trans.__('stopping…');
+      lines.push(trans.__('Saving open documents, then: %1.', action));
       break;
     case 'shut-down': {
       const at = formatTimeOfDay(idle.stopped_at);
-      const when = at === null ? '' : ` at ${at}`;
-      text = dryRun ? `would have stopped${when} (dry run)` : `stopped${when}`;
-      lines.push(
-        dryRun
-          ? `Dry run: the shutdown${when} was only logged. New activity re-arms the clock.`
-          : `The app was stopped${when}; its cost stopped then.`
-      );
+      if (dryRun) {
+        text =
+          at === null
+            ? trans.__('would have stopped (dry run)')
+            : trans.__('would have stopped at %1 (dry run)', at);
+        lines.push(
+          at === null
+            ? trans.__(
+                'Dry run: the shutdown was only logged. New activity re-arms the clock.'
+              )
+            : trans.__(
+                'Dry run: the shutdown at %1 was only logged. New activity re-arms the clock.',
+                at
+              )
+        );
+      } else {
+        text =
+          at === null ? trans.__('stopped') : trans.__('stopped at %1', at);
+        lines.push(
+          at === null
+            ? trans.__('The app was stopped; its cost stopped then.')
+            : trans.__('The app was stopped at %1; its cost stopped then.', at)
+        );
+      }
       if (idle.result) {
         lines.push(idle.result);
       }
       break;
     }
-    case 'error':
-      text = `cannot stop the app: ${Private.truncate(
-        idle.error ?? 'unknown error',
-        MAX_ERROR_LENGTH
-      )}`;
+    case 'error': {
+      const reason = idle.error ?? trans.__('unknown error');
+      text = trans.__(
+        'cannot stop the app: %1',
+        Private.truncate(reason, MAX_ERROR_LENGTH)
+      );
       lines.push(
-        `The shutdown failed and will be retried: ${idle.error ?? 'unknown error'}`
+        trans.__('The shutdown failed and will be retried: %1', reason)
       );
       break;
+    }
     default:
       // A state this version does not know: say it rather than guess.
-      text = `idle shutdown: ${String(view.state)}`;
+      text = trans.__('idle shutdown: %1', String(view.state));
       break;
   }
   if (idle.error && view.state !== 'error') {
     // Not a failure of the action: a notice, e.g. a postponed shutdown.
-    lines.push(`Note: ${idle.error}`);
+    lines.push(trans.__('Note: %1', idle.error));
   }
-  const limit = describeLimit(idle);
+  const limit = describeLimit(idle, trans);
   if (limit !== null && (view.state === 'active' || view.state === 'warning')) {
     lines.push(limit);
   }
   if (!idle.checker_running) {
-    lines.push('Warning: the idle checker is not running on the server.');
+    lines.push(
+      trans.__('Warning: the idle checker is not running on the server.')
+    );
   }
-  lines.push('Click for details.');
+  lines.push(trans.__('Click for details.'));
   return { text, title: lines.join('\n'), state: view.state };
 }
 
@@ -205,20 +251,27 @@ export function formatStatus(
  *
  * @param idle - The server's idle status.
  */
-export function describeLimit(idle: IIdleStatus): string | null {
+export function describeLimit(
+  idle: IIdleStatus,
+  trans: TranslationBundle = en
+): string | null {
   const budget = idle.max_idle_usd;
   if (typeof budget !== 'number' || !(budget > 0)) {
     return null;
   }
   if (idle.limit === 'budget') {
     const seconds = idle.budget_seconds ?? idle.timeout_seconds;
-    return (
-      `The idle budget of ${formatUsd(budget)} comes first: at this app's ` +
-      `price it buys ${formatDuration(seconds)} of idle time.`
+    return trans.__(
+      "The idle budget of %1 comes first: at this app's price it buys %2 of idle time.",
+      formatUsd(budget),
+      formatDuration(seconds, 'floor', trans)
     );
   }
   if (idle.limit === 'timeout') {
-    return `The idle timeout comes before the idle budget of ${formatUsd(budget)}.`;
+    return trans.__(
+      'The idle timeout comes before the idle budget of %1.',
+      formatUsd(budget)
+    );
   }
   return null;
 }
@@ -231,14 +284,18 @@ export function describeLimit(idle: IIdleStatus): string | null {
  *
  * @param view - The extrapolated status.
  */
-export function describeLastActivity(view: IIdleView): string {
+export function describeLastActivity(
+  view: IIdleView,
+  trans: TranslationBundle = en
+): string {
   const { idle } = view;
   if (idle.last_activity === null) {
-    return 'No activity recorded yet.';
+    return trans.__('No activity recorded yet.');
   }
-  return (
-    `Last activity: ${idle.last_activity_source ?? 'unknown'}, ` +
-    `${formatDuration(view.idleSeconds)} ago.`
+  return trans.__(
+    'Last activity: %1, %2 ago.',
+    idle.last_activity_source ?? trans.__('unknown'),
+    formatDuration(view.idleSeconds, 'floor', trans)
   );
 }
 
@@ -284,8 +341,11 @@ export function formatUsd(value: number): string {
  *
  * @param usd - USD per month.
  */
-export function formatMonthly(usd: number): string {
-  return `${formatUsd(usd)}/month`;
+export function formatMonthly(
+  usd: number,
+  trans: TranslationBundle = en
+): string {
+  return trans.__('%1/month', formatUsd(usd));
 }
 
 /**
@@ -294,8 +354,11 @@ export function formatMonthly(usd: number): string {
  *
  * @param count - How many suggestions there are.
  */
-export function badgeLabel(count: number): string {
-  return count === 1 ? '1 savings suggestion' : `${count} savings suggestions`;
+export function badgeLabel(
+  count: number,
+  trans: TranslationBundle = en
+): string {
+  return trans._n('%1 savings suggestion', '%1 savings suggestions', count);
 }
 
 /**
@@ -304,23 +367,38 @@ export function badgeLabel(count: number): string {
  *
  * @param kind - The server's kind.
  */
-export function resourceKindLabel(kind: string): string {
-  return Private.KINDS[kind] ?? kind;
+export function resourceKindLabel(
+  kind: string,
+  trans: TranslationBundle = en
+): string {
+  return Private.kind(kind, trans) ?? kind;
 }
 
 namespace Private {
   /**
-   * The resource kinds, for people.
+   * A resource kind for people, `null` for a kind this version does not
+   * know.
    */
-  export const KINDS: { [kind: string]: string } = {
-    'training-job': 'Training job',
-    'tuning-job': 'Tuning job',
-    'processing-job': 'Processing job',
-    'transform-job': 'Transform job',
-    endpoint: 'Endpoint',
-    'studio-app': 'Studio app',
-    'notebook-instance': 'Notebook instance'
-  };
+  export function kind(name: string, trans: TranslationBundle): string | null {
+    switch (name) {
+      case 'training-job':
+        return trans.__('Training job');
+      case 'tuning-job':
+        return trans.__('Tuning job');
+      case 'processing-job':
+        return trans.__('Processing job');
+      case 'transform-job':
+        return trans.__('Transform job');
+      case 'endpoint':
+        return trans.__('Endpoint');
+      case 'studio-app':
+        return trans.__('Studio app');
+      case 'notebook-instance':
+        return trans.__('Notebook instance');
+      default:
+        return null;
+    }
+  }
 
   /**
    * Money formats by number of decimals.
@@ -328,14 +406,23 @@ namespace Private {
   export const usdFormats = new Map<string, Intl.NumberFormat>();
 
   /**
-   * What each action does, for people.
+   * What an action does, for people; an action this version does not know
+   * as the server names it.
    */
-  export const ACTIONS: { [action: string]: string } = {
-    'delete-app': 'delete this Studio app',
-    'stop-notebook-instance': 'stop this notebook instance',
-    'stop-server': 'stop the Jupyter server',
-    'dry-run': 'only log it (dry run)'
-  };
+  export function action(name: string, trans: TranslationBundle): string {
+    switch (name) {
+      case 'delete-app':
+        return trans.__('delete this Studio app');
+      case 'stop-notebook-instance':
+        return trans.__('stop this notebook instance');
+      case 'stop-server':
+        return trans.__('stop the Jupyter server');
+      case 'dry-run':
+        return trans.__('only log it (dry run)');
+      default:
+        return name;
+    }
+  }
 
   /**
    * Whether the idle budget sets the shutdown.

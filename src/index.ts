@@ -6,7 +6,7 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { IServerConfig, jsonInit, requestAPI } from './api';
 // The meter polls and shows from the start; the panel's tab is in the
@@ -20,6 +20,7 @@ import { CostModel } from './cost/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { COST_PANEL_ID, costIcon, CostPanel } from './cost/panel';
 import { parseIdleEvent } from './events';
+import { loadTrans } from './i18n';
 import { Heartbeat, heartbeatInterval } from './idle/heartbeat';
 // Needed at once: the model polls, the item shows from the start, and the
 // warning and the save requests may come at any time.
@@ -61,11 +62,6 @@ export const COST_PLUGIN_ID = 'jupyter-smcost:cost';
 export const SUGGESTIONS_PLUGIN_ID = 'jupyter-smcost:suggestions';
 
 /**
- * The translation domain of the extension's strings.
- */
-export const TRANSLATION_DOMAIN = 'jupyter_smcost';
-
-/**
  * The commands of the extension.
  */
 export namespace CommandIDs {
@@ -98,7 +94,7 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
   ): IdleModel => {
-    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const trans = loadTrans(translator);
     const serverSettings = app.serviceManager.serverSettings;
     const model = new IdleModel({ serverSettings });
 
@@ -161,6 +157,7 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
     if (statusBar) {
       const item = new IdleStatusItem({
         model,
+        translator,
         onActivate: () => {
           void app.commands.execute(CommandIDs.showIdle);
         }
@@ -210,7 +207,7 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null
   ): ICostUI => {
-    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const trans = loadTrans(translator);
     // Like the idle model, they live as long as the page.
     const model = new CostModel({
       serverSettings: app.serviceManager.serverSettings
@@ -219,6 +216,7 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
     const history = new SessionCostHistory({ model });
     const panel = new CostPanel({
       model,
+      translator,
       idle,
       keepRunning: idle ? () => idle.keepRunning() : null,
       history
@@ -246,6 +244,7 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
     if (statusBar) {
       meter = new CostMeter({
         model,
+        translator,
         onActivate: () => {
           void app.commands.execute(CommandIDs.openCostPanel);
         }
@@ -292,7 +291,7 @@ const suggestionsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const trans = loadTrans(translator);
     // Lives as long as the page: the badge counts the suggestions.
     const model = new SuggestionsModel({
       serverSettings: app.serviceManager.serverSettings

@@ -1,6 +1,9 @@
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
+
+import { loadTrans } from './i18n';
 
 const TICK_MS = 1000;
 
@@ -15,6 +18,7 @@ export abstract class TickingStatusButton extends Widget {
     super();
     this._changed = options.changed;
     this._onActivate = options.onActivate;
+    this.trans = loadTrans(options.translator);
     this.label = document.createElement('span');
     this.label.className = `jp-StatusBar-TextItem ${options.labelClass}`;
     this.node.appendChild(this.label);
@@ -28,6 +32,11 @@ export abstract class TickingStatusButton extends Widget {
    * Show the model's current state.
    */
   abstract render(): void;
+
+  /**
+   * The extension's strings.
+   */
+  protected readonly trans: TranslationBundle;
 
   /**
    * Set the label, title and state; returns whether the state changed.
@@ -114,5 +123,7 @@ export namespace TickingStatusButton {
     onActivate: () => void;
     /** The label's own class. */
     labelClass: string;
+    /** The strings' translations; English without it. */
+    translator?: ITranslator | null;
   }
 }

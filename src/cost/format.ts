@@ -1,3 +1,5 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { IIdleView } from '../countdown';
 import { secondsBetween } from '../events';
 import {
@@ -7,14 +9,18 @@ import {
   isStopped
 } from '../format';
 import { ICost, IEnvironment, IPrice, IResource, IResources } from '../api';
+import { en } from '../i18n';
 
 /**
  * Format an hourly rate: `$0.74/h`.
  *
  * @param usdPerHour - USD per hour.
  */
-export function formatRate(usdPerHour: number): string {
-  return `${formatUsd(usdPerHour)}/h`;
+export function formatRate(
+  usdPerHour: number,
+  trans: TranslationBundle = en
+): string {
+  return trans.__('%1/h', formatUsd(usdPerHour));
 }
 
 /**
@@ -38,8 +44,11 @@ export function knownRate(price: IPrice | null | undefined): number | null {
  *
  * @param price - A known price.
  */
-export function priceSourceLabel(price: IPrice): string {
-  const label = Private.SOURCES[price.source] ?? price.source;
+export function priceSourceLabel(
+  price: IPrice,
+  trans: TranslationBundle = en
+): string {
+  const label = Private.source(price.source, trans);
   return price.as_of ? `${label}, ${price.as_of}` : label;
 }
 
@@ -61,30 +70,33 @@ export interface IPriceText {
  *
  * @param price - The price object from the server.
  */
-export function describePrice(price: IPrice | null | undefined): IPriceText {
+export function describePrice(
+  price: IPrice | null | undefined,
+  trans: TranslationBundle = en
+): IPriceText {
   if (price && knownRate(price) !== null) {
+    const label = priceSourceLabel(price, trans);
     return {
-      text: `Price: ${priceSourceLabel(price)}`,
-      title: price.detail || priceSourceLabel(price),
+      text: trans.__('Price: %1', label),
+      title: price.detail || label,
       state: 'known'
     };
   }
   if (price?.source === 'pending') {
-    const reason = price.reason || 'looking up the price';
+    const reason = price.reason || trans.__('looking up the price');
     return {
-      text: 'Looking up the price…',
+      text: trans.__('Looking up the price…'),
       title: Private.sentence(reason),
       state: 'pending'
     };
   }
   const reason =
     price?.reason ||
-    (price?.known ? 'the server sent no usable figure' : 'no source has it');
-  return {
-    text: `Price unknown: ${reason}`,
-    title: Private.sentence(`Price unknown: ${reason}`),
-    state: 'unknown'
-  };
+    (price?.known
+      ? trans.__('the server sent no usable figure')
+      : trans.__('no source has it'));
+  const text = trans.__('Price unknown: %1', reason);
+  return { text, title: Private.sentence(text), state: 'unknown' };
 }
 
 /**
@@ -97,15 +109,17 @@ export function describePrice(price: IPrice | null | undefined): IPriceText {
  */
 export function formatPriceRate(
   price: IPrice | null | undefined,
-  usdPerHour?: number | null
+  usdPerHour?: number | null,
+  trans: TranslationBundle = en
 ): string {
   const rate = knownRate(price);
   if (rate !== null) {
     return formatRate(
-      typeof usdPerHour === 'number' && usdPerHour > 0 ? usdPerHour : rate
+      typeof usdPerHour === 'number' && usdPerHour > 0 ? usdPerHour : rate,
+      trans
     );
   }
-  return price?.source === 'pending' ? 'looking up price…' : 'price unknown';
+  return Private.noRate(price, trans);
 }
 
 /**
@@ -114,16 +128,19 @@ export function formatPriceRate(
  *
  * @param environment - The environment from the server.
  */
-export function environmentNoun(environment: IEnvironment | null): string {
+export function environmentNoun(
+  environment: IEnvironment | null,
+  trans: TranslationBundle = en
+): string {
   switch (environment?.kind) {
     case 'studio-space':
-      return 'this space';
+      return trans.__('this space');
     case 'notebook-instance':
-      return 'this notebook instance';
+      return trans.__('this notebook instance');
     case 'studio-classic':
-      return 'this app';
+      return trans.__('this app');
     default:
-      return 'this server';
+      return trans.__('this server');
   }
 }
 
@@ -196,13 +213,14 @@ export interface IMeterText {
 export function formatMeter(
   cost: ICost | null,
   sessionUsd: number | null,
-  error: string | null = null
+  error: string | null = null,
+  trans: TranslationBundle = en
 ): IMeterText {
   if (cost === null || !hasEnvironmentCost(cost)) {
     return { text: '', title: '', state: 'hidden' };
   }
-  const noun = environmentNoun(cost.environment);
-  const price = describePrice(cost.instance?.price);
+  const noun = Private.capitalize(environmentNoun(cost.environment, trans));
+  const price = describePrice(cost.instance?.price, trans);
   const lines: string[] = [];
   let text: string;
   let state: IMeterText['state'];
@@ -213,43 +231,67 @@ export function formatMeter(
     const session =
       sessionUsd === null
         ? null
-        : `${formatSessionUsd(sessionUsd)} this session`;
+        : trans.__('%1 this session', formatSessionUsd(sessionUsd));
     // Once stopped, the rate is no longer being paid: the meter says so.
     text =
-      stopped === null
-        ? formatRate(rate) + (session === null ? '' : ` · ${session}`)
-        : 'stopped' + (session === null ? '' : ` · ${session}`);
-    const type = cost.instance.instance_type ?? 'instance';
+      (stopped === null ? formatRate(rate, trans) : trans.__('stopped')) +
+      (session === null ? '' : ` · ${session}`);
+    const type = cost.instance.instance_type ?? trans.__('instance');
+    const included = Private.storageIncluded(cost);
     if (stopped === null) {
       lines.push(
-        `${Private.capitalize(noun)} (${type}) costs ${formatRate(rate)}` +
-          (Private.storageIncluded(cost) ? ', storage included.' : '.')
+        included
+          ? trans.__(
+              '%1 (%2) costs %3, storage included.',
+              noun,
+              type,
+              formatRate(rate, trans)
+            )
+          : trans.__('%1 (%2) costs %3.', noun, type, formatRate(rate, trans))
       );
     } else {
       lines.push(
-        `${Private.capitalize(noun)} (${type}) was stopped at ${stopped} by ` +
-          `the idle shutdown; it cost ${formatRate(rate)}` +
-          (Private.storageIncluded(cost) ? ', storage included,' : '') +
-          ' while it ran.'
+        included
+          ? trans.__(
+              '%1 (%2) was stopped at %3 by the idle shutdown; it cost %4, storage included, while it ran.',
+              noun,
+              type,
+              stopped,
+              formatRate(rate, trans)
+            )
+          : trans.__(
+              '%1 (%2) was stopped at %3 by the idle shutdown; it cost %4 while it ran.',
+              noun,
+              type,
+              stopped,
+              formatRate(rate, trans)
+            )
       );
     }
     if (sessionUsd !== null) {
       lines.push(
         stopped === null
-          ? `This session so far: ${formatSessionUsd(sessionUsd)}.`
-          : `This session: ${formatSessionUsd(sessionUsd)}, up to ${stopped}.`
+          ? trans.__('This session so far: %1.', formatSessionUsd(sessionUsd))
+          : trans.__(
+              'This session: %1, up to %2.',
+              formatSessionUsd(sessionUsd),
+              stopped
+            )
       );
     }
     lines.push(`${price.text} (${price.title}).`);
   } else {
     state = price.state === 'pending' ? 'pending' : 'unknown';
-    text = state === 'pending' ? 'looking up price…' : 'price unknown';
+    text =
+      state === 'pending'
+        ? trans.__('looking up price…')
+        : trans.__('price unknown');
     lines.push(price.title);
   }
   if (error !== null) {
-    lines.push(`Could not refresh the cost: ${error}`);
+    lines.push(trans.__('Could not refresh the cost: %1', error));
   }
-  lines.push('Click for the Cost panel.');
+  lines.push(trans.__('Click for the Cost panel.'));
   return { text, title: lines.join('\n'), state };
 }
 
@@ -258,11 +300,16 @@ export function formatMeter(
  *
  * @param cost - `GET cost`.
  */
-export function describeStorage(cost: ICost): IPriceText {
+export function describeStorage(
+  cost: ICost,
+  trans: TranslationBundle = en
+): IPriceText {
   const storage = cost.storage;
   const size =
-    typeof storage?.size_gb === 'number' ? `${storage.size_gb} GB` : null;
-  const price = describePrice(storage?.price);
+    typeof storage?.size_gb === 'number'
+      ? trans.__('%1 GB', storage.size_gb)
+      : trans.__('size unknown');
+  const price = describePrice(storage?.price, trans);
   const perGbMonth = storage?.usd_per_gb_month;
   if (
     price.state === 'known' &&
@@ -270,21 +317,28 @@ export function describeStorage(cost: ICost): IPriceText {
     perGbMonth > 0
   ) {
     const monthly =
-      size === null
-        ? `${formatUsd(perGbMonth)}/GB-month`
-        : `${formatUsd(perGbMonth * storage.size_gb!)}/month`;
+      typeof storage.size_gb !== 'number'
+        ? trans.__('%1/GB-month', formatUsd(perGbMonth))
+        : trans.__('%1/month', formatUsd(perGbMonth * storage.size_gb));
     return {
-      text:
-        `Storage: ${size ?? 'size unknown'}, ${monthly}` +
-        (Private.storageIncluded(cost) ? ' (in the rate)' : ''),
-      title: `${formatUsd(perGbMonth)} per GB-month. ${price.text} (${price.title}).`,
+      text: Private.storageIncluded(cost)
+        ? trans.__('Storage: %1, %2 (in the rate)', size, monthly)
+        : trans.__('Storage: %1, %2', size, monthly),
+      title: trans.__(
+        '%1 per GB-month. %2 (%3).',
+        formatUsd(perGbMonth),
+        price.text,
+        price.title
+      ),
       state: 'known'
     };
   }
   return {
-    text:
-      `Storage: ${size ?? 'size unknown'}, ` +
-      (price.state === 'pending' ? 'looking up price…' : 'price unknown'),
+    text: trans.__(
+      'Storage: %1, %2',
+      size,
+      Private.noRate(storage?.price, trans)
+    ),
     title: price.title,
     state: price.state
   };
@@ -299,11 +353,15 @@ export function describeStorage(cost: ICost): IPriceText {
  */
 export function describeCountdown(
   view: IIdleView | null,
-  error: string | null
+  error: string | null,
+  trans: TranslationBundle = en
 ): { text: string; state: string } {
   if (error !== null || view === null) {
     return {
-      text: `The idle status is unknown: ${error ?? 'no answer yet'}.`,
+      text: trans.__(
+        'The idle status is unknown: %1.',
+        error ?? trans.__('no answer yet')
+      ),
       state: 'unreachable'
     };
   }
@@ -312,39 +370,49 @@ export function describeCountdown(
   let text: string;
   switch (view.state) {
     case 'disabled':
-      text = 'Idle shutdown is off: this app is never stopped for idleness.';
+      text = trans.__(
+        'Idle shutdown is off: this app is never stopped for idleness.'
+      );
       break;
     case 'active':
-    case 'warning':
-      text =
-        `Idle ${formatDuration(view.idleSeconds)} · stops in ` +
-        `${formatDuration(view.secondsLeft ?? 0, 'ceil')} ` +
-        `(${limitPhrase(view)})` +
-        (dryRun ? ', dry run' : '');
+    case 'warning': {
+      const idleFor = formatDuration(view.idleSeconds, 'floor', trans);
+      const left = formatDuration(view.secondsLeft ?? 0, 'ceil', trans);
+      const limit = limitPhrase(view, trans);
+      text = dryRun
+        ? trans.__('Idle %1 · stops in %2 (%3), dry run', idleFor, left, limit)
+        : trans.__('Idle %1 · stops in %2 (%3)', idleFor, left, limit);
       break;
+    }
     case 'shutting-down':
-      text = 'Stopping now: saving open documents first.';
+      text = trans.__('Stopping now: saving open documents first.');
       break;
     case 'shut-down': {
       const at = formatTimeOfDay(idle.stopped_at);
       if (dryRun) {
         text =
           at === null
-            ? 'The limit passed; dry run, so it was only logged.'
-            : `Dry run: would have stopped at ${at}; it was only logged.`;
+            ? trans.__('The limit passed; dry run, so it was only logged.')
+            : trans.__(
+                'Dry run: would have stopped at %1; it was only logged.',
+                at
+              );
       } else {
         text =
           at === null
-            ? 'The app was stopped.'
-            : `The app was stopped at ${at}.`;
+            ? trans.__('The app was stopped.')
+            : trans.__('The app was stopped at %1.', at);
       }
       break;
     }
     case 'error':
-      text = `The shutdown failed and will be retried: ${idle.error ?? 'unknown error'}`;
+      text = trans.__(
+        'The shutdown failed and will be retried: %1',
+        idle.error ?? trans.__('unknown error')
+      );
       break;
     default:
-      text = `Idle shutdown: ${String(view.state)}`;
+      text = trans.__('Idle shutdown: %1', String(view.state));
   }
   return { text, state: view.state };
 }
@@ -355,12 +423,18 @@ export function describeCountdown(
  *
  * @param view - The extrapolated idle status.
  */
-export function limitPhrase(view: IIdleView): string {
+export function limitPhrase(
+  view: IIdleView,
+  trans: TranslationBundle = en
+): string {
   const { idle } = view;
   if (idle.limit === 'budget' && typeof idle.max_idle_usd === 'number') {
-    return `idle budget ${formatUsd(idle.max_idle_usd)} reached`;
+    return trans.__('idle budget %1 reached', formatUsd(idle.max_idle_usd));
   }
-  return `idle timeout ${formatDuration(idle.timeout_seconds)}`;
+  return trans.__(
+    'idle timeout %1',
+    formatDuration(idle.timeout_seconds, 'floor', trans)
+  );
 }
 
 /**
@@ -373,7 +447,8 @@ export function limitPhrase(view: IIdleView): string {
  */
 export function describeIdleCost(
   view: IIdleView | null,
-  usdPerHour: number | null
+  usdPerHour: number | null,
+  trans: TranslationBundle = en
 ): string | null {
   if (view === null || usdPerHour === null || !(usdPerHour > 0)) {
     return null;
@@ -386,15 +461,17 @@ export function describeIdleCost(
     untilStop === null ? view.idleSeconds : Math.max(0, untilStop);
   const spent = (seconds * usdPerHour) / 3600;
   const budget = view.idle.max_idle_usd;
-  return (
-    (untilStop === null
-      ? 'Idle time so far: '
-      : 'Idle time before the stop: ') +
-    formatUsd(spent) +
-    (typeof budget === 'number' && budget > 0
-      ? ` of the ${formatUsd(budget)} idle budget`
-      : '')
-  );
+  const figure =
+    typeof budget === 'number' && budget > 0
+      ? trans.__(
+          '%1 of the %2 idle budget',
+          formatUsd(spent),
+          formatUsd(budget)
+        )
+      : formatUsd(spent);
+  return untilStop === null
+    ? trans.__('Idle time so far: %1', figure)
+    : trans.__('Idle time before the stop: %1', figure);
 }
 
 /**
@@ -406,35 +483,44 @@ export function describeIdleCost(
  */
 export function describeTotal(
   cost: ICost | null,
-  resources: IResources
+  resources: IResources,
+  trans: TranslationBundle = en
 ): string {
   let total = resources.total_usd_per_hour ?? 0;
   const unpriced = resources.unpriced ?? 0;
   const gaps: string[] = [];
-  let including = '';
+  let including: string | null = null;
   if (cost !== null && hasEnvironmentCost(cost) && !isFree(cost)) {
-    const noun = environmentNoun(cost.environment);
+    const noun = environmentNoun(cost.environment, trans);
     if (typeof cost.usd_per_hour === 'number' && cost.usd_per_hour > 0) {
       total += cost.usd_per_hour;
-      including = ` including ${noun}`;
+      including = noun;
     } else {
-      gaps.push(`${noun} has no known price`);
+      gaps.push(trans.__('%1 has no known price', noun));
     }
   }
   if (unpriced > 0) {
     gaps.push(
-      unpriced === 1
-        ? '1 resource has no price'
-        : `${unpriced} resources have no price`
+      trans._n(
+        '%1 resource has no price',
+        '%1 resources have no price',
+        unpriced
+      )
     );
-  }
-  if (gaps.length === 0) {
-    return `Total: ${formatRate(total)}${including}`;
   }
   // Nothing known to add up (a known price is never 0): not "$0.00/h",
   // which would read as free.
-  const figure = total > 0 ? formatRate(total) : 'unknown';
-  return `Total: ${figure}${including} · ${gaps.join('; ')} (not counted)`;
+  const figure =
+    gaps.length === 0 || total > 0
+      ? formatRate(total, trans)
+      : trans.__('unknown');
+  const head =
+    including === null
+      ? trans.__('Total: %1', figure)
+      : trans.__('Total: %1 including %2', figure, including);
+  return gaps.length === 0
+    ? head
+    : trans.__('%1 · %2 (not counted)', head, gaps.join('; '));
 }
 
 /**
@@ -461,7 +547,10 @@ export interface IResourceText {
  *
  * @param resources - `GET resources`.
  */
-export function describeOmitted(resources: IResources): string {
+export function describeOmitted(
+  resources: IResources,
+  trans: TranslationBundle = en
+): string {
   const omitted = (
     resources as IResources & {
       omitted?: { count?: number; usd_per_hour?: number };
@@ -472,10 +561,14 @@ export function describeOmitted(resources: IResources): string {
     return '';
   }
   const rate = omitted?.usd_per_hour;
-  return (
-    `${count} more ${count === 1 ? 'resource' : 'resources'} not listed` +
-    (typeof rate === 'number' && rate > 0 ? `, ${formatRate(rate)}` : '')
+  const text = trans._n(
+    '%1 more resource not listed',
+    '%1 more resources not listed',
+    count
   );
+  return typeof rate === 'number' && rate > 0
+    ? `${text}, ${formatRate(rate, trans)}`
+    : text;
 }
 
 /**
@@ -492,13 +585,14 @@ export function describeOmitted(resources: IResources): string {
 export function describeResource(
   resource: IResource,
   now?: number,
-  generatedAt?: string | null
+  generatedAt?: string | null,
+  trans: TranslationBundle = en
 ): IResourceText {
-  const price = describePrice(resource.price);
+  const price = describePrice(resource.price, trans);
   const count = resource.instance_count ?? 1;
   const instances =
-    `${resource.instance_type ?? 'instance type unknown'} × ${count}` +
-    (resource.spot ? ' · spot' : '');
+    `${resource.instance_type ?? trans.__('instance type unknown')} × ${count}` +
+    (resource.spot ? trans.__(' · spot') : '');
   const secondary = [resource.detail, resource.status, price.text]
     .filter(part => typeof part === 'string' && part.length > 0)
     .join(' · ');
@@ -520,8 +614,11 @@ export function describeResource(
   }
   return {
     instances,
-    rate: formatPriceRate(resource.price, resource.usd_per_hour),
-    running: typeof running === 'number' ? formatDuration(running) : '—',
+    rate: formatPriceRate(resource.price, resource.usd_per_hour, trans),
+    running:
+      typeof running === 'number'
+        ? formatDuration(running, 'floor', trans)
+        : '—',
     cost:
       typeof cost === 'number' && price.state === 'known'
         ? formatUsd(cost)
@@ -533,14 +630,35 @@ export function describeResource(
 
 namespace Private {
   /**
-   * The price sources, for people.
+   * A price source for people; one this version does not know as the
+   * server names it.
    */
-  export const SOURCES: { [source: string]: string } = {
-    override: 'set by your administrator',
-    cache: 'AWS Price List API (cached)',
-    'price-list-api': 'AWS Price List API',
-    snapshot: 'bundled AWS price list'
-  };
+  export function source(name: string, trans: TranslationBundle): string {
+    switch (name) {
+      case 'override':
+        return trans.__('set by your administrator');
+      case 'cache':
+        return trans.__('AWS Price List API (cached)');
+      case 'price-list-api':
+        return trans.__('AWS Price List API');
+      case 'snapshot':
+        return trans.__('bundled AWS price list');
+      default:
+        return name;
+    }
+  }
+
+  /**
+   * What shows instead of a rate: `looking up price…` or `price unknown`.
+   */
+  export function noRate(
+    price: IPrice | null | undefined,
+    trans: TranslationBundle
+  ): string {
+    return price?.source === 'pending'
+      ? trans.__('looking up price…')
+      : trans.__('price unknown');
+  }
 
   /**
    * Whether the rate includes the storage (only when its price is known).

@@ -27,7 +27,8 @@ export class CostMeter extends TickingStatusButton {
     super({
       changed: options.model.changed,
       onActivate: options.onActivate,
-      labelClass: 'jp-smcost-CostMeter-label'
+      labelClass: 'jp-smcost-CostMeter-label',
+      translator: options.translator
     });
     this._model = options.model;
     this.addClass(COST_METER_CLASS);
@@ -69,7 +70,12 @@ export class CostMeter extends TickingStatusButton {
    */
   get current(): IMeterText {
     const model = this._model;
-    return formatMeter(model.cost, model.sessionUsd(), model.costError);
+    return formatMeter(
+      model.cost,
+      model.sessionUsd(),
+      model.costError,
+      this.trans
+    );
   }
 
   /**
@@ -92,13 +98,15 @@ export class CostMeter extends TickingStatusButton {
     let tooltip = title;
     if (count > 0) {
       const total = this._suggestions!.totalSaving;
+      const trans = this.trans;
+      const label = badgeLabel(count, trans);
       const line =
-        `${badgeLabel(count)}` +
-        (total > 0 ? `: up to ${formatMonthly(total)}` : '') +
-        '.';
+        total > 0
+          ? trans.__('%1: up to %2.', label, formatMonthly(total, trans))
+          : `${label}.`;
       tooltip = tooltip
         ? `${tooltip}\n${line}`
-        : `${line}\nClick for the Cost panel.`;
+        : `${line}\n${trans.__('Click for the Cost panel.')}`;
     }
     this.display(text, tooltip, state);
     this.toggleClass('jp-mod-stale', this._model.costError !== null);
@@ -106,7 +114,7 @@ export class CostMeter extends TickingStatusButton {
     const label = count > 0 ? String(count) : '';
     if (this._badge.textContent !== label) {
       this._badge.textContent = label;
-      this._badge.setAttribute('aria-label', badgeLabel(count));
+      this._badge.setAttribute('aria-label', badgeLabel(count, this.trans));
     }
     this._badge.hidden = count === 0;
     const active = this.isActive;
@@ -139,7 +147,10 @@ export namespace CostMeter {
   /**
    * The options to construct a `CostMeter`.
    */
-  export interface IOptions {
+  export interface IOptions extends Pick<
+    TickingStatusButton.IOptions,
+    'translator'
+  > {
     /** The cost. */
     model: CostModel;
     /** The savings suggestions, for the badge; none without them. */

@@ -1,8 +1,4 @@
-import {
-  ITranslator,
-  nullTranslator,
-  TranslationBundle
-} from '@jupyterlab/translation';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
@@ -21,6 +17,7 @@ import {
   PictureSection
 } from './sections';
 import { el, setData, setText } from '../dom';
+import { loadTrans } from '../i18n';
 import { IdleModel } from '../idle/model';
 import { ISavingsSection } from '../tokens';
 
@@ -80,7 +77,7 @@ export class CostPanel extends Widget {
     this._idle = options.idle ?? null;
     this._clock = options.clock ?? Date.now;
     this._history = options.history ?? null;
-    const trans = (options.translator ?? nullTranslator).load('jupyter_smcost');
+    const trans = loadTrans(options.translator);
     this.id = COST_PANEL_ID;
     // Focusable (not in the tab order) so that opening the panel can move focus here.
     this.node.tabIndex = -1;
@@ -288,15 +285,15 @@ export class CostPanel extends Widget {
     const resources = this._model.resources;
     let text = '';
     if (resources !== null && resources.state !== 'loading') {
-      text = describeTotal(cost, resources);
+      text = describeTotal(cost, resources, this._trans);
     } else {
       const split = burnSplit(cost, null);
       if (split.total > 0 && cost !== null) {
-        const noun = environmentNoun(cost.environment);
+        const noun = environmentNoun(cost.environment, this._trans);
         text = this._trans.__(
           '%1: %2 · listing resources…',
           `${noun.charAt(0).toUpperCase()}${noun.slice(1)}`,
-          formatRate(split.total)
+          formatRate(split.total, this._trans)
         );
       }
     }

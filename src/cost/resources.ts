@@ -170,7 +170,7 @@ export class ResourcesSection extends CostSection {
     const rows = resources?.resources ?? [];
     this._renderRows(rows, now, resources?.generated_at ?? null);
     this._table.hidden = rows.length === 0;
-    const omitted = resources === null ? '' : describeOmitted(resources);
+    const omitted = resources === null ? '' : describeOmitted(resources, trans);
     setText(this._omitted, omitted ? `${omitted}.` : '');
     this._omitted.hidden = omitted === '';
     const age = model.resourcesAge(now);
@@ -178,7 +178,10 @@ export class ResourcesSection extends CostSection {
       this._updated,
       age === null
         ? ''
-        : trans.__('Listed from AWS %1 ago.', formatDuration(age))
+        : trans.__(
+            'Listed from AWS %1 ago.',
+            formatDuration(age, 'floor', trans)
+          )
     );
     this._updated.hidden = age === null;
   }
@@ -235,7 +238,8 @@ export class ResourcesSection extends CostSection {
     // The price sources, said once in the footnote, marked in the order the
     // rows show.
     const sources = Private.priceSources(
-      ([] as IResource[]).concat(...categories.map(c => byCategory.get(c)!))
+      ([] as IResource[]).concat(...categories.map(c => byCategory.get(c)!)),
+      this.trans
     );
     const footnote = Private.describeSources(sources, this.trans);
     setText(this._footnote, footnote.text);
@@ -355,13 +359,16 @@ namespace Private {
    * The sources of the known prices of the resources, by label, in the
    * order they first appear.
    */
-  export function priceSources(resources: IResource[]): Map<string, ISource> {
+  export function priceSources(
+    resources: IResource[],
+    trans: TranslationBundle
+  ): Map<string, ISource> {
     const sources = new Map<string, ISource>();
     for (const resource of resources) {
       if (resourceRate(resource) === null) {
         continue;
       }
-      const label = priceSourceLabel(resource.price);
+      const label = priceSourceLabel(resource.price, trans);
       if (!sources.has(label)) {
         sources.set(label, {
           mark: '',
@@ -467,7 +474,7 @@ namespace Private {
     setText(
       group.rate,
       usdPerHour > 0
-        ? formatRate(usdPerHour) + (unpriced > 0 ? ' +' : '')
+        ? formatRate(usdPerHour, trans) + (unpriced > 0 ? ' +' : '')
         : trans.__('price unknown')
     );
   }
@@ -608,8 +615,8 @@ namespace Private {
     now?: number,
     generatedAt?: string | null
   ): void {
-    const text = describeResource(resource, now, generatedAt);
-    const price = describePrice(resource.price);
+    const text = describeResource(resource, now, generatedAt, trans);
+    const price = describePrice(resource.price, trans);
     setData(row.tr, 'kind', resource.kind);
     setData(row.tr, 'name', resource.name);
     setData(row.tr, 'price', price.state);
@@ -624,12 +631,12 @@ namespace Private {
     // sources, the rate carries the source's mark.
     const source =
       price.state === 'known'
-        ? sources.get(priceSourceLabel(resource.price))
+        ? sources.get(priceSourceLabel(resource.price, trans))
         : undefined;
     setData(row.rate, 'sourceMark', source?.mark || undefined);
     setText(row.cost, text.cost);
     row.cost.title = text.priceTitle;
-    setText(row.kind, resourceKindLabel(resource.kind));
+    setText(row.kind, resourceKindLabel(resource.kind, trans));
     setText(row.running, text.running);
     // What is not on the line: the whole instance type, the server's
     // detail, the status, and why a price is unknown.

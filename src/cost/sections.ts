@@ -125,7 +125,7 @@ export class CostStatus extends CostSection {
           ? trans.__('Could not get the cost: %1', model.costError ?? '')
           : trans.__(
               'Could not refresh the cost (figures from %1 ago): %2',
-              formatDuration(model.elapsedSeconds(now)),
+              formatDuration(model.elapsedSeconds(now), 'floor', trans),
               model.costError ?? ''
             );
     }
@@ -255,13 +255,13 @@ export class EnvironmentSection extends CostSection {
     if (cost === null || this.node.hidden) {
       return;
     }
-    const noun = environmentNoun(cost.environment);
+    const noun = environmentNoun(cost.environment, trans);
     setText(this._heading, noun.charAt(0).toUpperCase() + noun.slice(1));
     setText(
       this._instanceType,
       cost.instance?.instance_type ?? trans.__('instance type unknown')
     );
-    const price = describePrice(cost.instance?.price);
+    const price = describePrice(cost.instance?.price, trans);
     const rate =
       price.state === 'known' && typeof cost.usd_per_hour === 'number'
         ? cost.usd_per_hour
@@ -271,7 +271,7 @@ export class EnvironmentSection extends CostSection {
     setData(this.node, 'stopped', stopped === null ? 'false' : 'true');
     setText(
       this._rate,
-      formatPriceRate(cost.instance?.price, rate) +
+      formatPriceRate(cost.instance?.price, rate, trans) +
         (stopped !== null && rate !== null ? trans.__(' while it ran') : '')
     );
     this._rate.title = price.title;
@@ -279,7 +279,7 @@ export class EnvironmentSection extends CostSection {
     const session = rate === null ? null : model.sessionUsd(now);
     const uptime = model.uptimeSeconds(now);
     const details = [
-      uptime !== null ? formatDuration(uptime) : null,
+      uptime !== null ? formatDuration(uptime, 'floor', trans) : null,
       stopped !== null ? trans.__('stopped at %1', stopped) : null
     ].filter(part => part !== null);
     setText(
@@ -299,7 +299,7 @@ export class EnvironmentSection extends CostSection {
     setText(this._priceSource, price.text);
     this._priceSource.title = price.title;
     setData(this._priceSource, 'source', cost.instance?.price?.source);
-    const storage = describeStorage(cost);
+    const storage = describeStorage(cost, trans);
     setText(this._storage, storage.text);
     this._storage.title = storage.title;
     // The price problems are on the lines above; the others (permissions,
@@ -380,7 +380,7 @@ export class IdleSection extends CostSection {
       return;
     }
     const view = idle.view(now);
-    const countdown = describeCountdown(view, idle.error);
+    const countdown = describeCountdown(view, idle.error, this.trans);
     setText(this._countdown, countdown.text);
     setData(this._countdown, 'state', countdown.state);
     setData(
@@ -393,7 +393,7 @@ export class IdleSection extends CostSection {
       cost !== null && describePrice(cost.instance?.price).state === 'known'
         ? cost.usd_per_hour
         : null;
-    const idleCost = describeIdleCost(view, rate);
+    const idleCost = describeIdleCost(view, rate, this.trans);
     setText(this._idleCost, idleCost ?? '');
     this._idleCost.hidden = idleCost === null;
     // A stopped app no longer exists: there is nothing to keep running. (A

@@ -22,7 +22,8 @@ export class IdleStatusItem extends TickingStatusButton {
     super({
       changed: options.model.changed,
       onActivate: options.onActivate,
-      labelClass: 'jp-smcost-StatusItem-label'
+      labelClass: 'jp-smcost-StatusItem-label',
+      translator: options.translator
     });
     this._model = options.model;
     this.addClass(STATUS_ITEM_CLASS);
@@ -34,7 +35,7 @@ export class IdleStatusItem extends TickingStatusButton {
    * What the item shows now.
    */
   get current(): IStatusText {
-    return formatStatus(this._model.view(), this._model.error);
+    return formatStatus(this._model.view(), this._model.error, this.trans);
   }
 
   render(): void {
@@ -58,7 +59,10 @@ export namespace IdleStatusItem {
   /**
    * The options to construct an `IdleStatusItem`.
    */
-  export interface IOptions {
+  export interface IOptions extends Pick<
+    TickingStatusButton.IOptions,
+    'translator'
+  > {
     /** The idle status. */
     model: IdleModel;
     /** Called on click, Enter or Space. */
