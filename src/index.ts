@@ -296,7 +296,7 @@ const suggestionsPlugin: JupyterFrontEndPlugin<void> = {
     const model = new SuggestionsModel({
       serverSettings: app.serviceManager.serverSettings
     });
-    costUI.addSavings(model, new SuggestionsView({ model }));
+    costUI.addSavings(model, new SuggestionsView({ model, translator }));
 
     app.commands.addCommand(CommandIDs.showSavings, {
       label: trans.__('Show SageMaker savings'),

@@ -1,8 +1,10 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { describeConfirmation } from './format';
 import { ISuggestion, ISuggestionAction } from '../api';
+import { en } from '../i18n';
 
 /**
  * What the user answered: `null` when they cancelled; the form's values
@@ -21,9 +23,10 @@ export type ConfirmAnswer = { values?: { [key: string]: string } } | null;
  */
 export async function confirmAction(
   suggestion: ISuggestion,
-  action: ISuggestionAction
+  action: ISuggestionAction,
+  trans: TranslationBundle = en
 ): Promise<ConfirmAnswer> {
-  const text = describeConfirmation(suggestion, action);
+  const text = describeConfirmation(suggestion, action, trans);
   const body = new ConfirmBody(text.lines, action.fields ?? []);
   const accept = text.destructive
     ? Dialog.warnButton({ label: text.title })
@@ -31,7 +34,7 @@ export async function confirmAction(
   const result = await showDialog<{ [key: string]: string } | null>({
     title: text.title,
     body,
-    buttons: [Dialog.cancelButton(), accept],
+    buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), accept],
     // The first field, when there is a form; else the action's button.
     focusNodeSelector: 'input'
   });

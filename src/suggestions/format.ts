@@ -1,4 +1,7 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { formatMonthly, formatUsd, resourceKindLabel } from '../format';
+import { en } from '../i18n';
 import { ISuggestion, ISuggestionAction } from '../api';
 
 /**
@@ -19,11 +22,14 @@ export interface ISavingText {
  *
  * @param suggestion - One suggestion of `GET suggestions`.
  */
-export function describeSaving(suggestion: ISuggestion): ISavingText {
+export function describeSaving(
+  suggestion: ISuggestion,
+  trans: TranslationBundle = en
+): ISavingText {
   const saving = suggestion.saving_usd_per_month;
   if (typeof saving === 'number' && Number.isFinite(saving)) {
     return {
-      text: formatMonthly(saving),
+      text: formatMonthly(saving, trans),
       title: suggestion.arithmetic || '',
       state: 'priced'
     };
@@ -39,15 +45,16 @@ export function describeSaving(suggestion: ISuggestion): ISavingText {
       // "up to" when the low end is nothing (e.g. spot: "up to 90%").
       text:
         low > 0
-          ? `${formatUsd(low)}–${formatMonthly(high)}`
-          : `up to ${formatMonthly(high)}`,
+          ? `${formatUsd(low)}–${formatMonthly(high, trans)}`
+          : trans.__('up to %1', formatMonthly(high, trans)),
       title: suggestion.saving_note || suggestion.arithmetic || '',
       state: 'range'
     };
   }
   return {
-    text: 'not priced',
-    title: suggestion.saving_note || 'No price is known for this saving.',
+    text: trans.__('not priced'),
+    title:
+      suggestion.saving_note || trans.__('No price is known for this saving.'),
     state: 'unpriced'
   };
 }
@@ -59,14 +66,18 @@ export function describeSaving(suggestion: ISuggestion): ISavingText {
  * @param count - How many suggestions are shown.
  * @param total - Their monthly saving.
  */
-export function describeSavingsTotal(count: number, total: number): string {
+export function describeSavingsTotal(
+  count: number,
+  total: number,
+  trans: TranslationBundle = en
+): string {
   if (count === 0) {
-    return 'No savings found';
+    return trans.__('No savings found');
   }
   if (total > 0) {
-    return `You could save ${formatMonthly(total)}`;
+    return trans.__('You could save %1', formatMonthly(total, trans));
   }
-  return count === 1 ? '1 way to spend less' : `${count} ways to spend less`;
+  return trans._n('%1 way to spend less', '%1 ways to spend less', count);
 }
 
 /**
@@ -74,12 +85,15 @@ export function describeSavingsTotal(count: number, total: number): string {
  *
  * @param suggestion - One suggestion.
  */
-export function resourceLabel(suggestion: ISuggestion): string {
+export function resourceLabel(
+  suggestion: ISuggestion,
+  trans: TranslationBundle = en
+): string {
   const resource = suggestion.resource;
   if (!resource) {
     return '';
   }
-  const kind = resourceKindLabel(resource.kind);
+  const kind = resourceKindLabel(resource.kind, trans);
   // Kinds this page has no label for (e.g. `account`) start with a capital.
   return `${kind.charAt(0).toUpperCase()}${kind.slice(1)} ${resource.name}`;
 }
@@ -105,19 +119,20 @@ export interface IConfirmText {
  */
 export function describeConfirmation(
   suggestion: ISuggestion,
-  action: ISuggestionAction
+  action: ISuggestionAction,
+  trans: TranslationBundle = en
 ): IConfirmText {
   const lines: string[] = [];
-  const resource = resourceLabel(suggestion);
+  const resource = resourceLabel(suggestion, trans);
   if (resource) {
-    lines.push(`Resource: ${resource}`);
+    lines.push(trans.__('Resource: %1', resource));
   }
   lines.push(action.description || suggestion.title);
-  const saving = describeSaving(suggestion);
+  const saving = describeSaving(suggestion, trans);
   lines.push(
     saving.state === 'unpriced'
-      ? `Saving: not priced (${saving.title})`
-      : `Saving: ${saving.text}`
+      ? trans.__('Saving: not priced (%1)', saving.title)
+      : trans.__('Saving: %1', saving.text)
   );
   return {
     title: action.label || suggestion.title,

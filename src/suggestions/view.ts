@@ -1,5 +1,6 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { confirmAction, ConfirmAnswer } from './confirm';
@@ -11,7 +12,8 @@ import {
 } from './format';
 import { SuggestionsModel } from './model';
 import { ISuggestion, ISuggestionAction, ISuggestionsProblem } from '../api';
-import { el, setData, setText } from '../dom';
+import { el, setData, setText, statusLine } from '../dom';
+import { loadTrans } from '../i18n';
 import { errorMessage } from '../poll';
 
 /**
@@ -47,6 +49,7 @@ export class SuggestionsView extends Widget {
       })
     });
     this._model = options.model;
+    const trans = (this._trans = loadTrans(options.translator));
     this._confirm = options.confirm ?? confirmAction;
     this._top = options.top ?? TOP_SUGGESTIONS;
     const d = el;
@@ -55,20 +58,18 @@ export class SuggestionsView extends Widget {
       testid: 'smcost-savings-total',
       attrs: { id: `${Private.ID_PREFIX}-heading`, tabindex: '-1' }
     });
-    this._status = d('div', {
-      className: 'jp-smcost-CostPanel-status',
-      testid: 'smcost-savings-status',
-      attrs: { role: 'status', 'aria-live': 'polite' }
-    });
-    this._statusText = d('span', { testid: 'smcost-savings-message' });
-    this._status.append(
-      d('span', { className: 'jp-smcost-CostPanel-spinner' }),
-      this._statusText
+    const status = statusLine(
+      'smcost-savings-status',
+      'smcost-savings-message'
     );
+    this._status = status.node;
+    this._statusText = status.text;
     this._note = d('p', {
       className: 'jp-smcost-CostPanel-secondary',
       testid: 'smcost-savings-note',
-      text: 'Actions are turned off here; your administrator can allow them.'
+      text: trans.__(
+        'Actions are turned off here; your administrator can allow them.'
+      )
     });
     this._list = d('div', {
       className: 'jp-smcost-Savings-list',
@@ -103,7 +104,7 @@ export class SuggestionsView extends Widget {
     this._undoButton = d('button', {
       className: 'jp-smcost-CostPanel-button',
       testid: 'smcost-savings-undo-button',
-      text: 'Undo',
+      text: trans.__('Undo'),
       attrs: { type: 'button' }
     });
     this._undo.append(this._undoText, ' ', this._undoButton);
@@ -160,8 +161,8 @@ export class SuggestionsView extends Widget {
     setText(
       this._heading,
       document === null
-        ? 'Savings'
-        : describeSavingsTotal(items.length, model.totalSaving)
+        ? this._trans.__('Savings')
+        : describeSavingsTotal(items.length, model.totalSaving, this._trans)
     );
     setData(
       this.node,
@@ -242,6 +243,7 @@ export class SuggestionsView extends Widget {
 
   private _renderStatus(): void {
     const model = this._model;
+    const trans = this._trans;
     const document = model.document;
     let state = 'ready';
     let text = '';
@@ -249,14 +251,18 @@ export class SuggestionsView extends Widget {
       state = 'error';
       text =
         document === null
-          ? `Could not get the suggestions: ${model.error}`
-          : `Could not refresh the suggestions: ${model.error}`;
+          ? trans.__('Could not get the suggestions: %1', model.error ?? '')
+          : trans.__(
+              'Could not refresh the suggestions: %1',
+              model.error ?? ''
+            );
     } else if (document === null || document.state === 'loading') {
       state = 'loading';
-      text = 'Looking for savings…';
+      text = trans.__('Looking for savings…');
     } else if (document.state === 'unavailable' || document.state === 'error') {
       state = document.state;
-      text = document.message || 'Suggestions are not available here.';
+      text =
+        document.message || trans.__('Suggestions are not available here.');
     } else if (document.message) {
       text = document.message;
     }
@@ -280,8 +286,14 @@ export class SuggestionsView extends Widget {
     const next = new Map<string, Private.ICard>();
     order.forEach((suggestion, index) => {
       const card =
-        this._cards.get(suggestion.id) ?? Private.createCard(suggestion);
-      Private.updateCard(card, suggestion, this._model.actionsAllowed);
+        this._cards.get(suggestion.id) ??
+        Private.createCard(suggestion, this._trans);
+      Private.updateCard(
+        card,
+        suggestion,
+        this._model.actionsAllowed,
+        this._trans
+      );
       card.index = index;
       card.node.hidden = !this._expanded && index >= this._top;
       next.set(suggestion.id, card);
@@ -305,7 +317,9 @@ export class SuggestionsView extends Widget {
     this._more.setAttribute('aria-expanded', String(this._expanded));
     setText(
       this._more,
-      this._expanded ? 'Show fewer' : `Show all ${order.length} suggestions`
+      this._expanded
+        ? this._trans.__('Show fewer')
+        : this._trans.__('Show all %1 suggestions', order.length)
     );
   }
 
@@ -316,7 +330,11 @@ export class SuggestionsView extends Widget {
       const count = problems.length;
       setText(
         this._problemsSummary,
-        count === 1 ? '1 check could not run' : `${count} checks could not run`
+        this._trans._n(
+          '%1 check could not run',
+          '%1 checks could not run',
+          count
+        )
       );
       this._problemsList.replaceChildren(
         ...problems.map(problem => {
@@ -355,7 +373,7 @@ export class SuggestionsView extends Widget {
     const suggestion = card.suggestion;
     let answer: ConfirmAnswer;
     try {
-      answer = await this._confirm(suggestion, action);
+      answer = await this._confirm(suggestion, action, this._trans);
     } catch (reason) {
       Private.showResult(card, 'error', errorMessage(reason));
       return;
@@ -368,7 +386,11 @@ export class SuggestionsView extends Widget {
       fields.length > 0 &&
       fields.some(field => !(answer?.values?.[field] ?? '').trim())
     ) {
-      Private.showResult(card, 'error', 'Enter a value for each tag.');
+      Private.showResult(
+        card,
+        'error',
+        this._trans.__('Enter a value for each tag.')
+      );
       return;
     }
     card.busy = true;
@@ -381,7 +403,7 @@ export class SuggestionsView extends Widget {
         fields.length > 0 ? answer.values : undefined
       );
       card.done = true;
-      Private.showResult(card, 'ok', reply?.message || 'Done.');
+      Private.showResult(card, 'ok', reply?.message || this._trans.__('Done.'));
     } catch (reason) {
       Private.showResult(
         card,
@@ -420,10 +442,13 @@ export class SuggestionsView extends Widget {
       }
       await dismissed;
       this._undone = card.suggestion.id;
-      setText(this._undoText, `Dismissed “${card.suggestion.title}”.`);
+      setText(
+        this._undoText,
+        this._trans.__('Dismissed “%1”.', card.suggestion.title)
+      );
       this._undoButton.setAttribute(
         'aria-label',
-        `Undo: dismiss ${card.suggestion.title}`
+        this._trans.__('Undo: dismiss %1', card.suggestion.title)
       );
       this._undo.hidden = false;
     } catch (reason) {
@@ -433,7 +458,7 @@ export class SuggestionsView extends Widget {
         Private.showResult(
           again,
           'error',
-          `Could not dismiss: ${errorMessage(reason)}`,
+          this._trans.__('Could not dismiss: %1', errorMessage(reason)),
           Private.statusOf(reason)
         );
       }
@@ -456,13 +481,16 @@ export class SuggestionsView extends Widget {
     } catch {
       copied = false;
     }
-    setText(button, copied ? 'Copied' : 'Copy failed');
+    setText(
+      button,
+      copied ? this._trans.__('Copied') : this._trans.__('Copy failed')
+    );
     if (card.copyTimer !== null) {
       window.clearTimeout(card.copyTimer);
     }
     card.copyTimer = window.setTimeout(() => {
       card.copyTimer = null;
-      setText(button, 'Copy');
+      setText(button, this._trans.__('Copy'));
     }, 2000);
   }
 
@@ -481,7 +509,10 @@ export class SuggestionsView extends Widget {
       this._undo.hidden = true;
       this._heading.focus();
     } catch (reason) {
-      setText(this._undoText, `Could not undo: ${errorMessage(reason)}`);
+      setText(
+        this._undoText,
+        this._trans.__('Could not undo: %1', errorMessage(reason))
+      );
     } finally {
       this._undoButton.disabled = false;
     }
@@ -503,9 +534,11 @@ export class SuggestionsView extends Widget {
   }
 
   private _cards = new Map<string, Private.ICard>();
+  private _trans: TranslationBundle;
   private _confirm: (
     suggestion: ISuggestion,
-    action: ISuggestionAction
+    action: ISuggestionAction,
+    trans: TranslationBundle
   ) => Promise<ConfirmAnswer>;
   private _expanded = false;
   private _heading: HTMLHeadingElement;
@@ -542,6 +575,8 @@ export namespace SuggestionsView {
     ) => Promise<ConfirmAnswer>;
     /** How many cards show before "Show all" (default 3). */
     top?: number;
+    /** The strings' translations; English without it. */
+    translator?: ITranslator | null;
   }
 
   /**
@@ -617,7 +652,10 @@ namespace Private {
   /**
    * Create an empty card.
    */
-  export function createCard(suggestion: ISuggestion): ICard {
+  export function createCard(
+    suggestion: ISuggestion,
+    trans: TranslationBundle
+  ): ICard {
     const id = `${ID_PREFIX}-card-${nextId++}`;
     const node = el('article', {
       className: 'jp-smcost-Suggestion',
@@ -665,7 +703,7 @@ namespace Private {
       'smcost-suggestion-calculation'
     );
     arithmetic.append(
-      el('summary', { text: 'Details and calculation' }),
+      el('summary', { text: trans.__('Details and calculation') }),
       detail,
       arithmeticText
     );
@@ -680,7 +718,7 @@ namespace Private {
     const copy = el('button', {
       className: 'jp-smcost-CostPanel-button jp-smcost-Suggestion-copy',
       testid: 'smcost-suggestion-copy',
-      text: 'Copy',
+      text: trans.__('Copy'),
       attrs: { type: 'button', 'data-role': 'copy' }
     });
     snippet.append(pre, copy);
@@ -688,19 +726,19 @@ namespace Private {
     const dismiss = el('button', {
       className: 'jp-smcost-CostPanel-button jp-smcost-Suggestion-dismiss',
       testid: 'smcost-suggestion-dismiss',
-      text: 'Dismiss',
+      text: trans.__('Dismiss'),
       attrs: { type: 'button', 'data-role': 'dismiss' }
     });
     const docs = el('a', {
       className: 'jp-smcost-Suggestion-docs',
       testid: 'smcost-suggestion-docs',
-      text: 'Docs',
+      text: trans.__('Docs'),
       attrs: { target: '_blank', rel: 'noopener noreferrer' }
     });
     const close = el('button', {
       className: 'jp-smcost-CostPanel-button jp-smcost-Suggestion-close',
       testid: 'smcost-suggestion-close',
-      text: 'Close',
+      text: trans.__('Close'),
       attrs: { type: 'button', 'data-role': 'close' }
     });
     actions.append(dismiss, close, docs);
@@ -753,7 +791,8 @@ namespace Private {
   export function updateCard(
     card: ICard,
     suggestion: ISuggestion,
-    actionsAllowed: boolean
+    actionsAllowed: boolean,
+    trans: TranslationBundle
   ): void {
     card.suggestion = suggestion;
     const node = card.node;
@@ -770,12 +809,12 @@ namespace Private {
     setData(node, 'severity', suggestion.severity);
     setText(card.title, suggestion.title);
 
-    const saving = describeSaving(suggestion);
+    const saving = describeSaving(suggestion, trans);
     setText(card.saving, saving.text);
     card.saving.title = saving.title;
     setData(card.saving, 'saving', saving.state);
 
-    updateResource(card, suggestion);
+    updateResource(card, suggestion, trans);
     Private.setBreakable(card.detail, suggestion.detail ?? '');
     card.detail.hidden = !suggestion.detail;
     card.arithmeticText.hidden = !suggestion.arithmetic;
@@ -788,7 +827,9 @@ namespace Private {
     card.warning.hidden = !suggestion.warning;
     Private.setBreakable(
       card.arithmeticText,
-      suggestion.arithmetic ? `Calculation: ${suggestion.arithmetic}` : ''
+      suggestion.arithmetic
+        ? trans.__('Calculation: %1', suggestion.arithmetic)
+        : ''
     );
     card.arithmetic.hidden = !suggestion.arithmetic && !suggestion.detail;
     setText(card.code, suggestion.snippet ?? '');
@@ -800,11 +841,17 @@ namespace Private {
       card.docs.href = docs;
       card.docs.setAttribute(
         'aria-label',
-        `Docs: ${suggestion.title} (new tab)`
+        trans.__('Docs: %1 (new tab)', suggestion.title)
       );
     }
-    card.dismiss.setAttribute('aria-label', `Dismiss: ${suggestion.title}`);
-    card.close.setAttribute('aria-label', `Close: ${suggestion.title}`);
+    card.dismiss.setAttribute(
+      'aria-label',
+      trans.__('Dismiss: %1', suggestion.title)
+    );
+    card.close.setAttribute(
+      'aria-label',
+      trans.__('Close: %1', suggestion.title)
+    );
 
     // The action buttons, before "Dismiss"; none once done or when the
     // administrator turned actions off.
@@ -836,8 +883,12 @@ namespace Private {
   /**
    * The resource line: its kind and name, linked to the AWS console.
    */
-  function updateResource(card: ICard, suggestion: ISuggestion): void {
-    const label = resourceLabel(suggestion);
+  function updateResource(
+    card: ICard,
+    suggestion: ISuggestion,
+    trans: TranslationBundle
+  ): void {
+    const label = resourceLabel(suggestion, trans);
     card.resource.hidden = label === '';
     const url = safeUrl(suggestion.resource?.console_url);
     if (label === '') {
@@ -851,7 +902,10 @@ namespace Private {
           href: url,
           target: '_blank',
           rel: 'noopener noreferrer',
-          title: `Open ${suggestion.resource?.name} in the AWS console (new tab)`
+          title: trans.__(
+            'Open %1 in the AWS console (new tab)',
+            suggestion.resource?.name ?? ''
+          )
         }
       });
       card.resource.replaceChildren(link);
