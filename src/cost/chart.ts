@@ -1,3 +1,5 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import {
   environmentNoun,
   formatRate,
@@ -8,6 +10,7 @@ import {
 import { ICostSample } from './history';
 import { formatTimeOfDay, formatUsd } from '../format';
 import { ICost, IResource, IResources } from '../api';
+import { en } from '../i18n';
 
 /**
  * Where the burn rate goes: this environment, training (training and tuning
@@ -66,12 +69,27 @@ export function burnCategory(kind: string): BurnCategory {
  * @param category - The category.
  * @param cost - `GET cost`, for the environment's name.
  */
-export function burnLabel(category: BurnCategory, cost?: ICost | null): string {
-  if (category === 'space') {
-    const noun = environmentNoun(cost?.environment ?? null);
-    return noun.charAt(0).toUpperCase() + noun.slice(1);
+export function burnLabel(
+  category: BurnCategory,
+  cost?: ICost | null,
+  trans: TranslationBundle = en
+): string {
+  switch (category) {
+    case 'space': {
+      const noun = environmentNoun(cost?.environment ?? null, trans);
+      return noun.charAt(0).toUpperCase() + noun.slice(1);
+    }
+    case 'training':
+      return trans.__('Training');
+    case 'endpoints':
+      return trans.__('Endpoints');
+    case 'processing':
+      return trans.__('Processing');
+    case 'apps':
+      return trans.__('Other apps');
+    default:
+      return trans.__('Not listed');
   }
-  return Private.LABELS[category];
 }
 
 /**
@@ -101,7 +119,8 @@ export function resourceRate(resource: IResource): number | null {
  */
 export function burnSplit(
   cost: ICost | null,
-  resources: IResources | null
+  resources: IResources | null,
+  trans: TranslationBundle = en
 ): IBurnSplit {
   const sums = new Map<BurnCategory, number>();
   const add = (category: BurnCategory, usd: number) => {
@@ -142,7 +161,7 @@ export function burnSplit(
     if (usd > 0) {
       segments.push({
         category,
-        label: burnLabel(category, cost),
+        label: burnLabel(category, cost, trans),
         usdPerHour: usd
       });
       sum += usd;
@@ -161,14 +180,21 @@ export function burnSplit(
  *
  * @param split - The split.
  */
-export function describeBurnSplit(split: IBurnSplit): string {
+export function describeBurnSplit(
+  split: IBurnSplit,
+  trans: TranslationBundle = en
+): string {
   if (split.segments.length === 0) {
-    return 'Burn rate: nothing priced is running.';
+    return trans.__('Burn rate: nothing priced is running.');
   }
   const parts = split.segments.map(
-    s => `${s.label.toLowerCase()} ${formatRate(s.usdPerHour)}`
+    s => `${s.label.toLowerCase()} ${formatRate(s.usdPerHour, trans)}`
   );
-  return `Burn rate ${formatRate(split.total)}: ${parts.join(', ')}.`;
+  return trans.__(
+    'Burn rate %1: %2.',
+    formatRate(split.total, trans),
+    parts.join(', ')
+  );
 }
 
 /**
@@ -235,19 +261,24 @@ export function sparklinePoints(
  *
  * @param samples - The samples, oldest first.
  */
-export function describeSparkline(samples: ICostSample[]): string {
+export function describeSparkline(
+  samples: ICostSample[],
+  trans: TranslationBundle = en
+): string {
   if (samples.length === 0) {
-    return "This session's cost: no figures yet.";
+    return trans.__("This session's cost: no figures yet.");
   }
   const first = samples[0];
   const last = samples[samples.length - 1];
   const at = (s: ICostSample) => {
     const time = formatTimeOfDay(new Date(s.t).toISOString());
-    return `${formatUsd(s.usd)}${time === null ? '' : ` at ${time}`}`;
+    return time === null
+      ? formatUsd(s.usd)
+      : trans.__('%1 at %2', formatUsd(s.usd), time);
   };
   return samples.length === 1
-    ? `This session's cost: ${at(last)}.`
-    : `This session's cost: ${at(first)}, ${at(last)}.`;
+    ? trans.__("This session's cost: %1.", at(last))
+    : trans.__("This session's cost: %1, %2.", at(first), at(last));
 }
 
 /**
@@ -255,7 +286,11 @@ export function describeSparkline(samples: ICostSample[]): string {
  * its colour from the theme (style/cost.css, by `data-category`).
  */
 export class BurnBar {
-  constructor() {
+  /**
+   * @param trans - The extension's strings (English by default).
+   */
+  constructor(trans: TranslationBundle = en) {
+    this._trans = trans;
     const svg = Private.svg('svg', {
       class: 'jp-smcost-BurnBar-svg',
       viewBox: '0 0 100 10',
@@ -284,7 +319,7 @@ export class BurnBar {
    * @param split - The burn rate split.
    */
   update(split: IBurnSplit): void {
-    const label = describeBurnSplit(split);
+    const label = describeBurnSplit(split, this._trans);
     if (label === this._label) {
       return;
     }
@@ -304,7 +339,7 @@ export class BurnBar {
         });
         const title = Private.svg('title', {});
         title.textContent =
-          `${segment.label}: ${formatRate(segment.usdPerHour)} ` +
+          `${segment.label}: ${formatRate(segment.usdPerHour, this._trans)} ` +
           `(${Math.round((segment.usdPerHour / split.total) * 100)}%)`;
         rect.append(title);
         return rect;
@@ -324,7 +359,7 @@ export class BurnBar {
         name.textContent = segment.label;
         const figure = document.createElement('span');
         figure.className = 'jp-smcost-figure';
-        figure.textContent = formatRate(segment.usdPerHour);
+        figure.textContent = formatRate(segment.usdPerHour, this._trans);
         item.append(swatch, name, ' ', figure);
         return item;
       })
@@ -335,13 +370,18 @@ export class BurnBar {
   private _label = '';
   private _legend: HTMLUListElement;
   private _svg: SVGSVGElement;
+  private _trans: TranslationBundle;
 }
 
 /**
  * This session's cost over time as a small line.
  */
 export class Sparkline {
-  constructor() {
+  /**
+   * @param trans - The extension's strings (English by default).
+   */
+  constructor(trans: TranslationBundle = en) {
+    this._trans = trans;
     this._line = Private.svg('polyline', {
       class: 'jp-smcost-Sparkline-line',
       fill: 'none',
@@ -358,7 +398,7 @@ export class Sparkline {
     this._svg.append(this._line);
     this._caption = document.createElement('span');
     this._caption.className = 'jp-smcost-Sparkline-caption';
-    this._caption.textContent = 'This session';
+    this._caption.textContent = trans.__('This session');
     this._caption.setAttribute('aria-hidden', 'true');
     this.node = document.createElement('div');
     this.node.className = 'jp-smcost-Sparkline';
@@ -390,7 +430,10 @@ export class Sparkline {
     );
     if (points !== this.points) {
       this._line.setAttribute('points', points);
-      this._svg.setAttribute('aria-label', describeSparkline(samples));
+      this._svg.setAttribute(
+        'aria-label',
+        describeSparkline(samples, this._trans)
+      );
     }
     this.node.hidden = samples.length < 2;
   }
@@ -398,6 +441,7 @@ export class Sparkline {
   private _caption: HTMLSpanElement;
   private _line: SVGPolylineElement;
   private _svg: SVGSVGElement;
+  private _trans: TranslationBundle;
 }
 
 namespace Private {
@@ -412,15 +456,6 @@ namespace Private {
     'transform-job': 'processing',
     'studio-app': 'apps',
     'notebook-instance': 'apps'
-  };
-
-  export const LABELS: { [category in BurnCategory]: string } = {
-    space: 'This space',
-    training: 'Training',
-    endpoints: 'Endpoints',
-    processing: 'Processing',
-    apps: 'Other apps',
-    other: 'Not listed'
   };
 
   /**

@@ -287,7 +287,7 @@ export class CostPanel extends Widget {
     if (resources !== null && resources.state !== 'loading') {
       text = describeTotal(cost, resources, this._trans);
     } else {
-      const split = burnSplit(cost, null);
+      const split = burnSplit(cost, null, this._trans);
       if (split.total > 0 && cost !== null) {
         const noun = environmentNoun(cost.environment, this._trans);
         text = this._trans.__(

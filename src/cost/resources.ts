@@ -254,7 +254,7 @@ export class ResourcesSection extends CostSection {
       const group = this._groups.get(category) ?? Private.createGroup(category);
       Private.updateGroup(
         group,
-        burnLabel(category, this.model.cost),
+        burnLabel(category, this.model.cost, this.trans),
         list.length,
         subtotal(list),
         list.filter(r => resourceRate(r) === null).length,

@@ -163,6 +163,8 @@ export class PictureSection extends CostSection {
       options
     );
     this._history = options.history ?? null;
+    this._burnBar = new BurnBar(this.trans);
+    this._sparkline = new Sparkline(this.trans);
     this.node.append(this._burnBar.node, this._sparkline.node);
   }
 
@@ -170,16 +172,17 @@ export class PictureSection extends CostSection {
     const resources = this.model.resources;
     const split = burnSplit(
       this.model.cost,
-      resources !== null && resources.state !== 'loading' ? resources : null
+      resources !== null && resources.state !== 'loading' ? resources : null,
+      this.trans
     );
     this._burnBar.update(split);
     this._sparkline.update(this._history?.samples ?? []);
     this.node.hidden = this._burnBar.node.hidden && this._sparkline.node.hidden;
   }
 
-  private _burnBar = new BurnBar();
+  private _burnBar: BurnBar;
   private _history: SessionCostHistory | null;
-  private _sparkline = new Sparkline();
+  private _sparkline: Sparkline;
 }
 
 /**
