@@ -116,7 +116,7 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
         model.handleEvent(event);
       }
     });
-    new IdleNotifier({ model });
+    new IdleNotifier({ model, translator });
     new SaveResponder({
       model,
       widgets: () => Private.documentWidgets(app),
@@ -138,6 +138,7 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
         const { showIdleDialog } = await import('./idle/dialog');
         await showIdleDialog({
           model,
+          translator,
           // Asked at each click: the Settings Editor may be disabled, or
           // activated after this plugin.
           openSettings: app.commands.hasCommand(Private.SETTINGS_COMMAND)

@@ -1,4 +1,5 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -11,10 +12,11 @@ import {
   formatTimeOfDay,
   isStopped
 } from '../format';
+import { loadTrans } from '../i18n';
 import { IdleModel } from './model';
 
 /**
- * The label of the button that restarts the idle clock.
+ * The label of the button that restarts the idle clock, in English.
  */
 export const KEEP_RUNNING_LABEL = 'Keep running';
 
@@ -29,13 +31,14 @@ export async function showIdleDialog(
   options: IIdleDialogOptions
 ): Promise<void> {
   const { model, openSettings } = options;
-  const body = new IdleDetails(model);
-  const buttons = [Dialog.cancelButton({ label: 'Close' })];
+  const trans = loadTrans(options.translator);
+  const body = new IdleDetails(model, trans);
+  const buttons = [Dialog.cancelButton({ label: trans.__('Close') })];
   if (openSettings) {
     buttons.push(
       // `accept` defaults to true: it must not count as "Keep running".
       Dialog.createButton({
-        label: 'Settings',
+        label: trans.__('Settings'),
         accept: false,
         actions: ['settings']
       })
@@ -43,10 +46,10 @@ export async function showIdleDialog(
   }
   // A stopped app no longer exists: nothing to keep running (a dry run's does).
   if (!isStopped(model.status?.idle)) {
-    buttons.push(Dialog.okButton({ label: KEEP_RUNNING_LABEL }));
+    buttons.push(Dialog.okButton({ label: trans.__('Keep running') }));
   }
   const result = await showDialog({
-    title: 'Idle shutdown',
+    title: trans.__('Idle shutdown'),
     body,
     buttons,
     defaultButton: buttons.length - 1
@@ -56,9 +59,10 @@ export async function showIdleDialog(
       await model.keepRunning();
     } catch (reason) {
       Notification.error(
-        `Could not reach the server to keep the app running: ${
+        trans.__(
+          'Could not reach the server to keep the app running: %1',
           reason instanceof Error ? reason.message : String(reason)
-        }`
+        )
       );
     }
   } else if (result.button.actions.includes('settings') && openSettings) {
@@ -74,13 +78,18 @@ export interface IIdleDialogOptions {
   model: IdleModel;
   /** Open this plugin's settings; no "Settings" button without it. */
   openSettings?: () => void;
+  /** The strings' translations; English without it. */
+  translator?: ITranslator | null;
 }
 
 /**
  * The dialog's body: the countdown, ticking while the dialog is open.
  */
 class IdleDetails extends Widget {
-  constructor(private readonly _model: IdleModel) {
+  constructor(
+    private readonly _model: IdleModel,
+    private readonly _trans: TranslationBundle
+  ) {
     super();
     this.addClass('jp-smcost-IdleDetails');
     this._model.changed.connect(this._render, this);
@@ -115,7 +124,11 @@ class IdleDetails extends Widget {
   }
 
   private _render(): void {
-    const lines = Private.describe(this._model.view(), this._model);
+    const lines = Private.describe(
+      this._model.view(),
+      this._model,
+      this._trans
+    );
     // Rebuild only when the text changed, so a selection is not lost each second.
     const text = lines.join('\n');
     if (text === this._text) {
@@ -139,55 +152,87 @@ namespace Private {
   /**
    * The lines of the dialog's body.
    */
-  export function describe(view: IIdleView | null, model: IdleModel): string[] {
+  export function describe(
+    view: IIdleView | null,
+    model: IdleModel,
+    trans: TranslationBundle
+  ): string[] {
     if (view === null || model.error !== null) {
       return [
-        `The server cannot be reached: ${model.error ?? 'no answer yet'}.`,
-        'The countdown is unknown until the server answers.'
+        trans.__(
+          'The server cannot be reached: %1.',
+          model.error ?? trans.__('no answer yet')
+        ),
+        trans.__('The countdown is unknown until the server answers.')
       ];
     }
     const { idle } = view;
+    const action = describeIdleAction(idle, trans);
+    const duration = (seconds: number, rounding: 'floor' | 'ceil' = 'floor') =>
+      formatDuration(seconds, rounding, trans);
     const lines: string[] = [];
     switch (view.state) {
       case 'disabled':
-        lines.push('Idle shutdown is disabled (timeout 0).');
+        lines.push(trans.__('Idle shutdown is disabled (timeout 0).'));
         break;
       case 'active':
       case 'warning':
         lines.push(
-          `Idle for ${formatDuration(view.idleSeconds)}. The timeout is in ` +
-            `${formatDuration(view.secondsLeft ?? 0, 'ceil')}, then: ` +
-            `${describeIdleAction(idle)}.`
+          trans.__(
+            'Idle for %1. The timeout is in %2, then: %3.',
+            duration(view.idleSeconds),
+            duration(view.secondsLeft ?? 0, 'ceil'),
+            action
+          )
         );
         break;
       case 'shutting-down':
-        lines.push(`Shutting down now: ${describeIdleAction(idle)}.`);
+        lines.push(trans.__('Shutting down now: %1.', action));
         break;
       case 'shut-down': {
         const at = formatTimeOfDay(idle.stopped_at);
-        const when = at === null ? '' : ` at ${at}`;
-        lines.push(
-          isStopped(idle)
-            ? `The app was stopped${when}; its cost stopped then.`
-            : at === null
-              ? 'The timeout passed; dry run, so it was only logged.'
-              : `Dry run: would have stopped${when}; it was only logged.`
-        );
+        if (isStopped(idle)) {
+          lines.push(
+            at === null
+              ? trans.__('The app was stopped; its cost stopped then.')
+              : trans.__(
+                  'The app was stopped at %1; its cost stopped then.',
+                  at
+                )
+          );
+        } else {
+          lines.push(
+            at === null
+              ? trans.__('The timeout passed; dry run, so it was only logged.')
+              : trans.__(
+                  'Dry run: would have stopped at %1; it was only logged.',
+                  at
+                )
+          );
+        }
         break;
       }
       case 'error':
-        lines.push(`The shutdown failed and will be retried: ${idle.error}`);
+        lines.push(
+          trans.__(
+            'The shutdown failed and will be retried: %1',
+            idle.error ?? ''
+          )
+        );
         break;
     }
     if (idle.error && view.state !== 'error') {
-      lines.push(`Note: ${idle.error}`);
+      lines.push(trans.__('Note: %1', idle.error));
     }
-    lines.push(describeLastActivity(view));
+    lines.push(describeLastActivity(view, trans));
     lines.push(
-      `Timeout: ${formatDuration(idle.timeout_seconds)}, with a warning ` +
-        `${formatDuration(idle.warning_seconds)} before.`
+      trans.__(
+        'Timeout: %1, with a warning %2 before.',
+        duration(idle.timeout_seconds),
+        duration(idle.warning_seconds)
+      )
     );
-    const limit = describeLimit(idle);
+    const limit = describeLimit(idle, trans);
     if (limit) {
       lines.push(limit);
     }

@@ -1,12 +1,15 @@
 import { Notification } from '@jupyterlab/apputils';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
 import { IIdleView } from '../countdown';
 import { describeIdleAction, formatClock } from '../format';
+import { en, loadTrans } from '../i18n';
 import { IdleModel } from './model';
 
 /**
- * The label of the notification's action that restarts the idle clock.
+ * The label of the notification's action that restarts the idle clock, in
+ * English.
  */
 export const KEEP_RUNNING_ACTION = 'Keep running';
 
@@ -26,7 +29,11 @@ export interface INotificationAPI {
  * @param view - The extrapolated idle status.
  * @param now - The time in ms, for the clock time of the shutdown.
  */
-export function warningMessage(view: IIdleView, now: number): string | null {
+export function warningMessage(
+  view: IIdleView,
+  now: number,
+  trans: TranslationBundle = en
+): string | null {
   const { idle } = view;
   const dryRun = idle.dry_run || idle.action === 'dry-run';
   if (view.state === 'warning' && view.secondsLeft !== null) {
@@ -36,16 +43,27 @@ export function warningMessage(view: IIdleView, now: number): string | null {
     });
     const left = formatClock(view.secondsLeft);
     return dryRun
-      ? `Dry run: this app would stop in ${left} unless you keep working.\n` +
-          `At ${at} the shutdown is only logged.`
-      : `This app stops in ${left} unless you keep working.\n` +
-          `At ${at}: ${describeIdleAction(idle)}.`;
+      ? trans.__(
+          'Dry run: this app would stop in %1 unless you keep working.\nAt %2 the shutdown is only logged.',
+          left,
+          at
+        )
+      : trans.__(
+          'This app stops in %1 unless you keep working.\nAt %2: %3.',
+          left,
+          at,
+          describeIdleAction(idle, trans)
+        );
   }
   if (view.state === 'shutting-down') {
     return dryRun
-      ? 'Dry run: the idle timeout is reached; the shutdown is only logged.'
-      : 'This app is stopping: saving open documents first.\n' +
-          `Then: ${describeIdleAction(idle)}.`;
+      ? trans.__(
+          'Dry run: the idle timeout is reached; the shutdown is only logged.'
+        )
+      : trans.__(
+          'This app is stopping: saving open documents first.\nThen: %1.',
+          describeIdleAction(idle, trans)
+        );
   }
   return null;
 }
@@ -58,7 +76,10 @@ export function warningMessage(view: IIdleView, now: number): string | null {
  *
  * @param notice - The server's `idle.error` outside the `error` state.
  */
-export function noticeMessage(notice: string): string {
+export function noticeMessage(
+  notice: string,
+  trans: TranslationBundle = en
+): string {
   if (/^shutdown postponed/i.test(notice)) {
     return `${notice.charAt(0).toUpperCase()}${notice.slice(1)}`;
   }
@@ -67,7 +88,7 @@ export function noticeMessage(notice: string): string {
     const [, why, what] = match;
     return `${what.charAt(0).toUpperCase()}${what.slice(1)}: ${why}`;
   }
-  return `Idle shutdown: ${notice}`;
+  return trans.__('Idle shutdown: %1', notice);
 }
 
 /**
@@ -85,6 +106,7 @@ export class IdleNotifier implements IDisposable {
     this._model = options.model;
     this._api = options.notifications ?? Notification;
     this._clock = options.clock ?? Date.now;
+    this._trans = loadTrans(options.translator);
     this._toastShown = options.toastShown ?? Private.toastShown;
     this._model.changed.connect(this.render, this);
     this._timer = window.setInterval(
@@ -123,7 +145,7 @@ export class IdleNotifier implements IDisposable {
       return;
     }
     this._renderNotice(view);
-    const message = warningMessage(view, this._clock());
+    const message = warningMessage(view, this._clock(), this._trans);
     if (message === null) {
       // Active again (activity in any tab), disabled, stopped or failed:
       // the warning period is over.
@@ -199,14 +221,16 @@ export class IdleNotifier implements IDisposable {
     }
     this._notice = notice;
     if (notice) {
-      this._api.error(noticeMessage(notice), { autoClose: false });
+      this._api.error(noticeMessage(notice, this._trans), {
+        autoClose: false
+      });
     }
   }
 
   private _keepRunningAction(): Notification.IAction {
     return {
-      label: KEEP_RUNNING_ACTION,
-      caption: 'Report activity: the idle clock starts again',
+      label: this._trans.__('Keep running'),
+      caption: this._trans.__('Report activity: the idle clock starts again'),
       displayType: 'accent',
       callback: () => {
         // The toast closes and dismisses itself: no warning until the server
@@ -216,8 +240,10 @@ export class IdleNotifier implements IDisposable {
         this._model.keepRunning().catch(reason => {
           this._suppressed = false;
           this._api.error(
-            'Could not reach the server to keep the app running: ' +
-              (reason instanceof Error ? reason.message : String(reason)),
+            this._trans.__(
+              'Could not reach the server to keep the app running: %1',
+              reason instanceof Error ? reason.message : String(reason)
+            ),
             { autoClose: 10_000 }
           );
         });
@@ -233,6 +259,7 @@ export class IdleNotifier implements IDisposable {
   private _notice: string | null = null;
   private _suppressed = false;
   private _timer: number | null = null;
+  private _trans: TranslationBundle;
   private _toastSeen = false;
   private _toastShown: (id: string) => boolean | null;
 }
@@ -247,6 +274,8 @@ export namespace IdleNotifier {
   export interface IOptions {
     /** The idle status. */
     model: IdleModel;
+    /** The strings' translations; English without it. */
+    translator?: ITranslator | null;
     /** The notifications; defaults to JupyterLab's. */
     notifications?: INotificationAPI;
     /** The current time in ms; injected for tests. */
