@@ -174,9 +174,11 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
     }
 
     if (settingRegistry) {
-      Private.startSettings(settingRegistry, model).catch(reason => {
-        console.error('jupyter-smcost: cannot load the settings', reason);
-      });
+      Private.startSettings(settingRegistry, model, translator).catch(
+        reason => {
+          console.error('jupyter-smcost: cannot load the settings', reason);
+        }
+      );
     }
     return model;
   }
@@ -354,11 +356,12 @@ namespace Private {
    */
   export async function startSettings(
     settingRegistry: ISettingRegistry,
-    model: IdleModel
+    model: IdleModel,
+    translator: ITranslator | null
   ): Promise<void> {
     const serverSettings = model.serverSettings;
     const { SchemaTransform, SettingsSync } = await import('./idle/settings');
-    const transform = new SchemaTransform();
+    const transform = new SchemaTransform({ translator });
     // The schema needs the config before the Settings Editor shows it; the
     // schema declares `jupyter.lab.transform`, so nobody loads it before.
     const config = await Promise.race([
@@ -375,7 +378,8 @@ namespace Private {
       settings,
       serverSettings,
       registry: settingRegistry,
-      transform
+      transform,
+      translator
     });
     await sync.start();
     const follow = (version: string) => {

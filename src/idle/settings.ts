@@ -1,11 +1,13 @@
 import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { JSONExt, PartialJSONObject } from '@lumino/coreutils';
 import { Debouncer } from '@lumino/polling';
 
 import { formatUsd } from '../format';
+import { en, loadTrans } from '../i18n';
 import {
   IConfigReply,
   IConfigUpdate,
@@ -56,15 +58,21 @@ export type MinutesCheck =
  *
  * @param value - The raw value from the settings.
  */
-export function validateMinutes(value: unknown): MinutesCheck {
+export function validateMinutes(
+  value: unknown,
+  trans: TranslationBundle = en
+): MinutesCheck {
   if (value === null || value === undefined) {
     return { valid: true, value: null };
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return { valid: false, reason: `${JSON.stringify(value)} is not a number` };
+    return {
+      valid: false,
+      reason: trans.__('%1 is not a number', JSON.stringify(value))
+    };
   }
   if (value < 0) {
-    return { valid: false, reason: `${value} is negative` };
+    return { valid: false, reason: trans.__('%1 is negative', value) };
   }
   return { valid: true, value };
 }
@@ -75,21 +83,24 @@ export function validateMinutes(value: unknown): MinutesCheck {
  * @param composite - The composite settings of the plugin.
  * @returns The settings, or the reasons they cannot be sent.
  */
-export function readSettings(composite: {
-  [key: string]: unknown;
-}): { settings: IUserSettings } | { errors: string[] } {
-  const timeout = validateMinutes(composite[TIMEOUT_KEY]);
-  const warning = validateMinutes(composite[WARNING_KEY]);
-  const budget = validateMinutes(composite[BUDGET_KEY]);
+export function readSettings(
+  composite: {
+    [key: string]: unknown;
+  },
+  trans: TranslationBundle = en
+): { settings: IUserSettings } | { errors: string[] } {
+  const timeout = validateMinutes(composite[TIMEOUT_KEY], trans);
+  const warning = validateMinutes(composite[WARNING_KEY], trans);
+  const budget = validateMinutes(composite[BUDGET_KEY], trans);
   const errors: string[] = [];
   if (!timeout.valid) {
-    errors.push(`Idle timeout: ${timeout.reason}`);
+    errors.push(trans.__('Idle timeout: %1', timeout.reason));
   }
   if (!warning.valid) {
-    errors.push(`Warning: ${warning.reason}`);
+    errors.push(trans.__('Warning: %1', warning.reason));
   }
   if (!budget.valid) {
-    errors.push(`Idle budget: ${budget.reason}`);
+    errors.push(trans.__('Idle budget: %1', budget.reason));
   }
   if (!timeout.valid || !warning.valid || !budget.valid) {
     return { errors };
@@ -218,7 +229,8 @@ export function agreesWithServer(
  */
 export function schemaFor(
   base: ISettingRegistry.ISchema,
-  config: IServerConfig | null
+  config: IServerConfig | null,
+  trans: TranslationBundle = en
 ): ISettingRegistry.ISchema {
   const schema = JSONExt.deepCopy(
     base as unknown as PartialJSONObject
@@ -237,14 +249,14 @@ export function schemaFor(
       config.min_timeout_minutes,
       config.max_timeout_minutes
     );
-    timeout.description = describeTimeoutSetting(config);
+    timeout.description = describeTimeoutSetting(config, trans);
     if (fixed) {
       timeout.readOnly = true;
       timeout.default = config.timeout_minutes;
     }
   }
   if (warning) {
-    warning.description = describeWarningSetting(config);
+    warning.description = describeWarningSetting(config, trans);
     if (fixed) {
       warning.readOnly = true;
       warning.default = config.warning_minutes;
@@ -252,7 +264,7 @@ export function schemaFor(
   }
   // Older servers have no idle budget: the schema stays as shipped.
   if (budget && config.max_idle_usd !== undefined) {
-    budget.description = describeBudgetSetting(config);
+    budget.description = describeBudgetSetting(config, trans);
     if (fixed) {
       budget.readOnly = true;
       budget.default = config.max_idle_usd;
@@ -267,32 +279,52 @@ export function schemaFor(
  *
  * @param config - The server's config.
  */
-export function describeTimeoutSetting(config: IServerConfig): string {
-  const effective = Private.minutes(config.timeout_minutes);
+export function describeTimeoutSetting(
+  config: IServerConfig,
+  trans: TranslationBundle = en
+): string {
+  const effective = Private.minutes(config.timeout_minutes, trans);
   if (!config.allow_user_override) {
-    return (
-      `Your administrator fixed the idle timeout at ${effective}` +
-      (config.timeout_minutes === 0 ? ' (never stopped)' : '') +
-      '; it cannot be changed here.'
-    );
+    return config.timeout_minutes === 0
+      ? trans.__(
+          'Your administrator fixed the idle timeout at %1 (never stopped); it cannot be changed here.',
+          effective
+        )
+      : trans.__(
+          'Your administrator fixed the idle timeout at %1; it cannot be changed here.',
+          effective
+        );
   }
   const user = config.user_timeout_minutes;
   const source =
     user === null
-      ? "your administrator's default"
+      ? trans.__("your administrator's default")
       : user === config.timeout_minutes
-        ? 'your setting'
-        : `your setting ${Private.minutes(user)}, kept within the allowed range`;
+        ? trans.__('your setting')
+        : trans.__(
+            'your setting %1, kept within the allowed range',
+            Private.minutes(user, trans)
+          );
   const min = config.min_timeout_minutes;
   const max = Math.max(min, config.max_timeout_minutes);
-  return (
-    `Stop the app after this many idle minutes. Effective: ${effective} ` +
-    `(${source}). Allowed: ${min}–${max} min` +
-    (min === 0 ? '; 0 disables the shutdown' : '') +
-    '. Leave it empty to use the default ' +
-    `(${Private.minutes(config.admin_timeout_minutes)}). ` +
-    'The server applies it even with no browser open.'
-  );
+  const defaultMinutes = Private.minutes(config.admin_timeout_minutes, trans);
+  return min === 0
+    ? trans.__(
+        'Stop the app after this many idle minutes. Effective: %1 (%2). Allowed: %3–%4 min; 0 disables the shutdown. Leave it empty to use the default (%5). The server applies it even with no browser open.',
+        effective,
+        source,
+        min,
+        max,
+        defaultMinutes
+      )
+    : trans.__(
+        'Stop the app after this many idle minutes. Effective: %1 (%2). Allowed: %3–%4 min. Leave it empty to use the default (%5). The server applies it even with no browser open.',
+        effective,
+        source,
+        min,
+        max,
+        defaultMinutes
+      );
 }
 
 /**
@@ -300,26 +332,33 @@ export function describeTimeoutSetting(config: IServerConfig): string {
  *
  * @param config - The server's config.
  */
-export function describeWarningSetting(config: IServerConfig): string {
-  const effective = Private.minutes(config.warning_minutes);
+export function describeWarningSetting(
+  config: IServerConfig,
+  trans: TranslationBundle = en
+): string {
+  const effective = Private.minutes(config.warning_minutes, trans);
   if (!config.allow_user_override) {
-    return `Your administrator fixed the warning at ${effective} before the shutdown; it cannot be changed here.`;
+    return trans.__(
+      'Your administrator fixed the warning at %1 before the shutdown; it cannot be changed here.',
+      effective
+    );
   }
-  const user = config.user_warning_minutes;
-  const source =
-    user === undefined
-      ? ''
-      : user === null
-        ? " (your administrator's default)"
-        : ' (your setting)';
+  const head = trans.__(
+    'Warn this many minutes before the shutdown. Effective: %1',
+    effective
+  );
+  const admin = config.admin_warning_minutes;
   return (
-    `Warn this many minutes before the shutdown. Effective: ${effective}` +
-    `${source}; never more than the timeout. Leave it empty to use the ` +
-    'default' +
-    (config.admin_warning_minutes === undefined
-      ? ''
-      : ` (${Private.minutes(config.admin_warning_minutes)})`) +
-    '.'
+    head +
+    Private.source(config.user_warning_minutes, trans) +
+    (admin === undefined
+      ? trans.__(
+          '; never more than the timeout. Leave it empty to use the default.'
+        )
+      : trans.__(
+          '; never more than the timeout. Leave it empty to use the default (%1).',
+          Private.minutes(admin, trans)
+        ))
   );
 }
 
@@ -329,24 +368,22 @@ export function describeWarningSetting(config: IServerConfig): string {
  *
  * @param config - The server's config.
  */
-export function describeBudgetSetting(config: IServerConfig): string {
-  const effective = Private.budget(config.max_idle_usd ?? null);
+export function describeBudgetSetting(
+  config: IServerConfig,
+  trans: TranslationBundle = en
+): string {
+  const effective = Private.budget(config.max_idle_usd ?? null, trans);
   if (!config.allow_user_override) {
-    return `Your administrator set the idle budget: ${effective}; it cannot be changed here.`;
+    return trans.__(
+      'Your administrator set the idle budget: %1; it cannot be changed here.',
+      effective
+    );
   }
-  const user = config.user_max_idle_usd;
-  const source =
-    user === undefined
-      ? ''
-      : user === null
-        ? " (your administrator's default)"
-        : ' (your setting)';
-  return (
-    "Shut down once this app's idle time has cost this many US dollars at " +
-    'its hourly price, whichever comes first with the idle timeout. ' +
-    `Effective: ${effective}${source}. 0 means no budget. Leave it empty ` +
-    "to use your administrator's default " +
-    `(${Private.budget(config.admin_max_idle_usd ?? null)}).`
+  return trans.__(
+    "Shut down once this app's idle time has cost this many US dollars at its hourly price, whichever comes first with the idle timeout. Effective: %1%2. 0 means no budget. Leave it empty to use your administrator's default (%3).",
+    effective,
+    Private.source(config.user_max_idle_usd, trans),
+    Private.budget(config.admin_max_idle_usd ?? null, trans)
   );
 }
 
@@ -400,6 +437,14 @@ export function displayedUserSettings(
  */
 export class SchemaTransform {
   /**
+   * @param options - The translator for the descriptions (English without
+   *   it).
+   */
+  constructor(options: { translator?: ITranslator | null } = {}) {
+    this._trans = loadTrans(options.translator);
+  }
+
+  /**
    * The server's config the schema follows, `null` when unknown.
    */
   get config(): IServerConfig | null {
@@ -428,7 +473,7 @@ export class SchemaTransform {
         plugin.schema as unknown as PartialJSONObject
       ) as unknown as ISettingRegistry.ISchema;
     }
-    const schema = schemaFor(this._base, this._config);
+    const schema = schemaFor(this._base, this._config, this._trans);
     if (this._schema === null) {
       this._schema = schema;
     } else {
@@ -455,6 +500,7 @@ export class SchemaTransform {
   private _base: ISettingRegistry.ISchema | null = null;
   private _config: IServerConfig | null = null;
   private _schema: ISettingRegistry.ISchema | null = null;
+  private _trans: TranslationBundle;
 }
 
 /**
@@ -462,7 +508,10 @@ export class SchemaTransform {
  *
  * @param reason - The failure of `PUT config`.
  */
-export function describeFailure(reason: unknown): {
+export function describeFailure(
+  reason: unknown,
+  trans: TranslationBundle = en
+): {
   level: 'warning' | 'error';
   message: string;
 } {
@@ -478,7 +527,10 @@ export function describeFailure(reason: unknown): {
   }
   return {
     level: 'error',
-    message: `Could not save the idle timeout on the server: ${message}`
+    message: trans.__(
+      'Could not save the idle timeout on the server: %1',
+      message
+    )
   };
 }
 
@@ -525,6 +577,7 @@ export class SettingsSync implements IDisposable {
    */
   constructor(options: SettingsSync.IOptions) {
     this._settings = options.settings;
+    this._trans = loadTrans(options.translator);
     this._api = options.api ?? Private.restAPI(options.serverSettings);
     this._notify = options.notifier ?? Notification;
     this._registry = options.registry ?? null;
@@ -619,12 +672,15 @@ export class SettingsSync implements IDisposable {
       return;
     }
     const firstRead = this._previous === null;
-    const read = readSettings(this._settings.user);
+    const read = readSettings(this._settings.user, this._trans);
     if ('errors' in read) {
       // The Settings Editor validates against the schema; this is a backstop
       // so that nothing invalid ever reaches the server.
       this._notify.error(
-        `Idle shutdown settings not sent: ${read.errors.join('; ')}`
+        this._trans.__(
+          'Idle shutdown settings not sent: %1',
+          read.errors.join('; ')
+        )
       );
       return;
     }
@@ -639,8 +695,10 @@ export class SettingsSync implements IDisposable {
         // Never nag on page load; say it only when the user changed something.
         if (!firstRead) {
           this._notify.warning(
-            'Your administrator does not allow changing the idle timeout ' +
-              `(it is ${server.timeout_minutes} min).`
+            this._trans.__(
+              'Your administrator does not allow changing the idle timeout (it is %1 min).',
+              server.timeout_minutes
+            )
           );
         }
       } else if (update !== null) {
@@ -656,7 +714,7 @@ export class SettingsSync implements IDisposable {
         console.warn('jupyter-smcost: could not sync the settings', reason);
         return;
       }
-      const { level, message } = describeFailure(reason);
+      const { level, message } = describeFailure(reason, this._trans);
       this._notify[level](message);
       return;
     }
@@ -685,7 +743,7 @@ export class SettingsSync implements IDisposable {
     if (!server.allow_user_override) {
       return;
     }
-    const read = readSettings(this._settings.user);
+    const read = readSettings(this._settings.user, this._trans);
     if ('errors' in read || agreesWithServer(read.settings, server)) {
       return;
     }
@@ -728,6 +786,7 @@ export class SettingsSync implements IDisposable {
   private _registry: Pick<ISettingRegistry, 'reload'> | null;
   private _settings: ISettingRegistry.ISettings;
   private _transform: SchemaTransform | null;
+  private _trans: TranslationBundle;
   private _version: string | null = null;
 }
 
@@ -753,6 +812,8 @@ export namespace SettingsSync {
     registry?: Pick<ISettingRegistry, 'reload'>;
     /** The plugin's `fetch` transform, told about each new config. */
     transform?: SchemaTransform;
+    /** The strings' translations; English without it. */
+    translator?: ITranslator | null;
   }
 }
 
@@ -776,15 +837,35 @@ namespace Private {
   /**
    * An idle budget for people: `$0.50`, or `none`.
    */
-  export function budget(value: number | null): string {
-    return value === null || !(value > 0) ? 'none' : formatUsd(value);
+  export function budget(
+    value: number | null,
+    trans: TranslationBundle
+  ): string {
+    return value === null || !(value > 0) ? trans.__('none') : formatUsd(value);
   }
 
   /**
    * Minutes for people: `60 min`.
    */
-  export function minutes(value: number): string {
-    return `${Math.round(value * 100) / 100} min`;
+  export function minutes(value: number, trans: TranslationBundle): string {
+    return trans.__('%1 min', Math.round(value * 100) / 100);
+  }
+
+  /**
+   * Where a setting's value comes from, for the descriptions: nothing from
+   * an older server (`undefined`), the admin's default (`null`), or the
+   * user's.
+   */
+  export function source(
+    user: number | null | undefined,
+    trans: TranslationBundle
+  ): string {
+    if (user === undefined) {
+      return '';
+    }
+    return user === null
+      ? trans.__(" (your administrator's default)")
+      : trans.__(' (your setting)');
   }
 
   /**
