@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIdleStatus } from './api';
 import { IIdleView } from './countdown';
-import { en } from './i18n';
+import { en, nameFor, Names } from './i18n';
 
 /**
  * What the status bar item shows.
@@ -110,7 +110,7 @@ export function describeAction(
   dryRun: boolean,
   trans: TranslationBundle = en
 ): string {
-  const what = Private.action(action, trans);
+  const what = nameFor(Private.ACTIONS, action, trans) ?? action;
   if (action === 'dry-run') {
     return what;
   }
@@ -371,34 +371,22 @@ export function resourceKindLabel(
   kind: string,
   trans: TranslationBundle = en
 ): string {
-  return Private.kind(kind, trans) ?? kind;
+  return nameFor(Private.KINDS, kind, trans) ?? kind;
 }
 
 namespace Private {
   /**
-   * A resource kind for people, `null` for a kind this version does not
-   * know.
+   * The resource kinds, for people.
    */
-  export function kind(name: string, trans: TranslationBundle): string | null {
-    switch (name) {
-      case 'training-job':
-        return trans.__('Training job');
-      case 'tuning-job':
-        return trans.__('Tuning job');
-      case 'processing-job':
-        return trans.__('Processing job');
-      case 'transform-job':
-        return trans.__('Transform job');
-      case 'endpoint':
-        return trans.__('Endpoint');
-      case 'studio-app':
-        return trans.__('Studio app');
-      case 'notebook-instance':
-        return trans.__('Notebook instance');
-      default:
-        return null;
-    }
-  }
+  export const KINDS: Names = {
+    'training-job': t => t.__('Training job'),
+    'tuning-job': t => t.__('Tuning job'),
+    'processing-job': t => t.__('Processing job'),
+    'transform-job': t => t.__('Transform job'),
+    endpoint: t => t.__('Endpoint'),
+    'studio-app': t => t.__('Studio app'),
+    'notebook-instance': t => t.__('Notebook instance')
+  };
 
   /**
    * Money formats by number of decimals.
@@ -406,23 +394,14 @@ namespace Private {
   export const usdFormats = new Map<string, Intl.NumberFormat>();
 
   /**
-   * What an action does, for people; an action this version does not know
-   * as the server names it.
+   * What each action does, for people.
    */
-  export function action(name: string, trans: TranslationBundle): string {
-    switch (name) {
-      case 'delete-app':
-        return trans.__('delete this Studio app');
-      case 'stop-notebook-instance':
-        return trans.__('stop this notebook instance');
-      case 'stop-server':
-        return trans.__('stop the Jupyter server');
-      case 'dry-run':
-        return trans.__('only log it (dry run)');
-      default:
-        return name;
-    }
-  }
+  export const ACTIONS: Names = {
+    'delete-app': t => t.__('delete this Studio app'),
+    'stop-notebook-instance': t => t.__('stop this notebook instance'),
+    'stop-server': t => t.__('stop the Jupyter server'),
+    'dry-run': t => t.__('only log it (dry run)')
+  };
 
   /**
    * Whether the idle budget sets the shutdown.

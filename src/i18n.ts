@@ -24,3 +24,28 @@ export function loadTrans(translator?: ITranslator | null): TranslationBundle {
  * callers pass their own bundle.
  */
 export const en: TranslationBundle = loadTrans();
+
+/**
+ * Names for people by the server's name of a thing (an action, a kind, a
+ * price source), each a function of the bundle so that its string stays a
+ * literal `trans.__` call.
+ */
+export type Names = { [name: string]: (trans: TranslationBundle) => string };
+
+/**
+ * The name for people of one of `names`, `null` for a name this version does
+ * not know.
+ *
+ * @param names - The table.
+ * @param name - The server's name.
+ * @param trans - The extension's strings.
+ */
+export function nameFor(
+  names: Names,
+  name: string,
+  trans: TranslationBundle
+): string | null {
+  return Object.prototype.hasOwnProperty.call(names, name)
+    ? names[name](trans)
+    : null;
+}

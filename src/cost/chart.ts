@@ -10,7 +10,7 @@ import {
 import { ICostSample } from './history';
 import { formatTimeOfDay, formatUsd } from '../format';
 import { ICost, IResource, IResources } from '../api';
-import { en } from '../i18n';
+import { en, nameFor, Names } from '../i18n';
 
 /**
  * Where the burn rate goes: this environment, training (training and tuning
@@ -74,22 +74,11 @@ export function burnLabel(
   cost?: ICost | null,
   trans: TranslationBundle = en
 ): string {
-  switch (category) {
-    case 'space': {
-      const noun = environmentNoun(cost?.environment ?? null, trans);
-      return noun.charAt(0).toUpperCase() + noun.slice(1);
-    }
-    case 'training':
-      return trans.__('Training');
-    case 'endpoints':
-      return trans.__('Endpoints');
-    case 'processing':
-      return trans.__('Processing');
-    case 'apps':
-      return trans.__('Other apps');
-    default:
-      return trans.__('Not listed');
+  if (category === 'space') {
+    const noun = environmentNoun(cost?.environment ?? null, trans);
+    return noun.charAt(0).toUpperCase() + noun.slice(1);
   }
+  return nameFor(Private.LABELS, category, trans) ?? category;
 }
 
 /**
@@ -447,6 +436,14 @@ export class Sparkline {
 namespace Private {
   export const SPARK_WIDTH = 100;
   export const SPARK_HEIGHT = 24;
+
+  export const LABELS: Names = {
+    training: t => t.__('Training'),
+    endpoints: t => t.__('Endpoints'),
+    processing: t => t.__('Processing'),
+    apps: t => t.__('Other apps'),
+    other: t => t.__('Not listed')
+  };
 
   export const CATEGORY_OF_KIND: { [kind: string]: BurnCategory } = {
     'training-job': 'training',

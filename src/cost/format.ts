@@ -9,7 +9,7 @@ import {
   isStopped
 } from '../format';
 import { ICost, IEnvironment, IPrice, IResource, IResources } from '../api';
-import { en } from '../i18n';
+import { en, nameFor, Names } from '../i18n';
 
 /**
  * Format an hourly rate: `$0.74/h`.
@@ -48,7 +48,7 @@ export function priceSourceLabel(
   price: IPrice,
   trans: TranslationBundle = en
 ): string {
-  const label = Private.source(price.source, trans);
+  const label = nameFor(Private.SOURCES, price.source, trans) ?? price.source;
   return price.as_of ? `${label}, ${price.as_of}` : label;
 }
 
@@ -132,16 +132,10 @@ export function environmentNoun(
   environment: IEnvironment | null,
   trans: TranslationBundle = en
 ): string {
-  switch (environment?.kind) {
-    case 'studio-space':
-      return trans.__('this space');
-    case 'notebook-instance':
-      return trans.__('this notebook instance');
-    case 'studio-classic':
-      return trans.__('this app');
-    default:
-      return trans.__('this server');
-  }
+  return (
+    nameFor(Private.NOUNS, environment?.kind ?? '', trans) ??
+    trans.__('this server')
+  );
 }
 
 /**
@@ -630,23 +624,23 @@ export function describeResource(
 
 namespace Private {
   /**
-   * A price source for people; one this version does not know as the
-   * server names it.
+   * The environments, for people (local mode: `this server`).
    */
-  export function source(name: string, trans: TranslationBundle): string {
-    switch (name) {
-      case 'override':
-        return trans.__('set by your administrator');
-      case 'cache':
-        return trans.__('AWS Price List API (cached)');
-      case 'price-list-api':
-        return trans.__('AWS Price List API');
-      case 'snapshot':
-        return trans.__('bundled AWS price list');
-      default:
-        return name;
-    }
-  }
+  export const NOUNS: Names = {
+    'studio-space': t => t.__('this space'),
+    'notebook-instance': t => t.__('this notebook instance'),
+    'studio-classic': t => t.__('this app')
+  };
+
+  /**
+   * The price sources, for people.
+   */
+  export const SOURCES: Names = {
+    override: t => t.__('set by your administrator'),
+    cache: t => t.__('AWS Price List API (cached)'),
+    'price-list-api': t => t.__('AWS Price List API'),
+    snapshot: t => t.__('bundled AWS price list')
+  };
 
   /**
    * What shows instead of a rate: `looking up price…` or `price unknown`.
