@@ -79,6 +79,29 @@ export function cost(overrides: Partial<ICost> = {}): ICost {
 }
 
 /**
+ * A `GET cost` answer in local mode without an instance type (nothing to
+ * price: the meter and the environment are hidden).
+ */
+export function localCost(
+  reason = 'local mode: set c.SMCost.instance_type'
+): ICost {
+  return cost({
+    environment: {
+      ...cost().environment,
+      kind: 'local',
+      instance_type: null
+    },
+    instance: {
+      instance_type: null,
+      component: null,
+      price: unknownPrice(reason)
+    },
+    usd_per_hour: null,
+    session_usd: null
+  });
+}
+
+/**
  * A running resource, with overrides.
  */
 export function resource(overrides: Partial<IResource> = {}): IResource {

@@ -25,7 +25,8 @@ import {
   knownPrice,
   resource,
   resources,
-  unknownPrice
+  unknownPrice,
+  localCost
 } from './costfixtures';
 import { idleStatus } from './fixtures';
 
@@ -200,20 +201,7 @@ describe('formatMeter', () => {
 
   it('is hidden before the first answer and in local mode without an instance type', () => {
     expect(formatMeter(null, null).state).toBe('hidden');
-    const local = cost({
-      environment: {
-        ...cost().environment,
-        kind: 'local',
-        instance_type: null
-      },
-      instance: {
-        instance_type: null,
-        component: null,
-        price: unknownPrice('local mode: set c.SMCost.instance_type')
-      },
-      usd_per_hour: null,
-      session_usd: null
-    });
+    const local = localCost();
     expect(formatMeter(local, null)).toEqual({
       text: '',
       title: '',

@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 import { COST_METER_CLASS, CostMeter } from '../cost/meter';
 import { CostModel } from '../cost/model';
 import { SuggestionsModel } from '../suggestions/model';
-import { cost, FakeServer, unknownPrice } from './costfixtures';
+import { cost, FakeServer, localCost, unknownPrice } from './costfixtures';
 import {
   spotSuggestion,
   suggestion,
@@ -94,22 +94,7 @@ describe('CostMeter', () => {
   it('is hidden in local mode without an instance type', async () => {
     make(
       new FakeServer({
-        cost: [
-          cost({
-            environment: {
-              ...cost().environment,
-              kind: 'local',
-              instance_type: null
-            },
-            instance: {
-              instance_type: null,
-              component: null,
-              price: unknownPrice('local mode')
-            },
-            usd_per_hour: null,
-            session_usd: null
-          })
-        ]
+        cost: [localCost('local mode')]
       })
     );
     await model.update();
@@ -194,22 +179,7 @@ describe('CostMeter', () => {
 
     it('shows with suggestions even where the cost is hidden', async () => {
       const server = new FakeServer({
-        cost: [
-          cost({
-            environment: {
-              ...cost().environment,
-              kind: 'local',
-              instance_type: null
-            },
-            instance: {
-              instance_type: null,
-              component: null,
-              price: unknownPrice('local mode')
-            },
-            usd_per_hour: null,
-            session_usd: null
-          })
-        ],
+        cost: [localCost('local mode')],
         suggestions: [suggestions()]
       });
       makeWithSavings(server);

@@ -17,7 +17,8 @@ import {
   resource,
   resources,
   settle,
-  unknownPrice
+  unknownPrice,
+  localCost
 } from './costfixtures';
 import { status } from './fixtures';
 import { suggestions, suggestionsModel } from './suggestionsfixtures';
@@ -672,22 +673,7 @@ describe('CostPanel', () => {
 
   it('hides the environment in local mode without an instance type', async () => {
     const server = new FakeServer({
-      cost: [
-        cost({
-          environment: {
-            ...cost().environment,
-            kind: 'local',
-            instance_type: null
-          },
-          instance: {
-            instance_type: null,
-            component: null,
-            price: unknownPrice('local mode: set c.SMCost.instance_type')
-          },
-          usd_per_hour: null,
-          session_usd: null
-        })
-      ]
+      cost: [localCost()]
     });
     make(server);
     await model.update();
