@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,6 +24,7 @@ from traitlets.config import LoggingConfigurable
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
+from ..refresh import Refresher
 from ..tolerant_config import TolerantConfig
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
@@ -479,16 +479,6 @@ def is_own_app(a: dict[str, Any], env: Environment) -> bool:
     )
 
 
-def next_fresh_until(now: float, ttl: float, failures: int, max_backoff: float) -> float:
-    """Until when a background result is fresh: the end of the current TTL window (one tab
-    polling now and then refreshes as often as twenty would), or after failures a backoff
-    doubling up to `max_backoff`."""
-    if failures:
-        wait = ttl * (2 ** min(failures, 10))
-        return now + min(wait, max(max_backoff, ttl))
-    return (math.floor(now / ttl) + 1) * ttl
-
-
 class Collector:
     """Lists the running resources of `scope` ("mine" or "account") in the environment's region."""
 
@@ -828,7 +818,11 @@ class Collector:
 # -- the cache --------------------------------------------------------------------------
 
 
-class ResourceMonitor:
+def _transient(found: Collection) -> bool:
+    return any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
+
+
+class ResourceMonitor(Refresher[Collection]):
     """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time, and once a
     listing exists no request waits for one (the last listing is served meanwhile).
 
@@ -844,27 +838,17 @@ class ResourceMonitor:
         max_backoff_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            self._listing,
+            ttl_seconds,
+            failed=_transient,
+            max_backoff_seconds=max_backoff_seconds,
+            clock=clock,
+            what="resource refresh",
+        )
         self._collect = collect
-        self.ttl_seconds = ttl_seconds
-        self.max_backoff_seconds = max_backoff_seconds
-        self._clock = clock
-        self.current: Collection | None = None
-        self._fresh_until = 0.0
-        self._failures = 0
-        self._inflight: asyncio.Future[Collection] | None = None
-        self.refreshes = 0
 
-    @property
-    def loading(self) -> bool:
-        return self._inflight is not None and not self._inflight.done()
-
-    def _start(self) -> asyncio.Future[Collection]:
-        if self._inflight is None or self._inflight.done():
-            self._inflight = asyncio.ensure_future(self._refresh())
-        return self._inflight
-
-    async def _refresh(self) -> Collection:
-        self.refreshes += 1
+    async def _listing(self, started: float) -> Collection:
         try:
             found = await self._collect()
         except Exception as err:  # a bug guard: collect() reports AWS errors itself
@@ -882,33 +866,7 @@ class ResourceMonitor:
             # Keep what we knew of the kinds that could not be read this time.
             kept = [r for r in previous.rows if r.kind in found.failed_kinds]
             found.rows = found.rows + kept
-        throttled = any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
-        self._failures = self._failures + 1 if throttled else 0
-        self._fresh_until = next_fresh_until(
-            self._clock(), self.ttl_seconds, self._failures, self.max_backoff_seconds
-        )
-        self.current = found
         return found
-
-    async def settled(self) -> Collection | None:
-        """The listing after the refresh in flight, if any, is done (tests, benchmarks)."""
-        if self._inflight is not None and not self._inflight.done():
-            await asyncio.shield(self._inflight)
-        return self.current
-
-    async def get(self, wait_seconds: float = 2.0) -> Collection | None:
-        """The cached collection; a stale one starts a refresh in the background and is
-        returned at once. Only the very first listing is waited for (`wait_seconds` at most)."""
-        if self.current is not None:
-            if self._clock() >= self._fresh_until:
-                self._start()
-            return self.current
-        future = self._start()
-        try:
-            await asyncio.wait_for(asyncio.shield(future), wait_seconds)
-        except asyncio.TimeoutError:
-            pass
-        return self.current
 
 
 # -- pricing a collection ----------------------------------------------------------------
