@@ -269,6 +269,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             usage=self._usage if self.usage_sampler is not None else None,
             idle=self._idle_facts,
             prices=self._suggestion_prices,
+            inventory=self.collector.inventory,
         )
         runner = ActionRunner(
             self.aws,

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..aws import AwsError
-from ..cost.resources import SPACE_TAG, USER_PROFILE_TAG, AwsLike, Identity
+from ..cost.inventory import SPACE_TAG, USER_PROFILE_TAG, AwsLike, Identity
 from .collect import app_fingerprint, endpoint_fingerprint, job_fingerprint
 from .model import Action, Suggestion
 
