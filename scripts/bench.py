@@ -961,6 +961,67 @@ def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None
         emulator.wait(10)
 
 
+# -- 10. one inventory for both panels --------------------------------------------------------
+
+
+def bench_refresh_calls(tmp: Path) -> None:
+    """AWS calls of one cold refresh of GET resources, then of GET resources and GET
+    suggestions asked together (the demo with savings), by operation: the suggestions add
+    only what the listing does not read (recent jobs, models, metrics, the domain)."""
+    from collections import Counter
+
+    emulator, endpoint, _ = start_emulator(tmp, savings=True)
+    try:
+        off, on = (Counter(_cold_refresh_calls(tmp, endpoint, flag)) for flag in (False, True))
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    print(
+        f"10. AWS calls of one cold refresh (demo with savings): GET resources alone "
+        f"{sum(off.values())}; with the suggestions on {sum(on.values())}, of which "
+        f"{sum((on - off).values())} the suggestions' own"
+    )
+    for name, calls in (("alone", off), ("with suggestions", on)):
+        print(f"   {name}: {', '.join(f'{a} {n}' for a, n in sorted(calls.items()))}")
+
+
+def _cold_refresh_calls(tmp: Path, endpoint: str, suggestions: bool) -> dict[str, int]:
+    """The calls, by operation, of a new server's first refresh (Price List calls aside)."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc, base = start_server(
+        tmp, endpoint, tmp / "metadata-savings.json", [f"--Suggestions.enabled={suggestions}"]
+    )
+    try:
+        end = time.monotonic() + 60  # the app's own start: its instance, its price
+        while get_json(base, "cost")["instance"]["price"]["source"] == "pending":
+            if time.monotonic() > end:
+                raise RuntimeError("the app's price never settled")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        control(endpoint, "DELETE", "calls")
+        routes = ["resources", "suggestions"] if suggestions else ["resources"]
+        with ThreadPoolExecutor(len(routes)) as pool:
+            list(pool.map(get_json, [base] * len(routes), routes))
+        while get_json(base, "resources")["fetched_at"] is None:
+            time.sleep(0.2)
+        if suggestions:
+            _next_suggestions(base, None, 60)
+        time.sleep(0.5)
+        price_list = {"GetProducts", "GetAttributeValues", "DescribeServices"}
+        return dict(
+            Counter(
+                c["action"]
+                for c in control(endpoint, "GET", "calls")["calls"]
+                if c["action"] not in price_list
+            )
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ticks", type=int, default=500)
@@ -1043,6 +1104,7 @@ def main() -> int:
             bench_many_resources(tmp, emulator, endpoint, metadata, base)
             bench_audit(tmp)
             bench_suggestions(tmp)
+            bench_refresh_calls(tmp)
         finally:
             emulator.terminate()
             emulator.wait(10)
