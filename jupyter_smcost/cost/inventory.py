@@ -89,6 +89,26 @@ def app_arn(
     )
 
 
+def app_links(
+    a: dict[str, Any],
+    region: str | None,
+    account: str | None,
+    *,
+    domain_id: str | None = None,
+    arn: str | None = None,
+) -> tuple[str | None, str | None]:
+    """A ListApps entry's ARN and console page (its domain's, on the spaces or the user
+    profiles tab). ListApps gives no ARN (`AppDetails` has none): unless DescribeApp's `arn`
+    is at hand, it is built from the domain (`domain_id` when the entry has none), the
+    space or user profile, the type and the name, in `region` of `account`."""
+    domain = a.get("DomainId") or domain_id
+    space = a.get("SpaceName") or None
+    owner = space or a.get("UserProfileName") or None
+    app_type, app_name = str(a.get("AppType", "")), str(a.get("AppName", "default"))
+    built = arn or a.get("AppArn") or app_arn(region, account, domain, owner, app_type, app_name)
+    return built, studio_console_url(region, domain, bool(space))
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who "mine" is: the Studio user profile and the spaces it owns (or, in a space that

@@ -32,12 +32,11 @@ from .inventory import (
     Identity,
     Inventory,
     account_of,
-    app_arn,
+    app_links,
     console_url,
     is_own_app,
     mark,
     scope_note,
-    studio_console_url,
     utc_time,
 )
 from .pricing.components import STUDIO_APP_COMPONENTS
@@ -173,15 +172,12 @@ def tuning_job(d: dict[str, Any]) -> Running:
     detail = f"{running} trial{'s' if running != 1 else ''} running"
     if isinstance(total, int):
         detail += f" of up to {total}"
-    return Running(
-        kind="tuning-job",
-        name=str(d.get("HyperParameterTuningJobName")),
-        arn=d.get("HyperParameterTuningJobArn"),
-        status=str(d.get("HyperParameterTuningJobStatus", "InProgress")),
-        instance_type=rc.get("InstanceType"),
-        instance_count=running * per_trial,
-        component="training",
-        started_at=utc_time(d.get("CreationTime")),
+    return _job_row(
+        d,
+        "tuning-job",
+        "training",
+        rc.get("InstanceType"),
+        running * per_trial,
         spot=bool(definition.get("EnableManagedSpotTraining")),
         detail=detail,
     )
@@ -261,23 +257,20 @@ def endpoint_variants(endpoint: dict[str, Any], config: dict[str, Any]) -> list[
 def studio_app(
     a: dict[str, Any], region: str | None = None, account: str | None = None
 ) -> Running | None:
-    """A Studio app from ListApps; None for apps on free system instances.
-
-    ListApps gives no ARN (`AppDetails` has none): it is built from the domain, the space
-    or user profile, the type and the name, in `region` of `account`."""
+    """A Studio app from ListApps; None for apps on free system instances. Its ARN is built
+    in `region` of `account` (see `app_links`)."""
     app_type = str(a.get("AppType", ""))
     instance = (a.get("ResourceSpec") or {}).get("InstanceType")
     if app_type == "JupyterServer" or not instance or instance == "system":
         return None
     owner = a.get("SpaceName") or a.get("UserProfileName") or "?"
     app_name = str(a.get("AppName", "default"))
-    domain = a.get("DomainId")
+    arn, console = app_links(a, region, account)
     return Running(
         kind="studio-app",
         name=f"{owner}/{app_type}/{app_name}",
-        arn=a.get("AppArn")
-        or app_arn(region, account, domain, None if owner == "?" else owner, app_type, app_name),
-        console_url=studio_console_url(region, domain, bool(a.get("SpaceName"))),
+        arn=arn,
+        console_url=console,
         status=str(a.get("Status", "InService")),
         instance_type=instance,
         instance_count=1,

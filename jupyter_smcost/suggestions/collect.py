@@ -37,11 +37,10 @@ from ..cost.inventory import (
     Identity,
     Inventory,
     account_of,
-    app_arn,
+    app_links,
     console_url,
     is_own_app,
     scope_note,
-    studio_console_url,
     utc_time,
 )
 from ..cost.pricing.components import STUDIO_APP_COMPONENTS
@@ -640,8 +639,10 @@ class FactsCollector:
             )
             if described is None or described.get("Status") != "InService":
                 continue
-            owner = space or a.get("UserProfileName")
             domain = str(a.get("DomainId") or env.domain_id)
+            arn, console = app_links(
+                a, env.region, account, domain_id=domain, arn=described.get("AppArn")
+            )
             facts.append(
                 AppFact(
                     domain_id=domain,
@@ -649,15 +650,14 @@ class FactsCollector:
                     app_name=str(a.get("AppName")),
                     space_name=space,
                     user_profile_name=None if space else a.get("UserProfileName"),
-                    arn=described.get("AppArn")
-                    or app_arn(env.region, account, domain, owner, app_type, str(a.get("AppName"))),
+                    arn=arn,
                     status="InService",
                     instance_type=instance,
                     component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
                     created_at=utc_time(described.get("CreationTime") or a.get("CreationTime")),
                     last_user_activity=utc_time(described.get("LastUserActivityTimestamp")),
                     fingerprint=app_fingerprint(described),
-                    console_url=studio_console_url(env.region, domain, bool(space)),
+                    console_url=console,
                 )
             )
         return facts
