@@ -114,6 +114,36 @@ async def test_a_round_held_open_by_a_slow_reader_shares_only_recent_answers() -
         assert aws.calls.count("describe_endpoint") == 2
 
 
+async def test_a_reader_cancelled_mid_read_does_not_cancel_the_others() -> None:
+    """The server stops the suggestions' refresh: the listing it asked for is cancelled,
+    and a reader that shared it asks again rather than fail."""
+    gate = asyncio.Event()
+
+    class GatedAws(ScriptedAws):
+        async def paginate(
+            self, service: str, operation: str, key: str, **params: Any
+        ) -> list[dict[str, Any]]:
+            await gate.wait()
+            return await super().paginate(service, operation, key, **params)
+
+    aws = GatedAws(base_answers(), tags())
+    inventory = Inventory(aws, lambda: ENV)
+
+    async def reader() -> list[dict[str, Any]]:
+        async with inventory.reading():
+            return await inventory.endpoints()
+
+    first = asyncio.ensure_future(reader())
+    await asyncio.sleep(0)
+    second = asyncio.ensure_future(reader())
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    gate.set()
+    assert [e["EndpointName"] for e in await second] == ["ep"]
+    assert first.cancelled()
+
+
 async def test_each_reader_says_what_a_gone_resource_is() -> None:
     """A refused or missing describe is shared as the error itself: the resources listing
     skips a job that ended, the suggestions may count the same answer as a failure."""

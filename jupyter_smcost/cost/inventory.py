@@ -368,7 +368,12 @@ class Inventory:
         now = self._clock()
         known = self._round.get(key)
         if known is not None and now - known.at <= SHARED_SECONDS:
-            return await asyncio.shield(known.answer)
+            try:
+                return await asyncio.shield(known.answer)
+            except asyncio.CancelledError:
+                if not known.answer.cancelled():
+                    raise  # this reader was cancelled
+                # The reader that asked was (the server stops): ask again.
         future = asyncio.ensure_future(read())
         if self._readers:
             self._round[key] = _Shared(now, future)
