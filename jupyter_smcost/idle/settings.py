@@ -15,6 +15,7 @@ import math
 import re
 from typing import Any, Protocol
 
+from ..errors import ApiError
 from .activity import IdlePolicy
 from .store import SettingsStore
 
@@ -60,13 +61,8 @@ class AdminSettings(Protocol):
     def max_idle_usd(self) -> float | None: ...
 
 
-class SettingsError(ValueError):
+class SettingsError(ApiError, ValueError):
     """A user setting that cannot be applied; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _number(value: Any, name: str, what: str) -> float:
