@@ -33,7 +33,7 @@ from .activity import (
 from .config import IdleShutdown as IdleShutdownConfig
 from .events import idle_event
 from .saving import SaveCoordinator
-from .settings import POLICY_TRAITS, USER_FIELDS, IdleSettings
+from .settings import POLICY_TRAITS, SETTINGS_TRAITS, USER_FIELDS, IdleSettings
 from .store import SettingsStore
 from .studio_activity import SOURCE as STUDIO_ACTIVITY_SOURCE
 from .studio_activity import StudioActivityFile
@@ -270,16 +270,7 @@ class IdleShutdown(IdleShutdownConfig):
         )
         return result
 
-    @observe(
-        "timeout_minutes",
-        "min_timeout_minutes",
-        "max_timeout_minutes",
-        "allow_user_override",
-        "warning_minutes",
-        "min_warning_minutes",
-        "check_interval_seconds",
-        "max_idle_usd",
-    )
+    @observe(*SETTINGS_TRAITS, "check_interval_seconds")
     def _settings_changed(self, change: Any) -> None:
         # Admin traits change at run time only through config reloads; treat them like a PUT.
         if hasattr(self, "settings"):
