@@ -14,7 +14,7 @@ import getpass
 import json
 import logging
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
@@ -38,6 +38,7 @@ MAX_LIST_ITEMS = 10_000
 MAX_TEXT = 4096
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 try:
     OWNER = getpass.getuser()
@@ -63,31 +64,30 @@ def _list(value: Any, name: str) -> list[Any]:
     return value
 
 
+class _Service(Generic[T]):
+    """A handler's property: the field of this name of the `Services` in the settings."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, handler: Any, owner: type | None = None) -> T:
+        service: T = getattr(handler.services, self.name)
+        return service
+
+
 class ServicesMixin:
     """The extension's services as typed properties (from `settings[SERVICES_KEY]`)."""
 
     settings: dict[str, Any]
+    idle = _Service[IdleShutdown]()
+    saver = _Service[SaveCoordinator]()
+    cost = _Service[CostService]()
+    suggestions = _Service[SuggestionsService]()
 
     @property
     def services(self) -> Services:
         services: Services = self.settings[SERVICES_KEY]
         return services
-
-    @property
-    def idle(self) -> IdleShutdown:
-        return self.services.idle
-
-    @property
-    def saver(self) -> SaveCoordinator:
-        return self.services.saver
-
-    @property
-    def cost(self) -> CostService:
-        return self.services.cost
-
-    @property
-    def suggestions(self) -> SuggestionsService:
-        return self.services.suggestions
 
 
 class BaseHandler(ServicesMixin, APIHandler):

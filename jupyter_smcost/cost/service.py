@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,31 +38,27 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+@dataclass(eq=False)
 class CostService:
-    def __init__(
-        self,
-        host: HostedApp,
-        prices: PriceService,
-        monitor: ResourceMonitor,
-        config: Resources,
-        idle: IdleView,
-        *,
-        clock: Callable[[], datetime],
-        run: Callable[[Callable[[], Any]], Awaitable[Any]],
-        pricing_client: Callable[[], Any],
-    ) -> None:
-        self.host = host
-        self.prices = prices
-        self.monitor = monitor
-        self.config = config
-        self._idle = idle
-        self._clock = clock
-        self._run = run
-        self._pricing_client = pricing_client
-        # GET resources: the price keys of the current listing, and the last document sent
-        # with the listing and prices it was made from (see resources_body).
-        self._listing_keys: tuple[Collection | None, list[PriceKey]] = (None, [])
-        self._resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], bytes] | None = None
+    """This app's cost and the running resources' for the handlers, from the injected parts."""
+
+    host: HostedApp
+    prices: PriceService
+    monitor: ResourceMonitor
+    config: Resources
+    idle: IdleView
+    clock: Callable[[], datetime]
+    #: Runs a blocking call off the event loop (`AwsClients.run`).
+    run: Callable[[Callable[[], Any]], Awaitable[Any]]
+    pricing_client: Callable[[], Any]
+    # GET resources: the price keys of the current listing, and the last document sent
+    # with the listing and prices it was made from (see resources_body).
+    _listing_keys: tuple[Collection | None, list[PriceKey]] = field(
+        default_factory=lambda: (None, []), init=False
+    )
+    _resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], bytes] | None = field(
+        default=None, init=False
+    )
 
     def price_keys(self) -> tuple[PriceKey | None, PriceKey | None]:
         """This app's instance and (a Studio space's) volume, as priced; None if unknown."""
@@ -83,7 +80,7 @@ class CostService:
             return False
         price = await self.prices.get(instance)
         rate = price.usd_per_hour if isinstance(price, Price) else None
-        self._idle.set_hourly_rate(rate)
+        self.idle.set_hourly_rate(rate)
         if rate is None:
             log.warning("jupyter-smcost: %s", price.to_dict().get("reason"))
         else:
@@ -98,7 +95,7 @@ class CostService:
     async def check_component_values(self) -> None:
         """Log once whether AWS still lists the component names our price table expects."""
         try:
-            found = await self._run(lambda: check_component_values(self._pricing_client()))
+            found = await self.run(lambda: check_component_values(self.pricing_client()))
         except Exception as err:  # informational only
             log.info("jupyter-smcost: cannot check Price List component names: %s", err)
             return
@@ -128,8 +125,8 @@ class CostService:
             }
         rate = instance_price.get("usd_per_hour") if instance_price else None
         if instance_price and instance_price.get("known"):
-            self._idle.set_hourly_rate(float(rate))  # type: ignore[arg-type]
-        status = self._idle.status_json()
+            self.idle.set_hourly_rate(float(rate))  # type: ignore[arg-type]
+        status = self.idle.status_json()
         # Once the app was really stopped (not a dry run), its cost stops at that time.
         stopped = status.get("stopped_at")
         frozen = status["state"] == "shut-down" and not status["dry_run"] and bool(stopped)
@@ -139,7 +136,7 @@ class CostService:
             storage_price=storage_price,
             storage_gb=host.storage_gb if storage else None,
             started_at=host.started_at,
-            now=self._clock(),
+            now=self.clock(),
             idle=IdleFigures(
                 idle_seconds=float(status["idle_seconds"]),
                 max_idle_usd=status["max_idle_usd"],
@@ -190,7 +187,7 @@ class CostService:
                 collection,
                 prices,
                 region=env.region,
-                now=self._clock(),
+                now=self.clock(),
                 ttl_seconds=config.ttl_seconds,
                 loading=self.monitor.loading,
                 scope=config.scope,
