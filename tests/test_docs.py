@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from tornado.httpclient import HTTPClientError
 
-from jupyter_smcost.routes import handlers
+from jupyter_smcost.app import SMCost
 from tests.test_suggestions_demo import demo, settled  # noqa: F401 - the savings demo fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def _route_pattern(path: str) -> str:
 
 def test_openapi_paths_and_methods_are_the_servers_routes() -> None:
     served = {}
-    for route, handler in handlers():
+    for route, handler in SMCost().handlers:
         path = route.split("jupyter-smcost", 1)[1]
         served[path] = {
             m for m in METHODS if m.upper() in handler.SUPPORTED_METHODS and _own(handler, m)
