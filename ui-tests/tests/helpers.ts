@@ -223,7 +223,7 @@ export const RESOURCE_ROW = 'tr[data-testid="smcost-resource-row"]';
 
 /**
  * The demo user's running resources that `seed_demo` creates (see
- * jupyter_smcost/emulator/server.py), by name, with how long they had been
+ * packages/smcost-emulator/smcost_emulator/seed/demo.py), by name, with how long they had been
  * running when seeded; and the other user's job, which scope "mine" hides.
  */
 export const DEMO_RESOURCES: {
@@ -271,7 +271,7 @@ export const OTHER_USER_JOB = 'other-user-xgboost';
 
 /**
  * The running resources the savings demo adds (`seed-demo` with
- * `{"savings": true}`, see jupyter_smcost/emulator/demo_savings.py), by
+ * `{"savings": true}`, see packages/smcost-emulator/smcost_emulator/seed/savings.py), by
  * name, with how long they had been running when seeded.
  */
 export const SAVINGS_DEMO_RESOURCES: {

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .models import control
-from .moto_api import (
+from ..control import control
+from ..moto_api import (
     BackendDict,
     BaseBackend,
     BaseModel,

@@ -17,7 +17,7 @@ fixture's and are illustrative. `component` values come from
 `jupyter_smcost.cost.pricing.components`, so the catalog follows that table if it is corrected;
 `platoinstancetype` values are the ones that table's notes cite (they differ from
 `component` in case for the new Studio apps, as on AWS). No moto import:
-`models.reset_state` uses this module.
+`control.reset_state` uses this module.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .server import EmulatorClient, demo_tags, owner_tags
+from ..client import EmulatorClient
+from .demo import demo_tags, owner_tags
 
 INVOCATIONS_NAMESPACE = "AWS/SageMaker"
 UTILIZATION_NAMESPACE = "/aws/sagemaker/Endpoints"

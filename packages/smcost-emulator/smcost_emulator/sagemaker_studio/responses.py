@@ -3,25 +3,23 @@
 `StudioResponse` subclasses moto's `SageMakerResponse`, so moto's own SageMaker actions
 (CreateDomain, CreateEndpoint, ...) keep working, while the Studio calls, the jobs (see
 `jobs.py`) and the tag calls (moto's fail with a 500 on an unknown ARN or an ARN with
-several slashes, such as a space's or an app's) are ours; `register()` points moto's
-SageMaker URL at it. Both
-the in-process `mock_aws` and moto's server resolve handlers from `moto.sagemaker.urls`, so
-this one registration serves both (the server reads it when it builds its SageMaker app, on
-the first SageMaker request, so import this module before that).
+several slashes, such as a space's or an app's) are ours; `urls.register()` points moto's
+SageMaker URL at it. Both the in-process `mock_aws` and moto's server resolve handlers from
+`moto.sagemaker.urls`, so this one registration serves both (the server reads it when it
+builds its SageMaker app, on the first SageMaker request, so register before that).
 
-`call_action` is the one place every SageMaker call goes through: it feeds the call log,
-applies injected delays and faults, then lets moto dispatch to the snake_case method.
+Every SageMaker call goes through `ControlledResponse.call_action`: the call log, injected
+delays and faults, then moto's dispatch to the snake_case method.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-from .jobs import JOB_KINDS, JobsBackend, jobs_backends
-from .models import Fault, StudioBackend, control, params_snapshot, studio_backends
-from .moto_api import (
+from ..control import Fault
+from ..controlled import ControlledResponse
+from ..moto_api import (
     TYPE_RESPONSE,
     ActionResult,
     EmptyResult,
@@ -32,8 +30,9 @@ from .moto_api import (
     get_service_model,
     invalid_token_text,
     resource_from_arn,
-    sagemaker_urls,
 )
+from .jobs import JOB_KINDS, JobsBackend, jobs_backends
+from .models import StudioBackend, studio_backends
 
 # The actions this module implements (moto's own are validated by moto, if at all).
 STUDIO_ACTIONS = frozenset(
@@ -76,7 +75,9 @@ def _lower_camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-class StudioResponse(SageMakerResponse):
+class StudioResponse(ControlledResponse, SageMakerResponse):
+    controlled_service = "sagemaker"
+
     @property
     def studio_backend(self) -> StudioBackend:
         return studio_backends[self.current_account][self.region]
@@ -86,18 +87,6 @@ class StudioResponse(SageMakerResponse):
         return jobs_backends[self.current_account][self.region]
 
     # ------------------------------------------------------------------ plumbing
-
-    def call_action(self) -> TYPE_RESPONSE:
-        action = self._get_action()
-        if action:
-            control.record_call(action, params_snapshot(getattr(self, "params", None)))
-            delay = control.delay_for(action)
-            if delay:
-                time.sleep(delay)
-            fault = control.take_fault(action)
-            if fault is not None:
-                return self._fault_response(fault)
-        return super().call_action()
 
     def _fault_response(self, fault: Fault) -> TYPE_RESPONSE:
         # Built by hand rather than through moto's serializer: an injected code need not
@@ -493,18 +482,10 @@ class StudioResponse(SageMakerResponse):
         return EmptyResult()
 
 
-def register() -> None:
-    """Serve moto's SageMaker URL with `StudioResponse` (idempotent)."""
-    for path, handler in list(sagemaker_urls.url_paths.items()):
-        if getattr(handler, "__self__", None) is SageMakerResponse:
-            sagemaker_urls.url_paths[path] = StudioResponse.dispatch
-
-
 __all__ = [
     "EMULATED_ACTIONS",
     "JOB_ACTIONS",
     "STUDIO_ACTIONS",
     "TAG_ACTIONS",
     "StudioResponse",
-    "register",
 ]

@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from jupyter_smcost.emulator import (
+from smcost_emulator import (
     STUDIO_ACTIONS,
     Emulator,
     EmulatorClient,
@@ -293,7 +293,7 @@ def test_default_delete_delay_is_two_seconds(emulator: Emulator) -> None:
     app = emulator.apps()[0]
     assert app["Status"] == "Deleting"
     # Read the model's deadline rather than sleeping 2 s.
-    from jupyter_smcost.emulator.models import iter_apps
+    from smcost_emulator.sagemaker_studio.models import iter_apps
 
     (_, _, model), *_ = list(iter_apps())
     assert model._deleted_at is not None
@@ -518,7 +518,7 @@ def test_invalid_enum_is_validation_exception(emulator: Emulator) -> None:
 
 
 def test_every_studio_action_is_served(emulator: Emulator) -> None:
-    from jupyter_smcost.emulator.responses import StudioResponse
+    from smcost_emulator.sagemaker_studio.responses import StudioResponse
 
     def snake(name: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -797,7 +797,7 @@ def test_plain_threaded_moto_server(monkeypatch: pytest.MonkeyPatch) -> None:
         assert [c.action for c in call_log()][-2:] == ["ListUserProfiles"] * 2
     finally:
         server.stop()
-        from jupyter_smcost.emulator import reset
+        from smcost_emulator import reset
 
         reset()
 
@@ -862,7 +862,7 @@ def test_cli_seeds_writes_metadata_and_prints_status_changes(tmp_path: Path) -> 
         [
             sys.executable,
             "-m",
-            "jupyter_smcost.emulator",
+            "smcost_emulator",
             "--port",
             "0",
             "--seed-demo",

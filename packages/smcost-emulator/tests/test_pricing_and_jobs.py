@@ -35,7 +35,7 @@ from jupyter_smcost.cost.pricing.pricelist import (
     matches,
     parse_price_list_item,
 )
-from jupyter_smcost.emulator import (
+from smcost_emulator import (
     DEMO_NOTE,
     EMULATED_ACTIONS,
     Emulator,
@@ -49,7 +49,7 @@ from jupyter_smcost.emulator import (
     set_price_page_size,
     set_state,
 )
-from jupyter_smcost.emulator.catalog import demo_storage_usd_per_gb_month, demo_usd_per_hour
+from smcost_emulator.pricing.models import demo_storage_usd_per_gb_month, demo_usd_per_hour
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE = "arn:aws:iam::123456789012:role/r"
@@ -875,7 +875,7 @@ def test_notebook_instances(emulator: Emulator) -> None:
 
 
 def test_every_emulated_action_is_served(emulator: Emulator) -> None:
-    from jupyter_smcost.emulator.responses import StudioResponse
+    from smcost_emulator.sagemaker_studio.responses import StudioResponse
 
     def snake(name: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -942,7 +942,7 @@ def test_cli_prints_the_seeded_resources(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "jupyter_smcost.emulator",
+            "smcost_emulator",
             "--port",
             "0",
             "--seed-demo",
