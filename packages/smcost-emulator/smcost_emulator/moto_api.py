@@ -29,7 +29,7 @@ from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import InvalidToken, ServiceException
 from moto.core.model_instances import reset_model_data
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
-from moto.core.utils import get_service_model, utcnow
+from moto.core.utils import camelcase_to_underscores, get_service_model, utcnow
 from moto.sagemaker import urls as sagemaker_urls
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import Domain, sagemaker_backends
@@ -59,6 +59,7 @@ __all__ = [
     "TYPE_RESPONSE",
     "ValidationError",
     "arn_formatter",
+    "camelcase_to_underscores",
     "ce_urls",
     "cloudwatch_urls",
     "create_backend_app",

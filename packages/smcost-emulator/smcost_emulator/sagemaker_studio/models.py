@@ -283,6 +283,20 @@ def _sort(items: list[Any], sort_order: str | None, key: Callable[[Any], Any]) -
     return sorted(items, key=key, reverse=sort_order == "Descending")
 
 
+def _in_domain(
+    items: list[Any],
+    domain_id: str | None,
+    wanted: Callable[[Any], bool],
+    sort_by: str | None,
+    sort_order: str | None,
+) -> list[Any]:
+    """The spaces or user profiles of a List call: in `domain_id` (None: any) and `wanted`,
+    sorted by CreationTime or, on request, LastModifiedTime."""
+    found = [i for i in items if (domain_id is None or i.domain_id == domain_id) and wanted(i)]
+    attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+    return _sort(found, sort_order, lambda i: getattr(i, attr))
+
+
 def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
     """What AWS picks without an explicit ResourceSpec: the space's or user's
     `<AppType>AppSettings.DefaultResourceSpec`, then the domain's, then the service default."""
@@ -388,17 +402,16 @@ class StudioBackend(BaseBackend):
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> list[FakeUserProfile]:
-        found = [
-            p
-            for p in self.user_profiles.values()
-            if (domain_id_equals is None or p.domain_id == domain_id_equals)
-            and (
+        return _in_domain(
+            list(self.user_profiles.values()),
+            domain_id_equals,
+            lambda p: (
                 user_profile_name_contains is None
                 or user_profile_name_contains in p.user_profile_name
-            )
-        ]
-        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
-        return _sort(found, sort_order, lambda p: getattr(p, attr))
+            ),
+            sort_by,
+            sort_order,
+        )
 
     # spaces
     def create_space(
@@ -467,14 +480,13 @@ class StudioBackend(BaseBackend):
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> list[FakeSpace]:
-        found = [
-            s
-            for s in self.spaces.values()
-            if (domain_id_equals is None or s.domain_id == domain_id_equals)
-            and (space_name_contains is None or space_name_contains in s.space_name)
-        ]
-        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
-        return _sort(found, sort_order, lambda s: getattr(s, attr))
+        return _in_domain(
+            list(self.spaces.values()),
+            domain_id_equals,
+            lambda s: space_name_contains is None or space_name_contains in s.space_name,
+            sort_by,
+            sort_order,
+        )
 
     # apps
     def _app_key(

@@ -14,7 +14,9 @@ delays and faults, then moto's dispatch to the snake_case method.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..control import Fault
@@ -26,6 +28,7 @@ from ..moto_api import (
     InvalidToken,
     SageMakerResponse,
     ValidationError,
+    camelcase_to_underscores,
     format_enum_error,
     get_service_model,
     invalid_token_text,
@@ -122,13 +125,21 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
             if allowed and value is not None and value not in allowed:
                 raise ValidationError(format_enum_error(value, _lower_camel(name), allowed))
 
-    def _page_args(self) -> dict[str, Any]:
-        return {
-            "next_token": self._get_param("NextToken"),
-            "max_results": self._get_param("MaxResults"),
-        }
-
-    # ------------------------------------------------------------------ domains
+    def _list(self, method: Callable[..., Any], key: str, *members: str) -> ActionResult:
+        """A List* action: validated, the request's `members` (as the backend's snake_case
+        arguments) and page passed to the paginated backend `method`, each item's summary
+        answered under `key`."""
+        self._validate()
+        filters = {camelcase_to_underscores(m): self._get_param(m) for m in members}
+        try:
+            items, token = method(
+                **filters,
+                next_token=self._get_param("NextToken"),
+                max_results=self._get_param("MaxResults"),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
+        return ActionResult({key: [i.summary() for i in items], "NextToken": token})
 
     def describe_domain(self) -> ActionResult:
         # moto answers an unknown domain with ValidationException; SageMaker says
@@ -184,18 +195,14 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
         return EmptyResult()
 
     def list_apps(self) -> ActionResult:
-        self._validate()
-        try:
-            apps, token = self.studio_backend.list_apps(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                user_profile_name_equals=self._get_param("UserProfileNameEquals"),
-                space_name_equals=self._get_param("SpaceNameEquals"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_apps,
+            "Apps",
+            "DomainIdEquals",
+            "UserProfileNameEquals",
+            "SpaceNameEquals",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ spaces
 
@@ -220,18 +227,14 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
         return ActionResult(space.describe())
 
     def list_spaces(self) -> ActionResult:
-        self._validate()
-        try:
-            spaces, token = self.studio_backend.list_spaces(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                space_name_contains=self._get_param("SpaceNameContains"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"Spaces": [s.summary() for s in spaces], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_spaces,
+            "Spaces",
+            "DomainIdEquals",
+            "SpaceNameContains",
+            "SortBy",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ user profiles
 
@@ -299,18 +302,14 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
         return ActionResult(profile.describe())
 
     def list_user_profiles(self) -> ActionResult:
-        self._validate()
-        try:
-            profiles, token = self.studio_backend.list_user_profiles(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                user_profile_name_contains=self._get_param("UserProfileNameContains"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_user_profiles,
+            "UserProfiles",
+            "DomainIdEquals",
+            "UserProfileNameContains",
+            "SortBy",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ lifecycle configs
 
@@ -339,19 +338,13 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
         return EmptyResult()
 
     def list_studio_lifecycle_configs(self) -> ActionResult:
-        self._validate()
-        try:
-            configs, token = self.studio_backend.list_studio_lifecycle_configs(
-                name_contains=self._get_param("NameContains"),
-                app_type_equals=self._get_param("AppTypeEquals"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult(
-            {"StudioLifecycleConfigs": [c.summary() for c in configs], "NextToken": token}
+        return self._list(
+            self.studio_backend.list_studio_lifecycle_configs,
+            "StudioLifecycleConfigs",
+            "NameContains",
+            "AppTypeEquals",
+            "SortBy",
+            "SortOrder",
         )
 
     # ------------------------------------------------------------------ jobs
@@ -380,24 +373,18 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
         return EmptyResult()
 
     def _list_jobs(self, kind: str) -> ActionResult:
-        self._validate()
-        try:
-            jobs, token = self.jobs_backend.list_jobs(
-                kind=kind,
-                status_equals=self._get_param("StatusEquals"),
-                name_contains=self._get_param("NameContains"),
-                creation_time_after=self._get_param("CreationTimeAfter"),
-                creation_time_before=self._get_param("CreationTimeBefore"),
-                last_modified_time_after=self._get_param("LastModifiedTimeAfter"),
-                last_modified_time_before=self._get_param("LastModifiedTimeBefore"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        summaries = [j.summary() for j in jobs]
-        return ActionResult({JOB_KINDS[kind].summaries_key: summaries, "NextToken": token})
+        return self._list(
+            functools.partial(self.jobs_backend.list_jobs, kind=kind),
+            JOB_KINDS[kind].summaries_key,
+            "StatusEquals",
+            "NameContains",
+            "CreationTimeAfter",
+            "CreationTimeBefore",
+            "LastModifiedTimeAfter",
+            "LastModifiedTimeBefore",
+            "SortBy",
+            "SortOrder",
+        )
 
     def create_training_job(self) -> ActionResult:
         return self._create_job("training-job")

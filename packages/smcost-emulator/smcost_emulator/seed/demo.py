@@ -36,6 +36,98 @@ def demo_tags(user_arn: str, space_arn: str, domain_arn: str) -> list[dict[str, 
     return [*owner_tags(user_arn, space_arn, domain_arn), dict(DEMO_PROJECT_TAG)]
 
 
+def create_domain(endpoint_url: str, region: str, name: str, tag: str) -> tuple[Any, str, str, str]:
+    """An IAM-mode domain `name` with an execution role and network named after `tag`;
+    returns (SageMaker client, account id, role ARN, domain ARN)."""
+    session = boto3_session(region)
+    sm = session.client("sagemaker", endpoint_url=endpoint_url)
+    account_id = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    role_arn = f"arn:aws:iam::{account_id}:role/service-role/AmazonSageMaker-ExecutionRole-{tag}"
+    domain_arn = sm.create_domain(
+        DomainName=name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": role_arn},
+        SubnetIds=[f"subnet-0{tag}"],
+        VpcId=f"vpc-0{tag}",
+    )["DomainArn"]
+    return sm, str(account_id), role_arn, str(domain_arn)
+
+
+def create_user(sm: Any, domain_id: str, name: str, role_arn: str | None = None) -> str:
+    """A user profile (with its own execution role when given); returns its ARN."""
+    settings = {} if role_arn is None else {"UserSettings": {"ExecutionRole": role_arn}}
+    found = sm.create_user_profile(DomainId=domain_id, UserProfileName=name, **settings)
+    return str(found["UserProfileArn"])
+
+
+def create_private_space(
+    sm: Any, domain_id: str, name: str, owner: str, settings: dict[str, Any] | None = None
+) -> str:
+    """A private space of `owner` (with these SpaceSettings when given); returns its ARN."""
+    extra = {} if settings is None else {"SpaceSettings": settings}
+    found = sm.create_space(
+        DomainId=domain_id,
+        SpaceName=name,
+        OwnershipSettings={"OwnerUserProfileName": owner},
+        SpaceSharingSettings={"SharingType": "Private"},
+        **extra,
+    )
+    return str(found["SpaceArn"])
+
+
+def create_training_job(
+    sm: Any,
+    name: str,
+    *,
+    image: str,
+    role_arn: str,
+    prefix: str,
+    instance_type: str,
+    count: int = 1,
+    volume_gb: int,
+    max_runtime: int,
+    spot_max_wait: int | None,
+    tags: list[dict[str, str]],
+) -> str:
+    """CreateTrainingJob as a notebook sends it: data from `prefix`/data/<name>, output to
+    `prefix`/output; with `spot_max_wait`, managed spot with checkpoints in
+    `prefix`/checkpoints/<name>. Returns the job's ARN."""
+    stop = {"MaxRuntimeInSeconds": max_runtime}
+    extra: dict[str, Any] = {}
+    if spot_max_wait is not None:
+        stop["MaxWaitTimeInSeconds"] = spot_max_wait
+        extra["CheckpointConfig"] = {"S3Uri": f"{prefix}/checkpoints/{name}"}
+    return str(
+        sm.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
+            RoleArn=role_arn,
+            InputDataConfig=[
+                {
+                    "ChannelName": "train",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": f"{prefix}/data/{name}",
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                }
+            ],
+            OutputDataConfig={"S3OutputPath": f"{prefix}/output"},
+            ResourceConfig={
+                "InstanceType": instance_type,
+                "InstanceCount": count,
+                "VolumeSizeInGB": volume_gb,
+            },
+            StoppingCondition=stop,
+            EnableManagedSpotTraining=spot_max_wait is not None,
+            Tags=tags,
+            **extra,
+        )["TrainingJobArn"]
+    )
+
+
 def seed_demo(
     endpoint_url: str,
     region: str = "us-east-1",
@@ -66,35 +158,15 @@ def seed_demo(
     SageMaker metadata file (/opt/ml/metadata/resource-metadata.json), and under
     "resources" one dict per seeded running resource ([] without `resources`).
     """
-    session = boto3_session(region)
-    account_id = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
-    sm = session.client("sagemaker", endpoint_url=endpoint_url)
-    role_arn = f"arn:aws:iam::{account_id}:role/service-role/AmazonSageMaker-ExecutionRole-demo"
-
-    domain_arn = sm.create_domain(
-        DomainName=domain_name,
-        AuthMode="IAM",
-        DefaultUserSettings={"ExecutionRole": role_arn},
-        SubnetIds=["subnet-0demo"],
-        VpcId="vpc-0demo",
-    )["DomainArn"]
+    sm, account_id, role_arn, domain_arn = create_domain(endpoint_url, region, domain_name, "demo")
     domain_id = domain_arn.rsplit("/", 1)[-1]
-    user_arn = sm.create_user_profile(
-        DomainId=domain_id,
-        UserProfileName=user_profile_name,
-        UserSettings={"ExecutionRole": role_arn},
-    )["UserProfileArn"]
-    space_arn = sm.create_space(
-        DomainId=domain_id,
-        SpaceName=space_name,
-        SpaceSettings={
-            "AppType": app_type,
-            f"{app_type}AppSettings": {"DefaultResourceSpec": {"InstanceType": instance_type}},
-            "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}},
-        },
-        OwnershipSettings={"OwnerUserProfileName": user_profile_name},
-        SpaceSharingSettings={"SharingType": "Private"},
-    )["SpaceArn"]
+    user_arn = create_user(sm, domain_id, user_profile_name, role_arn)
+    settings = {
+        "AppType": app_type,
+        f"{app_type}AppSettings": {"DefaultResourceSpec": {"InstanceType": instance_type}},
+        "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}},
+    }
+    space_arn = create_private_space(sm, domain_id, space_name, user_profile_name, settings)
     app_arn = sm.create_app(
         DomainId=domain_id,
         SpaceName=space_name,
@@ -135,7 +207,7 @@ def seed_demo(
     if savings:
         from .savings import seed_savings  # it uses this module's seed helpers
 
-        seeded["savings"] = seed_savings(session, seeded)
+        seeded["savings"] = seed_savings(boto3_session(region), seeded)
     return seeded
 
 
@@ -162,12 +234,12 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
     def tags(user_arn: str, space_arn: str) -> list[dict[str, str]]:
         return demo_tags(user_arn, space_arn, domain_arn)
 
-    def started(kind: str, name: str, seconds_ago: int, **state: Any) -> str:
+    def running(
+        kind: str, name: str, arn: str, seconds_ago: int, state: dict[str, Any], **fields: Any
+    ) -> None:
+        """Started `seconds_ago` (and in `state`), and listed in what the seed returns."""
         at = now - timedelta(seconds=seconds_ago)
         control.set_state(kind, name, region=region, account_id=account_id, started_at=at, **state)
-        return at.isoformat()
-
-    def record(kind: str, name: str, arn: str, **fields: Any) -> None:
         entry = {
             "kind": kind,
             "name": name,
@@ -176,6 +248,8 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
             "billable_seconds": None,
             "user_profile_name": user,
             "space_name": seeded["space_name"],
+            "started_at": at.isoformat(),
+            "started_seconds_ago": seconds_ago,
         }
         entry.update(fields)
         out.append(entry)
@@ -183,13 +257,9 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
     mine = tags(seeded["user_profile_arn"], seeded["space_arn"])
 
     # Another space of the same user, with a Code Editor app left running.
-    idle_space_arn = sm.create_space(
-        DomainId=domain_id,
-        SpaceName=DEMO_IDLE_SPACE,
-        SpaceSettings={"AppType": "CodeEditor"},
-        OwnershipSettings={"OwnerUserProfileName": user},
-        SpaceSharingSettings={"SharingType": "Private"},
-    )["SpaceArn"]
+    idle_space_arn = create_private_space(
+        sm, domain_id, DEMO_IDLE_SPACE, user, {"AppType": "CodeEditor"}
+    )
     idle_arn = sm.create_app(
         DomainId=domain_id,
         SpaceName=DEMO_IDLE_SPACE,
@@ -198,16 +268,15 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
         ResourceSpec={"InstanceType": "ml.t3.medium"},
     )["AppArn"]
     idle_name = f"{DEMO_IDLE_SPACE}/CodeEditor/default"
-    at = started("studio-app", idle_name, 3 * 3600, last_activity_seconds_ago=3 * 3600 - 600)
-    record(
+    running(
         "studio-app",
         idle_name,
         idle_arn,
+        3 * 3600,
+        {"last_activity_seconds_ago": 3 * 3600 - 600},
         instance_type="ml.t3.medium",
         instance_count=1,
         component="studio-codeeditor",
-        started_at=at,
-        started_seconds_ago=3 * 3600,
         space_name=DEMO_IDLE_SPACE,
         space_arn=idle_space_arn,
     )
@@ -223,56 +292,33 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
         owner: str = user,
         space: str = seeded["space_name"],
     ) -> None:
-        stop = {"MaxRuntimeInSeconds": 2 * 3600 if spot else 24 * 3600}
-        extra: dict[str, Any] = {}
-        if spot:
-            stop["MaxWaitTimeInSeconds"] = 3 * 3600
-            extra["CheckpointConfig"] = {"S3Uri": f"{bucket}/checkpoints/{name}"}
-        arn = sm.create_training_job(
-            TrainingJobName=name,
-            AlgorithmSpecification={
-                "TrainingImage": f"763104351884.dkr.ecr.{region}.amazonaws.com/"
-                "pytorch-training:2.3.0-gpu-py311",
-                "TrainingInputMode": "File",
-            },
-            RoleArn=role_arn,
-            InputDataConfig=[
-                {
-                    "ChannelName": "train",
-                    "DataSource": {
-                        "S3DataSource": {
-                            "S3DataType": "S3Prefix",
-                            "S3Uri": f"{bucket}/data/{name}",
-                            "S3DataDistributionType": "FullyReplicated",
-                        }
-                    },
-                }
-            ],
-            OutputDataConfig={"S3OutputPath": f"{bucket}/output"},
-            ResourceConfig={
-                "InstanceType": instance_type,
-                "InstanceCount": count,
-                "VolumeSizeInGB": 50,
-            },
-            StoppingCondition=stop,
-            EnableManagedSpotTraining=spot,
-            Tags=job_tags,
-            **extra,
-        )["TrainingJobArn"]
+        max_runtime = 2 * 3600 if spot else 24 * 3600
+        arn = create_training_job(
+            sm,
+            name,
+            image=f"763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.3.0-gpu-py311",
+            role_arn=role_arn,
+            prefix=bucket,
+            instance_type=instance_type,
+            count=count,
+            volume_gb=50,
+            max_runtime=max_runtime,
+            spot_max_wait=3 * 3600 if spot else None,
+            tags=job_tags,
+        )
         state: dict[str, Any] = {} if billable is None else {"billable_seconds": billable}
-        at = started("training-job", name, seconds_ago, **state)
-        record(
+        running(
             "training-job",
             name,
             arn,
+            seconds_ago,
+            state,
             instance_type=instance_type,
             instance_count=count,
             component="training",
             spot=spot,
-            started_at=at,
-            started_seconds_ago=seconds_ago,
             billable_seconds=billable,
-            max_runtime_seconds=stop["MaxRuntimeInSeconds"],
+            max_runtime_seconds=max_runtime,
             user_profile_name=owner,
             space_name=space,
         )
@@ -299,16 +345,15 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
         RoleArn=role_arn,
         Tags=mine,
     )["ProcessingJobArn"]
-    at = started("processing-job", processing, 15 * 60)
-    record(
+    running(
         "processing-job",
         processing,
         arn,
+        15 * 60,
+        {},
         instance_type="ml.m5.xlarge",
         instance_count=1,
         component="processing",
-        started_at=at,
-        started_seconds_ago=15 * 60,
         max_runtime_seconds=3600,
     )
 
@@ -338,32 +383,23 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
     arn = sm.create_endpoint(
         EndpointName="demo-endpoint", EndpointConfigName="demo-endpoint-config", Tags=mine
     )["EndpointArn"]
-    at = started("endpoint", "demo-endpoint", 2 * 3600)
-    record(
+    running(
         "endpoint",
         "demo-endpoint",
         arn,
+        2 * 3600,
+        {},
         instance_type="ml.m5.xlarge",
         instance_count=2,
         component="hosting",
-        started_at=at,
-        started_seconds_ago=2 * 3600,
         variant="AllTraffic",
     )
 
     # Someone else in the same domain: listed only when the scope is the account.
-    other_arn = sm.create_user_profile(
-        DomainId=domain_id,
-        UserProfileName=DEMO_OTHER_USER,
-        UserSettings={"ExecutionRole": role_arn},
-    )["UserProfileArn"]
-    other_space_arn = sm.create_space(
-        DomainId=domain_id,
-        SpaceName=DEMO_OTHER_SPACE,
-        SpaceSettings={"AppType": "JupyterLab"},
-        OwnershipSettings={"OwnerUserProfileName": DEMO_OTHER_USER},
-        SpaceSharingSettings={"SharingType": "Private"},
-    )["SpaceArn"]
+    other_arn = create_user(sm, domain_id, DEMO_OTHER_USER, role_arn)
+    other_space_arn = create_private_space(
+        sm, domain_id, DEMO_OTHER_SPACE, DEMO_OTHER_USER, {"AppType": "JupyterLab"}
+    )
     training(
         "other-user-xgboost",
         "ml.m5.large",
@@ -396,33 +432,18 @@ def seed_fleet(
     # In this process's backends directly: one HTTP call per app would dominate the seed.
     from ..sagemaker_studio.state import set_state
 
-    session = boto3_session(region)
-    sm = session.client("sagemaker", endpoint_url=endpoint_url)
-    account_id = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
-    role = f"arn:aws:iam::{account_id}:role/service-role/AmazonSageMaker-ExecutionRole-fleet"
-    domain_id = sm.create_domain(
-        DomainName=domain_name,
-        AuthMode="IAM",
-        DefaultUserSettings={"ExecutionRole": role},
-        SubnetIds=["subnet-0fleet"],
-        VpcId="vpc-0fleet",
-    )["DomainArn"].rsplit("/", 1)[-1]
+    sm, account_id, _, domain_arn = create_domain(endpoint_url, region, domain_name, "fleet")
+    domain_id = domain_arn.rsplit("/", 1)[-1]
     names = [f"user-{i:04d}" for i in range(profiles)]
     spaces = [(f"space-{i:04d}", names[i % profiles]) for i in range((apps + 1) // 2)]
     app_types = ("JupyterLab", "CodeEditor")
     instances = ("ml.t3.medium", "ml.m5.xlarge", "ml.g5.xlarge")
 
     def profile(name: str) -> None:
-        sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+        create_user(sm, domain_id, name)
 
     def space(entry: tuple[str, str]) -> None:
-        name, owner = entry
-        sm.create_space(
-            DomainId=domain_id,
-            SpaceName=name,
-            OwnershipSettings={"OwnerUserProfileName": owner},
-            SpaceSharingSettings={"SharingType": "Private"},
-        )
+        create_private_space(sm, domain_id, *entry)
 
     def app(index: int) -> tuple[str, float]:
         name, _ = spaces[index // 2]
