@@ -13,8 +13,10 @@ from collections.abc import MutableMapping
 from typing import Any
 
 #: The services jupyter_smcost calls, by the suffix of botocore's per-service endpoint
-#: variable (AWS_ENDPOINT_URL_<SERVICE>): all answered on the emulator's one port.
-SERVICES = ("SAGEMAKER", "PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3")
+#: variable (AWS_ENDPOINT_URL_<SERVICE>): all answered on the emulator's one port. The
+#: extension calls the first five; `jupyter smcost deploy` CloudFormation and S3, the fleet
+#: check's Lambda handler SNS.
+SERVICES = ("SAGEMAKER", "PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3", "CLOUDFORMATION", "SNS")
 REGION = "us-east-1"
 #: Inherited variables that would send a call elsewhere or sign it as someone: a profile,
 #: a global endpoint, another region.

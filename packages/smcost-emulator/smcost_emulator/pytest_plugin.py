@@ -36,9 +36,8 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iter
     """The session's emulator with fresh state, no faults/delays and an empty call log.
 
     boto3 in the test (and in servers it starts with this environment) reaches it through
-    `environment.environ`: AWS_ENDPOINT_URL_SAGEMAKER / _PRICING / _CLOUDWATCH /
-    _COST_EXPLORER / _S3, region us-east-1 and dummy credentials; the user's AWS config and
-    profile are ignored.
+    `environment.environ`: AWS_ENDPOINT_URL_<SERVICE> for every service jupyter_smcost calls,
+    region us-east-1 and dummy credentials; the user's AWS config and profile are ignored.
     """
     emulator_server.reset()
     for name in DROPPED:
