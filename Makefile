@@ -117,7 +117,7 @@ wheel-check: install
 	# shipped: no path of it in the wheel, no requirement of moto, nothing to import.
 	! grep -iq "emulator" .wheel-venv/contents.txt
 	unzip -p dist/*.whl "*.dist-info/METADATA" > .wheel-venv/METADATA
-	! grep -iq "moto" .wheel-venv/METADATA
+	! grep -iq "^Requires-Dist: moto" .wheel-venv/METADATA
 	! .wheel-venv/bin/python -c "import smcost_emulator" 2>/dev/null
 	rm -rf .wheel-venv
 
