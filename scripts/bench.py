@@ -791,7 +791,7 @@ def bench_audit(tmp: Path, apps: int = 1000, profiles: int = 200, delay: float =
 
     from jupyter_smcost.admin.audit import audit
     from jupyter_smcost.aws import client_config, new_session
-    from jupyter_smcost.cost.pricing.service import Pricing
+    from jupyter_smcost.cost.config import Pricing
     from smcost_emulator import Emulator
     from smcost_emulator.seed.demo import seed_fleet
 

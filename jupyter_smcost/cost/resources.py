@@ -20,12 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from traitlets import Bool, Enum, Float, Int
-from traitlets.config import LoggingConfigurable
-
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
-from ..tolerant_config import TolerantConfig
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
 
@@ -1069,28 +1065,3 @@ def priced_document(
     failed = collection.failed_kinds
     doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
     return doc
-
-
-# -- configuration -----------------------------------------------------------------------
-
-
-class Resources(TolerantConfig, LoggingConfigurable):
-    """Which running resources the Cost panel lists, and how often AWS is asked."""
-
-    scope = Enum(
-        ["mine", "account"],
-        default_value="mine",
-        help="mine: resources tagged with this Studio user profile or its spaces "
-        "(sagemaker:user-profile-arn / sagemaker:space-arn); account: every resource in the "
-        "region.",
-    ).tag(config=True)
-    ttl_seconds = Float(
-        60.0, help="How long a listing is reused, whatever the number of open tabs."
-    ).tag(config=True)
-    enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
-    max_rows = Int(
-        100,
-        min=1,
-        help="At most this many rows (the most expensive) in GET resources; the totals "
-        "still cover every resource.",
-    ).tag(config=True)
