@@ -20,7 +20,7 @@ from jupyter_smcost.admin.iam import (
     admin_policy,
     user_policy,
 )
-from jupyter_smcost.emulator import call_log, clear_call_log
+from smcost_emulator import call_log, clear_call_log
 from tests.test_cost_server import studio_cost  # noqa: F401 - a fixture
 
 ADMIN_DOCS = Path(__file__).resolve().parent.parent / "docs" / "admins.md"

@@ -9,7 +9,7 @@ echoed, no details and no summary. Figures are strings in the answer, as AWS sen
 The answer does not depend on TermInYears, PaymentOption, LookbackPeriodInDays,
 AccountScope or Filter (echoed, not modelled) and is always one page (PageSize and
 NextPageToken are accepted and ignored). No moto import beyond the service model:
-`models.reset_state` uses this module.
+`control.reset_state` uses this module.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .moto_api import get_service_model
+from ..facade import DEFAULT_SAVINGS_PLANS_TYPE
+from ..moto_api import get_service_model
 
 _MODEL = get_service_model("ce")
 
@@ -29,7 +30,7 @@ SUMMARY_FIELDS = tuple(_MODEL.shape_for("SavingsPlansPurchaseRecommendationSumma
 DETAIL_FIELDS = tuple(_MODEL.shape_for("SavingsPlansPurchaseRecommendationDetail").members)
 DETAILS_KEY = "SavingsPlansPurchaseRecommendationDetails"
 SUMMARY_KEY = "SavingsPlansPurchaseRecommendationSummary"
-DEFAULT_TYPE = "SAGEMAKER_SP"
+DEFAULT_TYPE = DEFAULT_SAVINGS_PLANS_TYPE
 _REQUEST = _MODEL.operation_model("GetSavingsPlansPurchaseRecommendation").input_shape
 SAVINGS_PLANS_TYPES = tuple(_REQUEST.members["SavingsPlansType"].enum)
 

@@ -6,10 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from jupyter_smcost.emulator import (
+from smcost_emulator import (
     STUDIO_ACTIONS,
     Emulator,
     EmulatorClient,
@@ -36,8 +32,6 @@ from jupyter_smcost.emulator import (
     set_delay,
     set_delete_delay,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def sm_client(**config: Any) -> Any:
@@ -293,7 +287,7 @@ def test_default_delete_delay_is_two_seconds(emulator: Emulator) -> None:
     app = emulator.apps()[0]
     assert app["Status"] == "Deleting"
     # Read the model's deadline rather than sleeping 2 s.
-    from jupyter_smcost.emulator.models import iter_apps
+    from smcost_emulator.sagemaker_studio.models import iter_apps
 
     (_, _, model), *_ = list(iter_apps())
     assert model._deleted_at is not None
@@ -518,7 +512,7 @@ def test_invalid_enum_is_validation_exception(emulator: Emulator) -> None:
 
 
 def test_every_studio_action_is_served(emulator: Emulator) -> None:
-    from jupyter_smcost.emulator.responses import StudioResponse
+    from smcost_emulator.sagemaker_studio.responses import StudioResponse
 
     def snake(name: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -797,7 +791,7 @@ def test_plain_threaded_moto_server(monkeypatch: pytest.MonkeyPatch) -> None:
         assert [c.action for c in call_log()][-2:] == ["ListUserProfiles"] * 2
     finally:
         server.stop()
-        from jupyter_smcost.emulator import reset
+        from smcost_emulator import reset
 
         reset()
 
@@ -853,47 +847,15 @@ def test_seed_demo_other_region_and_instance(emulator: Emulator) -> None:
     assert boto3.client("sagemaker", region_name="us-east-1").list_apps()["Apps"] == []
 
 
-def test_cli_seeds_writes_metadata_and_prints_status_changes(tmp_path: Path) -> None:
+def test_cli_seeds_writes_metadata_and_prints_status_changes(
+    tmp_path: Path, emulator_cli: Any
+) -> None:
     metadata_path = tmp_path / "meta" / "resource-metadata.json"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CONFIG_FILE"
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_smcost.emulator",
-            "--port",
-            "0",
-            "--seed-demo",
-            "--metadata-out",
-            str(metadata_path),
-            "--delete-delay",
-            "0.2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(iter(proc.stdout.readline, "")),  # type: ignore[union-attr]
-        daemon=True,
-    )
-    reader.start()
-    try:
+    args = ("--seed-demo", "--metadata-out", str(metadata_path), "--delete-delay", "0.2")
+    with emulator_cli(*args) as cli:
         wait_for(metadata_path.exists, timeout=30)
-        endpoint = next(line.split()[-1] for line in lines if "listening on" in line)
         metadata = json.loads(metadata_path.read_text())
-        sm = boto3.client(
-            "sagemaker",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        sm = cli.client("sagemaker")
         sm.delete_app(
             DomainId=metadata["DomainId"],
             SpaceName=metadata["SpaceName"],
@@ -901,12 +863,8 @@ def test_cli_seeds_writes_metadata_and_prints_status_changes(tmp_path: Path) -> 
             AppName=metadata["ResourceName"],
         )
         # Nobody describes the app: the CLI itself notices Deleting -> Deleted.
-        wait_for(lambda: any("-> Deleted" in line for line in lines), timeout=10)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-        reader.join(timeout=5)
-    output = "".join(lines)
+        wait_for(lambda: any("-> Deleted" in line for line in cli.lines), timeout=10)
+    output = cli.output()
     assert "emulator: app default (JupyterLab, space demo-space) InService -> Deleting" in output
     assert "emulator: app default (JupyterLab, space demo-space) Deleting -> Deleted" in output
     assert "seeded domain d-demo" in output

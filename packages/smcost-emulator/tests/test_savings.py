@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from jupyter_smcost.emulator import (
+from smcost_emulator import (
     Emulator,
     EmulatorClient,
     call_log,
@@ -24,8 +24,8 @@ from jupyter_smcost.emulator import (
     inject_fault,
     set_savings_plan_recommendation,
 )
-from jupyter_smcost.emulator.__main__ import describe_savings, main
-from jupyter_smcost.emulator.demo_savings import DEMO_SAVINGS_PLAN
+from smcost_emulator.__main__ import describe_savings, main
+from smcost_emulator.seed.savings import DEMO_SAVINGS_PLAN
 
 ACCOUNT = "123456789012"
 OWNER_TAG_KEYS = ["sagemaker:user-profile-arn", "sagemaker:space-arn", "sagemaker:domain-arn"]

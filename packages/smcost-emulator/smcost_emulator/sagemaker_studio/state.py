@@ -8,10 +8,12 @@ the contract names it, "<space or user>/<AppType>/<AppName>").
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..control import control
+from ..facade import UNSET, _Unset
+from ..moto_api import DEFAULT_ACCOUNT_ID, find_model, get_service_model, sagemaker_backends, utcnow
 from .jobs import (
     JOB_KINDS,
     TERMINAL_STATES,
@@ -21,8 +23,7 @@ from .jobs import (
     jobs_backends,
     naive_utc,
 )
-from .models import FakeApp, control, studio_backends
-from .moto_api import DEFAULT_ACCOUNT_ID, find_model, get_service_model, sagemaker_backends, utcnow
+from .models import FakeApp, studio_backends
 
 RESOURCE_KINDS = (*JOB_KINDS, "endpoint", "notebook-instance", "studio-app")
 
@@ -36,14 +37,6 @@ _STATUS_SHAPES = {
     "notebook-instance": "NotebookInstanceStatus",
     "studio-app": "AppStatus",
 }
-
-
-class _Unset(enum.Enum):
-    UNSET = 0
-
-
-#: "Leave as is" for arguments where None means "remove" (billable_seconds).
-UNSET = _Unset.UNSET
 
 
 def _check_status(kind: str, status: str) -> None:

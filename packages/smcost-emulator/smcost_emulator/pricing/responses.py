@@ -5,7 +5,7 @@ AWSPriceListService.<Action>`. `ControlApp` sends those requests here before mot
 dispatcher (which has no backend for them and would answer 500). Served: GetProducts
 (filters TERM_MATCH/EQUALS/CONTAINS/ANY_OF/NONE_OF on any product attribute, `productFamily`
 or `sku`; `MaxResults` 1-100, default 100; `NextToken`), GetAttributeValues and
-DescribeServices, from `catalog.catalog`. Every call goes into the emulator's call log as
+DescribeServices, from `models.catalog`. Every call goes into the emulator's call log as
 service "pricing" and obeys its delays and faults ("GetProducts", "pricing:*").
 
 Not served by `mock_aws` (moto's in-process mock has no pricing service to patch).
@@ -17,15 +17,14 @@ import base64
 import binascii
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .catalog import FORMAT_VERSION, catalog
-from .models import Fault, control, params_snapshot
+from ..control import before_call, params_snapshot
+from .models import FORMAT_VERSION, catalog
 
 TARGET_PREFIX = "AWSPriceListService."
 SERVICE = "pricing"
@@ -224,11 +223,7 @@ def handle(request: Request) -> Response:
         params = None
     if not isinstance(params, dict):
         return _error("SerializationException", "The request body is not a JSON object", 400)
-    control.record_call(action, params_snapshot(params))
-    delay = control.delay_for(action, SERVICE)
-    if delay:
-        time.sleep(delay)
-    fault: Fault | None = control.take_fault(action, SERVICE)
+    fault = before_call(action, SERVICE, params_snapshot(params))
     if fault is not None:
         return _error(fault.code, fault.message, fault.status)
     handler = ACTIONS.get(action)

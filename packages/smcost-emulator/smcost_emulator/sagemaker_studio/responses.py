@@ -3,37 +3,39 @@
 `StudioResponse` subclasses moto's `SageMakerResponse`, so moto's own SageMaker actions
 (CreateDomain, CreateEndpoint, ...) keep working, while the Studio calls, the jobs (see
 `jobs.py`) and the tag calls (moto's fail with a 500 on an unknown ARN or an ARN with
-several slashes, such as a space's or an app's) are ours; `register()` points moto's
-SageMaker URL at it. Both
-the in-process `mock_aws` and moto's server resolve handlers from `moto.sagemaker.urls`, so
-this one registration serves both (the server reads it when it builds its SageMaker app, on
-the first SageMaker request, so import this module before that).
+several slashes, such as a space's or an app's) are ours; `urls.register()` points moto's
+SageMaker URL at it. Both the in-process `mock_aws` and moto's server resolve handlers from
+`moto.sagemaker.urls`, so this one registration serves both (the server reads it when it
+builds its SageMaker app, on the first SageMaker request, so register before that).
 
-`call_action` is the one place every SageMaker call goes through: it feeds the call log,
-applies injected delays and faults, then lets moto dispatch to the snake_case method.
+Every SageMaker call goes through `ControlledResponse.call_action`: the call log, injected
+delays and faults, then moto's dispatch to the snake_case method.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import time
+from collections.abc import Callable
 from typing import Any
 
-from .jobs import JOB_KINDS, JobsBackend, jobs_backends
-from .models import Fault, StudioBackend, control, params_snapshot, studio_backends
-from .moto_api import (
+from ..control import Fault
+from ..controlled import ControlledResponse
+from ..moto_api import (
     TYPE_RESPONSE,
     ActionResult,
     EmptyResult,
     InvalidToken,
     SageMakerResponse,
     ValidationError,
+    camelcase_to_underscores,
     format_enum_error,
     get_service_model,
     invalid_token_text,
     resource_from_arn,
-    sagemaker_urls,
 )
+from .jobs import JOB_KINDS, JobsBackend, jobs_backends
+from .models import StudioBackend, studio_backends
 
 # The actions this module implements (moto's own are validated by moto, if at all).
 STUDIO_ACTIONS = frozenset(
@@ -76,7 +78,9 @@ def _lower_camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-class StudioResponse(SageMakerResponse):
+class StudioResponse(ControlledResponse, SageMakerResponse):
+    controlled_service = "sagemaker"
+
     @property
     def studio_backend(self) -> StudioBackend:
         return studio_backends[self.current_account][self.region]
@@ -86,18 +90,6 @@ class StudioResponse(SageMakerResponse):
         return jobs_backends[self.current_account][self.region]
 
     # ------------------------------------------------------------------ plumbing
-
-    def call_action(self) -> TYPE_RESPONSE:
-        action = self._get_action()
-        if action:
-            control.record_call(action, params_snapshot(getattr(self, "params", None)))
-            delay = control.delay_for(action)
-            if delay:
-                time.sleep(delay)
-            fault = control.take_fault(action)
-            if fault is not None:
-                return self._fault_response(fault)
-        return super().call_action()
 
     def _fault_response(self, fault: Fault) -> TYPE_RESPONSE:
         # Built by hand rather than through moto's serializer: an injected code need not
@@ -133,13 +125,21 @@ class StudioResponse(SageMakerResponse):
             if allowed and value is not None and value not in allowed:
                 raise ValidationError(format_enum_error(value, _lower_camel(name), allowed))
 
-    def _page_args(self) -> dict[str, Any]:
-        return {
-            "next_token": self._get_param("NextToken"),
-            "max_results": self._get_param("MaxResults"),
-        }
-
-    # ------------------------------------------------------------------ domains
+    def _list(self, method: Callable[..., Any], key: str, *members: str) -> ActionResult:
+        """A List* action: validated, the request's `members` (as the backend's snake_case
+        arguments) and page passed to the paginated backend `method`, each item's summary
+        answered under `key`."""
+        self._validate()
+        filters = {camelcase_to_underscores(m): self._get_param(m) for m in members}
+        try:
+            items, token = method(
+                **filters,
+                next_token=self._get_param("NextToken"),
+                max_results=self._get_param("MaxResults"),
+            )
+        except InvalidToken as e:
+            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
+        return ActionResult({key: [i.summary() for i in items], "NextToken": token})
 
     def describe_domain(self) -> ActionResult:
         # moto answers an unknown domain with ValidationException; SageMaker says
@@ -195,18 +195,14 @@ class StudioResponse(SageMakerResponse):
         return EmptyResult()
 
     def list_apps(self) -> ActionResult:
-        self._validate()
-        try:
-            apps, token = self.studio_backend.list_apps(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                user_profile_name_equals=self._get_param("UserProfileNameEquals"),
-                space_name_equals=self._get_param("SpaceNameEquals"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_apps,
+            "Apps",
+            "DomainIdEquals",
+            "UserProfileNameEquals",
+            "SpaceNameEquals",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ spaces
 
@@ -231,18 +227,14 @@ class StudioResponse(SageMakerResponse):
         return ActionResult(space.describe())
 
     def list_spaces(self) -> ActionResult:
-        self._validate()
-        try:
-            spaces, token = self.studio_backend.list_spaces(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                space_name_contains=self._get_param("SpaceNameContains"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"Spaces": [s.summary() for s in spaces], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_spaces,
+            "Spaces",
+            "DomainIdEquals",
+            "SpaceNameContains",
+            "SortBy",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ user profiles
 
@@ -310,18 +302,14 @@ class StudioResponse(SageMakerResponse):
         return ActionResult(profile.describe())
 
     def list_user_profiles(self) -> ActionResult:
-        self._validate()
-        try:
-            profiles, token = self.studio_backend.list_user_profiles(
-                domain_id_equals=self._get_param("DomainIdEquals"),
-                user_profile_name_contains=self._get_param("UserProfileNameContains"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": token})
+        return self._list(
+            self.studio_backend.list_user_profiles,
+            "UserProfiles",
+            "DomainIdEquals",
+            "UserProfileNameContains",
+            "SortBy",
+            "SortOrder",
+        )
 
     # ------------------------------------------------------------------ lifecycle configs
 
@@ -350,19 +338,13 @@ class StudioResponse(SageMakerResponse):
         return EmptyResult()
 
     def list_studio_lifecycle_configs(self) -> ActionResult:
-        self._validate()
-        try:
-            configs, token = self.studio_backend.list_studio_lifecycle_configs(
-                name_contains=self._get_param("NameContains"),
-                app_type_equals=self._get_param("AppTypeEquals"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        return ActionResult(
-            {"StudioLifecycleConfigs": [c.summary() for c in configs], "NextToken": token}
+        return self._list(
+            self.studio_backend.list_studio_lifecycle_configs,
+            "StudioLifecycleConfigs",
+            "NameContains",
+            "AppTypeEquals",
+            "SortBy",
+            "SortOrder",
         )
 
     # ------------------------------------------------------------------ jobs
@@ -391,24 +373,18 @@ class StudioResponse(SageMakerResponse):
         return EmptyResult()
 
     def _list_jobs(self, kind: str) -> ActionResult:
-        self._validate()
-        try:
-            jobs, token = self.jobs_backend.list_jobs(
-                kind=kind,
-                status_equals=self._get_param("StatusEquals"),
-                name_contains=self._get_param("NameContains"),
-                creation_time_after=self._get_param("CreationTimeAfter"),
-                creation_time_before=self._get_param("CreationTimeBefore"),
-                last_modified_time_after=self._get_param("LastModifiedTimeAfter"),
-                last_modified_time_before=self._get_param("LastModifiedTimeBefore"),
-                sort_by=self._get_param("SortBy"),
-                sort_order=self._get_param("SortOrder"),
-                **self._page_args(),
-            )
-        except InvalidToken as e:
-            raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
-        summaries = [j.summary() for j in jobs]
-        return ActionResult({JOB_KINDS[kind].summaries_key: summaries, "NextToken": token})
+        return self._list(
+            functools.partial(self.jobs_backend.list_jobs, kind=kind),
+            JOB_KINDS[kind].summaries_key,
+            "StatusEquals",
+            "NameContains",
+            "CreationTimeAfter",
+            "CreationTimeBefore",
+            "LastModifiedTimeAfter",
+            "LastModifiedTimeBefore",
+            "SortBy",
+            "SortOrder",
+        )
 
     def create_training_job(self) -> ActionResult:
         return self._create_job("training-job")
@@ -493,18 +469,10 @@ class StudioResponse(SageMakerResponse):
         return EmptyResult()
 
 
-def register() -> None:
-    """Serve moto's SageMaker URL with `StudioResponse` (idempotent)."""
-    for path, handler in list(sagemaker_urls.url_paths.items()):
-        if getattr(handler, "__self__", None) is SageMakerResponse:
-            sagemaker_urls.url_paths[path] = StudioResponse.dispatch
-
-
 __all__ = [
     "EMULATED_ACTIONS",
     "JOB_ACTIONS",
     "STUDIO_ACTIONS",
     "TAG_ACTIONS",
     "StudioResponse",
-    "register",
 ]

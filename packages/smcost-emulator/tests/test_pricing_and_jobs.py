@@ -6,11 +6,6 @@ Studio tags), `set_state`, the demo seed's resources, faults and the call log.""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 from datetime import datetime, timedelta, timezone
@@ -35,7 +30,7 @@ from jupyter_smcost.cost.pricing.pricelist import (
     matches,
     parse_price_list_item,
 )
-from jupyter_smcost.emulator import (
+from smcost_emulator import (
     DEMO_NOTE,
     EMULATED_ACTIONS,
     Emulator,
@@ -49,9 +44,8 @@ from jupyter_smcost.emulator import (
     set_price_page_size,
     set_state,
 )
-from jupyter_smcost.emulator.catalog import demo_storage_usd_per_gb_month, demo_usd_per_hour
+from smcost_emulator.pricing.models import demo_storage_usd_per_gb_month, demo_usd_per_hour
 
-ROOT = Path(__file__).resolve().parent.parent
 ROLE = "arn:aws:iam::123456789012:role/r"
 ACCOUNT = "123456789012"
 SEEDED_PRICES = [
@@ -875,7 +869,7 @@ def test_notebook_instances(emulator: Emulator) -> None:
 
 
 def test_every_emulated_action_is_served(emulator: Emulator) -> None:
-    from jupyter_smcost.emulator.responses import StudioResponse
+    from smcost_emulator.sagemaker_studio.responses import StudioResponse
 
     def snake(name: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -933,52 +927,17 @@ def test_price_control_routes(emulator: Emulator, pricing: Any) -> None:
     assert http_error.value.code == 400
 
 
-def test_cli_prints_the_seeded_resources(tmp_path: Path) -> None:
+def test_cli_prints_the_seeded_resources(tmp_path: Path, emulator_cli: Any) -> None:
     metadata_path = tmp_path / "resource-metadata.json"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CONFIG_FILE"
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_smcost.emulator",
-            "--port",
-            "0",
-            "--seed-demo",
-            "--metadata-out",
-            str(metadata_path),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True
-    )  # type: ignore[union-attr]
-    reader.start()
-    try:
+    with emulator_cli("--seed-demo", "--metadata-out", str(metadata_path)) as cli:
         deadline = time.monotonic() + 30
         while not metadata_path.exists():
-            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline and cli.proc.poll() is None, cli.output()
             time.sleep(0.1)
-        endpoint = next(line.split()[-1] for line in lines if "listening on" in line)
-        client = boto3.client(
-            "pricing",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        endpoint = cli.endpoint()
+        client = cli.client("pricing")
         assert fetch_price(client, PriceKey("us-east-1", "ml.p3.2xlarge", "training")) is not None
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-        reader.join(timeout=5)
-    output = "".join(lines)
+    output = cli.output()
     assert f"export AWS_ENDPOINT_URL_PRICING={endpoint}" in output
     assert (
         "seeded training-job demo-finetune-spot (1 x ml.g5.2xlarge, training, managed spot, "

@@ -31,7 +31,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .server import EmulatorClient, demo_tags, owner_tags
+from ..client import EmulatorClient
+from .demo import create_training_job, demo_tags, owner_tags
 
 INVOCATIONS_NAMESPACE = "AWS/SageMaker"
 UTILIZATION_NAMESPACE = "/aws/sagemaker/Endpoints"
@@ -177,42 +178,17 @@ def seed_savings(session: boto3.session.Session, seeded: dict[str, Any]) -> dict
         spot: bool = False,
         image: str = "pytorch",
     ) -> str:
-        stop: dict[str, int] = {"MaxRuntimeInSeconds": 4 * HOUR}
-        extra: dict[str, Any] = {}
-        if spot:
-            stop["MaxWaitTimeInSeconds"] = 8 * HOUR
-            extra["CheckpointConfig"] = {"S3Uri": f"{prefix}/checkpoints/{name}"}
-        return str(
-            sm.create_training_job(
-                TrainingJobName=name,
-                AlgorithmSpecification={
-                    "TrainingImage": _image(region, image),
-                    "TrainingInputMode": "File",
-                },
-                RoleArn=role_arn,
-                InputDataConfig=[
-                    {
-                        "ChannelName": "train",
-                        "DataSource": {
-                            "S3DataSource": {
-                                "S3DataType": "S3Prefix",
-                                "S3Uri": f"{prefix}/data/{name}",
-                                "S3DataDistributionType": "FullyReplicated",
-                            }
-                        },
-                    }
-                ],
-                OutputDataConfig={"S3OutputPath": f"{prefix}/output"},
-                ResourceConfig={
-                    "InstanceType": instance_type,
-                    "InstanceCount": 1,
-                    "VolumeSizeInGB": 30,
-                },
-                StoppingCondition=stop,
-                EnableManagedSpotTraining=spot,
-                Tags=tags,
-                **extra,
-            )["TrainingJobArn"]
+        return create_training_job(
+            sm,
+            name,
+            image=_image(region, image),
+            role_arn=role_arn,
+            prefix=prefix,
+            instance_type=instance_type,
+            volume_gb=30,
+            max_runtime=4 * HOUR,
+            spot_max_wait=8 * HOUR if spot else None,
+            tags=tags,
         )
 
     def processing(name: str, instance_type: str, s3_uri: str) -> str:
@@ -268,6 +244,25 @@ def seed_savings(session: boto3.session.Session, seeded: dict[str, Any]) -> dict
             "wait_seconds": wait,
             "run_seconds": run,
         }
+
+    def running_since(
+        kind: str, name: str, arn: str, instance_type: str, seconds_ago: int, spot: bool | None
+    ) -> dict[str, Any]:
+        """A job running since `seconds_ago`, as the resources listing shows it."""
+        at = now - timedelta(seconds=seconds_ago)
+        control.set_state(kind, name, region=region, account_id=account_id, started_at=at)
+        component = {"training-job": "training", "processing-job": "processing"}[kind]
+        return entry(
+            kind,
+            name,
+            arn,
+            instance_type,
+            component=component,
+            spot=spot,
+            billable_seconds=None,
+            started_at=_iso(at),
+            started_seconds_ago=seconds_ago,
+        )
 
     # a) recent short jobs: candidates for local mode
     short: list[dict[str, Any]] = []
@@ -443,20 +438,13 @@ def seed_savings(session: boto3.session.Session, seeded: dict[str, Any]) -> dict
     # e) a running job without the cost-allocation tag (its owner's tags only)
     owner_only = owner_tags(user_arn, space_arn, domain_arn)
     arn = training(UNTAGGED_JOB, UNTAGGED_INSTANCE, owner_only)
-    started = now - timedelta(seconds=UNTAGGED_STARTED_SECONDS_AGO)
-    control.set_state(
-        "training-job", UNTAGGED_JOB, region=region, account_id=account_id, started_at=started
-    )
-    untagged = entry(
+    untagged = running_since(
         "training-job",
         UNTAGGED_JOB,
         arn,
         UNTAGGED_INSTANCE,
-        component="training",
+        UNTAGGED_STARTED_SECONDS_AGO,
         spot=False,
-        billable_seconds=None,
-        started_at=_iso(started),
-        started_seconds_ago=UNTAGGED_STARTED_SECONDS_AGO,
     )
     out["untagged_job"] = {**untagged, "tag_keys": [t["Key"] for t in owner_only]}
     running.append(untagged)
@@ -479,20 +467,13 @@ def seed_savings(session: boto3.session.Session, seeded: dict[str, Any]) -> dict
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": where})
     s3_uri = f"s3://{bucket}/clickstream/2026/"
     arn = processing(CROSS_REGION_JOB, CROSS_REGION_INSTANCE, s3_uri)
-    started = now - timedelta(seconds=CROSS_REGION_STARTED_SECONDS_AGO)
-    control.set_state(
-        "processing-job", CROSS_REGION_JOB, region=region, account_id=account_id, started_at=started
-    )
-    cross = entry(
+    cross = running_since(
         "processing-job",
         CROSS_REGION_JOB,
         arn,
         CROSS_REGION_INSTANCE,
-        component="processing",
+        CROSS_REGION_STARTED_SECONDS_AGO,
         spot=None,
-        billable_seconds=None,
-        started_at=_iso(started),
-        started_seconds_ago=CROSS_REGION_STARTED_SECONDS_AGO,
     )
     out["cross_region_job"] = {
         **cross,

@@ -1,4 +1,4 @@
-"""`python -m jupyter_smcost.emulator`: run the emulator until Ctrl-C/SIGTERM, optionally
+"""`python -m smcost_emulator`: run the emulator until Ctrl-C/SIGTERM, optionally
 seed a demo Studio space with running jobs, an endpoint and another app around it, and
 print every app status change so a demo user can watch a shutdown happen."""
 
@@ -14,9 +14,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import FakeApp, add_status_listener, seed_demo, set_delete_delay
-from .models import control
-from .server import apps_snapshot, seed_fleet, start_emulator
+from .api import FakeApp, add_status_listener
+from .control import control
+from .environment import apply, endpoint_variables
+from .sagemaker_studio.models import apps_snapshot
+from .seed.demo import seed_fleet
+from .server import start_emulator
 
 
 def _print_status_change(app: FakeApp, old: str | None, new: str) -> None:
@@ -77,7 +80,7 @@ def describe_savings(savings: dict[str, Any] | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jupyter_smcost.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m smcost_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5555, help="0 picks a free port")
     parser.add_argument("--region", default="us-east-1")
@@ -114,12 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.savings and not args.seed_demo:
         parser.error("--savings needs --seed-demo")
 
-    # Only this entry point touches the process environment: dummy credentials and the
-    # region for anything here that resolves them through boto3's chain.
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    os.environ.setdefault("AWS_DEFAULT_REGION", args.region)
-
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -128,20 +125,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    set_delete_delay(args.delete_delay)
+    control.set_delete_delay(args.delete_delay)
     control.default_delete_delay = args.delete_delay  # survives POST /_smcost/reset
     add_status_listener(_print_status_change)
     emulator = start_emulator(port=args.port, host=args.host, quiet=not args.verbose)
+    # Only this entry point touches the process environment: anything here that resolves
+    # AWS through boto3's chain reaches this emulator, as a client pointed at it would.
+    apply(os.environ, emulator.endpoint_url)
+    os.environ["AWS_DEFAULT_REGION"] = args.region
     try:
         print(f"emulator: listening on {emulator.endpoint_url}", flush=True)
-        print(f"emulator: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}", flush=True)
-        for service in ("PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3"):
-            print(
-                f"emulator: export AWS_ENDPOINT_URL_{service}={emulator.endpoint_url}", flush=True
-            )
+        for name, value in endpoint_variables(emulator.endpoint_url).items():
+            print(f"emulator: export {name}={value}", flush=True)
         if args.seed_demo:
-            seeded = seed_demo(
-                emulator.endpoint_url,
+            seeded = emulator.seed_demo(
                 region=args.region,
                 instance_type=args.instance_type,
                 resources=not args.no_resources,

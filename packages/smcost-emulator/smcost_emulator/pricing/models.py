@@ -17,7 +17,7 @@ fixture's and are illustrative. `component` values come from
 `jupyter_smcost.cost.pricing.components`, so the catalog follows that table if it is corrected;
 `platoinstancetype` values are the ones that table's notes cite (they differ from
 `component` in case for the new Studio apps, as on AWS). No moto import:
-`models.reset_state` uses this module.
+`control.reset_state` uses this module.
 """
 
 from __future__ import annotations
@@ -119,6 +119,17 @@ def _component_value(component: str) -> str:
     return price_list_value(component) if component in COMPONENTS else component
 
 
+def _where(region: str, location: str) -> dict[str, str]:
+    """The attributes every SageMaker product of a region starts with."""
+    return {
+        "servicecode": SERVICE_CODE,
+        "servicename": "Amazon SageMaker",
+        "regionCode": region,
+        "location": location,
+        "locationType": "AWS Region",
+    }
+
+
 def _location(region: str) -> tuple[str, str]:
     name, prefix, _ = REGIONS.get(region, (region, region.upper().replace("-", ""), 1.0))
     return name, prefix
@@ -190,11 +201,7 @@ def instance_product(
     usage = f"{prefix}-" + usage_template.format(tag=usage_tag, instance=instance_type)
     sku = _sku(SERVICE_CODE, region, value, instance_type, variant)
     attributes = {
-        "servicecode": SERVICE_CODE,
-        "servicename": "Amazon SageMaker",
-        "regionCode": region,
-        "location": location,
-        "locationType": "AWS Region",
+        **_where(region, location),
         "instanceName": instance_type,
         "instanceType": instance_type,
         "component": value,
@@ -222,11 +229,7 @@ def storage_product(
     usage = f"{prefix}-{suffix}.{volume_type}"
     sku = _sku(SERVICE_CODE, region, STORAGE_COMPONENT, volume_type, variant)
     attributes = {
-        "servicecode": SERVICE_CODE,
-        "servicename": "Amazon SageMaker",
-        "regionCode": region,
-        "location": location,
-        "locationType": "AWS Region",
+        **_where(region, location),
         "volumeType": volume_type,
         "usagetype": usage,
         "operation": "",

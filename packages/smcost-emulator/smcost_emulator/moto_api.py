@@ -1,8 +1,9 @@
 """Every name the emulator takes from moto, in one place.
 
-Checked against moto 5.2.6 (the version in `requirements/dev.txt`; pyproject bounds moto to
-`<5.3`). Moving the lock forward means re-reading this module first: the emulator subclasses
-moto's responses and backends, which moto does not promise to keep stable between minors.
+Checked against moto 5.2.6 (the version in `requirements/dev.txt`; this package's pyproject
+bounds moto to `>=5.2.6,<5.3`). Moving the lock forward means re-reading this module first:
+the emulator subclasses moto's responses and backends, which moto does not promise to keep
+stable between minors.
 
 Only two names below reach past moto's public surface, each because moto offers no public
 way to do it; both are wrapped in a function so that a moto change breaks here, loudly:
@@ -28,7 +29,7 @@ from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import InvalidToken, ServiceException
 from moto.core.model_instances import reset_model_data
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
-from moto.core.utils import get_service_model, utcnow
+from moto.core.utils import camelcase_to_underscores, get_service_model, utcnow
 from moto.sagemaker import urls as sagemaker_urls
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import Domain, sagemaker_backends
@@ -58,6 +59,7 @@ __all__ = [
     "TYPE_RESPONSE",
     "ValidationError",
     "arn_formatter",
+    "camelcase_to_underscores",
     "ce_urls",
     "cloudwatch_urls",
     "create_backend_app",
@@ -66,6 +68,7 @@ __all__ = [
     "get_service_model",
     "invalid_token_text",
     "paginate",
+    "replace_handler",
     "reset_model_data",
     "resource_from_arn",
     "sagemaker_backends",
@@ -98,3 +101,12 @@ def resource_from_arn(backend: Any, arn: str) -> Any | None:
 def invalid_token_text(error: InvalidToken) -> str:
     """What moto's paginator said about a NextToken it could not use."""
     return str(error.message)
+
+
+def replace_handler(url_paths: dict[str, Any], moto_class: type, ours: type) -> None:
+    """Serve the URLs moto's `moto_class` serves with `ours` (idempotent). Both `mock_aws`
+    and moto's server resolve handlers from a service's `urls.url_paths` when they build the
+    service's app, so this must run before the first request to that service."""
+    for path, handler in list(url_paths.items()):
+        if getattr(handler, "__self__", None) is moto_class:
+            url_paths[path] = ours.dispatch  # type: ignore[attr-defined]

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .models import control
-from .moto_api import (
+from ..control import control
+from ..moto_api import (
     BackendDict,
     BaseBackend,
     BaseModel,
@@ -333,20 +333,10 @@ class FakeJob(BaseModel):
 
 class FakeTrainingJob(FakeJob):
     kind = TRAINING
-
-    def __init__(
-        self,
-        account_id: str,
-        region_name: str,
-        name: str,
-        request: dict[str, Any],
-        tags: list[dict[str, str]] | None,
-        tuning_job_arn: str | None = None,
-    ) -> None:
-        super().__init__(account_id, region_name, name, request, tags)
-        self.tuning_job_arn = tuning_job_arn
-        #: BillableTimeInSeconds: absent while running unless a test sets it.
-        self.billable_seconds: int | None = None
+    #: TuningJobArn: the tuning job that started it as a trial, if any.
+    tuning_job_arn: str | None = None
+    #: BillableTimeInSeconds: absent while running unless a test sets it.
+    billable_seconds: int | None = None
 
     @property
     def spot(self) -> bool:
@@ -413,15 +403,8 @@ class FakeTrainingJob(FakeJob):
 class FakeTuningJob(FakeJob):
     kind = TUNING
 
-    def __init__(
-        self,
-        account_id: str,
-        region_name: str,
-        name: str,
-        request: dict[str, Any],
-        tags: list[dict[str, str]] | None,
-    ) -> None:
-        super().__init__(account_id, region_name, name, request, tags)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.trials: list[FakeTrainingJob] = []
 
     @property
@@ -582,13 +565,9 @@ class JobsBackend(BaseBackend):
                 index = len(tuning.trials) + 1
                 name = f"{tuning.name}-{index:03d}-{uuid.uuid4().hex[:8]}"
                 trial = FakeTrainingJob(
-                    self.account_id,
-                    self.region_name,
-                    name,
-                    request,
-                    tuning.tags,
-                    tuning_job_arn=tuning.arn,
+                    self.account_id, self.region_name, name, request, tuning.tags
                 )
+                trial.tuning_job_arn = tuning.arn
                 self.jobs["training-job"][name] = trial
                 tuning.trials.append(trial)
 
