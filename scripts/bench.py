@@ -977,7 +977,7 @@ def _cold_refresh_calls(tmp: Path, endpoint: str, suggestions: bool) -> dict[str
                 raise RuntimeError("the app's price never settled")
             time.sleep(0.2)
         time.sleep(0.5)
-        control(endpoint, "DELETE", "calls")
+        control(endpoint).clear_call_log()
         routes = ["resources", "suggestions"] if suggestions else ["resources"]
         with ThreadPoolExecutor(len(routes)) as pool:
             list(pool.map(get_json, [base] * len(routes), routes))
@@ -989,9 +989,7 @@ def _cold_refresh_calls(tmp: Path, endpoint: str, suggestions: bool) -> dict[str
         price_list = {"GetProducts", "GetAttributeValues", "DescribeServices"}
         return dict(
             Counter(
-                c["action"]
-                for c in control(endpoint, "GET", "calls")["calls"]
-                if c["action"] not in price_list
+                c["action"] for c in control(endpoint).call_log() if c["action"] not in price_list
             )
         )
     finally:
