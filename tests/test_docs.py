@@ -161,3 +161,54 @@ async def test_a_real_server_answers_what_openapi_documents(
         r["kind"] for r in resources["resources"]
     }
     assert [p["action"] for p in resources["problems"]] == ["sagemaker:ListTransformJobs"]
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_what_the_tree_has() -> None:
+    """Each path in the README's layout block exists (an indented one inside the folder
+    above it), and each top-level folder of the repository that holds code is in it."""
+    block = _section((ROOT / "README.md").read_text(), "## Layout").split("```")[1]
+    named: list[str] = []
+    folder = ""
+    for line in block.splitlines()[1:]:
+        column = line[:27]
+        if column.strip() and not column.startswith(" "):
+            folder = column.split()[0] if column.split()[0].endswith("/") else ""
+            named += column.split()
+        elif column.strip():
+            named += [folder + name for name in column.split()]
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert missing == [], missing
+    code_dirs = {"jupyter_smcost", "src", "schema", "style", "packages", "deploy", "docs"}
+    assert code_dirs <= {p.split("/")[0] for p in named}
+
+
+#: Named in the layout, outside the two packages walked.
+ALSO_NAMED = {"jupyter_smcost/", "src/", "tests/", "test_docs.py", "_figures.py"}
+
+
+def test_contributing_describes_every_module_of_the_package_and_the_emulator() -> None:
+    """The design-level layout in CONTRIBUTING.md names every module and folder of the
+    server package and the emulator, and nothing that is not there."""
+    layout = _section((ROOT / "CONTRIBUTING.md").read_text(), "## Layout")
+    mentioned = set(re.findall(r"`([A-Za-z_][\w.]*(?:\.py|/))`", layout))
+    wings = ["jupyter_smcost", "packages/smcost-emulator/smcost_emulator"]
+    present: set[str] = set()
+    for base in wings:
+        for path in (ROOT / base).iterdir():
+            if path.name.startswith(("_", ".")) or path.name in {"labextension", "__pycache__"}:
+                continue
+            if path.is_dir():
+                present.add(path.name + "/")
+                present.update(p.name for p in path.glob("*.py") if not p.name.startswith("__"))
+                present.update(
+                    d.name + "/" for d in path.iterdir() if d.is_dir() and d.name != "__pycache__"
+                )
+            elif path.suffix == ".py":
+                present.add(path.name)
+    assert sorted(present - mentioned) == [], f"not described: {sorted(present - mentioned)}"
+    ghosts = sorted(mentioned - present - ALSO_NAMED)
+    assert ghosts == [], f"named but not in the tree: {ghosts}"
