@@ -49,11 +49,16 @@ LOCKS := requirements/dev.txt requirements/wheel.txt requirements/oldest-lab.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links --upgrade
 
-# The Python package (editable), its test tools, and the JS dependencies.
-$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock requirements/dev.txt
+EMULATOR := packages/smcost-emulator
+
+# The Python package (editable), its test tools, the AWS emulator (editable, its own package:
+# never in the wheel) and the JS dependencies.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(EMULATOR)/pyproject.toml package.json yarn.lock \
+		requirements/dev.txt
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/jlpm install
 	$(BIN)/pip install --quiet --no-build-isolation --no-deps -e .
+	$(BIN)/pip install --quiet --no-build-isolation --no-deps -e $(EMULATOR)
 	$(BIN)/jupyter labextension develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_smcost
 	$(BIN)/jupyter server extension disable --sys-prefix jupyter_server_ydoc
@@ -108,6 +113,12 @@ wheel-check: install
 	unzip -l dist/*.whl > .wheel-venv/contents.txt
 	grep -q "share/jupyter/labextensions/jupyter-smcost/static/" .wheel-venv/contents.txt
 	grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json" .wheel-venv/contents.txt
+	# The emulator is a test and demo tool of its own (packages/smcost-emulator), never
+	# shipped: no path of it in the wheel, no requirement of moto, nothing to import.
+	! grep -iq "emulator" .wheel-venv/contents.txt
+	unzip -p dist/*.whl "*.dist-info/METADATA" > .wheel-venv/METADATA
+	! grep -iq "^Requires-Dist: moto" .wheel-venv/METADATA
+	! .wheel-venv/bin/python -c "import smcost_emulator" 2>/dev/null
 	rm -rf .wheel-venv
 
 # The same wheel beside the oldest JupyterLab it supports: `jupyter labextension list` shows
@@ -162,7 +173,7 @@ bench: install
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
 	$(PIP_COMPILE) --extra test --extra dev -o requirements/dev.txt \
-		pyproject.toml requirements/build.in
+		pyproject.toml $(EMULATOR)/pyproject.toml requirements/build.in
 	$(PIP_COMPILE) -o requirements/wheel.txt pyproject.toml requirements/wheel.in
 	sed -i 's/^jupyterlab==.*/jupyterlab==$(OLDEST_JUPYTERLAB)/' requirements/oldest-lab.in
 	$(PIP_COMPILE) -o requirements/oldest-lab.txt pyproject.toml requirements/oldest-lab.in

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +19,27 @@ from .aws import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     AwsClients,
-    AwsError,
 )
 from .config_errors import ConfigError, log_refused
-from .cost.app_cost import (
-    DEFAULT_SPACE_VOLUME_GB,
-    IdleFigures,
-    environment_component,
-    environment_cost,
-)
-from .cost.pricing.components import STORAGE_COMPONENT, STORAGE_VOLUME_TYPE, check_component_values
+from .cost.app_cost import environment_component
+from .cost.config import Pricing, Resources
 from .cost.pricing.model import Price, PriceKey
-from .cost.pricing.service import PriceService, Pricing
-from .cost.resources import (
-    Collection,
-    Collector,
-    ResourceMonitor,
-    Resources,
-    price_keys,
-    priced_document,
-)
-from .environment import Environment, Kind, detect, read_metadata
+from .cost.pricing.service import PriceService
+from .cost.resources import Collector, ResourceMonitor
+from .cost.service import CostService
+from .environment import Environment, HostedApp, Kind, detect, read_metadata
 from .idle.actions import ShutdownAction, build_action, resolve_action
 from .idle.activity import utcnow
 from .idle.checker import IdleShutdown
 from .idle.collaboration import save_collaborative_documents
+from .idle.config import IdleShutdown as IdleShutdownConfig
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
 from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
-from .jsonsafe import dumps
 from .log import follow_server_log
-from .routes import handlers
+from .routes import HANDLERS
+from .services import SERVICES_KEY, Services
 from .statefiles import clean_temp_files
 from .suggestions.actions import ActionError, ActionRunner
 from .suggestions.collect import FactsCollector, idle_fingerprint
@@ -69,7 +56,7 @@ class SMCost(TolerantConfig, ExtensionApp):
 
     name = "jupyter_smcost"
     load_other_extensions = True
-    classes = [IdleShutdown, Pricing, Resources, Suggestions]
+    classes = [IdleShutdownConfig, Pricing, Resources, Suggestions]
 
     metadata_path = Unicode(
         "/opt/ml/metadata/resource-metadata.json",
@@ -115,22 +102,66 @@ class SMCost(TolerantConfig, ExtensionApp):
             raise TraitError(f"c.SMCost.{proposal['trait'].name} must be in (0, 300] seconds")
         return value
 
-    environment: Environment
+    @default("handlers")
+    def _default_handlers(self) -> list[tuple[str, type]]:
+        return list(HANDLERS)
+
     aws: AwsClients
+    #: This app, as detected and then completed from AWS (instance type, start, volume).
+    host: HostedApp
     idle: IdleShutdown
     prices: PriceService
     monitor: ResourceMonitor
-    #: When this app (or, in local mode, this server) started; from AWS once known.
-    started_at: datetime | None = None
-    #: The space's volume size in GB (Studio spaces only), and why it is a guess if it is.
-    storage_gb: float | None = None
-    storage_note: str | None = None
+    cost: CostService
+    suggestions: SuggestionsService
+
+    @property
+    def environment(self) -> Environment:
+        return self.host.environment
 
     def initialize_settings(self) -> None:
         # The module loggers log through the server's (its format and level); undone at stop.
         self._unfollow_log = follow_server_log((self.serverapp or self).log)
         # Before any store reads or writes there: a crash mid-write leaves temp files.
         clean_temp_files(self.state_dir, self.log)
+        env = self._detect()
+        self.aws = AwsClients(
+            env.region,
+            connect_timeout=self.aws_connect_timeout_seconds,
+            read_timeout=self.aws_read_timeout_seconds,
+            call_timeout=self.aws_call_timeout_seconds,
+        )
+        self.host = HostedApp(env, self.aws.call, clock=utcnow)
+        self.policy = self._load_policy()
+        prices_source = self._init_pricing()
+        self.resources_config = Resources(parent=self)
+        self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
+        self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
+        self._resolve_task: asyncio.Task[None] | None = None
+        self._price_task: asyncio.Task[None] | None = None
+        self._check_task: asyncio.Task[None] | None = None
+        self._sample_task: asyncio.Task[None] | None = None
+        self._init_idle(prices_source)
+        self.cost = CostService(
+            self.host,
+            self.prices,
+            self.monitor,
+            self.resources_config,
+            self.idle,
+            clock=utcnow,
+            run=self.aws.run,
+            pricing_client=self._pricing_client,
+        )
+        self._init_suggestions()
+        self.settings[SERVICES_KEY] = Services(
+            idle=self.idle,
+            saver=self.idle.saver,
+            cost=self.cost,
+            suggestions=self.suggestions,
+            status=self.status_json,
+        )
+
+    def _detect(self) -> Environment:
         metadata, reason = read_metadata(self.metadata_path)
         env = detect(
             metadata,
@@ -138,7 +169,6 @@ class SMCost(TolerantConfig, ExtensionApp):
             local_region=self.region or os.environ.get("AWS_DEFAULT_REGION"),
             local_instance_type=self.instance_type,
         )
-        self.environment = env
         if env.kind is Kind.LOCAL:
             self.log.info(
                 "jupyter-smcost: local mode (%s)", env.error or "no SageMaker app detected"
@@ -151,13 +181,11 @@ class SMCost(TolerantConfig, ExtensionApp):
                 env.domain_id,
                 env.space_name or env.user_profile_name or env.app_name,
             )
-        self.aws = AwsClients(
-            env.region,
-            connect_timeout=self.aws_connect_timeout_seconds,
-            read_timeout=self.aws_read_timeout_seconds,
-            call_timeout=self.aws_call_timeout_seconds,
-        )
-        self.policy = self._load_policy()
+        return env
+
+    def _init_pricing(self) -> str:
+        """`c.Pricing` under the admin's policy, and the price service; returns where the
+        snapshot path came from (for GET config)."""
         self.pricing_config = Pricing(parent=self)
         prices_source = "config" if "snapshot_path" in self.pricing_config.configured else "default"
         if self.policy.prices_path:
@@ -174,17 +202,10 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.prices = PriceService(
             self.pricing_config.build_resolver(self.state_dir, self._pricing_client), self.aws.run
         )
-        self.resources_config = Resources(parent=self)
-        self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
-        self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
-        # GET resources: the price keys of the current listing, and the last document sent
-        # with the listing and prices it was made from (see resources_body).
-        self._listing_keys: tuple[Collection | None, list[PriceKey]] = (None, [])
-        self._resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], bytes] | None = None
-        self._price_task: asyncio.Task[None] | None = None
-        self._check_task: asyncio.Task[None] | None = None
-        if env.kind is Kind.LOCAL:
-            self.started_at = utcnow()
+        return prices_source
+
+    def _init_idle(self, prices_source: str) -> None:
+        """The idle checker, on this server's kernels, terminals, documents and events."""
         serverapp = self.serverapp
         assert serverapp is not None
         signals = ServerSignals(
@@ -192,7 +213,6 @@ class SMCost(TolerantConfig, ExtensionApp):
             serverapp.session_manager,
             serverapp.web_app.settings.get("terminal_manager"),
         )
-        self._resolve_task: asyncio.Task[None] | None = None
         event_logger = serverapp.event_logger
         if event_logger is not None:
             event_logger.register_event_schema(IDLE_EVENT_SCHEMA)
@@ -216,12 +236,11 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.idle.extra_values["prices_path"] = self.pricing_config.snapshot_path or None
         for error in self.policy.errors:
             log_refused(self.log, error, "policy")
-        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC) and (
+        if self.environment.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC) and (
             "studio_activity_file" not in self.idle.configured
         ):
             # Only Studio reads that file: elsewhere leave /tmp alone, unless configured to.
             self.idle.studio_activity_file = ""
-        self._init_suggestions()
 
     def _load_policy(self) -> LoadedPolicy:
         """The admin's policy file. Its fixed place wins over a path that config gives, so
@@ -269,6 +288,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             usage=self._usage if self.usage_sampler is not None else None,
             idle=self._idle_facts,
             prices=self._suggestion_prices,
+            inventory=self.collector.inventory,
         )
         runner = ActionRunner(
             self.aws,
@@ -288,7 +308,6 @@ class SMCost(TolerantConfig, ExtensionApp):
             DismissStore(self.state_dir),
             AuditLog(self.state_dir),
         )
-        self._sample_task: asyncio.Task[None] | None = None
 
     def _usage(self) -> Any:
         env = self.environment
@@ -360,9 +379,6 @@ class SMCost(TolerantConfig, ExtensionApp):
         # Let the current tick finish and answer before the loop stops.
         asyncio.get_running_loop().call_later(0.5, serverapp.stop)
 
-    def initialize_handlers(self) -> None:
-        self.handlers.extend(handlers())
-
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Runs once the event loop runs: after every server (re)start, with no request."""
         self.idle.start()
@@ -370,215 +386,23 @@ class SMCost(TolerantConfig, ExtensionApp):
         if self.usage_sampler is not None:
             self.usage_sampler.sample()
         if self.environment.kind is not Kind.LOCAL:
-            self._resolve_task = asyncio.create_task(self._resolve_instance_type())
+            self._resolve_task = asyncio.create_task(self._resolve_environment())
         else:
             self._price_task = asyncio.create_task(self._price_environment())
 
-    async def _resolve_instance_type(self) -> None:
-        """Ask AWS which instance this app runs on; retry with backoff on failure."""
-        env = self.environment
-        delay = 30.0
-        while True:
-            try:
-                if env.kind is Kind.STUDIO_SPACE:
-                    app = await self.aws.call(
-                        "sagemaker",
-                        "describe_app",
-                        DomainId=env.domain_id,
-                        SpaceName=env.space_name,
-                        AppType=env.app_type,
-                        AppName=env.app_name,
-                    )
-                    instance = (app.get("ResourceSpec") or {}).get("InstanceType")
-                    self.started_at = _aware(app.get("CreationTime"))
-                elif env.kind is Kind.NOTEBOOK_INSTANCE:
-                    nbi = await self.aws.call(
-                        "sagemaker", "describe_notebook_instance", NotebookInstanceName=env.app_name
-                    )
-                    instance = nbi.get("InstanceType")
-                    # An in-service instance last changed state when it started.
-                    self.started_at = _aware(nbi.get("LastModifiedTime") or nbi.get("CreationTime"))
-                else:
-                    return
-            except AwsError as err:
-                message = f"cannot read the instance type: {err}"
-                if self.environment.error != message:
-                    self.log.warning("jupyter-smcost: %s (retrying)", message)
-                self.environment = self.environment.with_instance_type(None, message)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 3600.0)
-                continue
-            self.environment = self.environment.with_instance_type(instance, None)
-            self.log.info("jupyter-smcost: instance type %s", instance)
-            if env.kind is Kind.STUDIO_SPACE:
-                await self._read_volume_size()
+    async def _resolve_environment(self) -> None:
+        """Ask AWS which instance this app runs on (retrying), then price it."""
+        if await self.host.resolve():
             await self._price_environment()
-            return
-
-    async def _read_volume_size(self) -> None:
-        env = self.environment
-        try:
-            space = await self.aws.call(
-                "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
-            )
-        except AwsError as err:
-            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
-            self.storage_note = f"volume size assumed ({err})"
-            return
-        ebs = ((space.get("SpaceSettings") or {}).get("SpaceStorageSettings") or {}).get(
-            "EbsStorageSettings"
-        ) or {}
-        size = ebs.get("EbsVolumeSizeInGb")
-        if isinstance(size, int | float) and size > 0:
-            self.storage_gb, self.storage_note = float(size), None
-        else:
-            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
-            self.storage_note = "volume size not reported; SageMaker's default assumed"
-
-    def _price_keys(self) -> tuple[PriceKey | None, PriceKey | None]:
-        env = self.environment
-        component = environment_component(env)
-        if not (env.region and env.instance_type and component):
-            return None, None
-        instance = PriceKey(env.region, env.instance_type, component)
-        storage = None
-        if env.kind is Kind.STUDIO_SPACE:
-            storage = PriceKey(env.region, STORAGE_VOLUME_TYPE, STORAGE_COMPONENT)
-        return instance, storage
 
     async def _price_environment(self) -> None:
         """Look up this app's price once its instance type is known (feeds the idle budget)."""
-        instance, _ = self._price_keys()
-        if instance is None:
+        if not await self.cost.price_environment():
             return
-        price = await self.prices.get(instance)
         if self.pricing_config.use_price_list_api and self._check_task is None:
-            self._check_task = asyncio.create_task(self._check_component_values())
-        rate = price.usd_per_hour if isinstance(price, Price) else None
-        self.idle.set_hourly_rate(rate)
+            self._check_task = asyncio.create_task(self.cost.check_component_values())
         # The idle-budget and right-sizing advice read this price: compute them again.
         self.suggestions.invalidate()
-        if rate is None:
-            self.log.warning("jupyter-smcost: %s", price.to_dict().get("reason"))
-        else:
-            self.log.info(
-                "jupyter-smcost: %s costs $%.4f/h (%s)",
-                instance.instance_type,
-                rate,
-                price.to_dict().get("detail"),
-            )
-
-    async def _check_component_values(self) -> None:
-        """Log once whether AWS still lists the component names our price table expects."""
-        endpoint_region = self.pricing_config.endpoint_region
-        try:
-            found = await self.aws.run(
-                lambda: check_component_values(self.aws.client("pricing", endpoint_region))
-            )
-        except Exception as err:  # informational only
-            self.log.info("jupyter-smcost: cannot check Price List component names: %s", err)
-            return
-        missing = sorted(key for key, ok in found.items() if not ok)
-        if missing:
-            self.log.warning(
-                "jupyter-smcost: the Price List lists no component value for %s; their prices "
-                "come from overrides or the snapshot (see jupyter_smcost/cost/pricing/"
-                "components.py)",
-                ", ".join(missing),
-            )
-        else:
-            self.log.info("jupyter-smcost: Price List component names confirmed")
-
-    async def cost_json(self, wait_seconds: float = 3.0) -> dict[str, Any]:
-        """The `GET cost` document."""
-        instance, storage = self._price_keys()
-        keys = [k for k in (instance, storage) if k is not None]
-        answers = await self.prices.get_many(keys, wait_seconds)
-        instance_price = answers[instance].to_dict() if instance else None
-        storage_price = answers[storage].to_dict() if storage else None
-        if storage_price is not None and self.storage_note and storage_price.get("known"):
-            storage_price = {
-                **storage_price,
-                "detail": f"{storage_price.get('detail')}; {self.storage_note}",
-            }
-        rate = instance_price.get("usd_per_hour") if instance_price else None
-        if instance_price and instance_price.get("known"):
-            self.idle.set_hourly_rate(float(rate))  # type: ignore[arg-type]
-        status = self.idle.status_json()
-        deadline = status.get("deadline")
-        now = utcnow()
-        # Once the app was really stopped (not a dry run), its cost stops at that time.
-        stopped = status.get("stopped_at")
-        frozen = status["state"] == "shut-down" and not status["dry_run"] and bool(stopped)
-        last_activity = status.get("last_activity")
-        return environment_cost(
-            env=self.environment,
-            instance_price=instance_price,
-            storage_price=storage_price,
-            storage_gb=self.storage_gb if storage else None,
-            started_at=self.started_at,
-            now=now,
-            idle=IdleFigures(
-                idle_seconds=float(status["idle_seconds"]),
-                max_idle_usd=status["max_idle_usd"],
-                limit=status["limit"],
-                budget_seconds=status["budget_seconds"],
-                shutdown_at=datetime.fromisoformat(deadline) if deadline else None,
-                last_activity=datetime.fromisoformat(last_activity) if last_activity else None,
-            ),
-            stopped_at=datetime.fromisoformat(stopped) if frozen and stopped else None,
-        )
-
-    async def resources_json(self, wait_seconds: float = 2.0) -> dict[str, Any]:
-        """The `GET resources` document (see `resources_body`)."""
-        result: dict[str, Any] = json.loads(await self.resources_body(wait_seconds))
-        return result
-
-    async def resources_body(self, wait_seconds: float = 2.0) -> bytes:
-        """The `GET resources` document as UTF-8 JSON. A listing is priced and serialized
-        once: the same bytes are sent (without a copy) until the listing or a price changes;
-        its running times and costs so far are as of its `generated_at` (clients add the
-        time since)."""
-        env = self.environment
-        config = self.resources_config
-        unavailable = None
-        if not config.enabled:
-            unavailable = "listing running resources is turned off (c.Resources.enabled)"
-        elif not env.region:
-            unavailable = (
-                "no AWS region: not in SageMaker, and neither c.SMCost.region nor "
-                "AWS_DEFAULT_REGION is set"
-            )
-        collection = None
-        prices: dict[PriceKey, dict[str, Any]] = {}
-        if unavailable is None:
-            collection = await self.monitor.get(wait_seconds)
-            if collection is not None:
-                listed, keys = self._listing_keys
-                if listed is not collection:
-                    keys = list(dict.fromkeys(price_keys(collection.rows, env.region)))
-                    self._listing_keys = (collection, keys)
-                answers = await self.prices.get_many(keys, wait_seconds)
-                prices = {k: v.to_dict() for k, v in answers.items()}
-                sent = self._resources_sent
-                if sent is not None and sent[0] is collection and sent[1] == prices:
-                    return sent[2]
-        body = dumps(
-            priced_document(
-                collection,
-                prices,
-                region=env.region,
-                now=utcnow(),
-                ttl_seconds=config.ttl_seconds,
-                loading=self.monitor.loading,
-                scope=config.scope,
-                unavailable_reason=unavailable,
-                max_rows=config.max_rows,
-            )
-        ).encode()
-        if collection is not None:
-            self._resources_sent = (collection, prices, body)
-        return body
 
     async def stop_extension(self) -> None:
         """Cancel background work; at most about 5 s whatever AWS does: an AWS call in flight
@@ -614,13 +438,6 @@ class SMCost(TolerantConfig, ExtensionApp):
             "idle": self.idle.status_json(),
             "config_errors": [error.to_json() for error in self.all_config_errors()],
         }
-
-
-def _aware(value: Any) -> datetime | None:
-    """An AWS timestamp as an aware datetime (botocore gives aware ones; tests may not)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return None
 
 
 main = launch_new_instance = SMCost.launch_instance

@@ -1,20 +1,30 @@
 """Where the server runs: a new Studio space, Studio Classic, a notebook instance, or local.
 
-SageMaker describes the app in a metadata file; everything here is read from it without
-AWS calls. The instance type needs one AWS call and is resolved later (see `app.py`).
+SageMaker describes the app in a metadata file; `detect` reads it without AWS calls. The
+instance type, when the app started and a space's volume size need AWS: `HostedApp` asks for
+them once the server runs, and retries with backoff until AWS answers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, replace
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from .aws import AwsError
 from .statefiles import MISSING, read_json
+
+log = logging.getLogger(__name__)
 
 SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
 CLASSIC_APP_TYPES = frozenset({"JupyterServer", "KernelGateway"})
+#: SageMaker's default space volume size, used when DescribeSpace does not say.
+DEFAULT_SPACE_VOLUME_GB = 5
 
 
 class Kind(str, Enum):
@@ -143,3 +153,110 @@ def detect(
         error=f"SageMaker metadata does not describe a Studio app or notebook instance "
         f"(AppType={app_type!r}, ResourceArn={arn!r})",
     )
+
+
+# -- what AWS adds ---------------------------------------------------------------------
+
+
+class AwsCaller(Protocol):
+    """`AwsClients.call`: one bounded AWS call, off the event loop; raises AwsError."""
+
+    def __call__(
+        self, service: str, operation: str, **params: Any
+    ) -> Awaitable[dict[str, Any]]: ...
+
+
+def _aware(value: Any) -> datetime | None:
+    """An AWS timestamp as an aware datetime (botocore gives aware ones; tests may not)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
+
+
+class HostedApp:
+    """The app this server is, as far as known: detected at start, completed from AWS.
+
+    `environment` gains the instance type once AWS says it (or an error saying why not);
+    `started_at` is when the app started (in local mode, when this object was made); a
+    Studio space's volume size is `storage_gb`, with `storage_note` when it is a guess.
+    """
+
+    def __init__(
+        self,
+        detected: Environment,
+        call: AwsCaller,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.environment = detected
+        self._call = call
+        self._sleep = sleep
+        self.started_at: datetime | None = clock() if detected.kind is Kind.LOCAL else None
+        self.storage_gb: float | None = None
+        self.storage_note: str | None = None
+
+    async def resolve(self) -> bool:
+        """Ask AWS which instance this app runs on (and a space's volume), retrying with
+        backoff until it answers; True once the instance type is known, False if there is
+        nothing to ask (local mode, Studio Classic)."""
+        env = self.environment
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.NOTEBOOK_INSTANCE):
+            return False
+        delay = 30.0
+        while True:
+            try:
+                instance = await self._describe(env)
+            except AwsError as err:
+                message = f"cannot read the instance type: {err}"
+                if self.environment.error != message:
+                    log.warning("jupyter-smcost: %s (retrying)", message)
+                self.environment = self.environment.with_instance_type(None, message)
+                await self._sleep(delay)
+                delay = min(delay * 2, 3600.0)
+                continue
+            self.environment = self.environment.with_instance_type(instance, None)
+            log.info("jupyter-smcost: instance type %s", instance)
+            if env.kind is Kind.STUDIO_SPACE:
+                await self._read_volume_size()
+            return True
+
+    async def _describe(self, env: Environment) -> str | None:
+        """The instance type, from DescribeApp or DescribeNotebookInstance; notes the start."""
+        if env.kind is Kind.STUDIO_SPACE:
+            app = await self._call(
+                "sagemaker",
+                "describe_app",
+                DomainId=env.domain_id,
+                SpaceName=env.space_name,
+                AppType=env.app_type,
+                AppName=env.app_name,
+            )
+            self.started_at = _aware(app.get("CreationTime"))
+            return (app.get("ResourceSpec") or {}).get("InstanceType")
+        nbi = await self._call(
+            "sagemaker", "describe_notebook_instance", NotebookInstanceName=env.app_name
+        )
+        # An in-service instance last changed state when it started.
+        self.started_at = _aware(nbi.get("LastModifiedTime") or nbi.get("CreationTime"))
+        return nbi.get("InstanceType")
+
+    async def _read_volume_size(self) -> None:
+        env = self.environment
+        try:
+            space = await self._call(
+                "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+            )
+        except AwsError as err:
+            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
+            self.storage_note = f"volume size assumed ({err})"
+            return
+        ebs = ((space.get("SpaceSettings") or {}).get("SpaceStorageSettings") or {}).get(
+            "EbsStorageSettings"
+        ) or {}
+        size = ebs.get("EbsVolumeSizeInGb")
+        if isinstance(size, int | float) and size > 0:
+            self.storage_gb, self.storage_note = float(size), None
+        else:
+            self.storage_gb = DEFAULT_SPACE_VOLUME_GB
+            self.storage_note = "volume size not reported; SageMaker's default assumed"

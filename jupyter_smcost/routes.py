@@ -1,6 +1,8 @@
 """Thin REST handlers under {base_url}jupyter-smcost/.
 
-They only translate HTTP to calls on the extension's objects; the logic lives elsewhere.
+They only translate HTTP to calls on the extension's services (services.py, which app.py
+puts in the tornado settings); the logic lives elsewhere. A refusal from a service is an
+`ApiError` (errors.py), answered by the base handler alone.
 Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
 resource `smcost`, whether a user may `read` (GET status, config, cost, resources) and
 `write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal).
@@ -11,19 +13,22 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
+from tornado.log import gen_log
 
-from .idle.settings import SettingsError
+from .cost.service import CostService
+from .errors import ApiError
+from .idle.checker import IdleShutdown
+from .idle.saving import SaveCoordinator
 from .jsonsafe import dumps
-from .suggestions.actions import ActionError
+from .services import SERVICES_KEY, Services
+from .suggestions.service import SuggestionsService
 from .suggestions.store import valid_days
-
-if TYPE_CHECKING:
-    from .app import SMCost
 
 NAMESPACE = "jupyter-smcost"
 #: The resource name a deployment's authorizer sees for every route of this extension.
@@ -33,6 +38,7 @@ MAX_LIST_ITEMS = 10_000
 MAX_TEXT = 4096
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 try:
     OWNER = getpass.getuser()
@@ -58,13 +64,34 @@ def _list(value: Any, name: str) -> list[Any]:
     return value
 
 
-class BaseHandler(APIHandler):
-    auth_resource = AUTH_RESOURCE
+class _Service(Generic[T]):
+    """A handler's property: the field of this name of the `Services` in the settings."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, handler: Any, owner: type | None = None) -> T:
+        service: T = getattr(handler.services, self.name)
+        return service
+
+
+class ServicesMixin:
+    """The extension's services as typed properties (from `settings[SERVICES_KEY]`)."""
+
+    settings: dict[str, Any]
+    idle = _Service[IdleShutdown]()
+    saver = _Service[SaveCoordinator]()
+    cost = _Service[CostService]()
+    suggestions = _Service[SuggestionsService]()
 
     @property
-    def smcost(self) -> SMCost:
-        app: SMCost = self.settings["jupyter_smcost"]
-        return app
+    def services(self) -> Services:
+        services: Services = self.settings[SERVICES_KEY]
+        return services
+
+
+class BaseHandler(ServicesMixin, APIHandler):
+    auth_resource = AUTH_RESOURCE
 
     def json_body(self) -> Any:
         if not self.request.body:
@@ -108,14 +135,39 @@ class BaseHandler(APIHandler):
     def finish_json(self, document: Any) -> None:
         self.finish(dumps(document))
 
+    # A service's ApiError is answered here, once: its own status and JSON body, logged as
+    # tornado logs an HTTPError (a warning line, no traceback).
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, ApiError):
+            gen_log.warning("%d %s: %s", value.status, self._request_summary(), value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            status_code = exc.status
+        super().send_error(status_code, **kwargs)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # APIHandler already answers JSON; make sure `message` carries the reason.
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, web.HTTPError) and exc.log_message:
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"message": exc.log_message}))
+        body = None
+        if isinstance(exc, ApiError):
+            body = exc.to_json()
+        elif isinstance(exc, web.HTTPError) and exc.log_message:
+            body = {"message": exc.log_message}
+        if body is None:
+            super().write_error(status_code, **kwargs)
             return
-        super().write_error(status_code, **kwargs)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
 
 
 class StatusHandler(BaseHandler):
@@ -125,24 +177,20 @@ class StatusHandler(BaseHandler):
         # The client id only registers an open tab for save requests; a poll is never activity.
         client_id = self.get_query_argument("client_id", None)
         if client_id:
-            self.smcost.idle.saver.seen(client_id[:MAX_TEXT])
-        self.finish_json(self.smcost.status_json())
+            self.saver.seen(client_id[:MAX_TEXT])
+        self.finish_json(self.services.status())
 
 
 class ConfigHandler(BaseHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        self.finish_json(self.smcost.idle.config_json())
+        self.finish_json(self.idle.config_json())
 
     @web.authenticated
     @authorized
     def put(self) -> None:
-        try:
-            result = self.smcost.idle.update_user_settings(self.json_body())
-        except SettingsError as err:
-            raise web.HTTPError(err.status, err.message) from None
-        self.finish_json(result)
+        self.finish_json(self.idle.update_user_settings(self.json_body()))
 
 
 class ActivityHandler(BaseHandler):
@@ -151,8 +199,8 @@ class ActivityHandler(BaseHandler):
     def post(self) -> None:
         body = self.json_body()
         source = body.get("source") if isinstance(body, dict) else None
-        self.smcost.idle.record_activity(source if isinstance(source, str) and source else "ui")
-        self.finish_json(self.smcost.idle.status_json())
+        self.idle.record_activity(source if isinstance(source, str) and source else "ui")
+        self.finish_json(self.idle.status_json())
 
 
 class SaveAckHandler(BaseHandler):
@@ -175,7 +223,7 @@ class SaveAckHandler(BaseHandler):
                     "error": str(item.get("error") or "unknown error")[:MAX_TEXT],
                 }
             )
-        accepted = self.smcost.idle.saver.ack(request_id, client_id, saved, failed)
+        accepted = self.saver.ack(request_id, client_id, saved, failed)
         if not accepted:
             raise web.HTTPError(409, "No such save request is waiting (it may have timed out).")
         self.finish_json({"accepted": True})
@@ -185,15 +233,15 @@ class CostHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish_json(await self.smcost.cost_json())
+        self.finish_json(await self.cost.cost_json())
 
 
 class ResourcesHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        # Bytes serialized once per listing by the app (NaN-safe, see resources.to_json).
-        self.finish(await self.smcost.resources_body())
+        # Bytes serialized once per listing by the cost service (NaN-safe, see jsonsafe).
+        self.finish(await self.cost.resources_body())
 
 
 class SuggestionsHandler(BaseHandler):
@@ -201,7 +249,7 @@ class SuggestionsHandler(BaseHandler):
     @authorized
     def get(self) -> None:
         # Never waits for AWS: the last result, and a refresh started in the background.
-        self.finish(self.smcost.suggestions.document_body(self.owner, actions_allowed=self.may_act))
+        self.finish(self.suggestions.document_body(self.owner, actions_allowed=self.may_act))
 
 
 class SuggestionActionHandler(BaseHandler):
@@ -217,14 +265,9 @@ class SuggestionActionHandler(BaseHandler):
         action_id = _text(body.get("action_id"), "action_id")
         if body.get("confirm") is not True:
             raise web.HTTPError(400, 'An action runs only with "confirm": true.')
-        try:
-            result = await self.smcost.suggestions.act(
-                self.actor, suggestion_id, action_id, body.get("values")
-            )
-        except ActionError as err:
-            self.set_status(err.status)
-            self.finish_json({"message": err.message, "iam_action": err.iam_action})
-            return
+        result = await self.suggestions.act(
+            self.actor, suggestion_id, action_id, body.get("values")
+        )
         self.finish_json(result)
 
 
@@ -239,24 +282,24 @@ class DismissHandler(BaseHandler):
             days = valid_days(body.get("days"))
         except ValueError as err:
             raise web.HTTPError(400, str(err)) from None
-        self.finish_json(self.smcost.suggestions.dismiss(self.owner, suggestion_id, days))
+        self.finish_json(self.suggestions.dismiss(self.owner, suggestion_id, days))
 
     @web.authenticated
     @authorized
     def delete(self, suggestion_id: str) -> None:
         # Undo a dismissal (the panel's "show dismissed").
-        self.finish_json(self.smcost.suggestions.restore(self.owner, suggestion_id))
+        self.finish_json(self.suggestions.restore(self.owner, suggestion_id))
 
 
-def handlers() -> list[tuple[str, type[BaseHandler]]]:
-    return [
-        (f"{NAMESPACE}/status", StatusHandler),
-        (f"{NAMESPACE}/config", ConfigHandler),
-        (f"{NAMESPACE}/activity", ActivityHandler),
-        (f"{NAMESPACE}/save-ack", SaveAckHandler),
-        (f"{NAMESPACE}/cost", CostHandler),
-        (f"{NAMESPACE}/resources", ResourcesHandler),
-        (f"{NAMESPACE}/suggestions", SuggestionsHandler),
-        (f"{NAMESPACE}/actions", SuggestionActionHandler),
-        (f"{NAMESPACE}/suggestions/([A-Za-z0-9_.-]{{1,128}})/dismiss", DismissHandler),
-    ]
+#: Every route, relative to the server's base_url (the ExtensionApp's `handlers`).
+HANDLERS: list[tuple[str, type[BaseHandler]]] = [
+    (f"{NAMESPACE}/status", StatusHandler),
+    (f"{NAMESPACE}/config", ConfigHandler),
+    (f"{NAMESPACE}/activity", ActivityHandler),
+    (f"{NAMESPACE}/save-ack", SaveAckHandler),
+    (f"{NAMESPACE}/cost", CostHandler),
+    (f"{NAMESPACE}/resources", ResourcesHandler),
+    (f"{NAMESPACE}/suggestions", SuggestionsHandler),
+    (f"{NAMESPACE}/actions", SuggestionActionHandler),
+    (f"{NAMESPACE}/suggestions/([A-Za-z0-9_.-]{{1,128}})/dismiss", DismissHandler),
+]

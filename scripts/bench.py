@@ -51,6 +51,7 @@ from jupyter_smcost.idle.activity import utcnow  # noqa: E402
 from jupyter_smcost.idle.checker import IdleShutdown  # noqa: E402
 from jupyter_smcost.idle.signals import ProcessSampler, ServerSignals  # noqa: E402
 from jupyter_smcost.idle.store import SettingsStore  # noqa: E402
+from smcost_emulator import EmulatorClient, apply_environ, environ  # noqa: E402
 
 
 def free_port() -> int:
@@ -156,15 +157,9 @@ async def bench_tick(kernels: int, terminals: int, ticks: int) -> dict[str, floa
 # -- 2. event-loop lag while AWS is slow --------------------------------------------------
 
 
-def control(endpoint: str, method: str, route: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        f"{endpoint}/_smcost/{route}",
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
+def control(endpoint: str) -> EmulatorClient:
+    """The control routes of the emulator at `endpoint` (a large seed takes a while)."""
+    return EmulatorClient(endpoint, timeout=30)
 
 
 def start_emulator(
@@ -176,7 +171,7 @@ def start_emulator(
         [
             sys.executable,
             "-m",
-            "jupyter_smcost.emulator",
+            "smcost_emulator",
             f"--port={port}",
             "--seed-demo",
             *(["--savings"] if savings else []),
@@ -195,14 +190,9 @@ def start_emulator(
 
 
 async def bench_loop_lag(endpoint: str, metadata: dict[str, Any], delay: float) -> dict[str, float]:
-    os.environ.update(
-        AWS_ENDPOINT_URL_SAGEMAKER=endpoint,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
-    control(endpoint, "POST", "delay", {"seconds": delay, "actions": None})
-    control(endpoint, "DELETE", "calls")
+    apply_environ(os.environ, endpoint)
+    control(endpoint).set_delay(delay)
+    control(endpoint).clear_call_log()
     env = detect(metadata)
     aws = AwsClients(env.region)
     # Creating the first client parses botocore's SageMaker model while holding the GIL:
@@ -285,7 +275,7 @@ async def bench_loop_lag(endpoint: str, metadata: dict[str, Any], delay: float) 
         await idle.stop()
         state = idle.status_json()["state"]
     aws.close()
-    calls = control(endpoint, "GET", "calls")["calls"]
+    calls = control(endpoint).call_log()
     delete = [c for c in calls if c["action"] == "DeleteApp"]
     if not delete:
         raise RuntimeError(
@@ -294,7 +284,7 @@ async def bench_loop_lag(endpoint: str, metadata: dict[str, Any], delay: float) 
     sent_late = (
         datetime.fromtimestamp(delete[0]["timestamp"], timezone.utc) - deadline
     ).total_seconds()
-    control(endpoint, "POST", "delay", {"seconds": 0, "actions": None})
+    control(endpoint).set_delay(0)
 
     # CPython's cyclic GC stops every thread, with or without this extension: tell it apart.
     def overlaps_gc(start: float, end: float) -> bool:
@@ -412,15 +402,7 @@ def start_server(
         *extra_args,
     ]
     env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
-        "AWS_ENDPOINT_URL_PRICING": endpoint,
-        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-        "AWS_ENDPOINT_URL_COST_EXPLORER": endpoint,
-        "AWS_ENDPOINT_URL_S3": endpoint,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **apply_environ(dict(os.environ), endpoint),
         "PYTHONPATH": str(ROOT),
         "JUPYTER_CONFIG_DIR": str(workdir / "cfg"),
         "JUPYTER_DATA_DIR": str(workdir / "data"),
@@ -494,7 +476,7 @@ async def bench_tabs(base: str, endpoint: str, tabs: int, seconds: float, period
     from tornado.httpclient import AsyncHTTPClient
 
     http = AsyncHTTPClient()
-    control(endpoint, "DELETE", "calls")
+    control(endpoint).clear_call_log()
     stop = time.monotonic() + seconds
 
     async def tab(offset: float) -> None:
@@ -505,7 +487,7 @@ async def bench_tabs(base: str, endpoint: str, tabs: int, seconds: float, period
             await asyncio.sleep(period)
 
     await asyncio.gather(*(tab(period * i / tabs) for i in range(tabs)))
-    return len(control(endpoint, "GET", "calls")["calls"])
+    return len(control(endpoint).call_log())
 
 
 def after_listing(base: str, ttl: float) -> None:
@@ -684,7 +666,7 @@ async def across_expiries(base: str, ttl: float, expiries: int) -> dict[str, flo
 def refresh_calls(base: str, endpoint: str, ttl: float) -> tuple[int, int]:
     """AWS calls (SageMaker) of the next refresh of the listing, and the describes among them."""
     first = get_json(base, "resources")["fetched_at"]
-    control(endpoint, "DELETE", "calls")
+    control(endpoint).clear_call_log()
     end = time.monotonic() + ttl * 3 + 30
     while time.monotonic() < end:
         time.sleep(0.2)
@@ -694,7 +676,7 @@ def refresh_calls(base: str, endpoint: str, ttl: float) -> tuple[int, int]:
     else:
         raise RuntimeError("the listing was not refreshed")
     time.sleep(0.5)
-    calls = [c for c in control(endpoint, "GET", "calls")["calls"] if c["action"] != "GetProducts"]
+    calls = [c for c in control(endpoint).call_log() if c["action"] != "GetProducts"]
     return len(calls), sum(1 for c in calls if c["action"].startswith("Describe"))
 
 
@@ -738,18 +720,13 @@ def _many_resources(
     warm_up(base)
     small = get_json(base, "resources")["count"]
     small_rss = float(psutil.Process(proc.pid).memory_info().rss) / 2**20
-    control(
-        endpoint,
-        "POST",
-        "training-jobs",
-        {
-            "count": count,
-            "prefix": "bench",
-            "account_id": account,
-            "region": region,
-            "spot": 0,
-            "tags": [{"Key": "sagemaker:space-arn", "Value": space_arn}],
-        },
+    control(endpoint).seed_training_jobs(
+        count,
+        prefix="bench",
+        account_id=account,
+        region=region,
+        spot=0,
+        tags=[{"Key": "sagemaker:space-arn", "Value": space_arn}],
     )
     end = time.monotonic() + 300
     while get_json(base, "resources")["count"] < small + count:
@@ -814,9 +791,9 @@ def bench_audit(tmp: Path, apps: int = 1000, profiles: int = 200, delay: float =
 
     from jupyter_smcost.admin.audit import audit
     from jupyter_smcost.aws import client_config, new_session
-    from jupyter_smcost.cost.pricing.service import Pricing
-    from jupyter_smcost.emulator import Emulator
-    from jupyter_smcost.emulator.server import seed_fleet
+    from jupyter_smcost.cost.config import Pricing
+    from smcost_emulator import Emulator
+    from smcost_emulator.seed.demo import seed_fleet
 
     with Emulator() as emu:
         seeded = seed_fleet(emu.endpoint_url, apps, profiles=profiles)
@@ -907,15 +884,15 @@ def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None
             ],
         )
         try:
-            control(endpoint, "DELETE", "calls")
+            control(endpoint).clear_call_log()
             first = _next_suggestions(base, None, 60)
-            cold = len(control(endpoint, "GET", "calls")["calls"])
+            cold = len(control(endpoint).call_log())
             # Wait for the refresh after the instance's price is known, then measure one.
             doc = _next_suggestions(base, first["generated_at"], ttl * 3 + 30)
-            control(endpoint, "DELETE", "calls")
+            control(endpoint).clear_call_log()
             doc = _next_suggestions(base, doc["generated_at"], ttl * 3 + 30)
             time.sleep(0.5)
-            warm_calls = control(endpoint, "GET", "calls")["calls"]
+            warm_calls = control(endpoint).call_log()
             warm = len(warm_calls)
             by_action: dict[str, int] = {}
             for call in warm_calls:
@@ -925,9 +902,9 @@ def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None
                 # Start right after a refresh, so both runs cross the same TTL windows.
                 latest = get_json(base, "suggestions")["generated_at"]
                 doc = _next_suggestions(base, latest, ttl * 3 + 30)
-                control(endpoint, "DELETE", "calls")
+                control(endpoint).clear_call_log()
                 asyncio.run(_poll_suggestions(base, count, window, period=2.0))
-                made = control(endpoint, "GET", "calls")["calls"]
+                made = control(endpoint).call_log()
                 tabs[count] = len(made)
                 if os.environ.get("BENCH_DEBUG"):
                     print(count, [(c["action"], round(c["timestamp"] % 1000, 1)) for c in made])
@@ -959,6 +936,65 @@ def bench_suggestions(tmp: Path, ttl: float = 8.0, window: float = 20.0) -> None
     finally:
         emulator.terminate()
         emulator.wait(10)
+
+
+# -- 10. one inventory for both panels --------------------------------------------------------
+
+
+def bench_refresh_calls(tmp: Path) -> None:
+    """AWS calls of one cold refresh of GET resources, then of GET resources and GET
+    suggestions asked together (the demo with savings), by operation: the suggestions add
+    only what the listing does not read (recent jobs, models, metrics, the domain)."""
+    from collections import Counter
+
+    emulator, endpoint, _ = start_emulator(tmp, savings=True)
+    try:
+        off, on = (Counter(_cold_refresh_calls(tmp, endpoint, flag)) for flag in (False, True))
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    print(
+        f"10. AWS calls of one cold refresh (demo with savings): GET resources alone "
+        f"{sum(off.values())}; with the suggestions on {sum(on.values())}, of which "
+        f"{sum((on - off).values())} the suggestions' own"
+    )
+    for name, calls in (("alone", off), ("with suggestions", on)):
+        print(f"   {name}: {', '.join(f'{a} {n}' for a, n in sorted(calls.items()))}")
+
+
+def _cold_refresh_calls(tmp: Path, endpoint: str, suggestions: bool) -> dict[str, int]:
+    """The calls, by operation, of a new server's first refresh (Price List calls aside)."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc, base = start_server(
+        tmp, endpoint, tmp / "metadata-savings.json", [f"--Suggestions.enabled={suggestions}"]
+    )
+    try:
+        end = time.monotonic() + 60  # the app's own start: its instance, its price
+        while get_json(base, "cost")["instance"]["price"]["source"] == "pending":
+            if time.monotonic() > end:
+                raise RuntimeError("the app's price never settled")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        control(endpoint).clear_call_log()
+        routes = ["resources", "suggestions"] if suggestions else ["resources"]
+        with ThreadPoolExecutor(len(routes)) as pool:
+            list(pool.map(get_json, [base] * len(routes), routes))
+        while get_json(base, "resources")["fetched_at"] is None:
+            time.sleep(0.2)
+        if suggestions:
+            _next_suggestions(base, None, 60)
+        time.sleep(0.5)
+        price_list = {"GetProducts", "GetAttributeValues", "DescribeServices"}
+        return dict(
+            Counter(
+                c["action"] for c in control(endpoint).call_log() if c["action"] not in price_list
+            )
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def main() -> int:
@@ -1025,14 +1061,7 @@ def main() -> int:
             )
             base = server_rss(tmp, False, {}, args.settle)
             local = server_rss(tmp, True, {}, args.settle)
-            studio_env = {
-                "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
-                "AWS_ENDPOINT_URL_PRICING": endpoint,
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "METADATA": str(tmp / "metadata.json"),
-            }
+            studio_env = {**environ(endpoint), "METADATA": str(tmp / "metadata.json")}
             studio = server_rss(tmp, True, studio_env, args.settle)
             print(
                 f"3. server RSS: without the extension {base:.1f} MB; with it, local mode "
@@ -1043,6 +1072,7 @@ def main() -> int:
             bench_many_resources(tmp, emulator, endpoint, metadata, base)
             bench_audit(tmp)
             bench_suggestions(tmp)
+            bench_refresh_calls(tmp)
         finally:
             emulator.terminate()
             emulator.wait(10)

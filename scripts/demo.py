@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from smcost_emulator import apply_environ
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,28 +71,15 @@ def main() -> int:
     (args.dir / "notebooks").mkdir(parents=True)
     metadata = args.dir / "resource-metadata.json"
     endpoint = f"http://127.0.0.1:{emulator_port}"
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
-        # The emulator also serves the Price List API (emulator demo prices), CloudWatch
-        # metrics, Cost Explorer's Savings Plans recommendation and S3 bucket regions.
-        "AWS_ENDPOINT_URL_PRICING": endpoint,
-        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-        "AWS_ENDPOINT_URL_COST_EXPLORER": endpoint,
-        "AWS_ENDPOINT_URL_S3": endpoint,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    env.pop("AWS_PROFILE", None)
+    # The emulator also serves the Price List API (emulator demo prices), CloudWatch metrics,
+    # Cost Explorer's Savings Plans recommendation and S3 bucket regions.
+    env = dict(apply_environ(dict(os.environ), endpoint))
 
     emulator = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "jupyter_smcost.emulator",
+            "smcost_emulator",
             f"--port={emulator_port}",
             "--seed-demo",
             "--savings",

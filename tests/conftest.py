@@ -5,7 +5,9 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.emulator_fixtures"]
+# The emulator fixtures (emulator, emulator_demo, ...) come from the smcost_emulator
+# pytest11 plugin (packages/smcost-emulator).
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from jupyter_smcost.emulator.server import DEMO_OTHER_SPACE, DEMO_OTHER_USER
 from jupyter_smcost.suggestions.model import suggestion_id
+from smcost_emulator.seed.demo import DEMO_OTHER_SPACE, DEMO_OTHER_USER
 from tests.test_suggestions_demo import calls, one, settled
 from tests.test_suggestions_server import get, post
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from jupyter_smcost.admin.cli import main
-from jupyter_smcost.emulator import call_log, clear_call_log
+from smcost_emulator import call_log, clear_call_log
 
 CONTRACT = {
     "domain_id",
@@ -142,7 +142,7 @@ def test_a_fleet_is_audited_with_one_describe_per_app_and_per_owner(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from jupyter_smcost.emulator.server import seed_fleet
+    from smcost_emulator.seed.demo import seed_fleet
 
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
     seeded = seed_fleet(emulator.endpoint_url, 60, profiles=10)

@@ -13,11 +13,12 @@ import pytest
 from traitlets import TraitError
 
 from jupyter_smcost.cost.app_cost import IdleFigures, environment_component, environment_cost
+from jupyter_smcost.cost.config import Pricing
 from jupyter_smcost.cost.pricing import PriceKey, PriceResolver
 from jupyter_smcost.cost.pricing.components import STORAGE_COMPONENT
 from jupyter_smcost.cost.pricing.model import Price
 from jupyter_smcost.cost.pricing.pricelist import fetch_price
-from jupyter_smcost.cost.pricing.service import Pending, PriceService, Pricing
+from jupyter_smcost.cost.pricing.service import Pending, PriceService
 from jupyter_smcost.environment import Environment, Kind
 from jupyter_smcost.idle.actions import DryRun
 from jupyter_smcost.idle.activity import utcnow

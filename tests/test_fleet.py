@@ -146,7 +146,7 @@ def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
     topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jupyter_smcost.admin.iam import FLEET, actions, fleet_policy
-    from jupyter_smcost.emulator import call_log, clear_call_log
+    from smcost_emulator import call_log, clear_call_log
 
     monkeypatch.setenv("SMCOST_DOMAIN_IDS", "*")  # every domain: ListDomains
     monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")  # DeleteApp
@@ -166,7 +166,7 @@ def app_statuses(domain: str) -> dict[str, str]:
 
 
 def deletions() -> list[str]:
-    from jupyter_smcost.emulator import call_log
+    from smcost_emulator import call_log
 
     return [c.action for c in call_log() if c.action in {"DeleteApp", "ListDomains"}]
 
@@ -178,7 +178,7 @@ def test_an_empty_or_malformed_scope_is_an_error_not_every_domain(
     monkeypatch: pytest.MonkeyPatch,
     scope: str | None,
 ) -> None:
-    from jupyter_smcost.emulator import clear_call_log
+    from smcost_emulator import clear_call_log
 
     if scope is None:
         monkeypatch.delenv("SMCOST_DOMAIN_IDS")
@@ -198,7 +198,7 @@ def test_an_empty_or_malformed_scope_is_an_error_not_every_domain(
 def test_enforcement_under_the_floor_or_not_a_number_is_refused(
     topic: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch, hours: str
 ) -> None:
-    from jupyter_smcost.emulator import clear_call_log
+    from smcost_emulator import clear_call_log
 
     monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", hours)
     clear_call_log()
@@ -247,7 +247,7 @@ def test_no_deletion_without_a_report_and_no_exception(
     monkeypatch: pytest.MonkeyPatch,
     bad_topic: str | None,
 ) -> None:
-    from jupyter_smcost.emulator import clear_call_log
+    from smcost_emulator import clear_call_log
 
     if bad_topic is None:
         monkeypatch.delenv("SMCOST_TOPIC_ARN")

@@ -20,10 +20,10 @@ from jupyter_smcost.admin.iam import (
     admin_policy,
     user_policy,
 )
-from jupyter_smcost.emulator import call_log, clear_call_log
+from smcost_emulator import call_log, clear_call_log
 from tests.test_cost_server import studio_cost  # noqa: F401 - a fixture
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ADMIN_DOCS = Path(__file__).resolve().parent.parent / "docs" / "admins.md"
 
 
 def logged() -> set[str]:
@@ -66,7 +66,7 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
     assert logged() == actions(admin_policy())
 
 
-def test_user_policy_covers_the_extension_and_the_readme_shows_it(
+def test_user_policy_covers_the_extension_and_the_admin_docs_show_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     policy = user_policy("d-abc", "my-space")
@@ -77,9 +77,9 @@ def test_user_policy_covers_the_extension_and_the_readme_shows_it(
     assert json.loads(capsys.readouterr().out) == policy
     assert main(["policy", "--for", "admin"]) == 0
     assert json.loads(capsys.readouterr().out) == admin_policy()
-    readme = README.read_text()
+    docs = ADMIN_DOCS.read_text()
     for action in sorted(actions(user_policy())):
-        assert f'"{action}"' in readme, action
+        assert f'"{action}"' in docs, action
 
 
 #: Describes the extension makes only when such a resource is running (none in the demo),

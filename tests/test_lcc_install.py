@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from jupyter_smcost.admin.cli import main
-from jupyter_smcost.emulator import call_log, clear_call_log
+from smcost_emulator import call_log, clear_call_log
 
 WRITES = {"CreateStudioLifecycleConfig", "UpdateDomain", "AddTags", "DeleteTags"}
 ROLE = "arn:aws:iam::123456789012:role/unrelated"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from jupyter_smcost.admin.cli import main
-from jupyter_smcost.emulator import call_log, clear_call_log
+from smcost_emulator import call_log, clear_call_log
 
 
 def notebook(name: str, stopped: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_smcost.emulator.server import DEMO_IDLE_SPACE
+from smcost_emulator.seed.demo import DEMO_IDLE_SPACE
 
 IDLE_APP = f"{DEMO_IDLE_SPACE}/CodeEditor/default"
 

@@ -50,20 +50,13 @@ if os.environ.get("SMCOST_GALATA_READONLY") == "1":
 else:
     # A simulated Studio space. boto3 reads these when the extension builds its clients,
     # after this file: set them first.
-    from jupyter_smcost.emulator import seed_demo, start_emulator
+    from smcost_emulator import apply_environ, start_emulator
 
     c.ServerApp.port = int(os.environ.get("SMCOST_UI_PORT", "8888"))  # noqa: F821
     _emulator = start_emulator(port=int(os.environ.get("SMCOST_EMULATOR_PORT", "5599")))
-    os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = _emulator.endpoint_url
-    os.environ["AWS_ENDPOINT_URL_PRICING"] = _emulator.endpoint_url
     # The savings suggestions also read CloudWatch, Cost Explorer and S3 (all emulated).
-    os.environ["AWS_ENDPOINT_URL_CLOUDWATCH"] = _emulator.endpoint_url
-    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = _emulator.endpoint_url
-    os.environ["AWS_ENDPOINT_URL_S3"] = _emulator.endpoint_url
-    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
-    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-    _seeded = seed_demo(_emulator.endpoint_url)
+    apply_environ(os.environ, _emulator.endpoint_url)
+    _seeded = _emulator.seed_demo()
     _metadata = _state / "resource-metadata.json"
     _metadata.write_text(json.dumps(_seeded["metadata"]))
     c.SMCost.metadata_path = str(_metadata)  # noqa: F821

@@ -520,7 +520,7 @@ def _pricer(args: argparse.Namespace) -> Pricer:
     """Section 3's chain: overrides, cache, the Price List API, snapshots, else unknown."""
     from jupyter_core.paths import jupyter_data_dir
 
-    from ..cost.pricing.service import Pricing
+    from ..cost.config import Pricing
 
     pricing = Pricing()
     session = new_session()

@@ -15,8 +15,8 @@ from .limits import check_delete_hours, check_text, hours
 from .studio import Call, Plan
 
 PACKAGE = Path(__file__).resolve().parents[1]
-#: Not needed by the function: the browser extension, the emulator, caches.
-EXCLUDE = ("labextension", "emulator", "__pycache__")
+#: Not needed by the function: the browser extension, caches.
+EXCLUDE = ("labextension", "__pycache__")
 
 
 def template() -> str:

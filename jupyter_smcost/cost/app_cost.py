@@ -13,8 +13,6 @@ from ..environment import Environment, Kind
 from .pricing.components import HOURS_PER_MONTH, STUDIO_APP_COMPONENTS
 
 HOURS_PER_DAY = 24.0
-#: SageMaker's default space volume size, used when DescribeSpace does not say.
-DEFAULT_SPACE_VOLUME_GB = 5
 
 
 class PriceLike(Protocol):

@@ -1,39 +1,44 @@
 """The user's running SageMaker resources that cost money, and what they cost.
 
-`collect` asks AWS (through an injected client with async `call`/`paginate`, which run boto3
-off the event loop) for in-progress jobs, in-service endpoints, other Studio apps and
-notebook instances. `ResourceMonitor` caches the result for a TTL with one refresh in flight,
-so the number of AWS calls does not grow with open tabs. `priced_document` turns a cached
-collection into the `GET resources` document at the moment of the request (running times
-and costs so far move on between refreshes). No tornado import.
+`Collector.collect` reads the in-progress jobs, in-service endpoints, other Studio apps and
+notebook instances from the inventory (inventory.py: the AWS reads, shared with the
+suggestions) and makes them rows. `ResourceMonitor` caches the result for a TTL with one
+refresh in flight (refresh.py), so the number of AWS calls does not grow with open tabs.
+`priced_document` turns a cached collection into the `GET resources` document at the moment
+of the request (running times and costs so far move on between refreshes). No tornado import.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
-
-from traitlets import Bool, Enum, Float, Int
-from traitlets.config import LoggingConfigurable
+from typing import Any
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
-from ..tolerant_config import TolerantConfig
+from ..refresh import Refresher
+from .inventory import (
+    DESCRIBE_SLICE,
+    JOB_KINDS,
+    AwsLike,
+    Identity,
+    Inventory,
+    account_of,
+    app_links,
+    console_url,
+    is_own_app,
+    mark,
+    scope_note,
+    utc_time,
+)
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
 
 log = logging.getLogger(__name__)
-
-USER_PROFILE_TAG = "sagemaker:user-profile-arn"
-SPACE_TAG = "sagemaker:space-arn"
-DOMAIN_TAG = "sagemaker:domain-arn"
 
 KINDS = (
     "training-job",
@@ -72,64 +77,6 @@ REQUIRED_ACTIONS = sorted(
     }
 )
 
-#: How long the list of the user's spaces (whose resources are "mine") is reused.
-SPACES_TTL_SECONDS = 600.0
-
-#: Describe (and tag) calls are started this many at a time (the AWS concurrency is lower).
-_DESCRIBE_SLICE = 64
-
-_CONSOLE_PAGES = {
-    "training-job": "jobs",
-    "tuning-job": "hyper-tuning-jobs",
-    "processing-job": "processing-jobs",
-    "transform-job": "transform-jobs",
-    "endpoint": "endpoints",
-    "notebook-instance": "notebook-instances",
-}
-
-
-class AwsLike(Protocol):
-    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]: ...
-
-    async def paginate(
-        self, service: str, operation: str, key: str, **params: Any
-    ) -> list[dict[str, Any]]: ...
-
-
-def console_url(region: str | None, kind: str, name: str) -> str | None:
-    page = _CONSOLE_PAGES.get(kind)
-    if not region or not page:
-        return None
-    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{name}"
-
-
-def studio_console_url(region: str | None, domain_id: str | None, space: bool) -> str | None:
-    """The domain's page in the SageMaker console, on its spaces (or user profiles) tab."""
-    if not region or not domain_id:
-        return None
-    tab = "spaces" if space else "users"
-    return (
-        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}"
-        f"#/studio/{domain_id}?tab={tab}"
-    )
-
-
-def app_arn(
-    region: str | None,
-    account: str | None,
-    domain_id: str | None,
-    owner: str | None,
-    app_type: str,
-    app_name: str,
-) -> str | None:
-    """A Studio app's ARN (ListApps does not return it); AWS lowercases the app type."""
-    if not (region and account and domain_id and owner and app_type and app_name):
-        return None
-    return (
-        f"arn:aws:sagemaker:{region}:{account}:app/{domain_id}/{owner}/"
-        f"{app_type.lower()}/{app_name}"
-    )
-
 
 @dataclass(frozen=True, slots=True)
 class Running:
@@ -153,87 +100,6 @@ class Running:
     console_url: str | None = None
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who "mine" is: the Studio user profile and the spaces it owns (or, in a space that
-    SageMaker records no owner for, that space alone). A resource is "mine" only when its
-    tags prove it (Studio tags what a user launches with the profile's and space's ARNs);
-    an identity with no profile and no space owns nothing (local mode, a notebook
-    instance): "mine" never widens to the account."""
-
-    account: str | None
-    region: str | None
-    domain_id: str | None
-    user_profile_name: str | None
-    space_names: frozenset[str] = frozenset()
-
-    @property
-    def anchored(self) -> bool:
-        """Whether anything at all can be proven to be this identity's."""
-        return bool(self.region and self.domain_id and (self.user_profile_name or self.space_names))
-
-    @property
-    def user_profile_arn(self) -> str | None:
-        if not (self.account and self.region and self.domain_id and self.user_profile_name):
-            return None
-        return (
-            f"arn:aws:sagemaker:{self.region}:{self.account}:user-profile/"
-            f"{self.domain_id}/{self.user_profile_name}"
-        )
-
-    def space_arn(self, space: str) -> str | None:
-        if not (self.account and self.region and self.domain_id):
-            return None
-        return f"arn:aws:sagemaker:{self.region}:{self.account}:space/{self.domain_id}/{space}"
-
-    def owns_space(self, space: str | None) -> bool:
-        return bool(space) and space in self.space_names
-
-    def _names(self, arn: str | None, kind: str) -> str | None:
-        """The name in `arn` when it is a `kind` of this identity's domain and region (and
-        account, when known: without it, the domain id, unique per region, decides)."""
-        parts = (arn or "").split(":", 5)
-        if len(parts) != 6 or parts[2] != "sagemaker" or parts[3] != self.region:
-            return None
-        if self.account and parts[4] != self.account:
-            return None
-        prefix = f"{kind}/{self.domain_id}/"
-        if not self.domain_id or not parts[5].startswith(prefix):
-            return None
-        return parts[5][len(prefix) :] or None
-
-    def owns(self, tags: dict[str, str]) -> bool:
-        user = self._names(tags.get(USER_PROFILE_TAG), "user-profile")
-        if self.user_profile_name and user == self.user_profile_name:
-            return True
-        return self.owns_space(self._names(tags.get(SPACE_TAG), "space"))
-
-
-def scope_note(env: Environment, ident: Identity) -> str | None:
-    """Why "mine" shows less than the account, when the owner is not fully known; None when
-    it is the user profile's own resources, as it should be."""
-    wider = 'an administrator can list the whole account with c.Resources.scope = "account"'
-    if not ident.anchored:
-        if env.kind is Kind.NOTEBOOK_INSTANCE:
-            where = "a notebook instance has no Studio user profile"
-        elif env.kind is Kind.LOCAL:
-            where = "this server is not in a SageMaker Studio space"
-        else:
-            where = "the owner of this Studio app could not be told (no domain, user or space)"
-        return f"{where}: no resource can be proven to be yours, so none is listed ({wider})"
-    if not ident.user_profile_name:
-        return (
-            "this space has no owner in SageMaker (a shared space): only what is tagged with "
-            f"this space is listed, not its users' own resources ({wider})"
-        )
-    return None
-
-
-def account_of(arn: str | None) -> str | None:
-    parts = (arn or "").split(":")
-    return parts[4] if len(parts) > 5 and parts[4] else None
-
-
 def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, Any]:
     """A collection failure in words a user can act on."""
     if err.access_denied:
@@ -252,22 +118,6 @@ def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, An
             "message": f"AWS is throttling {err.operation}; trying again later",
         }
     return {"kind": kind, "code": "aws-error", "action": action, "message": str(err)}
-
-
-def utc_time(value: Any) -> datetime | None:
-    """An AWS timestamp (datetime or ISO text) as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        # In UTC: botocore gives each parsed time its own tzlocal(), ~1 KB a piece.
-        return (
-            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        )
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return None
 
 
 def _int(value: Any, default: int = 1) -> int:
@@ -294,15 +144,12 @@ def training_job(d: dict[str, Any]) -> Running:
             top.get("InstanceType"),
             sum(_int(g.get("InstanceCount"), 0) for g in groups),
         )
-    return Running(
-        kind="training-job",
-        name=str(d.get("TrainingJobName")),
-        arn=d.get("TrainingJobArn"),
-        status=str(d.get("TrainingJobStatus", "InProgress")),
-        instance_type=instance,
-        instance_count=count,
-        component="training",
-        started_at=utc_time(d.get("TrainingStartTime")) or utc_time(d.get("CreationTime")),
+    return _job_row(
+        d,
+        "training-job",
+        "training",
+        instance,
+        count,
         spot=spot,
         max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
         billable_seconds=_num(d.get("BillableTimeInSeconds")),
@@ -321,15 +168,12 @@ def tuning_job(d: dict[str, Any]) -> Running:
     detail = f"{running} trial{'s' if running != 1 else ''} running"
     if isinstance(total, int):
         detail += f" of up to {total}"
-    return Running(
-        kind="tuning-job",
-        name=str(d.get("HyperParameterTuningJobName")),
-        arn=d.get("HyperParameterTuningJobArn"),
-        status=str(d.get("HyperParameterTuningJobStatus", "InProgress")),
-        instance_type=rc.get("InstanceType"),
-        instance_count=running * per_trial,
-        component="training",
-        started_at=utc_time(d.get("CreationTime")),
+    return _job_row(
+        d,
+        "tuning-job",
+        "training",
+        rc.get("InstanceType"),
+        running * per_trial,
         spot=bool(definition.get("EnableManagedSpotTraining")),
         detail=detail,
     )
@@ -338,30 +182,37 @@ def tuning_job(d: dict[str, Any]) -> Running:
 def processing_job(d: dict[str, Any]) -> Running:
     cluster = (d.get("ProcessingResources") or {}).get("ClusterConfig") or {}
     stop = d.get("StoppingCondition") or {}
-    return Running(
-        kind="processing-job",
-        name=str(d.get("ProcessingJobName")),
-        arn=d.get("ProcessingJobArn"),
-        status=str(d.get("ProcessingJobStatus", "InProgress")),
-        instance_type=cluster.get("InstanceType"),
-        instance_count=_int(cluster.get("InstanceCount")),
-        component="processing",
-        started_at=utc_time(d.get("ProcessingStartTime")) or utc_time(d.get("CreationTime")),
+    return _job_row(
+        d,
+        "processing-job",
+        "processing",
+        cluster.get("InstanceType"),
+        _int(cluster.get("InstanceCount")),
         max_runtime_seconds=_num(stop.get("MaxRuntimeInSeconds")),
     )
 
 
 def transform_job(d: dict[str, Any]) -> Running:
     res = d.get("TransformResources") or {}
+    instance, count = res.get("InstanceType"), _int(res.get("InstanceCount"))
+    return _job_row(d, "transform-job", "transform", instance, count)
+
+
+def _job_row(
+    d: dict[str, Any], kind: str, component: str, instance: str | None, count: int, **extra: Any
+) -> Running:
+    """A described job of `kind` on `count` x `instance`, priced as `component`."""
+    spec = JOB_KINDS[kind]
     return Running(
-        kind="transform-job",
-        name=str(d.get("TransformJobName")),
-        arn=d.get("TransformJobArn"),
-        status=str(d.get("TransformJobStatus", "InProgress")),
-        instance_type=res.get("InstanceType"),
-        instance_count=_int(res.get("InstanceCount")),
-        component="transform",
-        started_at=utc_time(d.get("TransformStartTime")) or utc_time(d.get("CreationTime")),
+        kind=kind,
+        name=str(d.get(spec.name_key)),
+        arn=d.get(spec.arn_key),
+        status=str(d.get(spec.status_key, "InProgress")),
+        instance_type=instance,
+        instance_count=count,
+        component=component,
+        started_at=utc_time(d.get(spec.start_key)) or utc_time(d.get("CreationTime")),
+        **extra,
     )
 
 
@@ -402,23 +253,20 @@ def endpoint_variants(endpoint: dict[str, Any], config: dict[str, Any]) -> list[
 def studio_app(
     a: dict[str, Any], region: str | None = None, account: str | None = None
 ) -> Running | None:
-    """A Studio app from ListApps; None for apps on free system instances.
-
-    ListApps gives no ARN (`AppDetails` has none): it is built from the domain, the space
-    or user profile, the type and the name, in `region` of `account`."""
+    """A Studio app from ListApps; None for apps on free system instances. Its ARN is built
+    in `region` of `account` (see `app_links`)."""
     app_type = str(a.get("AppType", ""))
     instance = (a.get("ResourceSpec") or {}).get("InstanceType")
     if app_type == "JupyterServer" or not instance or instance == "system":
         return None
     owner = a.get("SpaceName") or a.get("UserProfileName") or "?"
     app_name = str(a.get("AppName", "default"))
-    domain = a.get("DomainId")
+    arn, console = app_links(a, region, account)
     return Running(
         kind="studio-app",
         name=f"{owner}/{app_type}/{app_name}",
-        arn=a.get("AppArn")
-        or app_arn(region, account, domain, None if owner == "?" else owner, app_type, app_name),
-        console_url=studio_console_url(region, domain, bool(a.get("SpaceName"))),
+        arn=arn,
+        console_url=console,
         status=str(a.get("Status", "InService")),
         instance_type=instance,
         instance_count=1,
@@ -456,41 +304,9 @@ class Collection:
     failed_kinds: set[str] = field(default_factory=set)
 
 
-def _mark(item: dict[str, Any]) -> tuple[Any, ...]:
-    """What a list summary says that a describe would show changed (times as numbers)."""
-    return tuple(
-        v.timestamp() if isinstance(v, datetime) else v
-        for v in (
-            item.get("LastModifiedTime"),
-            item.get("SecondaryStatus"),
-            item.get("CreationTime"),
-        )
-    )
-
-
-def is_own_app(a: dict[str, Any], env: Environment) -> bool:
-    """Whether a ListApps entry is the app this server runs in."""
-    return (
-        a.get("DomainId") == env.domain_id
-        and a.get("AppName") == env.app_name
-        and a.get("AppType") == env.app_type
-        and (a.get("SpaceName") or None) == env.space_name
-        and bool(env.space_name or a.get("UserProfileName") == env.user_profile_name)
-    )
-
-
-def next_fresh_until(now: float, ttl: float, failures: int, max_backoff: float) -> float:
-    """Until when a background result is fresh: the end of the current TTL window (one tab
-    polling now and then refreshes as often as twenty would), or after failures a backoff
-    doubling up to `max_backoff`."""
-    if failures:
-        wait = ttl * (2 ** min(failures, 10))
-        return now + min(wait, max(max_backoff, ttl))
-    return (math.floor(now / ttl) + 1) * ttl
-
-
 class Collector:
-    """Lists the running resources of `scope` ("mine" or "account") in the environment's region."""
+    """Lists the running resources of `scope` ("mine" or "account") in the environment's
+    region, from `inventory` (shared with the suggestions; its own one without)."""
 
     def __init__(
         self,
@@ -500,214 +316,84 @@ class Collector:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         describe_concurrency: int = 4,
+        inventory: Inventory | None = None,
     ) -> None:
         self.aws = aws
         self._env = env
         self.scope = scope
         self._clock = clock
-        self._describe_limit = asyncio.Semaphore(describe_concurrency)
-        # Tags of a job do not change while it runs; remember them (bounded).
-        self._tags: dict[str, dict[str, str]] = {}
-        self._owner: str | None = None
-        # The user's spaces, and when they were listed (a new space is rare).
-        self._spaces: tuple[float, frozenset[str]] | None = None
-        # What each describe call said, by describe operation and ARN, with the list
-        # summary's fields it was read under: a job is described again only when those
-        # change (or, for managed spot, every time: its billable time moves). Only the
+        self.inventory = inventory or Inventory(aws, env, describe_concurrency=describe_concurrency)
+        # The rows each describe call gave, by describe operation and ARN, with the list
+        # summary's mark they were read under: a job is described again only when it
+        # changes (or, for managed spot, every time: its billable time moves). Only the
         # jobs of the last listing are kept.
         self._described: dict[str, dict[str, tuple[tuple[Any, ...], Running | None]]] = {}
-        # Endpoint configurations cannot change; an endpoint moves to a new one instead.
-        self._configs: dict[str, dict[str, Any]] = {}
         #: Describe calls made by the last `collect` (the rest came from memory).
         self.last_describes = 0
 
-    async def _identity(self, env: Environment) -> Identity:
-        user = env.user_profile_name
-        if not user and env.kind is Kind.STUDIO_SPACE and env.space_name:
-            if self._owner is None:
-                space = await self.aws.call(
-                    "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
-                )
-                self._owner = str(
-                    (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName") or ""
-                )
-            user = self._owner or None
-        ident = Identity(account_of(env.resource_arn), env.region, env.domain_id, user)
-        spaces = set()
-        if env.space_name:
-            spaces.add(env.space_name)
-        if env.domain_id and user:
-            now = time.monotonic()
-            if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
-                owned = frozenset(
-                    str(s.get("SpaceName"))
-                    for s in await self.aws.paginate(
-                        "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
-                    )
-                    if (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == user
-                )
-                self._spaces = (now, owned)
-            spaces.update(self._spaces[1])
-        return replace(ident, space_names=frozenset(spaces))
-
-    async def _tags_of(self, arn: str) -> dict[str, str]:
-        found = self._tags.get(arn)
-        if found is None:
-            async with self._describe_limit:
-                answer = await self.aws.call("sagemaker", "list_tags", ResourceArn=arn)
-            # Only the tags that say whose it is are kept (memory: thousands of jobs).
-            found = {
-                sys.intern(str(t.get("Key"))): sys.intern(str(t.get("Value")))
-                for t in answer.get("Tags") or []
-                if t.get("Key") in (USER_PROFILE_TAG, SPACE_TAG)
-            }
-            if len(self._tags) > 5000:
-                self._tags.clear()
-            self._tags[arn] = found
-        return found
-
-    async def _mine(
-        self, items: list[dict[str, Any]], arn_key: str, ident: Identity | None
-    ) -> list[dict[str, Any]]:
-        if ident is None:
-            return items
-        unknown = [i for i in items if str(i.get(arn_key)) not in self._tags]
-        for start in range(0, len(unknown), _DESCRIBE_SLICE):
-            part = unknown[start : start + _DESCRIBE_SLICE]
-            await asyncio.gather(*(self._tags_of(str(i.get(arn_key))) for i in part))
-        mine = []
-        for i in items:
-            tags = self._tags.get(str(i.get(arn_key)))
-            if tags is None:  # forgotten meanwhile (the memory is bounded)
-                tags = await self._tags_of(str(i.get(arn_key)))
-            if ident.owns(tags):
-                mine.append(i)
-        return mine
-
-    async def _describe(self, operation: str, **params: Any) -> dict[str, Any] | None:
+    def _counted(self) -> None:
         self.last_describes += 1
-        async with self._describe_limit:
-            try:
-                return await self.aws.call("sagemaker", operation, **params)
-            except AwsError as err:
-                if err.not_found or err.code == "ValidationException":
-                    return None  # it ended between the list and the describe
-                raise
 
     async def _jobs(
         self,
         ident: Identity | None,
-        list_op: str,
-        list_key: str,
-        name_key: str,
-        arn_key: str,
-        describe_op: str,
-        build: Callable[[dict[str, Any]], Running],
-    ) -> list[Running]:
-        items = await self.aws.paginate(
-            "sagemaker", list_op, list_key, StatusEquals="InProgress", MaxResults=100
-        )
-        items = await self._mine(items, arn_key, ident)
-        # Tuning jobs are described every time: their trial counters move.
-        reuse = describe_op != "describe_hyper_parameter_tuning_job"
-        return await self._described_rows(
-            items, name_key, arn_key, describe_op, build, lambda row: reuse
-        )
-
-    async def _described_rows(
-        self,
-        items: list[dict[str, Any]],
-        name_key: str,
-        arn_key: str,
-        describe_op: str,
+        kind: str,
         build: Callable[[dict[str, Any]], Running | None],
         reuse: Callable[[Running | None], bool],
     ) -> list[Running]:
-        """The rows of listed `items`, described only when new or changed (see __init__)."""
-        known = self._described.get(describe_op, {})
+        """The rows of the running jobs of `kind`, described only when new or changed."""
+        spec = JOB_KINDS[kind]
+        items = await self.inventory.running_jobs(kind)
+        items = await self.inventory.owned(items, spec.arn_key, ident)
+        known = self._described.get(spec.describe_op, {})
         kept: dict[str, tuple[tuple[Any, ...], Running | None]] = {}
 
         async def row_of(item: dict[str, Any]) -> Running | None:
-            arn = str(item.get(arn_key))
-            mark = _mark(item)
-            described = await self._describe(describe_op, **{name_key: item[name_key]})
+            described = await self.inventory.describe_job(kind, item, self._counted)
             if not described:
                 return None
             row = build(described)
-            kept[arn] = (mark, row)
+            kept[str(item.get(spec.arn_key))] = (mark(item), row)
             return row
 
         rows: list[Running | None] = []
         todo: list[tuple[int, dict[str, Any]]] = []
         for item in items:
-            arn = str(item.get(arn_key))
-            mark = _mark(item)
+            arn = str(item.get(spec.arn_key))
             seen = known.get(arn)
-            if seen is not None and seen[0] == mark and reuse(seen[1]):
+            if seen is not None and seen[0] == mark(item) and reuse(seen[1]):
                 kept[arn] = seen
                 rows.append(seen[1])
             else:
                 todo.append((len(rows), item))
                 rows.append(None)
         # In slices, so a first listing of thousands never holds thousands of tasks.
-        for start in range(0, len(todo), _DESCRIBE_SLICE):
-            part = todo[start : start + _DESCRIBE_SLICE]
+        for start in range(0, len(todo), DESCRIBE_SLICE):
+            part = todo[start : start + DESCRIBE_SLICE]
             found = await asyncio.gather(*(row_of(item) for _, item in part))
             for (index, _), row in zip(part, found, strict=True):
                 rows[index] = row
-        self._described[describe_op] = kept
+        self._described[spec.describe_op] = kept
         return [r for r in rows if r is not None]
 
-    async def _training(self, ident: Identity | None) -> list[Running]:
-        items = await self.aws.paginate(
-            "sagemaker",
-            "list_training_jobs",
-            "TrainingJobSummaries",
-            StatusEquals="InProgress",
-            MaxResults=100,
-        )
-        items = await self._mine(items, "TrainingJobArn", ident)
-
-        def build(d: dict[str, Any]) -> Running | None:
-            # Trials of a tuning job are priced on the tuning job's row.
-            return None if d.get("TuningJobArn") else training_job(d)
-
-        # A managed spot job is described every time: its billable time moves.
-        return await self._described_rows(
-            items,
-            "TrainingJobName",
-            "TrainingJobArn",
-            "describe_training_job",
-            build,
-            lambda row: row is None or not row.spot,
-        )
-
     async def _endpoints(self, ident: Identity | None) -> list[Running]:
-        items = await self.aws.paginate(
-            "sagemaker", "list_endpoints", "Endpoints", StatusEquals="InService"
-        )
-        items = await self._mine(items, "EndpointArn", ident)
+        items = await self.inventory.endpoints()
+        items = await self.inventory.owned(items, "EndpointArn", ident)
         rows: list[Running] = []
         for item in items:
-            endpoint = await self._describe("describe_endpoint", EndpointName=item["EndpointName"])
+            endpoint = await self.inventory.describe(
+                "describe_endpoint", counted=self._counted, EndpointName=item["EndpointName"]
+            )
             if not endpoint:
                 continue
-            config_name = str(endpoint.get("EndpointConfigName"))
-            config = self._configs.get(config_name)
-            if config is None:
-                config = await self._describe(
-                    "describe_endpoint_config", EndpointConfigName=config_name
-                )
-                if config:
-                    if len(self._configs) > 500:
-                        self._configs.clear()
-                    self._configs[config_name] = config
+            config = await self.inventory.endpoint_config(
+                str(endpoint.get("EndpointConfigName")), self._counted
+            )
             rows.extend(endpoint_variants(endpoint, config or {}))
         return rows
 
     async def _apps(self, ident: Identity | None, env: Environment) -> list[Running]:
-        params = {"DomainIdEquals": env.domain_id} if ident is not None and env.domain_id else {}
-        apps = await self.aws.paginate("sagemaker", "list_apps", "Apps", **params)
+        apps = await self.inventory.apps(env.domain_id if ident is not None else None)
         rows = []
         account = (ident.account if ident else None) or account_of(env.resource_arn)
         for a in apps:
@@ -715,34 +401,24 @@ class Collector:
                 continue
             if is_own_app(a, env):
                 continue  # this server's own app: it is the header of the panel
-            if ident is not None:
-                space = a.get("SpaceName")
-                mine = ident.owns_space(str(space)) if space else False
-                if not space and ident.user_profile_name:
-                    mine = a.get("UserProfileName") == ident.user_profile_name
-                if not mine:
-                    continue
+            if ident is not None and not ident.owns_app(a):
+                continue
             row = studio_app(a, env.region, account)
             if row is not None:
                 rows.append(row)
         return rows
 
     async def _notebooks(self, ident: Identity | None, env: Environment) -> list[Running]:
-        items = await self.aws.paginate(
-            "sagemaker", "list_notebook_instances", "NotebookInstances", StatusEquals="InService"
-        )
+        items = await self.inventory.notebook_instances()
         if env.kind is Kind.NOTEBOOK_INSTANCE:
             items = [i for i in items if i.get("NotebookInstanceName") != env.app_name]
-        items = await self._mine(items, "NotebookInstanceArn", ident)
+        items = await self.inventory.owned(items, "NotebookInstanceArn", ident)
         return [notebook_instance(i) for i in items]
 
     async def whoami(self) -> Identity:
         """This server's user, whatever the scope: an identity that owns nothing outside
         Studio. Raises AwsError (the space's owner is read from SageMaker)."""
-        env = self._env()
-        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
-            return Identity(account_of(env.resource_arn), env.region, None, None)
-        return await self._identity(env)
+        return await self.inventory.whoami()
 
     async def owner(self) -> Identity | None:
         """Whose resources are "mine": None only when the admin chose scope "account" (every
@@ -752,6 +428,10 @@ class Collector:
         return await self.whoami()
 
     async def collect(self) -> Collection:
+        async with self.inventory.reading():
+            return await self._collect()
+
+    async def _collect(self) -> Collection:
         self.last_describes = 0
         env = self._env()
         result = Collection(fetched_at=self._clock(), scope=self.scope)
@@ -772,34 +452,14 @@ class Collector:
                 return result  # nothing can be proven to be this user's: list nothing
 
         tasks: dict[str, Awaitable[list[Running]]] = {
-            "training-job": self._training(ident),
-            "tuning-job": self._jobs(
-                ident,
-                "list_hyper_parameter_tuning_jobs",
-                "HyperParameterTuningJobSummaries",
-                "HyperParameterTuningJobName",
-                "HyperParameterTuningJobArn",
-                "describe_hyper_parameter_tuning_job",
-                tuning_job,
+            # A managed spot job is described every time (its billable time moves), a
+            # tuning job too (its trial counters move).
+            "training-job": self._jobs(
+                ident, "training-job", _training_row, lambda row: row is None or not row.spot
             ),
-            "processing-job": self._jobs(
-                ident,
-                "list_processing_jobs",
-                "ProcessingJobSummaries",
-                "ProcessingJobName",
-                "ProcessingJobArn",
-                "describe_processing_job",
-                processing_job,
-            ),
-            "transform-job": self._jobs(
-                ident,
-                "list_transform_jobs",
-                "TransformJobSummaries",
-                "TransformJobName",
-                "TransformJobArn",
-                "describe_transform_job",
-                transform_job,
-            ),
+            "tuning-job": self._jobs(ident, "tuning-job", tuning_job, lambda row: False),
+            "processing-job": self._jobs(ident, "processing-job", processing_job, _always),
+            "transform-job": self._jobs(ident, "transform-job", transform_job, _always),
             "endpoint": self._endpoints(ident),
             "studio-app": self._apps(ident, env),
             "notebook-instance": self._notebooks(ident, env),
@@ -825,10 +485,23 @@ class Collector:
         return result
 
 
+def _training_row(d: dict[str, Any]) -> Running | None:
+    # Trials of a tuning job are priced on the tuning job's row.
+    return None if d.get("TuningJobArn") else training_job(d)
+
+
+def _always(row: Running | None) -> bool:
+    return True
+
+
 # -- the cache --------------------------------------------------------------------------
 
 
-class ResourceMonitor:
+def _transient(found: Collection) -> bool:
+    return any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
+
+
+class ResourceMonitor(Refresher[Collection]):
     """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time, and once a
     listing exists no request waits for one (the last listing is served meanwhile).
 
@@ -844,27 +517,17 @@ class ResourceMonitor:
         max_backoff_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            self._listing,
+            ttl_seconds,
+            failed=_transient,
+            max_backoff_seconds=max_backoff_seconds,
+            clock=clock,
+            what="resource refresh",
+        )
         self._collect = collect
-        self.ttl_seconds = ttl_seconds
-        self.max_backoff_seconds = max_backoff_seconds
-        self._clock = clock
-        self.current: Collection | None = None
-        self._fresh_until = 0.0
-        self._failures = 0
-        self._inflight: asyncio.Future[Collection] | None = None
-        self.refreshes = 0
 
-    @property
-    def loading(self) -> bool:
-        return self._inflight is not None and not self._inflight.done()
-
-    def _start(self) -> asyncio.Future[Collection]:
-        if self._inflight is None or self._inflight.done():
-            self._inflight = asyncio.ensure_future(self._refresh())
-        return self._inflight
-
-    async def _refresh(self) -> Collection:
-        self.refreshes += 1
+    async def _listing(self, started: float) -> Collection:
         try:
             found = await self._collect()
         except Exception as err:  # a bug guard: collect() reports AWS errors itself
@@ -882,33 +545,7 @@ class ResourceMonitor:
             # Keep what we knew of the kinds that could not be read this time.
             kept = [r for r in previous.rows if r.kind in found.failed_kinds]
             found.rows = found.rows + kept
-        throttled = any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
-        self._failures = self._failures + 1 if throttled else 0
-        self._fresh_until = next_fresh_until(
-            self._clock(), self.ttl_seconds, self._failures, self.max_backoff_seconds
-        )
-        self.current = found
         return found
-
-    async def settled(self) -> Collection | None:
-        """The listing after the refresh in flight, if any, is done (tests, benchmarks)."""
-        if self._inflight is not None and not self._inflight.done():
-            await asyncio.shield(self._inflight)
-        return self.current
-
-    async def get(self, wait_seconds: float = 2.0) -> Collection | None:
-        """The cached collection; a stale one starts a refresh in the background and is
-        returned at once. Only the very first listing is waited for (`wait_seconds` at most)."""
-        if self.current is not None:
-            if self._clock() >= self._fresh_until:
-                self._start()
-            return self.current
-        future = self._start()
-        try:
-            await asyncio.wait_for(asyncio.shield(future), wait_seconds)
-        except asyncio.TimeoutError:
-            pass
-        return self.current
 
 
 # -- pricing a collection ----------------------------------------------------------------
@@ -1069,28 +706,3 @@ def priced_document(
     failed = collection.failed_kinds
     doc["state"] = "error" if failed >= set(KINDS) else "partial" if failed else "ok"
     return doc
-
-
-# -- configuration -----------------------------------------------------------------------
-
-
-class Resources(TolerantConfig, LoggingConfigurable):
-    """Which running resources the Cost panel lists, and how often AWS is asked."""
-
-    scope = Enum(
-        ["mine", "account"],
-        default_value="mine",
-        help="mine: resources tagged with this Studio user profile or its spaces "
-        "(sagemaker:user-profile-arn / sagemaker:space-arn); account: every resource in the "
-        "region.",
-    ).tag(config=True)
-    ttl_seconds = Float(
-        60.0, help="How long a listing is reused, whatever the number of open tabs."
-    ).tag(config=True)
-    enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
-    max_rows = Int(
-        100,
-        min=1,
-        help="At most this many rows (the most expensive) in GET resources; the totals "
-        "still cover every resource.",
-    ).tag(config=True)

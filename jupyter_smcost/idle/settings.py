@@ -15,6 +15,7 @@ import math
 import re
 from typing import Any, Protocol
 
+from ..errors import ApiError
 from .activity import IdlePolicy
 from .store import SettingsStore
 
@@ -31,6 +32,16 @@ POLICY_TRAITS = (
     "max_idle_usd",
     "action",
     "cpu_threshold_percent",
+)
+#: The `c.IdleShutdown` traits these settings are made from (GET config says each's source).
+SETTINGS_TRAITS = (
+    "timeout_minutes",
+    "min_timeout_minutes",
+    "max_timeout_minutes",
+    "allow_user_override",
+    "warning_minutes",
+    "min_warning_minutes",
+    "max_idle_usd",
 )
 #: Upper bounds that keep every later computation finite (datetime arithmetic overflows
 #: long before float does). Ten years of minutes; a million dollars of idleness.
@@ -60,13 +71,8 @@ class AdminSettings(Protocol):
     def max_idle_usd(self) -> float | None: ...
 
 
-class SettingsError(ValueError):
+class SettingsError(ApiError, ValueError):
     """A user setting that cannot be applied; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _number(value: Any, name: str, what: str) -> float:
@@ -88,24 +94,27 @@ def _number(value: Any, name: str, what: str) -> float:
     raise SettingsError(400, f"{name} must be {what}, not a {type(value).__name__}")
 
 
+def _bounded(number: float, name: str, high: float, negative: str, ceiling: str) -> float:
+    """`number` if in [0, high]; else SettingsError(400) saying `negative` or `ceiling`."""
+    if number < 0:
+        raise SettingsError(400, f"{name} {negative}")
+    if number > high:
+        raise SettingsError(400, f"{name} cannot exceed {ceiling}")
+    return number
+
+
 def parse_minutes(value: Any, name: str) -> float:
     """A finite number of minutes in [0, MAX_MINUTES], or SettingsError(400)."""
     minutes = _number(value, name, "a number of minutes")
-    if minutes < 0:
-        raise SettingsError(400, f"{name} cannot be negative ({minutes:g})")
-    if minutes > MAX_MINUTES:
-        raise SettingsError(400, f"{name} cannot exceed {MAX_MINUTES:g} minutes")
-    return minutes
+    negative = f"cannot be negative ({minutes:g})"
+    return _bounded(minutes, name, MAX_MINUTES, negative, f"{MAX_MINUTES:g} minutes")
 
 
 def parse_usd(value: Any, name: str) -> float:
     """A finite amount of USD in [0, MAX_USD], or SettingsError(400)."""
     usd = _number(value, name, "an amount of USD")
-    if usd < 0:
-        raise SettingsError(400, f"{name} must be an amount of USD >= 0, not {usd:g}")
-    if usd > MAX_USD:
-        raise SettingsError(400, f"{name} cannot exceed ${MAX_USD:,.0f}")
-    return usd
+    negative = f"must be an amount of USD >= 0, not {usd:g}"
+    return _bounded(usd, name, MAX_USD, negative, f"${MAX_USD:,.0f}")
 
 
 _PARSERS = {
@@ -343,18 +352,7 @@ class IdleSettings:
             "max_idle_usd": self.max_idle_usd,
             "admin_max_idle_usd": self._admin.max_idle_usd,
             "user_max_idle_usd": self._user_value("max_idle_usd"),
-            "sources": {
-                name: self.source(name)
-                for name in (
-                    "timeout_minutes",
-                    "min_timeout_minutes",
-                    "max_timeout_minutes",
-                    "allow_user_override",
-                    "warning_minutes",
-                    "min_warning_minutes",
-                    "max_idle_usd",
-                )
-            },
+            "sources": {name: self.source(name) for name in SETTINGS_TRAITS},
             "saved": self.save_error is None,
             "save_error": self.save_error,
         }

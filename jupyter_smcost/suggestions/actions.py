@@ -5,7 +5,7 @@ fingerprint, see collect.py): if not, nothing is done and the answer is a confli
 whether its tags still prove it the user's: if not, 403 unless the admin allows actions on
 others' resources. The change is sent once; a call that got no answer is followed by describes,
 never by a second send. AWS's refusal names the IAM action to add only when one is missing.
-No tornado import: `ActionError.status` is the HTTP status the handler answers with.
+No tornado import: `ActionError` is an `ApiError`, answered by routes.py's base handler.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..aws import AwsError
-from ..cost.resources import SPACE_TAG, USER_PROFILE_TAG, AwsLike, Identity
+from ..cost.inventory import SPACE_TAG, USER_PROFILE_TAG, AwsLike, Identity
+from ..errors import ApiError
 from .collect import app_fingerprint, endpoint_fingerprint, job_fingerprint
 from .model import Action, Suggestion
 
@@ -32,7 +33,9 @@ IDLE_ACTIONS = ("set-idle-budget", "set-idle-timeout")
 MAX_TAG_VALUE = 256
 
 
-class ActionError(Exception):
+class ActionError(ApiError):
+    """An action refused or failed; its answer names the IAM action to add, if one is missing."""
+
     def __init__(
         self,
         status: int,
@@ -41,12 +44,13 @@ class ActionError(Exception):
         *,
         result: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
         self.iam_action = iam_action
         #: What the audit log records (default: "refused" below 500, "aws-refused" above).
         self.result = result or ("refused" if status < 500 else "aws-refused")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "iam_action": self.iam_action}
 
 
 class ActionAws(AwsLike, Protocol):

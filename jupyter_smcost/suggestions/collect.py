@@ -29,18 +29,21 @@ from typing import Any
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..cost.app_cost import environment_component
-from ..cost.pricing.components import STUDIO_APP_COMPONENTS
-from ..cost.resources import (
+from ..cost.inventory import (
+    DESCRIBE_SLICE,
+    ENDED,
+    JOB_KINDS,
     AwsLike,
     Identity,
+    Inventory,
     account_of,
-    app_arn,
+    app_links,
     console_url,
     is_own_app,
     scope_note,
-    studio_console_url,
     utc_time,
 )
+from ..cost.pricing.components import STUDIO_APP_COMPONENTS
 from ..environment import Environment, Kind
 from . import engine
 from .model import (
@@ -62,7 +65,7 @@ log = logging.getLogger(__name__)
 #: The IAM actions behind each source read from AWS (rules/ declares which rules read which
 #: source); the README's policy lists the same. A refused call fails the source it is in.
 SOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
-    # Read by cost/resources.py, whose identity the collector shares.
+    # Read by the inventory (cost/inventory.py), which cost/resources.py reads too.
     "owner": ("sagemaker:DescribeSpace", "sagemaker:ListSpaces"),
     "training-jobs": ("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob"),
     "processing-jobs": ("sagemaker:ListProcessingJobs", "sagemaker:DescribeProcessingJob"),
@@ -87,31 +90,6 @@ REQUIRED_ACTIONS = sorted(
     }
 )
 
-#: The kinds of job the rules read: (kind, list op, summaries key, name key, arn key,
-#: describe op, status key).
-_JOB_KINDS = (
-    (
-        "training-job",
-        "list_training_jobs",
-        "TrainingJobSummaries",
-        "TrainingJobName",
-        "TrainingJobArn",
-        "describe_training_job",
-        "TrainingJobStatus",
-    ),
-    (
-        "processing-job",
-        "list_processing_jobs",
-        "ProcessingJobSummaries",
-        "ProcessingJobName",
-        "ProcessingJobArn",
-        "describe_processing_job",
-        "ProcessingJobStatus",
-    ),
-)
-ENDED = frozenset({"Completed", "Failed", "Stopped"})
-#: At most this many recent jobs of each kind are read (the newest first).
-MAX_RECENT_JOBS = 500
 #: GetMetricData takes at most 500 queries; five per endpoint variant.
 _QUERIES_PER_CALL = 500
 DOMAIN_TTL_SECONDS = 3600.0
@@ -178,25 +156,18 @@ def training_fact(d: dict[str, Any], tags: dict[str, str], region: str | None) -
         for c in d.get("InputDataConfig") or []
         if ((c.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
     )
-    name = str(d.get("TrainingJobName"))
-    return JobFact(
-        kind="training-job",
-        name=name,
-        arn=str(d.get("TrainingJobArn")),
-        status=str(d.get("TrainingJobStatus") or ""),
-        instance_type=instance,
-        instance_count=count,
-        created_at=utc_time(d.get("CreationTime")),
-        started_at=utc_time(d.get("TrainingStartTime")),
-        ended_at=utc_time(d.get("TrainingEndTime")),
+    return _job_fact(
+        d,
+        "training-job",
+        instance,
+        count,
+        inputs,
+        tags,
+        region,
         training_seconds=_number(d.get("TrainingTimeInSeconds")),
         billable_seconds=_number(d.get("BillableTimeInSeconds")),
         spot=bool(d.get("EnableManagedSpotTraining")),
         checkpoints=bool((d.get("CheckpointConfig") or {}).get("S3Uri")),
-        inputs=inputs,
-        tags=tags,
-        fingerprint=job_fingerprint(d, "TrainingJobStatus"),
-        console_url=console_url(region, "training-job", name),
     )
 
 
@@ -207,21 +178,37 @@ def processing_fact(d: dict[str, Any], tags: dict[str, str], region: str | None)
         for i in d.get("ProcessingInputs") or []
         if (i.get("S3Input") or {}).get("S3Uri")
     )
-    name = str(d.get("ProcessingJobName"))
+    instance, count = cluster.get("InstanceType"), _count(cluster.get("InstanceCount"))
+    return _job_fact(d, "processing-job", instance, count, inputs, tags, region)
+
+
+def _job_fact(
+    d: dict[str, Any],
+    kind: str,
+    instance: str | None,
+    count: int,
+    inputs: tuple[str, ...],
+    tags: dict[str, str],
+    region: str | None,
+    **extra: Any,
+) -> JobFact:
+    spec = JOB_KINDS[kind]
+    name = str(d.get(spec.name_key))
     return JobFact(
-        kind="processing-job",
+        kind=kind,
         name=name,
-        arn=str(d.get("ProcessingJobArn")),
-        status=str(d.get("ProcessingJobStatus") or ""),
-        instance_type=cluster.get("InstanceType"),
-        instance_count=_count(cluster.get("InstanceCount")),
+        arn=str(d.get(spec.arn_key)),
+        status=str(d.get(spec.status_key) or ""),
+        instance_type=instance,
+        instance_count=count,
         created_at=utc_time(d.get("CreationTime")),
-        started_at=utc_time(d.get("ProcessingStartTime")),
-        ended_at=utc_time(d.get("ProcessingEndTime")),
+        started_at=utc_time(d.get(spec.start_key)),
+        ended_at=utc_time(d.get(spec.end_key)),
         inputs=inputs,
         tags=tags,
-        fingerprint=job_fingerprint(d, "ProcessingJobStatus"),
-        console_url=console_url(region, "processing-job", name),
+        fingerprint=job_fingerprint(d, spec.status_key),
+        console_url=console_url(region, kind, name),
+        **extra,
     )
 
 
@@ -313,13 +300,12 @@ class Shortfall:
 
 @dataclass
 class _Memo:
-    """What stays true between refreshes (see the module docstring)."""
+    """What stays true between refreshes (see the module docstring; the inventory keeps
+    the tags and endpoint configurations)."""
 
     # arn -> (list summary mark, fact) for jobs; ended ones are kept whatever the mark.
     jobs: dict[str, tuple[tuple[Any, ...], JobFact | None]]
-    tags: dict[str, tuple[float, dict[str, str]]]
     endpoints: dict[str, tuple[Any, dict[str, Any]]]
-    configs: dict[str, dict[str, Any]]
     models: dict[str, tuple[str, ...]]
     buckets: dict[str, str]
     domain: tuple[float, bool | None] | None = None
@@ -327,7 +313,8 @@ class _Memo:
 
 
 class FactsCollector:
-    """Collects `Facts` for one refresh of the suggestions."""
+    """Collects `Facts` for one refresh of the suggestions. What SageMaker resources there
+    are is read from `inventory`, the resources listing's one (its own one without)."""
 
     def __init__(
         self,
@@ -343,8 +330,12 @@ class FactsCollector:
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         monotonic: Callable[[], float] = time.monotonic,
         describe_concurrency: int = 4,
+        inventory: Inventory | None = None,
     ) -> None:
         self.aws = aws
+        self.inventory = inventory or Inventory(
+            aws, env, clock=monotonic, describe_concurrency=describe_concurrency
+        )
         self._env = env
         self._owner = owner
         self._whoami = whoami
@@ -354,7 +345,7 @@ class FactsCollector:
         self._clock = clock
         self._monotonic = monotonic
         self._limit = asyncio.Semaphore(describe_concurrency)
-        self._memo = _Memo({}, {}, {}, {}, {}, {})
+        self._memo = _Memo({}, {}, {}, {})
         #: AWS calls made by the last `collect` (benchmarks, tests).
         self.last_calls = 0
         # The sources last logged as missing, with what was said (see `_report`).
@@ -367,76 +358,50 @@ class FactsCollector:
         async with self._limit:
             return await self.aws.call(service, operation, **params)
 
-    async def _paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    def _counted(self) -> None:
         self.last_calls += 1
-        return await self.aws.paginate("sagemaker", operation, key, **params)
 
     async def _tags(self, arn: str, ended: bool) -> dict[str, str]:
         """All tags of `arn`; a running resource's are read again hourly (AddTags)."""
-        now = self._monotonic()
-        known = self._memo.tags.get(arn)
-        if known is not None and (ended or now - known[0] < RUNNING_TAGS_TTL_SECONDS):
-            return known[1]
+        max_age = math.inf if ended else RUNNING_TAGS_TTL_SECONDS
         try:
-            answer = await self._call("sagemaker", "list_tags", ResourceArn=arn)
+            return await self.inventory.tags(arn, max_age, self._counted)
         except AwsError as err:
             raise SourceFailed("resource-tags", err) from err
-        tags = {str(t.get("Key")): str(t.get("Value")) for t in answer.get("Tags") or []}
-        if len(self._memo.tags) > 5000:
-            self._memo.tags.clear()
-        self._memo.tags[arn] = (now, tags)
-        return tags
 
     def forget(self, arn: str | None) -> None:
-        """An action changed this resource: read it (and its tags) again next time."""
+        """An action changed this resource: read it (and its tags) again next time, and
+        nothing the inventory read before."""
+        self.inventory.forget(arn)
         if arn:
-            self._memo.tags.pop(arn, None)
             self._memo.jobs.pop(arn, None)
 
     # -- sources -------------------------------------------------------------------
 
     async def jobs(self, kind: str, ident: Identity | None, lookback_days: float) -> list[JobFact]:
         """The recent and running jobs of one kind (each kind is its own source)."""
-        after = self._clock() - timedelta(days=lookback_days)
-        [spec] = [spec for spec in _JOB_KINDS if spec[0] == kind]
-        return await self._jobs_of(spec, ident, after)
-
-    async def _jobs_of(
-        self, spec: tuple[str, ...], ident: Identity | None, after: datetime
-    ) -> list[JobFact]:
-        kind, list_op, key, name_key, arn_key, describe_op, status_key = spec
+        spec = JOB_KINDS[kind]
         region = self._env().region
-        recent, running = await asyncio.gather(
-            self._paginate(
-                list_op,
-                key,
-                CreationTimeAfter=after,
-                MaxResults=100,
-                PaginationConfig={"MaxItems": MAX_RECENT_JOBS},
-            ),
-            self._paginate(list_op, key, StatusEquals="InProgress", MaxResults=100),
-        )
-        items = {str(i.get(arn_key)): i for i in (*recent, *running)}
+        after = self._clock() - timedelta(days=lookback_days)
+        items = await self.inventory.recent_jobs(kind, after)
         kept: dict[str, tuple[tuple[Any, ...], JobFact | None]] = {}
 
-        async def fact_of(arn: str, item: dict[str, Any]) -> JobFact | None:
-            mark = (item.get("LastModifiedTime"), item.get(status_key))
+        async def fact_of(item: dict[str, Any]) -> JobFact | None:
+            arn = str(item.get(spec.arn_key))
+            mark = (item.get("LastModifiedTime"), item.get(spec.status_key))
             seen = self._memo.jobs.get(arn)
             # An ended job cannot change again; a running one only when its summary does.
             if seen is not None and (seen[0] == mark or seen[1] is None or seen[1].status in ENDED):
                 kept[arn] = seen
                 return seen[1]
-            status = str(item.get(status_key) or "")
+            status = str(item.get(spec.status_key) or "")
             tags = await self._tags(arn, status in ENDED)
             if ident is not None and not ident.owns(tags):
                 kept[arn] = (mark, None)
                 return None
-            try:
-                described = await self._call("sagemaker", describe_op, **{name_key: item[name_key]})
-            except AwsError as err:
-                if err.not_found or err.code == "ValidationException":
-                    return None
-                raise
+            described = await self.inventory.describe_job(kind, item, self._counted)
+            if described is None:
+                return None
             if kind == "training-job" and described.get("TuningJobArn"):
                 # A tuning trial: its cost is the tuning job's, and nobody ran it by hand.
                 kept[arn] = (mark, None)
@@ -447,10 +412,8 @@ class FactsCollector:
             return fact
 
         facts: list[JobFact] = []
-        pending = list(items.items())
-        for start in range(0, len(pending), 64):
-            part = pending[start : start + 64]
-            answers = await asyncio.gather(*(fact_of(a, i) for a, i in part))
+        for start in range(0, len(items), DESCRIBE_SLICE):
+            answers = await asyncio.gather(*map(fact_of, items[start : start + DESCRIBE_SLICE]))
             facts.extend(f for f in answers if f is not None)
         # Keep only what the last listing showed (memory stays bounded).
         others = {a: v for a, v in self._memo.jobs.items() if f":{kind}/" not in a}
@@ -464,7 +427,7 @@ class FactsCollector:
         whose configuration is refused has no variants, a variant whose model is refused no
         images, and the rules that need neither still see the endpoint."""
         env = self._env()
-        items = await self._paginate("list_endpoints", "Endpoints", StatusEquals="InService")
+        items = await self.inventory.endpoints()
         facts: list[EndpointFact] = []
         short: dict[str, Shortfall] = {}
 
@@ -485,30 +448,22 @@ class FactsCollector:
             if known is not None and known[0] == mark:
                 described = known[1]
             else:
-                try:
-                    described = await self._call(
-                        "sagemaker", "describe_endpoint", EndpointName=item["EndpointName"]
-                    )
-                except AwsError as err:
-                    if err.not_found or err.code == "ValidationException":
-                        continue
-                    raise
+                answer = await self.inventory.describe(
+                    "describe_endpoint", counted=self._counted, EndpointName=item["EndpointName"]
+                )
+                if answer is None:
+                    continue
+                described = answer
             seen[arn] = (mark, described)
             config_name = str(described.get("EndpointConfigName") or "")
-            config = self._memo.configs.get(config_name)
-            if config is None:
-                try:
-                    config = await self._call(
-                        "sagemaker", "describe_endpoint_config", EndpointConfigName=config_name
-                    )
-                except AwsError as err:
-                    tally("endpoint-configs", err)
-                    config = {}  # no variants: not remembered, asked again next time
-                else:
-                    tally("endpoint-configs")
-                    if len(self._memo.configs) > 500:
-                        self._memo.configs.clear()
-                    self._memo.configs[config_name] = config
+            try:
+                config = (
+                    await self.inventory.endpoint_config(config_name, self._counted, gone=_never)
+                    or {}
+                )
+            except AwsError as err:
+                tally("endpoint-configs", err)
+                config = {}  # no variants: not remembered, asked again next time
             else:
                 tally("endpoint-configs")
             counts = {
@@ -655,7 +610,7 @@ class FactsCollector:
 
     async def apps(self, ident: Identity) -> list[AppFact]:
         env = self._env()
-        apps = await self._paginate("list_apps", "Apps", DomainIdEquals=env.domain_id)
+        apps = await self.inventory.apps(env.domain_id)
         account = ident.account or account_of(env.resource_arn)
         facts = []
         for a in apps:
@@ -668,13 +623,7 @@ class FactsCollector:
             space = a.get("SpaceName") or None
             if is_own_app(a, env):
                 continue  # this server's own app
-            if space:
-                mine = ident.owns_space(str(space))
-            else:
-                mine = bool(ident.user_profile_name) and (
-                    a.get("UserProfileName") == ident.user_profile_name
-                )
-            if not mine:
+            if not ident.owns_app(a):
                 continue
             params = {
                 "DomainId": a.get("DomainId") or env.domain_id,
@@ -685,16 +634,15 @@ class FactsCollector:
                 params["SpaceName"] = space
             else:
                 params["UserProfileName"] = a.get("UserProfileName")
-            try:
-                described = await self._call("sagemaker", "describe_app", **params)
-            except AwsError as err:
-                if err.not_found:
-                    continue
-                raise
-            if described.get("Status") != "InService":
+            described = await self.inventory.describe(
+                "describe_app", gone=_not_found, counted=self._counted, **params
+            )
+            if described is None or described.get("Status") != "InService":
                 continue
-            owner = space or a.get("UserProfileName")
             domain = str(a.get("DomainId") or env.domain_id)
+            arn, console = app_links(
+                a, env.region, account, domain_id=domain, arn=described.get("AppArn")
+            )
             facts.append(
                 AppFact(
                     domain_id=domain,
@@ -702,15 +650,14 @@ class FactsCollector:
                     app_name=str(a.get("AppName")),
                     space_name=space,
                     user_profile_name=None if space else a.get("UserProfileName"),
-                    arn=described.get("AppArn")
-                    or app_arn(env.region, account, domain, owner, app_type, str(a.get("AppName"))),
+                    arn=arn,
                     status="InService",
                     instance_type=instance,
                     component=STUDIO_APP_COMPONENTS.get(app_type, "studio-jupyterlab"),
                     created_at=utc_time(described.get("CreationTime") or a.get("CreationTime")),
                     last_user_activity=utc_time(described.get("LastUserActivityTimestamp")),
                     fingerprint=app_fingerprint(described),
-                    console_url=studio_console_url(env.region, domain, bool(space)),
+                    console_url=console,
                 )
             )
         return facts
@@ -778,6 +725,10 @@ class FactsCollector:
     # -- one refresh ------------------------------------------------------------------
 
     async def collect(self, thresholds: Thresholds, disabled: Iterable[str] = ()) -> Facts:
+        async with self.inventory.reading():
+            return await self._collect(thresholds, disabled)
+
+    async def _collect(self, thresholds: Thresholds, disabled: Iterable[str]) -> Facts:
         self.last_calls = 0
         env = self._env()
         rules = engine.active_rules(disabled)
@@ -915,6 +866,14 @@ class FactsCollector:
         for source in self._said.keys() - said.keys():
             log.info("jupyter-smcost: suggestions read %s again", source)
         self._said = said
+
+
+def _not_found(err: AwsError) -> bool:
+    return err.not_found
+
+
+def _never(err: AwsError) -> bool:
+    return False
 
 
 def _app_ref(env: Environment) -> ResourceRef | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+from dataclasses import fields
 from typing import Any
 
 from traitlets import Bool, Float, List, TraitError, Unicode, validate
@@ -11,16 +12,6 @@ from traitlets.config import LoggingConfigurable
 
 from ..tolerant_config import TolerantConfig
 from .model import Thresholds
-
-
-def _positive(name: str) -> Any:
-    def check(self: Any, proposal: Any) -> float:
-        value = float(proposal["value"])
-        if not (math.isfinite(value) and value > 0):
-            raise TraitError(f"c.Suggestions.{name} must be a positive number, not {value!r}")
-        return value
-
-    return validate(name)(check)
 
 
 class Suggestions(TolerantConfig, LoggingConfigurable):
@@ -125,32 +116,29 @@ class Suggestions(TolerantConfig, LoggingConfigurable):
                 out.append(text)
         return out
 
-    _valid_ttl = _positive("ttl_seconds")
-    _valid_lookback = _positive("lookback_days")
-    _valid_short = _positive("short_job_minutes")
-    _valid_endpoint_idle = _positive("endpoint_idle_hours")
-    _valid_low_traffic = _positive("low_traffic_invocations_per_hour")
-    _valid_observation = _positive("min_observation_minutes")
-    _valid_app_idle = _positive("app_idle_hours")
-    _valid_low_util = _positive("endpoint_low_utilization_percent")
-    _valid_hint = _positive("idle_budget_hint_usd")
-    _valid_rightsize_cpu = _positive("rightsize_cpu_percent")
-    _valid_rightsize_memory = _positive("rightsize_memory_percent")
-    _valid_rightsize_gpu = _positive("rightsize_gpu_percent")
+    @validate(
+        "ttl_seconds",
+        "lookback_days",
+        "short_job_minutes",
+        "endpoint_idle_hours",
+        "low_traffic_invocations_per_hour",
+        "min_observation_minutes",
+        "app_idle_hours",
+        "endpoint_low_utilization_percent",
+        "idle_budget_hint_usd",
+        "rightsize_cpu_percent",
+        "rightsize_memory_percent",
+        "rightsize_gpu_percent",
+    )
+    def _valid_positive(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and value > 0):
+            name = proposal["trait"].name
+            raise TraitError(f"c.Suggestions.{name} must be a positive number, not {value!r}")
+        return value
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(
-            lookback_days=self.lookback_days,
-            short_job_minutes=self.short_job_minutes,
-            endpoint_idle_hours=self.endpoint_idle_hours,
-            low_traffic_invocations_per_hour=self.low_traffic_invocations_per_hour,
-            min_observation_minutes=self.min_observation_minutes,
-            rightsize_cpu_percent=self.rightsize_cpu_percent,
-            rightsize_memory_percent=self.rightsize_memory_percent,
-            rightsize_gpu_percent=self.rightsize_gpu_percent,
-            endpoint_low_utilization_percent=self.endpoint_low_utilization_percent,
-            app_idle_hours=self.app_idle_hours,
-            required_tags=tuple(dict.fromkeys(t for t in self.required_tags if t)),
-            idle_budget_hint_usd=self.idle_budget_hint_usd,
-            min_saving_usd_per_month=self.min_saving_usd_per_month,
-        )
+        """The rules' thresholds: each is the trait of the same name."""
+        values = {f.name: getattr(self, f.name) for f in fields(Thresholds)}
+        values["required_tags"] = tuple(dict.fromkeys(t for t in self.required_tags if t))
+        return Thresholds(**values)

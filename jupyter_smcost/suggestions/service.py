@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ..cost.resources import next_fresh_until
 from ..jsonsafe import dumps
+from ..refresh import Refresher
 from .actions import IDLE_ACTIONS, OTHERS_TRAIT, ActionError, ActionRunner
 from .config import Suggestions
 from .engine import Outcome, run_rules
@@ -51,25 +51,27 @@ class SuggestionsService:
         self.audit = audit
         self._clock = clock
         self._monotonic = monotonic
-        self.max_backoff_seconds = max_backoff_seconds
-        self.outcome: Outcome | None = None
         self.generated_at: datetime | None = None
-        self.error: str | None = None
         self._by_id: dict[str, Suggestion] = {}
         # ARNs the last facts showed not provably the user's (scope "account").
         self._not_yours: frozenset[str] = frozenset()
         # Suggestions acted on, with when (monotonic): hidden until a refresh that started
-        # after the action shows the new state (one in flight meanwhile read AWS before it).
+        # after the action shows the new state (one in flight meanwhile read AWS before it;
+        # the refresher does not count it as fresh either, see `invalidate`).
         self._acted: dict[str, float] = {}
         # The action running on each resource, and what it is (one at a time per resource).
         self._running: dict[str, tuple[tuple[str, str, str], asyncio.Future[dict[str, Any]]]] = {}
-        # When the facts last changed under the rules (an action ran, a price became known).
-        self._changed_at = float("-inf")
-        self._fresh_until = 0.0
-        self._failures = 0
-        self._inflight: asyncio.Future[None] | None = None
+        self._refresher: Refresher[Outcome] = Refresher(
+            self._compute,
+            lambda: self.config.ttl_seconds,
+            failed=lambda outcome: any(
+                p.code in ("throttled", "aws-error") for p in outcome.problems
+            ),
+            max_backoff_seconds=max_backoff_seconds,
+            clock=monotonic,
+            what="computing suggestions",
+        )
         self._body: tuple[tuple[Any, ...], bytes] | None = None
-        self.refreshes = 0
         unknown = sorted(set(config.disabled_rules) - set(rule_names()))
         if unknown:
             log.warning(
@@ -81,62 +83,57 @@ class SuggestionsService:
     # -- the background refresh ------------------------------------------------------
 
     @property
-    def inflight(self) -> asyncio.Future[None] | None:
+    def outcome(self) -> Outcome | None:
+        """The last suggestions computed (kept when a later refresh fails)."""
+        return self._refresher.current
+
+    @property
+    def error(self) -> str | None:
+        """Why the last refresh failed, if it did."""
+        err = self._refresher.error
+        return None if err is None else f"computing suggestions failed: {err!r}"
+
+    @property
+    def refreshes(self) -> int:
+        return self._refresher.refreshes
+
+    @property
+    def inflight(self) -> asyncio.Future[Outcome | None] | None:
         """The refresh in flight (the app cancels it when the server stops)."""
-        return self._inflight if self._inflight is not None and not self._inflight.done() else None
+        return self._refresher.inflight
 
     @property
     def loading(self) -> bool:
-        return self._inflight is not None and not self._inflight.done()
+        return self._refresher.loading
 
-    def start_refresh(self) -> asyncio.Future[None]:
-        if self._inflight is None or self._inflight.done():
-            self._inflight = asyncio.ensure_future(self._refresh())
-        return self._inflight
+    def start_refresh(self) -> asyncio.Future[Outcome | None]:
+        return self._refresher.start_refresh()
 
     def invalidate(self) -> None:
         """Something the rules read changed (a price became known, an action ran)."""
-        self._fresh_until = 0.0
-        self._changed_at = self._monotonic()
+        self._refresher.invalidate()
 
     async def settled(self) -> None:
         """Wait for the refresh in flight, if any (tests, benchmarks)."""
-        if self._inflight is not None and not self._inflight.done():
-            await asyncio.shield(self._inflight)
+        await self._refresher.settled()
 
-    async def _refresh(self) -> None:
-        self.refreshes += 1
-        started = self._monotonic()
+    async def _compute(self, started: float) -> Outcome:
         disabled = list(self.config.disabled_rules)
-        try:
-            facts = await self._collect(self.config.thresholds(), disabled)
-            outcome = run_rules(facts, self.config.thresholds(), disabled)
-        except Exception as err:  # a bug guard: the collector reports AWS errors itself
-            log.exception("jupyter-smcost: computing suggestions failed")
-            self.error = f"computing suggestions failed: {err!r}"
-            self._failures += 1
-        else:
-            self.outcome = outcome
-            self.generated_at = facts.now
-            self._by_id = {s.id: s for s in outcome.suggestions}
-            self._not_yours = facts.not_yours
-            self._acted = {k: at for k, at in self._acted.items() if at >= started}
-            self.error = None
-            transient = any(p.code in ("throttled", "aws-error") for p in outcome.problems)
-            self._failures = self._failures + 1 if transient else 0
-        self._fresh_until = next_fresh_until(
-            self._monotonic(), self.config.ttl_seconds, self._failures, self.max_backoff_seconds
-        )
-        if self._changed_at >= started:
-            self._fresh_until = 0.0  # read before the change: the next request reads again
+        facts = await self._collect(self.config.thresholds(), disabled)
+        outcome = run_rules(facts, self.config.thresholds(), disabled)
+        self.generated_at = facts.now
+        self._by_id = {s.id: s for s in outcome.suggestions}
+        self._not_yours = facts.not_yours
+        self._acted = {k: at for k, at in self._acted.items() if at >= started}
+        return outcome
 
     # -- what a request reads --------------------------------------------------------
 
     def document_body(self, user: str, *, actions_allowed: bool) -> bytes:
         """`document` as UTF-8 JSON, serialized once per result, dismissals and actions
         (every open tab polls it; the same bytes are sent until one of those changes)."""
-        if self.config.enabled and self._monotonic() >= self._fresh_until:
-            self.start_refresh()
+        if self.config.enabled:
+            self._refresher.refresh_if_stale()
         key = (
             self.outcome,
             self.error,
@@ -170,8 +167,7 @@ class SuggestionsService:
             doc["state"] = "disabled"
             doc["message"] = "Savings suggestions are turned off (c.Suggestions.enabled)."
             return doc
-        if self._monotonic() >= self._fresh_until:
-            self.start_refresh()
+        self._refresher.refresh_if_stale()
         outcome = self.outcome
         if outcome is None:
             if self.error:

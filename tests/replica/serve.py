@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from smcost_emulator import apply_environ, environ
 from tests.replica.smd import (
     REPO,
     Replica,
@@ -66,18 +67,7 @@ def wheel_for(cache: Path) -> tuple[Path, Path]:
 
 def aws_env(endpoint: str) -> dict[str, str]:
     """The server's AWS: every service at the emulator, dummy credentials, one region."""
-    env = {
-        f"AWS_ENDPOINT_URL_{service}": endpoint
-        for service in ("SAGEMAKER", "PRICING", "CLOUDWATCH", "COST_EXPLORER", "S3")
-    }
-    env.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    return env
+    return environ(endpoint)
 
 
 def start_emulator(port: int, metadata: Path) -> subprocess.Popen[bytes]:
@@ -86,9 +76,11 @@ def start_emulator(port: int, metadata: Path) -> subprocess.Popen[bytes]:
     metadata.parent.mkdir(parents=True, exist_ok=True)
     for directory in (metadata.parent, metadata.parent.parent):
         directory.chmod(0o755)
-    env = {**os.environ, **aws_env(f"http://127.0.0.1:{port}"), "PYTHONPATH": str(REPO)}
+    # This (the dev venv's) interpreter runs the emulator, which `make install` installs
+    # there: the replica's own environment has only the product's wheel.
+    env = apply_environ({**os.environ, "PYTHONPATH": str(REPO)}, f"http://127.0.0.1:{port}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_smcost.emulator", f"--port={port}", "--seed-demo",
+        [sys.executable, "-m", "smcost_emulator", f"--port={port}", "--seed-demo",
          f"--metadata-out={metadata}"],
         env=env,
         cwd=REPO,

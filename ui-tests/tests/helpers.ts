@@ -223,8 +223,9 @@ export const RESOURCE_ROW = 'tr[data-testid="smcost-resource-row"]';
 
 /**
  * The demo user's running resources that `seed_demo` creates (see
- * jupyter_smcost/emulator/server.py), by name, with how long they had been
- * running when seeded; and the other user's job, which scope "mine" hides.
+ * packages/smcost-emulator/smcost_emulator/seed/demo.py), by name, with how
+ * long they had been running when seeded; and the other user's job, which
+ * scope "mine" hides.
  */
 export const DEMO_RESOURCES: {
   [name: string]: {
@@ -271,8 +272,9 @@ export const OTHER_USER_JOB = 'other-user-xgboost';
 
 /**
  * The running resources the savings demo adds (`seed-demo` with
- * `{"savings": true}`, see jupyter_smcost/emulator/demo_savings.py), by
- * name, with how long they had been running when seeded.
+ * `{"savings": true}`, see
+ * packages/smcost-emulator/smcost_emulator/seed/savings.py), by name, with how
+ * long they had been running when seeded.
  */
 export const SAVINGS_DEMO_RESOURCES: {
   [name: string]: { kind: string; seconds: number };

@@ -1,0 +1,126 @@
+"""`c.Pricing` (where prices come from) and `c.Resources` (what the Cost panel lists)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, Dict, Enum, Float, Int, TraitError, Unicode, validate
+from traitlets.config import LoggingConfigurable
+
+from ..tolerant_config import TolerantConfig
+from .pricing.cache import PriceCache
+from .pricing.components import COMPONENTS
+from .pricing.model import Price, PriceKey
+from .pricing.pricelist import DEFAULT_ENDPOINT_REGION, make_fetcher
+from .pricing.resolver import PriceResolver, check_overrides
+from .pricing.snapshot import load_snapshot
+
+
+class Pricing(TolerantConfig, LoggingConfigurable):
+    """Where prices come from (DESIGN §6)."""
+
+    overrides = Dict(
+        help='Your own $/h, e.g. {"ml.g5.xlarge": 1.2, "training:ml.p3.2xlarge": 3.0}. Keys are '
+        'an instance type, or "<component>:<instance type>" (components: '
+        + ", ".join(COMPONENTS)
+        + "). Overrides are used as they are: discount_percent does not apply to them.",
+    ).tag(config=True)
+    discount_percent = Float(
+        0.0, help="A contract discount off AWS list prices, in percent (0 <= x < 100)."
+    ).tag(config=True)
+    use_price_list_api = Bool(
+        True, help="Ask the AWS Price List API (needs pricing:GetProducts)."
+    ).tag(config=True)
+    endpoint_region = Unicode(
+        DEFAULT_ENDPOINT_REGION,
+        help="Region of the Price List API endpoint (it exists in few regions).",
+    ).tag(config=True)
+    cache_path = Unicode(
+        "", help="The price cache file (default: price-cache.json in SMCost.state_dir)."
+    ).tag(config=True)
+    cache_ttl_days = Float(7.0, help="How long a price from AWS is reused.").tag(config=True)
+    snapshot_path = Unicode(
+        "", help="A price snapshot file to use instead of the bundled one."
+    ).tag(config=True)
+
+    @validate("overrides")
+    def _valid_overrides(self, proposal: Any) -> dict[str, float]:
+        # The resolver's own check, reported as a configuration error.
+        try:
+            return check_overrides(dict(proposal["value"]))
+        except (TypeError, ValueError) as err:
+            raise TraitError(f"c.Pricing.overrides: {err}") from None
+
+    @validate("discount_percent")
+    def _valid_discount(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (0 <= value < 100):
+            raise TraitError(f"c.Pricing.discount_percent must be in [0, 100), not {value:g}")
+        return value
+
+    @validate("cache_ttl_days")
+    def _valid_ttl(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and value > 0):
+            raise TraitError("c.Pricing.cache_ttl_days must be a positive number of days")
+        return value
+
+    def build_resolver(
+        self, state_dir: str, client_factory: Callable[[], Any] | None = None
+    ) -> PriceResolver:
+        cache_file = self.cache_path or str(Path(state_dir) / "price-cache.json")
+        fetch = None
+        if self.use_price_list_api:
+            fetch = make_fetcher(client_factory, endpoint_region=self.endpoint_region)
+            endpoint = os.environ.get("AWS_ENDPOINT_URL_PRICING") or os.environ.get(
+                "AWS_ENDPOINT_URL"
+            )
+            if endpoint:
+                inner = fetch
+
+                def fetch_labelled(key: PriceKey) -> Price | None:
+                    # Say so when the "Price List API" is not AWS's own (e.g. the emulator).
+                    found = inner(key)
+                    if found is None:
+                        return None
+                    return Price(
+                        found.usd_per_hour,
+                        found.source,
+                        found.as_of,
+                        f"{found.detail}, endpoint {endpoint}",
+                    )
+
+                fetch = fetch_labelled
+        return PriceResolver(
+            overrides=self.overrides,
+            discount_percent=self.discount_percent,
+            cache=PriceCache(cache_file, ttl_seconds=self.cache_ttl_days * 86400),
+            fetch=fetch,
+            snapshot=load_snapshot(self.snapshot_path or None),
+        )
+
+
+class Resources(TolerantConfig, LoggingConfigurable):
+    """Which running resources the Cost panel lists, and how often AWS is asked."""
+
+    scope = Enum(
+        ["mine", "account"],
+        default_value="mine",
+        help="mine: resources tagged with this Studio user profile or its spaces "
+        "(sagemaker:user-profile-arn / sagemaker:space-arn); account: every resource in the "
+        "region.",
+    ).tag(config=True)
+    ttl_seconds = Float(
+        60.0, help="How long a listing is reused, whatever the number of open tabs."
+    ).tag(config=True)
+    enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
+    max_rows = Int(
+        100,
+        min=1,
+        help="At most this many rows (the most expensive) in GET resources; the totals "
+        "still cover every resource.",
+    ).tag(config=True)

@@ -1,0 +1,580 @@
+"""The user's SageMaker resources as AWS lists and describes them, read once for every wing.
+
+`Inventory` lists and describes jobs (running and recent), endpoints (with their
+configurations), Studio apps, spaces and notebook instances through an injected client
+(async `call`/`paginate`, which run boto3 off the event loop). The resources listing
+(cost/resources.py) and the suggestions' facts (suggestions/collect.py) both read from it:
+
+- the reads of refreshes that overlap form one *round*: a listing or a describe made in a
+  round (within `SHARED_SECONDS`) is shared by its other readers, so one refresh with the
+  suggestions on lists and describes each thing once, not once per wing; a round's answers
+  are dropped when its last reader is done, and each wing keeps what it built from them;
+- what does not change is kept longer: tags (a running resource's re-read when a reader
+  asks for fresher ones), endpoint configurations, the space's owner and, for
+  `SPACES_TTL_SECONDS`, the owner's spaces.
+
+It also owns whose resources are "mine" (`Identity`, `scope_note`) and the ARNs and
+console links of what it lists. No tornado import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from ..aws import AwsError
+from ..environment import Environment, Kind
+
+USER_PROFILE_TAG = "sagemaker:user-profile-arn"
+SPACE_TAG = "sagemaker:space-arn"
+DOMAIN_TAG = "sagemaker:domain-arn"
+
+_CONSOLE_PAGES = {
+    "training-job": "jobs",
+    "tuning-job": "hyper-tuning-jobs",
+    "processing-job": "processing-jobs",
+    "transform-job": "transform-jobs",
+    "endpoint": "endpoints",
+    "notebook-instance": "notebook-instances",
+}
+
+
+class AwsLike(Protocol):
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]: ...
+
+    async def paginate(
+        self, service: str, operation: str, key: str, **params: Any
+    ) -> list[dict[str, Any]]: ...
+
+
+def console_url(region: str | None, kind: str, name: str) -> str | None:
+    page = _CONSOLE_PAGES.get(kind)
+    if not region or not page:
+        return None
+    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{name}"
+
+
+def studio_console_url(region: str | None, domain_id: str | None, space: bool) -> str | None:
+    """The domain's page in the SageMaker console, on its spaces (or user profiles) tab."""
+    if not region or not domain_id:
+        return None
+    tab = "spaces" if space else "users"
+    return (
+        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}"
+        f"#/studio/{domain_id}?tab={tab}"
+    )
+
+
+def app_arn(
+    region: str | None,
+    account: str | None,
+    domain_id: str | None,
+    owner: str | None,
+    app_type: str,
+    app_name: str,
+) -> str | None:
+    """A Studio app's ARN (ListApps does not return it); AWS lowercases the app type."""
+    if not (region and account and domain_id and owner and app_type and app_name):
+        return None
+    return (
+        f"arn:aws:sagemaker:{region}:{account}:app/{domain_id}/{owner}/"
+        f"{app_type.lower()}/{app_name}"
+    )
+
+
+def app_links(
+    a: dict[str, Any],
+    region: str | None,
+    account: str | None,
+    *,
+    domain_id: str | None = None,
+    arn: str | None = None,
+) -> tuple[str | None, str | None]:
+    """A ListApps entry's ARN and console page (its domain's, on the spaces or the user
+    profiles tab). ListApps gives no ARN (`AppDetails` has none): unless DescribeApp's `arn`
+    is at hand, it is built from the domain (`domain_id` when the entry has none), the
+    space or user profile, the type and the name, in `region` of `account`."""
+    domain = a.get("DomainId") or domain_id
+    space = a.get("SpaceName") or None
+    owner = space or a.get("UserProfileName") or None
+    app_type, app_name = str(a.get("AppType", "")), str(a.get("AppName", "default"))
+    built = arn or a.get("AppArn") or app_arn(region, account, domain, owner, app_type, app_name)
+    return built, studio_console_url(region, domain, bool(space))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who "mine" is: the Studio user profile and the spaces it owns (or, in a space that
+    SageMaker records no owner for, that space alone). A resource is "mine" only when its
+    tags prove it (Studio tags what a user launches with the profile's and space's ARNs);
+    an identity with no profile and no space owns nothing (local mode, a notebook
+    instance): "mine" never widens to the account."""
+
+    account: str | None
+    region: str | None
+    domain_id: str | None
+    user_profile_name: str | None
+    space_names: frozenset[str] = frozenset()
+
+    @property
+    def anchored(self) -> bool:
+        """Whether anything at all can be proven to be this identity's."""
+        return bool(self.region and self.domain_id and (self.user_profile_name or self.space_names))
+
+    @property
+    def user_profile_arn(self) -> str | None:
+        if not (self.account and self.region and self.domain_id and self.user_profile_name):
+            return None
+        return (
+            f"arn:aws:sagemaker:{self.region}:{self.account}:user-profile/"
+            f"{self.domain_id}/{self.user_profile_name}"
+        )
+
+    def space_arn(self, space: str) -> str | None:
+        if not (self.account and self.region and self.domain_id):
+            return None
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:space/{self.domain_id}/{space}"
+
+    def owns_space(self, space: str | None) -> bool:
+        return bool(space) and space in self.space_names
+
+    def _names(self, arn: str | None, kind: str) -> str | None:
+        """The name in `arn` when it is a `kind` of this identity's domain and region (and
+        account, when known: without it, the domain id, unique per region, decides)."""
+        parts = (arn or "").split(":", 5)
+        if len(parts) != 6 or parts[2] != "sagemaker" or parts[3] != self.region:
+            return None
+        if self.account and parts[4] != self.account:
+            return None
+        prefix = f"{kind}/{self.domain_id}/"
+        if not self.domain_id or not parts[5].startswith(prefix):
+            return None
+        return parts[5][len(prefix) :] or None
+
+    def owns(self, tags: dict[str, str]) -> bool:
+        user = self._names(tags.get(USER_PROFILE_TAG), "user-profile")
+        if self.user_profile_name and user == self.user_profile_name:
+            return True
+        return self.owns_space(self._names(tags.get(SPACE_TAG), "space"))
+
+    def owns_app(self, app: dict[str, Any]) -> bool:
+        """Whether a ListApps entry is this identity's: its space's, or (an app of no space)
+        its user profile's."""
+        space = app.get("SpaceName")
+        if space:
+            return self.owns_space(str(space))
+        return bool(self.user_profile_name) and app.get("UserProfileName") == self.user_profile_name
+
+
+def scope_note(env: Environment, ident: Identity) -> str | None:
+    """Why "mine" shows less than the account, when the owner is not fully known; None when
+    it is the user profile's own resources, as it should be."""
+    wider = 'an administrator can list the whole account with c.Resources.scope = "account"'
+    if not ident.anchored:
+        if env.kind is Kind.NOTEBOOK_INSTANCE:
+            where = "a notebook instance has no Studio user profile"
+        elif env.kind is Kind.LOCAL:
+            where = "this server is not in a SageMaker Studio space"
+        else:
+            where = "the owner of this Studio app could not be told (no domain, user or space)"
+        return f"{where}: no resource can be proven to be yours, so none is listed ({wider})"
+    if not ident.user_profile_name:
+        return (
+            "this space has no owner in SageMaker (a shared space): only what is tagged with "
+            f"this space is listed, not its users' own resources ({wider})"
+        )
+    return None
+
+
+def account_of(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def utc_time(value: Any) -> datetime | None:
+    """An AWS timestamp (datetime or ISO text) as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        # In UTC: botocore gives each parsed time its own tzlocal(), ~1 KB a piece.
+        return (
+            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        )
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def is_own_app(a: dict[str, Any], env: Environment) -> bool:
+    """Whether a ListApps entry is the app this server runs in."""
+    return (
+        a.get("DomainId") == env.domain_id
+        and a.get("AppName") == env.app_name
+        and a.get("AppType") == env.app_type
+        and (a.get("SpaceName") or None) == env.space_name
+        and bool(env.space_name or a.get("UserProfileName") == env.user_profile_name)
+    )
+
+
+def mark(item: dict[str, Any]) -> tuple[Any, ...]:
+    """What a list summary says that a describe would show changed (times as numbers)."""
+    return tuple(
+        v.timestamp() if isinstance(v, datetime) else v
+        for v in (
+            item.get("LastModifiedTime"),
+            item.get("SecondaryStatus"),
+            item.get("CreationTime"),
+        )
+    )
+
+
+#: How long the list of the user's spaces (whose resources are "mine") is reused.
+SPACES_TTL_SECONDS = 600.0
+#: A round's answer is shared with a reader that joins this long after it was asked for at
+#: most (a reader held up by a slow call keeps a round open; others still read afresh).
+SHARED_SECONDS = 10.0
+#: Describe (and tag) calls are started this many at a time (the AWS concurrency is lower).
+DESCRIBE_SLICE = 64
+#: At most this many recent jobs of each kind are read (the newest first).
+MAX_RECENT_JOBS = 500
+ENDED = frozenset({"Completed", "Failed", "Stopped"})
+#: Memories of things that never change are emptied when they reach this size.
+_MAX_TAGGED = 5000
+_MAX_CONFIGS = 500
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How one kind of job is listed and described, and the keys of AWS's answers."""
+
+    kind: str
+    list_op: str
+    describe_op: str
+    list_key: str
+    name_key: str
+    arn_key: str
+    status_key: str
+    start_key: str
+    end_key: str
+
+
+def _job_kind(kind: str, noun: str, list_op: str, describe_op: str) -> JobKind:
+    """`noun` names the keys: `TrainingJobSummaries`, `TrainingJobName`, ..., and without
+    its last word the times: `TrainingStartTime`, `TrainingEndTime`."""
+    keys = (f"{noun}{part}" for part in ("Summaries", "Name", "Arn", "Status"))
+    times = (f"{noun.removesuffix('Job')}{part}" for part in ("StartTime", "EndTime"))
+    return JobKind(kind, list_op, describe_op, *keys, *times)
+
+
+#: (A tuning job has no start time of its own: its row starts at its creation.)
+JOB_KINDS = {
+    spec.kind: spec
+    for spec in (
+        _job_kind("training-job", "TrainingJob", "list_training_jobs", "describe_training_job"),
+        _job_kind(
+            "tuning-job",
+            "HyperParameterTuningJob",
+            "list_hyper_parameter_tuning_jobs",
+            "describe_hyper_parameter_tuning_job",
+        ),
+        _job_kind(
+            "processing-job", "ProcessingJob", "list_processing_jobs", "describe_processing_job"
+        ),
+        _job_kind("transform-job", "TransformJob", "list_transform_jobs", "describe_transform_job"),
+    )
+}
+
+
+def _gone(err: AwsError) -> bool:
+    """A describe that failed because the resource ended between the list and it."""
+    return err.not_found or err.code == "ValidationException"
+
+
+def _key(operation: str, params: dict[str, Any]) -> tuple[str, str]:
+    return operation, repr(sorted(params.items()))
+
+
+@dataclass
+class _Shared:
+    """An answer of the current round: asked for at `at` (monotonic)."""
+
+    at: float
+    answer: asyncio.Future[Any]
+
+
+class Inventory:
+    """What the user's SageMaker resources are, read for every reader (see the module
+    docstring). Raises AwsError for what AWS refuses."""
+
+    def __init__(
+        self,
+        aws: AwsLike,
+        env: Callable[[], Environment],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        describe_concurrency: int = 4,
+    ) -> None:
+        self.aws = aws
+        self._env = env
+        self._clock = clock
+        self._limit = asyncio.Semaphore(describe_concurrency)
+        self._readers = 0
+        self._round: dict[tuple[str, str], _Shared] = {}
+        # arn -> (when read, all its tags); bounded.
+        self._tags: dict[str, tuple[float, dict[str, str]]] = {}
+        # Endpoint configurations cannot change; an endpoint moves to a new one instead.
+        self._configs: dict[str, dict[str, Any]] = {}
+        self._owner: str | None = None
+        # The user's spaces, and when they were listed (a new space is rare).
+        self._spaces: tuple[float, frozenset[str]] | None = None
+        self._whoami: asyncio.Future[Identity] | None = None
+        #: AWS calls made, by operation (benchmarks, tests).
+        self.calls: dict[str, int] = {}
+
+    # -- rounds ------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """One reader's refresh: it shares the answers of the refreshes it overlaps."""
+        self._readers += 1
+        try:
+            yield
+        finally:
+            self._readers -= 1
+            if not self._readers:
+                self._round.clear()
+
+    def forget(self, arn: str | None = None) -> None:
+        """Something changed (an action ran on `arn`): nothing read before is shared with
+        the next readers, and that resource's tags are read again."""
+        self._round.clear()
+        if arn:
+            self._tags.pop(arn, None)
+
+    async def _shared(
+        self, operation: str, params: dict[str, Any], read: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """`read()`'s answer, or the one a reader of this round asked for lately."""
+        key = _key(operation, params)
+        now = self._clock()
+        known = self._round.get(key)
+        if known is not None and now - known.at <= SHARED_SECONDS:
+            try:
+                return await asyncio.shield(known.answer)
+            except asyncio.CancelledError:
+                if not known.answer.cancelled():
+                    raise  # this reader was cancelled
+                # The reader that asked was (the server stops): ask again.
+        future = asyncio.ensure_future(read())
+        if self._readers:
+            self._round[key] = _Shared(now, future)
+        return await future
+
+    def _counted(self, operation: str) -> None:
+        self.calls[operation] = self.calls.get(operation, 0) + 1
+
+    # -- listings ----------------------------------------------------------------------
+
+    async def listing(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """A SageMaker list operation, every page."""
+
+        async def read() -> list[dict[str, Any]]:
+            self._counted(operation)
+            return await self.aws.paginate("sagemaker", operation, key, **params)
+
+        answer: list[dict[str, Any]] = await self._shared(operation, params, read)
+        return answer
+
+    async def running_jobs(self, kind: str) -> list[dict[str, Any]]:
+        spec = JOB_KINDS[kind]
+        return await self.listing(
+            spec.list_op, spec.list_key, StatusEquals="InProgress", MaxResults=100
+        )
+
+    async def recent_jobs(self, kind: str, after: datetime) -> list[dict[str, Any]]:
+        """The jobs created since `after` (at most MAX_RECENT_JOBS) and the running ones,
+        one summary each."""
+        spec = JOB_KINDS[kind]
+        recent, running = await asyncio.gather(
+            self.listing(
+                spec.list_op,
+                spec.list_key,
+                CreationTimeAfter=after,
+                MaxResults=100,
+                PaginationConfig={"MaxItems": MAX_RECENT_JOBS},
+            ),
+            self.running_jobs(kind),
+        )
+        return list({str(i.get(spec.arn_key)): i for i in (*recent, *running)}.values())
+
+    async def endpoints(self) -> list[dict[str, Any]]:
+        return await self.listing("list_endpoints", "Endpoints", StatusEquals="InService")
+
+    async def apps(self, domain_id: str | None) -> list[dict[str, Any]]:
+        params = {"DomainIdEquals": domain_id} if domain_id else {}
+        return await self.listing("list_apps", "Apps", **params)
+
+    async def notebook_instances(self) -> list[dict[str, Any]]:
+        return await self.listing(
+            "list_notebook_instances", "NotebookInstances", StatusEquals="InService"
+        )
+
+    # -- describes -----------------------------------------------------------------------
+
+    async def describe(
+        self,
+        operation: str,
+        *,
+        gone: Callable[[AwsError], bool] = _gone,
+        counted: Callable[[], None] | None = None,
+        **params: Any,
+    ) -> dict[str, Any] | None:
+        """A SageMaker describe; None when the resource is `gone` (each reader says what
+        that is). `counted` is told when this reader's call reaches AWS (not when it
+        shares another reader's)."""
+
+        async def read() -> dict[str, Any]:
+            self._counted(operation)
+            if counted is not None:
+                counted()
+            async with self._limit:
+                return await self.aws.call("sagemaker", operation, **params)
+
+        try:
+            answer: dict[str, Any] = await self._shared(operation, params, read)
+        except AwsError as err:
+            if gone(err):
+                return None
+            raise
+        return answer
+
+    async def describe_job(
+        self, kind: str, item: dict[str, Any], counted: Callable[[], None] | None = None
+    ) -> dict[str, Any] | None:
+        """A listed job's description; None when it ended between the list and now."""
+        spec = JOB_KINDS[kind]
+        return await self.describe(
+            spec.describe_op, counted=counted, **{spec.name_key: item[spec.name_key]}
+        )
+
+    async def endpoint_config(
+        self,
+        name: str,
+        counted: Callable[[], None] | None = None,
+        gone: Callable[[AwsError], bool] = _gone,
+    ) -> dict[str, Any] | None:
+        """An endpoint configuration; None when it is `gone` (raises AwsError otherwise).
+        Only a configuration that was read is remembered."""
+        config = self._configs.get(name)
+        if config is None:
+            config = await self.describe(
+                "describe_endpoint_config", gone=gone, counted=counted, EndpointConfigName=name
+            )
+            if config:
+                if len(self._configs) > _MAX_CONFIGS:
+                    self._configs.clear()
+                self._configs[name] = config
+        return config
+
+    # -- tags and ownership -------------------------------------------------------------
+
+    def known_tags(self, arn: str) -> dict[str, str] | None:
+        known = self._tags.get(arn)
+        return None if known is None else known[1]
+
+    async def tags(
+        self, arn: str, max_age: float = math.inf, counted: Callable[[], None] | None = None
+    ) -> dict[str, str]:
+        """All tags of `arn`, as read at most `max_age` seconds ago."""
+        known = self._tags.get(arn)
+        if known is not None and self._clock() - known[0] < max_age:
+            return known[1]
+
+        async def read() -> dict[str, str]:
+            self._counted("list_tags")
+            if counted is not None:
+                counted()
+            async with self._limit:
+                answer = await self.aws.call("sagemaker", "list_tags", ResourceArn=arn)
+            found = {
+                sys.intern(str(t.get("Key"))): sys.intern(str(t.get("Value")))
+                for t in answer.get("Tags") or []
+            }
+            if len(self._tags) > _MAX_TAGGED:
+                self._tags.clear()
+            self._tags[arn] = (self._clock(), found)
+            return found
+
+        answer: dict[str, str] = await self._shared("list_tags", {"ResourceArn": arn}, read)
+        return answer
+
+    async def owned(
+        self, items: list[dict[str, Any]], arn_key: str, ident: Identity | None
+    ) -> list[dict[str, Any]]:
+        """The listed `items` that `ident` owns by their tags (all of them for None)."""
+        if ident is None:
+            return items
+        unknown = [i for i in items if str(i.get(arn_key)) not in self._tags]
+        # In slices, so a first listing of thousands never holds thousands of tasks.
+        for start in range(0, len(unknown), DESCRIBE_SLICE):
+            part = unknown[start : start + DESCRIBE_SLICE]
+            await asyncio.gather(*(self.tags(str(i.get(arn_key))) for i in part))
+        mine = []
+        for i in items:
+            arn = str(i.get(arn_key))
+            # Forgotten meanwhile (the memory is bounded): read again.
+            tags = self.known_tags(arn)
+            if ident.owns(tags if tags is not None else await self.tags(arn)):
+                mine.append(i)
+        return mine
+
+    async def whoami(self) -> Identity:
+        """This server's user: an identity that owns nothing outside Studio. Raises
+        AwsError (a space's owner is read from SageMaker). Readers at the same time share
+        one read."""
+        env = self._env()
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return Identity(account_of(env.resource_arn), env.region, None, None)
+        if self._whoami is None or self._whoami.done():
+            self._whoami = asyncio.ensure_future(self._identity(env))
+        return await asyncio.shield(self._whoami)
+
+    async def _identity(self, env: Environment) -> Identity:
+        user = env.user_profile_name
+        if not user and env.kind is Kind.STUDIO_SPACE and env.space_name:
+            if self._owner is None:
+                self._counted("describe_space")
+                space = await self.aws.call(
+                    "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+                )
+                self._owner = str(
+                    (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName") or ""
+                )
+            user = self._owner or None
+        ident = Identity(account_of(env.resource_arn), env.region, env.domain_id, user)
+        spaces = set()
+        if env.space_name:
+            spaces.add(env.space_name)
+        if env.domain_id and user:
+            now = self._clock()
+            if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
+                self._counted("list_spaces")
+                owned = frozenset(
+                    str(s.get("SpaceName"))
+                    for s in await self.aws.paginate(
+                        "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
+                    )
+                    if (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == user
+                )
+                self._spaces = (now, owned)
+            spaces.update(self._spaces[1])
+        return replace(ident, space_names=frozenset(spaces))

@@ -1,0 +1,245 @@
+"""The process-wide emulator controls (fault injection, delays, call log, the delete delay,
+status listeners) and `reset_state`. They are not per account/region, so they live outside
+moto's backends: moto's reset (which `mock_aws` also does on start) leaves them alone, and
+`reset_state()` clears both (and restores the Price List catalog and the Savings Plans
+recommendations).
+
+Faults and delays name an action: a bare name ("DeleteApp", "GetProducts",
+"GetMetricData") matches that action of any service (the names do not collide),
+"pricing:*" / "sagemaker:*" / "cloudwatch:*" / "ce:*" every action of one service, and "*"
+every SageMaker action (as before the other services were emulated).
+
+Services under these controls: SageMaker (every action), the Price List (ours), CloudWatch
+(moto's, every action) and, of Cost Explorer, only the actions we add to moto's
+(`CE_ACTIONS`): moto's other Cost Explorer actions share names with CloudWatch's
+(TagResource, ...), so they stay out of the call log to keep a name naming one service.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .ce.models import recommendations
+from .moto_api import BackendDict, get_service_model, reset_model_data
+from .pricing.models import catalog
+
+if TYPE_CHECKING:
+    from .sagemaker_studio.models import FakeApp
+
+DEFAULT_DELETE_DELAY_SECONDS = 2.0
+
+#: The Price List service's actions; none is also a SageMaker action, so the name alone
+#: tells the services apart.
+PRICE_LIST_ACTIONS = frozenset(get_service_model("pricing").operation_names)
+#: CloudWatch's actions (none is a SageMaker, Price List or `CE_ACTIONS` name).
+CLOUDWATCH_ACTIONS = frozenset(get_service_model("cloudwatch").operation_names)
+#: The Cost Explorer actions the emulator adds to moto's (see `services.py`).
+CE_ACTIONS = frozenset({"GetSavingsPlansPurchaseRecommendation"})
+
+
+def service_of(action: str) -> str:
+    """The service a logged action belongs to (the names of the controlled actions do not
+    collide across services)."""
+    if action in PRICE_LIST_ACTIONS:
+        return "pricing"
+    if action in CE_ACTIONS:
+        return "ce"
+    if action in CLOUDWATCH_ACTIONS:
+        return "cloudwatch"
+    return "sagemaker"
+
+
+class CallRecord(NamedTuple):
+    """One AWS call the emulator served (faulted calls included)."""
+
+    timestamp: float
+    action: str
+    params: dict[str, Any]
+
+    @property
+    def service(self) -> str:
+        """The service called, "sagemaker", "pricing", "cloudwatch" or "ce" (a property, not
+        a field: callers unpack a record as three values)."""
+        return service_of(self.action)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._asdict(), "service": self.service}
+
+
+def action_matches(pattern: str, service: str, action: str) -> bool:
+    """Whether a fault/delay `pattern` applies to `service`'s `action` (see module doc)."""
+    if pattern == "*":
+        return service == "sagemaker"
+    return pattern in (action, f"{service}:{action}", f"{service}:*")
+
+
+def _in_scope(patterns: frozenset[str], service: str, action: str) -> bool:
+    return any(action_matches(p, service, action) for p in patterns)
+
+
+@dataclass
+class Fault:
+    action: str  # "DeleteApp", "pricing:GetProducts", "pricing:*" or "*" (every SageMaker action)
+    code: str
+    message: str
+    status: int
+    remaining: int | None  # None: until cleared
+
+
+StatusListener = Callable[["FakeApp", "str | None", str], None]
+
+
+class EmulatorControl:
+    """Process-wide knobs shared by the in-process API and the HTTP control routes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._delays: list[tuple[float, frozenset[str] | None]] = []
+        self._calls: list[CallRecord] = []
+        self._listeners: list[StatusListener] = []
+        # What reset() restores; the CLI sets it from --delete-delay.
+        self.default_delete_delay = DEFAULT_DELETE_DELAY_SECONDS
+        self.delete_delay = self.default_delete_delay
+
+    def reset(self) -> None:
+        """Clear faults, delays and the call log; restore the default delete delay.
+
+        Status listeners stay: they belong to whoever runs the server (e.g. the CLI).
+        """
+        with self._lock:
+            self._faults.clear()
+            self._delays.clear()
+            self._calls.clear()
+            self.delete_delay = self.default_delete_delay
+
+    def set_delete_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self.delete_delay = seconds
+
+    # faults
+    def inject_fault(
+        self, action: str, code: str, message: str, status: int, times: int | None
+    ) -> None:
+        if times is not None and times < 1:
+            raise ValueError("times must be a positive integer or None")
+        with self._lock:
+            self._faults.append(Fault(action, code, message, status, times))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take_fault(self, action: str, service: str = "sagemaker") -> Fault | None:
+        """The fault this call must fail with, consuming one of its `times`."""
+        with self._lock:
+            for fault in self._faults:
+                if action_matches(fault.action, service, action):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    # delays
+    def set_delay(self, seconds: float, actions: list[str] | None) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        scope = frozenset(actions) if actions is not None else None
+        with self._lock:
+            # A new setting for the same scope replaces the old one; 0 removes it.
+            self._delays = [d for d in self._delays if d[1] != scope]
+            if seconds > 0:
+                self._delays.append((seconds, scope))
+
+    def delay_for(self, action: str, service: str = "sagemaker") -> float:
+        def applies(scope: frozenset[str] | None) -> bool:
+            # No scope: every SageMaker action, as "*" means.
+            return service == "sagemaker" if scope is None else _in_scope(scope, service, action)
+
+        with self._lock:
+            return max((s for s, scope in self._delays if applies(scope)), default=0.0)
+
+    # call log
+    def record_call(self, action: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            self._calls.append(CallRecord(time.time(), action, params))
+
+    def calls(self) -> list[CallRecord]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    # status listeners
+    def add_status_listener(self, listener: StatusListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_status_listener(self, listener: StatusListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def notify(self, app: FakeApp, old: str | None, new: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(app, old, new)
+
+
+control = EmulatorControl()
+
+
+def before_call(action: str, service: str, params: dict[str, Any]) -> Fault | None:
+    """What every controlled call goes through first: it is logged, waits out its delay,
+    and gets the fault it must fail with (None: answer normally)."""
+    control.record_call(action, params)
+    delay = control.delay_for(action, service)
+    if delay:
+        time.sleep(delay)
+    return control.take_fault(action, service)
+
+
+def reset_state() -> None:
+    """Forget all AWS state, as moto's reset does, reset the controls, restore the
+    default Price List catalog and forget the Savings Plans recommendations."""
+    BackendDict.reset()
+    reset_model_data()
+    control.reset()
+    catalog.reset()
+    recommendations.reset()
+
+
+def params_snapshot(params: Any) -> dict[str, Any]:
+    """A detached copy of a request's parameters for the call log."""
+    if not isinstance(params, dict):
+        return {}
+    return copy.deepcopy(dict(params))
+
+
+__all__ = [
+    "CE_ACTIONS",
+    "CLOUDWATCH_ACTIONS",
+    "DEFAULT_DELETE_DELAY_SECONDS",
+    "PRICE_LIST_ACTIONS",
+    "CallRecord",
+    "EmulatorControl",
+    "Fault",
+    "StatusListener",
+    "action_matches",
+    "before_call",
+    "control",
+    "params_snapshot",
+    "reset_state",
+    "service_of",
+]

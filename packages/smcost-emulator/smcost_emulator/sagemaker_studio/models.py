@@ -1,0 +1,713 @@
+"""SageMaker Studio resources that moto lacks (apps, spaces, user profiles, Studio
+lifecycle configs), kept in a moto backend so moto's reset clears them too. The controls
+they obey (delete delay, status listeners) are `..control`'s."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ..control import control
+from ..moto_api import (
+    BackendDict,
+    BaseBackend,
+    BaseModel,
+    Domain,
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+    arn_formatter,
+    paginate,
+    sagemaker_backends,
+    utcnow,
+)
+
+# AppTypes that live in a (new Studio) space; the Classic ones live under a user profile.
+SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
+
+# Apps in these states block creating another app with the same key (AWS: ResourceInUse).
+_LIVE_APP_STATES = frozenset({"Pending", "InService", "Deleting"})
+
+PAGINATION_MODEL = {
+    name: {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": 100,
+        "unique_attribute": "arn",
+    }
+    for name in ("list_apps", "list_spaces", "list_user_profiles", "list_studio_lifecycle_configs")
+}
+
+
+# --------------------------------------------------------------------------- models
+
+
+class FakeApp(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        resource_spec: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.app_type = app_type
+        self.app_name = app_name
+        self.space_name = space_name
+        self.user_profile_name = user_profile_name
+        self.resource_spec = resource_spec or {}
+        self.tags = tags or []
+        owner = space_name or user_profile_name
+        # AWS lowercases the AppType in the ARN (".../jupyterlab/default").
+        self.arn = arn_formatter(
+            "app", f"{domain_id}/{owner}/{app_type.lower()}/{app_name}", account_id, region_name
+        )
+        self.creation_time = utcnow()
+        self.last_user_activity = self.creation_time
+        self._status = "InService"
+        self._lock = threading.Lock()
+        self._deleted_at: float | None = None
+
+    @property
+    def owner_label(self) -> str:
+        if self.space_name:
+            return f"space {self.space_name}"
+        return f"user {self.user_profile_name}"
+
+    @property
+    def status(self) -> str:
+        # Deleting -> Deleted is decided lazily on the clock, so no timer thread is needed.
+        with self._lock:
+            if (
+                self._status == "Deleting"
+                and self._deleted_at is not None
+                and time.monotonic() >= self._deleted_at
+            ):
+                self._status = "Deleted"
+                changed = True
+            else:
+                changed = False
+            status = self._status
+        if changed:
+            control.notify(self, "Deleting", "Deleted")
+        return status
+
+    def set_status(self, status: str) -> None:
+        """Force a status (tests: e.g. a Failed or Pending app); listeners hear of it."""
+        with self._lock:
+            old = self._status
+            self._status = status
+            self._deleted_at = None
+        if old != status:
+            control.notify(self, old, status)
+
+    def start_deleting(self, delay: float) -> None:
+        with self._lock:
+            old = self._status
+            self._status = "Deleting"
+            self._deleted_at = time.monotonic() + delay
+        control.notify(self, old, "Deleting")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastUserActivityTimestamp": self.last_user_activity,
+            "LastHealthCheckTimestamp": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+
+class FakeSpace(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        space_name: str,
+        space_settings: dict[str, Any] | None,
+        ownership_settings: dict[str, Any] | None,
+        space_sharing_settings: dict[str, Any] | None,
+        space_display_name: str | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.space_name = space_name
+        self.space_settings = space_settings or {}
+        self.ownership_settings = ownership_settings
+        self.space_sharing_settings = space_sharing_settings
+        self.space_display_name = space_display_name
+        self.tags = tags or []
+        self.arn = arn_formatter("space", f"{domain_id}/{space_name}", account_id, region_name)
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "SpaceArn": self.arn,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettings": self.space_settings,
+            "OwnershipSettings": self.ownership_settings,
+            "SpaceSharingSettings": self.space_sharing_settings,
+            "SpaceDisplayName": self.space_display_name,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        settings = self.space_settings
+        return {
+            "DomainId": self.domain_id,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettingsSummary": {
+                k: settings[k]
+                for k in ("AppType", "RemoteAccess", "SpaceStorageSettings")
+                if k in settings
+            },
+            "SpaceSharingSettingsSummary": self.space_sharing_settings,
+            "OwnershipSettingsSummary": self.ownership_settings,
+            "SpaceDisplayName": self.space_display_name,
+        }
+
+
+class FakeUserProfile(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        user_profile_name: str,
+        user_settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.user_profile_name = user_profile_name
+        self.user_settings = user_settings or {}
+        self.tags = tags or []
+        self.arn = arn_formatter(
+            "user-profile", f"{domain_id}/{user_profile_name}", account_id, region_name
+        )
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileArn": self.arn,
+            "UserProfileName": self.user_profile_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "UserSettings": self.user_settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+
+class FakeStudioLifecycleConfig(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        content: str,
+        app_type: str,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.name = name
+        self.content = content
+        self.app_type = app_type
+        self.tags = tags or []
+        self.arn = arn_formatter("studio-lifecycle-config", name, account_id, region_name)
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "StudioLifecycleConfigArn": self.arn,
+            "StudioLifecycleConfigName": self.name,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "StudioLifecycleConfigAppType": self.app_type,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "StudioLifecycleConfigContent": self.content}
+
+
+# --------------------------------------------------------------------------- backend
+
+AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
+
+
+def _sort(items: list[Any], sort_order: str | None, key: Callable[[Any], Any]) -> list[Any]:
+    return sorted(items, key=key, reverse=sort_order == "Descending")
+
+
+def _in_domain(
+    items: list[Any],
+    domain_id: str | None,
+    wanted: Callable[[Any], bool],
+    sort_by: str | None,
+    sort_order: str | None,
+) -> list[Any]:
+    """The spaces or user profiles of a List call: in `domain_id` (None: any) and `wanted`,
+    sorted by CreationTime or, on request, LastModifiedTime."""
+    found = [i for i in items if (domain_id is None or i.domain_id == domain_id) and wanted(i)]
+    attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+    return _sort(found, sort_order, lambda i: getattr(i, attr))
+
+
+def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
+    """What AWS picks without an explicit ResourceSpec: the space's or user's
+    `<AppType>AppSettings.DefaultResourceSpec`, then the domain's, then the service default."""
+    for found in settings:
+        spec = ((found or {}).get(f"{app_type}AppSettings") or {}).get("DefaultResourceSpec")
+        if spec and spec.get("InstanceType"):
+            return str(spec["InstanceType"])
+    return "system" if app_type == "JupyterServer" else "ml.t3.medium"
+
+
+class StudioBackend(BaseBackend):
+    """Studio resources for one account and region, next to moto's SageMaker backend."""
+
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.apps: dict[AppKey, FakeApp] = {}
+        self.spaces: dict[tuple[str, str], FakeSpace] = {}
+        self.user_profiles: dict[tuple[str, str], FakeUserProfile] = {}
+        self.studio_lifecycle_configs: dict[str, FakeStudioLifecycleConfig] = {}
+        # The server is threaded: make check-then-insert atomic.
+        self._lock = threading.RLock()
+
+    # domains are moto's
+    def get_domain(self, domain_id: str) -> Domain:
+        domain = sagemaker_backends[self.account_id][self.region_name].domains.get(domain_id)
+        if domain is None:
+            raise ResourceNotFound(f"Domain '{domain_id}' does not exist.")
+        return domain
+
+    def update_domain(
+        self,
+        domain_id: str,
+        default_user_settings: dict[str, Any] | None,
+        default_space_settings: dict[str, Any] | None,
+        domain_settings_for_update: dict[str, Any] | None,
+        subnet_ids: list[str] | None,
+        vpc_id: str | None,
+        app_network_access_type: str | None,
+        app_security_group_management: str | None,
+    ) -> str:
+        domain = self.get_domain(domain_id)
+        # Settings given merge into the stored ones (top level), as an update does on AWS:
+        # sending only JupyterLabAppSettings does not drop the ExecutionRole.
+        if default_user_settings is not None:
+            domain.default_user_settings = {
+                **(domain.default_user_settings or {}),
+                **default_user_settings,
+            }
+        if default_space_settings is not None:
+            domain.default_space_settings = {
+                **(domain.default_space_settings or {}),
+                **default_space_settings,
+            }
+        if domain_settings_for_update is not None:
+            domain.domain_settings = {
+                **(domain.domain_settings or {}),
+                **domain_settings_for_update,
+            }
+        if subnet_ids is not None:
+            domain.subnet_ids = subnet_ids
+        if vpc_id is not None:
+            domain.vpc_id = vpc_id
+        if app_network_access_type is not None:
+            domain.app_network_access_type = app_network_access_type
+        if app_security_group_management is not None:
+            domain.app_security_group_management = app_security_group_management
+        domain.last_modified_time = utcnow()
+        return domain.arn
+
+    # user profiles
+    def create_user_profile(
+        self,
+        domain_id: str,
+        user_profile_name: str,
+        user_settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeUserProfile:
+        self.get_domain(domain_id)
+        with self._lock:
+            if (domain_id, user_profile_name) in self.user_profiles:
+                raise ResourceInUseException(
+                    f"User profile '{user_profile_name}' already exists in domain '{domain_id}'."
+                )
+            profile = FakeUserProfile(
+                self.account_id, self.region_name, domain_id, user_profile_name, user_settings, tags
+            )
+            self.user_profiles[(domain_id, user_profile_name)] = profile
+        return profile
+
+    def describe_user_profile(self, domain_id: str, user_profile_name: str) -> FakeUserProfile:
+        profile = self.user_profiles.get((domain_id, user_profile_name))
+        if profile is None:
+            raise ResourceNotFound(
+                f"User profile '{user_profile_name}' does not exist in domain '{domain_id}'."
+            )
+        return profile
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_user_profiles(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeUserProfile]:
+        return _in_domain(
+            list(self.user_profiles.values()),
+            domain_id_equals,
+            lambda p: (
+                user_profile_name_contains is None
+                or user_profile_name_contains in p.user_profile_name
+            ),
+            sort_by,
+            sort_order,
+        )
+
+    # spaces
+    def create_space(
+        self,
+        domain_id: str,
+        space_name: str,
+        space_settings: dict[str, Any] | None,
+        ownership_settings: dict[str, Any] | None,
+        space_sharing_settings: dict[str, Any] | None,
+        space_display_name: str | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeSpace:
+        self.get_domain(domain_id)
+        owner = (ownership_settings or {}).get("OwnerUserProfileName")
+        if owner is not None:
+            self.describe_user_profile(domain_id, owner)
+        with self._lock:
+            if (domain_id, space_name) in self.spaces:
+                raise ResourceInUseException(
+                    f"Space '{space_name}' already exists in domain '{domain_id}'."
+                )
+            space = FakeSpace(
+                self.account_id,
+                self.region_name,
+                domain_id,
+                space_name,
+                space_settings,
+                ownership_settings,
+                space_sharing_settings,
+                space_display_name,
+                tags,
+            )
+            self.spaces[(domain_id, space_name)] = space
+        return space
+
+    def update_user_profile(
+        self, domain_id: str, user_profile_name: str, user_settings: dict[str, Any] | None
+    ) -> str:
+        # As UpdateDomain: the settings given replace those keys, the others stay.
+        profile = self.describe_user_profile(domain_id, user_profile_name)
+        if user_settings is not None:
+            profile.user_settings = {**profile.user_settings, **user_settings}
+        profile.last_modified_time = utcnow()
+        return profile.arn
+
+    def update_space(
+        self, domain_id: str, space_name: str, space_settings: dict[str, Any] | None
+    ) -> str:
+        space = self.describe_space(domain_id, space_name)
+        if space_settings is not None:
+            space.space_settings = {**space.space_settings, **space_settings}
+        space.last_modified_time = utcnow()
+        return space.arn
+
+    def describe_space(self, domain_id: str, space_name: str) -> FakeSpace:
+        space = self.spaces.get((domain_id, space_name))
+        if space is None:
+            raise ResourceNotFound(f"Space '{space_name}' does not exist in domain '{domain_id}'.")
+        return space
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_spaces(
+        self,
+        domain_id_equals: str | None = None,
+        space_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeSpace]:
+        return _in_domain(
+            list(self.spaces.values()),
+            domain_id_equals,
+            lambda s: space_name_contains is None or space_name_contains in s.space_name,
+            sort_by,
+            sort_order,
+        )
+
+    # apps
+    def _app_key(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> AppKey:
+        if bool(space_name) == bool(user_profile_name):
+            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
+        if app_type in SPACE_APP_TYPES and not space_name:
+            raise ValidationError(f"{app_type} apps can only be created in a space.")
+        if space_name:
+            return (domain_id, "space", space_name, app_type, app_name)
+        return (domain_id, "user", str(user_profile_name), app_type, app_name)
+
+    def create_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+        resource_spec: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ) -> FakeApp:
+        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
+        domain = self.get_domain(domain_id)
+        if space_name:
+            owner_settings = self.describe_space(domain_id, space_name).space_settings
+        else:
+            owner_settings = self.describe_user_profile(
+                domain_id, str(user_profile_name)
+            ).user_settings
+        resource_spec = dict(resource_spec or {})
+        if not resource_spec.get("InstanceType"):
+            resource_spec["InstanceType"] = _default_instance_type(
+                app_type,
+                owner_settings,
+                domain.default_space_settings if space_name else domain.default_user_settings,
+            )
+        with self._lock:
+            existing = self.apps.get(key)
+            if existing is not None and existing.status in _LIVE_APP_STATES:
+                raise ResourceInUseException(
+                    f"App '{app_name}' of type {app_type} already exists in "
+                    f"{existing.owner_label} with status {existing.status}."
+                )
+            # A Deleted app's key is free again: the new app replaces it, as on AWS.
+            app = FakeApp(
+                self.account_id,
+                self.region_name,
+                domain_id,
+                app_type,
+                app_name,
+                space_name,
+                user_profile_name,
+                resource_spec,
+                tags,
+            )
+            self.apps[key] = app
+        control.notify(app, None, app.status)
+        return app
+
+    def describe_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> FakeApp:
+        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
+        app = self.apps.get(key)
+        if app is None:
+            raise ResourceNotFound(
+                f"App '{app_name}' of type {app_type} does not exist in domain '{domain_id}'."
+            )
+        return app
+
+    def delete_app(
+        self,
+        domain_id: str,
+        space_name: str | None,
+        user_profile_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> None:
+        with self._lock:
+            app = self.describe_app(domain_id, space_name, user_profile_name, app_type, app_name)
+            status = app.status
+            if status == "Deleted":
+                raise ResourceNotFound(f"App '{app_name}' of type {app_type} is already Deleted.")
+            if status == "Deleting":
+                raise ResourceInUseException(
+                    f"App '{app_name}' of type {app_type} is already being deleted."
+                )
+            app.start_deleting(control.delete_delay)
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_apps(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_equals: str | None = None,
+        space_name_equals: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeApp]:
+        # Deleted apps stay listed, as on AWS: callers must look at Status.
+        found = [
+            a
+            for a in self.apps.values()
+            if (domain_id_equals is None or a.domain_id == domain_id_equals)
+            and (
+                user_profile_name_equals is None or a.user_profile_name == user_profile_name_equals
+            )
+            and (space_name_equals is None or a.space_name == space_name_equals)
+        ]
+        return _sort(found, sort_order, lambda a: a.creation_time)
+
+    def find_by_arn(self, arn: str) -> Any:
+        """The app, space, user profile or lifecycle config with this ARN, else None."""
+        groups: tuple[Iterable[Any], ...] = (
+            self.apps.values(),
+            self.spaces.values(),
+            self.user_profiles.values(),
+            self.studio_lifecycle_configs.values(),
+        )
+        for group in groups:
+            for item in list(group):
+                if item.arn == arn:
+                    return item
+        return None
+
+    # Studio lifecycle configs
+    def create_studio_lifecycle_config(
+        self, name: str, content: str, app_type: str, tags: list[dict[str, str]] | None
+    ) -> FakeStudioLifecycleConfig:
+        with self._lock:
+            if name in self.studio_lifecycle_configs:
+                raise ResourceInUseException(f"Studio lifecycle config '{name}' already exists.")
+            config = FakeStudioLifecycleConfig(
+                self.account_id, self.region_name, name, content, app_type, tags
+            )
+            self.studio_lifecycle_configs[name] = config
+        return config
+
+    def describe_studio_lifecycle_config(self, name: str) -> FakeStudioLifecycleConfig:
+        config = self.studio_lifecycle_configs.get(name)
+        if config is None:
+            raise ResourceNotFound(f"Studio lifecycle config '{name}' does not exist.")
+        return config
+
+    def delete_studio_lifecycle_config(self, name: str) -> None:
+        with self._lock:
+            self.describe_studio_lifecycle_config(name)
+            del self.studio_lifecycle_configs[name]
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_studio_lifecycle_configs(
+        self,
+        name_contains: str | None = None,
+        app_type_equals: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[FakeStudioLifecycleConfig]:
+        found = [
+            c
+            for c in self.studio_lifecycle_configs.values()
+            if (name_contains is None or name_contains in c.name)
+            and (app_type_equals is None or c.app_type == app_type_equals)
+        ]
+        key: Callable[[FakeStudioLifecycleConfig], Any]
+        if sort_by == "Name":
+            key = lambda c: c.name  # noqa: E731
+        elif sort_by == "LastModifiedTime":
+            key = lambda c: c.last_modified_time  # noqa: E731
+        else:
+            key = lambda c: c.creation_time  # noqa: E731
+        return _sort(found, sort_order, key)
+
+
+studio_backends = BackendDict(StudioBackend, "sagemaker")
+
+
+def iter_apps() -> Iterator[tuple[str, str, FakeApp]]:
+    """Every app in every account and region: (account, region, app)."""
+    for account_id, region_name, backend in studio_backends.iter_backends():
+        assert isinstance(backend, StudioBackend)
+        for app in list(backend.apps.values()):
+            yield account_id, region_name, app
+
+
+def apps_snapshot() -> list[dict[str, Any]]:
+    """Every app with its current status (reading it also advances Deleting -> Deleted)."""
+    return [
+        {
+            "AccountId": account_id,
+            "Region": region,
+            "DomainId": app.domain_id,
+            "SpaceName": app.space_name,
+            "UserProfileName": app.user_profile_name,
+            "AppType": app.app_type,
+            "AppName": app.app_name,
+            "AppArn": app.arn,
+            "Status": app.status,
+            "InstanceType": app.resource_spec.get("InstanceType"),
+        }
+        for account_id, region, app in iter_apps()
+    ]
+
+
+__all__ = [
+    "SPACE_APP_TYPES",
+    "FakeApp",
+    "FakeSpace",
+    "FakeStudioLifecycleConfig",
+    "FakeUserProfile",
+    "StudioBackend",
+    "apps_snapshot",
+    "iter_apps",
+    "studio_backends",
+]

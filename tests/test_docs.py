@@ -1,0 +1,214 @@
+"""The documents that are contracts agree with the code: docs/configuration.md with the traits,
+docs/openapi.json with the routes and with what a real server answers (every field it sends
+is documented, every field documented as required is sent, with its type)."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from tornado.httpclient import HTTPClientError
+
+from jupyter_smcost.app import SMCost
+from tests.test_suggestions_demo import demo, settled  # noqa: F401 - the savings demo fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENAPI = json.loads((ROOT / "docs" / "openapi.json").read_text())
+METHODS = ("get", "put", "post", "delete")
+
+
+def _config_docs() -> Any:
+    spec = importlib.util.spec_from_file_location("config_docs", ROOT / "scripts/config_docs.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_configuration_page_is_generated_from_the_traits() -> None:
+    docs = _config_docs()
+    assert docs.undocumented() == [], "every config trait needs its help"
+    assert (ROOT / "docs/configuration.md").read_text() == docs.render(), (
+        "docs/configuration.md is stale: run python scripts/config_docs.py"
+    )
+
+
+def test_the_configuration_page_names_every_trait_the_readme_era_table_did() -> None:
+    page = (ROOT / "docs/configuration.md").read_text()
+    for name in ("c.IdleShutdown.timeout_minutes", "c.Resources.scope", "c.SMCost.state_dir"):
+        assert f"### `{name}`" in page
+
+
+def _route_pattern(path: str) -> str:
+    """An OpenAPI path as the regex the server routes it with ({x} is one path segment)."""
+    return re.sub(r"\{[^}]+\}", "([A-Za-z0-9_.-]{1,128})", path)
+
+
+def test_openapi_paths_and_methods_are_the_servers_routes() -> None:
+    served = {}
+    for route, handler in SMCost().handlers:
+        path = route.split("jupyter-smcost", 1)[1]
+        served[path] = {
+            m for m in METHODS if m.upper() in handler.SUPPORTED_METHODS and _own(handler, m)
+        }
+    documented = {
+        _route_pattern(path): {m for m in item if m in METHODS}
+        for path, item in OPENAPI["paths"].items()
+    }
+    assert documented == served
+
+
+def _own(handler: type, method: str) -> bool:
+    """Whether the handler itself answers this method (not tornado's default 405)."""
+    from tornado.web import RequestHandler
+
+    return getattr(handler, method) is not getattr(RequestHandler, method)
+
+
+def _strict(schema: Any) -> Any:
+    """The schema with no undocumented field allowed: every object that lists its properties
+    and says nothing of others gets additionalProperties false."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+STRICT = _strict(copy.deepcopy(OPENAPI["components"]))
+
+
+def check(path: str, method: str, code: int, body: Any) -> None:
+    """The answer is what docs/openapi.json says `method path` answers with `code`."""
+    response = OPENAPI["paths"][path][method]["responses"][str(code)]
+    ref = response["content"]["application/json"]["schema"]["$ref"]
+    validator = Draft202012Validator({"$ref": ref, "components": STRICT})
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{method.upper()} {path} {code}: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:10]
+    )
+
+
+def test_the_strict_check_can_fail() -> None:
+    with pytest.raises(AssertionError, match="not_in_the_docs"):
+        check("/save-ack", "post", 200, {"accepted": True, "not_in_the_docs": 1})
+    with pytest.raises(AssertionError, match="required"):
+        check("/actions", "post", 200, {"ok": True})
+
+
+async def call(jp_fetch: Any, route: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+    kwargs: dict[str, Any] = {"method": method}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    elif method in ("POST", "PUT"):
+        kwargs["body"] = "{}"
+    try:
+        response = await jp_fetch("jupyter-smcost", route, **kwargs)
+    except HTTPClientError as err:
+        assert err.response is not None
+        return err.code, json.loads(err.response.body)
+    return response.code, json.loads(response.body)
+
+
+async def test_a_real_server_answers_what_openapi_documents(
+    demo: dict[str, Any],  # noqa: F811 - the fixture imported above
+    jp_fetch: Any,
+    smcost_started: Any,
+) -> None:
+    """The savings demo in a Studio space: every route, its success and its usual errors, and
+    the problems a refused permission brings to resources and suggestions."""
+    demo["emulator"].inject_fault("ListTransformJobs")
+    demo["emulator"].inject_fault("GetSavingsPlansPurchaseRecommendation")
+    doc = await settled(jp_fetch, smcost_started)
+    assert doc["problems"], doc
+    for route in ("status", "cost", "resources", "suggestions", "config"):
+        code, body = await call(jp_fetch, route)
+        check(f"/{route}", "get", code, body)
+    check("/config", "put", *await call(jp_fetch, "config", "PUT", {"timeout_minutes": 30}))
+    check("/config", "put", *await call(jp_fetch, "config", "PUT", {"timeout_minutes": "x"}))
+    check("/activity", "post", *await call(jp_fetch, "activity", "POST", {"source": "docs"}))
+    check("/activity", "post", *await call(jp_fetch, "activity", "POST"))
+    ack = {"request_id": "none", "client_id": "c", "saved": [], "failed": []}
+    check("/save-ack", "post", *await call(jp_fetch, "save-ack", "POST", ack))
+
+    dismiss = "/suggestions/{suggestion_id}/dismiss"
+    route = f"suggestions/{doc['suggestions'][0]['id']}/dismiss"
+    check(dismiss, "post", *await call(jp_fetch, route, "POST", {"days": 1}))
+    check(dismiss, "delete", *await call(jp_fetch, route, "DELETE"))
+    check(dismiss, "post", *await call(jp_fetch, route, "POST", {"days": -1}))
+
+    endpoint = next(
+        s for s in doc["suggestions"] if any(a["id"] == "delete-endpoint" for a in s["actions"])
+    )
+    run = {"suggestion_id": endpoint["id"], "action_id": "delete-endpoint", "confirm": True}
+    check("/actions", "post", *await call(jp_fetch, "actions", "POST", run))
+    missing = {"suggestion_id": "no-such", "action_id": "delete-app", "confirm": True}
+    check("/actions", "post", *await call(jp_fetch, "actions", "POST", missing))
+    check("/actions", "post", *await call(jp_fetch, "actions", "POST", {"confirm": False}))
+
+    # Every documented resource kind and action the demo has is in the answers checked above.
+    resources = (await call(jp_fetch, "resources"))[1]
+    assert {"training-job", "processing-job", "endpoint", "studio-app"} <= {
+        r["kind"] for r in resources["resources"]
+    }
+    assert [p["action"] for p in resources["problems"]] == ["sagemaker:ListTransformJobs"]
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_what_the_tree_has() -> None:
+    """Each path in the README's layout block exists (an indented one inside the folder
+    above it), and each top-level folder of the repository that holds code is in it."""
+    block = _section((ROOT / "README.md").read_text(), "## Layout").split("```")[1]
+    named: list[str] = []
+    folder = ""
+    for line in block.splitlines()[1:]:
+        column = line[:27]
+        if column.strip() and not column.startswith(" "):
+            folder = column.split()[0] if column.split()[0].endswith("/") else ""
+            named += column.split()
+        elif column.strip():
+            named += [folder + name for name in column.split()]
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert missing == [], missing
+    code_dirs = {"jupyter_smcost", "src", "schema", "style", "packages", "deploy", "docs"}
+    assert code_dirs <= {p.split("/")[0] for p in named}
+
+
+#: Named in the layout, outside the two packages walked.
+ALSO_NAMED = {"jupyter_smcost/", "src/", "tests/", "test_docs.py", "_figures.py"}
+
+
+def test_contributing_describes_every_module_of_the_package_and_the_emulator() -> None:
+    """The design-level layout in CONTRIBUTING.md names every module and folder of the
+    server package and the emulator, and nothing that is not there."""
+    layout = _section((ROOT / "CONTRIBUTING.md").read_text(), "## Layout")
+    mentioned = set(re.findall(r"`([A-Za-z_][\w.]*(?:\.py|/))`", layout))
+    wings = ["jupyter_smcost", "packages/smcost-emulator/smcost_emulator"]
+    present: set[str] = set()
+    for base in wings:
+        for path in (ROOT / base).iterdir():
+            if path.name.startswith(("_", ".")) or path.name in {"labextension", "__pycache__"}:
+                continue
+            if path.is_dir():
+                present.add(path.name + "/")
+                present.update(p.name for p in path.glob("*.py") if not p.name.startswith("__"))
+                present.update(
+                    d.name + "/" for d in path.iterdir() if d.is_dir() and d.name != "__pycache__"
+                )
+            elif path.suffix == ".py":
+                present.add(path.name)
+    assert sorted(present - mentioned) == [], f"not described: {sorted(present - mentioned)}"
+    ghosts = sorted(mentioned - present - ALSO_NAMED)
+    assert ghosts == [], f"named but not in the tree: {ghosts}"
