@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const WIRE_TYPES = path.join(ROOT, 'src', 'tokens.ts');
+const WIRE_TYPES = path.join(ROOT, 'src', 'api.ts');
 
 interface ISchema {
   type?: string | string[];
