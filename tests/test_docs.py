@@ -187,27 +187,38 @@ def test_the_readme_layout_names_what_the_tree_has() -> None:
 
 
 #: Named in the layout, outside the two packages walked.
-ALSO_NAMED = {"jupyter_smcost/", "src/", "tests/", "test_docs.py", "_figures.py"}
+ALSO_NAMED = {
+    "jupyter_smcost/",
+    "src/",
+    "tests/",
+    "test_docs.py",
+    "_figures.py",
+    "__tests__/",
+    "openapi.spec.ts",
+}
 
 
 def test_contributing_describes_every_module_of_the_package_and_the_emulator() -> None:
     """The design-level layout in CONTRIBUTING.md names every module and folder of the
-    server package and the emulator, and nothing that is not there."""
+    server package, the emulator and the frontend, and nothing that is not there."""
     layout = _section((ROOT / "CONTRIBUTING.md").read_text(), "## Layout")
-    mentioned = set(re.findall(r"`([A-Za-z_][\w.]*(?:\.py|/))`", layout))
-    wings = ["jupyter_smcost", "packages/smcost-emulator/smcost_emulator"]
+    mentioned = set(re.findall(r"`(?:src/(?:\w+/)?)?([A-Za-z_][\w.]*(?:\.py|\.ts|/))`", layout))
+    wings = ["jupyter_smcost", "packages/smcost-emulator/smcost_emulator", "src"]
     present: set[str] = set()
     for base in wings:
         for path in (ROOT / base).iterdir():
             if path.name.startswith(("_", ".")) or path.name in {"labextension", "__pycache__"}:
                 continue
+            if path.name.endswith(".d.ts"):
+                continue
             if path.is_dir():
                 present.add(path.name + "/")
-                present.update(p.name for p in path.glob("*.py") if not p.name.startswith("__"))
+                modules = [*path.glob("*.py"), *path.glob("*.ts")]
+                present.update(p.name for p in modules if not p.name.startswith("__"))
                 present.update(
                     d.name + "/" for d in path.iterdir() if d.is_dir() and d.name != "__pycache__"
                 )
-            elif path.suffix == ".py":
+            elif path.suffix in (".py", ".ts"):
                 present.add(path.name)
     assert sorted(present - mentioned) == [], f"not described: {sorted(present - mentioned)}"
     ghosts = sorted(mentioned - present - ALSO_NAMED)
