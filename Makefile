@@ -8,7 +8,7 @@ BIN := $(abspath $(VENV))/bin
 IDLE_TIMEOUT_MINUTES ?= 60
 DEMO_PORT ?= 8888
 EMULATOR_PORT ?= 5555
-# The oldest JupyterLab the wheel supports (README, Install); `make oldest-lab-check` keeps it true.
+# The oldest JupyterLab the wheel supports (README.md, Install); `make oldest-lab-check` keeps it true.
 OLDEST_JUPYTERLAB ?= 4.0.13
 
 # The SageMaker Distribution 4.4.1 replica (tests/replica/smd.py) runs Python 3.12, as the
@@ -84,7 +84,7 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest
 
-# The SageMaker Distribution 4.4.1 replica tier alone (README, Development); `make pytest`
+# The SageMaker Distribution 4.4.1 replica tier alone (CONTRIBUTING.md); `make pytest`
 # runs it too. Needs root and Python 3.12 (REPLICA_PYTHON); skipped, with why, without them.
 replica-test: install
 	$(BIN)/python -m pytest -m replica

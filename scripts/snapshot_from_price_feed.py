@@ -4,8 +4,8 @@
     python scripts/snapshot_from_price_feed.py FEED.json --origin ... --check
 
 FEED.json is AWS's pricing-page feed `sagemaker-instances-studionotebook` (Studio Classic
-notebook rates, `Component` "Studio-Notebook"), as archived in public repositories (see the
-README, "Prices"). Every value in the snapshot is read from that file, never typed in; each
+notebook rates, `Component` "Studio-Notebook"), as archived in public repositories (see
+docs/users.md, "Cost"). Every value in the snapshot is read from that file, never typed in; each
 entry carries its source and the feed's publication date. The Studio Classic rate is also
 written, labelled as an estimate, for Studio JupyterLab and Code Editor apps of the same
 instance and region (the rates matched wherever both were compared), through the snapshot's

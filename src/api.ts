@@ -1,6 +1,6 @@
 /**
  * The server's REST API: the one helper that calls it (`requestAPI`) and the
- * shapes of its documents (see "REST API (contract)" in README.md).
+ * shapes of its documents (docs/rest-api.md, docs/openapi.json).
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';

@@ -257,7 +257,7 @@ def audit(
     workers: int = 8,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """The audit document (see README, "jupyter smcost audit")."""
+    """The audit document (docs/admins.md, "Auditing a domain")."""
     run = _Run(client, idle_hours, now, workers)
     apps = [item for domain_id in domain_ids for item in run.domain(domain_id, progress)]
     _price(apps, pricer)

@@ -59,7 +59,7 @@ def environment_cost(
     extra_problems: list[dict[str, str]] | None = None,
     stopped_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The `GET cost` document (see README, "REST API").
+    """The `GET cost` document (docs/rest-api.md, docs/openapi.json).
 
     `stopped_at`: when the idle shutdown stopped the app for real (not a dry run). The
     session cost, uptime and idle time are then counted up to that time and no further

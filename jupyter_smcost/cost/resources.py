@@ -61,7 +61,7 @@ LIST_ACTIONS = {
     "notebook-instance": "sagemaker:ListNotebookInstances",
 }
 
-#: Everything the collector calls; the README's IAM policy lists the same actions.
+#: Everything the collector calls; docs/admins.md's IAM policy lists the same actions.
 REQUIRED_ACTIONS = sorted(
     set(LIST_ACTIONS.values())
     | {
@@ -630,7 +630,7 @@ def priced_document(
     unavailable_reason: str | None = None,
     max_rows: int | None = None,
 ) -> dict[str, Any]:
-    """The `GET resources` document (see README, "REST API").
+    """The `GET resources` document (docs/rest-api.md, docs/openapi.json).
 
     Running times and costs so far are as of `now` (`generated_at`); a client adds the time
     since. With `max_rows`, only the most expensive rows are listed; the totals, `count`

@@ -21,7 +21,7 @@ from ..errors import ApiError
 from .collect import app_fingerprint, endpoint_fingerprint, job_fingerprint
 from .model import Action, Suggestion
 
-#: The IAM action each AWS action needs (the README's policy lists them).
+#: The IAM action each AWS action needs (docs/admins.md's policy lists them).
 IAM_ACTIONS = {
     "stop-training-job": "sagemaker:StopTrainingJob",
     "stop-processing-job": "sagemaker:StopProcessingJob",

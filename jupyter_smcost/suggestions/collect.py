@@ -63,7 +63,7 @@ from .model import (
 log = logging.getLogger(__name__)
 
 #: The IAM actions behind each source read from AWS (rules/ declares which rules read which
-#: source); the README's policy lists the same. A refused call fails the source it is in.
+#: source); docs/admins.md's policy lists the same. A refused call fails the source it is in.
 SOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     # Read by the inventory (cost/inventory.py), which cost/resources.py reads too.
     "owner": ("sagemaker:DescribeSpace", "sagemaker:ListSpaces"),
