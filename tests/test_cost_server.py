@@ -242,7 +242,7 @@ async def test_missing_permission_is_a_clear_partial_state(
         "code": "permission",
         "action": "sagemaker:ListTrainingJobs",
         "message": "no permission for sagemaker:ListTrainingJobs: add it to the execution role "
-        "(policy in README)",
+        "(jupyter smcost policy --for user prints the policy)",
     } in doc["problems"]
     assert {r["kind"] for r in doc["resources"]} == {"processing-job", "endpoint", "studio-app"}
 

@@ -287,7 +287,7 @@ async def test_permission_error_names_the_action_and_keeps_other_kinds() -> None
     assert p["code"] == "permission" and p["action"] == "sagemaker:ListTrainingJobs"
     assert p["message"] == (
         "no permission for sagemaker:ListTrainingJobs: add it to the execution role "
-        "(policy in README)"
+        "(jupyter smcost policy --for user prints the policy)"
     )
     assert any(r.kind == "endpoint" for r in found.rows)
     doc = priced_document(

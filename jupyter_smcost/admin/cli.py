@@ -434,7 +434,7 @@ def install_description(install: Install) -> str:
     if not install.pip_spec:
         text += (
             " (the default --pip-spec; until this version is on that index, point --pip-spec or "
-            "--wheel-uri at a wheel: see the README's admin section)"
+            "--wheel-uri at a wheel: see docs/admins.md)"
         )
     return text
 

@@ -108,7 +108,8 @@ def problem(kind: str | None, err: AwsError, action: str | None) -> dict[str, An
             "kind": kind,
             "code": "permission",
             "action": what,
-            "message": f"no permission for {what}: add it to the execution role (policy in README)",
+            "message": f"no permission for {what}: add it to the execution role "
+            "(jupyter smcost policy --for user prints the policy)",
         }
     if err.code in THROTTLING_CODES:
         return {

@@ -128,7 +128,7 @@ class ActionRunner:
             return ActionError(
                 502,
                 f"AWS refused: no permission for {iam_action}. Add it to the execution role "
-                "(policy in README).",
+                "(jupyter smcost policy --for user prints the policy).",
                 iam_action,
             )
         if err.busy:

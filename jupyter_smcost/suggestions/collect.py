@@ -274,7 +274,7 @@ def missing_entry(source: str, err: AwsError) -> dict[str, Any]:
             "code": "permission",
             "action": action,
             "message": f"no permission for {action}: add it to the execution role "
-            "(policy in README)",
+            "(jupyter smcost policy --for user prints the policy)",
         }
     if err.code in THROTTLING_CODES:
         return {"code": "throttled", "action": None, "message": f"AWS throttles {err.operation}"}

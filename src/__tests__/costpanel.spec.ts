@@ -461,7 +461,7 @@ describe('CostPanel', () => {
 
   it('lists the problems of a partial listing verbatim', async () => {
     const message =
-      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (policy in README)';
+      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (jupyter smcost policy --for user prints the policy)';
     const server = new FakeServer({
       resources: [
         resources({

@@ -584,7 +584,7 @@ test.describe('Cost panel', () => {
     const problems = panel.getByTestId('smcost-problems');
     await expect(problems).toBeVisible();
     await expect(problems.locator('li')).toHaveText([
-      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (policy in README)'
+      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (jupyter smcost policy --for user prints the policy)'
     ]);
     await expect(problems.locator('li')).toHaveAttribute(
       'data-code',
