@@ -182,3 +182,26 @@ def test_the_user_policy_reads_what_the_lifecycle_script_fetches(
     err = capsys.readouterr().err
     assert f"needs s3:GetObject on {wheel}, {prices}" in err
     assert f"policy --for user --wheel-uri {wheel} --prices-uri {prices}" in err
+
+
+def test_policy_into_a_closed_pipe_is_no_traceback() -> None:
+    """`jupyter smcost policy --for user | head -1`: the reader leaves early; the command
+    ends quietly, as a shell tool does, instead of a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # no reader at all: the first write meets a broken pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jupyter_smcost.admin.cli", "policy", "--for", "user"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr, done.stderr.decode()

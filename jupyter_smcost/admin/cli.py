@@ -788,15 +788,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsError as err:
         print(f"jupyter smcost: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # `jupyter smcost ... | head`: the reader has what it wanted
+        # Before the generic clause (it is an Exception too); stdout to devnull so the
+        # interpreter's last flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as err:  # botocore's, in words
         if type(err).__module__.startswith("botocore"):
             operation = str(getattr(err, "operation_name", "") or "an AWS call")
             print(f"jupyter smcost: {translate_error(operation, err)}", file=sys.stderr)
             return EXIT_FAILED
         raise
-    except BrokenPipeError:  # `jupyter smcost ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
     return code
 
 
