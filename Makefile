@@ -27,7 +27,7 @@ export PATH := $(BIN):$(PATH)
 FRONTEND_SOURCES := $(wildcard src/*.ts src/*/*.ts src/*.tsx style/*.css style/*.js schema/*.json) \
 	package.json tsconfig.json
 
-.PHONY: demo test install build lint typecheck pytest jest ui-test wheel-check oldest-lab-check \
+.PHONY: demo test install build lint typecheck pytest test-fast jest ui-test wheel-check oldest-lab-check \
 	bench chromium clean lock replica-test ui-replica-test
 
 ## demo: JupyterLab + jupyter-smcost in a simulated Studio space (IDLE_TIMEOUT_MINUTES=2 to watch a shutdown)
@@ -83,6 +83,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest
+
+## test-fast: the pure tier alone (marker unit: no server, no emulator, no process), seconds
+test-fast: install
+	$(BIN)/python -m pytest -q -m unit
 
 # The SageMaker Distribution 4.4.1 replica tier alone (CONTRIBUTING.md); `make pytest`
 # runs it too. Needs root and Python 3.12 (REPLICA_PYTHON); skipped, with why, without them.

@@ -1,7 +1,7 @@
 """docs/configuration.md, generated from the traits themselves (their type, default and help).
 
 `python scripts/config_docs.py` writes it; `--check` exits 1 if the file differs from what
-the code says (tests/test_docs.py runs that check, so `make test` fails on a stale page).
+the code says (tests/docs/test_docs.py runs that check, so `make test` fails on a stale page).
 The classes are the extension's own (`SMCost` and its `classes`), so a trait added anywhere
 in the package appears here without anyone listing it.
 """

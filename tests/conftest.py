@@ -5,9 +5,41 @@ from typing import Any
 
 import pytest
 
+from tests.support.api import SMCostAPI, extension
+
 # The emulator fixtures (emulator, emulator_demo, ...) come from the smcost_emulator
-# pytest11 plugin (packages/smcost-emulator).
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# pytest11 plugin (packages/smcost-emulator); the Studio-cost and savings-demo fixtures from
+# tests/support.
+pytest_plugins = [
+    "pytest_jupyter.jupyter_server",
+    "tests.support.cost",
+    "tests.support.demo",
+    "tests.support.statefiles",
+]
+
+# The tier of a test is what it stands up, read from its fixtures (see CONTRIBUTING.md,
+# "Tests"): `make test-fast` runs `-m unit`.
+SERVER_FIXTURES = {"jp_serverapp", "jp_fetch", "jp_ws_fetch", "jp_web_app", "smcost_started"}
+AWS_FIXTURE_PREFIX = "emulator"
+# A FIFO watch waits on real time for what must not block.
+SLOW_FIXTURES = {"watch"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        server = bool(fixtures & SERVER_FIXTURES) or item.get_closest_marker("server") is not None
+        aws = any(name.startswith(AWS_FIXTURE_PREFIX) for name in fixtures)
+        slow = bool(fixtures & SLOW_FIXTURES) or item.get_closest_marker("slow") is not None
+        if slow:
+            item.add_marker(pytest.mark.slow)
+        if server:
+            item.add_marker(pytest.mark.server)
+        if aws:
+            item.add_marker(pytest.mark.aws)
+        aws = aws or item.get_closest_marker("aws") is not None
+        if not (server or aws or slow or item.get_closest_marker("replica")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture
@@ -39,9 +71,10 @@ def jp_server_config(smcost_config: dict[str, Any]) -> Any:
     return Config(smcost_config)
 
 
-def extension(serverapp: Any) -> Any:
-    """The running SMCost extension app of a server."""
-    return serverapp.extension_manager.extension_points["jupyter_smcost"].app
+@pytest.fixture
+def smcost_api(jp_fetch: Any) -> SMCostAPI:
+    """The extension's REST API of the test server."""
+    return SMCostAPI(jp_fetch)
 
 
 @pytest.fixture

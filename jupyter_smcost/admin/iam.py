@@ -1,6 +1,6 @@
 """Least-privilege IAM policies for each side: the extension in a user's app, and the admin
 who runs `jupyter smcost lcc` and `audit`. The action lists are the calls each side makes;
-`tests/test_iam.py` collects those calls from the emulator's log and checks they match."""
+`tests/admin/test_iam.py` collects those calls from the emulator's log and checks they match."""
 
 from __future__ import annotations
 

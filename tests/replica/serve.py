@@ -105,7 +105,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(port: int, emulator_port: int, token: str) -> int:
-    from tests.test_replica import explain, lcc_script, run_lcc, wheel_flags
+    from tests.replica.test_replica import explain, lcc_script, run_lcc, wheel_flags
 
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _stop)

@@ -9,9 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import jupyter_smcost
 
 PRODUCT = Path(jupyter_smcost.__file__).resolve().parent
+
+
+# Each test runs a fresh interpreter.
+pytestmark = pytest.mark.slow
 
 
 def imported_modules(path: Path) -> set[str]:

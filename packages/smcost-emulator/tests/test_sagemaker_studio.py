@@ -745,6 +745,7 @@ def test_http_control_routes(emulator: Emulator) -> None:
 # --------------------------------------------------------------------------- other servers
 
 
+@pytest.mark.aws
 def test_in_process_mock_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto import mock_aws
 
@@ -769,6 +770,7 @@ def test_in_process_mock_aws(monkeypatch: pytest.MonkeyPatch) -> None:
             clear_call_log()
 
 
+@pytest.mark.aws
 def test_plain_threaded_moto_server(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.server import ThreadedMotoServer
 

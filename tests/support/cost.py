@@ -1,0 +1,46 @@
+"""A Studio space priced from the emulator's Price List (the `studio_cost` fixture), a local
+space's environment, and a price as the services return it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from jupyter_smcost.cost.pricing.model import Price
+from jupyter_smcost.environment import Environment, Kind
+from tests.support.api import SMCostAPI
+
+
+@pytest.fixture
+def studio_cost(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+    smcost_config["SMCost"]["metadata_path"] = str(emulator_demo["metadata_path"])
+    smcost_config["Pricing"]["use_price_list_api"] = True
+    smcost_config["Resources"] = {"ttl_seconds": 60}
+    return emulator_demo
+
+
+async def settled_cost(smcost_api: SMCostAPI) -> dict[str, Any]:
+    """GET cost once the instance type is read and its price looked up."""
+    for _ in range(100):
+        cost = await smcost_api.get("cost")
+        if cost["instance"]["price"]["source"] not in ("pending", "unknown"):
+            return cost
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the price never settled: {cost}")
+
+
+SPACE = Environment(
+    kind=Kind.STUDIO_SPACE,
+    region="us-east-1",
+    instance_type="ml.g5.xlarge",
+    domain_id="d-demo",
+    space_name="demo-space",
+    app_type="JupyterLab",
+    app_name="default",
+)
+
+
+def known(usd: float, source: str = "price-list-api") -> dict[str, Any]:
+    return Price(usd, source, "2026-11-26", "test").to_dict()
