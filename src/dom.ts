@@ -62,8 +62,9 @@ export function setData(
 }
 
 /**
- * A status line of the Cost panel: a spinner (shown while loading, by
- * style), the message and, for requests that can fail, a "Retry" button.
+ * A status line of the Cost panel: the message and, for requests that can
+ * fail, a "Retry" button. (While the panel waits for an answer, JupyterLab's
+ * spinner shows in its toolbar.)
  */
 export interface IStatusLine {
   node: HTMLDivElement;
@@ -96,7 +97,7 @@ export function statusLine(
         attrs: { type: 'button' }
       })
     : null;
-  node.append(el('span', { className: 'jp-smcost-CostPanel-spinner' }), text);
+  node.append(text);
   if (button) {
     node.append(button);
   }

@@ -126,7 +126,10 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
 
     const openSettings = () => {
       void app.commands.execute(Private.SETTINGS_COMMAND, {
-        query: Private.SETTINGS_QUERY
+        // Filters the Settings Editor down to this plugin: it matches the
+        // schema's title, which the server translates in our domain with
+        // the `schema` context (`jupyter.lab.internationalization`).
+        query: trans._p('schema', 'SageMaker idle shutdown')
       });
     };
 
@@ -402,11 +405,6 @@ namespace Private {
    * The Settings Editor's command.
    */
   export const SETTINGS_COMMAND = 'settingeditor:open';
-
-  /**
-   * Filters the Settings Editor down to this plugin (it matches titles).
-   */
-  export const SETTINGS_QUERY = 'SageMaker idle shutdown';
 }
 
 /**

@@ -81,11 +81,12 @@ export abstract class PollingModel implements IDisposable {
 
   /**
    * Ask for the document as soon as possible.
+   *
+   * @returns A promise that resolves once the answer has come or the request
+   *   failed (never rejects), so that a caller can show a refresh in flight.
    */
   async refresh(): Promise<void> {
-    if (!this.isDisposed) {
-      await this.poll.refresh();
-    }
+    await this.refreshPoll(this.poll);
   }
 
   /**
@@ -131,6 +132,24 @@ export abstract class PollingModel implements IDisposable {
     });
     this._polls.push(poll);
     return poll;
+  }
+
+  /**
+   * Refresh a poll now and wait for that tick: `Poll.refresh` resolves once
+   * the tick is scheduled, its `tick` once the factory has settled (or the
+   * poll was disposed).
+   *
+   * @param poll - One of the model's polls.
+   */
+  protected async refreshPoll(poll: Poll): Promise<void> {
+    if (this.isDisposed || poll.isDisposed) {
+      return;
+    }
+    await poll.refresh();
+    await poll.tick.then(
+      () => undefined,
+      () => undefined
+    );
   }
 
   /**

@@ -34,7 +34,10 @@ export interface ISavingsSummary {
 export interface ISavingsSection extends Widget {
   /** Move the focus to the section ("Show SageMaker savings"). */
   focus(): void;
-  /** Ask for the suggestions again (the panel's refresh). */
+  /**
+   * Ask for the suggestions again (the panel's refresh); resolves once they
+   * have come or the request failed.
+   */
   refresh(): Promise<void>;
 }
 

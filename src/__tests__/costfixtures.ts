@@ -208,9 +208,26 @@ export class FakeServer {
     return this.requests.filter(r => r === endPoint).length;
   }
 
+  /**
+   * Keep the answers of an end point back (a request in flight) until the
+   * returned function is called.
+   */
+  hold(endPoint: string): () => void {
+    let release = (): void => undefined;
+    const gate = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    this._held.set(endPoint, gate);
+    return () => {
+      this._held.delete(endPoint);
+      release();
+    };
+  }
+
   fetch = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname.replace('/jupyter-smcost/', '');
     this.requests.push(path);
+    await this._held.get(path);
     this.calls.push({
       path,
       method: request.method,
@@ -233,6 +250,8 @@ export class FakeServer {
     }
     return new Response(JSON.stringify(next), { status: 200 });
   };
+
+  private _held = new Map<string, Promise<void>>();
 }
 
 /**

@@ -195,6 +195,38 @@ describe('CostModel polling', () => {
     model.dispose();
   });
 
+  it('resolves a refresh once its answers have come, or the model is gone', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [resources()]
+    });
+    const model = costModel(server);
+    model.setResourcesWanted(true);
+    await settle(20);
+    expect(server.count('resources')).toBe(1);
+    let release = server.hold('resources');
+    let done = false;
+    const refreshed = model.refresh().then(() => {
+      done = true;
+    });
+    await settle(20);
+    // Both asked; the listing is still out.
+    expect(server.count('cost')).toBe(1);
+    expect(server.count('resources')).toBe(2);
+    expect(done).toBe(false);
+    release();
+    await refreshed;
+    expect(model.resourcesState).toBe('ready');
+
+    // Disposed while a refresh is in flight: it resolves all the same.
+    release = server.hold('cost');
+    const pending = model.refresh();
+    await settle(20);
+    model.dispose();
+    await expect(pending).resolves.toBeUndefined();
+    release();
+  });
+
   it('asks again soon while the first listing or a price is pending', async () => {
     const server = new FakeServer({
       cost: [

@@ -52,6 +52,32 @@ function text(panel: CostPanel, id: string): string {
   return byId(panel, id).textContent ?? '';
 }
 
+/**
+ * The toolbar's refresh button, once JupyterLab's button (a React widget)
+ * has rendered.
+ */
+async function refreshButton(panel: CostPanel): Promise<HTMLElement> {
+  for (let i = 0; i < 50; i++) {
+    const button = panel.toolbar.node.querySelector<HTMLElement>(
+      '[data-testid="smcost-refresh"]'
+    );
+    if (button !== null) {
+      return button;
+    }
+    await settle(10);
+  }
+  throw new Error('the refresh button did not render');
+}
+
+/**
+ * The test ids of an element's children, in order.
+ */
+function childIds(node: HTMLElement): Array<string | undefined> {
+  return Array.from(node.children).map(
+    child => (child as HTMLElement).dataset.testid
+  );
+}
+
 function rows(panel: CostPanel): HTMLTableRowElement[] {
   return Array.from(
     panel.node.querySelectorAll<HTMLTableRowElement>(
@@ -105,6 +131,12 @@ describe('CostPanel', () => {
   it('says it is loading before the first answer', () => {
     make(new FakeServer());
     expect(panel.node.dataset.state).toBe('loading');
+    // JupyterLab's spinner in the toolbar, and the content is busy.
+    expect(isShown(panel, 'smcost-busy')).toBe(true);
+    expect(byId(panel, 'smcost-busy').classList).toContain('jp-Spinner');
+    expect(byId(panel, 'smcost-content').getAttribute('aria-busy')).toBe(
+      'true'
+    );
     expect(isShown(panel, 'smcost-cost-status')).toBe(true);
     expect(text(panel, 'smcost-cost-message')).toBe('Loading the cost…');
     expect(isShown(panel, 'smcost-environment')).toBe(false);
@@ -664,11 +696,79 @@ describe('CostPanel', () => {
     Widget.attach(panel, document.body);
     await settle(20);
     const before = server.count('cost');
-    const button = byId(panel, 'smcost-refresh');
+    const button = await refreshButton(panel);
+    // JupyterLab's toolbar button, with its icon and a translated tooltip.
+    expect(button.classList).toContain('jp-ToolbarButtonComponent');
     expect(button.getAttribute('aria-label')).toBe('Refresh the cost');
+    expect(button.title).toBe('Refresh the cost');
+    expect(button.querySelector('svg')).not.toBeNull();
     button.click();
     await settle(20);
     expect(server.count('cost')).toBe(before + 1);
+    // An action, not a toggle.
+    expect(button.getAttribute('aria-pressed')).not.toBe('true');
+  });
+
+  it('shows the spinner while a refresh from the toolbar is in flight', async () => {
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [resources()]
+    });
+    make(server);
+    await model.update();
+    Widget.attach(panel, document.body);
+    await settle(20);
+    // The figures have come: no spinner.
+    expect(model.resourcesState).toBe('ready');
+    expect(isShown(panel, 'smcost-busy')).toBe(false);
+    const content = byId(panel, 'smcost-content');
+    expect(content.hasAttribute('aria-busy')).toBe(false);
+
+    const refresh = jest.spyOn(model, 'refresh');
+    const release = server.hold('cost');
+    const before = server.count('cost');
+    (await refreshButton(panel)).click();
+    expect(refresh).toHaveBeenCalledTimes(1);
+    await settle(20);
+    // The request is out and unanswered: the spinner shows, labelled.
+    expect(server.count('cost')).toBe(before + 1);
+    expect(isShown(panel, 'smcost-busy')).toBe(true);
+    const spinner = byId(panel, 'smcost-busy');
+    expect(panel.toolbar.node.contains(spinner)).toBe(true);
+    expect(spinner.getAttribute('role')).toBe('progressbar');
+    expect(spinner.getAttribute('aria-label')).toBe('Refreshing the cost…');
+    expect(content.getAttribute('aria-busy')).toBe('true');
+    // A tick meanwhile keeps it.
+    panel.render();
+    expect(isShown(panel, 'smcost-busy')).toBe(true);
+
+    release();
+    await settle(20);
+    expect(isShown(panel, 'smcost-busy')).toBe(false);
+    expect(content.hasAttribute('aria-busy')).toBe(false);
+    expect(panel.node.dataset.state).toBe('ready');
+  });
+
+  it('hides the spinner after a failed refresh, which says why', async () => {
+    const server = new FakeServer({
+      cost: [cost(), 500],
+      resources: [resources()]
+    });
+    make(server);
+    await model.update();
+    Widget.attach(panel, document.body);
+    await settle(20);
+    const release = server.hold('cost');
+    (await refreshButton(panel)).click();
+    await settle(20);
+    expect(isShown(panel, 'smcost-busy')).toBe(true);
+    release();
+    await settle(20);
+    expect(isShown(panel, 'smcost-busy')).toBe(false);
+    expect(panel.node.dataset.state).toBe('error');
+    expect(text(panel, 'smcost-cost-message')).toMatch(
+      /^Could not refresh the cost/
+    );
   });
 
   it('hides the environment in local mode without an instance type', async () => {
@@ -720,17 +820,28 @@ describe('CostPanel', () => {
       );
       await model.updateResources();
       await savings.update();
+      // A SidePanel: the header with the total, the toolbar, the content.
+      expect(panel.hasClass('jp-SidePanel')).toBe(true);
+      expect(childIds(panel.node)).toEqual([
+        'smcost-header',
+        'smcost-toolbar',
+        'smcost-content'
+      ]);
       const header = byId(panel, 'smcost-header');
+      expect(header).toBe(panel.header.node);
       expect(header.classList).toContain('jp-smcost-CostPanel-header');
       expect(header.contains(byId(panel, 'smcost-total'))).toBe(true);
       expect(text(panel, 'smcost-total')).toBe(
         'Total: $5.48/h including this space'
       );
-      const order = Array.from(panel.node.children).map(
-        child => (child as HTMLElement).dataset.testid
+      expect(byId(panel, 'smcost-toolbar')).toBe(panel.toolbar.node);
+      // The sections are the content's widgets, in this order.
+      const content = byId(panel, 'smcost-content');
+      expect(content).toBe(panel.content.node);
+      expect(panel.widgets.map(widget => widget.node.dataset.testid)).toEqual(
+        childIds(content)
       );
-      expect(order).toEqual([
-        'smcost-header',
+      expect(childIds(content)).toEqual([
         'smcost-cost-status',
         'smcost-picture',
         'smcost-savings',
@@ -801,7 +912,7 @@ describe('CostPanel', () => {
       });
       makeFull(server);
       Widget.attach(panel, document.body);
-      byId(panel, 'smcost-refresh').click();
+      (await refreshButton(panel)).click();
       await settle(20);
       expect(server.count('suggestions')).toBe(1);
     });

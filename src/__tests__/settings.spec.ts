@@ -19,6 +19,7 @@ import {
   validateMinutes
 } from '../idle/settings';
 import { IConfigReply, IConfigUpdate, IServerConfig } from '../api';
+import { TRANSLATION_DOMAIN } from '../i18n';
 import shipped from '../../schema/plugin.json';
 import { serverConfig } from './fixtures';
 
@@ -994,5 +995,48 @@ describe('the idle budget (maxIdleUsd)', () => {
       expect.stringContaining('Idle budget: -2 is negative')
     );
     sync.dispose();
+  });
+});
+
+describe('the shipped schema', () => {
+  it("is translated in the extension's domain", () => {
+    // jupyterlab_server translates a schema's strings with the bundle of
+    // this domain (else JupyterLab's own, which has none of ours).
+    expect(shipped['jupyter.lab.internationalization']).toEqual({
+      domain: TRANSLATION_DOMAIN
+    });
+    expect(TRANSLATION_DOMAIN).toBe('jupyter_smcost');
+  });
+
+  it('has every string people read where the default selectors find it', () => {
+    // jupyterlab_server's default selectors (translation_utils.py); a string
+    // elsewhere needs a `selectors` entry of its own.
+    const selectors = [
+      /^\/title$/,
+      /^\/description$/,
+      /^\/jupyter\.lab\.setting-icon-label$/,
+      /^\/properties\/[^/]+\/(title|description)$/
+    ];
+    const readable: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+        return;
+      }
+      for (const [key, value] of Object.entries(node)) {
+        if (
+          typeof value === 'string' &&
+          (key === 'title' || key === 'description' || key.endsWith('label'))
+        ) {
+          readable.push(`${path}/${key}`);
+        }
+        walk(value, `${path}/${key}`);
+      }
+    };
+    walk(shipped, '');
+    expect(readable).toContain('/title');
+    expect(readable).toContain('/properties/timeoutMinutes/title');
+    expect(
+      readable.filter(path => !selectors.some(selector => selector.test(path)))
+    ).toEqual([]);
   });
 });

@@ -251,14 +251,16 @@ export class CostModel extends PollingModel {
   /**
    * Ask for the cost (and the resources, when wanted) as soon as possible:
    * the manual refresh and "Retry".
+   *
+   * @returns A promise that resolves once both answers have come or failed.
    */
   async refresh(): Promise<void> {
     if (this.isDisposed) {
       return;
     }
-    const polls = [this.poll.refresh()];
+    const polls = [this.refreshPoll(this.poll)];
     if (this._resourcesWanted) {
-      polls.push(this._resourcesPoll.refresh());
+      polls.push(this.refreshPoll(this._resourcesPoll));
     }
     await Promise.all(polls);
   }

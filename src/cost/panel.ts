@@ -1,8 +1,14 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { LabIcon } from '@jupyterlab/ui-components';
+import {
+  LabIcon,
+  refreshIcon,
+  SidePanel,
+  Spinner,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 import { IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
-import { PanelLayout, Widget } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
 
 import { burnSplit } from './chart';
 import { describeTotal, environmentNoun, formatRate } from './format';
@@ -52,27 +58,36 @@ export const costIcon = new LabIcon({
 const TICK_MS = 1000;
 
 /**
- * The Cost panel (left sidebar), to be read at a glance: at the top (and
- * kept there while scrolling) the total burn rate; a bar of where it goes and
- * this session's cost over time; the savings suggestions with their actions;
- * then what this environment costs, the idle countdown with "Keep running",
- * and the running resources grouped by kind, one line each.
+ * The Cost panel (left sidebar), to be read at a glance: at the top (in the
+ * header, which stays while the content scrolls) the total burn rate; a bar
+ * of where it goes and this session's cost over time; the savings
+ * suggestions with their actions; then what this environment costs, the idle
+ * countdown with "Keep running", and the running resources grouped by kind,
+ * one line each.
  *
- * Each part is a widget of its own (`src/cost/sections.ts`,
- * `src/cost/resources.ts`, and the savings section that
- * `jupyter-smcost:suggestions` adds); the panel lays them out, owns the
- * sticky header with the refresh, and redraws them at each answer and, while
- * it is visible, each second. Updates only change texts and attributes, so
- * the focus (a link, a button) survives each tick and each poll. The stable
- * hooks for UI tests are the `data-testid` attributes (see
+ * A JupyterLab `SidePanel`: the header holds the title and the total, the
+ * toolbar the refresh button and JupyterLab's spinner (shown while a refresh
+ * is in flight or the first figures are awaited), and the content, a plain
+ * `Panel` that scrolls, the sections. Each section is a widget of its own
+ * (`src/cost/sections.ts`, `src/cost/resources.ts`, and the savings section
+ * that `jupyter-smcost:suggestions` adds); the panel redraws them at each
+ * answer and, while it is visible, each second. Updates only change texts and
+ * attributes, so the focus (a link, a button) survives each tick and each
+ * poll. The stable hooks for UI tests are the `data-testid` attributes (see
  * `CostPanel.TEST_IDS` and `SuggestionsView.TEST_IDS`).
  */
-export class CostPanel extends Widget {
+export class CostPanel extends SidePanel {
   /**
    * Construct the panel.
    */
   constructor(options: CostPanel.IOptions) {
-    super();
+    // The content is a plain panel, not SidePanel's default accordion: the
+    // sections have headings of their own and are read one after the other.
+    super({
+      content: new Panel(),
+      header: new Panel(),
+      translator: options.translator ?? undefined
+    });
     this._model = options.model;
     this._idle = options.idle ?? null;
     this._clock = options.clock ?? Date.now;
@@ -88,30 +103,50 @@ export class CostPanel extends Widget {
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', trans.__('SageMaker cost'));
 
-    // Header, sticky: the title, the manual refresh and the total burn rate.
-    const refresh = el('button', {
-      className: 'jp-smcost-CostPanel-button',
-      testid: 'smcost-refresh',
-      text: trans.__('Refresh'),
-      attrs: { type: 'button', 'aria-label': trans.__('Refresh the cost') }
-    });
-    refresh.addEventListener('click', () => {
-      void this._model.refresh();
-      void this._savings?.refresh();
-    });
-    this._total = el('p', 'jp-smcost-CostPanel-total', 'smcost-total');
-    const titleRow = el('div', { className: 'jp-smcost-CostPanel-titleRow' });
-    titleRow.append(
-      el('h2', {
-        className: 'jp-smcost-CostPanel-title',
-        text: trans.__('Cost')
-      }),
-      refresh
+    // The header, above the scrolling content: the title and the total burn rate.
+    const header = this.header;
+    header.addClass('jp-smcost-CostPanel-header');
+    header.node.dataset.testid = 'smcost-header';
+    header.addWidget(
+      new Widget({
+        node: el('h2', {
+          className: 'jp-smcost-CostPanel-title',
+          text: trans.__('Cost')
+        })
+      })
     );
-    this._header = new Widget({
-      node: el('div', 'jp-smcost-CostPanel-header', 'smcost-header')
+    this._total = el('p', 'jp-smcost-CostPanel-total', 'smcost-total');
+    header.addWidget(new Widget({ node: this._total }));
+
+    // The toolbar: the manual refresh, and the spinner while it is under way.
+    const toolbar = this.toolbar;
+    toolbar.node.dataset.testid = 'smcost-toolbar';
+    toolbar.node.setAttribute('aria-label', trans.__('Cost panel toolbar'));
+    const refresh = new ToolbarButton({
+      icon: refreshIcon,
+      tooltip: trans.__('Refresh the cost'),
+      // The `data-` form: JupyterLab 4.0 spreads the keys as they are.
+      dataset: { 'data-testid': 'smcost-refresh' },
+      onClick: () => {
+        // JupyterLab's button toggles `pressed` on each click; a refresh is
+        // an action, not a toggle.
+        refresh.pressed = false;
+        void this.refresh();
+      }
     });
-    this._header.node.append(titleRow, this._total);
+    toolbar.addItem('refresh', refresh);
+    this._spinner = new Spinner();
+    this._spinner.addClass('jp-smcost-CostPanel-busy');
+    this._spinner.node.dataset.testid = 'smcost-busy';
+    this._spinner.node.setAttribute('role', 'progressbar');
+    this._spinner.node.setAttribute(
+      'aria-label',
+      trans.__('Refreshing the cost…')
+    );
+    toolbar.addItem('busy', this._spinner);
+
+    this.content.addClass('jp-smcost-CostPanel-content');
+    this.content.node.dataset.testid = 'smcost-content';
 
     const model = this._model;
     const retry = () => void model.refresh();
@@ -128,12 +163,10 @@ export class CostPanel extends Widget {
       }),
       new ResourcesSection({ model, trans, onRetry: retry })
     ];
-    const layout = (this.layout = new PanelLayout());
-    layout.addWidget(this._header);
     for (const section of this._sections) {
-      layout.addWidget(section);
+      this.addWidget(section);
     }
-    this._trans = trans;
+    this._strings = trans;
     if (options.savings) {
       this.setSavings(options.savings);
     }
@@ -145,6 +178,22 @@ export class CostPanel extends Widget {
     // once rather than at the next poll.
     this._followIdle = this._idle ? model.followIdle(this._idle) : null;
     this.render();
+  }
+
+  /**
+   * Whether the panel waits for an answer: a refresh from its toolbar is in
+   * flight, or the first cost (or, while shown, the first listing) has not
+   * come yet. The toolbar's spinner shows then.
+   */
+  get busy(): boolean {
+    const model = this._model;
+    return (
+      this._refreshing > 0 ||
+      model.costState === 'loading' ||
+      (model.resourcesWanted &&
+        (model.resourcesState === 'loading' ||
+          model.resources?.state === 'loading'))
+    );
   }
 
   /**
@@ -165,8 +214,31 @@ export class CostPanel extends Widget {
       return;
     }
     this._savings = section;
-    const layout = this.layout as PanelLayout;
-    layout.insertWidget(layout.widgets.indexOf(this._environment), section);
+    this.insertWidget(this.widgets.indexOf(this._environment), section);
+  }
+
+  /**
+   * Ask for the cost, the resources (while shown) and the savings again: the
+   * toolbar's refresh. The spinner shows until every answer (or failure) has
+   * come.
+   */
+  async refresh(): Promise<void> {
+    if (this.isDisposed) {
+      return;
+    }
+    this._refreshing++;
+    this._renderBusy();
+    try {
+      // A failure shows in its section; the others still count.
+      await Promise.all(
+        [this._model.refresh(), this._savings?.refresh()].map(refreshed =>
+          Promise.resolve(refreshed).catch(() => undefined)
+        )
+      );
+    } finally {
+      this._refreshing--;
+      this._renderBusy();
+    }
   }
 
   /**
@@ -183,6 +255,7 @@ export class CostPanel extends Widget {
       section.render(now);
     }
     this._renderTotal();
+    this._renderBusy();
   }
 
   /**
@@ -195,12 +268,12 @@ export class CostPanel extends Widget {
       return;
     }
     this._savings.focus();
-    // Scroll it to just under the sticky header, not behind it.
+    // Scroll the content (the header and the toolbar stay) to its top.
+    const content = this.content.node;
     const delta =
       this._savings.node.getBoundingClientRect().top -
-      this.node.getBoundingClientRect().top -
-      this._header.node.offsetHeight;
-    this.node.scrollTop = Math.max(0, this.node.scrollTop + delta - 4);
+      content.getBoundingClientRect().top;
+    content.scrollTop = Math.max(0, content.scrollTop + delta - 4);
   }
 
   /**
@@ -277,23 +350,41 @@ export class CostPanel extends Widget {
   }
 
   /**
-   * The total burn rate, in the sticky header: this environment and the
+   * The spinner and `aria-busy` of the content, while the panel is busy.
+   */
+  private _renderBusy(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    const busy = this.busy;
+    this._spinner.node.hidden = !busy;
+    const content = this.content.node;
+    if (busy && content.getAttribute('aria-busy') !== 'true') {
+      content.setAttribute('aria-busy', 'true');
+    } else if (!busy && content.hasAttribute('aria-busy')) {
+      content.removeAttribute('aria-busy');
+    }
+  }
+
+  /**
+   * The total burn rate, in the header: this environment and the
    * running resources (before the first listing, this environment alone).
    */
   private _renderTotal(): void {
+    const trans = this._strings;
     const cost = this._model.cost;
     const resources = this._model.resources;
     let text = '';
     if (resources !== null && resources.state !== 'loading') {
-      text = describeTotal(cost, resources, this._trans);
+      text = describeTotal(cost, resources, trans);
     } else {
-      const split = burnSplit(cost, null, this._trans);
+      const split = burnSplit(cost, null, trans);
       if (split.total > 0 && cost !== null) {
-        const noun = environmentNoun(cost.environment, this._trans);
-        text = this._trans.__(
+        const noun = environmentNoun(cost.environment, trans);
+        text = trans.__(
           '%1: %2 · listing resources…',
           `${noun.charAt(0).toUpperCase()}${noun.slice(1)}`,
-          formatRate(split.total, this._trans)
+          formatRate(split.total, trans)
         );
       }
     }
@@ -304,15 +395,17 @@ export class CostPanel extends Widget {
   private _clock: () => number;
   private _environment: EnvironmentSection;
   private _followIdle: IDisposable | null;
-  private _header: Widget;
   private _history: SessionCostHistory | null;
   private _idle: IdleModel | null;
   private _model: CostModel;
+  private _refreshing = 0;
   private _savings: ISavingsSection | null = null;
   private _sections: CostSection[];
+  private _spinner: Spinner;
   private _timer: number | null = null;
   private _total: HTMLParagraphElement;
-  private _trans: TranslationBundle;
+  /** The extension's strings (SidePanel's `_trans` holds JupyterLab's). */
+  private _strings: TranslationBundle;
 }
 
 /**
@@ -345,7 +438,10 @@ export namespace CostPanel {
   export const TEST_IDS = {
     panel: 'smcost-cost-panel',
     header: 'smcost-header',
+    toolbar: 'smcost-toolbar',
     refresh: 'smcost-refresh',
+    busy: 'smcost-busy',
+    content: 'smcost-content',
     total: 'smcost-total',
     costStatus: 'smcost-cost-status',
     costMessage: 'smcost-cost-message',

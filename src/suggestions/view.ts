@@ -133,7 +133,7 @@ export class SuggestionsView extends Widget {
 
   /**
    * Move the focus to the section's heading; the panel scrolls it into view
-   * (clear of its sticky header).
+   * (to the top of its content).
    */
   focus(): void {
     this._heading.focus({ preventScroll: true });

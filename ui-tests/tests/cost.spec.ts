@@ -424,9 +424,12 @@ test.describe('Cost panel', () => {
     await expect(panel.getByTestId('smcost-header')).toContainText(
       (await total.textContent()) ?? ''
     );
-    await panel.evaluate(node => (node.scrollTop = node.scrollHeight));
-    expect(await panel.evaluate(node => node.scrollTop)).toBeGreaterThan(0);
+    // A SidePanel: its content scrolls under the header and the toolbar.
+    const content = panel.getByTestId('smcost-content');
+    await content.evaluate(node => (node.scrollTop = node.scrollHeight));
+    expect(await content.evaluate(node => node.scrollTop)).toBeGreaterThan(0);
     await expect(total).toBeInViewport({ ratio: 1 });
+    await expect(panel.getByTestId('smcost-refresh')).toBeInViewport();
     const [panelBox, totalBox] = [
       await panel.boundingBox(),
       await total.boundingBox()
@@ -439,6 +442,8 @@ test.describe('Cost panel', () => {
       /^Listed from AWS \d+ s ago\.$/
     );
     await expect(panel.getByTestId('smcost-problems')).toBeHidden();
+    // Nothing awaited any more: JupyterLab's spinner is gone.
+    await expect(panel.getByTestId('smcost-busy')).toBeHidden();
   });
 
   test('keyboard: Tab reaches the controls, Enter keeps the app running', async ({
@@ -569,7 +574,13 @@ test.describe('Cost panel', () => {
       status: 400
     });
     const status = panel.getByTestId('smcost-resources-status');
+    // The toolbar's refresh: JupyterLab's button, named by its tooltip.
     const refresh = panel.getByTestId('smcost-refresh');
+    await expect(
+      panel
+        .getByTestId('smcost-toolbar')
+        .getByRole('button', { name: 'Refresh the cost' })
+    ).toBeVisible();
     // The server lists again once its listing is older than
     // c.Resources.ttl_seconds (2 s here): "Refresh" until it has.
     await expect(async () => {
@@ -659,9 +670,12 @@ test.describe('cost screenshots', () => {
         pinSuggestions(suggestions).suggestions.length
       );
       await expect(panel.getByTestId('smcost-sparkline')).toBeVisible();
+      await expect(panel.getByTestId('smcost-busy')).toBeHidden();
       // The whole panel fits: nothing is cut off in the picture.
       expect(
-        await panel.evaluate(node => node.scrollHeight <= node.clientHeight)
+        await panel
+          .getByTestId('smcost-content')
+          .evaluate(node => node.scrollHeight <= node.clientHeight)
       ).toBe(true);
       await expect(panel).toHaveScreenshot(`cost-panel-${theme}.png`);
     });
