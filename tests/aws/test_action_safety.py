@@ -24,6 +24,7 @@ import pytest
 from jupyter_smcost.suggestions.model import suggestion_id
 from smcost_emulator.seed.demo import DEMO_OTHER_SPACE, DEMO_OTHER_USER
 from tests.support.api import SMCostAPI
+from tests.support.cost import listed
 from tests.support.demo import calls, one, settled
 
 IDLE_ENDPOINT = "demo-idle-endpoint"
@@ -67,13 +68,6 @@ def seed(
     return {**seeded, "emulator": emulator, "metadata_path": path}
 
 
-async def listing(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:
-    """GET resources once a listing has been made."""
-    await smcost_api.get("resources")
-    await app.monitor.settled()
-    return await smcost_api.get("resources")
-
-
 async def offered(
     smcost_api: SMCostAPI, app: Any, rule: str, name: str, action_id: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -110,7 +104,7 @@ async def test_a_space_without_owner_lists_only_what_is_tagged_with_it(
     smcost_api: SMCostAPI,
     smcost_started: Any,
 ) -> None:
-    doc = await listing(smcost_api, smcost_started)
+    doc = await listed(smcost_api, smcost_started)
     assert doc["scope"] == "mine", doc
     assert owned_by_demo_user(doc, ownerless_space) == []
     assert "other-user-xgboost" not in {r["name"] for r in doc["resources"]}
@@ -143,7 +137,7 @@ async def test_metadata_without_account_still_shows_only_the_users_own(
     no_account: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestions = await settled(smcost_api, smcost_started)
-    doc = await listing(smcost_api, smcost_started)
+    doc = await listed(smcost_api, smcost_started)
     assert doc["scope"] == "mine"
     names = {r["name"] for r in doc["resources"]}
     assert "other-user-xgboost" not in names
@@ -158,11 +152,11 @@ async def test_local_mode_lists_nothing_and_calls_no_list(
 ) -> None:
     emulator.seed_demo(savings=True)
     emulator.clear_call_log()
-    doc = await listing(smcost_api, smcost_started)
+    doc = await listed(smcost_api, smcost_started)
     assert doc["scope"] == "mine" and doc["resources"] == []
     assert [p["code"] for p in doc["problems"]] == ["scope"]
-    listed = [c.action for c in emulator.call_log() if c.action.startswith("List")]
-    assert listed == []
+    list_calls = [c.action for c in emulator.call_log() if c.action.startswith("List")]
+    assert list_calls == []
 
 
 @pytest.fixture

@@ -21,6 +21,15 @@ def studio_cost(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) ->
     return emulator_demo
 
 
+async def listed(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:
+    """GET resources once a listing has been made (a busy machine may take longer than the
+    first GET waits)."""
+    await smcost_api.get("resources")
+    await app.monitor.settled()
+    doc: dict[str, Any] = await smcost_api.get("resources")
+    return doc
+
+
 async def settled_cost(smcost_api: SMCostAPI) -> dict[str, Any]:
     """GET cost once the instance type is read and its price looked up."""
     for _ in range(100):

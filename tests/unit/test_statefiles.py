@@ -162,6 +162,8 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_and_a_temp_cleaned_at_sta
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
     assert read_json(path, 1000) == ({"old": True}, None)
     temps = [p for p in tmp_path.iterdir() if p != path]
     assert len(temps) == 1 and temps[0].name.startswith(".state.json.smcost-")

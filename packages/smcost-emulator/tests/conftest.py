@@ -72,7 +72,9 @@ def emulator_cli() -> Callable[..., AbstractContextManager[Cli]]:
             yield cli
         finally:
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=10) == 0
+            code = proc.wait(timeout=10)
             reader.join(timeout=5)
+            proc.stdout.close()
+            assert code == 0
 
     return run
