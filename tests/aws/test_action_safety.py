@@ -170,7 +170,6 @@ def other_users_account_view(
 
 async def test_scope_account_does_not_let_another_user_delete(
     other_users_account_view: dict[str, Any],
-    jp_fetch: Any,
     smcost_api: SMCostAPI,
     smcost_started: Any,
 ) -> None:
@@ -201,7 +200,7 @@ def others_allowed(
 
 
 async def test_the_admin_may_allow_actions_on_others(
-    others_allowed: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    others_allowed: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestion, body = await offered(
         smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
@@ -247,7 +246,7 @@ def slow_aws(demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, A
 
 
 async def test_a_late_stop_is_sent_once_and_reported_as_done(
-    slow_aws: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    slow_aws: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
     name = "demo-crossregion-processing"
@@ -266,7 +265,7 @@ async def test_a_late_stop_is_sent_once_and_reported_as_done(
 
 
 async def test_a_stop_that_never_lands_is_reported_as_not_done(
-    slow_aws: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    slow_aws: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
     name = "demo-crossregion-processing"
@@ -285,7 +284,7 @@ async def test_a_stop_that_never_lands_is_reported_as_not_done(
 
 
 async def test_concurrent_identical_deletes_make_one_call(
-    demo: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    demo: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = demo["emulator"]
     suggestion, body = await offered(
@@ -328,7 +327,6 @@ async def test_a_different_action_on_the_same_resource_waits_its_turn(
 )
 async def test_a_busy_aws_names_no_permission(
     demo: dict[str, Any],
-    jp_fetch: Any,
     smcost_api: SMCostAPI,
     smcost_started: Any,
     code: str,
@@ -374,7 +372,7 @@ async def test_an_action_survives_a_refresh_in_flight(
 
 
 async def test_the_audit_log_names_the_resolved_identity(
-    demo: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    demo: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestion, body = await offered(
         smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"

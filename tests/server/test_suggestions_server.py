@@ -51,7 +51,7 @@ async def idle_app_suggestion(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]
 
 
 async def test_never_waits_and_the_idle_app_is_priced(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     first = await smcost_api.get("suggestions")
     assert first["state"] in ("loading", "ok", "partial")
@@ -74,7 +74,7 @@ async def test_never_waits_and_the_idle_app_is_priced(
 
 
 async def test_delete_app_reaches_the_emulator_and_is_audited(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = studio["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
@@ -106,7 +106,7 @@ async def test_delete_app_reaches_the_emulator_and_is_audited(
 
 
 async def test_a_changed_app_is_a_conflict(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = studio["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
@@ -126,7 +126,7 @@ async def test_a_changed_app_is_a_conflict(
 
 
 async def test_aws_refusal_names_the_iam_action(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = studio["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
@@ -148,7 +148,7 @@ def actions_off(studio: dict[str, Any], smcost_config: dict[str, Any]) -> dict[s
 
 
 async def test_actions_off_is_403_and_said(
-    actions_off: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    actions_off: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     assert (await smcost_api.get("suggestions"))["actions_allowed"] is False
@@ -224,7 +224,7 @@ async def test_dismissed_stays_dismissed_across_a_restart(
 
 
 async def test_dismiss_for_some_days(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     code, body = await smcost_api.post(f"suggestions/{suggestion['id']}/dismiss", {"days": 2})
