@@ -541,15 +541,16 @@ class Replica:
             *extra_args,
         ]  # fmt: skip
         log_path = self.root / "server.log"
-        log_file = log_path.open("w")
-        proc = subprocess.Popen(
-            self.wrap(argv),
-            env=self.environ(**(env or {})),
-            cwd=self.home,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The server writes its own copy of the descriptor; ours closes at once.
+        with log_path.open("w") as log_file:
+            proc = subprocess.Popen(
+                self.wrap(argv),
+                env=self.environ(**(env or {})),
+                cwd=self.home,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return Server(proc, port, token, log_path)
 
 
