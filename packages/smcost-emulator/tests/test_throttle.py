@@ -6,6 +6,7 @@ botocore's backoff moves the fake clock instead of sleeping."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import urllib.error
@@ -216,24 +217,38 @@ def test_throttle_arguments_are_checked(kwargs: dict[str, Any]) -> None:
     assert ctl.throttle() is None
 
 
-def test_buckets_are_thread_safe() -> None:
-    # A frozen clock: exactly `burst` calls may pass, however the threads interleave.
+def allowed_across_threads(burst: int, threads: int, calls_each: int) -> int:
+    """How many of `threads` x `calls_each` concurrent calls of one action pass a bucket of
+    `burst` on a frozen clock."""
     ctl = EmulatorControl()
     ctl.set_throttle_clock(FakeClock(0.0))
-    ctl.set_throttle(1.0, burst=500)
+    ctl.set_throttle(1.0, burst=burst)
     allowed: list[int] = []
-    start = threading.Barrier(8)
+    start = threading.Barrier(threads)
 
     def worker() -> None:
         start.wait()
-        allowed.append(sum(not ctl.take_throttle("ListApps") for _ in range(200)))
+        allowed.append(sum(not ctl.take_throttle("ListApps") for _ in range(calls_each)))
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in running:
         t.start()
-    for t in threads:
+    for t in running:
         t.join()
-    assert sum(allowed) == 500
+    return sum(allowed)
+
+
+def test_buckets_are_thread_safe() -> None:
+    # Exactly `burst` calls may pass, however the threads interleave. A tiny switch
+    # interval makes them interleave inside `take_throttle` (without its lock, this fails
+    # nearly every run).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for round_ in range(5):
+            assert allowed_across_threads(2000, 8, 500) == 2000, f"round {round_}"
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_call_records_tell_throttled_calls_apart() -> None:
@@ -338,18 +353,31 @@ def test_botocore_retries_until_the_bucket_refills(
     assert throttled_calls() == 2
 
 
+@pytest.mark.parametrize(
+    ("retries", "attempts"),
+    [
+        ({"mode": "standard", "total_max_attempts": 3}, 3),
+        # botocore's max_attempts counts the retries, not the attempts: 1 is one retry.
+        ({"max_attempts": 1}, 2),
+        ({"max_attempts": 0}, 1),
+    ],
+)
 def test_retries_give_up_while_the_bucket_stays_empty(
-    emulator: Emulator, clock: FakeClock, botocore_sleep: BotocoreSleep
+    emulator: Emulator,
+    clock: FakeClock,
+    botocore_sleep: BotocoreSleep,
+    retries: dict[str, Any],
+    attempts: int,
 ) -> None:
     botocore_sleep.step = 0.0  # time stands still
-    sm = sm_client(mode="standard", total_max_attempts=3)
+    sm = sm_client(**retries)
     set_throttle(1.0, burst=1)
     sm.list_apps()
     with pytest.raises(ClientError) as exc:
         sm.list_apps()
     assert error_of(exc)[0] == "ThrottlingException"
-    assert exc.value.response["ResponseMetadata"]["RetryAttempts"] == 2
-    assert throttled_calls() == 3
+    assert exc.value.response["ResponseMetadata"]["RetryAttempts"] == attempts - 1
+    assert throttled_calls() == attempts
 
 
 def test_throttled_call_consumes_no_fault_but_waits_its_delay(
@@ -415,20 +443,21 @@ def test_http_control_route(emulator: Emulator) -> None:
     sm = sm_client()
     assert http.throttle_settings() is None
     # The real clock: at 0.001 a second the bucket does not refill within the test.
-    http.set_throttle(0.001, burst=1, actions=["ListApps"])
+    http.set_throttle(0.001, burst=3, actions=["ListApps"])
     assert http.throttle_settings() == {
         "rate_per_second": 0.001,
-        "burst": 1,
+        "burst": 3,
         "actions": ["ListApps"],
     }
-    sm.list_apps()
+    for _ in range(3):
+        sm.list_apps()
     with pytest.raises(ClientError) as exc:
         sm.list_apps()
     assert error_of(exc) == ("ThrottlingException", "Rate exceeded", 400)
     sm.list_domains()
     sm.list_domains()
     assert [(c["action"], c["throttled"]) for c in http.call_log()] == [
-        ("ListApps", False),
+        *[("ListApps", False)] * 3,
         ("ListApps", True),
         ("ListDomains", False),
         ("ListDomains", False),
