@@ -70,7 +70,7 @@ def service_of(action: str) -> str:
 
 
 class CallRecord(NamedTuple):
-    """One AWS call the emulator served (faulted calls included)."""
+    """One AWS call the emulator served (faulted and throttled calls included)."""
 
     timestamp: float
     action: str
