@@ -3,7 +3,7 @@ the SageMaker Studio calls (apps, spaces, user profiles, Studio lifecycle config
 UpdateDomain), jobs that keep running (training, tuning, processing, transform), tags on all
 of them, the Price List service (`pricing`, emulator demo prices) and Cost Explorer's
 Savings Plans recommendation on the same port, next to moto's CloudWatch and S3 — with fault
-injection, artificial latency and a call log.
+injection, artificial latency, AWS-style throttling (off unless asked) and a call log.
 
 Importing this package is cheap: moto is imported (and the Studio calls registered on it)
 the first time a name below other than `environ`/`apply_environ` is used, so the pytest
@@ -22,6 +22,7 @@ from .environment import environ
 if TYPE_CHECKING:
     from .api import (
         DEFAULT_DELETE_DELAY_SECONDS,
+        DEFAULT_THROTTLE_RATE,
         DEMO_NOTE,
         EMULATED_ACTIONS,
         JOB_ACTIONS,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         CallRecord,
         FakeApp,
         StatusListener,
+        ThrottledCallRecord,
         add_price,
         add_status_listener,
         call_log,
@@ -49,6 +51,10 @@ if TYPE_CHECKING:
         set_price_page_size,
         set_savings_plan_recommendation,
         set_state,
+        set_throttle,
+        set_throttle_clock,
+        throttle_settings,
+        throttled_calls,
     )
     from .client import EmulatorClient
     from .server import Emulator, start_emulator
@@ -68,6 +74,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_DELETE_DELAY_SECONDS",
+    "DEFAULT_THROTTLE_RATE",
     "DEMO_NOTE",
     "EMULATED_ACTIONS",
     "JOB_ACTIONS",
@@ -81,6 +88,7 @@ __all__ = [
     "EmulatorClient",
     "FakeApp",
     "StatusListener",
+    "ThrottledCallRecord",
     "add_price",
     "add_status_listener",
     "apply_environ",
@@ -99,5 +107,9 @@ __all__ = [
     "set_price_page_size",
     "set_savings_plan_recommendation",
     "set_state",
+    "set_throttle",
+    "set_throttle_clock",
     "start_emulator",
+    "throttle_settings",
+    "throttled_calls",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from types import FrameType
 from typing import Any
 
 from .api import FakeApp, add_status_listener
-from .control import control
+from .control import control, default_burst
 from .environment import apply, endpoint_variables
 from .sagemaker_studio.models import apps_snapshot
 from .seed.demo import seed_fleet
@@ -79,7 +80,21 @@ def describe_savings(savings: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m smcost_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5555, help="0 picks a free port")
@@ -110,8 +125,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--delete-delay", type=float, default=2.0, help="seconds an app stays Deleting"
     )
+    parser.add_argument(
+        "--throttle",
+        type=_positive_float,
+        metavar="RATE",
+        help="throttle every SageMaker operation, each to RATE calls a second (its own token "
+        "bucket), answering ThrottlingException beyond it as AWS does; off by default, and "
+        "a POST /_smcost/reset turns it off",
+    )
+    parser.add_argument(
+        "--throttle-burst",
+        type=_positive_int,
+        metavar="N",
+        help="with --throttle: calls an operation may make at once (default: RATE rounded up)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.throttle_burst is not None and args.throttle is None:
+        parser.error("--throttle-burst needs --throttle")
     if args.metadata_out and not args.seed_demo:
         parser.error("--metadata-out needs --seed-demo")
     if args.savings and not args.seed_demo:
@@ -155,13 +191,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"emulator: seeded {line}", flush=True)
             for line in describe_savings(seeded.get("savings")):
                 print(f"emulator: seeded {line}", flush=True)
-            if args.metadata_out:
-                args.metadata_out.parent.mkdir(parents=True, exist_ok=True)
-                # Atomic, so a launcher may wait for the file to know the demo is ready.
-                tmp = args.metadata_out.with_name(args.metadata_out.name + ".tmp")
-                tmp.write_text(json.dumps(seeded["metadata"], indent=2) + "\n")
-                tmp.replace(args.metadata_out)
-                print(f"emulator: metadata written to {args.metadata_out}", flush=True)
         if args.seed_fleet:
             fleet = seed_fleet(
                 emulator.endpoint_url,
@@ -175,6 +204,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"{fleet['idle']} of them idle for 3 h or more",
                 flush=True,
             )
+        # The seeds above go through boto3 like any client: throttling starts after them,
+        # and before the metadata file says the demo is ready.
+        if args.throttle is not None:
+            burst = args.throttle_burst or default_burst(args.throttle)
+            control.set_throttle(args.throttle, burst)
+            print(
+                f"emulator: throttling every SageMaker operation to {args.throttle:g} "
+                f"calls/s (burst {burst})",
+                flush=True,
+            )
+        if args.metadata_out:
+            args.metadata_out.parent.mkdir(parents=True, exist_ok=True)
+            # Atomic, so a launcher may wait for the file to know the demo is ready.
+            tmp = args.metadata_out.with_name(args.metadata_out.name + ".tmp")
+            tmp.write_text(json.dumps(seeded["metadata"], indent=2) + "\n")
+            tmp.replace(args.metadata_out)
+            print(f"emulator: metadata written to {args.metadata_out}", flush=True)
         # Deleting -> Deleted is decided when an app is read; reading them all here makes
         # the change print even when nobody asks AWS about the app any more.
         while not stop.wait(0.25):

@@ -17,8 +17,15 @@ from typing import Any
 
 from .ce import urls as ce_urls
 from .cloudwatch import urls as cloudwatch_urls
-from .control import DEFAULT_DELETE_DELAY_SECONDS, CallRecord, StatusListener, control
-from .facade import UNSET, Controls
+from .control import (
+    DEFAULT_DELETE_DELAY_SECONDS,
+    CallRecord,
+    Clock,
+    StatusListener,
+    ThrottledCallRecord,
+    control,
+)
+from .facade import DEFAULT_THROTTLE_RATE, UNSET, Controls
 from .pricing.models import DEMO_NOTE
 from .routes import dispatch
 from .sagemaker_studio import urls as sagemaker_urls
@@ -54,6 +61,12 @@ class InProcessControls(Controls):
         tuples whose `.service` is "sagemaker", "pricing", "cloudwatch" or "ce"."""
         return control.calls()
 
+    def set_throttle_clock(self, clock: Clock | None) -> None:
+        """What the throttle's buckets read as now, in seconds (None: time.monotonic,
+        which `reset` restores): a test's fake clock makes the refill deterministic.
+        In process only (a clock does not travel over HTTP)."""
+        control.set_throttle_clock(clock)
+
 
 _process = InProcessControls()
 
@@ -61,6 +74,10 @@ inject_fault = _process.inject_fault
 clear_faults = _process.clear_faults
 set_delay = _process.set_delay
 set_delete_delay = _process.set_delete_delay
+set_throttle = _process.set_throttle
+set_throttle_clock = _process.set_throttle_clock
+throttle_settings = _process.throttle_settings
+throttled_calls = _process.throttled_calls
 call_log = _process.call_log
 clear_call_log = _process.clear_call_log
 reset = _process.reset
@@ -83,6 +100,7 @@ def remove_status_listener(listener: StatusListener) -> None:
 
 __all__ = [
     "DEFAULT_DELETE_DELAY_SECONDS",
+    "DEFAULT_THROTTLE_RATE",
     "DEMO_NOTE",
     "EMULATED_ACTIONS",
     "JOB_ACTIONS",
@@ -95,6 +113,7 @@ __all__ = [
     "FakeApp",
     "InProcessControls",
     "StatusListener",
+    "ThrottledCallRecord",
     "add_price",
     "add_status_listener",
     "call_log",
@@ -111,4 +130,8 @@ __all__ = [
     "set_price_page_size",
     "set_savings_plan_recommendation",
     "set_state",
+    "set_throttle",
+    "set_throttle_clock",
+    "throttle_settings",
+    "throttled_calls",
 ]

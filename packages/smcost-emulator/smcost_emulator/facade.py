@@ -30,6 +30,8 @@ UNSET = _Unset.UNSET
 DEFAULT_SAVINGS_PLANS_TYPE = "SAGEMAKER_SP"
 DEFAULT_FAULT_CODE = "AccessDeniedException"
 DEFAULT_FAULT_MESSAGE = "Injected fault: not authorized to perform this action"
+#: Calls a second per operation `set_throttle` allows when given no rate.
+DEFAULT_THROTTLE_RATE = 2.0
 
 
 class Controls:
@@ -45,7 +47,7 @@ class Controls:
 
     def reset(self) -> None:
         """Forget all AWS state (as moto's reset), clear faults, delays and the call log,
-        restore the default Price List catalog and forget the Savings Plans
+        turn throttling off, restore the default Price List catalog and forget the Savings Plans
         recommendations."""
         self._call("POST", "reset", {})
 
@@ -81,6 +83,35 @@ class Controls:
         """
         self._call("POST", "delay", {"seconds": seconds, "actions": actions})
 
+    def set_throttle(
+        self,
+        rate_per_second: float | None = DEFAULT_THROTTLE_RATE,
+        burst: int | None = None,
+        actions: list[str] | None = None,
+    ) -> None:
+        """Throttle as AWS does: each matching operation gets its own token bucket, `burst`
+        calls at once (None: one second's worth, at least 1) refilled at `rate_per_second`;
+        a call beyond it is answered HTTP 400 ThrottlingException "Rate exceeded", which
+        botocore retries (after its backoff). `rate_per_second=None` turns throttling off
+        (as `reset` does; it is off until asked). `actions`: names as for `inject_fault`
+        (None: every SageMaker action). Each call replaces the setting and refills every
+        bucket.
+
+        Throttled calls are in the call log (`throttled` true) and consume no injected
+        fault."""
+        body = {"rate_per_second": rate_per_second, "burst": burst, "actions": actions}
+        self._call("POST", "throttle", body)
+
+    def throttle_settings(self) -> dict[str, Any] | None:
+        """The throttle's {"rate_per_second", "burst", "actions"} (None: off)."""
+        settings = self._call("GET", "throttle")["throttle"]
+        return None if settings is None else dict(settings)
+
+    def throttled_calls(self) -> int:
+        """How many calls of the call log the throttle answered (`clear_call_log` and
+        `reset` start it again at 0)."""
+        return int(self._call("GET", "throttle")["throttled_calls"])
+
     def set_delete_delay(self, seconds: float) -> None:
         """How long an app stays `Deleting` after DeleteApp before it reads `Deleted`.
 
@@ -89,9 +120,10 @@ class Controls:
 
     def call_log(self) -> list[Any]:
         """The SageMaker, Price List, CloudWatch and emulated Cost Explorer calls served,
-        oldest first, including the calls answered with an injected fault: here dicts of
-        timestamp, action, params and service ("sagemaker", "pricing", "cloudwatch" or
-        "ce"); in process `control.CallRecord`s of the same fields."""
+        oldest first, including the calls answered with an injected fault or throttled:
+        here dicts of timestamp, action, params, service ("sagemaker", "pricing",
+        "cloudwatch" or "ce") and throttled; in process `control.CallRecord`s of the same
+        fields."""
         return list(self._call("GET", "calls")["calls"])
 
     def clear_call_log(self) -> None:
@@ -172,4 +204,4 @@ class Controls:
         return boto3_session(region).client(service, endpoint_url=self.endpoint_url, **kwargs)
 
 
-__all__ = ["DEFAULT_SAVINGS_PLANS_TYPE", "UNSET", "Controls"]
+__all__ = ["DEFAULT_SAVINGS_PLANS_TYPE", "DEFAULT_THROTTLE_RATE", "UNSET", "Controls"]

@@ -33,7 +33,7 @@ def emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """The session's emulator with fresh state, no faults/delays and an empty call log.
+    """The session's emulator with fresh state, no faults/delays/throttle and an empty call log.
 
     boto3 in the test (and in servers it starts with this environment) reaches it through
     `environment.environ`: AWS_ENDPOINT_URL_<SERVICE> for every service jupyter_smcost calls,
@@ -45,7 +45,7 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iter
     for name, value in environ(emulator_server.endpoint_url).items():
         monkeypatch.setenv(name, value)
     yield emulator_server
-    # Leave no fault or delay behind for tests that don't use the emulator.
+    # Leave no fault, delay or throttle behind for tests that don't use the emulator.
     emulator_server.reset()
 
 

@@ -58,6 +58,27 @@ def _set_delay(body: Body) -> None:
     control.set_delay(float(body["seconds"]), _optional(body, "actions", list))
 
 
+def _set_throttle(body: Body) -> None:
+    rate = body["rate_per_second"]  # present: null turns throttling off
+    burst = body.get("burst")
+    actions = body.get("actions")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))):
+        raise TypeError("rate_per_second must be a number or null")
+    if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int)):
+        raise TypeError("burst must be an integer or null")
+    if actions is not None and not isinstance(actions, list):
+        raise TypeError("actions must be a list of action names or null")
+    control.set_throttle(None if rate is None else float(rate), burst, actions)
+
+
+def _throttle(body: Body, endpoint_url: str | None) -> Any:
+    settings = control.throttle()
+    return {
+        "throttle": None if settings is None else settings.to_dict(),
+        "throttled_calls": control.throttled_calls(),
+    }
+
+
 def _set_page_size(body: Body) -> None:
     catalog.set_page_size(_optional(body, "size", int))
 
@@ -125,6 +146,8 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "faults"): _ok(_inject_fault),
     ("DELETE", "faults"): _ok(lambda body: control.clear_faults()),
     ("POST", "delay"): _ok(_set_delay),
+    ("POST", "throttle"): _ok(_set_throttle),
+    ("GET", "throttle"): _throttle,
     ("POST", "delete-delay"): _ok(lambda body: control.set_delete_delay(float(body["seconds"]))),
     ("GET", "calls"): lambda body, url: {"calls": [c.to_dict() for c in control.calls()]},
     ("DELETE", "calls"): _ok(lambda body: control.clear_calls()),
