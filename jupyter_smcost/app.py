@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from .aws import (
 from .config_errors import ConfigError, log_refused
 from .cost.app_cost import environment_component
 from .cost.config import Pricing, Resources
+from .cost.inventory import Inventory
 from .cost.pricing.model import Price, PriceKey
 from .cost.pricing.service import PriceService
 from .cost.resources import Collector, ResourceMonitor
@@ -38,6 +40,7 @@ from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
 from .log import follow_server_log
+from .pace import DEFAULT_CALLS_PER_SECOND, Pace, PacedAws
 from .routes import HANDLERS
 from .services import SERVICES_KEY, Services
 from .statefiles import clean_temp_files
@@ -95,6 +98,23 @@ class SMCost(TolerantConfig, ExtensionApp):
         help="Seconds to wait for one AWS call, retries included, before giving up (Timeout).",
     ).tag(config=True)
 
+    aws_background_calls_per_second = Float(
+        DEFAULT_CALLS_PER_SECOND,
+        help="At most this many calls a second of each AWS operation for what the server "
+        "reads in the background (the resources listing, the suggestions' facts); SageMaker "
+        "throttles each operation per account, and the users' own calls share its limits. "
+        "A shutdown or an action the user confirms is never held back.",
+    ).tag(config=True)
+
+    @validate("aws_background_calls_per_second")
+    def _valid_background_rate(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (0 < value <= 100):  # also rejects NaN
+            raise TraitError(
+                f"c.SMCost.aws_background_calls_per_second must be in (0, 100], not {value!r}"
+            )
+        return value
+
     @validate("aws_connect_timeout_seconds", "aws_read_timeout_seconds", "aws_call_timeout_seconds")
     def _valid_aws_timeout(self, proposal: Any) -> float:
         value = float(proposal["value"])
@@ -135,8 +155,27 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.policy = self._load_policy()
         prices_source = self._init_pricing()
         self.resources_config = Resources(parent=self)
-        self.collector = Collector(self.aws, lambda: self.environment, self.resources_config.scope)
-        self.monitor = ResourceMonitor(self.collector.collect, self.resources_config.ttl_seconds)
+        # What is read in the background is paced, and backs off together when AWS
+        # throttles (pace.py); what a user asks for goes through the plain client.
+        self.pace = Pace(self.aws_background_calls_per_second)
+        self.background_aws = PacedAws(self.aws, self.pace)
+        resources = self.resources_config
+        inventory = Inventory(
+            self.background_aws,
+            lambda: self.environment,
+            listing_max_age=lambda: self.monitor.ttl_seconds,
+        )
+        self.collector = Collector(
+            self.background_aws, lambda: self.environment, resources.scope, inventory=inventory
+        )
+        self.monitor = ResourceMonitor(
+            self.collector.collect,
+            lambda: resources.ttl_seconds,
+            max_ttl_seconds=lambda: resources.max_ttl_seconds,
+            acted=self._last_work,
+            jitter=resources.jitter,
+            gate=self.pace,
+        )
         self._resolve_task: asyncio.Task[None] | None = None
         self._price_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
@@ -281,7 +320,7 @@ class SMCost(TolerantConfig, ExtensionApp):
         except Exception as err:  # psutil is a dependency; a broken one only loses a rule
             self.log.warning("jupyter-smcost: this instance's usage is not sampled: %s", err)
         self.facts = FactsCollector(
-            self.aws,
+            self.background_aws,
             lambda: self.environment,
             self.collector.owner,
             whoami=self.collector.whoami,
@@ -301,13 +340,27 @@ class SMCost(TolerantConfig, ExtensionApp):
             # A stop sent without an answer may still be on its way: watch for it this long.
             confirm_seconds=max(5.0, 2 * self.aws.read_timeout),
         )
+        config = self.suggestions_config
         self.suggestions = SuggestionsService(
-            self.suggestions_config,
+            config,
             self.facts.collect,
             runner,
             DismissStore(self.state_dir),
             AuditLog(self.state_dir),
+            max_ttl_seconds=lambda: config.max_ttl_seconds,
+            acted=self._last_work,
+            jitter=self.resources_config.jitter,
+            gate=self.pace,
         )
+
+    def _last_work(self) -> float:
+        """When (monotonic) a kernel or a terminal last worked: a job or an endpoint it
+        launched should show soon, so the listings fall back to their base TTL."""
+        idle = getattr(self, "idle", None)
+        worked = None if idle is None else idle.tracker.last_work
+        if worked is None:
+            return float("-inf")
+        return time.monotonic() - max(0.0, (utcnow() - worked).total_seconds())
 
     def _usage(self) -> Any:
         env = self.environment

@@ -6,6 +6,17 @@ fresh until the end of its TTL window; after failures the next refresh waits lon
 (doubling up to a maximum). `invalidate()` says something the work reads has changed: the
 next reader starts a refresh, and a refresh that started before the change does not count
 as fresh. The resources listing and the suggestions both use it. No tornado import.
+
+So that a domain's servers do not call AWS more than they must (pace.py):
+- with `max_ttl_seconds`, the TTL doubles after each refresh whose value is the `same` as
+  the last one, up to that maximum, and falls back to the base TTL when it changes, when
+  `invalidate()` says something changed, or when the user did something that may change
+  it (`acted()`, e.g. a kernel ran code since the last refresh);
+- with `jitter`, each refresher's TTL windows start at a random phase and each window
+  ends a random share of up to `jitter` x TTL later, so servers started together by a
+  lifecycle script do not refresh in step;
+- with a `gate` (a `Pace`), no refresh is fresh for less than its backoff after AWS
+  throttled any call of the process.
 """
 
 from __future__ import annotations
@@ -13,23 +24,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-def next_fresh_until(now: float, ttl: float, failures: int, max_backoff: float) -> float:
-    """Until when a background result is fresh: the end of the current TTL window (one tab
-    polling now and then refreshes as often as twenty would), or after failures a backoff
-    doubling up to `max_backoff`."""
+class Gate(Protocol):
+    """Until when the process backs off from AWS (monotonic; see pace.Pace)."""
+
+    busy_until: float
+
+
+def next_fresh_until(
+    now: float, ttl: float, failures: int, max_backoff: float, phase: float = 0.0
+) -> float:
+    """Until when a background result is fresh: the end of the current TTL window (windows
+    start at `phase`; one tab polling now and then refreshes as often as twenty would), or
+    after failures a backoff doubling up to `max_backoff`."""
     if failures:
         wait = ttl * (2 ** min(failures, 10))
         return now + min(wait, max(max_backoff, ttl))
-    return (math.floor(now / ttl) + 1) * ttl
+    return (math.floor((now - phase) / ttl) + 1) * ttl + phase
 
 
 class Refresher(Generic[T]):
@@ -39,7 +59,8 @@ class Refresher(Generic[T]):
     `failed(value)` says whether a value that `work` returned reports a transient failure
     (throttling, an AWS error): it is served, and the next refresh backs off. When `work`
     raises, the last value stays, `error` holds the exception and the next refresh backs
-    off too (a bug guard: the work reports AWS errors in its value)."""
+    off too (a bug guard: the work reports AWS errors in its value). For `same`,
+    `max_ttl_seconds`, `acted`, `jitter` and `gate` see the module docstring."""
 
     def __init__(
         self,
@@ -50,10 +71,27 @@ class Refresher(Generic[T]):
         max_backoff_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         what: str = "a background refresh",
+        same: Callable[[T, T], bool] | None = None,
+        max_ttl_seconds: float | Callable[[], float] | None = None,
+        acted: Callable[[], float] | None = None,
+        jitter: float = 0.0,
+        gate: Gate | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self._work = work
         self._ttl = ttl_seconds
         self._failed = failed
+        self._same = same
+        self._max_ttl = max_ttl_seconds
+        self._acted = acted
+        self._jitter = max(0.0, jitter)
+        self._gate = gate
+        self._rng = rng or random.Random()
+        # Where this refresher's windows start, as a share of the TTL.
+        self._phase = self._rng.random() if self._jitter else 0.0
+        #: Refreshes in a row whose value did not change (the TTL doubles with each).
+        self.unchanged = 0
+        self._last_started = float("-inf")
         self.max_backoff_seconds = max_backoff_seconds
         self._clock = clock
         self._what = what
@@ -67,8 +105,17 @@ class Refresher(Generic[T]):
         self._inflight: asyncio.Future[T | None] | None = None
 
     @property
-    def ttl_seconds(self) -> float:
+    def base_ttl_seconds(self) -> float:
         return self._ttl() if callable(self._ttl) else self._ttl
+
+    @property
+    def ttl_seconds(self) -> float:
+        """The TTL now: the base one, doubled for each unchanged refresh up to the maximum."""
+        base = self.base_ttl_seconds
+        top = self._max_ttl() if callable(self._max_ttl) else self._max_ttl
+        if top is None or not self.unchanged:
+            return base
+        return max(base, min(top, base * 2 ** min(self.unchanged, 20)))
 
     @property
     def inflight(self) -> asyncio.Future[T | None] | None:
@@ -81,7 +128,12 @@ class Refresher(Generic[T]):
 
     @property
     def stale(self) -> bool:
-        return self._clock() >= self._fresh_until
+        now = self._clock()
+        if self._acted is not None and self.unchanged and self._acted() > self._last_started:
+            # The user did something since: back to the base TTL from the last refresh.
+            self.unchanged = 0
+            self._fresh_until = min(self._fresh_until, self._last_started + self.ttl_seconds)
+        return now >= self._fresh_until
 
     def start_refresh(self) -> asyncio.Future[T | None]:
         """The refresh in flight, started now if none is."""
@@ -98,6 +150,7 @@ class Refresher(Generic[T]):
         refresh that starts from now on as fresh."""
         self._fresh_until = 0.0
         self._changed_at = self._clock()
+        self.unchanged = 0
 
     async def settled(self) -> T | None:
         """The value once the refresh in flight, if any, is done (tests, benchmarks)."""
@@ -120,7 +173,8 @@ class Refresher(Generic[T]):
 
     async def _refresh(self) -> T | None:
         self.refreshes += 1
-        started = self._clock()
+        started = self._last_started = self._clock()
+        previous = self.current
         try:
             value = await self._work(started)
         except Exception as err:
@@ -131,9 +185,19 @@ class Refresher(Generic[T]):
             self.current = value
             self.error = None
             self._failures = self._failures + 1 if self._failed(value) else 0
-        self._fresh_until = next_fresh_until(
-            self._clock(), self.ttl_seconds, self._failures, self.max_backoff_seconds
+            if self._same is not None and not self._failures:
+                same = previous is not None and self._same(previous, value)
+                self.unchanged = self.unchanged + 1 if same else 0
+        ttl = self.ttl_seconds
+        now = self._clock()
+        fresh_until = next_fresh_until(
+            now, ttl, self._failures, self.max_backoff_seconds, self._phase * ttl
         )
+        if self._jitter and not self._failures:
+            fresh_until += self._rng.uniform(0.0, self._jitter * ttl)
+        if self._gate is not None:
+            fresh_until = max(fresh_until, self._gate.busy_until)
+        self._fresh_until = fresh_until
         if self._changed_at >= started:
             self._fresh_until = 0.0  # read before the change: the next reader reads again
         return self.current

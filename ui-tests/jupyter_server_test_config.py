@@ -73,9 +73,14 @@ else:
     # tests inject an AWS fault (and clear it) and must see the next listing within a
     # test's time; a listing from one test must not linger into the next.
     c.Resources.ttl_seconds = 2  # noqa: F821
+    # A fixed TTL: nothing changes between a test's listings for long enough to grow it,
+    # but the next test must not wait for a TTL grown over the previous ones.
+    c.Resources.max_ttl_seconds = 2  # noqa: F821
+    c.Resources.jitter = 0  # noqa: F821
     # Savings: computed again every 2 s (a test reseeds the emulator with the savings demo
     # and must see its suggestions), with the demo's settings (scripts/demo.py).
     c.Suggestions.ttl_seconds = 2  # noqa: F821
+    c.Suggestions.max_ttl_seconds = 2  # noqa: F821
     c.Suggestions.required_tags = ["project"]  # noqa: F821
     c.Suggestions.idle_budget_hint_usd = 1.0  # noqa: F821
     c.Suggestions.min_saving_usd_per_month = 0.25  # noqa: F821

@@ -117,6 +117,17 @@ class Resources(TolerantConfig, LoggingConfigurable):
     ttl_seconds = Float(
         60.0, help="How long a listing is reused, whatever the number of open tabs."
     ).tag(config=True)
+    max_ttl_seconds = Float(
+        1800.0,
+        help="While nothing changes, the listing's TTL doubles after each refresh up to this; "
+        "it falls back to ttl_seconds when something changes, a kernel runs code or the user "
+        "acts. Equal to ttl_seconds: a fixed TTL.",
+    ).tag(config=True)
+    jitter = Float(
+        0.2,
+        help="Each refresh comes up to this share of the TTL late, at random, so that servers "
+        "started together do not call AWS together (0: none).",
+    ).tag(config=True)
     enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
     max_rows = Int(
         100,
@@ -124,3 +135,18 @@ class Resources(TolerantConfig, LoggingConfigurable):
         help="At most this many rows (the most expensive) in GET resources; the totals "
         "still cover every resource.",
     ).tag(config=True)
+
+    @validate("ttl_seconds", "max_ttl_seconds")
+    def _valid_ttl(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and value > 0):
+            name = proposal["trait"].name
+            raise TraitError(f"c.Resources.{name} must be a positive number, not {value!r}")
+        return value
+
+    @validate("jitter")
+    def _valid_jitter(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (0 <= value <= 1):  # also rejects NaN
+            raise TraitError(f"c.Resources.jitter must be in [0, 1], not {value!r}")
+        return value

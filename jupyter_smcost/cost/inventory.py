@@ -9,17 +9,30 @@ configurations), Studio apps, spaces and notebook instances through an injected 
   round (within `SHARED_SECONDS`) is shared by its other readers, so one refresh with the
   suggestions on lists and describes each thing once, not once per wing; a round's answers
   are dropped when its last reader is done, and each wing keeps what it built from them;
-- what does not change is kept longer: tags (a running resource's re-read when a reader
-  asks for fresher ones), endpoint configurations, the space's owner and, for
+- a listing is also kept for `listing_max_age()` seconds (the resources listing's TTL
+  now): the suggestions computed a few minutes after the Cost panel's refresh read the
+  same listing instead of listing again;
+- an endpoint is described again only when its list summary says it changed
+  (LastModifiedTime, status);
+- what does not change is kept longer: tags (read once per resource; an action on it,
+  `forget(arn)`, reads them again), endpoint configurations, the space's owner and, for
   `SPACES_TTL_SECONDS`, the owner's spaces.
 
 It also owns whose resources are "mine" (`Identity`, `scope_note`) and the ARNs and
 console links of what it lists. No tornado import.
+
+Calls that do not grow with the domain: the user's training jobs, tuning jobs and endpoints
+are found with SageMaker's Search (`search_mine`), filtered by the owner's tags and
+answered with their descriptions and tags, one call each whatever the number of other
+users' resources; without `sagemaker:Search` (or with a user of too many spaces to name in
+one expression), the listing, ListTags on each and a describe of each are the fallback. In
+a large domain the apps are listed per owned space rather than for the whole domain.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import sys
 import time
@@ -31,6 +44,8 @@ from typing import Any, Protocol
 
 from ..aws import AwsError
 from ..environment import Environment, Kind
+
+log = logging.getLogger(__name__)
 
 USER_PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAG = "sagemaker:space-arn"
@@ -237,8 +252,9 @@ def mark(item: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-#: How long the list of the user's spaces (whose resources are "mine") is reused.
-SPACES_TTL_SECONDS = 600.0
+#: How long the list of the user's spaces (whose resources are "mine") is reused: a new
+#: space is rare, and the listing pages through the whole domain's spaces.
+SPACES_TTL_SECONDS = 3 * 3600.0
 #: A round's answer is shared with a reader that joins this long after it was asked for at
 #: most (a reader held up by a slow call keeps a round open; others still read afresh).
 SHARED_SECONDS = 10.0
@@ -247,6 +263,19 @@ DESCRIBE_SLICE = 64
 #: At most this many recent jobs of each kind are read (the newest first).
 MAX_RECENT_JOBS = 500
 ENDED = frozenset({"Completed", "Failed", "Stopped"})
+#: The kinds Search finds, by its resource name.
+SEARCHABLE = {
+    "training-job": "TrainingJob",
+    "tuning-job": "HyperParameterTuningJob",
+    "endpoint": "Endpoint",
+}
+#: Search answers at most 100 results a page.
+SEARCH_PAGE = 100
+#: A SearchExpression holds at most 20 sub-expressions: the profile's and 19 spaces'.
+MAX_SEARCH_OWNERS = 20
+#: Apps are listed per owned space once the domain's listing would take more pages than
+#: that (a page holds 100 apps; a space has one or two).
+APPS_PER_PAGE = 50
 #: Memories of things that never change are emptied when they reach this size.
 _MAX_TAGGED = 5000
 _MAX_CONFIGS = 500
@@ -322,10 +351,16 @@ class Inventory:
         *,
         clock: Callable[[], float] = time.monotonic,
         describe_concurrency: int = 4,
+        listing_max_age: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.aws = aws
         self._env = env
         self._clock = clock
+        self.listing_max_age = listing_max_age
+        # (operation, params) -> (when listed, the items): listings kept across rounds.
+        self._listings: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
+        # Endpoint name -> (its list summary's mark, its description).
+        self._endpoints: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
         self._limit = asyncio.Semaphore(describe_concurrency)
         self._readers = 0
         self._round: dict[tuple[str, str], _Shared] = {}
@@ -336,6 +371,10 @@ class Inventory:
         self._owner: str | None = None
         # The user's spaces, and when they were listed (a new space is rare).
         self._spaces: tuple[float, frozenset[str]] | None = None
+        #: The number of spaces in the domain, as last listed.
+        self.domain_spaces = 0
+        #: Why Search is not used (None: it is), e.g. the role may not call it.
+        self.search_off: str | None = None
         self._whoami: asyncio.Future[Identity] | None = None
         #: AWS calls made, by operation (benchmarks, tests).
         self.calls: dict[str, int] = {}
@@ -357,8 +396,12 @@ class Inventory:
         """Something changed (an action ran on `arn`): nothing read before is shared with
         the next readers, and that resource's tags are read again."""
         self._round.clear()
+        self._listings.clear()
         if arn:
             self._tags.pop(arn, None)
+            self._endpoints = {
+                k: v for k, v in self._endpoints.items() if v[1].get("EndpointArn") != arn
+            }
 
     async def _shared(
         self, operation: str, params: dict[str, Any], read: Callable[[], Awaitable[Any]]
@@ -385,11 +428,18 @@ class Inventory:
     # -- listings ----------------------------------------------------------------------
 
     async def listing(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        """A SageMaker list operation, every page."""
+        """A SageMaker list operation, every page (kept for `listing_max_age()`)."""
+        memo_key = _key(operation, params)
+        kept = self._listings.get(memo_key)
+        if kept is not None and self._clock() - kept[0] < self.listing_max_age():
+            return kept[1]
 
         async def read() -> list[dict[str, Any]]:
             self._counted(operation)
-            return await self.aws.paginate("sagemaker", operation, key, **params)
+            at = self._clock()
+            items = await self.aws.paginate("sagemaker", operation, key, **params)
+            self._listings[memo_key] = (at, items)
+            return items
 
         answer: list[dict[str, Any]] = await self._shared(operation, params, read)
         return answer
@@ -402,8 +452,10 @@ class Inventory:
 
     async def recent_jobs(self, kind: str, after: datetime) -> list[dict[str, Any]]:
         """The jobs created since `after` (at most MAX_RECENT_JOBS) and the running ones,
-        one summary each."""
+        one summary each. `after` is taken to the hour before it, so that the listing is
+        the same one for an hour (see `listing_max_age`)."""
         spec = JOB_KINDS[kind]
+        after = after.replace(minute=0, second=0, microsecond=0)
         recent, running = await asyncio.gather(
             self.listing(
                 spec.list_op,
@@ -417,16 +469,138 @@ class Inventory:
         return list({str(i.get(spec.arn_key)): i for i in (*recent, *running)}.values())
 
     async def endpoints(self) -> list[dict[str, Any]]:
-        return await self.listing("list_endpoints", "Endpoints", StatusEquals="InService")
+        return await self.listing(
+            "list_endpoints", "Endpoints", StatusEquals="InService", MaxResults=100
+        )
 
-    async def apps(self, domain_id: str | None) -> list[dict[str, Any]]:
-        params = {"DomainIdEquals": domain_id} if domain_id else {}
-        return await self.listing("list_apps", "Apps", **params)
+    async def apps(
+        self, domain_id: str | None, ident: Identity | None = None
+    ) -> list[dict[str, Any]]:
+        """The domain's apps; in a domain large enough that listing them all takes more
+        calls than listing those of `ident`'s spaces (and its profile's), only those."""
+        if not domain_id:
+            return await self.listing("list_apps", "Apps", MaxResults=100)
+        own = sorted(ident.space_names) if ident is not None else []
+        wanted = len(own) + bool(ident is not None and ident.user_profile_name)
+        if ident is None or not wanted or wanted >= math.ceil(self.domain_spaces / APPS_PER_PAGE):
+            return await self.listing("list_apps", "Apps", DomainIdEquals=domain_id, MaxResults=100)
+        parts = [
+            self.listing("list_apps", "Apps", DomainIdEquals=domain_id, SpaceNameEquals=space)
+            for space in own
+        ]
+        if ident.user_profile_name:
+            parts.append(
+                self.listing(
+                    "list_apps",
+                    "Apps",
+                    DomainIdEquals=domain_id,
+                    UserProfileNameEquals=ident.user_profile_name,
+                )
+            )
+        found = await asyncio.gather(*parts)
+        return [a for part in found for a in part]
 
     async def notebook_instances(self) -> list[dict[str, Any]]:
         return await self.listing(
             "list_notebook_instances", "NotebookInstances", StatusEquals="InService"
         )
+
+    # -- search ----------------------------------------------------------------------------
+
+    def _owners(self, ident: Identity) -> dict[str, Any] | None:
+        """ "Tagged with this user profile or one of its spaces" as a SearchExpression; None
+        when it cannot be said in one."""
+        owners = []
+        if ident.user_profile_arn:
+            owners.append((USER_PROFILE_TAG, ident.user_profile_arn))
+        for space in sorted(ident.space_names):
+            arn = ident.space_arn(space)
+            if arn:
+                owners.append((SPACE_TAG, arn))
+        if not owners or len(owners) > MAX_SEARCH_OWNERS:
+            return None
+        return {
+            "SubExpressions": [
+                {"Filters": [{"Name": f"Tags.{key}", "Operator": "Equals", "Value": value}]}
+                for key, value in owners
+            ],
+            "Operator": "Or",
+        }
+
+    async def search_mine(
+        self, kind: str, ident: Identity, *, running: bool = True, after: datetime | None = None
+    ) -> list[dict[str, Any]] | None:
+        """`ident`'s resources of `kind` with their descriptions (and `Tags`, as AWS lists
+        them): the running ones, or (`running=False`) the ones created since `after`, newest
+        first (the paging stops at the first older one). None when Search cannot be used:
+        the caller lists instead. Raises AwsError (throttling, ...)."""
+        resource = SEARCHABLE.get(kind)
+        owners = None if resource is None or self.search_off else self._owners(ident)
+        if resource is None or owners is None or self.search_off:
+            return None
+        expression: dict[str, Any] = {"SubExpressions": [owners], "Operator": "And"}
+        if running:
+            status = JOB_KINDS[kind].status_key if kind in JOB_KINDS else "EndpointStatus"
+            value = "InService" if kind == "endpoint" else "InProgress"
+            expression["Filters"] = [{"Name": status, "Operator": "Equals", "Value": value}]
+        cutoff = None if after is None else after.replace(minute=0, second=0, microsecond=0)
+        params = {
+            "Resource": resource,
+            "SearchExpression": expression,
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": SEARCH_PAGE,
+        }
+        memo = {**params, "after": cutoff}
+
+        async def read() -> list[dict[str, Any]]:
+            self._counted("search")
+            found: list[dict[str, Any]] = []
+            token: str | None = None
+            while True:
+                page = await self.aws.call(
+                    "sagemaker", "search", **(dict(params, NextToken=token) if token else params)
+                )
+                for result in page.get("Results") or []:
+                    entity = result.get(resource)
+                    if not isinstance(entity, dict):
+                        continue
+                    created = utc_time(entity.get("CreationTime"))
+                    if cutoff is not None and created is not None and created <= cutoff:
+                        return found  # newest first: the rest is older still
+                    found.append(entity)
+                token = page.get("NextToken")
+                if not token:
+                    return found
+
+        kept = self._listings.get(_key("search", memo))
+        if kept is not None and self._clock() - kept[0] < self.listing_max_age():
+            entities = kept[1]
+        else:
+            at = self._clock()
+            try:
+                entities = await self._shared("search", memo, read)
+            except AwsError as err:
+                if err.access_denied or err.code == "ValidationException":
+                    self.search_off = str(err)
+                    log.warning(
+                        "jupyter-smcost: listing instead of searching (%s); add "
+                        "sagemaker:Search to the execution role to make fewer calls",
+                        err,
+                    )
+                    return None
+                raise
+            self._listings[_key("search", memo)] = (at, entities)
+        mine = []
+        arn_key = JOB_KINDS[kind].arn_key if kind in JOB_KINDS else "EndpointArn"
+        for entity in entities:
+            tags = {str(t.get("Key")): str(t.get("Value")) for t in entity.get("Tags") or []}
+            # Search filtered by these tags; what comes back is checked all the same.
+            if ident.owns(tags):
+                arn = str(entity.get(arn_key))
+                self._tags[arn] = (self._clock(), tags)
+                mine.append(entity)
+        return mine
 
     # -- describes -----------------------------------------------------------------------
 
@@ -465,6 +639,25 @@ class Inventory:
         return await self.describe(
             spec.describe_op, counted=counted, **{spec.name_key: item[spec.name_key]}
         )
+
+    async def describe_endpoint(
+        self, item: dict[str, Any], counted: Callable[[], None] | None = None
+    ) -> dict[str, Any] | None:
+        """A listed endpoint's description, read again only when its list summary changed;
+        None when it is gone."""
+        name = str(item.get("EndpointName"))
+        summary = (mark(item), item.get("EndpointStatus"))
+        known = self._endpoints.get(name)
+        if known is not None and known[0] == summary:
+            return known[1]
+        described = await self.describe("describe_endpoint", counted=counted, EndpointName=name)
+        if described is None:
+            self._endpoints.pop(name, None)
+        else:
+            if len(self._endpoints) > _MAX_CONFIGS:
+                self._endpoints.clear()
+            self._endpoints[name] = (summary, described)
+        return described
 
     async def endpoint_config(
         self,
@@ -568,13 +761,19 @@ class Inventory:
             now = self._clock()
             if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
                 self._counted("list_spaces")
+                listed = await self.aws.paginate(
+                    "sagemaker",
+                    "list_spaces",
+                    "Spaces",
+                    DomainIdEquals=env.domain_id,
+                    MaxResults=100,
+                )
                 owned = frozenset(
                     str(s.get("SpaceName"))
-                    for s in await self.aws.paginate(
-                        "sagemaker", "list_spaces", "Spaces", DomainIdEquals=env.domain_id
-                    )
+                    for s in listed
                     if (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == user
                 )
+                self.domain_spaces = len(listed)
                 self._spaces = (now, owned)
             spaces.update(self._spaces[1])
         return replace(ident, space_names=frozenset(spaces))

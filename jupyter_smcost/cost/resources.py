@@ -20,7 +20,7 @@ from typing import Any
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
-from ..refresh import Refresher
+from ..refresh import Gate, Refresher
 from .inventory import (
     DESCRIBE_SLICE,
     JOB_KINDS,
@@ -74,6 +74,7 @@ REQUIRED_ACTIONS = sorted(
         "sagemaker:ListSpaces",
         "sagemaker:DescribeSpace",
         "sagemaker:ListTags",
+        "sagemaker:Search",
     }
 )
 
@@ -342,8 +343,13 @@ class Collector:
         build: Callable[[dict[str, Any]], Running | None],
         reuse: Callable[[Running | None], bool],
     ) -> list[Running]:
-        """The rows of the running jobs of `kind`, described only when new or changed."""
+        """The rows of the running jobs of `kind`: found by Search where it serves, else
+        listed, their tags read and each described only when new or changed."""
         spec = JOB_KINDS[kind]
+        if ident is not None:
+            searched = await self.inventory.search_mine(kind, ident)
+            if searched is not None:
+                return [r for r in map(build, searched) if r is not None]
         items = await self.inventory.running_jobs(kind)
         items = await self.inventory.owned(items, spec.arn_key, ident)
         known = self._described.get(spec.describe_op, {})
@@ -378,15 +384,14 @@ class Collector:
         return [r for r in rows if r is not None]
 
     async def _endpoints(self, ident: Identity | None) -> list[Running]:
-        items = await self.inventory.endpoints()
-        items = await self.inventory.owned(items, "EndpointArn", ident)
+        found = None if ident is None else await self.inventory.search_mine("endpoint", ident)
+        if found is None:
+            items = await self.inventory.endpoints()
+            items = await self.inventory.owned(items, "EndpointArn", ident)
+            described = [await self.inventory.describe_endpoint(i, self._counted) for i in items]
+            found = [d for d in described if d]
         rows: list[Running] = []
-        for item in items:
-            endpoint = await self.inventory.describe(
-                "describe_endpoint", counted=self._counted, EndpointName=item["EndpointName"]
-            )
-            if not endpoint:
-                continue
+        for endpoint in found:
             config = await self.inventory.endpoint_config(
                 str(endpoint.get("EndpointConfigName")), self._counted
             )
@@ -394,7 +399,7 @@ class Collector:
         return rows
 
     async def _apps(self, ident: Identity | None, env: Environment) -> list[Running]:
-        apps = await self.inventory.apps(env.domain_id if ident is not None else None)
+        apps = await self.inventory.apps(env.domain_id if ident is not None else None, ident)
         rows = []
         account = (ident.account if ident else None) or account_of(env.resource_arn)
         for a in apps:
@@ -502,21 +507,41 @@ def _transient(found: Collection) -> bool:
     return any(p.get("code") in ("throttled", "aws-error") for p in found.problems)
 
 
+def _what_runs(found: Collection) -> tuple[Any, ...]:
+    """What a listing says runs, for telling whether anything changed (costs so far and
+    billable times move on their own)."""
+    rows = sorted(
+        (r.kind, r.arn or r.name, r.status, r.instance_type, r.instance_count) for r in found.rows
+    )
+    problems = sorted((str(p.get("kind")), str(p.get("code"))) for p in found.problems)
+    return tuple(rows), tuple(problems)
+
+
+def same_listing(before: Collection, after: Collection) -> bool:
+    return _what_runs(before) == _what_runs(after)
+
+
 class ResourceMonitor(Refresher[Collection]):
     """Caches `collect()` for `ttl_seconds`; at most one refresh runs at a time, and once a
     listing exists no request waits for one (the last listing is served meanwhile).
 
     A throttled or failed refresh keeps the last rows of the kinds that failed and waits
-    longer before the next one (doubling up to `max_backoff_seconds`).
+    longer before the next one (doubling up to `max_backoff_seconds`). With
+    `max_ttl_seconds`, the TTL grows while what runs stays the same (refresh.py; `acted`,
+    `jitter` and `gate` as there).
     """
 
     def __init__(
         self,
         collect: Callable[[], Awaitable[Collection]],
-        ttl_seconds: float = 60.0,
+        ttl_seconds: float | Callable[[], float] = 60.0,
         *,
         max_backoff_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
+        max_ttl_seconds: float | Callable[[], float] | None = None,
+        acted: Callable[[], float] | None = None,
+        jitter: float = 0.0,
+        gate: Gate | None = None,
     ) -> None:
         super().__init__(
             self._listing,
@@ -525,6 +550,11 @@ class ResourceMonitor(Refresher[Collection]):
             max_backoff_seconds=max_backoff_seconds,
             clock=clock,
             what="resource refresh",
+            same=same_listing,
+            max_ttl_seconds=max_ttl_seconds,
+            acted=acted,
+            jitter=jitter,
+            gate=gate,
         )
         self._collect = collect
 

@@ -66,6 +66,15 @@ class ActivityTracker:
     def __init__(self, clock: Clock, started_at: datetime | None = None) -> None:
         self._clock = clock
         self._last = Activity(as_utc(started_at or clock()), "app start")
+        #: The last time a kernel or a terminal worked: what may have launched a job or an
+        #: endpoint (the resources listing looks again soon after it; the browser's
+        #: heartbeat alone does not count).
+        self.last_work: datetime | None = None
+
+    def _worked(self, at: datetime) -> None:
+        at = min(as_utc(at), self._clock())
+        if self.last_work is None or at > self.last_work:
+            self.last_work = at
 
     @property
     def last(self) -> Activity:
@@ -89,15 +98,18 @@ class ActivityTracker:
         for kernel in kernels:
             if kernel.execution_state in BUSY_STATES:
                 self.record(f"kernel busy: {kernel.label}", now)
+                self._worked(now)
             elif kernel.last_activity is not None:
                 # Includes kernels stuck in `starting`: their last activity does not move,
                 # so they cannot block the shutdown.
                 self.record(f"kernel: {kernel.label}", kernel.last_activity)
+                self._worked(kernel.last_activity)
 
     def observe_terminals(self, terminals: Iterable[TerminalInfo]) -> None:
         for terminal in terminals:
             if terminal.last_activity is not None:
                 self.record(f"terminal {terminal.name}", terminal.last_activity)
+                self._worked(terminal.last_activity)
 
     def observe_processes(self, processes: Iterable[ProcessInfo], threshold_percent: float) -> None:
         if threshold_percent <= 0:

@@ -9,7 +9,8 @@ on what was read. Each source's calls are in `SOURCE_ACTIONS`.
 
 What is remembered, so a refresh costs few calls whatever the number of open tabs:
 - a job that has ended is described once (it cannot change again), and its tags kept;
-- a running job or endpoint is described again only when its list summary changes;
+- a running job or endpoint is described again only when its list summary changes, and
+  tags are read once per resource (an action on it reads them again);
 - endpoint configurations and models never change (an update makes new ones);
 - a bucket's region never changes; the domain's Docker setting is read hourly;
 - the Savings Plans recommendation is asked for once a day (each Cost Explorer request is
@@ -67,10 +68,14 @@ log = logging.getLogger(__name__)
 SOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     # Read by the inventory (cost/inventory.py), which cost/resources.py reads too.
     "owner": ("sagemaker:DescribeSpace", "sagemaker:ListSpaces"),
-    "training-jobs": ("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob"),
+    "training-jobs": (
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:Search",
+    ),
     "processing-jobs": ("sagemaker:ListProcessingJobs", "sagemaker:DescribeProcessingJob"),
     "resource-tags": ("sagemaker:ListTags",),
-    "endpoints": ("sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint"),
+    "endpoints": ("sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:Search"),
     "endpoint-configs": ("sagemaker:DescribeEndpointConfig",),
     "endpoint-models": ("sagemaker:DescribeModel",),
     "endpoint-metrics": ("cloudwatch:GetMetricData",),
@@ -94,7 +99,6 @@ REQUIRED_ACTIONS = sorted(
 _QUERIES_PER_CALL = 500
 DOMAIN_TTL_SECONDS = 3600.0
 SAVINGS_PLAN_TTL_SECONDS = 86400.0
-RUNNING_TAGS_TTL_SECONDS = 3600.0
 COST_EXPLORER_REGION = "us-east-1"
 
 
@@ -305,7 +309,6 @@ class _Memo:
 
     # arn -> (list summary mark, fact) for jobs; ended ones are kept whatever the mark.
     jobs: dict[str, tuple[tuple[Any, ...], JobFact | None]]
-    endpoints: dict[str, tuple[Any, dict[str, Any]]]
     models: dict[str, tuple[str, ...]]
     buckets: dict[str, str]
     domain: tuple[float, bool | None] | None = None
@@ -345,7 +348,7 @@ class FactsCollector:
         self._clock = clock
         self._monotonic = monotonic
         self._limit = asyncio.Semaphore(describe_concurrency)
-        self._memo = _Memo({}, {}, {}, {})
+        self._memo = _Memo({}, {}, {})
         #: AWS calls made by the last `collect` (benchmarks, tests).
         self.last_calls = 0
         # The sources last logged as missing, with what was said (see `_report`).
@@ -361,11 +364,11 @@ class FactsCollector:
     def _counted(self) -> None:
         self.last_calls += 1
 
-    async def _tags(self, arn: str, ended: bool) -> dict[str, str]:
-        """All tags of `arn`; a running resource's are read again hourly (AddTags)."""
-        max_age = math.inf if ended else RUNNING_TAGS_TTL_SECONDS
+    async def _tags(self, arn: str) -> dict[str, str]:
+        """All tags of `arn`, read once per resource: Studio tags the owner at creation (an
+        action on the resource, `forget`, reads them again)."""
         try:
-            return await self.inventory.tags(arn, max_age, self._counted)
+            return await self.inventory.tags(arn, counted=self._counted)
         except AwsError as err:
             raise SourceFailed("resource-tags", err) from err
 
@@ -383,6 +386,16 @@ class FactsCollector:
         spec = JOB_KINDS[kind]
         region = self._env().region
         after = self._clock() - timedelta(days=lookback_days)
+        if ident is not None:
+            found = await self._searched(kind, ident, after)
+            if found is not None:
+                build = training_fact if kind == "training-job" else processing_fact
+                return [
+                    build(d, _tag_dict(d), region)
+                    for d in found
+                    # A tuning trial: its cost is the tuning job's, and nobody ran it by hand.
+                    if not d.get("TuningJobArn")
+                ]
         items = await self.inventory.recent_jobs(kind, after)
         kept: dict[str, tuple[tuple[Any, ...], JobFact | None]] = {}
 
@@ -394,8 +407,7 @@ class FactsCollector:
             if seen is not None and (seen[0] == mark or seen[1] is None or seen[1].status in ENDED):
                 kept[arn] = seen
                 return seen[1]
-            status = str(item.get(spec.status_key) or "")
-            tags = await self._tags(arn, status in ENDED)
+            tags = await self._tags(arn)
             if ident is not None and not ident.owns(tags):
                 kept[arn] = (mark, None)
                 return None
@@ -420,6 +432,17 @@ class FactsCollector:
         self._memo.jobs = {**others, **kept}
         return facts
 
+    async def _searched(
+        self, kind: str, ident: Identity, after: datetime
+    ) -> list[dict[str, Any]] | None:
+        """The recent and the running jobs of `kind` as Search finds them (None: list)."""
+        recent = await self.inventory.search_mine(kind, ident, running=False, after=after)
+        if recent is None:
+            return None
+        running = await self.inventory.search_mine(kind, ident) or []
+        spec = JOB_KINDS[kind]
+        return list({str(d.get(spec.arn_key)): d for d in (*recent, *running)}.values())
+
     async def endpoints(
         self, ident: Identity | None
     ) -> tuple[list[EndpointFact], dict[str, Shortfall]]:
@@ -427,7 +450,6 @@ class FactsCollector:
         whose configuration is refused has no variants, a variant whose model is refused no
         images, and the rules that need neither still see the endpoint."""
         env = self._env()
-        items = await self.inventory.endpoints()
         facts: list[EndpointFact] = []
         short: dict[str, Shortfall] = {}
 
@@ -437,24 +459,7 @@ class FactsCollector:
             if err is not None:
                 count.err, count.failed = err, count.failed + 1
 
-        seen: dict[str, tuple[Any, dict[str, Any]]] = {}
-        for item in items:
-            arn = str(item.get("EndpointArn"))
-            tags = await self._tags(arn, ended=False)
-            if ident is not None and not ident.owns(tags):
-                continue
-            mark = item.get("LastModifiedTime")
-            known = self._memo.endpoints.get(arn)
-            if known is not None and known[0] == mark:
-                described = known[1]
-            else:
-                answer = await self.inventory.describe(
-                    "describe_endpoint", counted=self._counted, EndpointName=item["EndpointName"]
-                )
-                if answer is None:
-                    continue
-                described = answer
-            seen[arn] = (mark, described)
+        for arn, described, tags in await self._my_endpoints(ident):
             config_name = str(described.get("EndpointConfigName") or "")
             try:
                 config = (
@@ -504,22 +509,39 @@ class FactsCollector:
                         serverless=serverless,
                     )
                 )
-            name = str(described.get("EndpointName") or item.get("EndpointName"))
+            name = str(described.get("EndpointName"))
             facts.append(
                 EndpointFact(
                     name=name,
                     arn=arn,
-                    status=str(described.get("EndpointStatus") or item.get("EndpointStatus")),
+                    status=str(described.get("EndpointStatus")),
                     config_name=config_name,
-                    created_at=utc_time(described.get("CreationTime") or item.get("CreationTime")),
+                    created_at=utc_time(described.get("CreationTime")),
                     variants=tuple(variants),
                     tags=tags,
                     fingerprint=endpoint_fingerprint(described),
                     console_url=console_url(env.region, "endpoint", name),
                 )
             )
-        self._memo.endpoints = seen
         return facts, {source: f for source, f in short.items() if f.err is not None}
+
+    async def _my_endpoints(
+        self, ident: Identity | None
+    ) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+        """(ARN, description, tags) of the user's in-service endpoints."""
+        found = None if ident is None else await self.inventory.search_mine("endpoint", ident)
+        if found is not None:
+            return [(str(d.get("EndpointArn")), d, _tag_dict(d)) for d in found]
+        mine = []
+        for item in await self.inventory.endpoints():
+            arn = str(item.get("EndpointArn"))
+            tags = await self._tags(arn)
+            if ident is not None and not ident.owns(tags):
+                continue
+            described = await self.inventory.describe_endpoint(item, self._counted)
+            if described is not None:
+                mine.append((arn, described, tags))
+        return mine
 
     async def endpoint_metrics(
         self, endpoints: list[EndpointFact], window_hours: float
@@ -610,7 +632,7 @@ class FactsCollector:
 
     async def apps(self, ident: Identity) -> list[AppFact]:
         env = self._env()
-        apps = await self.inventory.apps(env.domain_id)
+        apps = await self.inventory.apps(env.domain_id, ident)
         account = ident.account or account_of(env.resource_arn)
         facts = []
         for a in apps:
@@ -866,6 +888,11 @@ class FactsCollector:
         for source in self._said.keys() - said.keys():
             log.info("jupyter-smcost: suggestions read %s again", source)
         self._said = said
+
+
+def _tag_dict(described: dict[str, Any]) -> dict[str, str]:
+    """A search entity's `Tags` as a dict."""
+    return {str(t.get("Key")): str(t.get("Value")) for t in described.get("Tags") or []}
 
 
 def _not_found(err: AwsError) -> bool:

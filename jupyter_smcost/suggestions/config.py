@@ -39,6 +39,11 @@ class Suggestions(TolerantConfig, LoggingConfigurable):
     ttl_seconds = Float(
         300.0, help="How often the suggestions are computed again (in the background)."
     ).tag(config=True)
+    max_ttl_seconds = Float(
+        3600.0,
+        help="While the suggestions stay the same, their TTL doubles after each refresh up to "
+        "this (back to ttl_seconds when they change or the user acts).",
+    ).tag(config=True)
     lookback_days = Float(7.0, help="How far back recent jobs are read.").tag(config=True)
     short_job_minutes = Float(
         10.0, help="Jobs that ran less than this are candidates for local mode."
@@ -118,6 +123,7 @@ class Suggestions(TolerantConfig, LoggingConfigurable):
 
     @validate(
         "ttl_seconds",
+        "max_ttl_seconds",
         "lookback_days",
         "short_job_minutes",
         "endpoint_idle_hours",

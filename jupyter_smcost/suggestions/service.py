@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..jsonsafe import dumps
-from ..refresh import Refresher
+from ..refresh import Gate, Refresher
 from .actions import IDLE_ACTIONS, OTHERS_TRAIT, ActionError, ActionRunner
 from .config import Suggestions
 from .engine import Outcome, run_rules
@@ -31,6 +31,19 @@ NOT_YOURS = (
 )
 
 
+def same_outcome(before: Outcome, after: Outcome) -> bool:
+    """Whether a refresh found the same advice on the same resources (the savings figures
+    of idle resources grow on their own)."""
+
+    def key(outcome: Outcome) -> tuple[Any, ...]:
+        return (
+            sorted((s.id, s.fingerprint) for s in outcome.suggestions),
+            sorted((str(p.source), p.code) for p in outcome.problems),
+        )
+
+    return key(before) == key(after)
+
+
 class SuggestionsService:
     def __init__(
         self,
@@ -43,6 +56,10 @@ class SuggestionsService:
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         monotonic: Callable[[], float] = time.monotonic,
         max_backoff_seconds: float = 3600.0,
+        max_ttl_seconds: float | Callable[[], float] | None = None,
+        acted: Callable[[], float] | None = None,
+        jitter: float = 0.0,
+        gate: Gate | None = None,
     ) -> None:
         self.config = config
         self._collect = collect
@@ -70,6 +87,11 @@ class SuggestionsService:
             max_backoff_seconds=max_backoff_seconds,
             clock=monotonic,
             what="computing suggestions",
+            same=same_outcome,
+            max_ttl_seconds=max_ttl_seconds,
+            acted=acted,
+            jitter=jitter,
+            gate=gate,
         )
         self._body: tuple[tuple[Any, ...], bytes] | None = None
         unknown = sorted(set(config.disabled_rules) - set(rule_names()))

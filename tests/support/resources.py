@@ -35,7 +35,8 @@ ENV = Environment(
 
 
 class ScriptedAws:
-    """Answers by operation name; an answer may be an AwsError to raise."""
+    """Answers by operation name; an answer may be an AwsError to raise. Search is refused
+    (AccessDenied) unless scripted: the listing's own path is what these tests read."""
 
     def __init__(self, answers: dict[str, Any], tags: dict[str, dict[str, str]]) -> None:
         self.answers = answers
@@ -48,6 +49,8 @@ class ScriptedAws:
             tags = self.tags.get(params["ResourceArn"], {})
             return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
         answer = self.answers.get(operation)
+        if operation == "search" and answer is None:
+            answer = AwsError("Search", "AccessDeniedException", "not scripted")
         if callable(answer):
             answer = answer(**params)
         if isinstance(answer, AwsError):

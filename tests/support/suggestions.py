@@ -27,14 +27,16 @@ ACCOUNT = "111122223333"
 
 
 class ScriptedAws:
-    """Answers by operation; records every call. A value that is an AwsError is raised."""
+    """Answers by operation; records every call. A value that is an AwsError is raised.
+    Search is refused (AccessDenied) unless scripted: these facts come from the listings."""
 
     def __init__(self, answers: dict[str, Any]) -> None:
         self.answers = answers
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
     def _answer(self, operation: str, params: dict[str, Any]) -> Any:
-        answer = self.answers.get(operation, {})
+        default = AwsError("Search", "AccessDeniedException", "not scripted")
+        answer = self.answers.get(operation, default if operation == "search" else {})
         if callable(answer):
             answer = answer(params)
         if isinstance(answer, AwsError):
@@ -138,6 +140,8 @@ SILENCES: dict[str, tuple[set[str], set[str]]] = {
     # Whose the jobs, endpoints and apps are (the server's resource listing reads it).
     "DescribeSpace": (JOBS | ENDPOINTS | {"idle-apps"}, set()),
     "ListSpaces": (JOBS | ENDPOINTS | {"idle-apps"}, set()),
+    # Refused, the jobs and endpoints are listed and their tags read instead.
+    "Search": (set(), set()),
 }
 
 

@@ -358,12 +358,12 @@ async def test_a_second_refresh_describes_only_new_and_spot_jobs() -> None:
     # job-000 moved on (its last-modified time changed): described again.
     listed[0] = {**listed[0], "LastModifiedTime": NOW + timedelta(minutes=1)}
     second = await collector.collect()
-    assert (
-        aws.calls.count("describe_training_job") == 3 and collector.last_describes == 4
-    )  # + the endpoint
+    # The endpoint is not described again: its list summary did not change.
+    assert aws.calls.count("describe_training_job") == 3 and collector.last_describes == 3
+    assert aws.calls.count("describe_endpoint") == 0
     assert aws.calls.count("describe_endpoint_config") == 0  # configs never change
     assert aws.calls.count("list_tags") == 1  # the new job's
-    assert aws.calls.count("list_spaces") == 0  # the user's spaces: every 10 min
+    assert aws.calls.count("list_spaces") == 0  # the user's spaces: hourly
     by = {r.name: r for r in second.rows if r.kind == "training-job"}
     assert len(by) == 302 and by["spotty"].billable_seconds == 90
     assert {r.name for r in first.rows} <= {r.name for r in second.rows}

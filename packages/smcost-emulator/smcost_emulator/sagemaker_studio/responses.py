@@ -34,6 +34,7 @@ from ..moto_api import (
     invalid_token_text,
     resource_from_arn,
 )
+from . import search as searching
 from .jobs import JOB_KINDS, JobsBackend, jobs_backends
 from .models import StudioBackend, studio_backends
 
@@ -70,8 +71,11 @@ JOB_ACTIONS = frozenset(
 
 TAG_ACTIONS = frozenset({"AddTags", "ListTags", "DeleteTags"})
 
+# Search of training jobs, tuning jobs and endpoints (search.py); moto's for the rest.
+SEARCH_ACTIONS = frozenset({"Search"})
+
 #: Every SageMaker action this module answers instead of moto.
-EMULATED_ACTIONS = STUDIO_ACTIONS | JOB_ACTIONS | TAG_ACTIONS
+EMULATED_ACTIONS = STUDIO_ACTIONS | JOB_ACTIONS | TAG_ACTIONS | SEARCH_ACTIONS
 
 
 def _lower_camel(name: str) -> str:
@@ -434,6 +438,35 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
     def list_transform_jobs(self) -> ActionResult:
         return self._list_jobs("transform-job")
 
+    # ------------------------------------------------------------------ search
+
+    def search(self) -> ActionResult:
+        resource = str(self._get_param("Resource") or "")
+        if resource not in searching.SEARCHED:
+            return super().search()
+        self._validate()
+        if resource == "Endpoint":
+            described = [
+                (dict(e.response_object), e.tags)
+                for e in list(self.sagemaker_backend.endpoints.values())
+            ]
+        else:
+            kind = "training-job" if resource == "TrainingJob" else "tuning-job"
+            described = [
+                (j.describe(), j.tags) for j in list(self.jobs_backend.jobs[kind].values())
+            ]
+        return ActionResult(
+            searching.search(
+                resource,
+                searching.with_tags(described),
+                self._get_param("SearchExpression"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+                next_token=self._get_param("NextToken"),
+                max_results=self._get_param("MaxResults"),
+            )
+        )
+
     # ------------------------------------------------------------------ tags
 
     def _taggable(self, arn: str) -> Any:
@@ -472,6 +505,7 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
 __all__ = [
     "EMULATED_ACTIONS",
     "JOB_ACTIONS",
+    "SEARCH_ACTIONS",
     "STUDIO_ACTIONS",
     "TAG_ACTIONS",
     "StudioResponse",

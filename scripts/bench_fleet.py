@@ -1,0 +1,495 @@
+"""The fleet section of `make bench`: N Studio spaces of one domain in one process, against
+the emulator throttling SageMaker as AWS does, in simulated time.
+
+Each space is what a server builds (cost/resources.py's `Collector` and `ResourceMonitor`,
+suggestions/collect.py's `FactsCollector` and suggestions/service.py's `SuggestionsService`
+on one `Inventory`), with its own identity: its own user profile and private space, found
+as a server finds them (DescribeSpace, ListSpaces). Space 0 is the savings demo's user;
+the others are fleet users, one in 20 with a running training job, one in 50 with an
+endpoint, one in 10 with a job completed this week (all tagged as Studio tags them).
+
+A space whose panel is open asks for `GET resources` and `GET suggestions` every 30 s, as
+the Cost panel does; the panels open at random over `--arrival` seconds. Time is simulated
+in steps of one second: the refreshers, the collectors and the emulator's token buckets
+(one per SageMaker operation, `--rate` a second) all read the simulated clock, and what a
+step starts is finished before the clock moves on. botocore's retries do not sleep (a
+retry finds the same empty bucket, so throttled calls are counted a little high).
+
+Prints one JSON document: calls by operation in the first listing and in the steady
+window, throttled calls, and the staleness of what the panels showed. `--code DIR` measures
+the `jupyter_smcost` package found in DIR instead of this checkout's (bench.py measures the
+release before the budget this way, in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import types
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POLL_SECONDS = 30.0
+REGION = "us-east-1"
+
+
+class SimClock:
+    """Simulated time: seconds since the start, and the wall clock it stands for."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.origin = datetime.now(timezone.utc)
+        self.sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> datetime:
+        return self.origin + timedelta(seconds=self.now)
+
+    async def sleep(self, seconds: float) -> None:
+        """Until the simulated clock has moved on by `seconds`."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self.sleepers, (self.now + seconds, self._seq, future))
+        await future
+
+    def wake(self) -> None:
+        while self.sleepers and self.sleepers[0][0] <= self.now:
+            _, _, future = heapq.heappop(self.sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    def next_wake(self) -> float:
+        return self.sleepers[0][0] if self.sleepers else math.inf
+
+
+def no_retry_sleep() -> None:
+    """botocore sleeps before a retry in endpoint.py; simulated time does not pass there."""
+    import botocore.endpoint
+
+    shim = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time) if not k[0] == "_"})
+    shim.sleep = lambda seconds: None
+    botocore.endpoint.time = shim
+
+
+# -- the domain ---------------------------------------------------------------------------
+
+
+def seed(endpoint: str, spaces: int) -> dict[str, Any]:
+    """The savings demo (space 0) and `spaces - 1` fleet users with a space and a running
+    JupyterLab app each; returns the demo's seed and the fleet's (space name, app ARN)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smcost_emulator.environment import boto3_session
+    from smcost_emulator.sagemaker_studio.state import set_state
+    from smcost_emulator.seed.demo import (
+        create_private_space,
+        create_training_job,
+        create_user,
+        owner_tags,
+        seed_demo,
+    )
+
+    demo = seed_demo(endpoint, REGION, savings=True)
+    sm = boto3_session(REGION).client("sagemaker", endpoint_url=endpoint)
+    domain_id, account = demo["domain_id"], demo["account_id"]
+    role = demo["execution_role_arn"]
+    bucket = f"s3://sagemaker-{REGION}-{account}/fleet"
+    image = f"683313688378.dkr.ecr.{REGION}.amazonaws.com/xgboost:1.7-1"
+    now = datetime.now(timezone.utc)
+
+    def user(i: int) -> tuple[str, str]:
+        name, space = f"fleet-user-{i:04d}", f"fleet-space-{i:04d}"
+        user_arn = create_user(sm, domain_id, name)
+        space_arn = create_private_space(sm, domain_id, space, name)
+        app_arn = sm.create_app(
+            DomainId=domain_id,
+            SpaceName=space,
+            AppType="JupyterLab",
+            AppName="default",
+            ResourceSpec={"InstanceType": "ml.t3.medium"},
+        )["AppArn"]
+        tags = owner_tags(user_arn, space_arn, demo["domain_arn"])
+
+        def job(name: str) -> str:
+            return create_training_job(
+                sm,
+                name,
+                image=image,
+                role_arn=role,
+                prefix=bucket,
+                instance_type="ml.m5.xlarge",
+                volume_gb=30,
+                max_runtime=86400,
+                spot_max_wait=None,
+                tags=tags,
+            )
+
+        if i % 20 == 0:
+            job(f"fleet-train-{i:04d}")
+            set_state(
+                "training-job",
+                f"fleet-train-{i:04d}",
+                account_id=account,
+                started_seconds_ago=1800 + i,
+            )
+        if i % 10 == 5:
+            name_done = f"fleet-done-{i:04d}"
+            job(name_done)
+            ended = now - timedelta(hours=1 + i % 100)
+            set_state(
+                "training-job",
+                name_done,
+                account_id=account,
+                started_at=ended - timedelta(minutes=40),
+                ended_at=ended,
+                status="Completed",
+            )
+        if i % 50 == 25:
+            model = f"fleet-model-{i:04d}"
+            sm.create_model(
+                ModelName=model,
+                ExecutionRoleArn=role,
+                PrimaryContainer={
+                    "Image": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/xgboost:1.7-1"
+                },
+                Tags=tags,
+            )
+            sm.create_endpoint_config(
+                EndpointConfigName=model,
+                ProductionVariants=[
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": model,
+                        "InstanceType": "ml.m5.large",
+                        "InitialInstanceCount": 1,
+                    }
+                ],
+            )
+            sm.create_endpoint(
+                EndpointName=f"fleet-endpoint-{i:04d}", EndpointConfigName=model, Tags=tags
+            )
+        return space, app_arn
+
+    with ThreadPoolExecutor(8) as pool:
+        fleet = list(pool.map(user, range(1, spaces)))
+    return {"demo": demo, "fleet": fleet}
+
+
+class CountingAws:
+    """The shared AWS client, counting the calls in flight (the simulation moves the clock
+    on only when none is)."""
+
+    def __init__(self, aws: Any) -> None:
+        self.aws = aws
+        self.inflight = 0
+
+    async def call(self, *args: Any, **kwargs: Any) -> Any:
+        self.inflight += 1
+        try:
+            return await self.aws.call(*args, **kwargs)
+        finally:
+            self.inflight -= 1
+
+    async def paginate(self, *args: Any, **kwargs: Any) -> Any:
+        self.inflight += 1
+        try:
+            return await self.aws.paginate(*args, **kwargs)
+        finally:
+            self.inflight -= 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.aws, name)
+
+
+# -- the spaces ---------------------------------------------------------------------------
+
+
+@dataclass
+class Space:
+    index: int
+    monitor: Any
+    suggestions: Any
+    opens_at: float | None
+    resource_ages: list[float] = field(default_factory=list)
+    suggestion_ages: list[float] = field(default_factory=list)
+
+    async def poll(self, clock: SimClock, record: bool) -> None:
+        """What one poll of an open panel asks the server for."""
+        listing = await self.monitor.get(0.0)
+        self.suggestions.document_body("user", actions_allowed=True)
+        if record and listing is not None:
+            self.resource_ages.append((clock.wall() - listing.fetched_at).total_seconds())
+        generated = self.suggestions.generated_at
+        if record and generated is not None:
+            self.suggestion_ages.append((clock.wall() - generated).total_seconds())
+
+
+def build_space(index: int, env: Any, aws: Any, clock: SimClock, state: Path) -> tuple[Any, Any]:
+    """One server's resources listing and suggestions, wired as app.py wires them (the
+    code measured before the budget had no pace: the plain client then)."""
+    from jupyter_smcost.cost.inventory import Inventory
+    from jupyter_smcost.cost.resources import Collector, ResourceMonitor
+    from jupyter_smcost.suggestions.actions import ActionRunner
+    from jupyter_smcost.suggestions.collect import FactsCollector
+    from jupyter_smcost.suggestions.config import Suggestions
+    from jupyter_smcost.suggestions.service import SuggestionsService
+    from jupyter_smcost.suggestions.store import AuditLog, DismissStore
+
+    def environment() -> Any:
+        return env
+
+    monitor_options: dict[str, Any] = {"clock": clock.monotonic}
+    service_options: dict[str, Any] = {"clock": clock.wall, "monotonic": clock.monotonic}
+    inventory_options: dict[str, Any] = {"clock": clock.monotonic}
+    suggestions_config = Suggestions()
+    background = aws
+    monitor: Any = None
+    try:
+        from jupyter_smcost.cost.config import Resources
+        from jupyter_smcost.pace import Pace, PacedAws
+    except ImportError:
+        ttl: Any = 60.0
+    else:
+        resources_config = Resources()
+        pace = Pace(clock=clock.monotonic, wall=clock.wall, sleep=clock.sleep)
+        background = PacedAws(aws, pace)
+        ttl = resources_config.ttl_seconds
+        shared = {"jitter": resources_config.jitter, "gate": pace}
+        monitor_options.update(shared, max_ttl_seconds=resources_config.max_ttl_seconds)
+        service_options.update(shared, max_ttl_seconds=suggestions_config.max_ttl_seconds)
+        inventory_options["listing_max_age"] = lambda: monitor.ttl_seconds
+
+    inventory = Inventory(background, environment, **inventory_options)
+    collector = Collector(background, environment, "mine", clock=clock.wall, inventory=inventory)
+    monitor = ResourceMonitor(collector.collect, ttl, **monitor_options)
+    facts = FactsCollector(
+        background,
+        environment,
+        collector.owner,
+        whoami=collector.whoami,
+        clock=clock.wall,
+        monotonic=clock.monotonic,
+        inventory=inventory,
+    )
+    runner = ActionRunner(
+        aws,
+        update_idle=lambda body: body,
+        idle_fingerprint=lambda: "",
+        forget=facts.forget,
+        whoami=collector.whoami,
+        own_space=lambda: env.space_name,
+        allow_on_others=False,
+        confirm_seconds=5.0,
+    )
+    state.mkdir(parents=True, exist_ok=True)
+    suggestions = SuggestionsService(
+        suggestions_config,
+        facts.collect,
+        runner,
+        DismissStore(state),
+        AuditLog(state),
+        **service_options,
+    )
+    return monitor, suggestions
+
+
+# -- the simulation -----------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """SageMaker calls by operation, by simulated second; throttled calls apart."""
+
+    by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
+    throttled: list[tuple[float, int]] = field(default_factory=list)
+    others: Counter[str] = field(default_factory=Counter)
+
+    def take(self, emulator: Any, now: float) -> None:
+        records = emulator.call_log()
+        if not records:
+            return
+        emulator.clear_call_log()
+        calls: Counter[str] = Counter()
+        throttled = 0
+        for r in records:
+            if r.service != "sagemaker":
+                self.others[f"{r.service}:{r.action}"] += 1
+            elif getattr(r, "throttled", False):
+                throttled += 1
+            else:
+                calls[r.action] += 1
+        if calls:
+            self.by_second.append((now, calls))
+        if throttled:
+            self.throttled.append((now, throttled))
+
+    def window(self, start: float, end: float) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for at, calls in self.by_second:
+            if start <= at < end:
+                total.update(calls)
+        return total
+
+    def throttled_in(self, start: float, end: float) -> int:
+        return sum(n for at, n in self.throttled if start <= at < end)
+
+    def peak_per_second(self, start: float, end: float) -> int:
+        return max((max(c.values()) for at, c in self.by_second if start <= at < end), default=0)
+
+
+async def simulate(args: argparse.Namespace) -> dict[str, Any]:
+    from jupyter_smcost.aws import AwsClients
+    from jupyter_smcost.environment import Environment, Kind
+    from smcost_emulator import apply_environ
+    from smcost_emulator.server import Emulator
+
+    rng = random.Random(args.seed)
+    clock = SimClock()
+    emulator = Emulator()
+    apply_environ(os.environ, emulator.endpoint_url)
+    no_retry_sleep()
+    try:
+        seeded = seed(emulator.endpoint_url, args.spaces)
+        emulator.set_throttle_clock(clock.monotonic)
+        emulator.set_throttle(args.rate)
+        emulator.clear_call_log()
+        demo = seeded["demo"]
+        names = [(demo["space_name"], demo["app_arn"]), *seeded["fleet"]]
+        aws = CountingAws(AwsClients(REGION, max_workers=8, call_timeout=600.0))
+        opened = set(rng.sample(range(args.spaces), round(args.spaces * args.open_share)))
+        spaces = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for index, (space_name, app_arn) in enumerate(names):
+                env = Environment(
+                    kind=Kind.STUDIO_SPACE,
+                    region=REGION,
+                    instance_type="ml.t3.medium",
+                    domain_id=demo["domain_id"],
+                    space_name=space_name,
+                    app_type="JupyterLab",
+                    app_name="default",
+                    resource_arn=app_arn,
+                )
+                monitor, suggestions = build_space(index, env, aws, clock, Path(tmp) / str(index))
+                opens = rng.uniform(0, args.arrival) if index in opened else None
+                spaces.append(Space(index, monitor, suggestions, opens))
+            tally = await run(spaces, clock, emulator, aws, args.seconds, args.steady)
+        aws.close()
+    finally:
+        emulator.stop()
+    end = args.seconds
+    steady_start = end - args.steady
+    steady = tally.window(steady_start, end)
+    first_end = args.arrival + args.first_window
+    first = tally.window(0, first_end)
+    open_panels = sum(1 for s in spaces if s.opens_at is not None)
+    ages = [a for s in spaces for a in s.resource_ages]
+    suggestion_ages = [a for s in spaces for a in s.suggestion_ages]
+    per_hour = 3600.0 / args.steady
+    return {
+        "spaces": args.spaces,
+        "open_panels": open_panels,
+        "rate_per_second": args.rate,
+        "simulated_seconds": end,
+        "steady_window": [steady_start, end],
+        "first_window": [0, first_end],
+        "first_calls": dict(first),
+        "first_calls_per_panel": sum(first.values()) / max(1, open_panels),
+        "steady_calls": dict(steady),
+        "steady_calls_per_panel_hour": sum(steady.values()) * per_hour / max(1, open_panels),
+        "steady_calls_per_second": {op: n / args.steady for op, n in steady.items()},
+        "steady_peak_per_second": tally.peak_per_second(steady_start, end),
+        "throttled_total": tally.throttled_in(0, end + 1),
+        "throttled_steady": tally.throttled_in(steady_start, end + 1),
+        "staleness_resources_s": summary(ages),
+        "staleness_suggestions_s": summary(suggestion_ages),
+        "other_services": dict(tally.others),
+    }
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "max": None}
+    return {"p50": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+
+async def run(
+    spaces: list[Space],
+    clock: SimClock,
+    emulator: Any,
+    aws: CountingAws,
+    seconds: float,
+    steady: float,
+) -> Tally:
+    """Poll the open panels when due, let what that starts run until it waits for AWS no
+    more (but for the simulated clock), count, and move the clock to the next event."""
+    tally = Tally()
+    due: list[tuple[float, int]] = [(s.opens_at, s.index) for s in spaces if s.opens_at is not None]
+    heapq.heapify(due)
+    while clock.now <= seconds:
+        clock.wake()
+        while due and due[0][0] <= clock.now:
+            at, index = heapq.heappop(due)
+            await spaces[index].poll(clock, record=clock.now >= seconds - steady)
+            heapq.heappush(due, (at + POLL_SECONDS, index))
+        await quiet(aws)
+        tally.take(emulator, clock.now)
+        clock.now = min(due[0][0] if due else seconds + 1, clock.next_wake(), seconds + 1)
+    return tally
+
+
+async def quiet(aws: CountingAws) -> None:
+    """Until no AWS call is in flight and nothing else is ready to run."""
+    idle_rounds = 0
+    while idle_rounds < 5:
+        await asyncio.sleep(0)
+        if aws.inflight:
+            idle_rounds = 0
+            await asyncio.sleep(0.0005)
+        else:
+            idle_rounds += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--code", help="a directory whose jupyter_smcost package is measured")
+    parser.add_argument("--spaces", type=int, default=1)
+    parser.add_argument("--open-share", type=float, default=1.0, help="share of open panels")
+    parser.add_argument("--rate", type=float, default=2.0, help="calls/s per operation")
+    parser.add_argument("--arrival", type=float, default=0.0, help="panels open over this")
+    parser.add_argument("--first-window", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=3 * 3600.0, help="simulated time")
+    parser.add_argument("--steady", type=float, default=3600.0, help="the last seconds measured")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if args.code:
+        sys.path.insert(0, str(Path(args.code).resolve()))
+    sys.path.insert(1, str(ROOT))
+    started = time.monotonic()
+    result = asyncio.run(simulate(args))
+    import jupyter_smcost
+
+    result["code"] = str(Path(jupyter_smcost.__file__).parent)
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
