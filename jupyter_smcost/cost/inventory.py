@@ -392,6 +392,11 @@ class Inventory:
             if not self._readers:
                 self._round.clear()
 
+    def read_afresh(self) -> None:
+        """The resources listing's own refresh: it reads AWS again (the listings kept for
+        `listing_max_age` serve the others that read after it)."""
+        self._listings.clear()
+
     def forget(self, arn: str | None = None) -> None:
         """Something changed (an action ran on `arn`): nothing read before is shared with
         the next readers, and that resource's tags are read again."""

@@ -434,6 +434,7 @@ class Collector:
         return await self.whoami()
 
     async def collect(self) -> Collection:
+        self.inventory.read_afresh()
         async with self.inventory.reading():
             return await self._collect()
 

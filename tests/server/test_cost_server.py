@@ -176,8 +176,11 @@ async def test_twenty_concurrent_gets_cause_one_listing_per_ttl(
     await smcost_started.monitor.settled()  # on a busy machine, past the first GET's wait
     more = await asyncio.gather(*(smcost_api.get("resources") for _ in range(20)))
     assert len({d["fetched_at"] for d in more}) == 1 and more[0]["fetched_at"] is not None
-    for action in ("ListTrainingJobs", "ListEndpoints", "ListApps", "ListProcessingJobs"):
+    for action in ("ListApps", "ListProcessingJobs", "ListTransformJobs"):
         assert calls(emulator, action) == 1, action
+    # The user's training jobs, tuning jobs and endpoints: one Search each, no listing.
+    assert calls(emulator, "Search") == 3
+    assert calls(emulator, "ListTrainingJobs") == calls(emulator, "ListEndpoints") == 0
     # Each price once, too.
     assert (
         calls(emulator, "GetProducts")
@@ -212,9 +215,11 @@ async def test_account_scope_lists_every_user(
 async def test_missing_permission_is_a_clear_partial_state(
     studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    studio_cost["emulator"].inject_fault(
-        "ListTrainingJobs", "AccessDeniedException", "not authorized to perform ListTrainingJobs"
-    )
+    # Without Search the jobs are listed; without ListTrainingJobs, those are not.
+    for action in ("Search", "ListTrainingJobs"):
+        studio_cost["emulator"].inject_fault(
+            action, "AccessDeniedException", f"not authorized to perform {action}"
+        )
     doc = await listed(smcost_api, smcost_started)
     assert doc["state"] == "partial"
     assert {
@@ -315,10 +320,11 @@ async def test_a_large_listing_is_refreshed_with_few_calls_and_served_whole(
     await smcost_api.get("resources")
     await app.monitor.settled()
     sagemaker = [r.action for r in emulator.call_log() if r.service == "sagemaker"]
-    # The lists, the spot job and the endpoint (whose instance count may move); no job
-    # that did not change is described again.
+    # The lists, and the user's jobs and endpoints found by Search with their descriptions
+    # (four pages of 100 for 302 training jobs): no describe, no ListTags.
     assert len(sagemaker) <= 20, sagemaker
-    assert sagemaker.count("DescribeTrainingJob") == 1  # demo-finetune-spot
+    assert sagemaker.count("Search") == 6
+    assert "DescribeTrainingJob" not in sagemaker and "ListTags" not in sagemaker
     three = (await jp_fetch("jupyter-smcost", "resources")).body
     assert three != two  # a new listing, a new document
 

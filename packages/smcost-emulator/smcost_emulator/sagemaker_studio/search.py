@@ -159,6 +159,7 @@ def search(
     max_results: int | None,
 ) -> dict[str, Any]:
     """The Search answer over `entities` (each a description with its `Tags`)."""
+    matches({}, expression)  # a bad expression is refused even when nothing is there
     found = [e for e in entities if matches(e, expression)]
     by = sort_by or "LastModifiedTime"
     found.sort(key=lambda e: _sort_key(_property(e, by)), reverse=sort_order != "Ascending")
