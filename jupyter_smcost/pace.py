@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 #: Calls a second each operation may make in the background (half the public hint of 2/s
 #: for list operations, so the users' own calls keep the other half).
 DEFAULT_CALLS_PER_SECOND = 1.0
-DEFAULT_BURST = 2
+DEFAULT_BURST = 1
 DEFAULT_BACKOFF_SECONDS = 30.0
 DEFAULT_MAX_BACKOFF_SECONDS = 900.0
 
@@ -79,8 +79,8 @@ class Pace:
         now = self._clock()
         tokens, at = self._buckets.get(operation, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - at) * self.calls_per_second)
-        if tokens >= 1.0:
-            self._buckets[operation] = (tokens - 1.0, now)
+        if tokens >= 1.0 - 1e-9:  # a wait of exactly the refill time may fall short by a hair
+            self._buckets[operation] = (max(0.0, tokens - 1.0), now)
             return 0.0
         self._buckets[operation] = (tokens, now)
         return (1.0 - tokens) / self.calls_per_second

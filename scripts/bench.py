@@ -13,6 +13,12 @@
    The load generator (this process) and the emulator run pinned to other cores than the
    server when the machine has them.
 
+8-10: the domain audit, the savings suggestions, one inventory for both panels.
+11. a domain of 1, 100 and 1000 Studio spaces in one process (scripts/bench_fleet.py),
+    against the emulator throttling each SageMaker operation at 2 calls/s, in simulated
+    time: calls per operation, throttled calls and staleness, for this code and for the
+    release before the budget (`BASELINE_COMMIT`, from git) side by side.
+
 Targets: tick <= 2 ms; loop lag <= 20 ms; RSS increase <= 40 MB; shutdown within 2 s after
 the timeout (foundation issue); cached GETs at 50 clients as ratios to /api/status in the
 same run (its own p50 there is the framework's queueing floor); AWS calls per hour the same
@@ -997,6 +1003,97 @@ def _cold_refresh_calls(tmp: Path, endpoint: str, suggestions: bool) -> dict[str
         proc.wait(10)
 
 
+# -- 11. a domain's control-plane budget -------------------------------------------------
+
+#: The release before the budget (issue 16): its figures are measured in the same run.
+BASELINE_COMMIT = "c15f35c"
+FLEET = (
+    # spaces, share of open panels, panels opening over (s), simulated (s), steady window (s)
+    (1, 1.0, 0.0, 3 * 3600.0, 3600.0),
+    (100, 0.2, 600.0, 3 * 3600.0, 3600.0),
+    (1000, 0.2, 600.0, 3 * 3600.0, 3600.0),
+)
+#: The code before the budget refreshes every 60 s for ever: a shorter run shows its rate.
+BASELINE_FLEET = {1: (1800.0, 900.0), 100: (1800.0, 900.0), 1000: (1200.0, 600.0)}
+
+
+def fleet_run(
+    code: Path | None, spaces: int, share: float, arrival: float, seconds: float, steady: float
+) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "bench_fleet.py"),
+        "--spaces",
+        str(spaces),
+        "--open-share",
+        str(share),
+        "--arrival",
+        str(arrival),
+        "--seconds",
+        str(seconds),
+        "--steady",
+        str(steady),
+    ]
+    if code is not None:
+        command += ["--code", str(code)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def baseline_code(tmp: Path) -> Path | None:
+    """The baseline's jupyter_smcost, from this checkout's history (None without it)."""
+    target = tmp / "baseline"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", BASELINE_COMMIT, "jupyter_smcost"],
+        capture_output=True,
+    )
+    if archive.returncode:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def _fleet_line(name: str, r: dict[str, Any]) -> str:
+    per_op = r["steady_calls_per_second"]
+    top = max(per_op.items(), key=lambda kv: kv[1], default=("-", 0.0))
+    stale = r["staleness_resources_s"]
+    return (
+        f"   {name:>6}: first listing {r['first_calls_per_panel']:.0f} calls/panel; steady "
+        f"{r['steady_calls_per_panel_hour']:.1f} calls/panel/h, busiest operation {top[0]} "
+        f"{top[1]:.3f}/s, peak {r['steady_peak_per_second']}/s; throttled "
+        f"{r['throttled_total']} (steady {r['throttled_steady']}); listing shown "
+        f"p50 {stale['p50']} s / max {stale['max']} s old"
+    )
+
+
+def bench_fleet(tmp: Path, sizes: tuple[int, ...] = (1, 100, 1000)) -> None:
+    """N spaces of one domain against the emulator throttling each SageMaker operation at
+    2 calls/s, in simulated time (scripts/bench_fleet.py), today's code and the baseline's
+    side by side."""
+    baseline = baseline_code(tmp)
+    print(
+        "11. a domain's SageMaker calls (emulator throttling each operation at 2/s; targets: "
+        "a panel <= 30 calls for its first listing and <= 20/h steady; 1000 spaces with 20% "
+        "of panels open < 1 call/s per operation, 0 throttled; no panel open: 0)"
+    )
+    for spaces, share, arrival, seconds, steady in FLEET:
+        if spaces not in sizes:
+            continue
+        now = fleet_run(None, spaces, share, arrival, seconds, steady)
+        print(f"   N={spaces}, {now['open_panels']} panels open:")
+        print(_fleet_line("now", now))
+        if baseline is not None:
+            b_seconds, b_steady = BASELINE_FLEET[spaces]
+            before = fleet_run(baseline, spaces, share, arrival, b_seconds, b_steady)
+            print(_fleet_line(BASELINE_COMMIT, before))
+    rest = fleet_run(None, max(sizes), 0.0, 0.0, 600.0, 600.0)
+    print(
+        f"   no panel open, {max(sizes)} spaces, 10 min: {sum(rest['steady_calls'].values())} calls"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ticks", type=int, default=500)
@@ -1007,7 +1104,12 @@ def main() -> int:
     )
     parser.add_argument("--only-audit", action="store_true", help="section 8 alone")
     parser.add_argument("--only-suggestions", action="store_true", help="section 9 alone")
+    parser.add_argument("--only-fleet", action="store_true", help="section 11 alone")
     args = parser.parse_args()
+    if args.only_fleet:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            bench_fleet(Path(tmp_name))
+        return 0
     if args.only_suggestions:
         with tempfile.TemporaryDirectory() as tmp_name:
             bench_suggestions(Path(tmp_name))
@@ -1073,6 +1175,7 @@ def main() -> int:
             bench_audit(tmp)
             bench_suggestions(tmp)
             bench_refresh_calls(tmp)
+            bench_fleet(tmp)
         finally:
             emulator.terminate()
             emulator.wait(10)

@@ -52,6 +52,9 @@ def smcost_config(tmp_path: Path) -> dict[str, Any]:
             "state_dir": str(tmp_path / "smcost-state"),
             "instance_type": "ml.t3.medium",
             "region": "us-east-1",
+            # The pace (1 call/s per operation) is tested in tests/unit/test_pace.py and by
+            # the fleet bench; here a first listing of the demo should not take seconds.
+            "aws_background_calls_per_second": 50.0,
         },
         "IdleShutdown": {
             "cpu_threshold_percent": 0.0,

@@ -77,6 +77,7 @@ else:
     # but the next test must not wait for a TTL grown over the previous ones.
     c.Resources.max_ttl_seconds = 2  # noqa: F821
     c.Resources.jitter = 0  # noqa: F821
+    c.SMCost.aws_background_calls_per_second = 50  # noqa: F821
     # Savings: computed again every 2 s (a test reseeds the emulator with the savings demo
     # and must see its suggestions), with the demo's settings (scripts/demo.py).
     c.Suggestions.ttl_seconds = 2  # noqa: F821

@@ -587,6 +587,8 @@ class Inventory:
                 entities = await self._shared("search", memo, read)
             except AwsError as err:
                 if err.access_denied or err.code == "ValidationException":
+                    if self.search_off:
+                        return None  # said once (searches asked together fail together)
                     self.search_off = str(err)
                     log.warning(
                         "jupyter-smcost: listing instead of searching (%s); add "

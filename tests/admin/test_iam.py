@@ -100,6 +100,15 @@ ONLY_WHEN_A_USER_ACTS = {
 }
 #: The emulator's call log does not record S3 (moto's own service, unwrapped).
 NOT_LOGGED = {"s3:GetBucketLocation"}
+#: The listing of training jobs, tuning jobs and endpoints, made only when Search is refused
+#: (tests/server/test_inventory_server.py runs that path).
+ONLY_WITHOUT_SEARCH = {
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:ListHyperParameterTuningJobs",
+    "sagemaker:ListEndpoints",
+    "sagemaker:DescribeEndpoint",
+}
 
 
 async def test_user_policy_names_what_the_extension_calls(
@@ -152,7 +161,9 @@ async def test_user_policy_names_what_the_extension_calls(
     made = {a for a in made if not a.split(":")[1].startswith(("Create", "AddTags"))}
     policy = actions(user_policy())
     assert made <= policy, made - policy
-    expected_absent = ONLY_WITH_SUCH_RESOURCES | ONLY_WHEN_A_USER_ACTS | NOT_LOGGED
+    expected_absent = (
+        ONLY_WITH_SUCH_RESOURCES | ONLY_WHEN_A_USER_ACTS | NOT_LOGGED | ONLY_WITHOUT_SEARCH
+    )
     assert policy - made <= expected_absent, policy - made
 
 

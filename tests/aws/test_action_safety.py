@@ -352,8 +352,8 @@ async def test_an_action_survives_a_refresh_in_flight(
     emu = demo["emulator"]
     doc = await settled(smcost_api, smcost_started)
     suggestion = one(doc, "idle-endpoint", IDLE_ENDPOINT)
-    # A refresh that started before the action and ends after it (its listing is slow).
-    emu.set_delay(1.5, ["ListTrainingJobs"])
+    # A refresh that started before the action and ends after it (its metrics are slow).
+    emu.set_delay(1.5, ["GetMetricData"])
     smcost_started.suggestions.invalidate()
     await smcost_api.get("suggestions")
     assert smcost_started.suggestions.loading
@@ -361,7 +361,7 @@ async def test_an_action_survives_a_refresh_in_flight(
     code, answer = await smcost_api.post("actions", body)
     assert code == 200, answer
     assert smcost_started.suggestions.loading  # the refresh is still in flight
-    emu.set_delay(0, ["ListTrainingJobs"])
+    emu.set_delay(0, ["GetMetricData"])
     await smcost_started.suggestions.settled()
     after = await smcost_api.get("suggestions")
     assert suggestion["id"] not in {s["id"] for s in after["suggestions"]}

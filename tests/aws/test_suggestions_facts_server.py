@@ -11,7 +11,14 @@ import pytest
 
 from tests.support.api import SMCostAPI
 from tests.support.demo import EMULATOR_FED, one, settled
-from tests.support.suggestions import AFTER_START, SERVICE, SILENCES, Lines, named
+from tests.support.suggestions import (
+    AFTER_START,
+    SERVICE,
+    SILENCES,
+    WITHOUT_SEARCH,
+    Lines,
+    named,
+)
 
 
 @pytest.fixture(params=sorted(SILENCES))
@@ -20,6 +27,8 @@ def refused(request: pytest.FixtureRequest, demo: dict[str, Any]) -> Iterator[st
     call: str = request.param
     if call not in AFTER_START:
         demo["emulator"].inject_fault(call, "AccessDeniedException", "not authorized")
+    if call in WITHOUT_SEARCH:
+        demo["emulator"].inject_fault("Search", "AccessDeniedException", "not authorized")
     yield call
     demo["emulator"].clear_faults()
 
@@ -39,6 +48,10 @@ async def test_a_refused_call_silences_only_the_rules_that_read_it(
     action = f"{SERVICE.get(refused, 'sagemaker')}:{refused}"
     fired = {s["rule"] for s in doc["suggestions"]}
     assert fired & EMULATOR_FED == EMULATOR_FED - silenced, doc["problems"]
+    if not silenced | degraded:
+        # Search refused: the same facts come from the listings, nothing is missing.
+        assert doc["problems"] == [] and smcost_started.collector.inventory.search_off
+        return
     [problem] = doc["problems"]
     assert problem["action"] == action, problem
     said = problem["message"]

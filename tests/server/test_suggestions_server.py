@@ -57,6 +57,8 @@ async def test_never_waits_and_the_idle_app_is_priced(
     assert first["state"] in ("loading", "ok", "partial")
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     # The same app's rate in GET resources, a month of it.
+    await smcost_api.get("resources")
+    await smcost_started.monitor.settled()
     resources = await smcost_api.get("resources")
     rate = next(r for r in resources["resources"] if r["name"] == IDLE_APP)["usd_per_hour"]
     assert rate > 0

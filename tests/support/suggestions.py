@@ -145,6 +145,10 @@ SILENCES: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
+#: Read only when Search is refused (the training jobs and endpoints are searched for
+#: otherwise): refused together with it.
+WITHOUT_SEARCH = {"ListTrainingJobs", "DescribeTrainingJob", "ListEndpoints", "DescribeEndpoint"}
+
 #: Also read by the server for itself (this app's instance type): refused only once it is known.
 AFTER_START = {"DescribeApp"}
 
