@@ -199,19 +199,18 @@ class CountingAws:
         self.aws = aws
         self.inflight = 0
 
-    async def call(self, *args: Any, **kwargs: Any) -> Any:
+    async def _counted(self, call: Any) -> Any:
         self.inflight += 1
         try:
-            return await self.aws.call(*args, **kwargs)
+            return await call
         finally:
             self.inflight -= 1
 
+    async def call(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._counted(self.aws.call(*args, **kwargs))
+
     async def paginate(self, *args: Any, **kwargs: Any) -> Any:
-        self.inflight += 1
-        try:
-            return await self.aws.paginate(*args, **kwargs)
-        finally:
-            self.inflight -= 1
+        return await self._counted(self.aws.paginate(*args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.aws, name)

@@ -213,6 +213,15 @@ def account_of(arn: str | None) -> str | None:
     return parts[4] if len(parts) > 5 and parts[4] else None
 
 
+def tag_dict(tags: Any) -> dict[str, str]:
+    """AWS's `[{"Key": ..., "Value": ...}]` as a dict (interned: the same keys everywhere)."""
+    return {
+        sys.intern(str(t.get("Key"))): sys.intern(str(t.get("Value")))
+        for t in tags or []
+        if isinstance(t, dict)
+    }
+
+
 def utc_time(value: Any) -> datetime | None:
     """An AWS timestamp (datetime or ISO text) as an aware UTC datetime."""
     if isinstance(value, datetime):
@@ -434,19 +443,33 @@ class Inventory:
 
     async def listing(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """A SageMaker list operation, every page (kept for `listing_max_age()`)."""
+
+        async def read() -> list[dict[str, Any]]:
+            self._counted(operation)
+            return await self.aws.paginate("sagemaker", operation, key, **params)
+
+        return await self._kept(operation, params, read)
+
+    async def _kept(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        read: Callable[[], Awaitable[list[dict[str, Any]]]],
+    ) -> list[dict[str, Any]]:
+        """A listing's items: as read less than `listing_max_age()` ago, else `read()`'s
+        (shared with this round's readers), kept from when AWS was asked for them."""
         memo_key = _key(operation, params)
         kept = self._listings.get(memo_key)
         if kept is not None and self._clock() - kept[0] < self.listing_max_age():
             return kept[1]
 
-        async def read() -> list[dict[str, Any]]:
-            self._counted(operation)
+        async def timed() -> list[dict[str, Any]]:
             at = self._clock()
-            items = await self.aws.paginate("sagemaker", operation, key, **params)
+            items = await read()
             self._listings[memo_key] = (at, items)
             return items
 
-        answer: list[dict[str, Any]] = await self._shared(operation, params, read)
+        answer: list[dict[str, Any]] = await self._shared(operation, params, timed)
         return answer
 
     async def running_jobs(self, kind: str) -> list[dict[str, Any]]:
@@ -541,7 +564,7 @@ class Inventory:
         the caller lists instead. Raises AwsError (throttling, ...)."""
         resource = SEARCHABLE.get(kind)
         owners = None if resource is None or self.search_off else self._owners(ident)
-        if resource is None or owners is None or self.search_off:
+        if resource is None or owners is None:
             return None
         expression: dict[str, Any] = {"SubExpressions": [owners], "Operator": "And"}
         if running:
@@ -578,34 +601,26 @@ class Inventory:
                 if not token:
                     return found
 
-        kept = self._listings.get(_key("search", memo))
-        if kept is not None and self._clock() - kept[0] < self.listing_max_age():
-            entities = kept[1]
-        else:
-            at = self._clock()
-            try:
-                entities = await self._shared("search", memo, read)
-            except AwsError as err:
-                if err.access_denied or err.code == "ValidationException":
-                    if self.search_off:
-                        return None  # said once (searches asked together fail together)
-                    self.search_off = str(err)
-                    log.warning(
-                        "jupyter-smcost: listing instead of searching (%s); add "
-                        "sagemaker:Search to the execution role to make fewer calls",
-                        err,
-                    )
-                    return None
+        try:
+            entities = await self._kept("search", memo, read)
+        except AwsError as err:
+            if not (err.access_denied or err.code == "ValidationException"):
                 raise
-            self._listings[_key("search", memo)] = (at, entities)
+            if not self.search_off:  # said once (searches asked together fail together)
+                self.search_off = str(err)
+                log.warning(
+                    "jupyter-smcost: listing instead of searching (%s); add "
+                    "sagemaker:Search to the execution role to make fewer calls",
+                    err,
+                )
+            return None
         mine = []
         arn_key = JOB_KINDS[kind].arn_key if kind in JOB_KINDS else "EndpointArn"
         for entity in entities:
-            tags = {str(t.get("Key")): str(t.get("Value")) for t in entity.get("Tags") or []}
+            tags = tag_dict(entity.get("Tags"))
             # Search filtered by these tags; what comes back is checked all the same.
             if ident.owns(tags):
-                arn = str(entity.get(arn_key))
-                self._tags[arn] = (self._clock(), tags)
+                self._remember_tags(str(entity.get(arn_key)), tags)
                 mine.append(entity)
         return mine
 
@@ -705,17 +720,17 @@ class Inventory:
                 counted()
             async with self._limit:
                 answer = await self.aws.call("sagemaker", "list_tags", ResourceArn=arn)
-            found = {
-                sys.intern(str(t.get("Key"))): sys.intern(str(t.get("Value")))
-                for t in answer.get("Tags") or []
-            }
-            if len(self._tags) > _MAX_TAGGED:
-                self._tags.clear()
-            self._tags[arn] = (self._clock(), found)
+            found = tag_dict(answer.get("Tags"))
+            self._remember_tags(arn, found)
             return found
 
         answer: dict[str, str] = await self._shared("list_tags", {"ResourceArn": arn}, read)
         return answer
+
+    def _remember_tags(self, arn: str, tags: dict[str, str]) -> None:
+        if len(self._tags) > _MAX_TAGGED:
+            self._tags.clear()
+        self._tags[arn] = (self._clock(), tags)
 
     async def owned(
         self, items: list[dict[str, Any]], arn_key: str, ident: Identity | None

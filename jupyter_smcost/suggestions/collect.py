@@ -42,6 +42,7 @@ from ..cost.inventory import (
     console_url,
     is_own_app,
     scope_note,
+    tag_dict,
     utc_time,
 )
 from ..cost.pricing.components import STUDIO_APP_COMPONENTS
@@ -391,7 +392,7 @@ class FactsCollector:
             if found is not None:
                 build = training_fact if kind == "training-job" else processing_fact
                 return [
-                    build(d, _tag_dict(d), region)
+                    build(d, tag_dict(d.get("Tags")), region)
                     for d in found
                     # A tuning trial: its cost is the tuning job's, and nobody ran it by hand.
                     if not d.get("TuningJobArn")
@@ -531,7 +532,7 @@ class FactsCollector:
         """(ARN, description, tags) of the user's in-service endpoints."""
         found = None if ident is None else await self.inventory.search_mine("endpoint", ident)
         if found is not None:
-            return [(str(d.get("EndpointArn")), d, _tag_dict(d)) for d in found]
+            return [(str(d.get("EndpointArn")), d, tag_dict(d.get("Tags"))) for d in found]
         mine = []
         for item in await self.inventory.endpoints():
             arn = str(item.get("EndpointArn"))
@@ -888,11 +889,6 @@ class FactsCollector:
         for source in self._said.keys() - said.keys():
             log.info("jupyter-smcost: suggestions read %s again", source)
         self._said = said
-
-
-def _tag_dict(described: dict[str, Any]) -> dict[str, str]:
-    """A search entity's `Tags` as a dict."""
-    return {str(t.get("Key")): str(t.get("Value")) for t in described.get("Tags") or []}
 
 
 def _not_found(err: AwsError) -> bool:
