@@ -264,6 +264,9 @@ def mark(item: dict[str, Any]) -> tuple[Any, ...]:
 #: How long the list of the user's spaces (whose resources are "mine") is reused: a new
 #: space is rare, and the listing pages through the whole domain's spaces.
 SPACES_TTL_SECONDS = 3 * 3600.0
+#: How long a refused Search is not asked again: a policy granting it later takes effect
+#: within the hour, without a restart.
+SEARCH_RETRY_SECONDS = 3600.0
 #: A round's answer is shared with a reader that joins this long after it was asked for at
 #: most (a reader held up by a slow call keeps a round open; others still read afresh).
 SHARED_SECONDS = 10.0
@@ -384,6 +387,7 @@ class Inventory:
         self.domain_spaces = 0
         #: Why Search is not used (None: it is), e.g. the role may not call it.
         self.search_off: str | None = None
+        self._search_off_at = 0.0
         self._whoami: asyncio.Future[Identity] | None = None
         #: AWS calls made, by operation (benchmarks, tests).
         self.calls: dict[str, int] = {}
@@ -563,6 +567,8 @@ class Inventory:
         first (the paging stops at the first older one). None when Search cannot be used:
         the caller lists instead. Raises AwsError (throttling, ...)."""
         resource = SEARCHABLE.get(kind)
+        if self.search_off and self._clock() - self._search_off_at > SEARCH_RETRY_SECONDS:
+            self.search_off = None  # asked again: the role may have been granted it since
         owners = None if resource is None or self.search_off else self._owners(ident)
         if resource is None or owners is None:
             return None
@@ -608,6 +614,7 @@ class Inventory:
                 raise
             if not self.search_off:  # said once (searches asked together fail together)
                 self.search_off = str(err)
+                self._search_off_at = self._clock()
                 log.warning(
                     "jupyter-smcost: listing instead of searching (%s); add "
                     "sagemaker:Search to the execution role to make fewer calls",

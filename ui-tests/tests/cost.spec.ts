@@ -567,8 +567,9 @@ test.describe('Cost panel', () => {
     const panel = page.locator(COST_PANEL);
     await waitForListing(panel);
 
+    // Processing jobs are listed (SageMaker's Search does not cover them).
     await emulatorFault(request, {
-      action: 'ListTrainingJobs',
+      action: 'ListProcessingJobs',
       code: 'AccessDeniedException',
       message: 'not authorized',
       status: 400
@@ -595,7 +596,7 @@ test.describe('Cost panel', () => {
     const problems = panel.getByTestId('smcost-problems');
     await expect(problems).toBeVisible();
     await expect(problems.locator('li')).toHaveText([
-      'no permission for sagemaker:ListTrainingJobs: add it to the execution role (jupyter smcost policy --for user prints the policy)'
+      'no permission for sagemaker:ListProcessingJobs: add it to the execution role (jupyter smcost policy --for user prints the policy)'
     ]);
     await expect(problems.locator('li')).toHaveAttribute(
       'data-code',
@@ -603,7 +604,7 @@ test.describe('Cost panel', () => {
     );
     // The rest is still listed.
     for (const name of [
-      'demo-features-processing',
+      'demo-resnet-train',
       'demo-endpoint',
       'demo-space-2/CodeEditor/default'
     ]) {

@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from jupyter_smcost.aws import AwsError
-from jupyter_smcost.cost.inventory import SHARED_SECONDS, Inventory
+from jupyter_smcost.cost.inventory import SEARCH_RETRY_SECONDS, SHARED_SECONDS, Inventory
 from jupyter_smcost.cost.resources import Collector
 from jupyter_smcost.suggestions.collect import FactsCollector
 from jupyter_smcost.suggestions.model import Thresholds
@@ -173,6 +173,23 @@ async def test_tags_are_reread_only_when_a_reader_wants_fresher_ones() -> None:
     assert aws.calls.count("list_tags") == 1
     await inventory.tags(arn, max_age=3600.0)  # the suggestions: a running one hourly
     assert aws.calls.count("list_tags") == 2
+
+
+async def test_a_refused_search_is_asked_again_after_an_hour() -> None:
+    """A role granted sagemaker:Search later is searched with, without a restart."""
+    clock = [0.0]
+    aws = ScriptedAws(base_answers(), tags())
+    inventory = Inventory(aws, lambda: ENV, clock=lambda: clock[0])
+    ident = await inventory.whoami()
+    assert await inventory.search_mine("training-job", ident) is None
+    assert inventory.search_off and aws.calls.count("search") == 1
+    clock[0] = SEARCH_RETRY_SECONDS / 2
+    assert await inventory.search_mine("training-job", ident) is None
+    assert aws.calls.count("search") == 1  # not asked again within the hour
+    aws.answers["search"] = {"Results": []}  # granted since
+    clock[0] = SEARCH_RETRY_SECONDS + 1
+    assert await inventory.search_mine("training-job", ident) == []
+    assert inventory.search_off is None and aws.calls.count("search") == 2
 
 
 # -- the app: one cold refresh of GET resources and GET suggestions --------------------------
