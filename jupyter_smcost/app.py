@@ -20,6 +20,7 @@ from .aws import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     AwsClients,
+    AwsError,
 )
 from .config_errors import ConfigError, log_refused
 from .cost.app_cost import environment_component
@@ -29,6 +30,7 @@ from .cost.pricing.model import Price, PriceKey
 from .cost.pricing.service import PriceService
 from .cost.resources import Collector, ResourceMonitor
 from .cost.service import CostService
+from .cost.shared_inventory import SharedInventoryReader
 from .environment import Environment, HostedApp, Kind, detect, read_metadata
 from .idle.actions import ShutdownAction, build_action, resolve_action
 from .idle.activity import utcnow
@@ -166,7 +168,11 @@ class SMCost(TolerantConfig, ExtensionApp):
             listing_max_age=lambda: self.monitor.ttl_seconds,
         )
         self.collector = Collector(
-            self.background_aws, lambda: self.environment, resources.scope, inventory=inventory
+            self.background_aws,
+            lambda: self.environment,
+            resources.scope,
+            inventory=inventory,
+            shared=self._shared_inventory(resources.inventory_uri),
         )
         self.monitor = ResourceMonitor(
             self.collector.collect,
@@ -280,6 +286,40 @@ class SMCost(TolerantConfig, ExtensionApp):
         ):
             # Only Studio reads that file: elsewhere leave /tmp alone, unless configured to.
             self.idle.studio_activity_file = ""
+
+    def _shared_inventory(self, uri: str) -> SharedInventoryReader | None:
+        """The domain's shared inventory, when the admin deployed one (for "mine" only:
+        it holds no account-wide listing)."""
+        if not uri:
+            return None
+        if self.resources_config.scope != "mine":
+            self.log.warning(
+                "jupyter-smcost: c.Resources.inventory_uri is ignored with scope %r",
+                self.resources_config.scope,
+            )
+            return None
+        aws = self.aws
+
+        def read(bucket: str, key: str) -> bytes:
+            answer = aws.call_sync("s3", "get_object", Bucket=bucket, Key=key)
+            try:
+                body: bytes = answer["Body"].read()
+            except Exception as err:  # the body is read after the answer: its own errors
+                raise AwsError("GetObject", "ReadError", str(err)) from err
+            return body
+
+        async def get_object(bucket: str, key: str) -> bytes:
+            try:
+                body: bytes = await asyncio.wait_for(
+                    aws.run(functools.partial(read, bucket, key)), aws.call_timeout
+                )
+            except asyncio.TimeoutError:
+                raise AwsError(
+                    "GetObject", "Timeout", f"S3 did not answer within {aws.call_timeout:g} s"
+                ) from None
+            return body
+
+        return SharedInventoryReader(uri, get_object)
 
     def _load_policy(self) -> LoadedPolicy:
         """The admin's policy file. Its fixed place wins over a path that config gives, so

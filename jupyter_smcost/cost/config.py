@@ -18,6 +18,7 @@ from .pricing.model import Price, PriceKey
 from .pricing.pricelist import DEFAULT_ENDPOINT_REGION, make_fetcher
 from .pricing.resolver import PriceResolver, check_overrides
 from .pricing.snapshot import load_snapshot
+from .shared_inventory import parse_uri
 
 
 class Pricing(TolerantConfig, LoggingConfigurable):
@@ -129,6 +130,13 @@ class Resources(TolerantConfig, LoggingConfigurable):
         "started together do not call AWS together (0: none).",
     ).tag(config=True)
     enabled = Bool(True, help="List running jobs, endpoints and apps at all.").tag(config=True)
+    inventory_uri = Unicode(
+        "",
+        help="s3://BUCKET/PREFIX/ of the domain's shared inventory (`jupyter smcost deploy "
+        "--inventory`): this user's rows are read from there, one S3 GetObject per refresh, "
+        "instead of listing SageMaker; when the document is missing or older than twice its "
+        "period, the listing is made here and the panel says why. Empty: list here.",
+    ).tag(config=True)
     max_rows = Int(
         100,
         min=1,
@@ -142,6 +150,16 @@ class Resources(TolerantConfig, LoggingConfigurable):
         if not (math.isfinite(value) and value > 0):
             name = proposal["trait"].name
             raise TraitError(f"c.Resources.{name} must be a positive number, not {value!r}")
+        return value
+
+    @validate("inventory_uri")
+    def _valid_inventory_uri(self, proposal: Any) -> str:
+        value = str(proposal["value"]).strip()
+        if value:
+            try:
+                parse_uri(value)
+            except ValueError as err:
+                raise TraitError(f"c.Resources.inventory_uri: {err}") from None
         return value
 
     @validate("jitter")

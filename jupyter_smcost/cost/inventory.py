@@ -364,8 +364,13 @@ class Inventory:
         clock: Callable[[], float] = time.monotonic,
         describe_concurrency: int = 4,
         listing_max_age: Callable[[], float] = lambda: 0.0,
+        domain_wide: bool = False,
     ) -> None:
         self.aws = aws
+        #: One Search per kind for every identity (the shared inventory's Lambda, which
+        #: builds the documents of a whole domain): each identity's share is picked out
+        #: of it by tags, as from a listing.
+        self.domain_wide = domain_wide
         self._env = env
         self._clock = clock
         self.listing_max_age = listing_max_age
@@ -569,10 +574,14 @@ class Inventory:
         resource = SEARCHABLE.get(kind)
         if self.search_off and self._clock() - self._search_off_at > SEARCH_RETRY_SECONDS:
             self.search_off = None  # asked again: the role may have been granted it since
-        owners = None if resource is None or self.search_off else self._owners(ident)
-        if resource is None or owners is None:
+        if resource is None or self.search_off:
             return None
-        expression: dict[str, Any] = {"SubExpressions": [owners], "Operator": "And"}
+        expression: dict[str, Any] = {"Operator": "And"}
+        if not self.domain_wide:
+            owners = self._owners(ident)
+            if owners is None:
+                return None
+            expression["SubExpressions"] = [owners]
         if running:
             status = JOB_KINDS[kind].status_key if kind in JOB_KINDS else "EndpointStatus"
             value = "InService" if kind == "endpoint" else "InProgress"
@@ -585,6 +594,8 @@ class Inventory:
             "SortOrder": "Descending",
             "MaxResults": SEARCH_PAGE,
         }
+        if len(expression) == 1:  # nothing to filter on (domain-wide, every job)
+            del params["SearchExpression"]
         memo = {**params, "after": cutoff}
 
         async def read() -> list[dict[str, Any]]:

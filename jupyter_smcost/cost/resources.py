@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..environment import Environment, Kind
@@ -37,6 +37,9 @@ from .inventory import (
 )
 from .pricing.components import STUDIO_APP_COMPONENTS
 from .pricing.model import PriceKey
+
+if TYPE_CHECKING:
+    from .shared_inventory import SharedInventoryReader
 
 log = logging.getLogger(__name__)
 
@@ -319,8 +322,11 @@ class Collector:
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         describe_concurrency: int = 4,
         inventory: Inventory | None = None,
+        shared: SharedInventoryReader | None = None,
     ) -> None:
         self.aws = aws
+        #: The domain's shared inventory (read first when the admin deployed one).
+        self.shared = shared
         self._env = env
         self.scope = scope
         self._clock = clock
@@ -438,6 +444,11 @@ class Collector:
         async with self.inventory.reading():
             return await self._collect()
 
+    async def collect_in_round(self) -> Collection:
+        """`collect` as one of the readers of a round the caller holds open (the shared
+        inventory's Lambda: every owner of a domain shares each listing)."""
+        return await self._collect()
+
     async def _collect(self) -> Collection:
         self.last_describes = 0
         env = self._env()
@@ -457,6 +468,13 @@ class Collector:
                 )
             if not ident.anchored:
                 return result  # nothing can be proven to be this user's: list nothing
+            if self.shared is not None:
+                read = await self.shared.read(ident)
+                if read.found is not None:
+                    return _from_shared(read.found, result, env)
+                result.problems.append(
+                    {"kind": None, "code": "inventory", "action": None, "message": read.reason}
+                )
 
         tasks: dict[str, Awaitable[list[Running]]] = {
             # A managed spot job is described every time (its billable time moves), a
@@ -490,6 +508,20 @@ class Collector:
             else:
                 result.rows.extend(answer)
         return result
+
+
+def _from_shared(found: Collection, here: Collection, env: Environment) -> Collection:
+    """The shared inventory's rows of this user, less this server's own app (the panel's
+    header), with this server's notes first."""
+    where = env.space_name or env.user_profile_name
+    own = {env.resource_arn, f"{where}/{env.app_type}/{env.app_name}" if where else None} - {None}
+
+    def is_own(r: Running) -> bool:
+        return r.kind == "studio-app" and bool({r.arn, r.name} & own)
+
+    found.rows = [r for r in found.rows if not is_own(r)]
+    found.problems = here.problems + found.problems
+    return found
 
 
 def _training_row(d: dict[str, Any]) -> Running | None:

@@ -1,0 +1,389 @@
+"""The shared inventory's Lambda (deploy/inventory.yaml, `jupyter smcost deploy
+--inventory`): one reconciling listing of a domain's running resources, written to S3 as one
+document per user profile and one per shared space (cost/shared_inventory.py), which the
+extensions of that domain read instead of listing SageMaker themselves.
+
+It runs on a schedule (every `SMCOST_INVENTORY_PERIOD_SECONDS`) and on SageMaker's
+EventBridge state-change events; an event within `EVENT_QUIET_SECONDS` of the last
+reconcile waits for the next one, so a burst of job changes costs one reconcile, not one
+each. The function has a reserved concurrency of 1: two reconciles never overlap.
+
+Each reconcile reads the domain once, whatever the number of users: the user profiles and
+spaces; Search for the running training jobs, tuning jobs and endpoints (their tags and
+descriptions in the same answers); the running processing and transform jobs, whose tags
+are read once per job (kept while the function is warm); the domain's apps. Each owner's
+rows are the ones the extension would list for that owner (the same Collector, with the
+owner's identity). Calls are paced per operation (`SMCOST_INVENTORY_CALLS_PER_SECOND`,
+default 1).
+
+A document is written only when its rows changed; `{prefix}{domain}/written.json`, written
+every reconcile, says the domain's documents are current (readers compare its time with
+the period). Settings: `SMCOST_DOMAIN_IDS` (as the fleet check), `SMCOST_INVENTORY_BUCKET`,
+`SMCOST_INVENTORY_PREFIX` (default `jupyter-smcost/inventory/`),
+`SMCOST_INVENTORY_PERIOD_SECONDS` (default 300).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..aws import AwsClients, AwsError
+from ..cost.inventory import Identity, Inventory
+from ..cost.resources import Collection, Collector
+from ..cost.shared_inventory import (
+    DEFAULT_PREFIX,
+    HEARTBEAT,
+    document,
+    heartbeat_key,
+    shared_space_key,
+    user_key,
+)
+from ..environment import Environment, Kind
+from ..pace import Pace, PacedAws
+from .fleet import ConfigError, domain_scope
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PERIOD_SECONDS = 300.0
+#: An event this soon after a reconcile waits for the next one (or the next event).
+EVENT_QUIET_SECONDS = 60.0
+
+
+@dataclass
+class Settings:
+    domains: list[str] | None  # None: every domain of the region
+    bucket: str
+    prefix: str = DEFAULT_PREFIX
+    period_seconds: float = DEFAULT_PERIOD_SECONDS
+    calls_per_second: float = 1.0
+
+
+def settings(environ: dict[str, str] | os._Environ[str]) -> Settings:
+    """The function's settings; raises ConfigError in words."""
+    domains = domain_scope(environ.get("SMCOST_DOMAIN_IDS"))
+    bucket = environ.get("SMCOST_INVENTORY_BUCKET", "").strip()
+    if not bucket:
+        raise ConfigError("SMCOST_INVENTORY_BUCKET is unset: name the documents' bucket")
+    prefix = environ.get("SMCOST_INVENTORY_PREFIX", DEFAULT_PREFIX).strip()
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    values = {}
+    for name, default in (
+        ("SMCOST_INVENTORY_PERIOD_SECONDS", DEFAULT_PERIOD_SECONDS),
+        ("SMCOST_INVENTORY_CALLS_PER_SECOND", 1.0),
+    ):
+        raw = environ.get(name, "").strip()
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            value = float("nan")
+        if not 0 < value < 86400:  # NaN too
+            raise ConfigError(f"{name} must be a positive number, not {raw!r}")
+        values[name] = value
+    return Settings(
+        domains,
+        bucket,
+        prefix,
+        values["SMCOST_INVENTORY_PERIOD_SECONDS"],
+        values["SMCOST_INVENTORY_CALLS_PER_SECOND"],
+    )
+
+
+class _OwnerCollector(Collector):
+    """The extension's collector, for an owner given rather than read from a space."""
+
+    def __init__(self, ident: Identity, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ident = ident
+
+    async def whoami(self) -> Identity:
+        return self.ident
+
+
+@dataclass
+class Domain:
+    """What a warm function keeps of one domain between reconciles."""
+
+    inventory: Inventory
+    env: Environment
+    collectors: dict[str, _OwnerCollector] = field(default_factory=dict)
+    #: key -> hash of the rows last written there.
+    written: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    domain_id: str
+    owners: int = 0
+    written: int = 0
+    unchanged: int = 0
+    calls: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class InventoryWriter:
+    """Reconciles domains into S3 with `aws` (async `call`/`paginate`: SageMaker, paced)
+    and `put_object(bucket, key, body)`."""
+
+    def __init__(
+        self,
+        aws: Any,
+        put_object: Callable[[str, str, bytes], Any],
+        conf: Settings,
+        *,
+        region: str,
+        account: str,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.aws = aws
+        self.put_object = put_object
+        self.conf = conf
+        self.region = region
+        self.account = account
+        self._clock = clock
+        self._wall = wall
+        self.domains: dict[str, Domain] = {}
+        self.last_reconcile: float | None = None
+
+    def _domain(self, domain_id: str) -> Domain:
+        known = self.domains.get(domain_id)
+        if known is None:
+            env = Environment(
+                kind=Kind.STUDIO_SPACE,
+                region=self.region,
+                domain_id=domain_id,
+                resource_arn=f"arn:aws:sagemaker:{self.region}:{self.account}:domain/{domain_id}",
+            )
+            inventory = Inventory(
+                self.aws,
+                lambda: env,
+                clock=self._clock,
+                # Within one reconcile every owner shares each listing.
+                listing_max_age=lambda: self.conf.period_seconds / 2,
+                domain_wide=True,
+            )
+            known = self.domains[domain_id] = Domain(inventory, env)
+        return known
+
+    async def domain_ids(self) -> list[str]:
+        if self.conf.domains is not None:
+            return self.conf.domains
+        domains = await self.aws.paginate("sagemaker", "list_domains", "Domains")
+        return [str(d["DomainId"]) for d in domains if d.get("DomainId")]
+
+    def due(self, event: Any) -> bool:
+        """Whether this invocation reconciles: always on the schedule, on an event only
+        when the last reconcile is older than EVENT_QUIET_SECONDS."""
+        if not _is_state_change(event) or self.last_reconcile is None:
+            return True
+        return self._clock() - self.last_reconcile >= EVENT_QUIET_SECONDS
+
+    async def reconcile(self, *, afresh: bool = False) -> list[Outcome]:
+        """Every domain's documents; `afresh` (an event: something changed) reads
+        SageMaker again even when a listing is recent."""
+        self.last_reconcile = self._clock()
+        outcomes = []
+        for domain_id in await self.domain_ids():
+            outcome = Outcome(domain_id)
+            try:
+                await self._reconcile(domain_id, outcome, afresh=afresh)
+            except AwsError as err:
+                # The documents stay as they were; readers fall back once they are stale.
+                outcome.error = str(err)
+                log.warning("jupyter-smcost inventory: domain %s: %s", domain_id, err)
+            outcomes.append(outcome)
+        return outcomes
+
+    async def _owners(self, domain: Domain, domain_id: str) -> dict[str, Identity]:
+        """Document key -> its owner: each user profile with its spaces, each space that
+        SageMaker records no owner for."""
+        inventory = domain.inventory
+        profiles = await inventory.listing(
+            "list_user_profiles", "UserProfiles", DomainIdEquals=domain_id, MaxResults=100
+        )
+        spaces = await inventory.listing(
+            "list_spaces", "Spaces", DomainIdEquals=domain_id, MaxResults=100
+        )
+        owned: dict[str, set[str]] = {}
+        shared: list[str] = []
+        for space in spaces:
+            name = str(space.get("SpaceName") or "")
+            owner = (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
+            if not name:
+                continue
+            if owner:
+                owned.setdefault(str(owner), set()).add(name)
+            else:
+                shared.append(name)
+        owners: dict[str, Identity] = {}
+        for profile in profiles:
+            user = str(profile.get("UserProfileName") or "")
+            if user:
+                owners[user_key(self.conf.prefix, domain_id, user)] = Identity(
+                    self.account, self.region, domain_id, user, frozenset(owned.get(user, ()))
+                )
+        for name in shared:
+            owners[shared_space_key(self.conf.prefix, domain_id, name)] = Identity(
+                self.account, self.region, domain_id, None, frozenset({name})
+            )
+        return owners
+
+    async def _reconcile(self, domain_id: str, outcome: Outcome, *, afresh: bool) -> None:
+        domain = self._domain(domain_id)
+        inventory = domain.inventory
+        if afresh:
+            inventory.read_afresh()
+        before = dict(inventory.calls)
+        async with inventory.reading():
+            owners = await self._owners(domain, domain_id)
+            outcome.owners = len(owners)
+            for key, ident in owners.items():
+                collector = domain.collectors.get(key)
+                if collector is None or collector.ident != ident:
+                    collector = domain.collectors[key] = _OwnerCollector(
+                        ident, self.aws, lambda: domain.env, inventory=inventory
+                    )
+                found = await collector.collect_in_round()
+                await self._write(domain, key, ident, found, outcome)
+        # Owners gone since (a deleted profile): forgotten; S3's lifecycle rule expires
+        # their documents.
+        for key in set(domain.collectors) - set(owners):
+            del domain.collectors[key]
+            domain.written.pop(key, None)
+        written = self._wall()
+        beat = {
+            "format": HEARTBEAT,
+            "domain_id": domain_id,
+            "written_at": written.isoformat(),
+            "period_seconds": self.conf.period_seconds,
+            "owners": len(owners),
+        }
+        await self.put_object(
+            self.conf.bucket, heartbeat_key(self.conf.prefix, domain_id), _json(beat)
+        )
+        outcome.calls = {
+            op: n - before.get(op, 0) for op, n in inventory.calls.items() if n > before.get(op, 0)
+        }
+
+    async def _write(
+        self, domain: Domain, key: str, ident: Identity, found: Collection, outcome: Outcome
+    ) -> None:
+        owner = (
+            {"user_profile_name": ident.user_profile_name}
+            if ident.user_profile_name
+            else {"space_name": next(iter(ident.space_names))}
+        )
+        doc = document(
+            found,
+            domain_id=str(ident.domain_id),
+            owner=owner,
+            period_seconds=self.conf.period_seconds,
+            written_at=self._wall(),
+        )
+        # What changes the document (not the times it was read at).
+        mark = hashlib.sha256(
+            _json({k: doc[k] for k in ("rows", "problems", "failed_kinds")})
+        ).hexdigest()
+        if domain.written.get(key) == mark:
+            outcome.unchanged += 1
+            return
+        await self.put_object(self.conf.bucket, key, _json(doc))
+        domain.written[key] = mark
+        outcome.written += 1
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _is_state_change(event: Any) -> bool:
+    return isinstance(event, dict) and event.get("source") == "aws.sagemaker"
+
+
+# -- the Lambda entry point ----------------------------------------------------------------
+
+#: Kept while the function is warm: the tags read, the descriptions, what was written.
+_WARM: dict[str, Any] = {}
+
+
+def cool() -> None:
+    """Forget what a warm function keeps (tests; a function's life ends with its process)."""
+    if "loop" in _WARM:
+        _WARM["loop"].close()
+        _WARM["clients"].close()
+    _WARM.clear()
+
+
+def _account(context: Any, clients: AwsClients) -> str:
+    arn = str(getattr(context, "invoked_function_arn", "") or "")
+    parts = arn.split(":")
+    if len(parts) > 4 and parts[4]:
+        return parts[4]
+    return str(clients.call_sync("sts", "get_caller_identity")["Account"])
+
+
+def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
+    """The Lambda entry point (also runnable by hand: `python -c` with the settings in the
+    environment)."""
+    try:
+        conf = settings(os.environ)
+    except ConfigError as err:
+        log.error("jupyter-smcost inventory: %s", err)
+        return {"error": str(err)}
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    if "writer" not in _WARM:
+        clients = AwsClients(region or None)
+        try:
+            account = _account(context, clients)
+        except AwsError as err:
+            clients.close()
+            log.error("jupyter-smcost inventory: which account this is: %s", err)
+            return {"error": f"cannot tell the account: {err}"}
+        # One loop for the function's life: the inventory's locks and futures belong to it.
+        loop = asyncio.new_event_loop()
+
+        async def put(bucket: str, key: str, body: bytes) -> None:
+            await clients.call(
+                "s3",
+                "put_object",
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                CacheControl="no-cache",
+            )
+
+        paced = PacedAws(clients, Pace(conf.calls_per_second))
+        writer = InventoryWriter(paced, put, conf, region=region, account=account)
+        _WARM.update(writer=writer, loop=loop, clients=clients)
+    writer = _WARM["writer"]
+    writer.conf = conf
+    loop = _WARM["loop"]
+    if not writer.due(event):
+        return {"skipped": "a reconcile ran less than a minute ago"}
+    outcomes = loop.run_until_complete(writer.reconcile(afresh=_is_state_change(event)))
+    summary = {
+        "domains": [
+            {
+                "domain_id": o.domain_id,
+                "owners": o.owners,
+                "written": o.written,
+                "unchanged": o.unchanged,
+                "calls": o.calls,
+                "error": o.error,
+            }
+            for o in outcomes
+        ]
+    }
+    log.info("jupyter-smcost inventory: %s", json.dumps(summary))
+    return summary

@@ -1,0 +1,245 @@
+"""The shared inventory of a domain: one document per user profile (and per shared space)
+in S3, written by one Lambda for the whole domain (admin/inventory_lambda.py, deployed with
+`jupyter smcost deploy --inventory`), read by each extension instead of listing SageMaker
+itself (one S3 GetObject per refresh instead of a dozen SageMaker calls).
+
+A document holds the rows of `Collection` (what `GET resources` prices and serves), when
+they were written and how often they are. A reader uses it only when it is its own (the
+same domain and owner) and younger than twice its period; otherwise it lists SageMaker
+itself and says why, so a stopped Lambda never freezes what users see.
+
+Keys: `{prefix}{domain}/users/{user profile}.json` and
+`{prefix}{domain}/shared-spaces/{space}.json` (a space SageMaker records no owner for). A
+document is rewritten only when its rows change; `{prefix}{domain}/written.json`, rewritten
+every period, says when the domain was last reconciled: a reader reads both. No tornado
+import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from typing import Any
+
+from ..aws import AwsError
+from .inventory import Identity, utc_time
+from .resources import KINDS, Collection, Running
+
+FORMAT = 1
+HEARTBEAT = 1
+DEFAULT_PREFIX = "jupyter-smcost/inventory/"
+#: A document older than this many periods is not used (the Lambda has stopped, or fails).
+STALE_PERIODS = 2.0
+#: S3's bucket names (the dotted and dashed rules are S3's to enforce).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
+_RUNNING_FIELDS = {f.name for f in fields(Running)}
+
+
+def parse_uri(uri: str) -> tuple[str, str]:
+    """(bucket, prefix) of `s3://bucket/prefix/`; raises ValueError in words."""
+    match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri.strip())
+    if not match or not _BUCKET.fullmatch(match.group(1)):
+        raise ValueError(f"the inventory URI must be s3://BUCKET/PREFIX/, not {uri!r}")
+    prefix = match.group(2)
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return match.group(1), prefix
+
+
+def user_key(prefix: str, domain_id: str, user_profile_name: str) -> str:
+    return f"{prefix}{domain_id}/users/{user_profile_name}.json"
+
+
+def shared_space_key(prefix: str, domain_id: str, space_name: str) -> str:
+    return f"{prefix}{domain_id}/shared-spaces/{space_name}.json"
+
+
+def heartbeat_key(prefix: str, domain_id: str) -> str:
+    return f"{prefix}{domain_id}/written.json"
+
+
+def key_of(prefix: str, ident: Identity) -> str | None:
+    """The document of `ident`: its user profile's, or (a space with no owner) the
+    space's; None when nothing can be proven to be its own."""
+    if not ident.anchored or not ident.domain_id or not _NAME.fullmatch(ident.domain_id):
+        return None
+    if ident.user_profile_name:
+        if not _NAME.fullmatch(ident.user_profile_name):
+            return None
+        return user_key(prefix, ident.domain_id, ident.user_profile_name)
+    if len(ident.space_names) == 1:
+        [space] = ident.space_names
+        if _NAME.fullmatch(space):
+            return shared_space_key(prefix, ident.domain_id, space)
+    return None
+
+
+def _row_json(row: Running) -> dict[str, Any]:
+    out = asdict(row)
+    out["started_at"] = row.started_at.isoformat() if row.started_at else None
+    return out
+
+
+def _row(data: Any) -> Running:
+    if not isinstance(data, dict) or not {"kind", "name", "status"} <= data.keys():
+        raise ValueError(f"not a row: {data!r:.80}")
+    values = {k: v for k, v in data.items() if k in _RUNNING_FIELDS}
+    values["started_at"] = utc_time(values.get("started_at"))
+    values["instance_count"] = int(values.get("instance_count") or 1)
+    for name in ("max_runtime_seconds", "billable_seconds"):
+        if values.get(name) is not None:
+            values[name] = float(values[name])
+    return Running(**values)
+
+
+def document(
+    found: Collection,
+    *,
+    domain_id: str,
+    owner: dict[str, str],
+    period_seconds: float,
+    written_at: datetime,
+) -> dict[str, Any]:
+    """The JSON document of one owner (`{"user_profile_name": ...}` or `{"space_name":
+    ...}`)."""
+    return {
+        "format": FORMAT,
+        "domain_id": domain_id,
+        **owner,
+        "written_at": written_at.isoformat(),
+        "fetched_at": found.fetched_at.isoformat(),
+        "period_seconds": period_seconds,
+        "rows": [_row_json(r) for r in found.rows],
+        "problems": found.problems,
+        "failed_kinds": sorted(found.failed_kinds),
+    }
+
+
+def collection_of(doc: Any, ident: Identity) -> Collection:
+    """The collection a document holds; raises ValueError when it is not a document of
+    this format for `ident`."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValueError("not a shared inventory document of this version")
+    if doc.get("domain_id") != ident.domain_id:
+        raise ValueError(f"a document of domain {doc.get('domain_id')!r}")
+    if ident.user_profile_name:
+        if doc.get("user_profile_name") != ident.user_profile_name:
+            raise ValueError("a document of another user profile")
+    elif doc.get("space_name") not in ident.space_names:
+        raise ValueError("a document of another space")
+    fetched = utc_time(doc.get("fetched_at"))
+    rows, problems = doc.get("rows"), doc.get("problems")
+    if fetched is None or not isinstance(rows, list) or not isinstance(problems, list):
+        raise ValueError("a document without its rows")
+    failed = {str(k) for k in doc.get("failed_kinds") or [] if k in KINDS}
+    return Collection(
+        fetched_at=fetched,
+        scope="mine",
+        rows=[_row(r) for r in rows],
+        problems=[p for p in problems if isinstance(p, dict)],
+        failed_kinds=failed,
+    )
+
+
+def reconciled(beat: Any, domain_id: str) -> tuple[datetime, float]:
+    """When the domain was last reconciled and its period, from `written.json`; raises
+    ValueError."""
+    if not isinstance(beat, dict) or beat.get("format") != HEARTBEAT:
+        raise ValueError("not a shared inventory heartbeat of this version")
+    if beat.get("domain_id") != domain_id:
+        raise ValueError(f"the heartbeat of domain {beat.get('domain_id')!r}")
+    written, period = utc_time(beat.get("written_at")), beat.get("period_seconds")
+    if written is None:
+        raise ValueError("a heartbeat without its time")
+    if isinstance(period, bool) or not isinstance(period, (int, float)):
+        raise ValueError(f"a heartbeat with a period of {period!r}")
+    if not 0 < period < 86400:
+        raise ValueError(f"a heartbeat with a period of {period!r}")
+    return written, float(period)
+
+
+@dataclass
+class Read:
+    """What reading the document gave: its collection, or why it is not used."""
+
+    found: Collection | None
+    reason: str = ""
+    written_at: datetime | None = None
+
+
+def _hhmm(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%H:%M UTC")
+
+
+class SharedInventoryReader:
+    """Reads this user's document from `uri` (s3://bucket/prefix/) with `get_object(bucket,
+    key) -> bytes` (raises AwsError; code NoSuchKey when it is missing)."""
+
+    def __init__(
+        self,
+        uri: str,
+        get_object: Callable[[str, str], Awaitable[bytes]],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.bucket, self.prefix = parse_uri(uri)
+        self._get = get_object
+        self._clock = clock
+        #: Reads, and the ones that fell back to the space's own listing (bench, tests).
+        self.reads = 0
+        self.fallbacks = 0
+
+    def where(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    async def read(self, ident: Identity) -> Read:
+        key = key_of(self.prefix, ident)
+        if key is None or ident.domain_id is None:
+            return self._fallback("the shared inventory has no document for this space")
+        self.reads += 1
+        beat_key = heartbeat_key(self.prefix, ident.domain_id)
+        answers = await asyncio.gather(
+            self._get(self.bucket, beat_key), self._get(self.bucket, key), return_exceptions=True
+        )
+        bodies: list[bytes] = []
+        for answer, where in zip(answers, (beat_key, key), strict=True):
+            if isinstance(answer, AwsError):
+                return self._fallback(self._why(answer, where))
+            if isinstance(answer, BaseException):
+                raise answer
+            bodies.append(answer)
+        beat, body = bodies
+        try:
+            written, period = reconciled(json.loads(beat), ident.domain_id)
+            found = collection_of(json.loads(body), ident)
+        except (ValueError, TypeError, KeyError) as err:
+            return self._fallback(f"{self.where(key)} cannot be used: {err}")
+        age = (self._clock() - written).total_seconds()
+        if age > STALE_PERIODS * period:
+            return self._fallback(
+                f"the shared inventory is out of date (last written at {_hhmm(written)}, "
+                f"expected every {period / 60:g} min)",
+                written,
+            )
+        # Its rows are as of the last reconcile (the document changes only with them).
+        found.fetched_at = max(found.fetched_at, written)
+        return Read(found, written_at=written)
+
+    def _why(self, err: AwsError, key: str) -> str:
+        if err.code in ("NoSuchKey", "404", "NotFound"):
+            return f"the shared inventory has no document at {self.where(key)} yet"
+        if err.access_denied or err.code == "403":
+            return (
+                f"no permission to read {self.where(key)} (s3:GetObject; `jupyter smcost "
+                "policy --for user --inventory-uri` prints the statement)"
+            )
+        return f"reading {self.where(key)} failed: {err}"
+
+    def _fallback(self, why: str, written: datetime | None = None) -> Read:
+        self.fallbacks += 1
+        return Read(None, f"{why}: listed from this space instead", written)

@@ -1,0 +1,232 @@
+"""The shared inventory: the Lambda's reconcile writes each owner's document to S3 (the
+emulator's), and a running server given `c.Resources.inventory_uri` serves its rows from
+there without listing SageMaker; when the document is missing or stale, it lists itself
+and the listing says why."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import pytest
+
+from jupyter_smcost.admin.inventory_lambda import (
+    EVENT_QUIET_SECONDS,
+    InventoryWriter,
+    Outcome,
+    Settings,
+    handler,
+)
+from jupyter_smcost.aws import AwsClients
+from tests.support.api import extension
+
+BUCKET = "smcost-inventory"
+PREFIX = "jupyter-smcost/inventory/"
+URI = f"s3://{BUCKET}/{PREFIX}"
+#: The SageMaker calls that a server reading the shared inventory no longer makes.
+LISTINGS = (
+    "Search",
+    "ListTrainingJobs",
+    "ListProcessingJobs",
+    "ListTransformJobs",
+    "ListHyperParameterTuningJobs",
+    "ListEndpoints",
+    "ListApps",
+    "ListTags",
+)
+
+
+@pytest.fixture
+def studio(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+    smcost_config["SMCost"]["metadata_path"] = str(emulator_demo["metadata_path"])
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    return emulator_demo
+
+
+def writer(
+    studio: dict[str, Any], *, period: float = 300.0, wall: datetime | None = None
+) -> InventoryWriter:
+    clients = AwsClients("us-east-1")
+
+    async def put(bucket: str, key: str, body: bytes) -> None:
+        await clients.call("s3", "put_object", Bucket=bucket, Key=key, Body=body)
+
+    return InventoryWriter(
+        clients,
+        put,
+        Settings([studio["domain_id"]], BUCKET, PREFIX, period),
+        region="us-east-1",
+        account=studio["account_id"],
+        wall=(lambda: wall) if wall else lambda: datetime.now(timezone.utc),
+    )
+
+
+def reconcile(w: InventoryWriter) -> Outcome:
+    """One reconcile, on a loop of its own (before the test server's starts)."""
+    loop = asyncio.new_event_loop()
+    try:
+        [outcome] = loop.run_until_complete(w.reconcile())
+    finally:
+        loop.close()
+    assert outcome.error is None, outcome.error
+    return outcome
+
+
+def s3_json(key: str) -> Any:
+    body = boto3.client("s3", region_name="us-east-1").get_object(Bucket=BUCKET, Key=key)["Body"]
+    return json.loads(body.read())
+
+
+@pytest.fixture
+def shared(studio: dict[str, Any], smcost_config: dict[str, Any]) -> Outcome:
+    outcome = reconcile(writer(studio))
+    smcost_config["Resources"] = {"inventory_uri": URI}
+    return outcome
+
+
+async def listed(
+    studio: dict[str, Any], jp_fetch: Any, app: Any
+) -> tuple[dict[str, Any], Counter[str]]:
+    """A fresh GET resources, and the SageMaker calls it made."""
+    emulator = studio["emulator"]
+    emulator.clear_call_log()
+    app.monitor.invalidate()
+    await jp_fetch("jupyter-smcost", "resources")
+    await app.monitor.settled()
+    doc = json.loads((await jp_fetch("jupyter-smcost", "resources")).body)
+    calls = Counter(r.action for r in emulator.call_log() if r.service == "sagemaker")
+    return doc, calls
+
+
+def what(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r["kind"], r["name"], r["instance_type"], r["instance_count"], r["usd_per_hour"])
+        for r in doc["resources"]
+    )
+
+
+async def test_the_server_serves_its_rows_from_the_shared_inventory(
+    shared: Outcome, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    # One document per user profile (the demo's user and the other one) and per shared
+    # space, and the heartbeat.
+    user = s3_json(f"{PREFIX}{studio['domain_id']}/users/{studio['user_profile_name']}.json")
+    assert user["user_profile_name"] == studio["user_profile_name"]
+    assert shared.owners >= 2 and shared.written == shared.owners
+    app = extension(smcost_started.serverapp)
+    doc, calls = await listed(studio, jp_fetch, app)
+    assert doc["state"] == "ok", doc["problems"]
+    assert not [p for p in doc["problems"] if p["code"] == "inventory"], doc["problems"]
+    for name in LISTINGS:
+        assert calls[name] == 0, calls
+    mine = {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
+    assert {(r["kind"], r["name"]) for r in doc["resources"]} == mine
+    # What the space lists itself is the same, row for row, price for price.
+    app.collector.shared = None
+    own, calls = await listed(studio, jp_fetch, app)
+    assert calls["Search"] + calls["ListProcessingJobs"] > 0, calls
+    assert what(own) == what(doc)
+
+
+@pytest.fixture
+def stale(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
+    # Written three periods ago, and not since: the Lambda has stopped.
+    long_ago = datetime.now(timezone.utc) - timedelta(seconds=900)
+    reconcile(writer(studio, period=300.0, wall=long_ago))
+    smcost_config["Resources"] = {"inventory_uri": URI}
+
+
+async def test_a_stale_inventory_is_not_used_and_the_listing_says_so(
+    stale: None, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    app = extension(smcost_started.serverapp)
+    doc, calls = await listed(studio, jp_fetch, app)
+    [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
+    assert "out of date" in note["message"] and "listed from this space" in note["message"]
+    assert doc["state"] == "ok" and calls["Search"] > 0, calls
+    mine = {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
+    assert {(r["kind"], r["name"]) for r in doc["resources"]} == mine
+
+
+@pytest.fixture
+def missing(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
+    smcost_config["Resources"] = {"inventory_uri": URI}  # deployed, not yet run
+
+
+async def test_a_missing_document_falls_back_to_the_own_listing(
+    missing: None, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    app = extension(smcost_started.serverapp)
+    doc, _ = await listed(studio, jp_fetch, app)
+    [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
+    assert f"s3://{BUCKET}/{PREFIX}" in note["message"] and "no document" in note["message"]
+    assert doc["resources"], doc
+
+
+def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
+    studio: dict[str, Any],
+) -> None:
+    w = writer(studio)
+    first = reconcile(w)
+    beat = s3_json(f"{PREFIX}{studio['domain_id']}/written.json")
+    second = reconcile(w)
+    assert second.written == 0 and second.unchanged == first.owners
+    assert (
+        s3_json(f"{PREFIX}{studio['domain_id']}/written.json")["written_at"] >= beat["written_at"]
+    )
+    # The domain is read once for every owner: each listing once per reconcile, one
+    # Search per kind it covers (training jobs, tuning jobs, endpoints).
+    listings = {op: n for op, n in first.calls.items() if op.startswith("list")}
+    assert set(listings.values()) == {1} and first.calls["search"] == 3, first.calls
+
+
+@pytest.fixture
+def lambda_env(studio: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from jupyter_smcost.admin import inventory_lambda
+
+    monkeypatch.setenv("SMCOST_DOMAIN_IDS", studio["domain_id"])
+    monkeypatch.setenv("SMCOST_INVENTORY_BUCKET", BUCKET)
+    monkeypatch.setenv("SMCOST_INVENTORY_PREFIX", PREFIX)
+    monkeypatch.setenv("SMCOST_INVENTORY_CALLS_PER_SECOND", "50")
+    inventory_lambda.cool()
+    yield
+    inventory_lambda.cool()
+
+
+class Context:
+    """What Lambda hands the handler: the function's ARN names the account."""
+
+    def __init__(self, account: str) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{account}:function:inventory"
+
+
+def test_the_handler_reconciles_on_the_schedule_and_on_events_once_a_minute(
+    lambda_env: None, studio: dict[str, Any]
+) -> None:
+    context = Context(studio["account_id"])
+    summary = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, context)
+    [domain] = summary["domains"]
+    assert domain["error"] is None and domain["written"] >= 2, summary
+    event = {"source": "aws.sagemaker", "detail-type": "SageMaker Training Job State Change"}
+    # Just after the schedule's reconcile: this event's change waits for the next one.
+    assert "skipped" in handler(event, context)
+    from jupyter_smcost.admin import inventory_lambda
+
+    inventory_lambda._WARM["writer"].last_reconcile -= EVENT_QUIET_SECONDS
+    again = handler(event, context)
+    assert again["domains"][0]["error"] is None, again
+
+
+def test_a_misconfigured_handler_says_what_to_set(
+    lambda_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMCOST_INVENTORY_BUCKET")
+    assert "SMCOST_INVENTORY_BUCKET" in handler({}, None)["error"]
+    monkeypatch.setenv("SMCOST_INVENTORY_BUCKET", BUCKET)
+    monkeypatch.setenv("SMCOST_INVENTORY_PERIOD_SECONDS", "nan")
+    assert "SMCOST_INVENTORY_PERIOD_SECONDS" in handler({}, None)["error"]

@@ -1,0 +1,126 @@
+"""The shared inventory's documents: a reader uses only its own owner's document, of this
+format, with a fresh heartbeat; anything else is a fallback with a reason, never an error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from jupyter_smcost.aws import AwsError
+from jupyter_smcost.cost.inventory import Identity
+from jupyter_smcost.cost.resources import Collection, Running
+from jupyter_smcost.cost.shared_inventory import (
+    HEARTBEAT,
+    SharedInventoryReader,
+    document,
+    heartbeat_key,
+    key_of,
+    parse_uri,
+)
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+ME = Identity("123456789012", "us-east-1", "d-demo", "alice", frozenset({"alice-space"}))
+ROW = Running(
+    kind="training-job",
+    name="train",
+    arn="arn:aws:sagemaker:us-east-1:123456789012:training-job/train",
+    status="InProgress",
+    instance_type="ml.g5.xlarge",
+    instance_count=2,
+    component="training",
+    started_at=NOW - timedelta(hours=1),
+    spot=True,
+    billable_seconds=1200.0,
+)
+
+
+def store(
+    owner: dict[str, str], *, beat_at: datetime = NOW, period: float = 300.0
+) -> dict[str, bytes]:
+    found = Collection(fetched_at=NOW, scope="mine", rows=[ROW])
+    doc = document(found, domain_id="d-demo", owner=owner, period_seconds=period, written_at=NOW)
+    beat = {"format": HEARTBEAT, "domain_id": "d-demo", "written_at": beat_at.isoformat(),
+            "period_seconds": period}  # fmt: skip
+    return {
+        "p/d-demo/users/alice.json": json.dumps(doc).encode(),
+        heartbeat_key("p/", "d-demo"): json.dumps(beat).encode(),
+    }
+
+
+def reader(objects: dict[str, bytes], now: datetime = NOW) -> SharedInventoryReader:
+    async def get(bucket: str, key: str) -> bytes:
+        if key not in objects:
+            raise AwsError("GetObject", "NoSuchKey", "The specified key does not exist.")
+        return objects[key]
+
+    return SharedInventoryReader("s3://bucket/p/", get, clock=lambda: now)
+
+
+async def test_the_own_document_gives_back_the_rows_it_was_written_with() -> None:
+    read = await reader(store({"user_profile_name": "alice"})).read(ME)
+    assert read.found is not None and read.found.rows == [ROW], read.reason
+
+
+@pytest.mark.parametrize(
+    ("objects", "said"),
+    [
+        (store({"user_profile_name": "bob"}), "another user profile"),
+        (
+            store({"user_profile_name": "alice"}, beat_at=NOW - timedelta(seconds=601)),
+            "out of date",
+        ),
+        ({"p/d-demo/users/alice.json": b"{not json"}, "no document"),
+        ({**store({"user_profile_name": "alice"}), "p/d-demo/users/alice.json": b"[1]"}, "version"),
+        ({}, "no document at s3://bucket/p/d-demo/written.json"),
+    ],
+)
+async def test_anything_but_a_fresh_own_document_is_a_fallback(
+    objects: dict[str, bytes], said: str
+) -> None:
+    read = await reader(objects).read(ME)
+    assert read.found is None and said in read.reason, read.reason
+    assert read.reason.endswith("listed from this space instead")
+
+
+async def test_a_refused_read_names_the_permission() -> None:
+    async def refused(bucket: str, key: str) -> bytes:
+        raise AwsError("GetObject", "AccessDenied", "Access Denied")
+
+    read = await SharedInventoryReader("s3://bucket/p/", refused).read(ME)
+    assert read.found is None and "s3:GetObject" in read.reason
+
+
+def test_whose_document_a_space_reads() -> None:
+    assert key_of("p/", ME) == "p/d-demo/users/alice.json"
+    shared = Identity("1", "us-east-1", "d-demo", None, frozenset({"team"}))
+    assert key_of("p/", shared) == "p/d-demo/shared-spaces/team.json"
+    # Nothing provably anyone's (local mode), or a name that is no SageMaker name: none.
+    assert key_of("p/", Identity(None, "us-east-1", None, None)) is None
+    assert key_of("p/", Identity("1", "us-east-1", "d-demo", "../x")) is None
+
+
+@pytest.mark.parametrize("uri", ["https://bucket/p/", "s3://", "s3://B/p/", "bucket/p"])
+def test_an_inventory_uri_is_an_s3_prefix(uri: str) -> None:
+    with pytest.raises(ValueError, match="s3://BUCKET/PREFIX/"):
+        parse_uri(uri)
+    assert parse_uri("s3://my-bucket/a/b") == ("my-bucket", "a/b/")
+
+
+@pytest.mark.slow
+def test_the_lambda_needs_no_jupyter() -> None:
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in {'traitlets', 'jupyter_core', 'tornado',\n"
+        "                'jupyter_server', 'psutil', 'jupyter_events', 'boto3'}:\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import jupyter_smcost.admin.inventory_lambda\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
