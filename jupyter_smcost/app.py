@@ -190,6 +190,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             clock=utcnow,
             run=self.aws.run,
             pricing_client=self._pricing_client,
+            busy=self.pace.busy_json,
         )
         self._init_suggestions()
         self.settings[SERVICES_KEY] = Services(
@@ -351,6 +352,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             acted=self._last_work,
             jitter=self.resources_config.jitter,
             gate=self.pace,
+            busy=self.pace.busy_json,
         )
 
     def _last_work(self) -> float:
