@@ -196,6 +196,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             clock=utcnow,
             run=self.aws.run,
             pricing_client=self._pricing_client,
+            busy=self.pace.busy_json,
         )
         self._init_suggestions()
         self.settings[SERVICES_KEY] = Services(
@@ -391,6 +392,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             acted=self._last_work,
             jitter=self.resources_config.jitter,
             gate=self.pace,
+            busy=self.pace.busy_json,
         )
 
     def _last_work(self) -> float:

@@ -67,6 +67,9 @@ class Pace:
         #: Until when (monotonic) background refreshes wait; 0: not busy.
         self.busy_until = 0.0
         self._busy_since: datetime | None = None
+        # busy_until on the wall clock, fixed when it is set: the documents that carry it
+        # stay the same bytes while AWS is busy (cost/service.py, suggestions/service.py).
+        self._busy_until_wall: datetime | None = None
         self._strikes = 0
         #: Throttled answers seen, and how long calls waited for a token (diagnostics).
         self.throttled = 0
@@ -103,11 +106,9 @@ class Pace:
     def busy_json(self) -> dict[str, str] | None:
         """`aws_busy` of the documents: since when AWS throttles, and until when the
         background refreshes wait; None when it does not."""
-        if not self.busy or self._busy_since is None:
+        if not self.busy or self._busy_since is None or self._busy_until_wall is None:
             return None
-        left = self.busy_until - self._clock()
-        until = self._wall() + timedelta(seconds=left)
-        return {"since": self._busy_since.isoformat(), "until": until.isoformat()}
+        return {"since": self._busy_since.isoformat(), "until": self._busy_until_wall.isoformat()}
 
     def throttled_now(self, operation: str) -> None:
         """AWS answered a call with a throttling error: back off, longer each time."""
@@ -118,8 +119,10 @@ class Pace:
         self._strikes += 1
         wait = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (self._strikes - 1))
         self.busy_until = now + wait
+        wall = self._wall()
+        self._busy_until_wall = wall + timedelta(seconds=wait)
         if self._busy_since is None:
-            self._busy_since = self._wall()
+            self._busy_since = wall
         log.warning(
             "jupyter-smcost: AWS throttles %s; background refreshes wait %.0f s", operation, wait
         )

@@ -414,6 +414,16 @@ export interface IResourcesProblem {
 }
 
 /**
+ * While AWS throttles this server's background reads: since when, and until
+ * when every background refresh waits (the documents keep their last
+ * figures meanwhile). The user's own actions never wait for it.
+ */
+export interface IAwsBusy {
+  since: string;
+  until: string;
+}
+
+/**
  * `GET resources`: the running resources that cost money.
  */
 export interface IResources {
@@ -430,6 +440,8 @@ export interface IResources {
   /** How many resources have no known price (not in the total). */
   unpriced: number;
   problems: IResourcesProblem[];
+  /** While AWS throttles: the rows are those of `fetched_at`. */
+  aws_busy: IAwsBusy | null;
 }
 
 /**
@@ -523,6 +535,8 @@ export interface ISuggestions {
   /** How long the server keeps a round of suggestions. */
   ttl_seconds: number;
   message: string | null;
+  /** While AWS throttles: the suggestions are those of `generated_at`. */
+  aws_busy: IAwsBusy | null;
 }
 
 /**

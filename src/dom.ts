@@ -105,6 +105,36 @@ export function statusLine(
 }
 
 /**
+ * Create the note that says AWS is busy (`describeAwsBusy`), announced
+ * politely to screen readers; hidden until there is something to say.
+ *
+ * @param testid - The note's test id.
+ */
+export function busyNote(testid: string): HTMLParagraphElement {
+  const node = el('p', {
+    className: 'jp-smcost-busy',
+    testid,
+    attrs: { role: 'status' }
+  });
+  node.hidden = true;
+  return node;
+}
+
+/**
+ * Show a note's text and tooltip; hidden when the text is empty.
+ */
+export function setNote(
+  node: HTMLElement,
+  note: { text: string; title: string }
+): void {
+  setText(node, note.text);
+  if (node.title !== note.title) {
+    node.title = note.title;
+  }
+  node.hidden = note.text === '';
+}
+
+/**
  * Fill a list of problems, shown verbatim; hidden when empty.
  */
 export function setList(

@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IIdleStatus } from './api';
+import { IAwsBusy, IIdleStatus } from './api';
 import { IIdleView } from './countdown';
 import { en, nameFor, Names } from './i18n';
 
@@ -82,6 +82,57 @@ export function formatTimeOfDay(iso: string | null | undefined): string | null {
   const date = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/**
+ * A time of day as this browser's locale writes hours and minutes (`14:02`,
+ * `2:02 PM`); `null` when the time is missing or not a date.
+ *
+ * @param iso - An ISO 8601 time from the server.
+ */
+export function formatLocalTime(iso: string | null | undefined): string | null {
+  const ms = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(ms)) {
+    return null;
+  }
+  return new Date(ms).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+}
+
+/**
+ * The note while AWS throttles the server (`aws_busy` of a document): "AWS
+ * is busy; figures as of 14:02", the time the figures shown were read, and
+ * until when the server waits (a tooltip); empty texts when AWS is not busy.
+ *
+ * @param busy - The document's `aws_busy`.
+ * @param asOf - When the document's figures were read (`fetched_at` of the
+ *   resources, `generated_at` of the suggestions).
+ */
+export function describeAwsBusy(
+  busy: IAwsBusy | null | undefined,
+  asOf: string | null | undefined,
+  trans: TranslationBundle = en
+): { text: string; title: string } {
+  if (!busy) {
+    return { text: '', title: '' };
+  }
+  const at = formatLocalTime(asOf);
+  const until = formatLocalTime(busy.until);
+  return {
+    text:
+      at === null
+        ? trans.__('AWS is busy; no figures yet')
+        : trans.__('AWS is busy; figures as of %1', at),
+    title:
+      until === null
+        ? ''
+        : trans.__(
+            'AWS is throttling this server: its figures are read again after %1.',
+            until
+          )
+  };
 }
 
 /**

@@ -693,12 +693,14 @@ def priced_document(
     scope: str,
     unavailable_reason: str | None = None,
     max_rows: int | None = None,
+    aws_busy: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The `GET resources` document (docs/rest-api.md, docs/openapi.json).
 
     Running times and costs so far are as of `now` (`generated_at`); a client adds the time
     since. With `max_rows`, only the most expensive rows are listed; the totals, `count`
-    and `omitted` cover them all."""
+    and `omitted` cover them all. `aws_busy` is `Pace.busy_json()`: while AWS throttles,
+    the listing is the one `fetched_at` names."""
     doc: dict[str, Any] = {
         "generated_at": now.isoformat(),
         "fetched_at": collection.fetched_at.isoformat() if collection else None,
@@ -711,6 +713,7 @@ def priced_document(
         "problems": [],
         "count": 0,
         "omitted": {"count": 0, "usd_per_hour": 0.0},
+        "aws_busy": aws_busy,
     }
     if unavailable_reason:
         doc["state"] = "unavailable"

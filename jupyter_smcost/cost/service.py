@@ -34,6 +34,10 @@ class IdleView(Protocol):
     def set_hourly_rate(self, usd_per_hour: float | None) -> None: ...
 
 
+def _not_busy() -> dict[str, str] | None:
+    return None
+
+
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -51,14 +55,17 @@ class CostService:
     #: Runs a blocking call off the event loop (`AwsClients.run`).
     run: Callable[[Callable[[], Any]], Awaitable[Any]]
     pricing_client: Callable[[], Any]
+    #: Whether AWS throttles this process's background reads (`Pace.busy_json`):
+    #: `aws_busy` of GET resources.
+    busy: Callable[[], dict[str, str] | None] = _not_busy
     # GET resources: the price keys of the current listing, and the last document sent
     # with the listing and prices it was made from (see resources_body).
     _listing_keys: tuple[Collection | None, list[PriceKey]] = field(
         default_factory=lambda: (None, []), init=False
     )
-    _resources_sent: tuple[Collection, dict[PriceKey, dict[str, Any]], bytes] | None = field(
-        default=None, init=False
-    )
+    _resources_sent: (
+        tuple[Collection, dict[PriceKey, dict[str, Any]], dict[str, str] | None, bytes] | None
+    ) = field(default=None, init=False)
 
     def price_keys(self) -> tuple[PriceKey | None, PriceKey | None]:
         """This app's instance and (a Studio space's) volume, as priced; None if unknown."""
@@ -155,9 +162,9 @@ class CostService:
 
     async def resources_body(self, wait_seconds: float = 2.0) -> bytes:
         """The `GET resources` document as UTF-8 JSON. A listing is priced and serialized
-        once: the same bytes are sent (without a copy) until the listing or a price changes;
-        its running times and costs so far are as of its `generated_at` (clients add the
-        time since)."""
+        once: the same bytes are sent (without a copy) until the listing, a price or
+        `aws_busy` changes; its running times and costs so far are as of its `generated_at`
+        (clients add the time since). `aws_busy` is null when no listing is made at all."""
         env = self.host.environment
         config = self.config
         unavailable = None
@@ -170,6 +177,7 @@ class CostService:
             )
         collection = None
         prices: dict[PriceKey, dict[str, Any]] = {}
+        busy = None
         if unavailable is None:
             collection = await self.monitor.get(wait_seconds)
             if collection is not None:
@@ -179,9 +187,17 @@ class CostService:
                     self._listing_keys = (collection, keys)
                 answers = await self.prices.get_many(keys, wait_seconds)
                 prices = {k: v.to_dict() for k, v in answers.items()}
+            # After the waits: a refresh that AWS throttled meanwhile says so at once.
+            busy = self.busy()
+            if collection is not None:
                 sent = self._resources_sent
-                if sent is not None and sent[0] is collection and sent[1] == prices:
-                    return sent[2]
+                if (
+                    sent is not None
+                    and sent[0] is collection
+                    and sent[1] == prices
+                    and sent[2] == busy
+                ):
+                    return sent[3]
         body = dumps(
             priced_document(
                 collection,
@@ -193,8 +209,9 @@ class CostService:
                 scope=config.scope,
                 unavailable_reason=unavailable,
                 max_rows=config.max_rows,
+                aws_busy=busy,
             )
         ).encode()
         if collection is not None:
-            self._resources_sent = (collection, prices, body)
+            self._resources_sent = (collection, prices, busy, body)
         return body

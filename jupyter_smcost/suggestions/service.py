@@ -60,8 +60,12 @@ class SuggestionsService:
         acted: Callable[[], float] | None = None,
         jitter: float = 0.0,
         gate: Gate | None = None,
+        busy: Callable[[], dict[str, str] | None] | None = None,
     ) -> None:
         self.config = config
+        #: Whether AWS throttles this process's background reads (`Pace.busy_json`):
+        #: `aws_busy` of the document.
+        self._busy = busy or (lambda: None)
         self._collect = collect
         self.runner = runner
         self.dismissals = dismissals
@@ -152,11 +156,13 @@ class SuggestionsService:
     # -- what a request reads --------------------------------------------------------
 
     def document_body(self, user: str, *, actions_allowed: bool) -> bytes:
-        """`document` as UTF-8 JSON, serialized once per result, dismissals and actions
-        (every open tab polls it; the same bytes are sent until one of those changes)."""
+        """`document` as UTF-8 JSON, serialized once per result, dismissals, actions and
+        `aws_busy` (every open tab polls it; the same bytes are sent until one of those
+        changes)."""
         if self.config.enabled:
             self._refresher.refresh_if_stale()
         key = (
+            self._busy() if self.config.enabled else None,
             self.outcome,
             self.error,
             frozenset(self.dismissals.hidden(user)),
@@ -184,12 +190,15 @@ class SuggestionsService:
             "ttl_seconds": config.ttl_seconds,
             "dismissed": 0,
             "message": None,
+            "aws_busy": None,
         }
         if not config.enabled:
             doc["state"] = "disabled"
             doc["message"] = "Savings suggestions are turned off (c.Suggestions.enabled)."
             return doc
         self._refresher.refresh_if_stale()
+        # The suggestions are those of `generated_at` while AWS throttles.
+        doc["aws_busy"] = self._busy()
         outcome = self.outcome
         if outcome is None:
             if self.error:

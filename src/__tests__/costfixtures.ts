@@ -157,6 +157,7 @@ export function resources(overrides: Partial<IResources> = {}): IResources {
     total_usd_per_hour: 4.055,
     unpriced: 0,
     problems: [],
+    aws_busy: null,
     ...overrides,
     resources: rows
   };

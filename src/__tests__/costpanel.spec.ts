@@ -427,6 +427,50 @@ describe('CostPanel', () => {
     );
   });
 
+  it('says AWS is busy with the time the rows were listed, and not when it is not', async () => {
+    // Listed at 16:19:40, sent at 16:20: the note names the listing's minute.
+    const fetchedAt = '2026-11-26T16:19:40+00:00';
+    const busy = {
+      since: '2026-11-26T16:19:00+00:00',
+      until: '2026-11-26T16:21:00+00:00'
+    };
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [
+        resources({ aws_busy: busy }),
+        resources({ aws_busy: null }),
+        resources({ state: 'loading', fetched_at: null, aws_busy: busy })
+      ]
+    });
+    make(server);
+    const note = byId(panel, 'smcost-resources-aws-busy');
+    expect(note.hidden).toBe(true);
+    await model.update();
+    await model.updateResources();
+    const time = (iso: string) =>
+      new Date(Date.parse(iso)).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit'
+      });
+    expect(isShown(panel, 'smcost-resources-aws-busy')).toBe(true);
+    expect(note.textContent).toBe(
+      `AWS is busy; figures as of ${time(fetchedAt)}`
+    );
+    expect(note.title).toBe(
+      `AWS is throttling this server: its figures are read again after ${time(busy.until)}.`
+    );
+    expect(note.getAttribute('role')).toBe('status');
+    expect(note.classList.contains('jp-smcost-busy')).toBe(true);
+    expect(rows(panel)).toHaveLength(2); // the last rows stay
+    await model.updateResources();
+    expect(note.hidden).toBe(true);
+    expect(note.textContent).toBe('');
+    // No listing yet: no time to name.
+    await model.updateResources();
+    expect(note.hidden).toBe(false);
+    expect(note.textContent).toBe('AWS is busy; no figures yet');
+  });
+
   it('says why nothing is listed when no owner can be told', async () => {
     const note =
       'this server is not in a SageMaker Studio space: no resource can be proven to be yours';

@@ -40,6 +40,7 @@ const DOCUMENTED_BY: { [iface: string]: string } = {
   ICost: 'Cost',
   IResource: 'Resource',
   IResourcesProblem: 'ResourcesProblem',
+  IAwsBusy: 'AwsBusy',
   IResources: 'Resources',
   ISuggestionAction: 'SuggestionAction',
   ISuggestionResource: 'SuggestionResource',

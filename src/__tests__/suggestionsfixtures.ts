@@ -137,6 +137,7 @@ export function suggestions(
     actions_allowed: true,
     ttl_seconds: 60,
     message: null,
+    aws_busy: null,
     ...overrides,
     suggestions: items
   };

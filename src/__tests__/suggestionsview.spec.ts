@@ -609,6 +609,37 @@ describe('SuggestionsView', () => {
     expect(view.node.hidden).toBe(true);
   });
 
+  it('says AWS is busy with the time of the suggestions, and not once it is over', async () => {
+    const generatedAt = '2026-11-26T14:02:00+00:00';
+    const busy = {
+      since: '2026-11-26T16:10:00+00:00',
+      until: '2026-11-26T16:25:00+00:00'
+    };
+    make(
+      new FakeServer({
+        suggestions: [
+          suggestions({ generated_at: generatedAt, aws_busy: busy }),
+          suggestions({ generated_at: generatedAt, aws_busy: null })
+        ]
+      })
+    );
+    const note = byId('smcost-savings-aws-busy');
+    expect(note.hidden).toBe(true); // nothing to say before the first answer
+    await model.update();
+    const at = new Date(Date.parse(generatedAt)).toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit'
+    });
+    expect(note.hidden).toBe(false);
+    expect(note.textContent).toBe(`AWS is busy; figures as of ${at}`);
+    expect(note.getAttribute('role')).toBe('status');
+    expect(note.classList.contains('jp-smcost-busy')).toBe(true);
+    expect(cards()).toHaveLength(2); // the last suggestions stay
+    await model.update();
+    expect(note.hidden).toBe(true);
+    expect(note.textContent).toBe('');
+  });
+
   it('keeps the cards (and an open disclosure) across polls', async () => {
     make(new FakeServer({ suggestions: [suggestions()] }));
     await model.update();

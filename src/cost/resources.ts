@@ -10,8 +10,17 @@ import {
 } from './format';
 import { CostSection, labelledSection } from './sections';
 import { IResource } from '../api';
-import { el, setData, setList, setText, statusLine, IStatusLine } from '../dom';
-import { formatDuration, resourceKindLabel } from '../format';
+import {
+  busyNote,
+  el,
+  setData,
+  setList,
+  setNote,
+  setText,
+  statusLine,
+  IStatusLine
+} from '../dom';
+import { describeAwsBusy, formatDuration, resourceKindLabel } from '../format';
 
 /**
  * The running resources section of the Cost panel: how the listing went,
@@ -44,6 +53,8 @@ export class ResourcesSection extends CostSection {
       { label: trans.__('Retry'), testid: 'smcost-resources-retry' }
     );
     this._status.retry!.addEventListener('click', () => options.onRetry());
+    // While AWS throttles the server, the rows are older than the TTL says.
+    this._busy = busyNote('smcost-resources-aws-busy');
     this._problems = d('ul', 'jp-smcost-CostPanel-problems', 'smcost-problems');
     // Explicit roles: the table is laid out as a grid (style/cost.css), and
     // a table whose `display` changes may lose its semantics otherwise.
@@ -83,6 +94,7 @@ export class ResourcesSection extends CostSection {
     this._updated = d('p', 'jp-smcost-CostPanel-secondary', 'smcost-updated');
     this.node.append(
       this._status.node,
+      this._busy,
       this._problems,
       tableWrapper,
       this._omitted,
@@ -159,6 +171,10 @@ export class ResourcesSection extends CostSection {
             .filter(Boolean)
             .join(', ');
     setText(this._scope, scope ? `(${scope})` : '');
+    setNote(
+      this._busy,
+      describeAwsBusy(resources?.aws_busy, resources?.fetched_at, trans)
+    );
 
     setList(
       this._problems,
@@ -297,6 +313,7 @@ export class ResourcesSection extends CostSection {
     this._groups = nextGroups;
   }
 
+  private _busy: HTMLParagraphElement;
   private _footnote: HTMLParagraphElement;
   private _groups = new Map<BurnCategory, Private.IGroup>();
   private _omitted: HTMLParagraphElement;

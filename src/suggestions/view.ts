@@ -12,7 +12,8 @@ import {
 } from './format';
 import { SuggestionsModel } from './model';
 import { ISuggestion, ISuggestionAction, ISuggestionsProblem } from '../api';
-import { el, setData, setText, statusLine } from '../dom';
+import { busyNote, el, setData, setNote, setText, statusLine } from '../dom';
+import { describeAwsBusy } from '../format';
 import { loadTrans } from '../i18n';
 import { errorMessage } from '../poll';
 
@@ -64,6 +65,8 @@ export class SuggestionsView extends Widget {
     );
     this._status = status.node;
     this._statusText = status.text;
+    // While AWS throttles the server, these are the suggestions of an earlier round.
+    this._busy = busyNote('smcost-savings-aws-busy');
     this._note = d('p', {
       className: 'jp-smcost-CostPanel-secondary',
       testid: 'smcost-savings-note',
@@ -114,6 +117,7 @@ export class SuggestionsView extends Widget {
       this._heading,
       this._undo,
       this._status,
+      this._busy,
       this._note,
       this._list,
       this._more,
@@ -269,6 +273,10 @@ export class SuggestionsView extends Widget {
     setData(this._status, 'state', state);
     setText(this._statusText, text);
     this._status.hidden = text === '';
+    setNote(
+      this._busy,
+      describeAwsBusy(document?.aws_busy, document?.generated_at, trans)
+    );
   }
 
   /**
@@ -533,6 +541,7 @@ export class SuggestionsView extends Widget {
     }
   }
 
+  private _busy: HTMLParagraphElement;
   private _cards = new Map<string, Private.ICard>();
   private _trans: TranslationBundle;
   private _confirm: (

@@ -148,6 +148,13 @@ async def test_a_real_server_answers_what_openapi_documents(
     }
     assert [p["action"] for p in resources["problems"]] == ["sagemaker:ListTransformJobs"]
 
+    # Once AWS throttles a call, both documents say so (null above), as documented too.
+    smcost_started.pace.throttled_now("ListApps")
+    for route in ("resources", "suggestions"):
+        code, body = await smcost_api.call(route)
+        assert body["aws_busy"] is not None, body
+        check(f"/{route}", "get", code, body)
+
 
 def _section(text: str, heading: str) -> str:
     return text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +347,35 @@ async def test_app_rows_carry_their_arn_and_spot_rows_their_effective_rate(
     assert spot["on_demand_usd_per_hour"] == pytest.approx(1.5756)
     assert spot["usd_per_hour"] == pytest.approx(1.5756 * 840 / 2400, rel=0.02)
     assert doc["total_usd_per_hour"] == pytest.approx(sum(r["usd_per_hour"] for r in rows.values()))
+
+
+async def test_a_throttle_says_aws_is_busy_in_both_documents_until_the_backoff_ends(
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    """A ThrottlingException on one listing backs the whole process off (pace.py): GET
+    resources and GET suggestions say since when and until when, with the last figures; once
+    the backoff is over they say nothing of it again."""
+    emulator = studio_cost["emulator"]
+    app = extension(smcost_started.serverapp)
+    doc = await listed(smcost_api, app)
+    assert doc["aws_busy"] is None
+    assert (await smcost_api.get("suggestions"))["aws_busy"] is None
+    quiet = (await jp_fetch("jupyter-smcost", "resources")).body
+    emulator.inject_fault("ListApps", "ThrottlingException", "Rate exceeded")
+    app.monitor._fresh_until = 0.0  # the TTL ran out
+    busy_doc = await listed(smcost_api, app)
+    busy = busy_doc["aws_busy"]
+    assert busy is not None and set(busy) == {"since", "until"}, busy_doc
+    since, until = datetime.fromisoformat(busy["since"]), datetime.fromisoformat(busy["until"])
+    assert since.tzinfo is not None and since < until
+    assert until - since == pytest.approx(timedelta(seconds=30), abs=timedelta(seconds=1))
+    assert datetime.fromisoformat(busy_doc["fetched_at"]) <= until
+    # The apps could not be listed this time: the last ones are kept, as after any failure.
+    assert any(r["kind"] == "studio-app" for r in busy_doc["resources"])
+    assert (await smcost_api.get("suggestions"))["aws_busy"] == busy  # the same process
+    one = (await jp_fetch("jupyter-smcost", "resources")).body
+    assert one != quiet and one == (await jp_fetch("jupyter-smcost", "resources")).body
+    emulator.clear_faults()
+    app.pace.busy_until = 0.0  # the backoff is over
+    assert (await smcost_api.get("resources"))["aws_busy"] is None
+    assert (await smcost_api.get("suggestions"))["aws_busy"] is None

@@ -247,3 +247,23 @@ async def test_disabled_says_so(
     doc = await smcost_api.get("suggestions")
     assert doc["state"] == "disabled" and "c.Suggestions.enabled" in doc["message"]
     assert smcost_started.suggestions.refreshes == 0
+
+
+async def test_the_suggestions_say_when_aws_is_busy_and_keep_their_time(
+    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    """After a throttle anywhere in the process (pace.py), GET suggestions carries
+    `aws_busy` beside the `generated_at` of the suggestions it still shows; null otherwise."""
+    doc = await settled(smcost_api, smcost_started)
+    assert doc["aws_busy"] is None and doc["generated_at"] is not None
+    quiet = (await jp_fetch("jupyter-smcost", "suggestions")).body
+    smcost_started.pace.throttled_now("ListTags")
+    busy = await smcost_api.get("suggestions")
+    assert busy["aws_busy"] == smcost_started.pace.busy_json()
+    assert set(busy["aws_busy"]) == {"since", "until"}
+    assert busy["aws_busy"]["since"] < busy["aws_busy"]["until"]
+    assert busy["generated_at"] == doc["generated_at"]
+    assert busy["suggestions"] == doc["suggestions"]
+    assert (await jp_fetch("jupyter-smcost", "suggestions")).body != quiet
+    smcost_started.pace.busy_until = 0.0  # the backoff is over
+    assert (await smcost_api.get("suggestions"))["aws_busy"] is None

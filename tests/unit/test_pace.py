@@ -3,6 +3,7 @@ process after a throttle, and the refreshers that wait for it (never the user's 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -78,6 +79,31 @@ async def test_a_throttle_backs_the_process_off_doubling_until_a_call_succeeds_a
     with pytest.raises(AwsError):
         await aws.call("sagemaker", "list_tags")
     assert pace.busy_until == 200.0 + 30.0
+
+
+def test_busy_json_says_since_when_and_until_when_on_the_wall_clock() -> None:
+    clock = Clock()
+    wall = [datetime(2026, 11, 26, 14, 2, tzinfo=timezone.utc)]
+    pace = Pace(backoff_seconds=30, clock=clock, wall=lambda: wall[0], sleep=clock.sleep)
+    assert pace.busy_json() is None
+    pace.throttled_now("ListTags")
+    busy = {"since": "2026-11-26T14:02:00+00:00", "until": "2026-11-26T14:02:30+00:00"}
+    assert pace.busy_json() == busy
+    # The same answer while it lasts, however the two clocks drift (the documents that
+    # carry it are served as the same bytes meanwhile).
+    clock.now, wall[0] = 10.0, wall[0] + timedelta(seconds=10.5)
+    assert pace.busy_json() == busy
+    # Throttled again once the backoff is over: since stays, until moves on (doubled).
+    clock.now, wall[0] = 31.0, datetime(2026, 11, 26, 14, 2, 31, tzinfo=timezone.utc)
+    assert pace.busy_json() is None
+    pace.throttled_now("ListApps")
+    assert pace.busy_json() == {
+        "since": "2026-11-26T14:02:00+00:00",
+        "until": "2026-11-26T14:03:31+00:00",
+    }
+    clock.now = 200.0
+    pace.succeeded()
+    assert pace.busy_json() is None
 
 
 async def test_listings_are_paged_one_paced_call_per_page_and_stop_at_max_items() -> None:
