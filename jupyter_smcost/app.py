@@ -177,7 +177,9 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.monitor = ResourceMonitor(
             self.collector.collect,
             lambda: resources.ttl_seconds,
-            max_ttl_seconds=lambda: resources.max_ttl_seconds,
+            max_ttl_seconds=lambda: (
+                resources.ttl_seconds if self.collector.from_shared else resources.max_ttl_seconds
+            ),
             acted=self._last_work,
             jitter=resources.jitter,
             gate=self.pace,

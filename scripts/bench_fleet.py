@@ -15,6 +15,12 @@ in steps of one second: the refreshers, the collectors and the emulator's token 
 step starts is finished before the clock moves on. botocore's retries do not sleep (a
 retry finds the same empty bucket, so throttled calls are counted a little high).
 
+With `--inventory`, the domain's shared inventory is on (admin/inventory_lambda.py): its
+Lambda reconciles the domain every `--period` seconds (its own pace, 1 call/s per
+operation) into the emulator's S3, and each space reads its rows from its document (one
+S3 GetObject per refresh, and one of the heartbeat) instead of listing SageMaker. The
+Lambda's calls are the domain's as much as the spaces' are: they are counted together.
+
 Prints one JSON document: calls by operation in the first listing and in the steady
 window, throttled calls, and the staleness of what the panels showed. `--code DIR` measures
 the `jupyter_smcost` package found in DIR instead of this checkout's (bench.py measures the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import heapq
+import inspect
 import json
 import math
 import os
@@ -239,7 +246,15 @@ class Space:
             self.suggestion_ages.append((clock.wall() - generated).total_seconds())
 
 
-def build_space(index: int, env: Any, aws: Any, clock: SimClock, state: Path) -> tuple[Any, Any]:
+def build_space(
+    index: int,
+    env: Any,
+    aws: Any,
+    clock: SimClock,
+    state: Path,
+    reader: Any = None,
+    seed: int = 7,
+) -> tuple[Any, Any]:
     """One server's resources listing and suggestions, wired as app.py wires them (the
     code measured before the budget had no pace: the plain client then)."""
     from jupyter_smcost.cost.inventory import Inventory
@@ -270,12 +285,25 @@ def build_space(index: int, env: Any, aws: Any, clock: SimClock, state: Path) ->
         background = PacedAws(aws, pace)
         ttl = resources_config.ttl_seconds
         shared = {"jitter": resources_config.jitter, "gate": pace}
-        monitor_options.update(shared, max_ttl_seconds=resources_config.max_ttl_seconds)
+        monitor_options.update(
+            shared,
+            # As app.py: rows read from the shared inventory keep the base TTL.
+            max_ttl_seconds=lambda: (
+                resources_config.ttl_seconds
+                if getattr(collector, "from_shared", False)
+                else resources_config.max_ttl_seconds
+            ),
+        )
         service_options.update(shared, max_ttl_seconds=suggestions_config.max_ttl_seconds)
+        # The same jitter every run (each refresher its own generator, as in a server).
+        if "rng" in inspect.signature(ResourceMonitor).parameters:
+            monitor_options["rng"] = random.Random(f"{seed}-resources-{index}")
+            service_options["rng"] = random.Random(f"{seed}-suggestions-{index}")
         inventory_options["listing_max_age"] = lambda: monitor.ttl_seconds
 
     inventory = Inventory(background, environment, **inventory_options)
     collector = Collector(background, environment, "mine", clock=clock.wall, inventory=inventory)
+    collector.shared = reader  # the shared inventory's, or None: the space lists itself
     monitor = ResourceMonitor(collector.collect, ttl, **monitor_options)
     facts = FactsCollector(
         background,
@@ -318,6 +346,7 @@ class Tally:
     by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
     throttled: list[tuple[float, int]] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
+    others_by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
 
     def take(self, emulator: Any, now: float) -> None:
         records = emulator.call_log()
@@ -325,16 +354,20 @@ class Tally:
             return
         emulator.clear_call_log()
         calls: Counter[str] = Counter()
+        others: Counter[str] = Counter()
         throttled = 0
         for r in records:
             if r.service != "sagemaker":
-                self.others[f"{r.service}:{r.action}"] += 1
+                others[f"{r.service}:{r.action}"] += 1
             elif getattr(r, "throttled", False):
                 throttled += 1
             else:
                 calls[r.action] += 1
         if calls:
             self.by_second.append((now, calls))
+        if others:
+            self.others.update(others)
+            self.others_by_second.append((now, others))
         if throttled:
             self.throttled.append((now, throttled))
 
@@ -345,11 +378,69 @@ class Tally:
                 total.update(calls)
         return total
 
+    def others_window(self, start: float, end: float) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for at, calls in self.others_by_second:
+            if start <= at < end:
+                total.update(calls)
+        return total
+
     def throttled_in(self, start: float, end: float) -> int:
         return sum(n for at, n in self.throttled if start <= at < end)
 
     def peak_per_second(self, start: float, end: float) -> int:
         return max((max(c.values()) for at, c in self.by_second if start <= at < end), default=0)
+
+
+INVENTORY_BUCKET = "smcost-bench-inventory"
+INVENTORY_PREFIX = "jupyter-smcost/inventory/"
+
+
+class SharedInventory:
+    """The domain's shared inventory in simulated time: the Lambda's writer, reconciling
+    every `period` seconds, and the readers the spaces use."""
+
+    def __init__(self, aws: Any, clock: SimClock, demo: dict[str, Any], period: float) -> None:
+        from jupyter_smcost.admin.inventory_lambda import InventoryWriter, Settings
+        from jupyter_smcost.pace import Pace, PacedAws
+
+        self.aws, self.clock, self.period = aws, clock, period
+        aws.call_sync("s3", "create_bucket", Bucket=INVENTORY_BUCKET)
+        pace = Pace(clock=clock.monotonic, wall=clock.wall, sleep=clock.sleep)
+        self.writer = InventoryWriter(
+            PacedAws(aws, pace),
+            self.put,
+            Settings([demo["domain_id"]], INVENTORY_BUCKET, INVENTORY_PREFIX, period),
+            region=REGION,
+            account=demo["account_id"],
+            clock=clock.monotonic,
+            wall=clock.wall,
+        )
+        self.reconciles: list[Any] = []
+        self.readers: list[Any] = []
+
+    async def put(self, bucket: str, key: str, body: bytes) -> None:
+        await self.aws.call("s3", "put_object", Bucket=bucket, Key=key, Body=body)
+
+    async def get(self, bucket: str, key: str) -> bytes:
+        answer = await self.aws.call("s3", "get_object", Bucket=bucket, Key=key)
+        body: bytes = answer["Body"].read()
+        return body
+
+    def reader(self) -> Any:
+        from jupyter_smcost.cost.shared_inventory import SharedInventoryReader
+
+        found = SharedInventoryReader(
+            f"s3://{INVENTORY_BUCKET}/{INVENTORY_PREFIX}", self.get, clock=self.clock.wall
+        )
+        self.readers.append(found)
+        return found
+
+    async def run(self) -> None:
+        """The schedule: a reconcile every period, from the start."""
+        while True:
+            self.reconciles.extend(await self.writer.reconcile())
+            await self.clock.sleep(self.period)
 
 
 async def simulate(args: argparse.Namespace) -> dict[str, Any]:
@@ -373,6 +464,19 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         aws = CountingAws(AwsClients(REGION, max_workers=8, call_timeout=600.0))
         opened = set(rng.sample(range(args.spaces), round(args.spaces * args.open_share)))
         spaces = []
+        inventory = SharedInventory(aws, clock, demo, args.period) if args.inventory else None
+        lambda_task = None
+        if inventory is not None:
+            lambda_task = asyncio.ensure_future(inventory.run())
+            # The first reconcile before the first panel opens (the stack was deployed
+            # before the users came).
+            while not inventory.reconciles:
+                await quiet(aws)
+                clock.now = max(clock.now, min(clock.next_wake(), clock.now + 1.0))
+                clock.wake()
+            tally_before = emulator.call_log()
+            emulator.clear_call_log()
+            first_reconcile = Counter(r.action for r in tally_before if r.service == "sagemaker")
         with tempfile.TemporaryDirectory() as tmp:
             for index, (space_name, app_arn) in enumerate(names):
                 env = Environment(
@@ -385,18 +489,33 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
                     app_name="default",
                     resource_arn=app_arn,
                 )
-                monitor, suggestions = build_space(index, env, aws, clock, Path(tmp) / str(index))
+                monitor, suggestions = build_space(
+                    index,
+                    env,
+                    aws,
+                    clock,
+                    Path(tmp) / str(index),
+                    reader=inventory.reader() if inventory else None,
+                    seed=args.seed,
+                )
                 opens = rng.uniform(0, args.arrival) if index in opened else None
                 spaces.append(Space(index, monitor, suggestions, opens))
-            tally = await run(spaces, clock, emulator, aws, args.seconds, args.steady)
+            # Measured from here (after the inventory's first reconcile, if any).
+            start = clock.now
+            for space in spaces:
+                if space.opens_at is not None:
+                    space.opens_at += start
+            tally = await run(spaces, clock, emulator, aws, start + args.seconds, args.steady)
+        if lambda_task is not None:
+            lambda_task.cancel()
         aws.close()
     finally:
         emulator.stop()
-    end = args.seconds
+    end = start + args.seconds
     steady_start = end - args.steady
     steady = tally.window(steady_start, end)
     first_end = args.arrival + args.first_window
-    first = tally.window(0, first_end)
+    first = tally.window(start, start + first_end)
     open_panels = sum(1 for s in spaces if s.opens_at is not None)
     ages = [a for s in spaces for a in s.resource_ages]
     suggestion_ages = [a for s in spaces for a in s.suggestion_ages]
@@ -405,8 +524,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         "spaces": args.spaces,
         "open_panels": open_panels,
         "rate_per_second": args.rate,
-        "simulated_seconds": end,
-        "steady_window": [steady_start, end],
+        "simulated_seconds": args.seconds,
+        "steady_window": [steady_start - start, end - start],
         "first_window": [0, first_end],
         "first_calls": dict(first),
         "first_calls_per_panel": sum(first.values()) / max(1, open_panels),
@@ -414,11 +533,29 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         "steady_calls_per_panel_hour": sum(steady.values()) * per_hour / max(1, open_panels),
         "steady_calls_per_second": {op: n / args.steady for op, n in steady.items()},
         "steady_peak_per_second": tally.peak_per_second(steady_start, end),
-        "throttled_total": tally.throttled_in(0, end + 1),
+        "throttled_total": tally.throttled_in(start, end + 1),
         "throttled_steady": tally.throttled_in(steady_start, end + 1),
         "staleness_resources_s": summary(ages),
         "staleness_suggestions_s": summary(suggestion_ages),
         "other_services": dict(tally.others),
+        "other_services_steady_per_panel_hour": {
+            op: n * per_hour / max(1, open_panels)
+            for op, n in tally.others_window(steady_start, end).items()
+        },
+        "inventory": None
+        if inventory is None
+        else {
+            "period_seconds": args.period,
+            "reconciles": len(inventory.reconciles),
+            "first_reconcile_calls": dict(first_reconcile),
+            "reconcile_calls_p50": statistics.median(
+                sum(o.calls.values()) for o in inventory.reconciles
+            ),
+            "documents_written": sum(o.written for o in inventory.reconciles),
+            "documents_unchanged": sum(o.unchanged for o in inventory.reconciles),
+            "reads": sum(r.reads for r in inventory.readers),
+            "fallbacks": sum(r.fallbacks for r in inventory.readers),
+        },
     }
 
 
@@ -476,6 +613,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3 * 3600.0, help="simulated time")
     parser.add_argument("--steady", type=float, default=3600.0, help="the last seconds measured")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--inventory", action="store_true", help="the shared inventory on")
+    parser.add_argument("--period", type=float, default=300.0, help="its reconcile period (s)")
     args = parser.parse_args()
     if args.code:
         sys.path.insert(0, str(Path(args.code).resolve()))

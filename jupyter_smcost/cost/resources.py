@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -327,6 +328,9 @@ class Collector:
         self.aws = aws
         #: The domain's shared inventory (read first when the admin deployed one).
         self.shared = shared
+        #: Whether the last collection came from it (then a refresh is one S3 read: the
+        #: listing's TTL need not grow).
+        self.from_shared = False
         self._env = env
         self.scope = scope
         self._clock = clock
@@ -470,6 +474,7 @@ class Collector:
                 return result  # nothing can be proven to be this user's: list nothing
             if self.shared is not None:
                 read = await self.shared.read(ident)
+                self.from_shared = read.found is not None
                 if read.found is not None:
                     return _from_shared(read.found, result, env)
                 result.problems.append(
@@ -574,6 +579,7 @@ class ResourceMonitor(Refresher[Collection]):
         max_ttl_seconds: float | Callable[[], float] | None = None,
         acted: Callable[[], float] | None = None,
         jitter: float = 0.0,
+        rng: random.Random | None = None,
         gate: Gate | None = None,
     ) -> None:
         super().__init__(
@@ -587,6 +593,7 @@ class ResourceMonitor(Refresher[Collection]):
             max_ttl_seconds=max_ttl_seconds,
             acted=acted,
             jitter=jitter,
+            rng=rng,
             gate=gate,
         )
         self._collect = collect

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
@@ -59,6 +60,7 @@ class SuggestionsService:
         max_ttl_seconds: float | Callable[[], float] | None = None,
         acted: Callable[[], float] | None = None,
         jitter: float = 0.0,
+        rng: random.Random | None = None,
         gate: Gate | None = None,
         busy: Callable[[], dict[str, str] | None] | None = None,
     ) -> None:
@@ -95,6 +97,7 @@ class SuggestionsService:
             max_ttl_seconds=max_ttl_seconds,
             acted=acted,
             jitter=jitter,
+            rng=rng,
             gate=gate,
         )
         self._body: tuple[tuple[Any, ...], bytes] | None = None
