@@ -791,8 +791,11 @@ def _deploy(args: argparse.Namespace) -> int:
 
     domains = None if args.deploy_all_domains else args.domains
     if args.inventory:
+        # `is`, not `in`: --idle-hours 0 is given too (0.0 == False).
         given = [
-            flag for dest, flag in FLEET_ONLY.items() if getattr(args, dest) not in (None, False)
+            flag
+            for dest, flag in FLEET_ONLY.items()
+            if getattr(args, dest) is not None and getattr(args, dest) is not False
         ]
         if given:
             raise ScriptError(
@@ -827,7 +830,7 @@ def _deploy(args: argparse.Namespace) -> int:
             idle_hours=2.0 if args.idle_hours is None else args.idle_hours,
             enforce_idle_hours=args.enforce_idle_hours or 0.0,
             force=args.force,
-            schedule=args.schedule or "rate(1 hour)",
+            schedule="rate(1 hour)" if args.schedule is None else args.schedule,
         )
     if args.dry_run:
         args.client = None

@@ -250,6 +250,9 @@ def test_the_next_steps_say_how_to_get_the_address_while_the_stack_is_created(
     [
         (["--email", "a@example.com"], "--email"),
         (["--idle-hours", "3"], "--idle-hours"),
+        (["--idle-hours", "0"], "--idle-hours"),
+        (["--enforce-idle-hours", "0"], "--enforce-idle-hours"),
+        (["--email", ""], "--email"),
         (["--enforce-idle-hours", "24"], "--enforce-idle-hours"),
         (["--force"], "--force"),
         (["--schedule", "rate(1 hour)"], "--schedule"),
