@@ -117,6 +117,9 @@ wheel-check: install
 	unzip -l dist/*.whl > .wheel-venv/contents.txt
 	grep -q "share/jupyter/labextensions/jupyter-smcost/static/" .wheel-venv/contents.txt
 	grep -q "etc/jupyter/jupyter_server_config.d/jupyter_smcost.json" .wheel-venv/contents.txt
+	# `jupyter smcost deploy` reads its templates from the wheel.
+	grep -q "jupyter_smcost/admin/fleet-audit.yaml" .wheel-venv/contents.txt
+	grep -q "jupyter_smcost/admin/inventory.yaml" .wheel-venv/contents.txt
 	# The emulator is a test and demo tool of its own (packages/smcost-emulator), never
 	# shipped: no path of it in the wheel, no requirement of moto, nothing to import.
 	! grep -iq "emulator" .wheel-venv/contents.txt

@@ -1018,7 +1018,13 @@ BASELINE_FLEET = {1: (1800.0, 900.0), 100: (1800.0, 900.0), 1000: (1200.0, 600.0
 
 
 def fleet_run(
-    code: Path | None, spaces: int, share: float, arrival: float, seconds: float, steady: float
+    code: Path | None,
+    spaces: int,
+    share: float,
+    arrival: float,
+    seconds: float,
+    steady: float,
+    *extra: str,
 ) -> dict[str, Any]:
     command = [
         sys.executable,
@@ -1036,6 +1042,7 @@ def fleet_run(
     ]
     if code is not None:
         command += ["--code", str(code)]
+    command += extra
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -1061,7 +1068,8 @@ def _fleet_line(name: str, r: dict[str, Any]) -> str:
     stale = r["staleness_resources_s"]
     return (
         f"   {name:>6}: first listing {r['first_calls_per_panel']:.0f} calls/panel; steady "
-        f"{r['steady_calls_per_panel_hour']:.1f} calls/panel/h, busiest operation {top[0]} "
+        f"{r['steady_calls_per_panel_hour']:.1f} calls/panel/h, the domain "
+        f"{sum(per_op.values()):.2f} calls/s, busiest operation {top[0]} "
         f"{top[1]:.3f}/s, peak {r['steady_peak_per_second']}/s; throttled "
         f"{r['throttled_total']} (steady {r['throttled_steady']}); listing shown "
         f"p50 {stale['p50']} s / max {stale['max']} s old"
@@ -1084,6 +1092,16 @@ def bench_fleet(tmp: Path, sizes: tuple[int, ...] = (1, 100, 1000)) -> None:
         now = fleet_run(None, spaces, share, arrival, seconds, steady)
         print(f"   N={spaces}, {now['open_panels']} panels open:")
         print(_fleet_line("now", now))
+        if spaces > 1:
+            shared = fleet_run(None, spaces, share, arrival, seconds, steady, "--inventory")
+            print(_fleet_line("shared", shared))
+            inventory = shared["inventory"]
+            print(
+                f"           (the shared inventory on: its Lambda "
+                f"{inventory['reconcile_calls_p50']:.0f} SageMaker calls per reconcile every "
+                f"{inventory['period_seconds'] / 60:g} min, counted above; the panels "
+                f"{inventory['reads']} S3 reads, {inventory['fallbacks']} fell back)"
+            )
         if baseline is not None:
             b_seconds, b_steady = BASELINE_FLEET[spaces]
             before = fleet_run(baseline, spaces, share, arrival, b_seconds, b_steady)

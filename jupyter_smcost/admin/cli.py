@@ -19,6 +19,7 @@ from .. import __version__
 from ..aws import AwsError, client_config, new_session, translate_error
 from . import studio
 from .audit import Pricer
+from .deploy import FLEET_STACK, INVENTORY_STACK
 from .lcc import APP_TYPES, MAX_LCC_CHARS, Install, ScriptError, content_hash, lcc_script
 from .limits import (
     MIN_DELETE_IDLE_HOURS,
@@ -186,9 +187,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the IAM policy each side needs: `user` for the execution role of "
         "the apps (what the extension calls; DeleteApp narrowed to the domain and space "
         "given), `admin` for whoever runs `jupyter smcost lcc` and `audit`, `fleet` for the "
-        "scheduled check's function (deploy/fleet-audit.yaml grants the same).",
+        "scheduled check's function (deploy/fleet-audit.yaml grants the same), `inventory` "
+        "for the shared inventory's function (deploy/inventory.yaml grants the same).",
     )
-    policy.add_argument("--for", dest="side", required=True, choices=("user", "admin", "fleet"))
+    policy.add_argument(
+        "--for", dest="side", required=True, choices=("user", "admin", "fleet", "inventory")
+    )
     policy.add_argument("--domain", dest="policy_domain", metavar="ID")
     policy.add_argument("--space", dest="policy_space", metavar="NAME")
     policy.add_argument("--notebook-instance", metavar="NAME")
@@ -203,6 +207,14 @@ def _parser() -> argparse.ArgumentParser:
         dest="policy_prices_uri",
         metavar="S3_URI",
         help="user: the price snapshot the lifecycle script fetches (adds s3:GetObject on it)",
+    )
+    policy.add_argument(
+        "--inventory-uri",
+        dest="policy_inventory_uri",
+        metavar="S3_URI",
+        help="user: the shared inventory (s3://BUCKET/PREFIX/, the stack's InventoryUri; adds "
+        "s3:GetObject on the user's own document and the shared spaces'); inventory: narrows "
+        "the function's writes to it",
     )
     policy.set_defaults(run=_policy)
 
@@ -226,10 +238,13 @@ def _parser() -> argparse.ArgumentParser:
 
     deploy = commands.add_parser(
         "deploy",
-        help="deploy the scheduled fleet check (Lambda, EventBridge, SNS)",
+        help="deploy the scheduled fleet check, or with --inventory the shared inventory",
         description="Package this version for AWS Lambda, upload it to S3 and create or "
-        "update the CloudFormation stack of deploy/fleet-audit.yaml: the audit on a "
-        "schedule, its report to an SNS topic, optionally deleting apps idle too long.",
+        "update a CloudFormation stack: by default deploy/fleet-audit.yaml, the audit on a "
+        "schedule, its report to an SNS topic, optionally deleting apps idle too long; with "
+        "--inventory deploy/inventory.yaml, one function that keeps what SageMaker runs as one "
+        "JSON document per user profile and shared space in S3, which every app reads "
+        "instead of listing itself.",
     )
     scope = deploy.add_mutually_exclusive_group(required=True)
     scope.add_argument(
@@ -245,27 +260,68 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every domain of the region, now and later",
     )
-    deploy.add_argument("--email", help="subscribe this address to the report")
-    deploy.add_argument("--bucket", required=True, help="an S3 bucket for the package")
-    deploy.add_argument("--idle-hours", type=hours_flag("--idle-hours"), default=2.0, metavar="H")
     deploy.add_argument(
+        "--inventory",
+        action="store_true",
+        help="deploy the shared inventory (deploy/inventory.yaml) instead of the fleet check",
+    )
+    deploy.add_argument("--bucket", required=True, help="an S3 bucket for the package")
+    deploy.add_argument(
+        "--stack-name",
+        help=f"default {FLEET_STACK}, with --inventory {INVENTORY_STACK}",
+    )
+    fleet = deploy.add_argument_group("the fleet check only")
+    fleet.add_argument("--email", help="subscribe this address to the report")
+    fleet.add_argument(
+        "--idle-hours", type=hours_flag("--idle-hours"), metavar="H", help="default 2"
+    )
+    fleet.add_argument(
         "--enforce-idle-hours",
         type=hours_flag("--enforce-idle-hours"),
-        default=0.0,
         metavar="H",
         help="delete apps idle at least H hours (default 0: report only; at least "
         f"{MIN_DELETE_IDLE_HOURS:g} unless --force)",
     )
-    deploy.add_argument(
+    fleet.add_argument(
         "--force",
         action="store_true",
         help=f"allow --enforce-idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
-    deploy.add_argument("--schedule", default="rate(1 hour)")
-    deploy.add_argument("--stack-name", default="jupyter-smcost-fleet")
+    fleet.add_argument("--schedule", help="an EventBridge schedule (default rate(1 hour))")
+    shared = deploy.add_argument_group("the shared inventory only (--inventory)")
+    shared.add_argument(
+        "--period-minutes",
+        type=_period_minutes,
+        metavar="N",
+        help=f"list everything again every N minutes (default {INVENTORY_PERIOD_MINUTES}), "
+        "between the state-change events",
+    )
     _add_write_flags(deploy)
     deploy.set_defaults(run=_deploy)
     return parser
+
+
+#: Flags of `deploy` that only the fleet check takes, by destination.
+FLEET_ONLY = {
+    "email": "--email",
+    "idle_hours": "--idle-hours",
+    "enforce_idle_hours": "--enforce-idle-hours",
+    "force": "--force",
+    "schedule": "--schedule",
+}
+INVENTORY_PERIOD_MINUTES = 5
+#: The longest reconcile period: a day (documents not rewritten for 30 days expire).
+MAX_PERIOD_MINUTES = 1440
+
+
+def _period_minutes(text: str) -> int:
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of minutes, not {text!r}") from None
+    if not 1 <= minutes <= MAX_PERIOD_MINUTES:
+        raise argparse.ArgumentTypeError(f"from 1 to {MAX_PERIOD_MINUTES} minutes, not {minutes}")
+    return minutes
 
 
 def _backstop_minutes(text: str) -> int:
@@ -392,6 +448,14 @@ def _lcc_script(args: argparse.Namespace) -> int:
             print(
                 f"jupyter smcost: the execution role needs s3:GetObject on {', '.join(fetched)} "
                 f"(`jupyter smcost policy --for user {flags}` includes it)",
+                file=sys.stderr,
+            )
+        if policy.inventory_uri:
+            print(
+                "jupyter smcost: to read their documents of the inventory, the execution role "
+                "needs `jupyter smcost policy --for user --inventory-uri "
+                f"{policy.inventory_uri}` and the domain ExecutionRoleIdentityConfig "
+                "USER_PROFILE_NAME",
                 file=sys.stderr,
             )
     if args.out:
@@ -626,17 +690,24 @@ def _audit_table(document: dict[str, object]) -> None:
 
 
 def _policy(args: argparse.Namespace) -> int:
-    from .iam import admin_policy, fleet_policy, user_policy
+    from .iam import admin_policy, fleet_policy, inventory_policy, user_policy
 
+    inventory = args.policy_inventory_uri
+    if inventory and args.side in ("admin", "fleet"):
+        raise ScriptError(
+            f"--inventory-uri goes with --for user or --for inventory, not {args.side}"
+        )
     if args.side == "admin":
         document = admin_policy()
     elif args.side == "fleet":
         document = fleet_policy()
+    elif args.side == "inventory":
+        document = inventory_policy(inventory)
     else:
         fetched = [uri for uri in (args.policy_wheel_uri, args.policy_prices_uri) if uri]
         try:
             document = user_policy(
-                args.policy_domain, args.policy_space, args.notebook_instance, fetched
+                args.policy_domain, args.policy_space, args.notebook_instance, fetched, inventory
             )
         except ValueError as err:
             print(f"jupyter smcost: {err}", file=sys.stderr)
@@ -716,26 +787,51 @@ def _prices_update(args: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    from .deploy import plan_deploy
+    from .deploy import plan_deploy, plan_inventory_deploy
 
+    domains = None if args.deploy_all_domains else args.domains
+    if args.inventory:
+        # `is`, not `in`: --idle-hours 0 is given too (0.0 == False).
+        given = [
+            flag
+            for dest, flag in FLEET_ONLY.items()
+            if getattr(args, dest) is not None and getattr(args, dest) is not False
+        ]
+        if given:
+            raise ScriptError(
+                f"{', '.join(given)} only apply to the fleet check, not to --inventory"
+            )
+    elif args.period_minutes is not None:
+        raise ScriptError("--period-minutes only applies to --inventory")
     session = new_session()
     if args.profile:
         session.set_config_variable("profile", args.profile)
 
-    def client(service: str) -> object:
+    def client(service: str) -> Any:
         return session.create_client(service, region_name=args.region, config=client_config())
 
-    plan = plan_deploy(
-        client("cloudformation"),
-        stack=args.stack_name,
-        bucket=args.bucket,
-        domains=None if args.deploy_all_domains else args.domains,
-        email=args.email or "",
-        idle_hours=args.idle_hours,
-        enforce_idle_hours=args.enforce_idle_hours,
-        force=args.force,
-        schedule=args.schedule,
-    )
+    if args.inventory:
+        stack = args.stack_name or INVENTORY_STACK
+        plan = plan_inventory_deploy(
+            client("cloudformation"),
+            stack=stack,
+            bucket=args.bucket,
+            domains=domains,
+            period_minutes=args.period_minutes or INVENTORY_PERIOD_MINUTES,
+        )
+    else:
+        stack = args.stack_name or FLEET_STACK
+        plan = plan_deploy(
+            client("cloudformation"),
+            stack=stack,
+            bucket=args.bucket,
+            domains=domains,
+            email=args.email or "",
+            idle_hours=2.0 if args.idle_hours is None else args.idle_hours,
+            enforce_idle_hours=args.enforce_idle_hours or 0.0,
+            force=args.force,
+            schedule="rate(1 hour)" if args.schedule is None else args.schedule,
+        )
     if args.dry_run:
         args.client = None
         return _report(args, plan)
@@ -746,7 +842,39 @@ def _deploy(args: argparse.Namespace) -> int:
         print(f"called {call.operation}")
     for note in plan.notes:
         print(f"= {note}")
+    if args.inventory:
+        _inventory_next_steps(cloudformation, stack)
     return EXIT_OK
+
+
+def _inventory_next_steps(cloudformation: Any, stack: str) -> None:
+    """What to do with the inventory: its address, once the stack has it, in two commands."""
+    uri = None
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+        if str(described.get("StackStatus", "")).endswith("_COMPLETE"):
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+            uri = outputs.get("InventoryUri")
+    except Exception:  # still being created, or not readable: say how to get it
+        uri = None
+    if uri:
+        print(f"= the inventory is at {uri}")
+    else:
+        uri = "URI"
+        query = "Stacks[0].Outputs[?OutputKey=='InventoryUri'].OutputValue"
+        print(
+            "= when the stack is complete (aws cloudformation wait stack-create-complete "
+            f"--stack-name {stack}), its output InventoryUri is the address:\n"
+            f'    aws cloudformation describe-stacks --stack-name {stack} --query "{query}" '
+            "--output text"
+        )
+    print(
+        "= next, hand it to the apps and let their execution role read its documents:\n"
+        f"    jupyter smcost lcc install --domain ID --inventory-uri {uri}\n"
+        f"    jupyter smcost policy --for user --inventory-uri {uri}\n"
+        "  (the domain's ExecutionRoleIdentityConfig must be USER_PROFILE_NAME: "
+        "docs/admins.md, The shared inventory)"
+    )
 
 
 def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""`jupyter smcost deploy`: package the fleet check for Lambda and create or update its
-CloudFormation stack (deploy/fleet-audit.yaml)."""
+"""`jupyter smcost deploy`: package this version for Lambda and create or update a
+CloudFormation stack: the fleet check (deploy/fleet-audit.yaml) or, with `--inventory`, the
+shared inventory (deploy/inventory.yaml). Both functions run from the same package."""
 
 from __future__ import annotations
 
@@ -11,23 +12,28 @@ from typing import Any
 
 from .. import __version__
 from .fleet import ALL_DOMAINS, DOMAIN_ID
-from .limits import check_delete_hours, check_text, hours
+from .limits import INVENTORY_PREFIX, check_bucket, check_delete_hours, check_text, hours
 from .studio import Call, Plan
 
 PACKAGE = Path(__file__).resolve().parents[1]
 #: Not needed by the function: the browser extension, caches.
 EXCLUDE = ("labextension", "__pycache__")
+#: The templates, by the name they have in deploy/ and in the wheel (jupyter_smcost/admin/).
+FLEET_TEMPLATE = "fleet-audit.yaml"
+INVENTORY_TEMPLATE = "inventory.yaml"
+TEMPLATES = (FLEET_TEMPLATE, INVENTORY_TEMPLATE)
+FLEET_STACK = "jupyter-smcost-fleet"
+INVENTORY_STACK = "jupyter-smcost-inventory"
 
 
-def template() -> str:
-    """The template: shipped in the wheel, or from the source checkout."""
-    for path in (
-        Path(__file__).with_name("fleet-audit.yaml"),
-        PACKAGE.parent / "deploy" / "fleet-audit.yaml",
-    ):
+def template(name: str = FLEET_TEMPLATE) -> str:
+    """A template: shipped in the wheel, or from the source checkout."""
+    if name not in TEMPLATES:
+        raise ValueError(f"no template {name!r}: one of {', '.join(TEMPLATES)}")
+    for path in (Path(__file__).with_name(name), PACKAGE.parent / "deploy" / name):
         if path.exists():
             return path.read_text(encoding="utf-8")
-    raise FileNotFoundError("fleet-audit.yaml is missing from this installation")
+    raise FileNotFoundError(f"{name} is missing from this installation")
 
 
 def package() -> bytes:
@@ -45,6 +51,54 @@ def package() -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def _domain_ids(domains: list[str] | None) -> str:
+    """SMCOST_DOMAIN_IDS for `domains` (None: every domain), refused as the function would."""
+    if domains is None:
+        return ALL_DOMAINS
+    for domain in domains:
+        if not DOMAIN_ID.fullmatch(domain.strip()):
+            raise ValueError(
+                f"--domain {domain!r} is not a domain id (repeat --domain for more, or "
+                "give --all-domains)"
+            )
+    if not domains:
+        raise ValueError("give --domain ID (repeat for more) or --all-domains")
+    return ",".join(d.strip() for d in domains)
+
+
+def _stack_plan(
+    cloudformation: Any, *, stack: str, bucket: str, what: str, name: str,
+    parameters: dict[str, str],
+) -> Plan:  # fmt: skip
+    """Upload the package (under a key naming its content), then create or update `stack`
+    from the template `name` with `parameters` (CodeBucket and CodeKey added)."""
+    code = package()
+    key = f"jupyter-smcost/{what}-{__version__}-{hashlib.sha256(code).hexdigest()[:12]}.zip"
+    parameters = {**parameters, "CodeBucket": bucket, "CodeKey": key}
+    plan = Plan()
+    plan.calls.append(Call("PutObject", {"Bucket": bucket, "Key": key, "Body": code}))
+    try:
+        cloudformation.describe_stacks(StackName=stack)
+        exists = True
+    except Exception as err:  # botocore's "Stack with id ... does not exist"
+        if "does not exist" not in str(err):
+            raise
+        exists = False
+    params = {
+        "StackName": stack,
+        "TemplateBody": template(name),
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        "Capabilities": ["CAPABILITY_IAM"],
+        "Tags": [{"Key": "jupyter-smcost:version", "Value": __version__}],
+    }
+    plan.calls.append(Call("UpdateStack" if exists else "CreateStack", params))
+    plan.notes.append(
+        f"stack {stack} {'exists: it is updated' if exists else 'is created'}; "
+        f"the package is s3://{bucket}/{key}"
+    )
+    return plan
 
 
 def plan_deploy(
@@ -67,49 +121,56 @@ def plan_deploy(
         check_delete_hours(
             enforce_idle_hours, "--enforce-idle-hours", force=force, force_name="--force"
         )
-    if domains is not None:
-        for domain in domains:
-            if not DOMAIN_ID.fullmatch(domain.strip()):
-                raise ValueError(
-                    f"--domain {domain!r} is not a domain id (repeat --domain for more, or "
-                    "give --all-domains)"
-                )
-        if not domains:
-            raise ValueError("give --domain ID (repeat for more) or --all-domains")
+    scope = _domain_ids(domains)
     for name, value in (("--stack-name", stack), ("--bucket", bucket), ("--email", email),
                         ("--schedule", schedule)):  # fmt: skip
         check_text(value, name)
-    code = package()
-    key = f"jupyter-smcost/fleet-{__version__}-{hashlib.sha256(code).hexdigest()[:12]}.zip"
     parameters = {
-        "DomainIds": ALL_DOMAINS if domains is None else ",".join(d.strip() for d in domains),
+        "DomainIds": scope,
         "NotificationEmail": email,
         "Schedule": schedule,
         "IdleHours": f"{idle_hours:g}",
         "EnforceIdleHours": f"{enforce_idle_hours:g}",
         "ForceEnforceIdleHours": "true" if force and enforce_idle_hours else "false",
-        "CodeBucket": bucket,
-        "CodeKey": key,
     }
-    plan = Plan()
-    plan.calls.append(Call("PutObject", {"Bucket": bucket, "Key": key, "Body": code}))
-    try:
-        cloudformation.describe_stacks(StackName=stack)
-        exists = True
-    except Exception as err:  # botocore's "Stack with id ... does not exist"
-        if "does not exist" not in str(err):
-            raise
-        exists = False
-    params = {
-        "StackName": stack,
-        "TemplateBody": template(),
-        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        "Capabilities": ["CAPABILITY_IAM"],
-        "Tags": [{"Key": "jupyter-smcost:version", "Value": __version__}],
+    return _stack_plan(
+        cloudformation, stack=stack, bucket=bucket, what="fleet", name=FLEET_TEMPLATE,
+        parameters=parameters,
+    )  # fmt: skip
+
+
+def plan_inventory_deploy(
+    cloudformation: Any,
+    *,
+    stack: str,
+    bucket: str,
+    domains: list[str] | None,
+    period_minutes: int = 5,
+) -> Plan:
+    """The shared inventory's upload and stack (deploy/inventory.yaml); `domains` None is
+    every domain. The documents' bucket is the stack's own; `bucket` holds the package."""
+    if isinstance(period_minutes, bool) or not isinstance(period_minutes, int):
+        raise ValueError(f"--period-minutes must be a whole number, not {period_minutes!r}")
+    if period_minutes < 1:
+        raise ValueError(f"--period-minutes must be at least 1, not {period_minutes}")
+    scope = _domain_ids(domains)
+    for name, value in (("--stack-name", stack), ("--bucket", bucket)):
+        check_text(value, name)
+    check_bucket(bucket, "--bucket")
+    parameters = {
+        "DomainIds": scope,
+        "PeriodMinutes": str(period_minutes),
+        # CloudFormation cannot multiply: the function's period in seconds comes along.
+        "PeriodSeconds": str(period_minutes * 60),
+        "Prefix": INVENTORY_PREFIX,
     }
-    plan.calls.append(Call("UpdateStack" if exists else "CreateStack", params))
+    plan = _stack_plan(
+        cloudformation, stack=stack, bucket=bucket, what="inventory",
+        name=INVENTORY_TEMPLATE, parameters=parameters,
+    )  # fmt: skip
     plan.notes.append(
-        f"stack {stack} {'exists: it is updated' if exists else 'is created'}; "
-        f"the package is s3://{bucket}/{key}"
+        f"the documents go to the stack's own bucket under {INVENTORY_PREFIX}; the stack's "
+        "output InventoryUri is the address for `lcc install --inventory-uri` and `policy "
+        "--for user --inventory-uri`"
     )
     return plan

@@ -9,6 +9,7 @@ from typing import Any
 from ..cost.resources import REQUIRED_ACTIONS
 from ..suggestions.actions import IAM_ACTIONS
 from ..suggestions.collect import REQUIRED_ACTIONS as SUGGESTION_ACTIONS
+from .limits import INVENTORY_PREFIX, inventory_uri
 
 PRICE_LIST = ("pricing:GetProducts", "pricing:GetAttributeValues")
 
@@ -93,6 +94,62 @@ def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
     }
 
 
+#: The shared inventory's Lambda function reads these (deploy/inventory.yaml grants exactly
+#: these, on every resource); it writes its documents with INVENTORY_WRITE under its prefix.
+INVENTORY = (
+    "sagemaker:Search",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:ListTransformJobs",
+    "sagemaker:ListHyperParameterTuningJobs",
+    "sagemaker:ListEndpoints",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:DescribeTransformJob",
+    "sagemaker:DescribeHyperParameterTuningJob",
+    "sagemaker:ListTags",
+    "sagemaker:ListApps",
+    "sagemaker:ListSpaces",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:ListDomains",
+    "sagemaker:ListNotebookInstances",
+)
+INVENTORY_WRITE = ("s3:PutObject", "s3:GetObject")
+
+
+def inventory_policy(uri: str | None = None) -> dict[str, Any]:
+    """The inventory function's policy: the template grants the same on its own bucket;
+    without `uri`, on the default prefix of any bucket."""
+    bucket, prefix = inventory_uri(uri) if uri else ("*", INVENTORY_PREFIX)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadSageMaker", "Effect": "Allow", "Action": list(INVENTORY),
+             "Resource": "*"},
+            {"Sid": "WriteDocuments", "Effect": "Allow", "Action": list(INVENTORY_WRITE),
+             "Resource": f"arn:aws:s3:::{bucket}/{prefix}*"},
+        ],
+    }  # fmt: skip
+
+
+def inventory_read_statement(uri: str) -> dict[str, Any]:
+    """What a user's app may read of the inventory at `uri`: its own user profile's document
+    (SageMaker sets the session's source identity to the profile's name when the domain's
+    ExecutionRoleIdentityConfig is USER_PROFILE_NAME) and the shared spaces' documents."""
+    bucket, prefix = inventory_uri(uri)
+    return {
+        "Sid": "JupyterSmcostInventory",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": [
+            f"arn:aws:s3:::{bucket}/{prefix}*/users/${{aws:SourceIdentity}}.json",
+            f"arn:aws:s3:::{bucket}/{prefix}*/shared-spaces/*",
+        ],
+    }
+
+
 def s3_object_arn(uri: str) -> str:
     """`s3://bucket/key` as the object's ARN; ValueError for anything else."""
     if not uri.startswith("s3://") or "/" not in uri[5:] or not uri[5:].split("/", 1)[1]:
@@ -105,13 +162,16 @@ def user_policy(
     space: str | None = None,
     notebook_instance: str | None = None,
     fetched: list[str] | None = None,
+    inventory: str | None = None,
 ) -> dict[str, Any]:
     """The execution role's policy; DeleteApp narrowed to the domain (and space) given.
     `fetched`: the s3:// objects the lifecycle script copies (wheel, prices), which the
-    execution role that runs it must be allowed to read."""
+    execution role that runs it must be allowed to read; `inventory`: the shared
+    inventory's s3://BUCKET/PREFIX/, of which the app reads its own document."""
     app = f"arn:aws:sagemaker:*:*:app/{domain_id or '*'}/{space or '*'}/*"
     instance = f"arn:aws:sagemaker:*:*:notebook-instance/{notebook_instance or '*'}"
     objects = [s3_object_arn(uri) for uri in fetched or [] if uri.startswith("s3://")]
+    shared = [inventory_read_statement(inventory)] if inventory else []
     fetch = [
         {
             "Sid": "JupyterSmcostLifecycleFetch",
@@ -152,6 +212,7 @@ def user_policy(
                 ],
             },
             *(fetch if objects else []),
+            *shared,
         ],
     }
 

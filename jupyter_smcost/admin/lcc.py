@@ -19,7 +19,7 @@ import shlex
 from dataclasses import dataclass
 
 from .. import __version__
-from .limits import check_text
+from .limits import check_text, inventory_uri
 from .policy import Policy
 from .policy_file import POLICY_FILENAME, policy_document
 
@@ -112,6 +112,16 @@ def check_prices_uri(uri: str | None) -> None:
         )
 
 
+def check_inventory_uri(uri: str | None) -> None:
+    """The shared inventory's address goes into the policy file, which the extension reads
+    (c.Resources.inventory_uri): s3://BUCKET/PREFIX/ only."""
+    if uri is not None:
+        try:
+            inventory_uri(uri)
+        except ValueError as err:
+            raise ScriptError(str(err)) from None
+
+
 def _q(value: str | None) -> str:
     return shlex.quote(value or "")
 
@@ -140,6 +150,7 @@ def lcc_script(app_type: str, policy: Policy, install: Install) -> str:
         raise ScriptError(f"unknown app type {app_type!r}; use one of {', '.join(APP_TYPES)}")
     install.check()
     check_prices_uri(policy.prices_uri)
+    check_inventory_uri(policy.inventory_uri)
     body = _TEMPLATE.format(
         version=__version__,
         app_type=app_type,

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..idle.actions import ACTIONS
 from ..idle.settings import SettingsError, parse_minutes, parse_usd
+from .limits import inventory_uri
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Policy:
     cpu_threshold_percent: float | None = None
     #: Where the admin's price snapshot comes from (s3:// or a local path), if any.
     prices_uri: str | None = None
+    #: The shared inventory (s3://BUCKET/PREFIX/) every app reads its own document from.
+    inventory_uri: str | None = None
 
     def traits(self) -> dict[str, Any]:
         """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
@@ -47,7 +50,10 @@ class Policy:
         return idle
 
     def check(self) -> None:
-        """Raise ValueError when the bounds contradict each other."""
+        """Raise ValueError when the bounds contradict each other or the inventory's address
+        is not one."""
+        if self.inventory_uri is not None:
+            inventory_uri(self.inventory_uri)
         low, high = self.min_timeout_minutes, self.max_timeout_minutes
         if low is not None and high is not None and high < low:
             raise ValueError(
@@ -113,6 +119,12 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="an admin price snapshot (s3://bucket/key or https://...) every app uses",
     )
+    group.add_argument(
+        "--inventory-uri",
+        metavar="S3_URI",
+        help="the shared inventory (s3://BUCKET/PREFIX/, the InventoryUri of `deploy "
+        "--inventory`) every app reads its documents from (c.Resources.inventory_uri)",
+    )
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
@@ -126,6 +138,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         action=args.action,
         cpu_threshold_percent=args.cpu_threshold_percent,
         prices_uri=args.prices_uri,
+        inventory_uri=args.inventory_uri,
     )
     policy.check()
     return policy

@@ -25,6 +25,7 @@ from ..config_errors import ConfigError, describe_value
 from ..idle.actions import ACTIONS
 from ..idle.settings import SettingsError, parse_minutes, parse_usd
 from ..statefiles import MISSING, read_json
+from .limits import inventory_uri
 from .policy import Policy
 
 #: The format of the file; a newer one is read for the fields this version knows.
@@ -35,6 +36,8 @@ MAX_POLICY_BYTES = 64 * 1024
 
 #: The admin's price snapshot (c.Pricing.snapshot_path); relative to the policy's folder.
 PRICES_FIELD = "prices_path"
+#: The shared inventory's s3://BUCKET/PREFIX/ (c.Resources.inventory_uri).
+INVENTORY_FIELD = "inventory_uri"
 
 
 def default_policy_path(prefix: str | None = None) -> str:
@@ -48,6 +51,8 @@ def policy_document(policy: Policy, prices_path: str | None = None) -> dict[str,
     document["allow_user_override"] = policy.allow_user_override
     if prices_path:
         document[PRICES_FIELD] = prices_path
+    if policy.inventory_uri:
+        document[INVENTORY_FIELD] = policy.inventory_uri
     return document
 
 
@@ -80,6 +85,16 @@ def _path(value: Any, name: str) -> str:
     return value
 
 
+def _inventory_uri(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise SettingsError(400, f"{name} must be an s3://BUCKET/PREFIX/ address")
+    try:
+        inventory_uri(value, name)
+    except ValueError as err:
+        raise SettingsError(400, str(err)) from None
+    return value
+
+
 #: What applies for a refused value when the built-in default would open the policy up: a
 #: switch the admin tried to set but misspelled stays closed.
 SAFE_ON_REFUSAL: dict[str, Any] = {"allow_user_override": False}
@@ -95,6 +110,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "action": _action,
     "cpu_threshold_percent": _percent,
     PRICES_FIELD: _path,
+    INVENTORY_FIELD: _inventory_uri,
 }
 
 
@@ -109,6 +125,8 @@ class LoadedPolicy:
     idle: dict[str, Any] = field(default_factory=dict)
     #: The admin's price snapshot, as an absolute path.
     prices_path: str | None = None
+    #: The shared inventory's address (s3://BUCKET/PREFIX/), for c.Resources.inventory_uri.
+    inventory_uri: str | None = None
     #: Why the file as a whole could not be read (then every governed value is the default).
     error: str | None = None
     errors: list[ConfigError] = field(default_factory=list)
@@ -121,6 +139,7 @@ class LoadedPolicy:
             "values": {
                 **self.idle,
                 **({PRICES_FIELD: self.prices_path} if self.prices_path else {}),
+                **({INVENTORY_FIELD: self.inventory_uri} if self.inventory_uri else {}),
             },
         }
 
@@ -163,6 +182,8 @@ def load_policy(path: str, defaults: dict[str, Any]) -> LoadedPolicy:
         if name == PRICES_FIELD:
             prices = Path(value)
             loaded.prices_path = str(prices if prices.is_absolute() else Path(path).parent / prices)
+        elif name == INVENTORY_FIELD:
+            loaded.inventory_uri = value
         else:
             loaded.idle[name] = value
     low, high = loaded.idle.get("min_timeout_minutes"), loaded.idle.get("max_timeout_minutes")

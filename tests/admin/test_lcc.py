@@ -296,3 +296,60 @@ def test_prices_from_https(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     assert (box.policy_dir() / PRICES_FILE).read_text() == served.read_text()
     (fetch,) = [c for c in box.recorded() if c.startswith("curl")]
     assert "--proto =https" in fetch and fetch.endswith(uri)
+
+
+INVENTORY_URI = "s3://smcost-inventory/jupyter-smcost/inventory/"
+
+
+def test_the_inventory_uri_reaches_the_policy_file_the_extension_reads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--inventory-uri` lands in the policy file (the extension applies it as
+    c.Resources.inventory_uri); the script passes shellcheck, and the role's needs are said."""
+    from jupyter_smcost.admin.policy_file import load_policy
+
+    flags = [
+        "--app-type",
+        "JupyterLab",
+        "--timeout-minutes",
+        "45",
+        "--inventory-uri",
+        INVENTORY_URI,
+    ]
+    assert main(["lcc", "script", *flags]) == 0
+    script, err = capsys.readouterr()
+    assert f"policy --for user --inventory-uri {INVENTORY_URI}" in err
+    assert "ExecutionRoleIdentityConfig" in err
+    path = tmp_path / "inventory.sh"
+    path.write_text(script)
+    checked = subprocess.run([SHELLCHECK, str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    box = Sandbox(tmp_path, "JupyterLab")
+    done = box.run(script)
+    assert done.returncode == 0, done.stderr
+    written = box.policy_dir() / POLICY_FILE
+    document = json.loads(written.read_text())
+    assert document["inventory_uri"] == INVENTORY_URI and document["timeout_minutes"] == 45
+    loaded = load_policy(str(written), {})
+    assert loaded.errors == []
+    assert loaded.inventory_uri == INVENTORY_URI
+    assert "inventory_uri" not in loaded.idle  # not an IdleShutdown trait
+    assert loaded.to_json()["values"]["inventory_uri"] == INVENTORY_URI
+    # Without the flag, the file says nothing of it: the extension lists by itself.
+    assert "inventory_uri" not in generate(capsys, "--app-type", "JupyterLab")
+
+
+@pytest.mark.parametrize("value", ["https://x/y/", "s3://smcost-inventory/no-slash", 42, None])
+def test_a_bad_inventory_uri_in_the_policy_file_is_refused_alone(
+    tmp_path: Path, value: object
+) -> None:
+    from jupyter_smcost.admin.policy_file import load_policy
+
+    path = tmp_path / POLICY_FILE
+    path.write_text(json.dumps({"jupyter_smcost_policy": 1, "timeout_minutes": 30,
+                                "inventory_uri": value}))  # fmt: skip
+    loaded = load_policy(str(path), {})
+    assert loaded.inventory_uri is None
+    assert loaded.idle == {"timeout_minutes": 30}  # the rest stands
+    (error,) = loaded.errors
+    assert "inventory_uri" in error.to_json()["setting"]

@@ -363,3 +363,18 @@ def test_a_rejected_update_undoes_what_the_install_did(
     assert described(domain) == before
     # And the same command works once AWS accepts it.
     assert main(["lcc", "install", "--domain", domain, "--backstop-minutes", "120"]) == 0
+
+
+def test_install_hands_the_inventory_uri_to_every_app(
+    capsys: pytest.CaptureFixture[str], domain: str
+) -> None:
+    uri = "s3://smcost-inventory/jupyter-smcost/inventory/"
+    plan = run_json(capsys, "lcc", "install", "--domain", domain, "--inventory-uri", uri,
+                    "--dry-run")  # fmt: skip
+    create = plan["calls"][0]["params"]
+    script = base64.b64decode(create["StudioLifecycleConfigContent"]).decode()
+    assert f'"inventory_uri": "{uri}"' in script  # in the policy file the script writes
+    assert writes() == []
+    assert main(["lcc", "install", "--domain", domain, "--inventory-uri", "s3://x"]) == 2
+    assert "--inventory-uri" in capsys.readouterr().err
+    assert writes() == []
