@@ -157,6 +157,9 @@ class SMCost(TolerantConfig, ExtensionApp):
         self.policy = self._load_policy()
         prices_source = self._init_pricing()
         self.resources_config = Resources(parent=self)
+        if self.policy.inventory_uri:
+            # The admin's lifecycle script (`lcc install --inventory-uri`) names it.
+            self.resources_config.inventory_uri = self.policy.inventory_uri
         # What is read in the background is paced, and backs off together when AWS
         # throttles (pace.py); what a user asks for goes through the plain client.
         self.pace = Pace(self.aws_background_calls_per_second)

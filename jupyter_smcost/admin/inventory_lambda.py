@@ -16,9 +16,10 @@ rows are the ones the extension would list for that owner (the same Collector, w
 owner's identity). Calls are paced per operation (`SMCOST_INVENTORY_CALLS_PER_SECOND`,
 default 1).
 
-A document is written only when its rows changed; `{prefix}{domain}/written.json`, written
-every reconcile, says the domain's documents are current (readers compare its time with
-the period). Settings: `SMCOST_DOMAIN_IDS` (as the fleet check), `SMCOST_INVENTORY_BUCKET`,
+A document is written only when its rows changed (and daily, so that the bucket's
+lifecycle rule expires only the documents of deleted owners); `{prefix}{domain}/written.json`,
+written every reconcile, says the domain's documents are current (readers compare its time
+with the period). Settings: `SMCOST_DOMAIN_IDS` (as the fleet check), `SMCOST_INVENTORY_BUCKET`,
 `SMCOST_INVENTORY_PREFIX` (default `jupyter-smcost/inventory/`),
 `SMCOST_INVENTORY_PERIOD_SECONDS` (default 300).
 """
@@ -56,6 +57,9 @@ log = logging.getLogger(__name__)
 DEFAULT_PERIOD_SECONDS = 300.0
 #: An event this soon after a reconcile waits for the next one (or the next event).
 EVENT_QUIET_SECONDS = 60.0
+#: An unchanged document is written again after this long: the bucket's lifecycle rule
+#: expires documents not written for 30 days (those of deleted user profiles).
+REWRITE_SECONDS = 86400.0
 
 
 @dataclass
@@ -116,8 +120,8 @@ class Domain:
     inventory: Inventory
     env: Environment
     collectors: dict[str, _OwnerCollector] = field(default_factory=dict)
-    #: key -> hash of the rows last written there.
-    written: dict[str, str] = field(default_factory=dict)
+    #: key -> (hash of the rows last written there, when: monotonic).
+    written: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -294,11 +298,13 @@ class InventoryWriter:
         mark = hashlib.sha256(
             _json({k: doc[k] for k in ("rows", "problems", "failed_kinds")})
         ).hexdigest()
-        if domain.written.get(key) == mark:
+        last = domain.written.get(key)
+        now = self._clock()
+        if last is not None and last[0] == mark and now - last[1] < REWRITE_SECONDS:
             outcome.unchanged += 1
             return
         await self.put_object(self.conf.bucket, key, _json(doc))
-        domain.written[key] = mark
+        domain.written[key] = (mark, now)
         outcome.written += 1
 
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from typing import Any
 
+from ..admin.limits import inventory_uri
 from ..aws import AwsError
 from .inventory import Identity, utc_time
 from .resources import KINDS, Collection, Running
@@ -34,21 +35,13 @@ HEARTBEAT = 1
 DEFAULT_PREFIX = "jupyter-smcost/inventory/"
 #: A document older than this many periods is not used (the Lambda has stopped, or fails).
 STALE_PERIODS = 2.0
-#: S3's bucket names (the dotted and dashed rules are S3's to enforce).
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
 _RUNNING_FIELDS = {f.name for f in fields(Running)}
 
 
-def parse_uri(uri: str) -> tuple[str, str]:
+def parse_uri(uri: str, name: str = "c.Resources.inventory_uri") -> tuple[str, str]:
     """(bucket, prefix) of `s3://bucket/prefix/`; raises ValueError in words."""
-    match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri.strip())
-    if not match or not _BUCKET.fullmatch(match.group(1)):
-        raise ValueError(f"the inventory URI must be s3://BUCKET/PREFIX/, not {uri!r}")
-    prefix = match.group(2)
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    return match.group(1), prefix
+    return inventory_uri(uri.strip(), name)
 
 
 def user_key(prefix: str, domain_id: str, user_profile_name: str) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,6 +19,7 @@ import pytest
 
 from jupyter_smcost.admin.inventory_lambda import (
     EVENT_QUIET_SECONDS,
+    REWRITE_SECONDS,
     InventoryWriter,
     Outcome,
     Settings,
@@ -49,7 +52,11 @@ def studio(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict
 
 
 def writer(
-    studio: dict[str, Any], *, period: float = 300.0, wall: datetime | None = None
+    studio: dict[str, Any],
+    *,
+    period: float = 300.0,
+    wall: datetime | None = None,
+    clock: list[float] | None = None,
 ) -> InventoryWriter:
     clients = AwsClients("us-east-1")
 
@@ -63,6 +70,7 @@ def writer(
         region="us-east-1",
         account=studio["account_id"],
         wall=(lambda: wall) if wall else lambda: datetime.now(timezone.utc),
+        clock=(lambda: clock[0]) if clock else time.monotonic,
     )
 
 
@@ -134,6 +142,27 @@ async def test_the_server_serves_its_rows_from_the_shared_inventory(
 
 
 @pytest.fixture
+def named_by_policy(studio: dict[str, Any], smcost_config: dict[str, Any], tmp_path: Path) -> None:
+    """As `lcc install --inventory-uri` leaves it: the address in the admin's policy file."""
+    from jupyter_smcost.admin.policy_file import POLICY_VERSION
+
+    reconcile(writer(studio))
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"jupyter_smcost_policy": POLICY_VERSION, "inventory_uri": URI}))
+    smcost_config["SMCost"]["policy_path"] = str(policy)
+
+
+async def test_the_admins_policy_names_the_inventory(
+    named_by_policy: None, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> None:
+    app = extension(smcost_started.serverapp)
+    assert app.resources_config.inventory_uri == URI
+    doc, calls = await listed(studio, jp_fetch, app)
+    assert doc["state"] == "ok" and calls["Search"] == 0, (calls, doc["problems"])
+    assert app.collector.from_shared
+
+
+@pytest.fixture
 def stale(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
     # Written three periods ago, and not since: the Lambda has stopped.
     long_ago = datetime.now(timezone.utc) - timedelta(seconds=900)
@@ -171,11 +200,16 @@ async def test_a_missing_document_falls_back_to_the_own_listing(
 def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
     studio: dict[str, Any],
 ) -> None:
-    w = writer(studio)
+    clock = [0.0]
+    w = writer(studio, clock=clock)
     first = reconcile(w)
     beat = s3_json(f"{PREFIX}{studio['domain_id']}/written.json")
+    clock[0] += 300.0
     second = reconcile(w)
     assert second.written == 0 and second.unchanged == first.owners
+    # Once a day all the same, so the bucket's lifecycle rule expires only deleted owners'.
+    clock[0] += REWRITE_SECONDS
+    assert reconcile(w).written == first.owners
     assert (
         s3_json(f"{PREFIX}{studio['domain_id']}/written.json")["written_at"] >= beat["written_at"]
     )
