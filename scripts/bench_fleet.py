@@ -303,7 +303,7 @@ def build_space(
 
     inventory = Inventory(background, environment, **inventory_options)
     collector = Collector(background, environment, "mine", clock=clock.wall, inventory=inventory)
-    collector.shared = reader  # the shared inventory's, or None: the space lists itself
+    inventory.shared = reader  # the shared inventory's, or None: the space lists itself
     monitor = ResourceMonitor(collector.collect, ttl, **monitor_options)
     facts = FactsCollector(
         background,

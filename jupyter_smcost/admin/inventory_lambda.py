@@ -293,10 +293,11 @@ class InventoryWriter:
             owner=owner,
             period_seconds=self.conf.period_seconds,
             written_at=self._wall(),
+            space_names=ident.space_names if ident.user_profile_name else frozenset(),
         )
         # What changes the document (not the times it was read at).
         mark = hashlib.sha256(
-            _json({k: doc[k] for k in ("rows", "problems", "failed_kinds")})
+            _json({k: doc[k] for k in ("rows", "problems", "failed_kinds", "space_names")})
         ).hexdigest()
         last = domain.written.get(key)
         now = self._clock()

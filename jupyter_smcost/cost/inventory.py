@@ -40,10 +40,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..aws import AwsError
 from ..environment import Environment, Kind
+
+if TYPE_CHECKING:
+    from .shared_inventory import Read, SharedInventoryReader
 
 log = logging.getLogger(__name__)
 
@@ -394,6 +397,9 @@ class Inventory:
         self.search_off: str | None = None
         self._search_off_at = 0.0
         self._whoami: asyncio.Future[Identity] | None = None
+        #: The domain's shared inventory (`read_shared`), and its last read.
+        self.shared: SharedInventoryReader | None = None
+        self._shared_read: tuple[float, Read] | None = None
         #: AWS calls made, by operation (benchmarks, tests).
         self.calls: dict[str, int] = {}
 
@@ -414,6 +420,7 @@ class Inventory:
         """The resources listing's own refresh: it reads AWS again (the listings kept for
         `listing_max_age` serve the others that read after it)."""
         self._listings.clear()
+        self._shared_read = None
 
     def forget(self, arn: str | None = None) -> None:
         """Something changed (an action ran on `arn`): nothing read before is shared with
@@ -781,7 +788,9 @@ class Inventory:
             self._whoami = asyncio.ensure_future(self._identity(env))
         return await asyncio.shield(self._whoami)
 
-    async def _identity(self, env: Environment) -> Identity:
+    async def _user(self, env: Environment) -> Identity:
+        """The user profile (read once from the space, when the environment does not say)
+        and this space: whose document of the shared inventory this server reads."""
         user = env.user_profile_name
         if not user and env.kind is Kind.STUDIO_SPACE and env.space_name:
             if self._owner is None:
@@ -793,12 +802,39 @@ class Inventory:
                     (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName") or ""
                 )
             user = self._owner or None
-        ident = Identity(account_of(env.resource_arn), env.region, env.domain_id, user)
-        spaces = set()
-        if env.space_name:
-            spaces.add(env.space_name)
+        spaces = frozenset({env.space_name} if env.space_name else ())
+        return Identity(account_of(env.resource_arn), env.region, env.domain_id, user, spaces)
+
+    async def read_shared(self) -> Read | None:
+        """This user's document of the domain's shared inventory (None without one): read
+        once per `listing_max_age()` (the resources listing reads afresh), shared by the
+        readers of a round. A document in use also says which spaces the user owns."""
+        if self.shared is None:
+            return None
+        env = self._env()
+        if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return None
+        now = self._clock()
+        if self._shared_read is not None and now - self._shared_read[0] < self.listing_max_age():
+            return self._shared_read[1]
+        light = await self._user(env)
+        shared = self.shared
+        read: Read = await self._shared("shared_inventory", {}, lambda: shared.read(light))
+        self._shared_read = (now, read)
+        if read.found is not None and read.space_names is not None and light.user_profile_name:
+            self._spaces = (now, read.space_names | light.space_names)
+        return read
+
+    async def _identity(self, env: Environment) -> Identity:
+        ident = await self._user(env)
+        user = ident.user_profile_name
+        spaces = set(ident.space_names)
         if env.domain_id and user:
             now = self._clock()
+            if self.shared is not None and (
+                self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS
+            ):
+                await self.read_shared()  # the Lambda listed the user's spaces already
             if self._spaces is None or now - self._spaces[0] > SPACES_TTL_SECONDS:
                 self._counted("list_spaces")
                 listed = await self.aws.paginate(

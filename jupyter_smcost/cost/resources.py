@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -326,8 +326,6 @@ class Collector:
         shared: SharedInventoryReader | None = None,
     ) -> None:
         self.aws = aws
-        #: The domain's shared inventory (read first when the admin deployed one).
-        self.shared = shared
         #: Whether the last collection came from it (then a refresh is one S3 read: the
         #: listing's TTL need not grow).
         self.from_shared = False
@@ -335,6 +333,8 @@ class Collector:
         self.scope = scope
         self._clock = clock
         self.inventory = inventory or Inventory(aws, env, describe_concurrency=describe_concurrency)
+        if shared is not None:
+            self.inventory.shared = shared
         # The rows each describe call gave, by describe operation and ARN, with the list
         # summary's mark they were read under: a job is described again only when it
         # changes (or, for managed spot, every time: its billable time moves). Only the
@@ -472,9 +472,9 @@ class Collector:
                 )
             if not ident.anchored:
                 return result  # nothing can be proven to be this user's: list nothing
-            if self.shared is not None:
-                read = await self.shared.read(ident)
-                self.from_shared = read.found is not None
+            read = await self.inventory.read_shared()
+            self.from_shared = read is not None and read.found is not None
+            if read is not None:
                 if read.found is not None:
                     return _from_shared(read.found, result, env)
                 result.problems.append(
@@ -524,9 +524,13 @@ def _from_shared(found: Collection, here: Collection, env: Environment) -> Colle
     def is_own(r: Running) -> bool:
         return r.kind == "studio-app" and bool({r.arn, r.name} & own)
 
-    found.rows = [r for r in found.rows if not is_own(r)]
-    found.problems = here.problems + found.problems
-    return found
+    # A copy: the document read is kept for the next readers.
+    return replace(
+        found,
+        rows=[r for r in found.rows if not is_own(r)],
+        problems=here.problems + found.problems,
+        failed_kinds=set(found.failed_kinds),
+    )
 
 
 def _training_row(d: dict[str, Any]) -> Running | None:

@@ -97,13 +97,15 @@ def document(
     owner: dict[str, str],
     period_seconds: float,
     written_at: datetime,
+    space_names: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The JSON document of one owner (`{"user_profile_name": ...}` or `{"space_name":
-    ...}`)."""
+    ...}`), with the spaces a user owns (the reader need not list the domain's)."""
     return {
         "format": FORMAT,
         "domain_id": domain_id,
         **owner,
+        "space_names": sorted(space_names),
         "written_at": written_at.isoformat(),
         "fetched_at": found.fetched_at.isoformat(),
         "period_seconds": period_seconds,
@@ -113,9 +115,18 @@ def document(
     }
 
 
-def collection_of(doc: Any, ident: Identity) -> Collection:
-    """The collection a document holds; raises ValueError when it is not a document of
-    this format for `ident`."""
+def owned_spaces(doc: dict[str, Any]) -> frozenset[str]:
+    names = doc.get("space_names")
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and _NAME.fullmatch(n) for n in names
+    ):
+        raise ValueError("a document without its owner's spaces")
+    return frozenset(names)
+
+
+def collection_of(doc: Any, ident: Identity) -> tuple[frozenset[str], Collection]:
+    """The spaces a document's owner owns and the collection it holds; raises ValueError
+    when it is not a document of this format for `ident`."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not a shared inventory document of this version")
     if doc.get("domain_id") != ident.domain_id:
@@ -130,7 +141,7 @@ def collection_of(doc: Any, ident: Identity) -> Collection:
     if fetched is None or not isinstance(rows, list) or not isinstance(problems, list):
         raise ValueError("a document without its rows")
     failed = {str(k) for k in doc.get("failed_kinds") or [] if k in KINDS}
-    return Collection(
+    return owned_spaces(doc), Collection(
         fetched_at=fetched,
         scope="mine",
         rows=[_row(r) for r in rows],
@@ -163,6 +174,8 @@ class Read:
     found: Collection | None
     reason: str = ""
     written_at: datetime | None = None
+    #: The spaces the user owns, as the Lambda listed them (with `found`).
+    space_names: frozenset[str] | None = None
 
 
 def _hhmm(when: datetime) -> str:
@@ -209,7 +222,7 @@ class SharedInventoryReader:
         beat, body = bodies
         try:
             written, period = reconciled(json.loads(beat), ident.domain_id)
-            found = collection_of(json.loads(body), ident)
+            spaces, found = collection_of(json.loads(body), ident)
         except (ValueError, TypeError, KeyError) as err:
             return self._fallback(f"{self.where(key)} cannot be used: {err}")
         age = (self._clock() - written).total_seconds()
@@ -221,7 +234,7 @@ class SharedInventoryReader:
             )
         # Its rows are as of the last reconcile (the document changes only with them).
         found.fetched_at = max(found.fetched_at, written)
-        return Read(found, written_at=written)
+        return Read(found, written_at=written, space_names=spaces)
 
     def _why(self, err: AwsError, key: str) -> str:
         if err.code in ("NoSuchKey", "404", "NotFound"):

@@ -132,10 +132,15 @@ async def test_the_server_serves_its_rows_from_the_shared_inventory(
     assert not [p for p in doc["problems"] if p["code"] == "inventory"], doc["problems"]
     for name in LISTINGS:
         assert calls[name] == 0, calls
+    # Whose spaces are the user's: from the document too, not from the domain's listing.
+    assert calls["ListSpaces"] == 0, calls
+    ident = await app.collector.whoami()
+    assert "demo-space-2" in ident.space_names and studio["space_name"] in ident.space_names
+    assert not [r for r in studio["emulator"].call_log() if r.action == "ListSpaces"]
     mine = {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
     assert {(r["kind"], r["name"]) for r in doc["resources"]} == mine
     # What the space lists itself is the same, row for row, price for price.
-    app.collector.shared = None
+    app.collector.inventory.shared = None
     own, calls = await listed(studio, jp_fetch, app)
     assert calls["Search"] + calls["ListProcessingJobs"] > 0, calls
     assert what(own) == what(doc)
