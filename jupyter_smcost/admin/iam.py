@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..cost.resources import REQUIRED_ACTIONS
+from ..cost.shared_inventory import HEARTBEAT_NAME
 from ..suggestions.actions import IAM_ACTIONS
 from ..suggestions.collect import REQUIRED_ACTIONS as SUGGESTION_ACTIONS
 from .limits import INVENTORY_PREFIX, inventory_uri
@@ -137,7 +138,8 @@ def inventory_policy(uri: str | None = None) -> dict[str, Any]:
 def inventory_read_statement(uri: str) -> dict[str, Any]:
     """What a user's app may read of the inventory at `uri`: its own user profile's document
     (SageMaker sets the session's source identity to the profile's name when the domain's
-    ExecutionRoleIdentityConfig is USER_PROFILE_NAME) and the shared spaces' documents."""
+    ExecutionRoleIdentityConfig is USER_PROFILE_NAME), the shared spaces' documents and
+    each domain's heartbeat (when it was last reconciled)."""
     bucket, prefix = inventory_uri(uri)
     return {
         "Sid": "JupyterSmcostInventory",
@@ -146,6 +148,7 @@ def inventory_read_statement(uri: str) -> dict[str, Any]:
         "Resource": [
             f"arn:aws:s3:::{bucket}/{prefix}*/users/${{aws:SourceIdentity}}.json",
             f"arn:aws:s3:::{bucket}/{prefix}*/shared-spaces/*",
+            f"arn:aws:s3:::{bucket}/{prefix}*/{HEARTBEAT_NAME}",
         ],
     }
 

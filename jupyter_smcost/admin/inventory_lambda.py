@@ -17,7 +17,7 @@ owner's identity). Calls are paced per operation (`SMCOST_INVENTORY_CALLS_PER_SE
 default 1).
 
 A document is written only when its rows changed (and daily, so that the bucket's
-lifecycle rule expires only the documents of deleted owners); `{prefix}{domain}/written.json`,
+lifecycle rule expires only the documents of deleted owners); `{prefix}{domain}/_reconciled.json`,
 written every reconcile, says the domain's documents are current (readers compare its time
 with the period). Settings: `SMCOST_DOMAIN_IDS` (as the fleet check), `SMCOST_INVENTORY_BUCKET`,
 `SMCOST_INVENTORY_PREFIX` (default `jupyter-smcost/inventory/`),

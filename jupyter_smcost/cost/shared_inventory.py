@@ -10,7 +10,7 @@ itself and says why, so a stopped Lambda never freezes what users see.
 
 Keys: `{prefix}{domain}/users/{user profile}.json` and
 `{prefix}{domain}/shared-spaces/{space}.json` (a space SageMaker records no owner for). A
-document is rewritten only when its rows change; `{prefix}{domain}/written.json`, rewritten
+document is rewritten only when its rows change; `{prefix}{domain}/_reconciled.json`, rewritten
 every period, says when the domain was last reconciled: a reader reads both. No tornado
 import.
 """
@@ -32,6 +32,7 @@ from .resources import KINDS, Collection, Running
 
 FORMAT = 1
 HEARTBEAT = 1
+HEARTBEAT_NAME = "_reconciled.json"
 DEFAULT_PREFIX = "jupyter-smcost/inventory/"
 #: A document older than this many periods is not used (the Lambda has stopped, or fails).
 STALE_PERIODS = 2.0
@@ -53,7 +54,9 @@ def shared_space_key(prefix: str, domain_id: str, space_name: str) -> str:
 
 
 def heartbeat_key(prefix: str, domain_id: str) -> str:
-    return f"{prefix}{domain_id}/written.json"
+    # No user profile or space name starts with "_": the user policy's pattern for it
+    # (iam.inventory_read_statement) matches no one's document.
+    return f"{prefix}{domain_id}/{HEARTBEAT_NAME}"
 
 
 def key_of(prefix: str, ident: Identity) -> str | None:
@@ -151,7 +154,7 @@ def collection_of(doc: Any, ident: Identity) -> tuple[frozenset[str], Collection
 
 
 def reconciled(beat: Any, domain_id: str) -> tuple[datetime, float]:
-    """When the domain was last reconciled and its period, from `written.json`; raises
+    """When the domain was last reconciled and its period, from `_reconciled.json`; raises
     ValueError."""
     if not isinstance(beat, dict) or beat.get("format") != HEARTBEAT:
         raise ValueError("not a shared inventory heartbeat of this version")

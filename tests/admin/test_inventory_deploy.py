@@ -322,6 +322,7 @@ def test_the_user_policy_reads_the_users_own_document_and_the_shared_spaces(
                 "arn:aws:s3:::smcost-inventory/jupyter-smcost/inventory/*/users/"
                 "${aws:SourceIdentity}.json",
                 "arn:aws:s3:::smcost-inventory/jupyter-smcost/inventory/*/shared-spaces/*",
+                "arn:aws:s3:::smcost-inventory/jupyter-smcost/inventory/*/_reconciled.json",
             ],
         }
     ]

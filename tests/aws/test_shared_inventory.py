@@ -208,7 +208,7 @@ def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
     clock = [0.0]
     w = writer(studio, clock=clock)
     first = reconcile(w)
-    beat = s3_json(f"{PREFIX}{studio['domain_id']}/written.json")
+    beat = s3_json(f"{PREFIX}{studio['domain_id']}/_reconciled.json")
     clock[0] += 300.0
     second = reconcile(w)
     assert second.written == 0 and second.unchanged == first.owners
@@ -216,7 +216,8 @@ def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
     clock[0] += REWRITE_SECONDS
     assert reconcile(w).written == first.owners
     assert (
-        s3_json(f"{PREFIX}{studio['domain_id']}/written.json")["written_at"] >= beat["written_at"]
+        s3_json(f"{PREFIX}{studio['domain_id']}/_reconciled.json")["written_at"]
+        >= beat["written_at"]
     )
     # The domain is read once for every owner: each listing once per reconcile, one
     # Search per kind it covers (training jobs, tuning jobs, endpoints).

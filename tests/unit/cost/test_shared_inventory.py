@@ -3,13 +3,16 @@ format, with a fresh heartbeat; anything else is a fallback with a reason, never
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
+from jupyter_smcost.admin.iam import inventory_read_statement
 from jupyter_smcost.aws import AwsError
 from jupyter_smcost.cost.inventory import Identity
 from jupyter_smcost.cost.resources import Collection, Running
@@ -75,7 +78,7 @@ async def test_the_own_document_gives_back_the_rows_it_was_written_with() -> Non
         ),
         ({"p/d-demo/users/alice.json": b"{not json"}, "no document"),
         ({**store({"user_profile_name": "alice"}), "p/d-demo/users/alice.json": b"[1]"}, "version"),
-        ({}, "no document at s3://bucket/p/d-demo/written.json"),
+        ({}, "no document at s3://bucket/p/d-demo/_reconciled.json"),
     ],
 )
 async def test_anything_but_a_fresh_own_document_is_a_fallback(
@@ -124,3 +127,29 @@ def test_the_lambda_needs_no_jupyter() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def allowed(statement: dict[str, Any], arn: str, source_identity: str) -> bool:
+    """IAM's match of an object ARN against the statement's resources (`*` spans `/`)."""
+    return any(
+        fnmatch.fnmatchcase(arn, pattern.replace("${aws:SourceIdentity}", source_identity))
+        for pattern in statement["Resource"]
+    )
+
+
+async def test_the_user_policy_lets_a_user_read_exactly_what_its_reader_asks_for() -> None:
+    asked: list[str] = []
+    objects = store({"user_profile_name": "alice"})
+
+    async def get(bucket: str, key: str) -> bytes:
+        asked.append(f"arn:aws:s3:::{bucket}/{key}")
+        return objects[key]
+
+    read = await SharedInventoryReader("s3://bucket/p/", get, clock=lambda: NOW).read(ME)
+    assert read.found is not None
+    statement = inventory_read_statement("s3://bucket/p/")
+    assert asked and all(allowed(statement, arn, "alice") for arn in asked)
+    # Another user's document, under any domain: refused.
+    assert not allowed(statement, "arn:aws:s3:::bucket/p/d-demo/users/bob.json", "alice")
+    assert not allowed(statement, "arn:aws:s3:::bucket/p/d-demo/users/alice2.json", "alice")
+    assert allowed(statement, "arn:aws:s3:::bucket/p/d-demo/shared-spaces/team.json", "alice")
