@@ -119,6 +119,8 @@ class Domain:
 
     inventory: Inventory
     env: Environment
+    #: The number of spaces in the domain, as last listed.
+    spaces: int = 0
     collectors: dict[str, _OwnerCollector] = field(default_factory=dict)
     #: key -> (hash of the rows last written there, when: monotonic).
     written: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -229,6 +231,7 @@ class InventoryWriter:
                 owned.setdefault(str(owner), set()).add(name)
             else:
                 shared.append(name)
+        domain.spaces = len(spaces)
         owners: dict[str, Identity] = {}
         for profile in profiles:
             user = str(profile.get("UserProfileName") or "")
@@ -294,10 +297,11 @@ class InventoryWriter:
             period_seconds=self.conf.period_seconds,
             written_at=self._wall(),
             space_names=ident.space_names if ident.user_profile_name else frozenset(),
+            domain_spaces=domain.spaces,
         )
         # What changes the document (not the times it was read at).
         mark = hashlib.sha256(
-            _json({k: doc[k] for k in ("rows", "problems", "failed_kinds", "space_names")})
+            _json({k: v for k, v in doc.items() if k not in ("written_at", "fetched_at")})
         ).hexdigest()
         last = domain.written.get(key)
         now = self._clock()

@@ -823,6 +823,7 @@ class Inventory:
         self._shared_read = (now, read)
         if read.found is not None and read.space_names is not None and light.user_profile_name:
             self._spaces = (now, read.space_names | light.space_names)
+            self.domain_spaces = read.domain_spaces
         return read
 
     async def _identity(self, env: Environment) -> Identity:

@@ -101,6 +101,7 @@ def document(
     period_seconds: float,
     written_at: datetime,
     space_names: frozenset[str] = frozenset(),
+    domain_spaces: int = 0,
 ) -> dict[str, Any]:
     """The JSON document of one owner (`{"user_profile_name": ...}` or `{"space_name":
     ...}`), with the spaces a user owns (the reader need not list the domain's)."""
@@ -109,6 +110,8 @@ def document(
         "domain_id": domain_id,
         **owner,
         "space_names": sorted(space_names),
+        # How the reader lists the apps the suggestions read: by space in a large domain.
+        "domain_spaces": domain_spaces,
         "written_at": written_at.isoformat(),
         "fetched_at": found.fetched_at.isoformat(),
         "period_seconds": period_seconds,
@@ -177,8 +180,10 @@ class Read:
     found: Collection | None
     reason: str = ""
     written_at: datetime | None = None
-    #: The spaces the user owns, as the Lambda listed them (with `found`).
+    #: The spaces the user owns and the number in the domain, as the Lambda listed them
+    #: (with `found`).
     space_names: frozenset[str] | None = None
+    domain_spaces: int = 0
 
 
 def _hhmm(when: datetime) -> str:
@@ -225,7 +230,8 @@ class SharedInventoryReader:
         beat, body = bodies
         try:
             written, period = reconciled(json.loads(beat), ident.domain_id)
-            spaces, found = collection_of(json.loads(body), ident)
+            doc = json.loads(body)
+            spaces, found = collection_of(doc, ident)
         except (ValueError, TypeError, KeyError) as err:
             return self._fallback(f"{self.where(key)} cannot be used: {err}")
         age = (self._clock() - written).total_seconds()
@@ -237,7 +243,13 @@ class SharedInventoryReader:
             )
         # Its rows are as of the last reconcile (the document changes only with them).
         found.fetched_at = max(found.fetched_at, written)
-        return Read(found, written_at=written, space_names=spaces)
+        count = doc.get("domain_spaces")
+        return Read(
+            found,
+            written_at=written,
+            space_names=spaces,
+            domain_spaces=count if isinstance(count, int) and count >= 0 else 0,
+        )
 
     def _why(self, err: AwsError, key: str) -> str:
         if err.code in ("NoSuchKey", "404", "NotFound"):

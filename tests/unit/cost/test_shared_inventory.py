@@ -45,7 +45,15 @@ def store(
     owner: dict[str, str], *, beat_at: datetime = NOW, period: float = 300.0
 ) -> dict[str, bytes]:
     found = Collection(fetched_at=NOW, scope="mine", rows=[ROW])
-    doc = document(found, domain_id="d-demo", owner=owner, period_seconds=period, written_at=NOW)
+    doc = document(
+        found,
+        domain_id="d-demo",
+        owner=owner,
+        period_seconds=period,
+        written_at=NOW,
+        space_names=frozenset({"alice-space", "alice-gpu"}),
+        domain_spaces=1200,
+    )
     beat = {"format": HEARTBEAT, "domain_id": "d-demo", "written_at": beat_at.isoformat(),
             "period_seconds": period}  # fmt: skip
     return {
@@ -66,6 +74,8 @@ def reader(objects: dict[str, bytes], now: datetime = NOW) -> SharedInventoryRea
 async def test_the_own_document_gives_back_the_rows_it_was_written_with() -> None:
     read = await reader(store({"user_profile_name": "alice"})).read(ME)
     assert read.found is not None and read.found.rows == [ROW], read.reason
+    # Whose spaces, and how large the domain is: what the space need not list itself.
+    assert read.space_names == {"alice-space", "alice-gpu"} and read.domain_spaces == 1200
 
 
 @pytest.mark.parametrize(
