@@ -122,6 +122,8 @@ class Domain:
     #: The number of spaces in the domain, as last listed.
     spaces: int = 0
     collectors: dict[str, _OwnerCollector] = field(default_factory=dict)
+    #: key -> the owner's last collection.
+    found: dict[str, Collection] = field(default_factory=dict)
     #: key -> (hash of the rows last written there, when: monotonic).
     written: dict[str, tuple[str, float]] = field(default_factory=dict)
 
@@ -261,12 +263,19 @@ class InventoryWriter:
                         ident, self.aws, lambda: domain.env, inventory=inventory
                     )
                 found = await collector.collect_in_round()
+                last = domain.found.get(key)
+                if last is not None and found.failed_kinds:
+                    # As the extension's own listing does: the kinds that could not be
+                    # read this time (throttled) keep their last rows, with the problem.
+                    found.rows += [r for r in last.rows if r.kind in found.failed_kinds]
+                domain.found[key] = found
                 await self._write(domain, key, ident, found, outcome)
         # Owners gone since (a deleted profile): forgotten; S3's lifecycle rule expires
         # their documents.
         for key in set(domain.collectors) - set(owners):
             del domain.collectors[key]
             domain.written.pop(key, None)
+            domain.found.pop(key, None)
         written = self._wall()
         beat = {
             "format": HEARTBEAT,

@@ -225,6 +225,21 @@ def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
     assert set(listings.values()) == {1} and first.calls["search"] == 3, first.calls
 
 
+def test_a_kind_the_reconcile_could_not_read_keeps_its_last_rows(studio: dict[str, Any]) -> None:
+    w = writer(studio)
+    reconcile(w)
+    key = f"{PREFIX}{studio['domain_id']}/users/{studio['user_profile_name']}.json"
+    before = {r["name"] for r in s3_json(key)["rows"]}
+    assert "demo-features-processing" in before
+    studio["emulator"].inject_fault("ListProcessingJobs", "ThrottlingException", "Rate exceeded")
+    w.conf.period_seconds = 0.001  # read SageMaker again
+    reconcile(w)
+    doc = s3_json(key)
+    assert {r["name"] for r in doc["rows"]} == before
+    assert doc["failed_kinds"] == ["processing-job"]
+    assert [p["code"] for p in doc["problems"]] == ["throttled"], doc["problems"]
+
+
 @pytest.fixture
 def lambda_env(studio: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from jupyter_smcost.admin import inventory_lambda
