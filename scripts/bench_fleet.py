@@ -274,6 +274,7 @@ def build_space(
     suggestions_config = Suggestions()
     background = aws
     monitor: Any = None
+    collector: Any = None
     try:
         from jupyter_smcost.cost.config import Resources
         from jupyter_smcost.pace import Pace, PacedAws
