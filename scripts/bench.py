@@ -1096,11 +1096,15 @@ def bench_fleet(tmp: Path, sizes: tuple[int, ...] = (1, 100, 1000)) -> None:
             shared = fleet_run(None, spaces, share, arrival, seconds, steady, "--inventory")
             print(_fleet_line("shared", shared))
             inventory = shared["inventory"]
+            month = 24 * 30  # hours, at the run's share of open panels all month long
             print(
                 f"           (the shared inventory on: its Lambda "
                 f"{inventory['reconcile_calls_p50']:.0f} SageMaker calls per reconcile every "
-                f"{inventory['period_seconds'] / 60:g} min, counted above; the panels "
-                f"{inventory['reads']} S3 reads, {inventory['fallbacks']} fell back)"
+                f"{inventory['period_seconds'] / 60:g} min, counted above; "
+                f"{inventory['fallbacks']} of {inventory['reads']} reads fell back; per "
+                f"30 days: {inventory['reconciles_per_hour'] * month:,.0f} scheduled "
+                f"invocations, S3 {inventory['s3_get_per_hour'] * month:,.0f} GET and "
+                f"{inventory['s3_put_per_hour'] * month:,.0f} PUT)"
             )
         if baseline is not None:
             b_seconds, b_steady = BASELINE_FLEET[spaces]

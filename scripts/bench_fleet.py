@@ -419,11 +419,18 @@ class SharedInventory:
         )
         self.reconciles: list[Any] = []
         self.readers: list[Any] = []
+        #: When each S3 request was made (simulated seconds), by kind.
+        self.requests: dict[str, list[float]] = {"PutObject": [], "GetObject": []}
+
+    def requests_in(self, kind: str, start: float, end: float) -> int:
+        return sum(1 for at in self.requests[kind] if start <= at < end)
 
     async def put(self, bucket: str, key: str, body: bytes) -> None:
+        self.requests["PutObject"].append(self.clock.now)
         await self.aws.call("s3", "put_object", Bucket=bucket, Key=key, Body=body)
 
     async def get(self, bucket: str, key: str) -> bytes:
+        self.requests["GetObject"].append(self.clock.now)
         answer = await self.aws.call("s3", "get_object", Bucket=bucket, Key=key)
         body: bytes = answer["Body"].read()
         return body
@@ -556,6 +563,10 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
             "documents_unchanged": sum(o.unchanged for o in inventory.reconciles),
             "reads": sum(r.reads for r in inventory.readers),
             "fallbacks": sum(r.fallbacks for r in inventory.readers),
+            # The steady window's S3 requests, per hour (what the inventory costs in S3).
+            "s3_get_per_hour": inventory.requests_in("GetObject", steady_start, end) * per_hour,
+            "s3_put_per_hour": inventory.requests_in("PutObject", steady_start, end) * per_hour,
+            "reconciles_per_hour": 3600.0 / args.period,
         },
     }
 
