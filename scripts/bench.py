@@ -1099,7 +1099,8 @@ def bench_fleet(tmp: Path, sizes: tuple[int, ...] = (1, 100, 1000)) -> None:
             month = 24 * 30  # hours, at the run's share of open panels all month long
             print(
                 f"           (the shared inventory on: its Lambda "
-                f"{inventory['reconcile_calls_p50']:.0f} SageMaker calls per reconcile every "
+                f"{inventory['reconcile_calls_p50']:.0f} listings and searches (of one page "
+                f"or more) per reconcile every "
                 f"{inventory['period_seconds'] / 60:g} min, counted above; "
                 f"{inventory['fallbacks']} of {inventory['reads']} reads fell back; per "
                 f"30 days: {inventory['reconciles_per_hour'] * month:,.0f} scheduled "

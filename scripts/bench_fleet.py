@@ -346,6 +346,7 @@ class Tally:
 
     by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
     throttled: list[tuple[float, int]] = field(default_factory=list)
+    throttled_by_operation: Counter[str] = field(default_factory=Counter)
     others: Counter[str] = field(default_factory=Counter)
     others_by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
 
@@ -362,6 +363,7 @@ class Tally:
                 others[f"{r.service}:{r.action}"] += 1
             elif getattr(r, "throttled", False):
                 throttled += 1
+                self.throttled_by_operation[r.action] += 1
             else:
                 calls[r.action] += 1
         if calls:
@@ -543,6 +545,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         "steady_peak_per_second": tally.peak_per_second(steady_start, end),
         "throttled_total": tally.throttled_in(start, end + 1),
         "throttled_steady": tally.throttled_in(steady_start, end + 1),
+        "throttled_by_operation": dict(tally.throttled_by_operation),
         "staleness_resources_s": summary(ages),
         "staleness_suggestions_s": summary(suggestion_ages),
         "other_services": dict(tally.others),
