@@ -32,7 +32,11 @@ def test_the_template_passes_cfn_lint() -> None:
 
 
 @pytest.mark.slow
-def test_the_handler_needs_no_jupyter() -> None:
+@pytest.mark.parametrize(
+    "module", ["jupyter_smcost.admin.fleet", "jupyter_smcost.admin.inventory_lambda"]
+)
+def test_the_lambda_handlers_need_no_jupyter(module: str) -> None:
+    """The fleet check's and the shared inventory's: a Lambda runtime has botocore only."""
     code = (
         "import sys, importlib.abc\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
@@ -41,7 +45,7 @@ def test_the_handler_needs_no_jupyter() -> None:
         "                'jupyter_server', 'psutil', 'jupyter_events', 'boto3'}:\n"
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import jupyter_smcost.admin.fleet\n"
+        f"import {module}\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
