@@ -18,6 +18,7 @@ import pytest
 from jupyter_smcost.admin.cli import main
 from jupyter_smcost.admin.deploy import package
 from jupyter_smcost.admin.fleet import handler
+from tests.support.deploy import refused_deploy
 from tests.support.paths import REPO
 
 ROOT = REPO
@@ -318,19 +319,9 @@ def test_deploy_refuses_what_the_function_could_not_run_safely(
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
 ) -> None:
-    for service in ("S3", "CLOUDFORMATION"):
-        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", emulator_demo["emulator"].endpoint_url)
-    boto3.client("s3").create_bucket(Bucket="smcost-code")
-    try:
-        code = main(["deploy", "--bucket", "smcost-code", *args])
-    except SystemExit as done:
-        code = done.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert boto3.client("s3").list_objects_v2(Bucket="smcost-code").get("KeyCount") == 0
-    stacks = boto3.client("cloudformation").list_stacks()["StackSummaries"]
-    assert not [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+    refused_deploy(
+        ["--bucket", "smcost-code", *args], emulator_demo["emulator"], monkeypatch, capsys
+    )
 
 
 def test_deploy_names_every_domain_and_forces_the_floor_explicitly(

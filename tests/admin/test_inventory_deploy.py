@@ -26,6 +26,7 @@ from jupyter_smcost.admin.iam import (
     inventory_policy,
     user_policy,
 )
+from tests.support.deploy import refused_deploy
 from tests.support.paths import REPO
 
 TEMPLATE = REPO / "deploy" / "inventory.yaml"
@@ -292,19 +293,8 @@ def test_deploy_inventory_refuses_what_it_cannot_deploy(
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
 ) -> None:
-    for service in ("S3", "CLOUDFORMATION"):
-        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", emulator.endpoint_url)
-    boto3.client("s3").create_bucket(Bucket="smcost-code")
-    try:
-        code = main(["deploy", "--all-domains", *args] if "--period-minutes" in args
-                    else ["deploy", *args])  # fmt: skip
-    except SystemExit as done:
-        code = done.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert boto3.client("s3").list_objects_v2(Bucket="smcost-code").get("KeyCount") == 0
-    assert not boto3.client("cloudformation").list_stacks()["StackSummaries"]
+    argv = ["--all-domains", *args] if "--period-minutes" in args else args
+    refused_deploy(argv, emulator, monkeypatch, capsys)
 
 
 def test_the_user_policy_reads_the_users_own_document_and_the_shared_spaces(
