@@ -179,7 +179,6 @@ class Read:
 
     found: Collection | None
     reason: str = ""
-    written_at: datetime | None = None
     #: The spaces the user owns and the number in the domain, as the Lambda listed them
     #: (with `found`).
     space_names: frozenset[str] | None = None
@@ -238,15 +237,13 @@ class SharedInventoryReader:
         if age > STALE_PERIODS * period:
             return self._fallback(
                 f"the shared inventory is out of date (last written at {_hhmm(written)}, "
-                f"expected every {period / 60:g} min)",
-                written,
+                f"expected every {period / 60:g} min)"
             )
         # Its rows are as of the last reconcile (the document changes only with them).
         found.fetched_at = max(found.fetched_at, written)
         count = doc.get("domain_spaces")
         return Read(
             found,
-            written_at=written,
             space_names=spaces,
             domain_spaces=count if isinstance(count, int) and count >= 0 else 0,
         )
@@ -261,6 +258,6 @@ class SharedInventoryReader:
             )
         return f"reading {self.where(key)} failed: {err}"
 
-    def _fallback(self, why: str, written: datetime | None = None) -> Read:
+    def _fallback(self, why: str) -> Read:
         self.fallbacks += 1
-        return Read(None, f"{why}: listed from this space instead", written)
+        return Read(None, f"{why}: listed from this space instead")
