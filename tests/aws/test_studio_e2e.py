@@ -109,6 +109,19 @@ async def test_access_denied_is_shown_and_retried(
     assert done["idle"]["error"] is None
 
 
+async def test_a_throttled_account_still_deletes_the_idle_app_on_time(
+    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    """AWS throttling the background reads backs them off for minutes; the shutdown is not
+    among them."""
+    emulator, metadata = studio["emulator"], studio["metadata"]
+    smcost_started.pace.throttled_now("ListApps")
+    smcost_started.pace.busy_until += 3600.0  # an hour of backoff for every background read
+    assert (await smcost_api.get("resources"))["aws_busy"] is not None
+    assert await wait_until(lambda: "DeleteApp" in actions(emulator), 20)
+    assert await wait_until(lambda: app_status(emulator, metadata) == "Deleted", 5)
+
+
 async def test_unreachable_endpoint_is_a_state_not_a_crash(
     studio: dict[str, Any],
     smcost_api: SMCostAPI,
