@@ -200,8 +200,13 @@ class InventoryWriter:
         """Every domain's documents; `afresh` (an event: something changed) reads
         SageMaker again even when a listing is recent."""
         self.last_reconcile = self._clock()
+        try:
+            domain_ids = await self.domain_ids()
+        except AwsError as err:
+            log.warning("jupyter-smcost inventory: listing the domains: %s", err)
+            return [Outcome("*", error=f"listing the domains: {err}")]
         outcomes = []
-        for domain_id in await self.domain_ids():
+        for domain_id in domain_ids:
             outcome = Outcome(domain_id)
             try:
                 await self._reconcile(domain_id, outcome, afresh=afresh)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.admin.iam import inventory_read_statement
+from jupyter_smcost.admin.inventory_lambda import InventoryWriter, Settings
 from jupyter_smcost.aws import AwsError
 from jupyter_smcost.cost.inventory import Identity
 from jupyter_smcost.cost.resources import Collection, Running
@@ -145,3 +146,18 @@ async def test_the_user_policy_lets_a_user_read_exactly_what_its_reader_asks_for
     assert not allowed(statement, "arn:aws:s3:::bucket/p/d-demo/users/bob.json", "alice")
     assert not allowed(statement, "arn:aws:s3:::bucket/p/d-demo/users/alice2.json", "alice")
     assert allowed(statement, "arn:aws:s3:::bucket/p/d-demo/shared-spaces/team.json", "alice")
+
+
+async def test_a_refused_list_of_domains_is_an_outcome_not_a_crash() -> None:
+    class Refusing:
+        async def paginate(self, service: str, operation: str, key: str, **params: Any) -> Any:
+            raise AwsError("ListDomains", "AccessDeniedException", "not authorized")
+
+    async def put(bucket: str, key: str, body: bytes) -> None:
+        raise AssertionError("nothing is written")
+
+    writer = InventoryWriter(
+        Refusing(), put, Settings(None, "bucket"), region="us-east-1", account="123456789012"
+    )
+    [outcome] = await writer.reconcile()
+    assert outcome.error is not None and "AccessDenied" in outcome.error
