@@ -111,6 +111,15 @@ async def listed(
     return doc, calls
 
 
+def demo_users_rows(studio: dict[str, Any]) -> set[tuple[str, str]]:
+    """(kind, name) of what the demo's user runs (the other user's left out)."""
+    return {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
+
+
+def listed_rows(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(r["kind"], r["name"]) for r in doc["resources"]}
+
+
 def what(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
     return sorted(
         (r["kind"], r["name"], r["instance_type"], r["instance_count"], r["usd_per_hour"])
@@ -137,8 +146,7 @@ async def test_the_server_serves_its_rows_from_the_shared_inventory(
     ident = await app.collector.whoami()
     assert "demo-space-2" in ident.space_names and studio["space_name"] in ident.space_names
     assert not [r for r in studio["emulator"].call_log() if r.action == "ListSpaces"]
-    mine = {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
-    assert {(r["kind"], r["name"]) for r in doc["resources"]} == mine
+    assert listed_rows(doc) == demo_users_rows(studio)
     # What the space lists itself is the same, row for row, price for price.
     app.collector.inventory.shared = None
     own, calls = await listed(studio, jp_fetch, app)
@@ -183,8 +191,7 @@ async def test_a_stale_inventory_is_not_used_and_the_listing_says_so(
     [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
     assert "out of date" in note["message"] and "listed from this space" in note["message"]
     assert doc["state"] == "ok" and calls["Search"] > 0, calls
-    mine = {(r["kind"], r["name"]) for r in studio["resources"] if "other-user" not in r["name"]}
-    assert {(r["kind"], r["name"]) for r in doc["resources"]} == mine
+    assert listed_rows(doc) == demo_users_rows(studio)
 
 
 @pytest.fixture
