@@ -335,11 +335,14 @@ async def _lag_during(work: Any) -> float:
 # -- 3. RSS -------------------------------------------------------------------------------
 
 
-def server_rss(tmp: Path, enabled: bool, extra_env: dict[str, str], settle: float) -> float:
-    import psutil
-
+def launch_server(
+    tmp: Path, enabled: bool, options: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `jupyter server` in its own folders (the extension on or off, with `options`),
+    once its /api/status answers: the process and its base URL."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(dir=tmp))
+    extensions = {"jupyter_smcost": enabled}
     args = [
         sys.executable,
         "-m",
@@ -350,31 +353,40 @@ def server_rss(tmp: Path, enabled: bool, extra_env: dict[str, str], settle: floa
         "--allow-root",
         "--IdentityProvider.token=bench",
         f"--ServerApp.root_dir={workdir}",
-        "--ServerApp.jpserver_extensions="
-        + json.dumps({"jupyter_smcost": enabled}).replace("true", "True").replace("false", "False"),
+        f"--ServerApp.jpserver_extensions={extensions!r}",
         f"--SMCost.state_dir={workdir / 'state'}",
-        "--IdleShutdown.check_interval_seconds=1",
-        f"--SMCost.metadata_path={extra_env.pop('METADATA', workdir / 'none.json')}",
+        *options,
     ]
-    env = {
-        **os.environ,
-        **extra_env,
+    environ_ = {
+        **env,
         "PYTHONPATH": str(ROOT),
         "JUPYTER_CONFIG_DIR": str(workdir / "cfg"),
         "JUPYTER_DATA_DIR": str(workdir / "data"),
         "JUPYTER_RUNTIME_DIR": str(workdir / "rt"),
     }
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, env=environ_, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token=bench", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def server_rss(tmp: Path, enabled: bool, extra_env: dict[str, str], settle: float) -> float:
+    import psutil
+
+    env = {**os.environ, **extra_env}
+    metadata = env.pop("METADATA", str(tmp / "none.json"))
+    options = ["--IdleShutdown.check_interval_seconds=1", f"--SMCost.metadata_path={metadata}"]
+    proc, _ = launch_server(tmp, enabled, options, env)
     try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/api/status?token=bench", timeout=2
-                ):
-                    break
-            except OSError:
-                time.sleep(0.2)
         time.sleep(settle)
         return float(psutil.Process(proc.pid).memory_info().rss) / 2**20
     finally:
@@ -389,42 +401,8 @@ def start_server(
     tmp: Path, endpoint: str, metadata: Path, extra_args: list[str]
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A real `jupyter server` with the extension, in the emulator's demo space."""
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(dir=tmp))
-    args = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--port={port}",
-        "--ip=127.0.0.1",
-        "--no-browser",
-        "--allow-root",
-        "--IdentityProvider.token=bench",
-        f"--ServerApp.root_dir={workdir}",
-        "--ServerApp.jpserver_extensions={'jupyter_smcost': True}",
-        f"--SMCost.state_dir={workdir / 'state'}",
-        f"--SMCost.metadata_path={metadata}",
-        "--IdleShutdown.action=dry-run",
-        *extra_args,
-    ]
-    env = {
-        **apply_environ(dict(os.environ), endpoint),
-        "PYTHONPATH": str(ROOT),
-        "JUPYTER_CONFIG_DIR": str(workdir / "cfg"),
-        "JUPYTER_DATA_DIR": str(workdir / "data"),
-        "JUPYTER_RUNTIME_DIR": str(workdir / "rt"),
-    }
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(f"{base}/api/status?token=bench", timeout=2):
-                return proc, base
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("the server did not start")
+    options = [f"--SMCost.metadata_path={metadata}", "--IdleShutdown.action=dry-run", *extra_args]
+    return launch_server(tmp, True, options, apply_environ(dict(os.environ), endpoint))
 
 
 def get_json(base: str, route: str) -> Any:
