@@ -4,6 +4,7 @@ attached to each instance given, which AWS allows only while an instance is stop
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from .studio import NAME_PREFIX, Call, Plan, lcc_name
@@ -28,38 +29,46 @@ def plan_install(client: Any, instances: list[str], script: str) -> tuple[Plan, 
                 },
             )
         )
-    running = []
-    for instance in instances:
-        found = client.describe_notebook_instance(NotebookInstanceName=instance)
+
+    def done(found: dict[str, Any]) -> str | None:
         if found.get("NotebookInstanceLifecycleConfigName") == name:
-            plan.notes.append(f"notebook instance {instance} already has {name}")
-        elif found.get("NotebookInstanceStatus") not in ("Stopped", "Failed"):
-            running.append(f"{instance} ({found.get('NotebookInstanceStatus')})")
-        else:
-            plan.calls.append(
-                Call(
-                    "UpdateNotebookInstance",
-                    {"NotebookInstanceName": instance, "LifecycleConfigName": name},
-                )
-            )
+            return f"already has {name}"
+        return None
+
+    running = _update_stopped(client, plan, instances, done, {"LifecycleConfigName": name})
     return plan, running
 
 
 def plan_remove(client: Any, instances: list[str]) -> tuple[Plan, list[str]]:
     plan = Plan()
+
+    def done(found: dict[str, Any]) -> str | None:
+        attached = found.get("NotebookInstanceLifecycleConfigName") or ""
+        return None if attached.startswith(NAME_PREFIX) else "has no jupyter-smcost configuration"
+
+    running = _update_stopped(client, plan, instances, done, {"DisassociateLifecycleConfig": True})
+    return plan, running
+
+
+def _update_stopped(
+    client: Any,
+    plan: Plan,
+    instances: list[str],
+    done: Callable[[dict[str, Any]], str | None],
+    update: dict[str, Any],
+) -> list[str]:
+    """Adds UpdateNotebookInstance(`update`) to `plan` for each stopped instance that is not
+    `done` (a note says why); returns the others, which AWS refuses to update while running."""
     running = []
     for instance in instances:
         found = client.describe_notebook_instance(NotebookInstanceName=instance)
-        attached = found.get("NotebookInstanceLifecycleConfigName") or ""
-        if not attached.startswith(NAME_PREFIX):
-            plan.notes.append(f"notebook instance {instance} has no jupyter-smcost configuration")
+        note = done(found)
+        if note is not None:
+            plan.notes.append(f"notebook instance {instance} {note}")
         elif found.get("NotebookInstanceStatus") not in ("Stopped", "Failed"):
             running.append(f"{instance} ({found.get('NotebookInstanceStatus')})")
         else:
             plan.calls.append(
-                Call(
-                    "UpdateNotebookInstance",
-                    {"NotebookInstanceName": instance, "DisassociateLifecycleConfig": True},
-                )
+                Call("UpdateNotebookInstance", {"NotebookInstanceName": instance, **update})
             )
-    return plan, running
+    return running

@@ -67,6 +67,13 @@ def test_install_attaches_to_stopped_instances_and_names_running_ones(
 
     assert main(["lcc", "remove", "--notebook-instance", "stopped-one"]) == 0
     assert attached("stopped-one") is None
+    # Removed already: said, and nothing written.
+    capsys.readouterr()
+    clear_call_log()
+    assert main(["lcc", "remove", "--notebook-instance", "stopped-one"]) == 0
+    out = capsys.readouterr()
+    assert "stopped-one has no jupyter-smcost configuration" in out.out + out.err
+    assert not [c for c in call_log() if c.action.startswith("Update")]
 
 
 def test_domain_or_notebook_instance(capsys: pytest.CaptureFixture[str], emulator: Any) -> None:

@@ -6,7 +6,7 @@ test_suggestion_rules_a.py covers it.)"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -97,42 +97,51 @@ async def test_every_rule_the_emulator_feeds_fires_with_its_figure(
 
 # -- each action through to the emulator -------------------------------------------------------
 
-#: rule, resource name, action id, the emulator call it makes, extra body.
+
+class Action(NamedTuple):
+    """One suggestion's action in the demo, and the emulator call it makes."""
+
+    rule: str
+    name: str  # the resource's name
+    action_id: str
+    call: str
+    extra: dict[str, Any]
+
+    def body(self, suggestion: dict[str, Any]) -> dict[str, Any]:
+        """The confirmed request that runs this action on `suggestion`."""
+        return {
+            "suggestion_id": suggestion["id"],
+            "action_id": self.action_id,
+            "confirm": True,
+            **self.extra,
+        }
+
+
 ACTIONS = [
-    ("idle-endpoint", "demo-idle-endpoint", "delete-endpoint", "DeleteEndpoint", {}),
-    ("spot-training", "demo-resnet-train", "stop-training-job", "StopTrainingJob", {}),
-    (
+    Action("idle-endpoint", "demo-idle-endpoint", "delete-endpoint", "DeleteEndpoint", {}),
+    Action("spot-training", "demo-resnet-train", "stop-training-job", "StopTrainingJob", {}),
+    Action(
         "data-locality",
         "demo-crossregion-processing",
         "stop-processing-job",
         "StopProcessingJob",
         {},
     ),
-    (
-        "tags",
-        "demo-untagged-train",
-        "add-tags",
-        "AddTags",
-        {"values": {"project": "churn"}},
-    ),
+    Action("tags", "demo-untagged-train", "add-tags", "AddTags", {"values": {"project": "churn"}}),
 ]
 
 
-@pytest.mark.parametrize(("rule", "name", "action_id", "call", "extra"), ACTIONS)
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.rule)
 async def test_each_action_reaches_the_emulator(
     demo: dict[str, Any],
     smcost_api: SMCostAPI,
     smcost_started: Any,
-    rule: str,
-    name: str,
-    action_id: str,
-    call: str,
-    extra: dict[str, Any],
+    action: Action,
 ) -> None:
     emu = demo["emulator"]
     doc = await settled(smcost_api, smcost_started)
-    suggestion = one(doc, rule, name)
-    body = {"suggestion_id": suggestion["id"], "action_id": action_id, "confirm": True, **extra}
+    suggestion = one(doc, action.rule, action.name)
+    body, call, name = action.body(suggestion), action.call, action.name
     # AWS refuses first: nothing changes, and the answer names the permission.
     emu.inject_fault(call, "AccessDeniedException", "not authorized", times=1)
     code, answer = await smcost_api.post("actions", body)
@@ -161,20 +170,17 @@ async def test_each_action_reaches_the_emulator(
     assert [e["result"] for e in entries] == ["aws-refused", "ok"]
 
 
-@pytest.mark.parametrize(("rule", "name", "action_id", "call", "extra"), ACTIONS)
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.rule)
 async def test_each_action_is_409_when_the_resource_changed(
     demo: dict[str, Any],
     smcost_api: SMCostAPI,
     smcost_started: Any,
-    rule: str,
-    name: str,
-    action_id: str,
-    call: str,
-    extra: dict[str, Any],
+    action: Action,
 ) -> None:
     emu = demo["emulator"]
     doc = await settled(smcost_api, smcost_started)
-    suggestion = one(doc, rule, name)
+    suggestion = one(doc, action.rule, action.name)
+    call, name = action.call, action.name
     sm = emu.client()
     # Someone changed the resource behind the suggestion's back.
     if call == "DeleteEndpoint":
@@ -197,8 +203,7 @@ async def test_each_action_is_409_when_the_resource_changed(
     else:
         sm.stop_processing_job(ProcessingJobName=name)
     before = len(calls(emu, call))
-    body = {"suggestion_id": suggestion["id"], "action_id": action_id, "confirm": True, **extra}
-    code, answer = await smcost_api.post("actions", body)
+    code, answer = await smcost_api.post("actions", action.body(suggestion))
     assert code == 409, answer
     assert len(calls(emu, call)) == before  # nothing was done
 
@@ -209,24 +214,19 @@ def demo_read_only_actions(demo: dict[str, Any], smcost_config: dict[str, Any]) 
     return demo
 
 
-@pytest.mark.parametrize(("rule", "name", "action_id", "call", "extra"), ACTIONS)
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.rule)
 async def test_each_action_is_403_when_actions_are_off(
     demo_read_only_actions: dict[str, Any],
     smcost_api: SMCostAPI,
     smcost_started: Any,
-    rule: str,
-    name: str,
-    action_id: str,
-    call: str,
-    extra: dict[str, Any],
+    action: Action,
 ) -> None:
     emu = demo_read_only_actions["emulator"]
     doc = await settled(smcost_api, smcost_started)
-    suggestion = one(doc, rule, name)
-    body = {"suggestion_id": suggestion["id"], "action_id": action_id, "confirm": True, **extra}
-    code, answer = await smcost_api.post("actions", body)
+    suggestion = one(doc, action.rule, action.name)
+    code, answer = await smcost_api.post("actions", action.body(suggestion))
     assert code == 403 and "allow_actions" in answer["message"]
-    assert calls(emu, call) == []
+    assert calls(emu, action.call) == []
 
 
 async def test_idle_budget_action_applies_through_the_settings(
