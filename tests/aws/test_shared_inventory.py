@@ -175,6 +175,16 @@ async def test_the_admins_policy_names_the_inventory(
     assert app.collector.from_shared
 
 
+async def fallen_back(
+    studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
+) -> tuple[dict[str, Any], Counter[str], str]:
+    """The listing made without the shared inventory: the document, the AWS calls, and the
+    one problem that says why."""
+    doc, calls = await listed(studio, jp_fetch, extension(smcost_started.serverapp))
+    [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
+    return doc, calls, note["message"]
+
+
 @pytest.fixture
 def stale(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
     # Written three periods ago, and not since: the Lambda has stopped.
@@ -186,10 +196,8 @@ def stale(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
 async def test_a_stale_inventory_is_not_used_and_the_listing_says_so(
     stale: None, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
-    app = extension(smcost_started.serverapp)
-    doc, calls = await listed(studio, jp_fetch, app)
-    [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
-    assert "out of date" in note["message"] and "listed from this space" in note["message"]
+    doc, calls, note = await fallen_back(studio, jp_fetch, smcost_started)
+    assert "out of date" in note and "listed from this space" in note
     assert doc["state"] == "ok" and calls["Search"] > 0, calls
     assert listed_rows(doc) == demo_users_rows(studio)
 
@@ -202,10 +210,8 @@ def missing(studio: dict[str, Any], smcost_config: dict[str, Any]) -> None:
 async def test_a_missing_document_falls_back_to_the_own_listing(
     missing: None, studio: dict[str, Any], jp_fetch: Any, smcost_started: Any
 ) -> None:
-    app = extension(smcost_started.serverapp)
-    doc, _ = await listed(studio, jp_fetch, app)
-    [note] = [p for p in doc["problems"] if p["code"] == "inventory"]
-    assert f"s3://{BUCKET}/{PREFIX}" in note["message"] and "no document" in note["message"]
+    doc, _, note = await fallen_back(studio, jp_fetch, smcost_started)
+    assert f"s3://{BUCKET}/{PREFIX}" in note and "no document" in note
     assert doc["resources"], doc
 
 

@@ -239,11 +239,7 @@ async def test_price_list_denied_falls_back_to_the_bundled_snapshot(
     """Most execution roles cannot call pricing:GetProducts: the figures still show, from
     the bundled snapshot of AWS's own feed, with its source and date."""
     studio_cost["emulator"].inject_fault("GetProducts", "AccessDeniedException", "no pricing")
-    for _ in range(100):
-        cost = await smcost_api.get("cost")
-        if cost["instance"]["price"]["source"] != "pending":  # instance type, then price
-            break
-        await asyncio.sleep(0.1)
+    cost = await settled_cost(smcost_api, waiting=("pending",))  # instance type, then price
     price = cost["instance"]["price"]
     assert price["known"] is True and price["source"] == "snapshot"
     assert price["as_of"] == "2025-06-16"
@@ -256,11 +252,7 @@ async def test_price_list_denied_falls_back_to_unknown_with_the_reason(
     no_snapshot: None, studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     studio_cost["emulator"].inject_fault("GetProducts", "AccessDeniedException", "no pricing")
-    for _ in range(100):
-        cost = await smcost_api.get("cost")
-        if cost["instance"]["price"]["source"] != "pending":  # instance type, then price
-            break
-        await asyncio.sleep(0.1)
+    cost = await settled_cost(smcost_api, waiting=("pending",))  # instance type, then price
     price = cost["instance"]["price"]
     assert price["known"] is False and price["usd_per_hour"] is None
     assert (

@@ -4,7 +4,6 @@ in another space, jobs and an endpoint)."""
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 from pathlib import Path
@@ -15,28 +14,9 @@ from tornado.httpclient import HTTPClientError
 
 from smcost_emulator.seed.demo import DEMO_IDLE_SPACE
 from tests.support.api import SMCostAPI
+from tests.support.demo import settled
 
 IDLE_APP = f"{DEMO_IDLE_SPACE}/CodeEditor/default"
-
-
-@pytest.fixture
-def studio(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
-    smcost_config["SMCost"]["metadata_path"] = str(emulator_demo["metadata_path"])
-    smcost_config["Pricing"]["use_price_list_api"] = True
-    smcost_config["Suggestions"] = {"ttl_seconds": 60}
-    return emulator_demo
-
-
-async def settled(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:
-    """GET suggestions once the app's own price is known and a refresh after it is done."""
-    for _ in range(100):
-        cost = await smcost_api.get("cost")
-        if cost["instance"] and cost["instance"]["price"]["source"] not in ("pending", "unknown"):
-            break
-        await asyncio.sleep(0.1)
-    await smcost_api.get("suggestions")  # starts a refresh if the price made them stale
-    await app.suggestions.settled()
-    return await smcost_api.get("suggestions")
 
 
 def by_rule(doc: dict[str, Any], rule: str) -> list[dict[str, Any]]:
@@ -51,7 +31,7 @@ async def idle_app_suggestion(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]
 
 
 async def test_never_waits_and_the_idle_app_is_priced(
-    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     first = await smcost_api.get("suggestions")
     assert first["state"] in ("loading", "ok", "partial")
@@ -76,9 +56,9 @@ async def test_never_waits_and_the_idle_app_is_priced(
 
 
 async def test_delete_app_reaches_the_emulator_and_is_audited(
-    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    emu = studio["emulator"]
+    emu = studio_cost["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     code, body = await smcost_api.post(
         "actions", {"suggestion_id": suggestion["id"], "action_id": "delete-app", "confirm": True}
@@ -108,16 +88,16 @@ async def test_delete_app_reaches_the_emulator_and_is_audited(
 
 
 async def test_a_changed_app_is_a_conflict(
-    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    emu = studio["emulator"]
+    emu = studio_cost["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     # The user came back to the app meanwhile.
     emu.set_state(
         "studio-app",
         IDLE_APP,
         region="us-east-1",
-        account_id=studio["account_id"],
+        account_id=studio_cost["account_id"],
         last_activity_seconds_ago=5,
     )
     code, body = await smcost_api.post(
@@ -128,9 +108,9 @@ async def test_a_changed_app_is_a_conflict(
 
 
 async def test_aws_refusal_names_the_iam_action(
-    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    emu = studio["emulator"]
+    emu = studio_cost["emulator"]
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     emu.inject_fault("DeleteApp", "AccessDeniedException", "not allowed", times=1)
     code, body = await smcost_api.post(
@@ -144,9 +124,9 @@ async def test_aws_refusal_names_the_iam_action(
 
 
 @pytest.fixture
-def actions_off(studio: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+def actions_off(studio_cost: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
     smcost_config["Suggestions"]["allow_actions"] = False
-    return studio
+    return studio_cost
 
 
 async def test_actions_off_is_403_and_said(
@@ -197,7 +177,7 @@ async def test_bad_dismiss_days_are_400(
 
 
 async def test_dismissed_stays_dismissed_across_a_restart(
-    studio: dict[str, Any],
+    studio_cost: dict[str, Any],
     jp_fetch: Any,
     smcost_api: SMCostAPI,
     smcost_started: Any,
@@ -226,7 +206,7 @@ async def test_dismissed_stays_dismissed_across_a_restart(
 
 
 async def test_dismiss_for_some_days(
-    studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     suggestion = await idle_app_suggestion(smcost_api, smcost_started)
     code, body = await smcost_api.post(f"suggestions/{suggestion['id']}/dismiss", {"days": 2})
@@ -250,7 +230,7 @@ async def test_disabled_says_so(
 
 
 async def test_the_suggestions_say_when_aws_is_busy_and_keep_their_time(
-    studio: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
+    studio_cost: dict[str, Any], jp_fetch: Any, smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     """After a throttle anywhere in the process (pace.py), GET suggestions carries
     `aws_busy` beside the `generated_at` of the suggestions it still shows; null otherwise."""

@@ -18,6 +18,7 @@ def studio_cost(emulator_demo: dict[str, Any], smcost_config: dict[str, Any]) ->
     smcost_config["SMCost"]["metadata_path"] = str(emulator_demo["metadata_path"])
     smcost_config["Pricing"]["use_price_list_api"] = True
     smcost_config["Resources"] = {"ttl_seconds": 60}
+    smcost_config["Suggestions"] = {"ttl_seconds": 60}
     return emulator_demo
 
 
@@ -30,11 +31,14 @@ async def listed(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:
     return doc
 
 
-async def settled_cost(smcost_api: SMCostAPI) -> dict[str, Any]:
-    """GET cost once the instance type is read and its price looked up."""
+async def settled_cost(
+    smcost_api: SMCostAPI, waiting: tuple[str, ...] = ("pending", "unknown")
+) -> dict[str, Any]:
+    """GET cost once the instance type is read and its price looked up (its source no longer
+    one of `waiting`)."""
     for _ in range(100):
         cost = await smcost_api.get("cost")
-        if cost["instance"]["price"]["source"] not in ("pending", "unknown"):
+        if cost["instance"]["price"]["source"] not in waiting:
             return cost
         await asyncio.sleep(0.1)
     raise AssertionError(f"the price never settled: {cost}")

@@ -17,7 +17,11 @@ from tests.support.idle import make, pass_deadline
 STOP = T0 + timedelta(hours=2)
 
 
-def cost_at(now_hours: float, stopped: bool = True) -> dict[str, Any]:
+def cost_at(
+    now_hours: float, stopped: bool = True, idle: IdleFigures | None = None
+) -> dict[str, Any]:
+    """The cost of a $1.41/h app started at T0, its user last active at 1 h (unless `idle`
+    says otherwise), stopped at 2 h (if `stopped`), seen at `now_hours`."""
     now = T0 + timedelta(hours=now_hours)
     last_activity = T0 + timedelta(hours=1)
     return environment_cost(
@@ -27,7 +31,8 @@ def cost_at(now_hours: float, stopped: bool = True) -> dict[str, Any]:
         storage_gb=None,
         started_at=T0,
         now=now,
-        idle=IdleFigures(
+        idle=idle
+        or IdleFigures(
             (now - last_activity).total_seconds(), None, "timeout", None, STOP, last_activity
         ),
         stopped_at=STOP if stopped else None,
@@ -60,17 +65,7 @@ def test_without_a_stop_the_figures_keep_going() -> None:
 
 
 def test_idle_time_without_last_activity_ends_at_the_stop() -> None:
-    now = STOP + timedelta(minutes=30)
-    doc = environment_cost(
-        env=SPACE,
-        instance_price=known(1.41),
-        storage_price=None,
-        storage_gb=None,
-        started_at=T0,
-        now=now,
-        idle=IdleFigures(5400.0, None, "timeout", None, None),
-        stopped_at=STOP,
-    )
+    doc = cost_at(2.5, idle=IdleFigures(5400.0, None, "timeout", None, None))
     assert doc["idle"]["idle_seconds"] == 3600
 
 

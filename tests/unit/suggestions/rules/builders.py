@@ -120,17 +120,8 @@ def endpoint(
     variants: tuple[VariantFact, ...] | None = None,
 ) -> EndpointFact:
     """An endpoint with one variant serving `image` that took `calls` invocations."""
-    return EndpointFact(
-        name=name,
-        arn=f"{ARN}:endpoint/{name}",
-        status=status,
-        config_name=f"{name}-config",
-        created_at=NOW - created_ago,
-        variants=variants
-        or (VariantFact("AllTraffic", instance_type, count, (image,), invocations=calls),),
-        fingerprint=f"fp-{name}",
-        console_url=f"https://console/{name}",
-    )
+    one = VariantFact("AllTraffic", instance_type, count, (image,), invocations=calls)
+    return endpoint_of(name, *(variants or (one,)), status=status, created_ago=created_ago)
 
 
 def variant(
@@ -161,6 +152,7 @@ def endpoint_of(
     *variants: VariantFact,
     status: str = "InService",
     tags: dict[str, str] | None = None,
+    created_ago: timedelta = timedelta(days=3),
 ) -> EndpointFact:
     """An endpoint made of these variants (one default variant if none), with its tags."""
     return EndpointFact(
@@ -168,7 +160,7 @@ def endpoint_of(
         arn=f"{ARN}:endpoint/{name}",
         status=status,
         config_name=f"{name}-config",
-        created_at=NOW - timedelta(days=3),
+        created_at=NOW - created_ago,
         variants=variants or (variant(),),
         tags=tags or {},
         fingerprint=f"fp-{name}",

@@ -32,7 +32,7 @@ def test_idle_endpoint_fires_with_delete_action() -> None:
     assert s.severity == "high"
     assert s.id == suggestion_id("idle-endpoint", "endpoint", "quiet")
     assert s.fingerprint == "fp-quiet"
-    assert s.resource == ResourceRef("endpoint", "quiet", ep.arn, "https://console/quiet")
+    assert s.resource == ResourceRef("endpoint", "quiet", ep.arn, "https://console.example/quiet")
     (action,) = s.actions
     assert action.id == "delete-endpoint"
     assert dict(action.params) == {"name": "quiet", "config_name": "quiet-config"}
