@@ -13,15 +13,19 @@ spaces; Search for the running training jobs, tuning jobs and endpoints (their t
 descriptions in the same answers); the running processing and transform jobs, whose tags
 are read once per job (kept while the function is warm); the domain's apps. Each owner's
 rows are the ones the extension would list for that owner (the same Collector, with the
-owner's identity). Calls are paced per operation (`SMCOST_INVENTORY_CALLS_PER_SECOND`,
-default 1).
+owner's identity). Its document also holds the facts the owner's savings suggestions read:
+the training jobs created in the lookback (one more Search), the processing jobs running or
+created in it (described once each, only those launched from the domain), the in-service
+endpoints and the apps, each owner's share picked by tags or space. Calls are paced per
+operation (`SMCOST_INVENTORY_CALLS_PER_SECOND`, default 1).
 
-A document is written only when its rows changed (and daily, so that the bucket's
+A document is written only when its rows or facts changed (and daily, so that the bucket's
 lifecycle rule expires only the documents of deleted owners); `{prefix}{domain}/_reconciled.json`,
 written every reconcile, says the domain's documents are current (readers compare its time
 with the period). Settings: `SMCOST_DOMAIN_IDS` (as the fleet check), `SMCOST_INVENTORY_BUCKET`,
 `SMCOST_INVENTORY_PREFIX` (default `jupyter-smcost/inventory/`),
-`SMCOST_INVENTORY_PERIOD_SECONDS` (default 300).
+`SMCOST_INVENTORY_PERIOD_SECONDS` (default 300), `SMCOST_INVENTORY_LOOKBACK_DAYS` (default
+7).
 """
 
 from __future__ import annotations
@@ -34,15 +38,16 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..aws import AwsClients, AwsError
-from ..cost.inventory import Identity, Inventory
+from ..cost.inventory import ENDED, JOB_KINDS, Identity, Inventory, tag_dict
 from ..cost.resources import Collection, Collector
 from ..cost.shared_inventory import (
     DEFAULT_PREFIX,
     HEARTBEAT,
+    SharedFacts,
     document,
     heartbeat_key,
     shared_space_key,
@@ -55,6 +60,9 @@ from .fleet import ConfigError, domain_scope
 log = logging.getLogger(__name__)
 
 DEFAULT_PERIOD_SECONDS = 300.0
+#: How far back the documents hold the owners' jobs (the suggestions' c.Suggestions.
+#: lookback_days: an extension that looks further back searches by itself).
+DEFAULT_LOOKBACK_DAYS = 7.0
 #: An event this soon after a reconcile waits for the next one (or the next event).
 EVENT_QUIET_SECONDS = 60.0
 #: An unchanged document is written again after this long: the bucket's lifecycle rule
@@ -69,6 +77,7 @@ class Settings:
     prefix: str = DEFAULT_PREFIX
     period_seconds: float = DEFAULT_PERIOD_SECONDS
     calls_per_second: float = 1.0
+    lookback_days: float = DEFAULT_LOOKBACK_DAYS
 
 
 def settings(environ: dict[str, str] | os._Environ[str]) -> Settings:
@@ -84,6 +93,7 @@ def settings(environ: dict[str, str] | os._Environ[str]) -> Settings:
     for name, default in (
         ("SMCOST_INVENTORY_PERIOD_SECONDS", DEFAULT_PERIOD_SECONDS),
         ("SMCOST_INVENTORY_CALLS_PER_SECOND", 1.0),
+        ("SMCOST_INVENTORY_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS),
     ):
         raw = environ.get(name, "").strip()
         try:
@@ -99,6 +109,7 @@ def settings(environ: dict[str, str] | os._Environ[str]) -> Settings:
         prefix,
         values["SMCOST_INVENTORY_PERIOD_SECONDS"],
         values["SMCOST_INVENTORY_CALLS_PER_SECOND"],
+        values["SMCOST_INVENTORY_LOOKBACK_DAYS"],
     )
 
 
@@ -126,6 +137,8 @@ class Domain:
     found: dict[str, Collection] = field(default_factory=dict)
     #: key -> (hash of the rows last written there, when: monotonic).
     written: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: Processing job ARN -> (its list summary's mark, its description with its tags).
+    processing: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -255,12 +268,14 @@ class InventoryWriter:
     async def _reconcile(self, domain_id: str, outcome: Outcome, *, afresh: bool) -> None:
         domain = self._domain(domain_id)
         inventory = domain.inventory
+        started = self._wall()
         if afresh:
             inventory.read_afresh()
         before = dict(inventory.calls)
         async with inventory.reading():
             owners = await self._owners(domain, domain_id)
             outcome.owners = len(owners)
+            since, everyone = await self._domain_facts(domain, domain_id)
             for key, ident in owners.items():
                 collector = domain.collectors.get(key)
                 if collector is None or collector.ident != ident:
@@ -274,7 +289,8 @@ class InventoryWriter:
                     # read this time (throttled) keep their last rows, with the problem.
                     found.rows += [r for r in last.rows if r.kind in found.failed_kinds]
                 domain.found[key] = found
-                await self._write(domain, key, ident, found, outcome)
+                facts = SharedFacts(since, _owned(everyone, ident))
+                await self._write(domain, key, ident, found, facts, outcome)
         # Owners gone since (a deleted profile): forgotten; S3's lifecycle rule expires
         # their documents.
         for key in set(domain.collectors) - set(owners):
@@ -286,6 +302,9 @@ class InventoryWriter:
             "format": HEARTBEAT,
             "domain_id": domain_id,
             "written_at": written.isoformat(),
+            # What the documents show was read after this (an app that acted since reads
+            # AWS itself).
+            "read_at": started.isoformat(),
             "period_seconds": self.conf.period_seconds,
             "owners": len(owners),
         }
@@ -296,8 +315,87 @@ class InventoryWriter:
             op: n - before.get(op, 0) for op, n in inventory.calls.items() if n > before.get(op, 0)
         }
 
+    async def _domain_facts(
+        self, domain: Domain, domain_id: str
+    ) -> tuple[datetime, dict[str, list[dict[str, Any]]]]:
+        """Everyone's resources that the suggestions read, once per reconcile: the jobs
+        running or created since the lookback (hour-aligned, as the extensions ask), the
+        in-service endpoints and the apps. A kind that could not be read is left out: the
+        extensions read it themselves."""
+        inventory = domain.inventory
+        since = self._wall() - timedelta(days=self.conf.lookback_days)
+        since = since.replace(minute=0, second=0, microsecond=0)
+        kinds: dict[str, list[dict[str, Any]]] = {}
+
+        async def training() -> list[dict[str, Any]] | None:
+            running = await inventory.search_domain("training-job")
+            recent = await inventory.search_domain("training-job", running=False, after=since)
+            if running is None or recent is None:
+                return None
+            return list({str(d.get("TrainingJobArn")): d for d in (*recent, *running)}.values())
+
+        for kind, read in (
+            ("training-job", training),
+            ("endpoint", lambda: inventory.search_domain("endpoint")),
+            ("processing-job", lambda: self._processing(domain, since)),
+            ("app", lambda: inventory.apps(domain_id)),
+        ):
+            try:
+                found = await read()
+            except AwsError as err:
+                log.warning(
+                    "jupyter-smcost inventory: domain %s: %ss not read for the suggestions: %s",
+                    domain_id,
+                    kind,
+                    err,
+                )
+                continue
+            if found is not None:
+                kinds[kind] = found
+        return since, kinds
+
+    async def _processing(self, domain: Domain, since: datetime) -> list[dict[str, Any]] | None:
+        """The processing jobs of the domain's users, running or created since `since`,
+        described with their tags. The list is the account's: tags are read once per job,
+        and only those launched from this domain are described (again only when their
+        summary changes). None when the first reads take longer than half a period: the
+        rest waits for the next reconcile, which starts from what this one read."""
+        inventory = domain.inventory
+        spec = JOB_KINDS["processing-job"]
+        domain_ident = Identity(self.account, self.region, domain.env.domain_id, None)
+        deadline = self._clock() + self.conf.period_seconds / 2
+        kept: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        complete = True
+        for item in await inventory.recent_jobs("processing-job", since):
+            arn = str(item.get(spec.arn_key))
+            summary = (item.get("LastModifiedTime"), item.get(spec.status_key))
+            known = domain.processing.get(arn)
+            if known is not None and (
+                known[0] == summary or known[1].get(spec.status_key) in ENDED
+            ):
+                kept[arn] = known
+                continue
+            if self._clock() > deadline:
+                complete = False
+                continue
+            tags = await inventory.tags(arn)
+            if not domain_ident.in_domain(tags):
+                continue
+            described = await inventory.describe_job("processing-job", item)
+            if described is not None:
+                tagged = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+                kept[arn] = (summary, {**described, "Tags": tagged})
+        domain.processing = kept  # only what the listing still shows: bounded
+        return [entity for _, entity in kept.values()] if complete else None
+
     async def _write(
-        self, domain: Domain, key: str, ident: Identity, found: Collection, outcome: Outcome
+        self,
+        domain: Domain,
+        key: str,
+        ident: Identity,
+        found: Collection,
+        facts: SharedFacts,
+        outcome: Outcome,
     ) -> None:
         owner = (
             {"user_profile_name": ident.user_profile_name}
@@ -312,6 +410,7 @@ class InventoryWriter:
             written_at=self._wall(),
             space_names=ident.space_names if ident.user_profile_name else frozenset(),
             domain_spaces=domain.spaces,
+            facts=facts,
         )
         # What changes the document (not the times it was read at).
         mark = hashlib.sha256(
@@ -325,6 +424,20 @@ class InventoryWriter:
         await self.put_object(self.conf.bucket, key, _json(doc))
         domain.written[key] = (mark, now)
         outcome.written += 1
+
+
+def _owned(
+    everyone: dict[str, list[dict[str, Any]]], ident: Identity
+) -> dict[str, list[dict[str, Any]]]:
+    """`ident`'s share of each kind: by its tags (jobs, endpoints), by its space (apps)."""
+    return {
+        kind: [
+            e
+            for e in found
+            if (ident.owns_app(e) if kind == "app" else ident.owns(tag_dict(e.get("Tags"))))
+        ]
+        for kind, found in everyone.items()
+    }
 
 
 def _json(value: Any) -> bytes:

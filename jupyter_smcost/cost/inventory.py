@@ -182,6 +182,14 @@ class Identity:
             return True
         return self.owns_space(self._names(tags.get(SPACE_TAG), "space"))
 
+    def in_domain(self, tags: dict[str, str]) -> bool:
+        """Whether the tags name a user profile or a space of this identity's domain (a
+        resource someone in it launched)."""
+        return bool(
+            self._names(tags.get(USER_PROFILE_TAG), "user-profile")
+            or self._names(tags.get(SPACE_TAG), "space")
+        )
+
     def owns_app(self, app: dict[str, Any]) -> bool:
         """Whether a ListApps entry is this identity's: its space's, or (an app of no space)
         its user profile's."""
@@ -400,6 +408,8 @@ class Inventory:
         #: The domain's shared inventory (`read_shared`), and its last read.
         self.shared: SharedInventoryReader | None = None
         self._shared_read: tuple[float, Read] | None = None
+        # When an action last changed something (the reader's wall clock).
+        self._acted_at: datetime | None = None
         #: AWS calls made, by operation (benchmarks, tests).
         self.calls: dict[str, int] = {}
 
@@ -427,6 +437,10 @@ class Inventory:
         the next readers, and that resource's tags are read again."""
         self._round.clear()
         self._listings.clear()
+        if self.shared is not None:
+            # The documents show what the function read before the action until it reads
+            # again: until then the suggestions read AWS themselves.
+            self._acted_at = self.shared.now()
         if arn:
             self._tags.pop(arn, None)
             self._endpoints = {
@@ -578,16 +592,43 @@ class Inventory:
         them): the running ones, or (`running=False`) the ones created since `after`, newest
         first (the paging stops at the first older one). None when Search cannot be used:
         the caller lists instead. Raises AwsError (throttling, ...)."""
+        owners = None
+        if not self.domain_wide:
+            owners = self._owners(ident)
+            if owners is None:
+                return None
+        entities = await self._search(kind, owners, running, after)
+        if entities is None:
+            return None
+        mine = []
+        arn_key = JOB_KINDS[kind].arn_key if kind in JOB_KINDS else "EndpointArn"
+        for entity in entities:
+            tags = tag_dict(entity.get("Tags"))
+            # Search filtered by these tags; what comes back is checked all the same.
+            if ident.owns(tags):
+                self._remember_tags(str(entity.get(arn_key)), tags)
+                mine.append(entity)
+        return mine
+
+    async def search_domain(
+        self, kind: str, *, running: bool = True, after: datetime | None = None
+    ) -> list[dict[str, Any]] | None:
+        """As `search_mine`, everyone's (a `domain_wide` inventory: the one Search that
+        `search_mine` picks each owner's share out of)."""
+        if not self.domain_wide:
+            raise ValueError("search_domain reads a domain-wide inventory")
+        return await self._search(kind, None, running, after)
+
+    async def _search(
+        self, kind: str, owners: dict[str, Any] | None, running: bool, after: datetime | None
+    ) -> list[dict[str, Any]] | None:
         resource = SEARCHABLE.get(kind)
         if self.search_off and self._clock() - self._search_off_at > SEARCH_RETRY_SECONDS:
             self.search_off = None  # asked again: the role may have been granted it since
         if resource is None or self.search_off:
             return None
         expression: dict[str, Any] = {"Operator": "And"}
-        if not self.domain_wide:
-            owners = self._owners(ident)
-            if owners is None:
-                return None
+        if owners is not None:
             expression["SubExpressions"] = [owners]
         if running:
             status = JOB_KINDS[kind].status_key if kind in JOB_KINDS else "EndpointStatus"
@@ -639,11 +680,43 @@ class Inventory:
                     err,
                 )
             return None
+        return entities
+
+    async def shared_mine(
+        self, kind: str, ident: Identity, after: datetime | None = None
+    ) -> list[dict[str, Any]] | None:
+        """`ident`'s resources of `kind` (shared_inventory.FACT_KINDS) from the shared
+        inventory's document, as `search_mine` would find them: the running ones and (jobs)
+        those created since `after`, with their `Tags`. None when the document does not
+        hold them (no shared inventory in use, the Lambda could not read that kind, or
+        `after` is before what it read): the caller reads AWS."""
+        if self.domain_wide or self.shared is None:
+            return None
+        read = await self.read_shared()
+        if read is None or read.found is None or read.facts is None:
+            return None
+        facts = read.facts
+        if self._acted_at is not None and (read.read_at is None or read.read_at < self._acted_at):
+            return None  # read before the user's last action
+        entities = facts.entities.get(kind)
+        cutoff = None if after is None else after.replace(minute=0, second=0, microsecond=0)
+        if entities is None or (cutoff is not None and cutoff < facts.since):
+            return None
+        if kind == "app":
+            return [a for a in entities if ident.owns_app(a)]
+        if kind in JOB_KINDS:
+            spec = JOB_KINDS[kind]
+            arn_key, status_key, live = spec.arn_key, spec.status_key, "InProgress"
+        else:
+            arn_key, status_key, live = "EndpointArn", "EndpointStatus", "InService"
         mine = []
-        arn_key = JOB_KINDS[kind].arn_key if kind in JOB_KINDS else "EndpointArn"
         for entity in entities:
+            created = utc_time(entity.get("CreationTime"))
+            recent = cutoff is not None and created is not None and created > cutoff
+            if entity.get(status_key) != live and not recent:
+                continue
             tags = tag_dict(entity.get("Tags"))
-            # Search filtered by these tags; what comes back is checked all the same.
+            # The document is this user's; what it holds is checked all the same.
             if ident.owns(tags):
                 self._remember_tags(str(entity.get(arn_key)), tags)
                 mine.append(entity)

@@ -4,9 +4,12 @@ in S3, written by one Lambda for the whole domain (admin/inventory_lambda.py, de
 itself (one S3 GetObject per refresh instead of a dozen SageMaker calls).
 
 A document holds the rows of `Collection` (what `GET resources` prices and serves), when
-they were written and how often they are. A reader uses it only when it is its own (the
-same domain and owner) and younger than twice its period; otherwise it lists SageMaker
-itself and says why, so a stopped Lambda never freezes what users see.
+they were written and how often they are, and the facts the savings suggestions read
+(`SharedFacts`: the owner's recent and running jobs, endpoints and apps as AWS described
+them), so that neither the listing nor the suggestions call SageMaker. A reader uses it
+only when it is its own (the same domain and owner) and younger than twice its period;
+otherwise it lists SageMaker itself and says why, so a stopped Lambda never freezes what
+users see.
 
 Keys: `{prefix}{domain}/users/{user profile}.json` and
 `{prefix}{domain}/shared-spaces/{space}.json` (a space SageMaker records no owner for). A
@@ -17,7 +20,6 @@ import.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -38,6 +40,9 @@ DEFAULT_PREFIX = "jupyter-smcost/inventory/"
 STALE_PERIODS = 2.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
 _RUNNING_FIELDS = {f.name for f in fields(Running)}
+#: What `SharedFacts` may hold: Search's and Describe's answers with their `Tags` (jobs,
+#: endpoints), ListApps' entries (apps).
+FACT_KINDS = ("training-job", "processing-job", "endpoint", "app")
 
 
 def parse_uri(uri: str, name: str = "c.Resources.inventory_uri") -> tuple[str, str]:
@@ -93,6 +98,45 @@ def _row(data: Any) -> Running:
     return Running(**values)
 
 
+@dataclass
+class SharedFacts:
+    """What the suggestions read of the owner's resources, as the Lambda read them. Per
+    kind of `FACT_KINDS`: the running ones and (jobs) those created since `since`; a kind
+    the Lambda could not read is absent, and the reader reads it itself."""
+
+    since: datetime
+    entities: dict[str, list[dict[str, Any]]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"since": self.since.isoformat(), "kinds": _plain(self.entities)}
+
+
+def _plain(value: Any) -> Any:
+    """AWS's answer as JSON values: times as ISO text (what `utc_time` reads back)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def facts_of(doc: dict[str, Any]) -> SharedFacts | None:
+    """The facts a document holds (None: none, or not in this shape)."""
+    data = doc.get("facts")
+    if not isinstance(data, dict) or not isinstance(data.get("kinds"), dict):
+        return None
+    since = utc_time(data.get("since"))
+    if since is None:
+        return None
+    entities = {}
+    for kind, found in data["kinds"].items():
+        if kind in FACT_KINDS and isinstance(found, list):
+            entities[kind] = [e for e in found if isinstance(e, dict)]
+    return SharedFacts(since, entities)
+
+
 def document(
     found: Collection,
     *,
@@ -102,10 +146,12 @@ def document(
     written_at: datetime,
     space_names: frozenset[str] = frozenset(),
     domain_spaces: int = 0,
+    facts: SharedFacts | None = None,
 ) -> dict[str, Any]:
     """The JSON document of one owner (`{"user_profile_name": ...}` or `{"space_name":
-    ...}`), with the spaces a user owns (the reader need not list the domain's)."""
-    return {
+    ...}`), with the spaces a user owns (the reader need not list the domain's) and the
+    suggestions' `facts`."""
+    doc = {
         "format": FORMAT,
         "domain_id": domain_id,
         **owner,
@@ -119,6 +165,9 @@ def document(
         "problems": found.problems,
         "failed_kinds": sorted(found.failed_kinds),
     }
+    if facts is not None:
+        doc["facts"] = facts.to_json()
+    return doc
 
 
 def owned_spaces(doc: dict[str, Any]) -> frozenset[str]:
@@ -183,6 +232,11 @@ class Read:
     #: (with `found`).
     space_names: frozenset[str] | None = None
     domain_spaces: int = 0
+    #: What the suggestions read, when the document holds it.
+    facts: SharedFacts | None = None
+    #: When the last reconcile started reading SageMaker: the document shows nothing that
+    #: happened after (None: a heartbeat that does not say).
+    read_at: datetime | None = None
 
 
 def _hhmm(when: datetime) -> str:
@@ -207,6 +261,9 @@ class SharedInventoryReader:
         self.reads = 0
         self.fallbacks = 0
 
+    def now(self) -> datetime:
+        return self._clock()
+
     def where(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
@@ -216,19 +273,17 @@ class SharedInventoryReader:
             return self._fallback("the shared inventory has no document for this space")
         self.reads += 1
         beat_key = heartbeat_key(self.prefix, ident.domain_id)
-        answers = await asyncio.gather(
-            self._get(self.bucket, beat_key), self._get(self.bucket, key), return_exceptions=True
-        )
+        # The heartbeat first: the document read after it is as new as it says, or newer.
         bodies: list[bytes] = []
-        for answer, where in zip(answers, (beat_key, key), strict=True):
-            if isinstance(answer, AwsError):
-                return self._fallback(self._why(answer, where))
-            if isinstance(answer, BaseException):
-                raise answer
-            bodies.append(answer)
+        for where in (beat_key, key):
+            try:
+                bodies.append(await self._get(self.bucket, where))
+            except AwsError as err:
+                return self._fallback(self._why(err, where))
         beat, body = bodies
         try:
-            written, period = reconciled(json.loads(beat), ident.domain_id)
+            heartbeat = json.loads(beat)
+            written, period = reconciled(heartbeat, ident.domain_id)
             doc = json.loads(body)
             spaces, found = collection_of(doc, ident)
         except (ValueError, TypeError, KeyError) as err:
@@ -246,6 +301,8 @@ class SharedInventoryReader:
             found,
             space_names=spaces,
             domain_spaces=count if isinstance(count, int) and count >= 0 else 0,
+            facts=facts_of(doc),
+            read_at=utc_time(heartbeat.get("read_at")),
         )
 
     def _why(self, err: AwsError, key: str) -> str:

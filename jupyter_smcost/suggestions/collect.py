@@ -388,7 +388,9 @@ class FactsCollector:
         region = self._env().region
         after = self._clock() - timedelta(days=lookback_days)
         if ident is not None:
-            found = await self._searched(kind, ident, after)
+            found = await self.inventory.shared_mine(kind, ident, after)
+            if found is None:
+                found = await self._searched(kind, ident, after)
             if found is not None:
                 build = training_fact if kind == "training-job" else processing_fact
                 return [
@@ -530,7 +532,11 @@ class FactsCollector:
         self, ident: Identity | None
     ) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
         """(ARN, description, tags) of the user's in-service endpoints."""
-        found = None if ident is None else await self.inventory.search_mine("endpoint", ident)
+        found = None
+        if ident is not None:
+            found = await self.inventory.shared_mine("endpoint", ident)
+            if found is None:
+                found = await self.inventory.search_mine("endpoint", ident)
         if found is not None:
             return [(str(d.get("EndpointArn")), d, tag_dict(d.get("Tags"))) for d in found]
         mine = []
@@ -633,7 +639,9 @@ class FactsCollector:
 
     async def apps(self, ident: Identity) -> list[AppFact]:
         env = self._env()
-        apps = await self.inventory.apps(env.domain_id, ident)
+        apps = await self.inventory.shared_mine("app", ident)
+        if apps is None:
+            apps = await self.inventory.apps(env.domain_id, ident)
         account = ident.account or account_of(env.resource_arn)
         facts = []
         for a in apps:

@@ -26,7 +26,8 @@ from jupyter_smcost.admin.inventory_lambda import (
     handler,
 )
 from jupyter_smcost.aws import AwsClients
-from tests.support.api import extension
+from tests.support.api import SMCostAPI, extension
+from tests.support.demo import one, settled
 
 BUCKET = "smcost-inventory"
 PREFIX = "jupyter-smcost/inventory/"
@@ -233,9 +234,11 @@ def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
         >= beat["written_at"]
     )
     # The domain is read once for every owner: each listing once per reconcile, one
-    # Search per kind it covers (training jobs, tuning jobs, endpoints).
+    # Search per kind it covers (training jobs, tuning jobs, endpoints) and one for the
+    # training jobs of the lookback; the processing jobs running and those of the lookback.
     listings = {op: n for op, n in first.calls.items() if op.startswith("list")}
-    assert set(listings.values()) == {1} and first.calls["search"] == 3, first.calls
+    assert listings.pop("list_processing_jobs") == 2, first.calls
+    assert set(listings.values()) == {1} and first.calls["search"] == 4, first.calls
 
 
 def test_a_kind_the_reconcile_could_not_read_keeps_its_last_rows(studio: dict[str, Any]) -> None:
@@ -298,3 +301,119 @@ def test_a_misconfigured_handler_says_what_to_set(
     monkeypatch.setenv("SMCOST_INVENTORY_BUCKET", BUCKET)
     monkeypatch.setenv("SMCOST_INVENTORY_PERIOD_SECONDS", "nan")
     assert "SMCOST_INVENTORY_PERIOD_SECONDS" in handler({}, None)["error"]
+
+
+# -- the savings suggestions read the same document -----------------------------------------
+
+#: What the suggestions read of the user's resources, and no longer ask SageMaker for.
+SUGGESTION_READS = (
+    *LISTINGS,
+    "DescribeTrainingJob",
+    "DescribeProcessingJob",
+    "DescribeEndpoint",
+)
+
+
+@pytest.fixture
+def savings_shared(demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
+    """The savings demo, reconciled into the shared inventory that the server reads."""
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    reconcile(writer(demo))
+    smcost_config["Resources"] = {"inventory_uri": URI}
+    return demo
+
+
+async def computed(
+    smcost_api: SMCostAPI, app: Any, emulator: Any
+) -> tuple[dict[str, Any], Counter[str]]:
+    """The suggestions computed afresh, and the SageMaker calls that took."""
+    await settled(smcost_api, app)
+    emulator.clear_call_log()
+    app.suggestions.invalidate()
+    doc = await settled(smcost_api, app)
+    calls = Counter(r.action for r in emulator.call_log() if r.service == "sagemaker")
+    return doc, calls
+
+
+def cards(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (s["rule"], s["resource"]["name"] if s["resource"] else None, s["saving_usd_per_month"])
+        for s in doc["suggestions"]
+    )
+
+
+async def test_the_suggestions_read_the_shared_inventory_and_say_the_same(
+    savings_shared: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    emulator = savings_shared["emulator"]
+    doc, calls = await computed(smcost_api, smcost_started, emulator)
+    reader = smcost_started.collector.inventory.shared
+    assert reader.reads > 0 and reader.fallbacks == 0
+    for name in SUGGESTION_READS:
+        assert calls[name] == 0, calls
+    fired = {s["rule"] for s in doc["suggestions"]}
+    assert {"spot-training", "idle-endpoint", "data-locality", "idle-apps", "tags"} <= fired
+    # What the space reads itself gives the same cards, figure for figure.
+    smcost_started.collector.inventory.shared = None
+    own, calls = await computed(smcost_api, smcost_started, emulator)
+    assert calls["Search"] + calls["ListProcessingJobs"] > 0, calls
+    assert cards(own) == cards(doc)
+
+
+def test_processing_jobs_are_described_once_and_only_the_domains(studio: dict[str, Any]) -> None:
+    """ListProcessingJobs answers the account's jobs: only those launched from this domain
+    are described, and an ended one is not described again."""
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    elsewhere = f"arn:aws:sagemaker:us-east-1:{studio['account_id']}:user-profile/d-other/x"
+    sm.create_processing_job(
+        ProcessingJobName="another-domains-job",
+        ProcessingResources={
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+                "VolumeSizeInGB": 30,
+            }  # fmt: skip
+        },
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        AppSpecification={"ImageUri": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+        RoleArn=f"arn:aws:iam::{studio['account_id']}:role/x",
+        Tags=[{"Key": "sagemaker:user-profile-arn", "Value": elsewhere}],
+    )
+    emulator = studio["emulator"]
+    emulator.clear_call_log()
+    w = writer(studio)
+    reconcile(w)
+    described = [r.params for r in emulator.call_log() if r.action == "DescribeProcessingJob"]
+    names = {p["ProcessingJobName"] for p in described}
+    assert names and "another-domains-job" not in names
+    key = f"{PREFIX}{studio['domain_id']}/users/{studio['user_profile_name']}.json"
+    kept = s3_json(key)["facts"]["kinds"]["processing-job"]
+    assert "demo-features-processing" in {j["ProcessingJobName"] for j in kept}
+    # Read SageMaker again: nothing changed, so nothing is described again.
+    emulator.clear_call_log()
+    w.conf.period_seconds = 0.001
+    reconcile(w)
+    assert not [r for r in emulator.call_log() if r.action == "DescribeProcessingJob"]
+
+
+async def test_after_an_action_the_suggestions_read_aws_until_the_function_has(
+    savings_shared: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    """A document read before the user stopped a job still shows it running: until the
+    function reads SageMaker again, the suggestions read it themselves."""
+    emulator = savings_shared["emulator"]
+    doc, _ = await computed(smcost_api, smcost_started, emulator)
+    spot = one(doc, "spot-training", "demo-resnet-train")
+    body = {"suggestion_id": spot["id"], "action_id": "stop-training-job", "confirm": True}
+    emulator.clear_call_log()
+    code, answer = await smcost_api.post("actions", body)
+    assert code == 200, answer
+    await settled(smcost_api, smcost_started)
+    calls = Counter(r.action for r in emulator.call_log() if r.service == "sagemaker")
+    assert calls["Search"] > 0, calls
+    # The function's next reconcile (a state-change event) read after the action.
+    [outcome] = await writer(savings_shared).reconcile(afresh=True)
+    assert outcome.error is None, outcome.error
+    smcost_started.collector.inventory.read_afresh()
+    _, calls = await computed(smcost_api, smcost_started, emulator)
+    assert calls["Search"] == 0 and calls["ListProcessingJobs"] == 0, calls

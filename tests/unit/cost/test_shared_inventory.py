@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -13,16 +14,18 @@ import pytest
 from jupyter_smcost.admin.iam import inventory_read_statement
 from jupyter_smcost.admin.inventory_lambda import InventoryWriter, Settings
 from jupyter_smcost.aws import AwsError
-from jupyter_smcost.cost.inventory import Identity
+from jupyter_smcost.cost.inventory import Identity, Inventory
 from jupyter_smcost.cost.resources import Collection, Running
 from jupyter_smcost.cost.shared_inventory import (
     HEARTBEAT,
+    SharedFacts,
     SharedInventoryReader,
     document,
     heartbeat_key,
     key_of,
     parse_uri,
 )
+from jupyter_smcost.environment import Environment, Kind
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 ME = Identity("123456789012", "us-east-1", "d-demo", "alice", frozenset({"alice-space"}))
@@ -41,7 +44,11 @@ ROW = Running(
 
 
 def store(
-    owner: dict[str, str], *, beat_at: datetime = NOW, period: float = 300.0
+    owner: dict[str, str],
+    *,
+    beat_at: datetime = NOW,
+    period: float = 300.0,
+    facts: SharedFacts | None = None,
 ) -> dict[str, bytes]:
     found = Collection(fetched_at=NOW, scope="mine", rows=[ROW])
     doc = document(
@@ -52,6 +59,7 @@ def store(
         written_at=NOW,
         space_names=frozenset({"alice-space", "alice-gpu"}),
         domain_spaces=1200,
+        facts=facts,
     )
     beat = {"format": HEARTBEAT, "domain_id": "d-demo", "written_at": beat_at.isoformat(),
             "period_seconds": period}  # fmt: skip
@@ -161,3 +169,98 @@ async def test_a_refused_list_of_domains_is_an_outcome_not_a_crash() -> None:
     )
     [outcome] = await writer.reconcile()
     assert outcome.error is not None and "AccessDenied" in outcome.error
+
+
+# -- the suggestions' facts -----------------------------------------------------------------
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+ALICE = {"sagemaker:user-profile-arn": f"{ARN}:user-profile/d-demo/alice"}
+BOB = {"sagemaker:user-profile-arn": f"{ARN}:user-profile/d-demo/bob"}
+SINCE = NOW - timedelta(days=7)
+
+
+def job(name: str, status: str, created: datetime, tags: dict[str, str]) -> dict[str, Any]:
+    """A training job as Search answers it (times as botocore parses them)."""
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"{ARN}:training-job/{name}",
+        "TrainingJobStatus": status,
+        "CreationTime": created,
+        "ResourceConfig": {"InstanceType": "ml.g5.xlarge", "InstanceCount": 1},
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+
+
+FACTS = SharedFacts(
+    SINCE,
+    {
+        "training-job": [
+            job("alice-running", "InProgress", NOW - timedelta(days=30), ALICE),
+            job("alice-recent", "Completed", NOW - timedelta(days=2), ALICE),
+            job("bob-running", "InProgress", NOW - timedelta(hours=1), BOB),
+        ],
+        "app": [
+            {"SpaceName": "alice-gpu", "AppType": "JupyterLab", "AppName": "default"},
+            {"SpaceName": "bob-space", "AppType": "JupyterLab", "AppName": "default"},
+        ],
+    },
+)
+
+
+class NoAws:
+    """Every call is a test failure: what the document holds is read from it alone."""
+
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        raise AssertionError(f"{operation} was called")
+
+    async def paginate(self, service: str, operation: str, key: str, **params: Any) -> Any:
+        raise AssertionError(f"{operation} was called")
+
+
+def alices_inventory(objects: dict[str, bytes]) -> Inventory:
+    env = Environment(
+        kind=Kind.STUDIO_SPACE,
+        region="us-east-1",
+        domain_id="d-demo",
+        space_name="alice-space",
+        user_profile_name="alice",
+        resource_arn=f"{ARN}:app/d-demo/alice-space/JupyterLab/default",
+    )
+    inventory = Inventory(NoAws(), lambda: env)
+    inventory.shared = reader(objects)
+    return inventory
+
+
+def names(entities: list[dict[str, Any]] | None) -> set[str]:
+    assert entities is not None
+    return {str(e.get("TrainingJobName") or e.get("SpaceName")) for e in entities}
+
+
+async def test_the_facts_are_the_users_own_running_and_recent_resources() -> None:
+    inventory = alices_inventory(store({"user_profile_name": "alice"}, facts=FACTS))
+    me = await inventory.whoami()
+    assert names(await inventory.shared_mine("training-job", me)) == {"alice-running"}
+    recent = await inventory.shared_mine("training-job", me, after=NOW - timedelta(days=7))
+    assert names(recent) == {"alice-running", "alice-recent"}
+    # Bob's, although in Alice's document, is not hers by its tags; nor his space's app.
+    assert names(await inventory.shared_mine("app", me)) == {"alice-gpu"}
+    # Times come back as AWS gave them, as text `utc_time` reads.
+    [running] = await inventory.shared_mine("training-job", me) or []
+    assert running["CreationTime"] == (NOW - timedelta(days=30)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("facts", "after", "beat_at"),
+    [
+        (None, None, NOW),  # a document of a Lambda before the facts
+        (FACTS, NOW - timedelta(days=30), NOW),  # further back than the Lambda read
+        (SharedFacts(SINCE, {}), None, NOW),  # the Lambda could not read the kind
+        (FACTS, None, NOW - timedelta(hours=1)),  # out of date: the space lists itself
+    ],
+)
+async def test_what_the_document_does_not_hold_is_read_from_aws(
+    facts: SharedFacts | None, after: datetime | None, beat_at: datetime
+) -> None:
+    objects = store({"user_profile_name": "alice"}, facts=facts, beat_at=beat_at)
+    me = replace(ME, space_names=frozenset({"alice-space", "alice-gpu"}))
+    assert await alices_inventory(objects).shared_mine("training-job", me, after=after) is None
