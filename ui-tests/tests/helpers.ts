@@ -1,9 +1,14 @@
 /**
  * Helpers shared by the jupyter-smcost UI tests.
  */
-import { expect } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import type {
+  APIRequestContext,
+  APIResponse,
+  Locator,
+  Page
+} from '@playwright/test';
 
 /**
  * The status bar item (a stable class, see src/statusbar.ts).
@@ -64,26 +69,73 @@ export async function emulatorApps(
 }
 
 /**
+ * The admin's idle settings again: no user timeout or warning.
+ */
+export async function adminSettings(request: APIRequestContext): Promise<void> {
+  await api(request, 'config', {
+    method: 'PUT',
+    body: { timeout_minutes: null, warning_minutes: null }
+  });
+}
+
+/**
+ * Report activity from the test, which restarts the idle clock.
+ */
+export async function restartIdleClock(
+  request: APIRequestContext,
+  source: string
+): Promise<void> {
+  await api(request, 'activity', { method: 'POST', body: { source } });
+}
+
+/**
+ * Reset the emulator and seed its demo (`data` says which), then the
+ * admin's idle settings and the idle clock restarted.
+ *
+ * @returns The emulator's answer to the seed.
+ */
+async function seedStudio(
+  request: APIRequestContext,
+  data: Record<string, unknown>,
+  demo: string
+): Promise<APIResponse> {
+  await request.post(`${EMULATOR}/_smcost/reset`);
+  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
+    data
+  });
+  if (!seeded.ok()) {
+    throw new Error(`${demo} failed: ${seeded.status()}`);
+  }
+  await adminSettings(request);
+  await restartIdleClock(request, 'test setup');
+  return seeded;
+}
+
+/**
  * Give the next test a fresh Studio space and the admin's settings: a new
  * InService app (an earlier test may have deleted it), an empty call log,
  * no user settings, and the idle clock restarted.
  */
 export async function freshStudio(request: APIRequestContext): Promise<void> {
-  await request.post(`${EMULATOR}/_smcost/reset`);
-  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
-    data: {}
+  await seedStudio(request, {}, 'seed-demo');
+}
+
+/**
+ * Start each test of the calling spec file in a `freshStudio`, before the
+ * page loads (the page fixture is set up after this hook); then, if given,
+ * `teardown` after each test.
+ */
+export function eachInFreshStudio(
+  teardown?: (request: APIRequestContext) => Promise<void>
+): void {
+  test.beforeEach(async ({ request }) => {
+    await freshStudio(request);
   });
-  if (!seeded.ok()) {
-    throw new Error(`seed-demo failed: ${seeded.status()}`);
+  if (teardown) {
+    test.afterEach(async ({ request }) => {
+      await teardown(request);
+    });
   }
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test setup' }
-  });
 }
 
 /**
@@ -98,10 +150,7 @@ export async function shortTimeout(
 ): Promise<any> {
   // Activity first: the new timeout then counts from now (set first, it
   // would apply to the time already idle, maybe in the warning window).
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test start' }
-  });
+  await restartIdleClock(request, 'test start');
   const reply = await api(request, 'config', {
     method: 'PUT',
     body: { timeout_minutes: timeoutMinutes, warning_minutes: warningMinutes }
@@ -300,21 +349,11 @@ export const IDLE_ENDPOINT_CONFIG = 'demo-idle-endpoint-config';
  * @returns What the emulator seeded.
  */
 export async function savingsStudio(request: APIRequestContext): Promise<any> {
-  await request.post(`${EMULATOR}/_smcost/reset`);
-  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
-    data: { savings: true }
-  });
-  if (!seeded.ok()) {
-    throw new Error(`seed-demo (savings) failed: ${seeded.status()}`);
-  }
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test setup' }
-  });
+  const seeded = await seedStudio(
+    request,
+    { savings: true },
+    'seed-demo (savings)'
+  );
   return seeded.json();
 }
 

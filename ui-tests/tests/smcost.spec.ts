@@ -2,17 +2,14 @@ import { expect, galata, test } from '@jupyterlab/galata';
 
 import {
   api,
-  freshStudio,
+  eachInFreshStudio,
   ITEM,
   pinnedStatus,
   quietStart,
   recordHeartbeats
 } from './helpers';
 
-// Before the page loads (the page fixture is set up after this hook).
-test.beforeEach(async ({ request }) => {
-  await freshStudio(request);
-});
+eachInFreshStudio();
 
 test.describe('status bar item', () => {
   test('shows the countdown', async ({ page }) => {
