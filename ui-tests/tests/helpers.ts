@@ -358,6 +358,31 @@ export async function savingsStudio(request: APIRequestContext): Promise<any> {
 }
 
 /**
+ * Ask `GET endPoint` every 250 ms until it answers 200 and `ready` holds.
+ *
+ * @returns That answer.
+ * @throws If none does within `timeout` ms: `missing`, and the last answer.
+ */
+async function settled(
+  request: APIRequestContext,
+  endPoint: string,
+  ready: (answer: any) => boolean,
+  missing: string,
+  timeout: number
+): Promise<any> {
+  const end = Date.now() + timeout;
+  let last: any = null;
+  while (Date.now() < end) {
+    last = await api(request, endPoint);
+    if (last.status === 200 && ready(last)) {
+      return last;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  throw new Error(`${missing}: ` + JSON.stringify(last)?.slice(0, 500));
+}
+
+/**
  * Wait until `GET resources` answers with a listing read from AWS after
  * `since` (ms since the epoch). The server answers with its last listing
  * while it reads the next one, and the page asks every 30 s: a page loaded
@@ -370,22 +395,13 @@ export async function settledResources(
   since: number,
   timeout = 30_000
 ): Promise<any> {
-  const end = Date.now() + timeout;
-  let last: any = null;
-  while (Date.now() < end) {
-    last = await api(request, 'resources');
-    if (
-      last.status === 200 &&
-      last.state !== 'loading' &&
-      Date.parse(last.fetched_at ?? '') > since
-    ) {
-      return last;
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `no listing read since ${new Date(since).toISOString()}: ` +
-      JSON.stringify(last)?.slice(0, 500)
+  return settled(
+    request,
+    'resources',
+    last =>
+      last.state !== 'loading' && Date.parse(last.fetched_at ?? '') > since,
+    `no listing read since ${new Date(since).toISOString()}`,
+    timeout
   );
 }
 
@@ -402,23 +418,15 @@ export async function settledSuggestions(
   ready: (document: any) => boolean = () => true,
   timeout = 30_000
 ): Promise<any> {
-  const end = Date.now() + timeout;
-  let last: any = null;
-  while (Date.now() < end) {
-    last = await api(request, 'suggestions');
-    if (
-      last.status === 200 &&
+  return settled(
+    request,
+    'suggestions',
+    last =>
       (last.state === 'ok' || last.state === 'partial') &&
       Date.parse(last.generated_at ?? '') > since &&
-      ready(last)
-    ) {
-      return last;
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `no suggestions computed since ${new Date(since).toISOString()}: ` +
-      JSON.stringify(last)?.slice(0, 500)
+      ready(last),
+    `no suggestions computed since ${new Date(since).toISOString()}`,
+    timeout
   );
 }
 
