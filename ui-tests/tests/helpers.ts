@@ -193,6 +193,19 @@ export function recordHeartbeats(
 }
 
 /**
+ * Format USD as the extension does for figures from $0.10 to $99,999:
+ * cents below $100, whole dollars above (src/format.ts).
+ */
+export function usd(value: number): string {
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2,
+    maximumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2
+  }).format(value);
+}
+
+/**
  * The idle warning's toast in a page.
  */
 export function warningToast(page: Page) {

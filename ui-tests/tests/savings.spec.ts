@@ -31,7 +31,8 @@ import {
   SAVINGS_DEMO_RESOURCES,
   savingsStudio,
   settledResources,
-  settledSuggestions
+  settledSuggestions,
+  usd
 } from './helpers';
 
 const CARD = '[data-testid="smcost-suggestion"]';
@@ -86,19 +87,6 @@ function suggestion(rule: string, name?: string): any {
     throw new Error(`no ${rule} suggestion for ${name ?? 'any resource'}`);
   }
   return found;
-}
-
-/**
- * Format USD as the extension does for figures from $0.10 to $99,999
- * (src/format.ts).
- */
-function usd(value: number): string {
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2,
-    maximumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2
-  }).format(value);
 }
 
 /**
