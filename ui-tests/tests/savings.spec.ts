@@ -90,16 +90,31 @@ function suggestion(rule: string, name?: string): any {
 }
 
 /**
- * Open the Cost panel at its savings, as the command does.
+ * Run one of the Cost panel's commands, and wait for the panel and its
+ * answers.
  */
-async function openSavings(page: Page): Promise<Locator> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-smcost:show-savings');
-  });
+async function openByCommand(page: Page, command: string): Promise<Locator> {
+  await page.evaluate(async id => {
+    await window.jupyterapp.commands.execute(id);
+  }, command);
   const panel = page.locator(COST_PANEL);
   await expect(panel).toBeVisible();
   await expect(panel).toHaveAttribute('data-state', 'ready');
   return panel;
+}
+
+/**
+ * Open the Cost panel at its savings, as the command does.
+ */
+function openSavings(page: Page): Promise<Locator> {
+  return openByCommand(page, 'jupyter-smcost:show-savings');
+}
+
+/**
+ * Open the Cost panel (not at its savings: the pictures show no focus).
+ */
+function openPanel(page: Page): Promise<Locator> {
+  return openByCommand(page, 'jupyter-smcost:open-cost-panel');
 }
 
 /**
@@ -107,19 +122,6 @@ async function openSavings(page: Page): Promise<Locator> {
  */
 function card(panel: Locator, id: string): Locator {
   return panel.locator(`${CARD}[data-id="${id}"]`);
-}
-
-/**
- * Open the Cost panel (not at its savings: the pictures show no focus).
- */
-async function openPanel(page: Page): Promise<Locator> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-smcost:open-cost-panel');
-  });
-  const panel = page.locator(COST_PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel).toHaveAttribute('data-state', 'ready');
-  return panel;
 }
 
 /**
