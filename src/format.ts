@@ -57,15 +57,23 @@ export function formatDuration(
 }
 
 /**
+ * Whether the idle shutdown only logs what it would do: the server says so,
+ * or its action is `dry-run`.
+ *
+ * @param idle - The server's idle status.
+ */
+export function isDryRun(idle: IIdleStatus): boolean {
+  return idle.dry_run || idle.action === 'dry-run';
+}
+
+/**
  * Whether the idle shutdown really stopped this app (not a dry run): it no
  * longer exists, so nothing can keep it running and its cost stopped.
  *
  * @param idle - The server's idle status, if any.
  */
 export function isStopped(idle: IIdleStatus | null | undefined): boolean {
-  return (
-    idle?.state === 'shut-down' && !(idle.dry_run || idle.action === 'dry-run')
-  );
+  return idle?.state === 'shut-down' && !isDryRun(idle);
 }
 
 /**
@@ -191,7 +199,7 @@ export function formatStatus(
     };
   }
   const { idle } = view;
-  const dryRun = idle.dry_run || idle.action === 'dry-run';
+  const dryRun = isDryRun(idle);
   const action = describeIdleAction(idle, trans);
   const lines = [describeLastActivity(view, trans)];
   let text: string;

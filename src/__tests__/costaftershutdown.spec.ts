@@ -8,13 +8,15 @@ import { formatStatus, formatTimeOfDay } from '../format';
 import { showIdleDialog } from '../idle/dialog';
 import { IdleModel } from '../idle/model';
 import {
+  byId,
   cost,
   costModel,
   FakeClock,
   FakeServer,
   idleModel,
   resources,
-  settle
+  settle,
+  text
 } from './costfixtures';
 import { idleStatus, NOW, status } from './fixtures';
 
@@ -51,18 +53,6 @@ function stoppedStatus(dryRun = false): ReturnType<typeof status> {
     dry_run: dryRun,
     result: dryRun ? 'dry-run: would delete the app' : 'requested: delete'
   });
-}
-
-function byId(panel: CostPanel, id: string): HTMLElement {
-  const node = panel.node.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-  if (node === null) {
-    throw new Error(`no element with data-testid ${id}`);
-  }
-  return node;
-}
-
-function text(panel: CostPanel, id: string): string {
-  return byId(panel, id).textContent ?? '';
 }
 
 describe('after the idle shutdown', () => {

@@ -1,4 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
+import { Widget } from '@lumino/widgets';
 
 import { CostModel } from '../cost/model';
 import { IdleModel } from '../idle/model';
@@ -256,6 +257,17 @@ export class FakeServer {
 }
 
 /**
+ * A model's options for a fake server and clock, not polling by itself.
+ */
+export function unpolled(server: FakeServer, clock: FakeClock) {
+  return {
+    serverSettings: server.settings,
+    autoStart: false,
+    clock: clock.read
+  };
+}
+
+/**
  * A cost model on a fake server, not polling by itself.
  */
 export function costModel(
@@ -263,12 +275,7 @@ export function costModel(
   clock = new FakeClock(),
   options: Partial<CostModel.IOptions> = {}
 ): CostModel {
-  return new CostModel({
-    serverSettings: server.settings,
-    autoStart: false,
-    clock: clock.read,
-    ...options
-  });
+  return new CostModel({ ...unpolled(server, clock), ...options });
 }
 
 /**
@@ -278,11 +285,7 @@ export function idleModel(
   server: FakeServer,
   clock = new FakeClock()
 ): IdleModel {
-  return new IdleModel({
-    serverSettings: server.settings,
-    autoStart: false,
-    clock: clock.read
-  });
+  return new IdleModel(unpolled(server, clock));
 }
 
 /**
@@ -290,4 +293,22 @@ export function idleModel(
  */
 export function settle(ms = 0): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/**
+ * The element of a test id in a widget (the Cost panel, say).
+ */
+export function byId(widget: Widget, id: string): HTMLElement {
+  const node = widget.node.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+  if (node === null) {
+    throw new Error(`no element with data-testid ${id}`);
+  }
+  return node;
+}
+
+/**
+ * The text of the element of a test id in a widget.
+ */
+export function text(widget: Widget, id: string): string {
+  return byId(widget, id).textContent ?? '';
 }

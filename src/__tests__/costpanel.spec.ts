@@ -9,6 +9,7 @@ import { SuggestionsModel } from '../suggestions/model';
 import { SuggestionsView } from '../suggestions/view';
 import { IResources } from '../api';
 import {
+  byId,
   cost,
   costModel,
   FakeClock,
@@ -17,22 +18,12 @@ import {
   resource,
   resources,
   settle,
+  text,
   unknownPrice,
   localCost
 } from './costfixtures';
 import { status } from './fixtures';
 import { suggestions, suggestionsModel } from './suggestionsfixtures';
-
-/**
- * The element of a test id in the panel.
- */
-function byId(panel: CostPanel, id: string): HTMLElement {
-  const node = panel.node.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-  if (node === null) {
-    throw new Error(`no element with data-testid ${id}`);
-  }
-  return node;
-}
 
 /**
  * Whether an element or one of its ancestors in the panel is hidden.
@@ -46,10 +37,6 @@ function isShown(panel: CostPanel, id: string): boolean {
     node = node.parentElement;
   }
   return true;
-}
-
-function text(panel: CostPanel, id: string): string {
-  return byId(panel, id).textContent ?? '';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { SuggestionsModel } from '../suggestions/model';
 import { ISuggestion, ISuggestions } from '../api';
-import { FakeClock, FakeServer } from './costfixtures';
+import { FakeClock, FakeServer, unpolled } from './costfixtures';
 
 /**
  * An idle endpoint to delete: $0.23/h x 730 h.
@@ -151,10 +151,5 @@ export function suggestionsModel(
   clock = new FakeClock(),
   options: Partial<SuggestionsModel.IOptions> = {}
 ): SuggestionsModel {
-  return new SuggestionsModel({
-    serverSettings: server.settings,
-    autoStart: false,
-    clock: clock.read,
-    ...options
-  });
+  return new SuggestionsModel({ ...unpolled(server, clock), ...options });
 }

@@ -1,5 +1,6 @@
 import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
 
 import { extrapolate } from '../countdown';
 import { IdleModel } from '../idle/model';
@@ -60,6 +61,18 @@ class FakeNotifications implements INotificationAPI {
 }
 
 /**
+ * What `setup` made, disposed after each test (the notifier first), even
+ * when the test fails.
+ */
+const live: IDisposable[] = [];
+
+afterEach(() => {
+  for (const disposable of live.splice(0)) {
+    disposable.dispose();
+  }
+});
+
+/**
  * A model fed by hand, with a clock the test moves.
  */
 function setup(
@@ -97,6 +110,7 @@ function setup(
   const answer = (next: Partial<IIdleStatus> | Error) => {
     answers[0] = next instanceof Error ? next : status(next);
   };
+  live.push(notifier, model);
   return { clock, model, notifications, notifier, answer };
 }
 
@@ -183,7 +197,6 @@ describe('IdleNotifier', () => {
     expect(notifications.log.length).toBe(updates);
     notifier.dispose();
     expect(notifications.shown.size).toBe(0);
-    model.dispose();
   });
 
   it('appears when the countdown enters the warning window', async () => {
@@ -196,12 +209,10 @@ describe('IdleNotifier', () => {
     clock.now += 2000;
     notifier.render();
     expect(notifications.shown.size).toBe(1);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('goes away when the server says the app is active again', async () => {
-    const { answer, model, notifications, notifier } = setup({
+    const { answer, model, notifications } = setup({
       state: 'warning',
       seconds_until_shutdown: 100
     });
@@ -214,8 +225,6 @@ describe('IdleNotifier', () => {
     answer({ state: 'warning', seconds_until_shutdown: 100 });
     await model.update();
     expect(notifications.shown.size).toBe(1);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('"Keep running" reports activity and ends the warning', async () => {
@@ -231,8 +240,6 @@ describe('IdleNotifier', () => {
     expect(model.view()!.state).toBe('active');
     expect(notifications.shown.size).toBe(0);
     expect(notifier.warningId).toBeNull();
-    notifier.dispose();
-    model.dispose();
   });
 
   it('shows the warning again when "Keep running" fails', async () => {
@@ -248,8 +255,6 @@ describe('IdleNotifier', () => {
     clock.now += 1000;
     notifier.render();
     expect(notifications.shown.size).toBe(1);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('stays away once dismissed, until the next warning period', async () => {
@@ -265,8 +270,6 @@ describe('IdleNotifier', () => {
     clock.now += 1000;
     notifier.render();
     expect(notifications.shown.size).toBe(0);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('stops updating a toast the user hid', async () => {
@@ -286,12 +289,10 @@ describe('IdleNotifier', () => {
     notifier.render();
     // Updating would show it again: left as it was.
     expect(notifications.shown.get(id)!.message).toMatch(/1:39/);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('keeps the warning while the server cannot be reached', async () => {
-    const { answer, model, notifications, notifier } = setup({
+    const { answer, model, notifications } = setup({
       state: 'warning',
       seconds_until_shutdown: 100
     });
@@ -300,14 +301,12 @@ describe('IdleNotifier', () => {
     await expect(model.update()).rejects.toThrow();
     expect(model.error).toContain('offline');
     expect(notifications.shown.size).toBe(1);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('says why the shutdown was postponed, once per notice', async () => {
     const notice =
       'could not save a.ipynb (disk full): shutdown postponed by 5 min';
-    const { answer, model, notifications, notifier } = setup({
+    const { answer, model, notifications } = setup({
       state: 'active',
       error: notice
     });
@@ -327,8 +326,6 @@ describe('IdleNotifier', () => {
     answer({ state: 'active', error: notice });
     await model.update();
     expect(notifications.errors).toHaveLength(2);
-    notifier.dispose();
-    model.dispose();
   });
 
   it('ticks by itself', async () => {
@@ -349,7 +346,6 @@ describe('IdleNotifier', () => {
       notifier.dispose();
       jest.advanceTimersByTime(3000);
       expect(render).toHaveBeenCalledTimes(3);
-      model.dispose();
     } finally {
       jest.useRealTimers();
     }

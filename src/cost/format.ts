@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatTimeOfDay,
   formatUsd,
+  isDryRun,
   isStopped
 } from '../format';
 import { ICost, IEnvironment, IPrice, IResource, IResources } from '../api';
@@ -360,7 +361,7 @@ export function describeCountdown(
     };
   }
   const { idle } = view;
-  const dryRun = idle.dry_run || idle.action === 'dry-run';
+  const dryRun = isDryRun(idle);
   let text: string;
   switch (view.state) {
     case 'disabled':

@@ -3,7 +3,7 @@ import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
 import { IIdleView } from '../countdown';
-import { describeIdleAction, formatClock } from '../format';
+import { describeIdleAction, formatClock, isDryRun } from '../format';
 import { en, loadTrans } from '../i18n';
 import { IdleModel } from './model';
 
@@ -35,7 +35,7 @@ export function warningMessage(
   trans: TranslationBundle = en
 ): string | null {
   const { idle } = view;
-  const dryRun = idle.dry_run || idle.action === 'dry-run';
+  const dryRun = isDryRun(idle);
   if (view.state === 'warning' && view.secondsLeft !== null) {
     const at = new Date(now + view.secondsLeft * 1000).toLocaleTimeString([], {
       hour: '2-digit',

@@ -27,7 +27,8 @@ import {
   recordHeartbeats,
   RESOURCE_ROW,
   settledResources,
-  settledSuggestions
+  settledSuggestions,
+  usd
 } from './helpers';
 
 /**
@@ -46,19 +47,6 @@ test.afterEach(async ({ request }) => {
   // Never leave a fault for the next test (freshStudio clears them too).
   await clearEmulatorFaults(request);
 });
-
-/**
- * Format USD as the extension does for figures from $0.10 to $99,999:
- * cents below $100, whole dollars above (src/format.ts).
- */
-function usd(value: number): string {
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2,
-    maximumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2
-  }).format(value);
-}
 
 /**
  * A dollar figure in a text (`$0.024`, `$1,031`), as a number.

@@ -1,9 +1,14 @@
 /**
  * Helpers shared by the jupyter-smcost UI tests.
  */
-import { expect } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import type {
+  APIRequestContext,
+  APIResponse,
+  Locator,
+  Page
+} from '@playwright/test';
 
 /**
  * The status bar item (a stable class, see src/statusbar.ts).
@@ -64,26 +69,73 @@ export async function emulatorApps(
 }
 
 /**
+ * The admin's idle settings again: no user timeout or warning.
+ */
+export async function adminSettings(request: APIRequestContext): Promise<void> {
+  await api(request, 'config', {
+    method: 'PUT',
+    body: { timeout_minutes: null, warning_minutes: null }
+  });
+}
+
+/**
+ * Report activity from the test, which restarts the idle clock.
+ */
+export async function restartIdleClock(
+  request: APIRequestContext,
+  source: string
+): Promise<void> {
+  await api(request, 'activity', { method: 'POST', body: { source } });
+}
+
+/**
+ * Reset the emulator and seed its demo (`data` says which), then the
+ * admin's idle settings and the idle clock restarted.
+ *
+ * @returns The emulator's answer to the seed.
+ */
+async function seedStudio(
+  request: APIRequestContext,
+  data: Record<string, unknown>,
+  demo: string
+): Promise<APIResponse> {
+  await request.post(`${EMULATOR}/_smcost/reset`);
+  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
+    data
+  });
+  if (!seeded.ok()) {
+    throw new Error(`${demo} failed: ${seeded.status()}`);
+  }
+  await adminSettings(request);
+  await restartIdleClock(request, 'test setup');
+  return seeded;
+}
+
+/**
  * Give the next test a fresh Studio space and the admin's settings: a new
  * InService app (an earlier test may have deleted it), an empty call log,
  * no user settings, and the idle clock restarted.
  */
 export async function freshStudio(request: APIRequestContext): Promise<void> {
-  await request.post(`${EMULATOR}/_smcost/reset`);
-  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
-    data: {}
+  await seedStudio(request, {}, 'seed-demo');
+}
+
+/**
+ * Start each test of the calling spec file in a `freshStudio`, before the
+ * page loads (the page fixture is set up after this hook); then, if given,
+ * `teardown` after each test.
+ */
+export function eachInFreshStudio(
+  teardown?: (request: APIRequestContext) => Promise<void>
+): void {
+  test.beforeEach(async ({ request }) => {
+    await freshStudio(request);
   });
-  if (!seeded.ok()) {
-    throw new Error(`seed-demo failed: ${seeded.status()}`);
+  if (teardown) {
+    test.afterEach(async ({ request }) => {
+      await teardown(request);
+    });
   }
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test setup' }
-  });
 }
 
 /**
@@ -98,10 +150,7 @@ export async function shortTimeout(
 ): Promise<any> {
   // Activity first: the new timeout then counts from now (set first, it
   // would apply to the time already idle, maybe in the warning window).
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test start' }
-  });
+  await restartIdleClock(request, 'test start');
   const reply = await api(request, 'config', {
     method: 'PUT',
     body: { timeout_minutes: timeoutMinutes, warning_minutes: warningMinutes }
@@ -141,6 +190,19 @@ export function recordHeartbeats(
     }
   });
   return sources;
+}
+
+/**
+ * Format USD as the extension does for figures from $0.10 to $99,999:
+ * cents below $100, whole dollars above (src/format.ts).
+ */
+export function usd(value: number): string {
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2,
+    maximumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2
+  }).format(value);
 }
 
 /**
@@ -300,22 +362,37 @@ export const IDLE_ENDPOINT_CONFIG = 'demo-idle-endpoint-config';
  * @returns What the emulator seeded.
  */
 export async function savingsStudio(request: APIRequestContext): Promise<any> {
-  await request.post(`${EMULATOR}/_smcost/reset`);
-  const seeded = await request.post(`${EMULATOR}/_smcost/seed-demo`, {
-    data: { savings: true }
-  });
-  if (!seeded.ok()) {
-    throw new Error(`seed-demo (savings) failed: ${seeded.status()}`);
-  }
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test setup' }
-  });
+  const seeded = await seedStudio(
+    request,
+    { savings: true },
+    'seed-demo (savings)'
+  );
   return seeded.json();
+}
+
+/**
+ * Ask `GET endPoint` every 250 ms until it answers 200 and `ready` holds.
+ *
+ * @returns That answer.
+ * @throws If none does within `timeout` ms: `missing`, and the last answer.
+ */
+async function settled(
+  request: APIRequestContext,
+  endPoint: string,
+  ready: (answer: any) => boolean,
+  missing: string,
+  timeout: number
+): Promise<any> {
+  const end = Date.now() + timeout;
+  let last: any = null;
+  while (Date.now() < end) {
+    last = await api(request, endPoint);
+    if (last.status === 200 && ready(last)) {
+      return last;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  throw new Error(`${missing}: ` + JSON.stringify(last)?.slice(0, 500));
 }
 
 /**
@@ -331,22 +408,13 @@ export async function settledResources(
   since: number,
   timeout = 30_000
 ): Promise<any> {
-  const end = Date.now() + timeout;
-  let last: any = null;
-  while (Date.now() < end) {
-    last = await api(request, 'resources');
-    if (
-      last.status === 200 &&
-      last.state !== 'loading' &&
-      Date.parse(last.fetched_at ?? '') > since
-    ) {
-      return last;
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `no listing read since ${new Date(since).toISOString()}: ` +
-      JSON.stringify(last)?.slice(0, 500)
+  return settled(
+    request,
+    'resources',
+    last =>
+      last.state !== 'loading' && Date.parse(last.fetched_at ?? '') > since,
+    `no listing read since ${new Date(since).toISOString()}`,
+    timeout
   );
 }
 
@@ -363,23 +431,15 @@ export async function settledSuggestions(
   ready: (document: any) => boolean = () => true,
   timeout = 30_000
 ): Promise<any> {
-  const end = Date.now() + timeout;
-  let last: any = null;
-  while (Date.now() < end) {
-    last = await api(request, 'suggestions');
-    if (
-      last.status === 200 &&
+  return settled(
+    request,
+    'suggestions',
+    last =>
       (last.state === 'ok' || last.state === 'partial') &&
       Date.parse(last.generated_at ?? '') > since &&
-      ready(last)
-    ) {
-      return last;
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `no suggestions computed since ${new Date(since).toISOString()}: ` +
-      JSON.stringify(last)?.slice(0, 500)
+      ready(last),
+    `no suggestions computed since ${new Date(since).toISOString()}`,
+    timeout
   );
 }
 

@@ -31,7 +31,8 @@ import {
   SAVINGS_DEMO_RESOURCES,
   savingsStudio,
   settledResources,
-  settledSuggestions
+  settledSuggestions,
+  usd
 } from './helpers';
 
 const CARD = '[data-testid="smcost-suggestion"]';
@@ -89,29 +90,31 @@ function suggestion(rule: string, name?: string): any {
 }
 
 /**
- * Format USD as the extension does for figures from $0.10 to $99,999
- * (src/format.ts).
+ * Run one of the Cost panel's commands, and wait for the panel and its
+ * answers.
  */
-function usd(value: number): string {
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2,
-    maximumFractionDigits: Math.abs(value) >= 99.995 ? 0 : 2
-  }).format(value);
+async function openByCommand(page: Page, command: string): Promise<Locator> {
+  await page.evaluate(async id => {
+    await window.jupyterapp.commands.execute(id);
+  }, command);
+  const panel = page.locator(COST_PANEL);
+  await expect(panel).toBeVisible();
+  await expect(panel).toHaveAttribute('data-state', 'ready');
+  return panel;
 }
 
 /**
  * Open the Cost panel at its savings, as the command does.
  */
-async function openSavings(page: Page): Promise<Locator> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-smcost:show-savings');
-  });
-  const panel = page.locator(COST_PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel).toHaveAttribute('data-state', 'ready');
-  return panel;
+function openSavings(page: Page): Promise<Locator> {
+  return openByCommand(page, 'jupyter-smcost:show-savings');
+}
+
+/**
+ * Open the Cost panel (not at its savings: the pictures show no focus).
+ */
+function openPanel(page: Page): Promise<Locator> {
+  return openByCommand(page, 'jupyter-smcost:open-cost-panel');
 }
 
 /**
@@ -119,19 +122,6 @@ async function openSavings(page: Page): Promise<Locator> {
  */
 function card(panel: Locator, id: string): Locator {
   return panel.locator(`${CARD}[data-id="${id}"]`);
-}
-
-/**
- * Open the Cost panel (not at its savings: the pictures show no focus).
- */
-async function openPanel(page: Page): Promise<Locator> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-smcost:open-cost-panel');
-  });
-  const panel = page.locator(COST_PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel).toHaveAttribute('data-state', 'ready');
-  return panel;
 }
 
 /**

@@ -1,18 +1,9 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
-import { api, freshStudio, ITEM } from './helpers';
+import { adminSettings, api, eachInFreshStudio, ITEM } from './helpers';
 
-test.beforeEach(async ({ request }) => {
-  await freshStudio(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-});
+eachInFreshStudio(adminSettings);
 
 const FIELD = 'jp-SettingsEditor-jupyter-smcost:plugin';
 

@@ -1,28 +1,20 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import {
+  adminSettings,
   api,
+  eachInFreshStudio,
   emulatorApps,
   emulatorCalls,
-  freshStudio,
   ITEM,
   recordHeartbeats,
+  restartIdleClock,
   shortTimeout
 } from './helpers';
 
-test.beforeEach(async ({ request }) => {
-  await freshStudio(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-  await api(request, 'activity', {
-    method: 'POST',
-    body: { source: 'test teardown' }
-  });
+eachInFreshStudio(async request => {
+  await adminSettings(request);
+  await restartIdleClock(request, 'test teardown');
 });
 
 /**

@@ -2,17 +2,14 @@ import { expect, galata, test } from '@jupyterlab/galata';
 
 import {
   api,
-  freshStudio,
+  eachInFreshStudio,
   ITEM,
   pinnedStatus,
   quietStart,
   recordHeartbeats
 } from './helpers';
 
-// Before the page loads (the page fixture is set up after this hook).
-test.beforeEach(async ({ request }) => {
-  await freshStudio(request);
-});
+eachInFreshStudio();
 
 test.describe('status bar item', () => {
   test('shows the countdown', async ({ page }) => {
@@ -126,13 +123,21 @@ test.describe('heartbeat', () => {
   });
 });
 
-test.describe('settings from an earlier session', () => {
-  test.use({
+/**
+ * Galata's settings with a timeout (minutes) the user stored in an earlier
+ * session.
+ */
+function storedTimeout(timeoutMinutes: number) {
+  return {
     mockSettings: {
       ...galata.DEFAULT_SETTINGS,
-      'jupyter-smcost:plugin': { timeoutMinutes: 45 }
+      'jupyter-smcost:plugin': { timeoutMinutes }
     }
-  });
+  };
+}
+
+test.describe('settings from an earlier session', () => {
+  test.use(storedTimeout(45));
 
   test('the timeout in the settings goes to the server', async ({
     page,
@@ -146,12 +151,7 @@ test.describe('settings from an earlier session', () => {
 });
 
 test.describe('settings out of bounds', () => {
-  test.use({
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      'jupyter-smcost:plugin': { timeoutMinutes: 5000 }
-    }
-  });
+  test.use(storedTimeout(5000));
 
   test('a stored timeout above the maximum shows and applies clamped', async ({
     page,

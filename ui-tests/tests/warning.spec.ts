@@ -2,9 +2,10 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
 import {
+  adminSettings,
   api,
+  eachInFreshStudio,
   emulatorCalls,
-  freshStudio,
   ITEM,
   pinnedStatus,
   quietStart,
@@ -13,17 +14,8 @@ import {
   warningToast
 } from './helpers';
 
-test.beforeEach(async ({ request }) => {
-  await freshStudio(request);
-});
-
-test.afterEach(async ({ request }) => {
-  // Back to the admin's 30 minutes before anything is stopped.
-  await api(request, 'config', {
-    method: 'PUT',
-    body: { timeout_minutes: null, warning_minutes: null }
-  });
-});
+// Back to the admin's 30 minutes before anything is stopped.
+eachInFreshStudio(adminSettings);
 
 /**
  * Open another JupyterLab tab in the same browser.
