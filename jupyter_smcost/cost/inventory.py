@@ -600,11 +600,18 @@ class Inventory:
         entities = await self._search(kind, owners, running, after)
         if entities is None:
             return None
+        # Search filtered by these tags; what comes back is checked all the same.
+        return self._theirs(kind, entities, ident)
+
+    def _theirs(
+        self, kind: str, entities: list[dict[str, Any]], ident: Identity
+    ) -> list[dict[str, Any]]:
+        """The `entities` (with their `Tags`, as Search answers) that `ident` owns; their
+        tags are remembered."""
         mine = []
         arn_key = JOB_KINDS[kind].arn_key if kind in JOB_KINDS else "EndpointArn"
         for entity in entities:
             tags = tag_dict(entity.get("Tags"))
-            # Search filtered by these tags; what comes back is checked all the same.
             if ident.owns(tags):
                 self._remember_tags(str(entity.get(arn_key)), tags)
                 mine.append(entity)
@@ -705,22 +712,17 @@ class Inventory:
         if kind == "app":
             return [a for a in entities if ident.owns_app(a)]
         if kind in JOB_KINDS:
-            spec = JOB_KINDS[kind]
-            arn_key, status_key, live = spec.arn_key, spec.status_key, "InProgress"
+            status_key, live = JOB_KINDS[kind].status_key, "InProgress"
         else:
-            arn_key, status_key, live = "EndpointArn", "EndpointStatus", "InService"
-        mine = []
-        for entity in entities:
+            status_key, live = "EndpointStatus", "InService"
+
+        def wanted(entity: dict[str, Any]) -> bool:
             created = utc_time(entity.get("CreationTime"))
             recent = cutoff is not None and created is not None and created > cutoff
-            if entity.get(status_key) != live and not recent:
-                continue
-            tags = tag_dict(entity.get("Tags"))
-            # The document is this user's; what it holds is checked all the same.
-            if ident.owns(tags):
-                self._remember_tags(str(entity.get(arn_key)), tags)
-                mine.append(entity)
-        return mine
+            return entity.get(status_key) == live or recent
+
+        # The document is this user's; what it holds is checked all the same.
+        return self._theirs(kind, [e for e in entities if wanted(e)], ident)
 
     # -- describes -----------------------------------------------------------------------
 

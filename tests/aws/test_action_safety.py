@@ -238,6 +238,20 @@ async def test_ownership_is_checked_again_when_the_action_runs(
 # -- 2. one-click actions do what they say, once ------------------------------------------------
 
 
+CROSSREGION = "demo-crossregion-processing"
+
+
+async def crossregion_stop(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:
+    """The confirmed request that stops the demo's cross-region processing job."""
+    _, body = await offered(smcost_api, app, "data-locality", CROSSREGION, "stop-processing-job")
+    return body
+
+
+def last_result(app: Any) -> str:
+    """The result of the last action in the audit log."""
+    return str(app.suggestions.audit.entries()[-1]["result"])
+
+
 @pytest.fixture
 def slow_aws(demo: dict[str, Any], smcost_config: dict[str, Any]) -> dict[str, Any]:
     smcost_config["SMCost"]["aws_read_timeout_seconds"] = 1.0
@@ -249,29 +263,22 @@ async def test_a_late_stop_is_sent_once_and_reported_as_done(
     slow_aws: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
-    name = "demo-crossregion-processing"
-    _, body = await offered(
-        smcost_api, smcost_started, "data-locality", name, "stop-processing-job"
-    )
+    body = await crossregion_stop(smcost_api, smcost_started)
     emu.set_delay(2.0, ["StopProcessingJob"])  # past the read and the call timeout
     code, answer = await smcost_api.post("actions", body)
     assert code == 200, answer
     assert "Stopping" in answer["message"] or "Stopped" in answer["message"]
     assert len(calls(emu, "StopProcessingJob")) == 1  # never retried blindly
-    status = emu.client().describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"]
-    assert status in ("Stopping", "Stopped")
-    entry = smcost_started.suggestions.audit.entries()[-1]
-    assert entry["result"] == "ok", entry
+    job = emu.client().describe_processing_job(ProcessingJobName=CROSSREGION)
+    assert job["ProcessingJobStatus"] in ("Stopping", "Stopped")
+    assert last_result(smcost_started) == "ok"
 
 
 async def test_a_stop_that_never_lands_is_reported_as_not_done(
     slow_aws: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = slow_aws["emulator"]
-    name = "demo-crossregion-processing"
-    _, body = await offered(
-        smcost_api, smcost_started, "data-locality", name, "stop-processing-job"
-    )
+    body = await crossregion_stop(smcost_api, smcost_started)
     # AWS answers 500 after the client gave up: the stop never happened.
     emu.set_delay(1.5, ["StopProcessingJob"])
     emu.inject_fault("StopProcessingJob", "InternalFailure", "boom", status=500, times=1)
@@ -279,8 +286,7 @@ async def test_a_stop_that_never_lands_is_reported_as_not_done(
     assert code == 504, answer
     assert "InProgress" in answer["message"] and answer["iam_action"] is None
     assert len(calls(emu, "StopProcessingJob")) == 1
-    entry = smcost_started.suggestions.audit.entries()[-1]
-    assert entry["result"] == "unconfirmed", entry
+    assert last_result(smcost_started) == "unconfirmed"
 
 
 async def test_concurrent_identical_deletes_make_one_call(
