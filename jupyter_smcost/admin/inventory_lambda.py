@@ -412,10 +412,7 @@ class InventoryWriter:
             domain_spaces=domain.spaces,
             facts=facts,
         )
-        # What changes the document (not the times it was read at).
-        mark = hashlib.sha256(
-            _json({k: v for k, v in doc.items() if k not in ("written_at", "fetched_at")})
-        ).hexdigest()
+        mark = hashlib.sha256(_json(_what_changes(doc))).hexdigest()
         last = domain.written.get(key)
         now = self._clock()
         if last is not None and last[0] == mark and now - last[1] < REWRITE_SECONDS:
@@ -438,6 +435,16 @@ def _owned(
         ]
         for kind, found in everyone.items()
     }
+
+
+def _what_changes(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document less the times it was read at, and less the start of its facts' lookback,
+    which moves every hour: the same jobs since a later start are the same facts (a job
+    that fell out of the window changes them)."""
+    kept = {k: v for k, v in doc.items() if k not in ("written_at", "fetched_at")}
+    if isinstance(kept.get("facts"), dict):
+        kept["facts"] = {k: v for k, v in kept["facts"].items() if k != "since"}
+    return kept
 
 
 def _json(value: Any) -> bytes:

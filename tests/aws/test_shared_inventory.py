@@ -56,10 +56,17 @@ def writer(
     studio: dict[str, Any],
     *,
     period: float = 300.0,
-    wall: datetime | None = None,
+    wall: datetime | list[datetime] | None = None,
     clock: list[float] | None = None,
 ) -> InventoryWriter:
+    """The function's writer; `wall` (fixed, or a list whose first item is now) and
+    `clock` simulate its time."""
     clients = AwsClients("us-east-1")
+
+    def now() -> datetime:
+        if isinstance(wall, list):
+            return wall[0]
+        return wall or datetime.now(timezone.utc)
 
     async def put(bucket: str, key: str, body: bytes) -> None:
         await clients.call("s3", "put_object", Bucket=bucket, Key=key, Body=body)
@@ -70,7 +77,7 @@ def writer(
         Settings([studio["domain_id"]], BUCKET, PREFIX, period),
         region="us-east-1",
         account=studio["account_id"],
-        wall=(lambda: wall) if wall else lambda: datetime.now(timezone.utc),
+        wall=now,
         clock=(lambda: clock[0]) if clock else time.monotonic,
     )
 
@@ -220,12 +227,17 @@ def test_a_reconcile_with_nothing_changed_writes_only_the_heartbeat(
     studio: dict[str, Any],
 ) -> None:
     clock = [0.0]
-    w = writer(studio, clock=clock)
+    wall = [datetime.now(timezone.utc)]
+    w = writer(studio, clock=clock, wall=wall)
     first = reconcile(w)
     beat = s3_json(f"{PREFIX}{studio['domain_id']}/_reconciled.json")
     clock[0] += 300.0
     second = reconcile(w)
     assert second.written == 0 and second.unchanged == first.owners
+    # Hours later, the lookback starts later: the same jobs, so the same documents.
+    clock[0] += 300.0
+    wall[0] += timedelta(hours=2)
+    assert reconcile(w).written == 0
     # Once a day all the same, so the bucket's lifecycle rule expires only deleted owners'.
     clock[0] += REWRITE_SECONDS
     assert reconcile(w).written == first.owners
