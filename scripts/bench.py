@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -336,7 +337,7 @@ async def _lag_during(work: Any) -> float:
 
 
 def launch_server(
-    tmp: Path, enabled: bool, options: list[str], env: dict[str, str]
+    tmp: Path, enabled: bool, options: list[str], env: Mapping[str, str]
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A real `jupyter server` in its own folders (the extension on or off, with `options`),
     once its /api/status answers: the process and its base URL."""

@@ -115,6 +115,7 @@ INVENTORY = (
     "sagemaker:ListSpaces",
     "sagemaker:ListUserProfiles",
     "sagemaker:ListDomains",
+    "sagemaker:DescribeDomain",
     "sagemaker:ListNotebookInstances",
 )
 INVENTORY_WRITE = ("s3:PutObject", "s3:GetObject")

@@ -55,6 +55,7 @@ from ..cost.shared_inventory import (
 )
 from ..environment import Environment, Kind
 from ..pace import Pace, PacedAws
+from ..suggestions.collect import DOMAIN_TTL_SECONDS, docker_access_of
 from .fleet import ConfigError, domain_scope
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ class Domain:
     written: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: Processing job ARN -> (its list summary's mark, its description with its tags).
     processing: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+    #: (when read: monotonic, whether its users may run Docker), read hourly.
+    docker: tuple[float, bool | None] | None = None
 
 
 @dataclass
@@ -298,7 +301,7 @@ class InventoryWriter:
             domain.written.pop(key, None)
             domain.found.pop(key, None)
         written = self._wall()
-        beat = {
+        beat: dict[str, Any] = {
             "format": HEARTBEAT,
             "domain_id": domain_id,
             "written_at": written.isoformat(),
@@ -308,6 +311,9 @@ class InventoryWriter:
             "period_seconds": self.conf.period_seconds,
             "owners": len(owners),
         }
+        docker = await self._docker(domain, domain_id)
+        if docker is not None:
+            beat["docker_access"] = docker[1]
         await self.put_object(
             self.conf.bucket, heartbeat_key(self.conf.prefix, domain_id), _json(beat)
         )
@@ -353,6 +359,19 @@ class InventoryWriter:
             if found is not None:
                 kinds[kind] = found
         return since, kinds
+
+    async def _docker(self, domain: Domain, domain_id: str) -> tuple[float, bool | None] | None:
+        """Whether the domain's users may run Docker, read hourly (None: not read; the apps
+        read it themselves)."""
+        now = self._clock()
+        if domain.docker is None or now - domain.docker[0] >= DOMAIN_TTL_SECONDS:
+            try:
+                answer = await domain.inventory.describe("describe_domain", DomainId=domain_id)
+            except AwsError as err:
+                log.warning("jupyter-smcost inventory: domain %s: %s", domain_id, err)
+                return domain.docker
+            domain.docker = (now, docker_access_of(answer or {}))
+        return domain.docker
 
     async def _processing(self, domain: Domain, since: datetime) -> list[dict[str, Any]] | None:
         """The processing jobs of the domain's users, running or created since `since`,

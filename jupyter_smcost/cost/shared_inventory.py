@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -237,6 +237,9 @@ class Read:
     #: When the last reconcile started reading SageMaker: the document shows nothing that
     #: happened after (None: a heartbeat that does not say).
     read_at: datetime | None = None
+    #: The domain's settings the function read (`docker_access`: bool or None), as the
+    #: heartbeat says them; what it does not say the reader reads itself.
+    domain: dict[str, Any] = field(default_factory=dict)
 
 
 def _hhmm(when: datetime) -> str:
@@ -303,6 +306,11 @@ class SharedInventoryReader:
             domain_spaces=count if isinstance(count, int) and count >= 0 else 0,
             facts=facts_of(doc),
             read_at=utc_time(heartbeat.get("read_at")),
+            domain={
+                k: v
+                for k, v in heartbeat.items()
+                if k == "docker_access" and (v is None or isinstance(v, bool))
+            },
         )
 
     def _why(self, err: AwsError, key: str) -> str:

@@ -217,6 +217,17 @@ def _job_fact(
     )
 
 
+def docker_access_of(domain: dict[str, Any]) -> bool | None:
+    """Whether a domain (DescribeDomain's answer) lets its users run Docker (local mode)."""
+    docker = ((domain.get("DomainSettings") or {}).get("DockerSettings") or {}).get(
+        "EnableDockerAccess"
+    )
+    if docker is None:
+        # AWS's default is DISABLED: a domain that does not say is a domain without it.
+        return False if domain else None
+    return str(docker).upper() == "ENABLED"
+
+
 def model_images(model: dict[str, Any]) -> tuple[str, ...]:
     containers = model.get("Containers") or []
     if containers:
@@ -701,14 +712,13 @@ class FactsCollector:
         known = self._memo.domain
         if known is not None and now - known[0] < DOMAIN_TTL_SECONDS:
             return known[1]
-        domain = await self._call("sagemaker", "describe_domain", DomainId=env.domain_id)
-        docker = ((domain.get("DomainSettings") or {}).get("DockerSettings") or {}).get(
-            "EnableDockerAccess"
-        )
-        value = None if docker is None else str(docker).upper() == "ENABLED"
-        # AWS's default is DISABLED: a domain that does not say is a domain without it.
-        if docker is None and domain:
-            value = False
+        read = await self.inventory.read_shared()
+        if read is not None and read.found is not None and "docker_access" in read.domain:
+            value: bool | None = read.domain["docker_access"]  # the function read the domain
+        else:
+            value = docker_access_of(
+                await self._call("sagemaker", "describe_domain", DomainId=env.domain_id)
+            )
         self._memo.domain = (now, value)
         return value
 

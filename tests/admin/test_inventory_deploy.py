@@ -77,7 +77,7 @@ def test_the_template_grants_the_function_exactly_the_inventory_actions() -> Non
     assert set(statements) == {"ReadSageMaker", "WriteDocuments"}
     read, write = statements["ReadSageMaker"], statements["WriteDocuments"]
     assert read["Action"] == list(INVENTORY) and read["Resource"] == "*"
-    assert len(set(INVENTORY)) == len(INVENTORY) == 18
+    assert len(set(INVENTORY)) == len(INVENTORY) == 19
     # Writes under the prefix of its own bucket, nothing else.
     assert write["Action"] == list(INVENTORY_WRITE)
     assert write["Resource"] == {"Fn::Sub": "${Bucket.Arn}/${Prefix}*"}

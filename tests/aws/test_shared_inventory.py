@@ -358,6 +358,10 @@ async def test_the_suggestions_read_the_shared_inventory_and_say_the_same(
     savings_shared: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emulator = savings_shared["emulator"]
+    # Whether the domain lets its users run Docker: from the heartbeat, not DescribeDomain.
+    emulator.clear_call_log()
+    await settled(smcost_api, smcost_started)
+    assert not [r for r in emulator.call_log() if r.action == "DescribeDomain"]
     doc, calls = await computed(smcost_api, smcost_started, emulator)
     reader = smcost_started.collector.inventory.shared
     assert reader.reads > 0 and reader.fallbacks == 0
