@@ -290,8 +290,9 @@ def test_default_delete_delay_is_two_seconds(emulator: Emulator) -> None:
     from smcost_emulator.sagemaker_studio.models import iter_apps
 
     (_, _, model), *_ = list(iter_apps())
-    assert model._deleted_at is not None
-    assert 1.0 < model._deleted_at - time.monotonic() <= 2.0
+    due = model._deletion.due
+    assert due is not None
+    assert 1.0 < due - time.monotonic() <= 2.0
 
 
 def test_classic_apps_under_user_profile(emulator: Emulator) -> None:

@@ -5,7 +5,6 @@ they obey (delete delay, status listeners) are `..control`'s."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..moto_api import (
     sagemaker_backends,
     utcnow,
 )
+from .shared import Deadline, sort_listed
 
 # AppTypes that live in a (new Studio) space; the Classic ones live under a user profile.
 SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
@@ -73,7 +73,7 @@ class FakeApp(BaseModel):
         self.last_user_activity = self.creation_time
         self._status = "InService"
         self._lock = threading.Lock()
-        self._deleted_at: float | None = None
+        self._deletion = Deadline()
 
     @property
     def owner_label(self) -> str:
@@ -83,17 +83,10 @@ class FakeApp(BaseModel):
 
     @property
     def status(self) -> str:
-        # Deleting -> Deleted is decided lazily on the clock, so no timer thread is needed.
         with self._lock:
-            if (
-                self._status == "Deleting"
-                and self._deleted_at is not None
-                and time.monotonic() >= self._deleted_at
-            ):
+            changed = self._status == "Deleting" and self._deletion.passed()
+            if changed:
                 self._status = "Deleted"
-                changed = True
-            else:
-                changed = False
             status = self._status
         if changed:
             control.notify(self, "Deleting", "Deleted")
@@ -104,7 +97,7 @@ class FakeApp(BaseModel):
         with self._lock:
             old = self._status
             self._status = status
-            self._deleted_at = None
+            self._deletion.clear()
         if old != status:
             control.notify(self, old, status)
 
@@ -112,7 +105,7 @@ class FakeApp(BaseModel):
         with self._lock:
             old = self._status
             self._status = "Deleting"
-            self._deleted_at = time.monotonic() + delay
+            self._deletion.start(delay)
         control.notify(self, old, "Deleting")
 
     def describe(self) -> dict[str, Any]:
@@ -279,10 +272,6 @@ class FakeStudioLifecycleConfig(BaseModel):
 AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
 
 
-def _sort(items: list[Any], sort_order: str | None, key: Callable[[Any], Any]) -> list[Any]:
-    return sorted(items, key=key, reverse=sort_order == "Descending")
-
-
 def _in_domain(
     items: list[Any],
     domain_id: str | None,
@@ -294,7 +283,7 @@ def _in_domain(
     sorted by CreationTime or, on request, LastModifiedTime."""
     found = [i for i in items if (domain_id is None or i.domain_id == domain_id) and wanted(i)]
     attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
-    return _sort(found, sort_order, lambda i: getattr(i, attr))
+    return sort_listed(found, attr, sort_order)
 
 
 def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
@@ -606,7 +595,7 @@ class StudioBackend(BaseBackend):
             )
             and (space_name_equals is None or a.space_name == space_name_equals)
         ]
-        return _sort(found, sort_order, lambda a: a.creation_time)
+        return sort_listed(found, "creation_time", sort_order)
 
     def find_by_arn(self, arn: str) -> Any:
         """The app, space, user profile or lifecycle config with this ARN, else None."""
@@ -660,14 +649,10 @@ class StudioBackend(BaseBackend):
             if (name_contains is None or name_contains in c.name)
             and (app_type_equals is None or c.app_type == app_type_equals)
         ]
-        key: Callable[[FakeStudioLifecycleConfig], Any]
-        if sort_by == "Name":
-            key = lambda c: c.name  # noqa: E731
-        elif sort_by == "LastModifiedTime":
-            key = lambda c: c.last_modified_time  # noqa: E731
-        else:
-            key = lambda c: c.creation_time  # noqa: E731
-        return _sort(found, sort_order, key)
+        attr = {"Name": "name", "LastModifiedTime": "last_modified_time"}.get(
+            sort_by or "", "creation_time"
+        )
+        return sort_listed(found, attr, sort_order)
 
 
 studio_backends = BackendDict(StudioBackend, "sagemaker")
