@@ -5,8 +5,8 @@ they obey (delete delay, status listeners) are `..control`'s."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 from ..control import control
 from ..moto_api import (
@@ -37,7 +37,7 @@ PAGINATION_MODEL = {
         "limit_default": 100,
         "unique_attribute": "arn",
     }
-    for name in ("list_apps", "list_spaces", "list_user_profiles", "list_studio_lifecycle_configs")
+    for name in ("list_apps", "list_members", "list_studio_lifecycle_configs")
 }
 
 
@@ -136,7 +136,73 @@ class FakeApp(BaseModel):
         }
 
 
-class FakeSpace(BaseModel):
+class DomainMember(BaseModel):
+    """A user profile or a space: named in its domain, InService from its creation, with
+    settings that an update merges into."""
+
+    #: The API's noun (UserProfileArn, UserProfileName, ...) and the ARN's resource type.
+    noun: str
+    arn_type: str
+    #: The member the settings are under in Create/Describe (UserSettings, SpaceSettings).
+    settings_key: str
+
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        name: str,
+        settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.name = name
+        self.settings: dict[str, Any] = settings or {}
+        self.tags = tags or []
+        self.arn = arn_formatter(self.arn_type, f"{domain_id}/{name}", account_id, region_name)
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def update(self, settings: dict[str, Any] | None) -> str:
+        # As UpdateDomain: the settings given replace those keys, the others stay.
+        if settings is not None:
+            self.settings = {**self.settings, **settings}
+        self.last_modified_time = utcnow()
+        return self.arn
+
+    def _listed(self) -> dict[str, Any]:
+        """What both Describe and List answer of it."""
+        return {
+            "DomainId": self.domain_id,
+            f"{self.noun}Name": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self._listed(),
+            f"{self.noun}Arn": self.arn,
+            self.settings_key: self.settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return self._listed()
+
+
+class FakeUserProfile(DomainMember):
+    noun = "UserProfile"
+    arn_type = "user-profile"
+    settings_key = "UserSettings"
+
+
+class FakeSpace(DomainMember):
+    noun = "Space"
+    arn_type = "space"
+    settings_key = "SpaceSettings"
+
     def __init__(
         self,
         account_id: str,
@@ -149,90 +215,30 @@ class FakeSpace(BaseModel):
         space_display_name: str | None,
         tags: list[dict[str, str]] | None,
     ):
-        self.domain_id = domain_id
-        self.space_name = space_name
-        self.space_settings = space_settings or {}
+        super().__init__(account_id, region_name, domain_id, space_name, space_settings, tags)
         self.ownership_settings = ownership_settings
         self.space_sharing_settings = space_sharing_settings
         self.space_display_name = space_display_name
-        self.tags = tags or []
-        self.arn = arn_formatter("space", f"{domain_id}/{space_name}", account_id, region_name)
-        self.status = "InService"
-        self.creation_time = utcnow()
-        self.last_modified_time = self.creation_time
 
     def describe(self) -> dict[str, Any]:
         return {
-            "DomainId": self.domain_id,
-            "SpaceArn": self.arn,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
-            "SpaceSettings": self.space_settings,
+            **super().describe(),
             "OwnershipSettings": self.ownership_settings,
             "SpaceSharingSettings": self.space_sharing_settings,
             "SpaceDisplayName": self.space_display_name,
         }
 
     def summary(self) -> dict[str, Any]:
-        settings = self.space_settings
         return {
-            "DomainId": self.domain_id,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
+            **super().summary(),
             "SpaceSettingsSummary": {
-                k: settings[k]
+                k: self.settings[k]
                 for k in ("AppType", "RemoteAccess", "SpaceStorageSettings")
-                if k in settings
+                if k in self.settings
             },
             "SpaceSharingSettingsSummary": self.space_sharing_settings,
             "OwnershipSettingsSummary": self.ownership_settings,
             "SpaceDisplayName": self.space_display_name,
-        }
-
-
-class FakeUserProfile(BaseModel):
-    def __init__(
-        self,
-        account_id: str,
-        region_name: str,
-        domain_id: str,
-        user_profile_name: str,
-        user_settings: dict[str, Any] | None,
-        tags: list[dict[str, str]] | None,
-    ):
-        self.domain_id = domain_id
-        self.user_profile_name = user_profile_name
-        self.user_settings = user_settings or {}
-        self.tags = tags or []
-        self.arn = arn_formatter(
-            "user-profile", f"{domain_id}/{user_profile_name}", account_id, region_name
-        )
-        self.status = "InService"
-        self.creation_time = utcnow()
-        self.last_modified_time = self.creation_time
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "DomainId": self.domain_id,
-            "UserProfileArn": self.arn,
-            "UserProfileName": self.user_profile_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
-            "UserSettings": self.user_settings,
-        }
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "DomainId": self.domain_id,
-            "UserProfileName": self.user_profile_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
         }
 
 
@@ -271,19 +277,57 @@ class FakeStudioLifecycleConfig(BaseModel):
 
 AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
 
+M = TypeVar("M", bound=DomainMember)
 
-def _in_domain(
-    items: list[Any],
-    domain_id: str | None,
-    wanted: Callable[[Any], bool],
-    sort_by: str | None,
-    sort_order: str | None,
-) -> list[Any]:
-    """The spaces or user profiles of a List call: in `domain_id` (None: any) and `wanted`,
-    sorted by CreationTime or, on request, LastModifiedTime."""
-    found = [i for i in items if (domain_id is None or i.domain_id == domain_id) and wanted(i)]
-    attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
-    return sort_listed(found, attr, sort_order)
+
+class DomainMembers(Generic[M]):
+    """The user profiles or the spaces of one account and region, by domain and name."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label  # how AWS's messages name one: "User profile", "Space"
+        self.by_key: dict[tuple[str, str], M] = {}
+        # The server is threaded: make check-then-insert atomic.
+        self._lock = threading.Lock()
+
+    def get(self, domain_id: str, name: str) -> M:
+        found = self.by_key.get((domain_id, name))
+        if found is None:
+            raise ResourceNotFound(f"{self.label} '{name}' does not exist in domain '{domain_id}'.")
+        return found
+
+    def add(self, member: M) -> M:
+        with self._lock:
+            if (member.domain_id, member.name) in self.by_key:
+                raise ResourceInUseException(
+                    f"{self.label} '{member.name}' already exists in domain '{member.domain_id}'."
+                )
+            self.by_key[(member.domain_id, member.name)] = member
+        return member
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_members(
+        self,
+        domain_id_equals: str | None = None,
+        name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[M]:
+        """ListUserProfiles or ListSpaces: in `domain_id_equals` (None: any domain), sorted by
+        CreationTime or, on request, LastModifiedTime."""
+        found = [
+            m
+            for m in list(self.by_key.values())
+            if (domain_id_equals is None or m.domain_id == domain_id_equals)
+            and (name_contains is None or name_contains in m.name)
+        ]
+        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+        return sort_listed(found, attr, sort_order)
+
+
+def _merged(stored: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """Settings an update gives merged into the stored ones (top level), as AWS merges them:
+    sending only JupyterLabAppSettings does not drop the ExecutionRole."""
+    return {**(stored or {}), **given}
 
 
 def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
@@ -302,8 +346,8 @@ class StudioBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.apps: dict[AppKey, FakeApp] = {}
-        self.spaces: dict[tuple[str, str], FakeSpace] = {}
-        self.user_profiles: dict[tuple[str, str], FakeUserProfile] = {}
+        self.spaces = DomainMembers[FakeSpace]("Space")
+        self.user_profiles = DomainMembers[FakeUserProfile]("User profile")
         self.studio_lifecycle_configs: dict[str, FakeStudioLifecycleConfig] = {}
         # The server is threaded: make check-then-insert atomic.
         self._lock = threading.RLock()
@@ -327,23 +371,16 @@ class StudioBackend(BaseBackend):
         app_security_group_management: str | None,
     ) -> str:
         domain = self.get_domain(domain_id)
-        # Settings given merge into the stored ones (top level), as an update does on AWS:
-        # sending only JupyterLabAppSettings does not drop the ExecutionRole.
         if default_user_settings is not None:
-            domain.default_user_settings = {
-                **(domain.default_user_settings or {}),
-                **default_user_settings,
-            }
+            domain.default_user_settings = _merged(
+                domain.default_user_settings, default_user_settings
+            )
         if default_space_settings is not None:
-            domain.default_space_settings = {
-                **(domain.default_space_settings or {}),
-                **default_space_settings,
-            }
+            domain.default_space_settings = _merged(
+                domain.default_space_settings, default_space_settings
+            )
         if domain_settings_for_update is not None:
-            domain.domain_settings = {
-                **(domain.domain_settings or {}),
-                **domain_settings_for_update,
-            }
+            domain.domain_settings = _merged(domain.domain_settings, domain_settings_for_update)
         if subnet_ids is not None:
             domain.subnet_ids = subnet_ids
         if vpc_id is not None:
@@ -355,7 +392,7 @@ class StudioBackend(BaseBackend):
         domain.last_modified_time = utcnow()
         return domain.arn
 
-    # user profiles
+    # user profiles and spaces (DescribeXxx, UpdateXxx, ListXxx: see `DomainMembers`)
     def create_user_profile(
         self,
         domain_id: str,
@@ -364,45 +401,12 @@ class StudioBackend(BaseBackend):
         tags: list[dict[str, str]] | None,
     ) -> FakeUserProfile:
         self.get_domain(domain_id)
-        with self._lock:
-            if (domain_id, user_profile_name) in self.user_profiles:
-                raise ResourceInUseException(
-                    f"User profile '{user_profile_name}' already exists in domain '{domain_id}'."
-                )
-            profile = FakeUserProfile(
+        return self.user_profiles.add(
+            FakeUserProfile(
                 self.account_id, self.region_name, domain_id, user_profile_name, user_settings, tags
             )
-            self.user_profiles[(domain_id, user_profile_name)] = profile
-        return profile
-
-    def describe_user_profile(self, domain_id: str, user_profile_name: str) -> FakeUserProfile:
-        profile = self.user_profiles.get((domain_id, user_profile_name))
-        if profile is None:
-            raise ResourceNotFound(
-                f"User profile '{user_profile_name}' does not exist in domain '{domain_id}'."
-            )
-        return profile
-
-    @paginate(pagination_model=PAGINATION_MODEL)
-    def list_user_profiles(
-        self,
-        domain_id_equals: str | None = None,
-        user_profile_name_contains: str | None = None,
-        sort_by: str | None = None,
-        sort_order: str | None = None,
-    ) -> list[FakeUserProfile]:
-        return _in_domain(
-            list(self.user_profiles.values()),
-            domain_id_equals,
-            lambda p: (
-                user_profile_name_contains is None
-                or user_profile_name_contains in p.user_profile_name
-            ),
-            sort_by,
-            sort_order,
         )
 
-    # spaces
     def create_space(
         self,
         domain_id: str,
@@ -416,13 +420,9 @@ class StudioBackend(BaseBackend):
         self.get_domain(domain_id)
         owner = (ownership_settings or {}).get("OwnerUserProfileName")
         if owner is not None:
-            self.describe_user_profile(domain_id, owner)
-        with self._lock:
-            if (domain_id, space_name) in self.spaces:
-                raise ResourceInUseException(
-                    f"Space '{space_name}' already exists in domain '{domain_id}'."
-                )
-            space = FakeSpace(
+            self.user_profiles.get(domain_id, owner)
+        return self.spaces.add(
+            FakeSpace(
                 self.account_id,
                 self.region_name,
                 domain_id,
@@ -433,48 +433,6 @@ class StudioBackend(BaseBackend):
                 space_display_name,
                 tags,
             )
-            self.spaces[(domain_id, space_name)] = space
-        return space
-
-    def update_user_profile(
-        self, domain_id: str, user_profile_name: str, user_settings: dict[str, Any] | None
-    ) -> str:
-        # As UpdateDomain: the settings given replace those keys, the others stay.
-        profile = self.describe_user_profile(domain_id, user_profile_name)
-        if user_settings is not None:
-            profile.user_settings = {**profile.user_settings, **user_settings}
-        profile.last_modified_time = utcnow()
-        return profile.arn
-
-    def update_space(
-        self, domain_id: str, space_name: str, space_settings: dict[str, Any] | None
-    ) -> str:
-        space = self.describe_space(domain_id, space_name)
-        if space_settings is not None:
-            space.space_settings = {**space.space_settings, **space_settings}
-        space.last_modified_time = utcnow()
-        return space.arn
-
-    def describe_space(self, domain_id: str, space_name: str) -> FakeSpace:
-        space = self.spaces.get((domain_id, space_name))
-        if space is None:
-            raise ResourceNotFound(f"Space '{space_name}' does not exist in domain '{domain_id}'.")
-        return space
-
-    @paginate(pagination_model=PAGINATION_MODEL)
-    def list_spaces(
-        self,
-        domain_id_equals: str | None = None,
-        space_name_contains: str | None = None,
-        sort_by: str | None = None,
-        sort_order: str | None = None,
-    ) -> list[FakeSpace]:
-        return _in_domain(
-            list(self.spaces.values()),
-            domain_id_equals,
-            lambda s: space_name_contains is None or space_name_contains in s.space_name,
-            sort_by,
-            sort_order,
         )
 
     # apps
@@ -506,17 +464,16 @@ class StudioBackend(BaseBackend):
     ) -> FakeApp:
         key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
         domain = self.get_domain(domain_id)
+        owner: DomainMember
         if space_name:
-            owner_settings = self.describe_space(domain_id, space_name).space_settings
+            owner = self.spaces.get(domain_id, space_name)
         else:
-            owner_settings = self.describe_user_profile(
-                domain_id, str(user_profile_name)
-            ).user_settings
+            owner = self.user_profiles.get(domain_id, str(user_profile_name))
         resource_spec = dict(resource_spec or {})
         if not resource_spec.get("InstanceType"):
             resource_spec["InstanceType"] = _default_instance_type(
                 app_type,
-                owner_settings,
+                owner.settings,
                 domain.default_space_settings if space_name else domain.default_user_settings,
             )
         with self._lock:
@@ -601,8 +558,8 @@ class StudioBackend(BaseBackend):
         """The app, space, user profile or lifecycle config with this ARN, else None."""
         groups: tuple[Iterable[Any], ...] = (
             self.apps.values(),
-            self.spaces.values(),
-            self.user_profiles.values(),
+            self.spaces.by_key.values(),
+            self.user_profiles.by_key.values(),
             self.studio_lifecycle_configs.values(),
         )
         for group in groups:
@@ -613,27 +570,41 @@ class StudioBackend(BaseBackend):
 
     # Studio lifecycle configs
     def create_studio_lifecycle_config(
-        self, name: str, content: str, app_type: str, tags: list[dict[str, str]] | None
+        self,
+        studio_lifecycle_config_name: str,
+        studio_lifecycle_config_content: str,
+        studio_lifecycle_config_app_type: str,
+        tags: list[dict[str, str]] | None,
     ) -> FakeStudioLifecycleConfig:
+        name = studio_lifecycle_config_name
         with self._lock:
             if name in self.studio_lifecycle_configs:
                 raise ResourceInUseException(f"Studio lifecycle config '{name}' already exists.")
             config = FakeStudioLifecycleConfig(
-                self.account_id, self.region_name, name, content, app_type, tags
+                self.account_id,
+                self.region_name,
+                name,
+                studio_lifecycle_config_content,
+                studio_lifecycle_config_app_type,
+                tags,
             )
             self.studio_lifecycle_configs[name] = config
         return config
 
-    def describe_studio_lifecycle_config(self, name: str) -> FakeStudioLifecycleConfig:
-        config = self.studio_lifecycle_configs.get(name)
+    def describe_studio_lifecycle_config(
+        self, studio_lifecycle_config_name: str
+    ) -> FakeStudioLifecycleConfig:
+        config = self.studio_lifecycle_configs.get(studio_lifecycle_config_name)
         if config is None:
-            raise ResourceNotFound(f"Studio lifecycle config '{name}' does not exist.")
+            raise ResourceNotFound(
+                f"Studio lifecycle config '{studio_lifecycle_config_name}' does not exist."
+            )
         return config
 
-    def delete_studio_lifecycle_config(self, name: str) -> None:
+    def delete_studio_lifecycle_config(self, studio_lifecycle_config_name: str) -> None:
         with self._lock:
-            self.describe_studio_lifecycle_config(name)
-            del self.studio_lifecycle_configs[name]
+            self.describe_studio_lifecycle_config(studio_lifecycle_config_name)
+            del self.studio_lifecycle_configs[studio_lifecycle_config_name]
 
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_studio_lifecycle_configs(
@@ -690,6 +661,7 @@ __all__ = [
     "FakeApp",
     "FakeSpace",
     "FakeStudioLifecycleConfig",
+    "DomainMembers",
     "FakeUserProfile",
     "StudioBackend",
     "apps_snapshot",
