@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ..control import control
@@ -43,31 +44,55 @@ PAGINATION_MODEL = {
 
 # --------------------------------------------------------------------------- models
 
+AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """An app as CreateApp, DescribeApp and DeleteApp name it: in a domain, owned by a space
+    or (the Classic AppTypes) a user profile."""
+
+    domain_id: str
+    space_name: str | None
+    user_profile_name: str | None
+    app_type: str
+    app_name: str
+
+    def key(self) -> AppKey:
+        """Where the backend keeps the app; ValidationError if the request names no owner,
+        both, or a user profile for a space's AppType."""
+        if bool(self.space_name) == bool(self.user_profile_name):
+            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
+        if self.app_type in SPACE_APP_TYPES and not self.space_name:
+            raise ValidationError(f"{self.app_type} apps can only be created in a space.")
+        if self.space_name:
+            return (self.domain_id, "space", self.space_name, self.app_type, self.app_name)
+        return (self.domain_id, "user", str(self.user_profile_name), self.app_type, self.app_name)
+
 
 class FakeApp(BaseModel):
     def __init__(
         self,
         account_id: str,
         region_name: str,
-        domain_id: str,
-        app_type: str,
-        app_name: str,
-        space_name: str | None,
-        user_profile_name: str | None,
+        ref: AppRef,
         resource_spec: dict[str, Any] | None,
         tags: list[dict[str, str]] | None,
     ):
-        self.domain_id = domain_id
-        self.app_type = app_type
-        self.app_name = app_name
-        self.space_name = space_name
-        self.user_profile_name = user_profile_name
+        self.domain_id = ref.domain_id
+        self.app_type = ref.app_type
+        self.app_name = ref.app_name
+        self.space_name = ref.space_name
+        self.user_profile_name = ref.user_profile_name
         self.resource_spec = resource_spec or {}
         self.tags = tags or []
-        owner = space_name or user_profile_name
+        owner = ref.space_name or ref.user_profile_name
         # AWS lowercases the AppType in the ARN (".../jupyterlab/default").
         self.arn = arn_formatter(
-            "app", f"{domain_id}/{owner}/{app_type.lower()}/{app_name}", account_id, region_name
+            "app",
+            f"{ref.domain_id}/{owner}/{ref.app_type.lower()}/{ref.app_name}",
+            account_id,
+            region_name,
         )
         self.creation_time = utcnow()
         self.last_user_activity = self.creation_time
@@ -275,8 +300,6 @@ class FakeStudioLifecycleConfig(BaseModel):
 
 # --------------------------------------------------------------------------- backend
 
-AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
-
 M = TypeVar("M", bound=DomainMember)
 
 
@@ -436,101 +459,56 @@ class StudioBackend(BaseBackend):
         )
 
     # apps
-    def _app_key(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> AppKey:
-        if bool(space_name) == bool(user_profile_name):
-            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
-        if app_type in SPACE_APP_TYPES and not space_name:
-            raise ValidationError(f"{app_type} apps can only be created in a space.")
-        if space_name:
-            return (domain_id, "space", space_name, app_type, app_name)
-        return (domain_id, "user", str(user_profile_name), app_type, app_name)
-
     def create_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-        resource_spec: dict[str, Any] | None,
-        tags: list[dict[str, str]] | None,
+        self, ref: AppRef, resource_spec: dict[str, Any] | None, tags: list[dict[str, str]] | None
     ) -> FakeApp:
-        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
-        domain = self.get_domain(domain_id)
+        key = ref.key()
+        domain = self.get_domain(ref.domain_id)
         owner: DomainMember
-        if space_name:
-            owner = self.spaces.get(domain_id, space_name)
+        if ref.space_name:
+            owner = self.spaces.get(ref.domain_id, ref.space_name)
         else:
-            owner = self.user_profiles.get(domain_id, str(user_profile_name))
+            owner = self.user_profiles.get(ref.domain_id, str(ref.user_profile_name))
         resource_spec = dict(resource_spec or {})
         if not resource_spec.get("InstanceType"):
             resource_spec["InstanceType"] = _default_instance_type(
-                app_type,
+                ref.app_type,
                 owner.settings,
-                domain.default_space_settings if space_name else domain.default_user_settings,
+                domain.default_space_settings if ref.space_name else domain.default_user_settings,
             )
         with self._lock:
             existing = self.apps.get(key)
             if existing is not None and existing.status in _LIVE_APP_STATES:
                 raise ResourceInUseException(
-                    f"App '{app_name}' of type {app_type} already exists in "
+                    f"App '{ref.app_name}' of type {ref.app_type} already exists in "
                     f"{existing.owner_label} with status {existing.status}."
                 )
             # A Deleted app's key is free again: the new app replaces it, as on AWS.
-            app = FakeApp(
-                self.account_id,
-                self.region_name,
-                domain_id,
-                app_type,
-                app_name,
-                space_name,
-                user_profile_name,
-                resource_spec,
-                tags,
-            )
+            app = FakeApp(self.account_id, self.region_name, ref, resource_spec, tags)
             self.apps[key] = app
         control.notify(app, None, app.status)
         return app
 
-    def describe_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> FakeApp:
-        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
-        app = self.apps.get(key)
+    def describe_app(self, ref: AppRef) -> FakeApp:
+        app = self.apps.get(ref.key())
         if app is None:
             raise ResourceNotFound(
-                f"App '{app_name}' of type {app_type} does not exist in domain '{domain_id}'."
+                f"App '{ref.app_name}' of type {ref.app_type} does not exist in domain "
+                f"'{ref.domain_id}'."
             )
         return app
 
-    def delete_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> None:
+    def delete_app(self, ref: AppRef) -> None:
         with self._lock:
-            app = self.describe_app(domain_id, space_name, user_profile_name, app_type, app_name)
+            app = self.describe_app(ref)
             status = app.status
             if status == "Deleted":
-                raise ResourceNotFound(f"App '{app_name}' of type {app_type} is already Deleted.")
+                raise ResourceNotFound(
+                    f"App '{ref.app_name}' of type {ref.app_type} is already Deleted."
+                )
             if status == "Deleting":
                 raise ResourceInUseException(
-                    f"App '{app_name}' of type {app_type} is already being deleted."
+                    f"App '{ref.app_name}' of type {ref.app_type} is already being deleted."
                 )
             app.start_deleting(control.delete_delay)
 
@@ -658,6 +636,7 @@ def apps_snapshot() -> list[dict[str, Any]]:
 
 __all__ = [
     "SPACE_APP_TYPES",
+    "AppRef",
     "FakeApp",
     "FakeSpace",
     "FakeStudioLifecycleConfig",

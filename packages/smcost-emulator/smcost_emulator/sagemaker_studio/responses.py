@@ -36,7 +36,7 @@ from ..moto_api import (
 )
 from . import search as searching
 from .jobs import JOB_KINDS, JobsBackend, jobs_backends
-from .models import DomainMember, DomainMembers, StudioBackend, studio_backends
+from .models import AppRef, DomainMember, DomainMembers, StudioBackend, studio_backends
 
 # The actions this module implements (moto's own are validated by moto, if at all).
 STUDIO_ACTIONS = frozenset(
@@ -78,8 +78,8 @@ SEARCH_ACTIONS = frozenset({"Search"})
 EMULATED_ACTIONS = STUDIO_ACTIONS | JOB_ACTIONS | TAG_ACTIONS | SEARCH_ACTIONS
 
 
-#: The request members that name an app (CreateApp, DescribeApp, DeleteApp).
-_APP_KEY = ("DomainId", "SpaceName", "UserProfileName", "AppType", "AppName")
+#: The request members that name an app (`AppRef`'s fields).
+_APP_REF = ("DomainId", "SpaceName", "UserProfileName", "AppType", "AppName")
 
 
 def _lower_camel(name: str) -> str:
@@ -192,19 +192,20 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
 
     # ------------------------------------------------------------------ apps
 
-    def create_app(self) -> ActionResult:
+    def _app_ref(self) -> AppRef:
         self._validate()
-        args = self._backend_args(*_APP_KEY, "ResourceSpec", "Tags")
-        return ActionResult({"AppArn": self.studio_backend.create_app(**args).arn})
+        return AppRef(**self._backend_args(*_APP_REF))
+
+    def create_app(self) -> ActionResult:
+        ref = self._app_ref()
+        args = self._backend_args("ResourceSpec", "Tags")
+        return ActionResult({"AppArn": self.studio_backend.create_app(ref, **args).arn})
 
     def describe_app(self) -> ActionResult:
-        self._validate()
-        app = self.studio_backend.describe_app(**self._backend_args(*_APP_KEY))
-        return ActionResult(app.describe())
+        return ActionResult(self.studio_backend.describe_app(self._app_ref()).describe())
 
     def delete_app(self) -> ActionResult:
-        self._validate()
-        self.studio_backend.delete_app(**self._backend_args(*_APP_KEY))
+        self.studio_backend.delete_app(self._app_ref())
         return EmptyResult()
 
     def list_apps(self) -> ActionResult:
