@@ -133,21 +133,6 @@ class FakeApp(BaseModel):
             self._deletion.start(delay)
         control.notify(self, old, "Deleting")
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "AppArn": self.arn,
-            "AppType": self.app_type,
-            "AppName": self.app_name,
-            "DomainId": self.domain_id,
-            "UserProfileName": self.user_profile_name,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastUserActivityTimestamp": self.last_user_activity,
-            "LastHealthCheckTimestamp": self.creation_time,
-            "ResourceSpec": self.resource_spec,
-        }
-
     def summary(self) -> dict[str, Any]:
         return {
             "DomainId": self.domain_id,
@@ -158,6 +143,14 @@ class FakeApp(BaseModel):
             "Status": self.status,
             "CreationTime": self.creation_time,
             "ResourceSpec": self.resource_spec,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            **self.summary(),
+            "LastUserActivityTimestamp": self.last_user_activity,
+            "LastHealthCheckTimestamp": self.creation_time,
         }
 
 
