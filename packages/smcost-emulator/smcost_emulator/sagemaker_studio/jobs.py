@@ -36,7 +36,7 @@ from ..moto_api import (
     paginate,
     utcnow,
 )
-from .shared import Deadline, sort_listed
+from .models import Deadline, sort_listed
 
 #: Seconds between a job's creation and its start when a test backdates the start
 #: (instances are provisioned first on AWS, and not billed for).

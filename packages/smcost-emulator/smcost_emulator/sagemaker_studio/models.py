@@ -1,12 +1,15 @@
 """SageMaker Studio resources that moto lacks (apps, spaces, user profiles, Studio
 lifecycle configs), kept in a moto backend so moto's reset clears them too. The controls
-they obey (delete delay, status listeners) are `..control`'s."""
+they obey (delete delay, status listeners) are `..control`'s. `Deadline` and `sort_listed`
+serve the jobs (`jobs.py`) too."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from ..control import control
@@ -23,7 +26,6 @@ from ..moto_api import (
     sagemaker_backends,
     utcnow,
 )
-from .shared import Deadline, sort_listed
 
 # AppTypes that live in a (new Studio) space; the Classic ones live under a user profile.
 SPACE_APP_TYPES = frozenset({"JupyterLab", "CodeEditor"})
@@ -40,6 +42,33 @@ PAGINATION_MODEL = {
     }
     for name in ("list_apps", "list_members", "list_studio_lifecycle_configs")
 }
+
+
+T = TypeVar("T")
+
+
+def sort_listed(items: Iterable[T], attr: str, sort_order: str | None) -> list[T]:
+    """A List call's items by their `attr`, ascending unless SortOrder is Descending."""
+    return sorted(items, key=attrgetter(attr), reverse=sort_order == "Descending")
+
+
+class Deadline:
+    """When a pending status change (an app's Deleting -> Deleted, a job's Stopping ->
+    Stopped) is due. It is decided when the status is read, so no timer thread is needed;
+    the owner's lock guards it."""
+
+    def __init__(self) -> None:
+        #: time.monotonic() at which it is due (None: nothing pending).
+        self.due: float | None = None
+
+    def start(self, delay: float) -> None:
+        self.due = time.monotonic() + delay
+
+    def clear(self) -> None:
+        self.due = None
+
+    def passed(self) -> bool:
+        return self.due is not None and time.monotonic() >= self.due
 
 
 # --------------------------------------------------------------------------- models
@@ -630,13 +659,16 @@ def apps_snapshot() -> list[dict[str, Any]]:
 __all__ = [
     "SPACE_APP_TYPES",
     "AppRef",
+    "Deadline",
+    "DomainMember",
+    "DomainMembers",
     "FakeApp",
     "FakeSpace",
     "FakeStudioLifecycleConfig",
-    "DomainMembers",
     "FakeUserProfile",
     "StudioBackend",
     "apps_snapshot",
     "iter_apps",
+    "sort_listed",
     "studio_backends",
 ]
