@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .ce.models import recommendations
-from .facade import DEFAULT_THROTTLE_RATE
 from .moto_api import BackendDict, get_service_model, reset_model_data
 from .pricing.models import catalog
 
@@ -254,14 +253,15 @@ class EmulatorControl:
     # throttling
     def set_throttle(
         self,
-        rate_per_second: float | None = DEFAULT_THROTTLE_RATE,
+        rate_per_second: float | None,
         burst: int | None = None,
         actions: list[str] | None = None,
     ) -> None:
         """Give each matching action a token bucket of `burst` (None: `default_burst`)
         refilled at `rate_per_second`; None turns throttling off. `actions` as for
         `set_delay` (None: every SageMaker action). Every bucket starts full, also when
-        this replaces an earlier setting."""
+        this replaces an earlier setting. The default rate is the public API's
+        (`facade.Controls.set_throttle`)."""
         if rate_per_second is None:
             settings = None
         else:
@@ -388,7 +388,6 @@ __all__ = [
     "CE_ACTIONS",
     "CLOUDWATCH_ACTIONS",
     "DEFAULT_DELETE_DELAY_SECONDS",
-    "DEFAULT_THROTTLE_RATE",
     "PRICE_LIST_ACTIONS",
     "THROTTLE_CODE",
     "THROTTLE_MESSAGE",

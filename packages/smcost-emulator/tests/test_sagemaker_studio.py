@@ -9,6 +9,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,22 @@ def lab_app(domain_id: str, space: str = "s1", name: str = "default") -> dict[st
     return {"DomainId": domain_id, "SpaceName": space, "AppType": "JupyterLab", "AppName": name}
 
 
+#: (code, HTTP status) of the errors the emulator answers, as AWS does.
+IN_USE = ("ResourceInUse", 400)
+NOT_FOUND = ("ResourceNotFound", 400)
+INVALID = ("ValidationException", 400)
+
+
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
     response: Any = exc.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def error_from(call: Callable[..., Any], **params: Any) -> tuple[str, int]:
+    """The (code, HTTP status) of the ClientError `call(**params)` must fail with."""
+    with pytest.raises(ClientError) as exc:
+        call(**params)
+    return error_of(exc)
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> None:
@@ -113,9 +127,7 @@ def test_domain_describe_update_and_unknown(emulator: Emulator) -> None:
     assert described["AppNetworkAccessType"] == "VpcOnly"
 
     for call in (sm.describe_domain, sm.update_domain):
-        with pytest.raises(ClientError) as exc:
-            call(DomainId="d-missing")
-        assert error_of(exc) == ("ResourceNotFound", 400)
+        assert error_from(call, DomainId="d-missing") == NOT_FOUND
 
 
 # --------------------------------------------------------------------------- user profiles
@@ -152,15 +164,14 @@ def test_user_profiles(emulator: Emulator) -> None:
     contains = sm.list_user_profiles(UserProfileNameContains="ar")["UserProfiles"]
     assert [p["UserProfileName"] for p in contains] == ["carol"]
 
-    with pytest.raises(ClientError) as exc:
-        sm.create_user_profile(DomainId=domain_id, UserProfileName="alice")
-    assert error_of(exc) == ("ResourceInUse", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.describe_user_profile(DomainId=domain_id, UserProfileName="nobody")
-    assert error_of(exc) == ("ResourceNotFound", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.create_user_profile(DomainId="d-missing", UserProfileName="x")
-    assert error_of(exc) == ("ResourceNotFound", 400)
+    assert error_from(sm.create_user_profile, DomainId=domain_id, UserProfileName="alice") == IN_USE
+    assert (
+        error_from(sm.describe_user_profile, DomainId=domain_id, UserProfileName="nobody")
+        == NOT_FOUND
+    )
+    assert (
+        error_from(sm.create_user_profile, DomainId="d-missing", UserProfileName="x") == NOT_FOUND
+    )
 
 
 # --------------------------------------------------------------------------- spaces
@@ -201,22 +212,19 @@ def test_spaces(emulator: Emulator) -> None:
     rest = sm.list_spaces(MaxResults=1, SortOrder="Descending", NextToken=page["NextToken"])
     assert [s["SpaceName"] for s in rest["Spaces"]] == ["lab"]
 
-    with pytest.raises(ClientError) as exc:
-        sm.create_space(DomainId=domain_id, SpaceName="lab")
-    assert error_of(exc) == ("ResourceInUse", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.describe_space(DomainId=domain_id, SpaceName="nope")
-    assert error_of(exc) == ("ResourceNotFound", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.create_space(DomainId="d-missing", SpaceName="x")
-    assert error_of(exc) == ("ResourceNotFound", 400)
-    with pytest.raises(ClientError) as exc:  # the owner must exist
-        sm.create_space(
+    assert error_from(sm.create_space, DomainId=domain_id, SpaceName="lab") == IN_USE
+    assert error_from(sm.describe_space, DomainId=domain_id, SpaceName="nope") == NOT_FOUND
+    assert error_from(sm.create_space, DomainId="d-missing", SpaceName="x") == NOT_FOUND
+    # The owner must exist.
+    assert (
+        error_from(
+            sm.create_space,
             DomainId=domain_id,
             SpaceName="orphan",
             OwnershipSettings={"OwnerUserProfileName": "ghost"},
         )
-    assert error_of(exc) == ("ResourceNotFound", 400)
+        == NOT_FOUND
+    )
 
 
 # --------------------------------------------------------------------------- apps
@@ -250,25 +258,18 @@ def test_space_app_lifecycle(emulator: Emulator) -> None:
         }
     ]
 
-    with pytest.raises(ClientError) as exc:  # a live app with the same key
-        sm.create_app(**key)
-    assert error_of(exc) == ("ResourceInUse", 400)
+    # A live app with the same key.
+    assert error_from(sm.create_app, **key) == IN_USE
 
     sm.delete_app(**key)
     assert sm.describe_app(**key)["Status"] == "Deleting"
     assert sm.list_apps()["Apps"][0]["Status"] == "Deleting"
-    with pytest.raises(ClientError) as exc:
-        sm.delete_app(**key)
-    assert error_of(exc) == ("ResourceInUse", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.create_app(**key)
-    assert error_of(exc) == ("ResourceInUse", 400)
+    assert error_from(sm.delete_app, **key) == IN_USE
+    assert error_from(sm.create_app, **key) == IN_USE
 
     wait_for(lambda: sm.describe_app(**key)["Status"] == "Deleted")
     assert sm.list_apps(SpaceNameEquals="s1")["Apps"][0]["Status"] == "Deleted"
-    with pytest.raises(ClientError) as exc:
-        sm.delete_app(**key)
-    assert error_of(exc) == ("ResourceNotFound", 400)
+    assert error_from(sm.delete_app, **key) == NOT_FOUND
 
     # A Deleted app frees its key: the new app replaces it.
     sm.create_app(**key, ResourceSpec={"InstanceType": "ml.t3.medium"})
@@ -290,8 +291,9 @@ def test_default_delete_delay_is_two_seconds(emulator: Emulator) -> None:
     from smcost_emulator.sagemaker_studio.models import iter_apps
 
     (_, _, model), *_ = list(iter_apps())
-    assert model._deleted_at is not None
-    assert 1.0 < model._deleted_at - time.monotonic() <= 2.0
+    due = model._deletion.due
+    assert due is not None
+    assert 1.0 < due - time.monotonic() <= 2.0
 
 
 def test_classic_apps_under_user_profile(emulator: Emulator) -> None:
@@ -325,19 +327,32 @@ def test_classic_apps_under_user_profile(emulator: Emulator) -> None:
     assert sorted(a["AppType"] for a in alice) == ["JupyterServer", "KernelGateway"]
     assert {a["UserProfileName"] for a in alice} == {"alice"}
 
-    with pytest.raises(ClientError) as exc:  # JupyterLab lives in spaces only
-        sm.create_app(
-            DomainId=domain_id, UserProfileName="alice", AppType="JupyterLab", AppName="x"
+    # JupyterLab lives in spaces only.
+    assert (
+        error_from(
+            sm.create_app,
+            DomainId=domain_id,
+            UserProfileName="alice",
+            AppType="JupyterLab",
+            AppName="x",
         )
-    assert error_of(exc) == ("ValidationException", 400)
-    with pytest.raises(ClientError) as exc:  # neither a space nor a user
-        sm.create_app(DomainId=domain_id, AppType="JupyterServer", AppName="x")
-    assert error_of(exc) == ("ValidationException", 400)
-    with pytest.raises(ClientError) as exc:
-        sm.create_app(
-            DomainId=domain_id, UserProfileName="ghost", AppType="JupyterServer", AppName="x"
+        == INVALID
+    )
+    # Neither a space nor a user.
+    assert (
+        error_from(sm.create_app, DomainId=domain_id, AppType="JupyterServer", AppName="x")
+        == INVALID
+    )
+    assert (
+        error_from(
+            sm.create_app,
+            DomainId=domain_id,
+            UserProfileName="ghost",
+            AppType="JupyterServer",
+            AppName="x",
         )
-    assert error_of(exc) == ("ResourceNotFound", 400)
+        == NOT_FOUND
+    )
 
 
 def test_app_instance_type_defaults_to_space_settings(emulator: Emulator) -> None:
@@ -362,13 +377,9 @@ def test_app_not_found_errors(emulator: Emulator) -> None:
     domain_id = make_domain(sm)
     make_space(sm, domain_id)
     for call in (sm.describe_app, sm.delete_app):
-        with pytest.raises(ClientError) as exc:
-            call(**lab_app(domain_id, name="nope"))
-        assert error_of(exc) == ("ResourceNotFound", 400)
+        assert error_from(call, **lab_app(domain_id, name="nope")) == NOT_FOUND
     for key in (lab_app("d-missing"), lab_app(domain_id, space="no-space")):
-        with pytest.raises(ClientError) as exc:
-            sm.create_app(**key)
-        assert error_of(exc) == ("ResourceNotFound", 400)
+        assert error_from(sm.create_app, **key) == NOT_FOUND
 
 
 def test_list_apps_filters_sorting_and_pagination(emulator: Emulator) -> None:
@@ -406,9 +417,7 @@ def test_list_apps_filters_sorting_and_pagination(emulator: Emulator) -> None:
     newest_first = sm.list_apps(SortBy="CreationTime", SortOrder="Descending")["Apps"]
     assert [(a["DomainId"], a["SpaceName"], a["AppType"]) for a in newest_first] == created[::-1]
 
-    with pytest.raises(ClientError) as exc:
-        sm.list_apps(NextToken="not-a-token")
-    assert error_of(exc) == ("ValidationException", 400)
+    assert error_from(sm.list_apps, NextToken="not-a-token") == INVALID
 
 
 # --------------------------------------------------------------------------- lifecycle configs
@@ -450,19 +459,19 @@ def test_studio_lifecycle_configs(emulator: Emulator) -> None:
     )
     assert [c["StudioLifecycleConfigName"] for c in rest["StudioLifecycleConfigs"]] == ["kg"]
 
-    with pytest.raises(ClientError) as exc:
-        sm.create_studio_lifecycle_config(
+    assert (
+        error_from(
+            sm.create_studio_lifecycle_config,
             StudioLifecycleConfigName="kg",
             StudioLifecycleConfigContent=content,
             StudioLifecycleConfigAppType="KernelGateway",
         )
-    assert error_of(exc) == ("ResourceInUse", 400)
+        == IN_USE
+    )
 
     sm.delete_studio_lifecycle_config(StudioLifecycleConfigName="kg")
     for call in (sm.describe_studio_lifecycle_config, sm.delete_studio_lifecycle_config):
-        with pytest.raises(ClientError) as exc:
-            call(StudioLifecycleConfigName="kg")
-        assert error_of(exc) == ("ResourceNotFound", 400)
+        assert error_from(call, StudioLifecycleConfigName="kg") == NOT_FOUND
 
 
 # --------------------------------------------------------------------------- validation
@@ -495,7 +504,7 @@ def test_missing_required_parameter_is_validation_exception(
     sm = sm_client(parameter_validation=False)
     with pytest.raises(ClientError) as exc:
         getattr(sm, operation)(**params)
-    assert error_of(exc) == ("ValidationException", 400)
+    assert error_of(exc) == INVALID
     assert f"'{field}'" in str(exc.value)
 
 
@@ -507,7 +516,7 @@ def test_invalid_enum_is_validation_exception(emulator: Emulator) -> None:
             StudioLifecycleConfigContent="eA==",
             StudioLifecycleConfigAppType="Notebook",
         )
-    assert error_of(exc) == ("ValidationException", 400)
+    assert error_of(exc) == INVALID
     assert "studioLifecycleConfigAppType" in str(exc.value)
 
 
@@ -562,9 +571,7 @@ def test_fault_until_cleared_custom_code_status_and_wildcard(emulator: Emulator)
     assert sm.list_apps()["Apps"] == []
 
     inject_fault("*", code="InternalFailure", status=500, times=1)
-    with pytest.raises(ClientError) as exc:
-        sm.list_domains()
-    assert error_of(exc) == ("InternalFailure", 500)
+    assert error_from(sm.list_domains) == ("InternalFailure", 500)
     assert sm.list_domains()["Domains"] == []
 
 
@@ -693,9 +700,7 @@ def test_http_control_routes(emulator: Emulator) -> None:
     sm.create_app(**lab_app(domain_id), ResourceSpec={"InstanceType": "ml.g5.xlarge"})
 
     control.inject_fault("DeleteApp", code="AccessDeniedException", times=1)
-    with pytest.raises(ClientError) as exc:
-        sm.delete_app(**lab_app(domain_id))
-    assert error_of(exc) == ("AccessDeniedException", 400)
+    assert error_from(sm.delete_app, **lab_app(domain_id)) == ("AccessDeniedException", 400)
 
     control.set_delete_delay(0.1)
     sm.delete_app(**lab_app(domain_id))

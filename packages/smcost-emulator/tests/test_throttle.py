@@ -180,18 +180,12 @@ def test_throttle_is_per_action_and_scoped() -> None:
     assert not any(ctl.take_throttle("ListApps") for _ in range(5))
 
 
-def test_default_rate_and_burst() -> None:
-    clock = FakeClock(0.0)
-    ctl = EmulatorControl()
-    ctl.set_throttle_clock(clock)
-    ctl.set_throttle()
-    settings = ctl.throttle()
-    assert settings is not None and DEFAULT_THROTTLE_RATE == 2.0
-    assert settings.to_dict() == {"rate_per_second": 2.0, "burst": 2, "actions": None}
-    assert [ctl.take_throttle("ListApps") for _ in range(3)] == [False, False, True]
-    clock.advance(0.5)
-    assert [ctl.take_throttle("ListApps") for _ in range(2)] == [False, True]
+def test_default_rate_and_burst(emulator: Emulator) -> None:
+    emulator.set_throttle()
+    assert DEFAULT_THROTTLE_RATE == 2.0
+    assert emulator.throttle_settings() == {"rate_per_second": 2.0, "burst": 2, "actions": None}
     # Burst: a second's worth, rounded up, at least one.
+    ctl = EmulatorControl()
     for rate, burst in ((2.5, 3), (0.2, 1), (10, 10)):
         ctl.set_throttle(rate)
         assert ctl.throttle() == ThrottleSettings(rate, burst, None)

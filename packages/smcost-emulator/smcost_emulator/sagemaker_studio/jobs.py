@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -38,6 +36,7 @@ from ..moto_api import (
     paginate,
     utcnow,
 )
+from .models import Deadline, sort_listed
 
 #: Seconds between a job's creation and its start when a test backdates the start
 #: (instances are provisioned first on AWS, and not billed for).
@@ -228,25 +227,20 @@ class FakeJob(BaseModel):
         self.end_time: datetime | None = None
         self.failure_reason: str | None = None
         self._status = "InProgress"
-        self._stop_due: float | None = None
+        self._stop = Deadline()
         self._lock = threading.RLock()
 
-    # status: Stopping -> Stopped is decided when read, as apps' Deleting -> Deleted.
     @property
     def status(self) -> str:
         with self._lock:
-            if (
-                self._status == "Stopping"
-                and self._stop_due is not None
-                and time.monotonic() >= self._stop_due
-            ):
+            if self._status == "Stopping" and self._stop.passed():
                 self._finish("Stopped")
             return self._status
 
     def _finish(self, status: str) -> None:
         with self._lock:
             self._status = status
-            self._stop_due = None
+            self._stop.clear()
             now = utcnow()
             if self.end_time is None:
                 self.end_time = max(now, self.start_time or now)
@@ -265,7 +259,7 @@ class FakeJob(BaseModel):
                     f"is in status {status}."
                 )
             self._status = "Stopping"
-            self._stop_due = time.monotonic() + delay
+            self._stop.start(delay)
             self.last_modified_time = utcnow()
 
     def set_status(self, status: str, stop_delay: float) -> None:
@@ -276,10 +270,10 @@ class FakeJob(BaseModel):
                     self.failure_reason = "Failed by the emulator (set_state)"
             elif status == "Stopping":
                 self._status = "Stopping"
-                self._stop_due = time.monotonic() + stop_delay
+                self._stop.start(stop_delay)
             else:
                 self._status = status
-                self._stop_due = None
+                self._stop.clear()
                 self.end_time = None
             self.last_modified_time = utcnow()
 
@@ -636,14 +630,8 @@ class JobsBackend(BaseBackend):
             and within(j.last_modified_time, last_modified_time_after, last_modified_time_before)
         ]
         by = sort_by or JOB_KINDS[kind].default_sort
-        key: Callable[[FakeJob], Any]
-        if by == "Name":
-            key = lambda j: j.name  # noqa: E731
-        elif by == "Status":
-            key = lambda j: j.status  # noqa: E731
-        else:
-            key = lambda j: j.creation_time  # noqa: E731
-        return sorted(found, key=key, reverse=sort_order == "Descending")
+        attr = {"Name": "name", "Status": "status"}.get(by, "creation_time")
+        return sort_listed(found, attr, sort_order)
 
 
 jobs_backends = BackendDict(JobsBackend, "sagemaker")

@@ -1,13 +1,16 @@
 """SageMaker Studio resources that moto lacks (apps, spaces, user profiles, Studio
 lifecycle configs), kept in a moto backend so moto's reset clears them too. The controls
-they obey (delete delay, status listeners) are `..control`'s."""
+they obey (delete delay, status listeners) are `..control`'s. `Deadline` and `sort_listed`
+serve the jobs (`jobs.py`) too."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
 from ..control import control
 from ..moto_api import (
@@ -37,11 +40,63 @@ PAGINATION_MODEL = {
         "limit_default": 100,
         "unique_attribute": "arn",
     }
-    for name in ("list_apps", "list_spaces", "list_user_profiles", "list_studio_lifecycle_configs")
+    for name in ("list_apps", "list_members", "list_studio_lifecycle_configs")
 }
 
 
+T = TypeVar("T")
+
+
+def sort_listed(items: Iterable[T], attr: str, sort_order: str | None) -> list[T]:
+    """A List call's items by their `attr`, ascending unless SortOrder is Descending."""
+    return sorted(items, key=attrgetter(attr), reverse=sort_order == "Descending")
+
+
+class Deadline:
+    """When a pending status change (an app's Deleting -> Deleted, a job's Stopping ->
+    Stopped) is due. It is decided when the status is read, so no timer thread is needed;
+    the owner's lock guards it."""
+
+    def __init__(self) -> None:
+        #: time.monotonic() at which it is due (None: nothing pending).
+        self.due: float | None = None
+
+    def start(self, delay: float) -> None:
+        self.due = time.monotonic() + delay
+
+    def clear(self) -> None:
+        self.due = None
+
+    def passed(self) -> bool:
+        return self.due is not None and time.monotonic() >= self.due
+
+
 # --------------------------------------------------------------------------- models
+
+AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """An app as CreateApp, DescribeApp and DeleteApp name it: in a domain, owned by a space
+    or (the Classic AppTypes) a user profile."""
+
+    domain_id: str
+    space_name: str | None
+    user_profile_name: str | None
+    app_type: str
+    app_name: str
+
+    def key(self) -> AppKey:
+        """Where the backend keeps the app; ValidationError if the request names no owner,
+        both, or a user profile for a space's AppType."""
+        if bool(self.space_name) == bool(self.user_profile_name):
+            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
+        if self.app_type in SPACE_APP_TYPES and not self.space_name:
+            raise ValidationError(f"{self.app_type} apps can only be created in a space.")
+        if self.space_name:
+            return (self.domain_id, "space", self.space_name, self.app_type, self.app_name)
+        return (self.domain_id, "user", str(self.user_profile_name), self.app_type, self.app_name)
 
 
 class FakeApp(BaseModel):
@@ -49,31 +104,30 @@ class FakeApp(BaseModel):
         self,
         account_id: str,
         region_name: str,
-        domain_id: str,
-        app_type: str,
-        app_name: str,
-        space_name: str | None,
-        user_profile_name: str | None,
+        ref: AppRef,
         resource_spec: dict[str, Any] | None,
         tags: list[dict[str, str]] | None,
     ):
-        self.domain_id = domain_id
-        self.app_type = app_type
-        self.app_name = app_name
-        self.space_name = space_name
-        self.user_profile_name = user_profile_name
+        self.domain_id = ref.domain_id
+        self.app_type = ref.app_type
+        self.app_name = ref.app_name
+        self.space_name = ref.space_name
+        self.user_profile_name = ref.user_profile_name
         self.resource_spec = resource_spec or {}
         self.tags = tags or []
-        owner = space_name or user_profile_name
+        owner = ref.space_name or ref.user_profile_name
         # AWS lowercases the AppType in the ARN (".../jupyterlab/default").
         self.arn = arn_formatter(
-            "app", f"{domain_id}/{owner}/{app_type.lower()}/{app_name}", account_id, region_name
+            "app",
+            f"{ref.domain_id}/{owner}/{ref.app_type.lower()}/{ref.app_name}",
+            account_id,
+            region_name,
         )
         self.creation_time = utcnow()
         self.last_user_activity = self.creation_time
         self._status = "InService"
         self._lock = threading.Lock()
-        self._deleted_at: float | None = None
+        self._deletion = Deadline()
 
     @property
     def owner_label(self) -> str:
@@ -83,17 +137,10 @@ class FakeApp(BaseModel):
 
     @property
     def status(self) -> str:
-        # Deleting -> Deleted is decided lazily on the clock, so no timer thread is needed.
         with self._lock:
-            if (
-                self._status == "Deleting"
-                and self._deleted_at is not None
-                and time.monotonic() >= self._deleted_at
-            ):
+            changed = self._status == "Deleting" and self._deletion.passed()
+            if changed:
                 self._status = "Deleted"
-                changed = True
-            else:
-                changed = False
             status = self._status
         if changed:
             control.notify(self, "Deleting", "Deleted")
@@ -104,7 +151,7 @@ class FakeApp(BaseModel):
         with self._lock:
             old = self._status
             self._status = status
-            self._deleted_at = None
+            self._deletion.clear()
         if old != status:
             control.notify(self, old, status)
 
@@ -112,23 +159,8 @@ class FakeApp(BaseModel):
         with self._lock:
             old = self._status
             self._status = "Deleting"
-            self._deleted_at = time.monotonic() + delay
+            self._deletion.start(delay)
         control.notify(self, old, "Deleting")
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "AppArn": self.arn,
-            "AppType": self.app_type,
-            "AppName": self.app_name,
-            "DomainId": self.domain_id,
-            "UserProfileName": self.user_profile_name,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastUserActivityTimestamp": self.last_user_activity,
-            "LastHealthCheckTimestamp": self.creation_time,
-            "ResourceSpec": self.resource_spec,
-        }
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -142,8 +174,82 @@ class FakeApp(BaseModel):
             "ResourceSpec": self.resource_spec,
         }
 
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            **self.summary(),
+            "LastUserActivityTimestamp": self.last_user_activity,
+            "LastHealthCheckTimestamp": self.creation_time,
+        }
 
-class FakeSpace(BaseModel):
+
+class DomainMember(BaseModel):
+    """A user profile or a space: named in its domain, InService from its creation, with
+    settings that an update merges into."""
+
+    #: The API's noun (UserProfileArn, UserProfileName, ...) and the ARN's resource type.
+    noun: str
+    arn_type: str
+    #: The member the settings are under in Create/Describe (UserSettings, SpaceSettings).
+    settings_key: str
+
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        name: str,
+        settings: dict[str, Any] | None,
+        tags: list[dict[str, str]] | None,
+    ):
+        self.domain_id = domain_id
+        self.name = name
+        self.settings: dict[str, Any] = settings or {}
+        self.tags = tags or []
+        self.arn = arn_formatter(self.arn_type, f"{domain_id}/{name}", account_id, region_name)
+        self.status = "InService"
+        self.creation_time = utcnow()
+        self.last_modified_time = self.creation_time
+
+    def update(self, settings: dict[str, Any] | None) -> str:
+        # As UpdateDomain: the settings given replace those keys, the others stay.
+        if settings is not None:
+            self.settings = {**self.settings, **settings}
+        self.last_modified_time = utcnow()
+        return self.arn
+
+    def _listed(self) -> dict[str, Any]:
+        """What both Describe and List answer of it."""
+        return {
+            "DomainId": self.domain_id,
+            f"{self.noun}Name": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self._listed(),
+            f"{self.noun}Arn": self.arn,
+            self.settings_key: self.settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return self._listed()
+
+
+class FakeUserProfile(DomainMember):
+    noun = "UserProfile"
+    arn_type = "user-profile"
+    settings_key = "UserSettings"
+
+
+class FakeSpace(DomainMember):
+    noun = "Space"
+    arn_type = "space"
+    settings_key = "SpaceSettings"
+
     def __init__(
         self,
         account_id: str,
@@ -156,90 +262,30 @@ class FakeSpace(BaseModel):
         space_display_name: str | None,
         tags: list[dict[str, str]] | None,
     ):
-        self.domain_id = domain_id
-        self.space_name = space_name
-        self.space_settings = space_settings or {}
+        super().__init__(account_id, region_name, domain_id, space_name, space_settings, tags)
         self.ownership_settings = ownership_settings
         self.space_sharing_settings = space_sharing_settings
         self.space_display_name = space_display_name
-        self.tags = tags or []
-        self.arn = arn_formatter("space", f"{domain_id}/{space_name}", account_id, region_name)
-        self.status = "InService"
-        self.creation_time = utcnow()
-        self.last_modified_time = self.creation_time
 
     def describe(self) -> dict[str, Any]:
         return {
-            "DomainId": self.domain_id,
-            "SpaceArn": self.arn,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
-            "SpaceSettings": self.space_settings,
+            **super().describe(),
             "OwnershipSettings": self.ownership_settings,
             "SpaceSharingSettings": self.space_sharing_settings,
             "SpaceDisplayName": self.space_display_name,
         }
 
     def summary(self) -> dict[str, Any]:
-        settings = self.space_settings
         return {
-            "DomainId": self.domain_id,
-            "SpaceName": self.space_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
+            **super().summary(),
             "SpaceSettingsSummary": {
-                k: settings[k]
+                k: self.settings[k]
                 for k in ("AppType", "RemoteAccess", "SpaceStorageSettings")
-                if k in settings
+                if k in self.settings
             },
             "SpaceSharingSettingsSummary": self.space_sharing_settings,
             "OwnershipSettingsSummary": self.ownership_settings,
             "SpaceDisplayName": self.space_display_name,
-        }
-
-
-class FakeUserProfile(BaseModel):
-    def __init__(
-        self,
-        account_id: str,
-        region_name: str,
-        domain_id: str,
-        user_profile_name: str,
-        user_settings: dict[str, Any] | None,
-        tags: list[dict[str, str]] | None,
-    ):
-        self.domain_id = domain_id
-        self.user_profile_name = user_profile_name
-        self.user_settings = user_settings or {}
-        self.tags = tags or []
-        self.arn = arn_formatter(
-            "user-profile", f"{domain_id}/{user_profile_name}", account_id, region_name
-        )
-        self.status = "InService"
-        self.creation_time = utcnow()
-        self.last_modified_time = self.creation_time
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "DomainId": self.domain_id,
-            "UserProfileArn": self.arn,
-            "UserProfileName": self.user_profile_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
-            "UserSettings": self.user_settings,
-        }
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "DomainId": self.domain_id,
-            "UserProfileName": self.user_profile_name,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "LastModifiedTime": self.last_modified_time,
         }
 
 
@@ -276,25 +322,57 @@ class FakeStudioLifecycleConfig(BaseModel):
 
 # --------------------------------------------------------------------------- backend
 
-AppKey = tuple[str, str, str, str, str]  # domain, "space"|"user", owner name, AppType, AppName
+M = TypeVar("M", bound=DomainMember)
 
 
-def _sort(items: list[Any], sort_order: str | None, key: Callable[[Any], Any]) -> list[Any]:
-    return sorted(items, key=key, reverse=sort_order == "Descending")
+class DomainMembers(Generic[M]):
+    """The user profiles or the spaces of one account and region, by domain and name."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label  # how AWS's messages name one: "User profile", "Space"
+        self.by_key: dict[tuple[str, str], M] = {}
+        # The server is threaded: make check-then-insert atomic.
+        self._lock = threading.Lock()
+
+    def get(self, domain_id: str, name: str) -> M:
+        found = self.by_key.get((domain_id, name))
+        if found is None:
+            raise ResourceNotFound(f"{self.label} '{name}' does not exist in domain '{domain_id}'.")
+        return found
+
+    def add(self, member: M) -> M:
+        with self._lock:
+            if (member.domain_id, member.name) in self.by_key:
+                raise ResourceInUseException(
+                    f"{self.label} '{member.name}' already exists in domain '{member.domain_id}'."
+                )
+            self.by_key[(member.domain_id, member.name)] = member
+        return member
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_members(
+        self,
+        domain_id_equals: str | None = None,
+        name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[M]:
+        """ListUserProfiles or ListSpaces: in `domain_id_equals` (None: any domain), sorted by
+        CreationTime or, on request, LastModifiedTime."""
+        found = [
+            m
+            for m in list(self.by_key.values())
+            if (domain_id_equals is None or m.domain_id == domain_id_equals)
+            and (name_contains is None or name_contains in m.name)
+        ]
+        attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+        return sort_listed(found, attr, sort_order)
 
 
-def _in_domain(
-    items: list[Any],
-    domain_id: str | None,
-    wanted: Callable[[Any], bool],
-    sort_by: str | None,
-    sort_order: str | None,
-) -> list[Any]:
-    """The spaces or user profiles of a List call: in `domain_id` (None: any) and `wanted`,
-    sorted by CreationTime or, on request, LastModifiedTime."""
-    found = [i for i in items if (domain_id is None or i.domain_id == domain_id) and wanted(i)]
-    attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
-    return _sort(found, sort_order, lambda i: getattr(i, attr))
+def _merged(stored: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """Settings an update gives merged into the stored ones (top level), as AWS merges them:
+    sending only JupyterLabAppSettings does not drop the ExecutionRole."""
+    return {**(stored or {}), **given}
 
 
 def _default_instance_type(app_type: str, *settings: dict[str, Any] | None) -> str:
@@ -313,8 +391,8 @@ class StudioBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.apps: dict[AppKey, FakeApp] = {}
-        self.spaces: dict[tuple[str, str], FakeSpace] = {}
-        self.user_profiles: dict[tuple[str, str], FakeUserProfile] = {}
+        self.spaces = DomainMembers[FakeSpace]("Space")
+        self.user_profiles = DomainMembers[FakeUserProfile]("User profile")
         self.studio_lifecycle_configs: dict[str, FakeStudioLifecycleConfig] = {}
         # The server is threaded: make check-then-insert atomic.
         self._lock = threading.RLock()
@@ -338,23 +416,16 @@ class StudioBackend(BaseBackend):
         app_security_group_management: str | None,
     ) -> str:
         domain = self.get_domain(domain_id)
-        # Settings given merge into the stored ones (top level), as an update does on AWS:
-        # sending only JupyterLabAppSettings does not drop the ExecutionRole.
         if default_user_settings is not None:
-            domain.default_user_settings = {
-                **(domain.default_user_settings or {}),
-                **default_user_settings,
-            }
+            domain.default_user_settings = _merged(
+                domain.default_user_settings, default_user_settings
+            )
         if default_space_settings is not None:
-            domain.default_space_settings = {
-                **(domain.default_space_settings or {}),
-                **default_space_settings,
-            }
+            domain.default_space_settings = _merged(
+                domain.default_space_settings, default_space_settings
+            )
         if domain_settings_for_update is not None:
-            domain.domain_settings = {
-                **(domain.domain_settings or {}),
-                **domain_settings_for_update,
-            }
+            domain.domain_settings = _merged(domain.domain_settings, domain_settings_for_update)
         if subnet_ids is not None:
             domain.subnet_ids = subnet_ids
         if vpc_id is not None:
@@ -366,7 +437,7 @@ class StudioBackend(BaseBackend):
         domain.last_modified_time = utcnow()
         return domain.arn
 
-    # user profiles
+    # user profiles and spaces (DescribeXxx, UpdateXxx, ListXxx: see `DomainMembers`)
     def create_user_profile(
         self,
         domain_id: str,
@@ -375,45 +446,12 @@ class StudioBackend(BaseBackend):
         tags: list[dict[str, str]] | None,
     ) -> FakeUserProfile:
         self.get_domain(domain_id)
-        with self._lock:
-            if (domain_id, user_profile_name) in self.user_profiles:
-                raise ResourceInUseException(
-                    f"User profile '{user_profile_name}' already exists in domain '{domain_id}'."
-                )
-            profile = FakeUserProfile(
+        return self.user_profiles.add(
+            FakeUserProfile(
                 self.account_id, self.region_name, domain_id, user_profile_name, user_settings, tags
             )
-            self.user_profiles[(domain_id, user_profile_name)] = profile
-        return profile
-
-    def describe_user_profile(self, domain_id: str, user_profile_name: str) -> FakeUserProfile:
-        profile = self.user_profiles.get((domain_id, user_profile_name))
-        if profile is None:
-            raise ResourceNotFound(
-                f"User profile '{user_profile_name}' does not exist in domain '{domain_id}'."
-            )
-        return profile
-
-    @paginate(pagination_model=PAGINATION_MODEL)
-    def list_user_profiles(
-        self,
-        domain_id_equals: str | None = None,
-        user_profile_name_contains: str | None = None,
-        sort_by: str | None = None,
-        sort_order: str | None = None,
-    ) -> list[FakeUserProfile]:
-        return _in_domain(
-            list(self.user_profiles.values()),
-            domain_id_equals,
-            lambda p: (
-                user_profile_name_contains is None
-                or user_profile_name_contains in p.user_profile_name
-            ),
-            sort_by,
-            sort_order,
         )
 
-    # spaces
     def create_space(
         self,
         domain_id: str,
@@ -427,13 +465,9 @@ class StudioBackend(BaseBackend):
         self.get_domain(domain_id)
         owner = (ownership_settings or {}).get("OwnerUserProfileName")
         if owner is not None:
-            self.describe_user_profile(domain_id, owner)
-        with self._lock:
-            if (domain_id, space_name) in self.spaces:
-                raise ResourceInUseException(
-                    f"Space '{space_name}' already exists in domain '{domain_id}'."
-                )
-            space = FakeSpace(
+            self.user_profiles.get(domain_id, owner)
+        return self.spaces.add(
+            FakeSpace(
                 self.account_id,
                 self.region_name,
                 domain_id,
@@ -444,147 +478,59 @@ class StudioBackend(BaseBackend):
                 space_display_name,
                 tags,
             )
-            self.spaces[(domain_id, space_name)] = space
-        return space
-
-    def update_user_profile(
-        self, domain_id: str, user_profile_name: str, user_settings: dict[str, Any] | None
-    ) -> str:
-        # As UpdateDomain: the settings given replace those keys, the others stay.
-        profile = self.describe_user_profile(domain_id, user_profile_name)
-        if user_settings is not None:
-            profile.user_settings = {**profile.user_settings, **user_settings}
-        profile.last_modified_time = utcnow()
-        return profile.arn
-
-    def update_space(
-        self, domain_id: str, space_name: str, space_settings: dict[str, Any] | None
-    ) -> str:
-        space = self.describe_space(domain_id, space_name)
-        if space_settings is not None:
-            space.space_settings = {**space.space_settings, **space_settings}
-        space.last_modified_time = utcnow()
-        return space.arn
-
-    def describe_space(self, domain_id: str, space_name: str) -> FakeSpace:
-        space = self.spaces.get((domain_id, space_name))
-        if space is None:
-            raise ResourceNotFound(f"Space '{space_name}' does not exist in domain '{domain_id}'.")
-        return space
-
-    @paginate(pagination_model=PAGINATION_MODEL)
-    def list_spaces(
-        self,
-        domain_id_equals: str | None = None,
-        space_name_contains: str | None = None,
-        sort_by: str | None = None,
-        sort_order: str | None = None,
-    ) -> list[FakeSpace]:
-        return _in_domain(
-            list(self.spaces.values()),
-            domain_id_equals,
-            lambda s: space_name_contains is None or space_name_contains in s.space_name,
-            sort_by,
-            sort_order,
         )
 
     # apps
-    def _app_key(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> AppKey:
-        if bool(space_name) == bool(user_profile_name):
-            raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
-        if app_type in SPACE_APP_TYPES and not space_name:
-            raise ValidationError(f"{app_type} apps can only be created in a space.")
-        if space_name:
-            return (domain_id, "space", space_name, app_type, app_name)
-        return (domain_id, "user", str(user_profile_name), app_type, app_name)
-
     def create_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-        resource_spec: dict[str, Any] | None,
-        tags: list[dict[str, str]] | None,
+        self, ref: AppRef, resource_spec: dict[str, Any] | None, tags: list[dict[str, str]] | None
     ) -> FakeApp:
-        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
-        domain = self.get_domain(domain_id)
-        if space_name:
-            owner_settings = self.describe_space(domain_id, space_name).space_settings
+        key = ref.key()
+        domain = self.get_domain(ref.domain_id)
+        owner: DomainMember
+        if ref.space_name:
+            owner = self.spaces.get(ref.domain_id, ref.space_name)
         else:
-            owner_settings = self.describe_user_profile(
-                domain_id, str(user_profile_name)
-            ).user_settings
+            owner = self.user_profiles.get(ref.domain_id, str(ref.user_profile_name))
         resource_spec = dict(resource_spec or {})
         if not resource_spec.get("InstanceType"):
             resource_spec["InstanceType"] = _default_instance_type(
-                app_type,
-                owner_settings,
-                domain.default_space_settings if space_name else domain.default_user_settings,
+                ref.app_type,
+                owner.settings,
+                domain.default_space_settings if ref.space_name else domain.default_user_settings,
             )
         with self._lock:
             existing = self.apps.get(key)
             if existing is not None and existing.status in _LIVE_APP_STATES:
                 raise ResourceInUseException(
-                    f"App '{app_name}' of type {app_type} already exists in "
+                    f"App '{ref.app_name}' of type {ref.app_type} already exists in "
                     f"{existing.owner_label} with status {existing.status}."
                 )
             # A Deleted app's key is free again: the new app replaces it, as on AWS.
-            app = FakeApp(
-                self.account_id,
-                self.region_name,
-                domain_id,
-                app_type,
-                app_name,
-                space_name,
-                user_profile_name,
-                resource_spec,
-                tags,
-            )
+            app = FakeApp(self.account_id, self.region_name, ref, resource_spec, tags)
             self.apps[key] = app
         control.notify(app, None, app.status)
         return app
 
-    def describe_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> FakeApp:
-        key = self._app_key(domain_id, space_name, user_profile_name, app_type, app_name)
-        app = self.apps.get(key)
+    def describe_app(self, ref: AppRef) -> FakeApp:
+        app = self.apps.get(ref.key())
         if app is None:
             raise ResourceNotFound(
-                f"App '{app_name}' of type {app_type} does not exist in domain '{domain_id}'."
+                f"App '{ref.app_name}' of type {ref.app_type} does not exist in domain "
+                f"'{ref.domain_id}'."
             )
         return app
 
-    def delete_app(
-        self,
-        domain_id: str,
-        space_name: str | None,
-        user_profile_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> None:
+    def delete_app(self, ref: AppRef) -> None:
         with self._lock:
-            app = self.describe_app(domain_id, space_name, user_profile_name, app_type, app_name)
+            app = self.describe_app(ref)
             status = app.status
             if status == "Deleted":
-                raise ResourceNotFound(f"App '{app_name}' of type {app_type} is already Deleted.")
+                raise ResourceNotFound(
+                    f"App '{ref.app_name}' of type {ref.app_type} is already Deleted."
+                )
             if status == "Deleting":
                 raise ResourceInUseException(
-                    f"App '{app_name}' of type {app_type} is already being deleted."
+                    f"App '{ref.app_name}' of type {ref.app_type} is already being deleted."
                 )
             app.start_deleting(control.delete_delay)
 
@@ -606,14 +552,14 @@ class StudioBackend(BaseBackend):
             )
             and (space_name_equals is None or a.space_name == space_name_equals)
         ]
-        return _sort(found, sort_order, lambda a: a.creation_time)
+        return sort_listed(found, "creation_time", sort_order)
 
     def find_by_arn(self, arn: str) -> Any:
         """The app, space, user profile or lifecycle config with this ARN, else None."""
         groups: tuple[Iterable[Any], ...] = (
             self.apps.values(),
-            self.spaces.values(),
-            self.user_profiles.values(),
+            self.spaces.by_key.values(),
+            self.user_profiles.by_key.values(),
             self.studio_lifecycle_configs.values(),
         )
         for group in groups:
@@ -624,27 +570,41 @@ class StudioBackend(BaseBackend):
 
     # Studio lifecycle configs
     def create_studio_lifecycle_config(
-        self, name: str, content: str, app_type: str, tags: list[dict[str, str]] | None
+        self,
+        studio_lifecycle_config_name: str,
+        studio_lifecycle_config_content: str,
+        studio_lifecycle_config_app_type: str,
+        tags: list[dict[str, str]] | None,
     ) -> FakeStudioLifecycleConfig:
+        name = studio_lifecycle_config_name
         with self._lock:
             if name in self.studio_lifecycle_configs:
                 raise ResourceInUseException(f"Studio lifecycle config '{name}' already exists.")
             config = FakeStudioLifecycleConfig(
-                self.account_id, self.region_name, name, content, app_type, tags
+                self.account_id,
+                self.region_name,
+                name,
+                studio_lifecycle_config_content,
+                studio_lifecycle_config_app_type,
+                tags,
             )
             self.studio_lifecycle_configs[name] = config
         return config
 
-    def describe_studio_lifecycle_config(self, name: str) -> FakeStudioLifecycleConfig:
-        config = self.studio_lifecycle_configs.get(name)
+    def describe_studio_lifecycle_config(
+        self, studio_lifecycle_config_name: str
+    ) -> FakeStudioLifecycleConfig:
+        config = self.studio_lifecycle_configs.get(studio_lifecycle_config_name)
         if config is None:
-            raise ResourceNotFound(f"Studio lifecycle config '{name}' does not exist.")
+            raise ResourceNotFound(
+                f"Studio lifecycle config '{studio_lifecycle_config_name}' does not exist."
+            )
         return config
 
-    def delete_studio_lifecycle_config(self, name: str) -> None:
+    def delete_studio_lifecycle_config(self, studio_lifecycle_config_name: str) -> None:
         with self._lock:
-            self.describe_studio_lifecycle_config(name)
-            del self.studio_lifecycle_configs[name]
+            self.describe_studio_lifecycle_config(studio_lifecycle_config_name)
+            del self.studio_lifecycle_configs[studio_lifecycle_config_name]
 
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_studio_lifecycle_configs(
@@ -660,14 +620,10 @@ class StudioBackend(BaseBackend):
             if (name_contains is None or name_contains in c.name)
             and (app_type_equals is None or c.app_type == app_type_equals)
         ]
-        key: Callable[[FakeStudioLifecycleConfig], Any]
-        if sort_by == "Name":
-            key = lambda c: c.name  # noqa: E731
-        elif sort_by == "LastModifiedTime":
-            key = lambda c: c.last_modified_time  # noqa: E731
-        else:
-            key = lambda c: c.creation_time  # noqa: E731
-        return _sort(found, sort_order, key)
+        attr = {"Name": "name", "LastModifiedTime": "last_modified_time"}.get(
+            sort_by or "", "creation_time"
+        )
+        return sort_listed(found, attr, sort_order)
 
 
 studio_backends = BackendDict(StudioBackend, "sagemaker")
@@ -702,6 +658,10 @@ def apps_snapshot() -> list[dict[str, Any]]:
 
 __all__ = [
     "SPACE_APP_TYPES",
+    "AppRef",
+    "Deadline",
+    "DomainMember",
+    "DomainMembers",
     "FakeApp",
     "FakeSpace",
     "FakeStudioLifecycleConfig",
@@ -709,5 +669,6 @@ __all__ = [
     "StudioBackend",
     "apps_snapshot",
     "iter_apps",
+    "sort_listed",
     "studio_backends",
 ]

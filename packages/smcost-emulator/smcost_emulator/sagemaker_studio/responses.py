@@ -36,7 +36,7 @@ from ..moto_api import (
 )
 from . import search as searching
 from .jobs import JOB_KINDS, JobsBackend, jobs_backends
-from .models import StudioBackend, studio_backends
+from .models import AppRef, DomainMember, DomainMembers, StudioBackend, studio_backends
 
 # The actions this module implements (moto's own are validated by moto, if at all).
 STUDIO_ACTIONS = frozenset(
@@ -76,6 +76,10 @@ SEARCH_ACTIONS = frozenset({"Search"})
 
 #: Every SageMaker action this module answers instead of moto.
 EMULATED_ACTIONS = STUDIO_ACTIONS | JOB_ACTIONS | TAG_ACTIONS | SEARCH_ACTIONS
+
+
+#: The request members that name an app (`AppRef`'s fields).
+_APP_REF = ("DomainId", "SpaceName", "UserProfileName", "AppType", "AppName")
 
 
 def _lower_camel(name: str) -> str:
@@ -129,21 +133,36 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
             if allowed and value is not None and value not in allowed:
                 raise ValidationError(format_enum_error(value, _lower_camel(name), allowed))
 
+    def _backend_args(self, *members: str) -> dict[str, Any]:
+        """The request's `members` as a backend method's keyword arguments: their snake_case
+        names."""
+        return {camelcase_to_underscores(m): self._get_param(m) for m in members}
+
     def _list(self, method: Callable[..., Any], key: str, *members: str) -> ActionResult:
-        """A List* action: validated, the request's `members` (as the backend's snake_case
-        arguments) and page passed to the paginated backend `method`, each item's summary
-        answered under `key`."""
+        """A List* action: validated, the request's `members` (see `_backend_args`) and page
+        passed to the paginated backend `method`, each item's summary answered under `key`."""
         self._validate()
-        filters = {camelcase_to_underscores(m): self._get_param(m) for m in members}
         try:
             items, token = method(
-                **filters,
+                **self._backend_args(*members),
                 next_token=self._get_param("NextToken"),
                 max_results=self._get_param("MaxResults"),
             )
         except InvalidToken as e:
             raise ValidationError(f"Invalid NextToken: {invalid_token_text(e)}") from e
         return ActionResult({key: [i.summary() for i in items], "NextToken": token})
+
+    def _member(self, members: DomainMembers[Any], name: str) -> DomainMember:
+        """The space or user profile a Describe or Update names (its `name` member)."""
+        self._validate()
+        return members.get(self._get_param("DomainId"), self._get_param(name))
+
+    def _list_members(
+        self, members: DomainMembers[Any], key: str, name_filter: str
+    ) -> ActionResult:
+        """ListSpaces or ListUserProfiles: the same filters but the name's, `name_filter`."""
+        method = functools.partial(members.list_members, name_contains=self._get_param(name_filter))
+        return self._list(method, key, "DomainIdEquals", "SortBy", "SortOrder")
 
     def describe_domain(self) -> ActionResult:
         # moto answers an unknown domain with ValidationException; SageMaker says
@@ -158,44 +177,35 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
     def update_domain(self) -> ActionResult:
         self._validate()
         arn = self.studio_backend.update_domain(
-            domain_id=self._get_param("DomainId"),
-            default_user_settings=self._get_param("DefaultUserSettings"),
-            default_space_settings=self._get_param("DefaultSpaceSettings"),
-            domain_settings_for_update=self._get_param("DomainSettingsForUpdate"),
-            subnet_ids=self._get_param("SubnetIds"),
-            vpc_id=self._get_param("VpcId"),
-            app_network_access_type=self._get_param("AppNetworkAccessType"),
-            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
+            **self._backend_args(
+                "DomainId",
+                "DefaultUserSettings",
+                "DefaultSpaceSettings",
+                "DomainSettingsForUpdate",
+                "SubnetIds",
+                "VpcId",
+                "AppNetworkAccessType",
+                "AppSecurityGroupManagement",
+            )
         )
         return ActionResult({"DomainArn": arn})
 
     # ------------------------------------------------------------------ apps
 
-    def _app_args(self) -> dict[str, Any]:
-        return {
-            "domain_id": self._get_param("DomainId"),
-            "space_name": self._get_param("SpaceName"),
-            "user_profile_name": self._get_param("UserProfileName"),
-            "app_type": self._get_param("AppType"),
-            "app_name": self._get_param("AppName"),
-        }
+    def _app_ref(self) -> AppRef:
+        self._validate()
+        return AppRef(**self._backend_args(*_APP_REF))
 
     def create_app(self) -> ActionResult:
-        self._validate()
-        app = self.studio_backend.create_app(
-            **self._app_args(),
-            resource_spec=self._get_param("ResourceSpec"),
-            tags=self._get_param("Tags"),
-        )
-        return ActionResult({"AppArn": app.arn})
+        ref = self._app_ref()
+        args = self._backend_args("ResourceSpec", "Tags")
+        return ActionResult({"AppArn": self.studio_backend.create_app(ref, **args).arn})
 
     def describe_app(self) -> ActionResult:
-        self._validate()
-        return ActionResult(self.studio_backend.describe_app(**self._app_args()).describe())
+        return ActionResult(self.studio_backend.describe_app(self._app_ref()).describe())
 
     def delete_app(self) -> ActionResult:
-        self._validate()
-        self.studio_backend.delete_app(**self._app_args())
+        self.studio_backend.delete_app(self._app_ref())
         return EmptyResult()
 
     def list_apps(self) -> ActionResult:
@@ -212,45 +222,49 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
 
     def create_space(self) -> ActionResult:
         self._validate()
-        space = self.studio_backend.create_space(
-            domain_id=self._get_param("DomainId"),
-            space_name=self._get_param("SpaceName"),
-            space_settings=self._get_param("SpaceSettings"),
-            ownership_settings=self._get_param("OwnershipSettings"),
-            space_sharing_settings=self._get_param("SpaceSharingSettings"),
-            space_display_name=self._get_param("SpaceDisplayName"),
-            tags=self._get_param("Tags"),
+        args = self._backend_args(
+            "DomainId",
+            "SpaceName",
+            "SpaceSettings",
+            "OwnershipSettings",
+            "SpaceSharingSettings",
+            "SpaceDisplayName",
+            "Tags",
         )
-        return ActionResult({"SpaceArn": space.arn})
+        return ActionResult({"SpaceArn": self.studio_backend.create_space(**args).arn})
 
     def describe_space(self) -> ActionResult:
-        self._validate()
-        space = self.studio_backend.describe_space(
-            self._get_param("DomainId"), self._get_param("SpaceName")
-        )
-        return ActionResult(space.describe())
+        return ActionResult(self._member(self.studio_backend.spaces, "SpaceName").describe())
+
+    def update_space(self) -> ActionResult:
+        space = self._member(self.studio_backend.spaces, "SpaceName")
+        return ActionResult({"SpaceArn": space.update(self._get_param("SpaceSettings"))})
 
     def list_spaces(self) -> ActionResult:
-        return self._list(
-            self.studio_backend.list_spaces,
-            "Spaces",
-            "DomainIdEquals",
-            "SpaceNameContains",
-            "SortBy",
-            "SortOrder",
-        )
+        return self._list_members(self.studio_backend.spaces, "Spaces", "SpaceNameContains")
 
     # ------------------------------------------------------------------ user profiles
 
     def create_user_profile(self) -> ActionResult:
         self._validate()
-        profile = self.studio_backend.create_user_profile(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
-            user_settings=self._get_param("UserSettings"),
-            tags=self._get_param("Tags"),
-        )
+        args = self._backend_args("DomainId", "UserProfileName", "UserSettings", "Tags")
+        profile = self.studio_backend.create_user_profile(**args)
         return ActionResult({"UserProfileArn": profile.arn})
+
+    def describe_user_profile(self) -> ActionResult:
+        profile = self._member(self.studio_backend.user_profiles, "UserProfileName")
+        return ActionResult(profile.describe())
+
+    def update_user_profile(self) -> ActionResult:
+        profile = self._member(self.studio_backend.user_profiles, "UserProfileName")
+        return ActionResult({"UserProfileArn": profile.update(self._get_param("UserSettings"))})
+
+    def list_user_profiles(self) -> ActionResult:
+        return self._list_members(
+            self.studio_backend.user_profiles, "UserProfiles", "UserProfileNameContains"
+        )
+
+    # ------------------------------------------------------------------ notebook instances
 
     def update_notebook_instance(self) -> ActionResult:
         # moto has no UpdateNotebookInstance: the lifecycle configuration part of it, which
@@ -280,64 +294,28 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
             found.pop("NotebookInstanceLifecycleConfigName", None)
         return ActionResult(found)
 
-    def update_user_profile(self) -> ActionResult:
-        self._validate()
-        arn = self.studio_backend.update_user_profile(
-            self._get_param("DomainId"),
-            self._get_param("UserProfileName"),
-            self._get_param("UserSettings"),
-        )
-        return ActionResult({"UserProfileArn": arn})
-
-    def update_space(self) -> ActionResult:
-        self._validate()
-        arn = self.studio_backend.update_space(
-            self._get_param("DomainId"),
-            self._get_param("SpaceName"),
-            self._get_param("SpaceSettings"),
-        )
-        return ActionResult({"SpaceArn": arn})
-
-    def describe_user_profile(self) -> ActionResult:
-        self._validate()
-        profile = self.studio_backend.describe_user_profile(
-            self._get_param("DomainId"), self._get_param("UserProfileName")
-        )
-        return ActionResult(profile.describe())
-
-    def list_user_profiles(self) -> ActionResult:
-        return self._list(
-            self.studio_backend.list_user_profiles,
-            "UserProfiles",
-            "DomainIdEquals",
-            "UserProfileNameContains",
-            "SortBy",
-            "SortOrder",
-        )
-
     # ------------------------------------------------------------------ lifecycle configs
 
     def create_studio_lifecycle_config(self) -> ActionResult:
         self._validate()
-        config = self.studio_backend.create_studio_lifecycle_config(
-            name=self._get_param("StudioLifecycleConfigName"),
-            content=self._get_param("StudioLifecycleConfigContent"),
-            app_type=self._get_param("StudioLifecycleConfigAppType"),
-            tags=self._get_param("Tags"),
+        args = self._backend_args(
+            "StudioLifecycleConfigName",
+            "StudioLifecycleConfigContent",
+            "StudioLifecycleConfigAppType",
+            "Tags",
         )
+        config = self.studio_backend.create_studio_lifecycle_config(**args)
         return ActionResult({"StudioLifecycleConfigArn": config.arn})
 
     def describe_studio_lifecycle_config(self) -> ActionResult:
         self._validate()
-        config = self.studio_backend.describe_studio_lifecycle_config(
-            self._get_param("StudioLifecycleConfigName")
-        )
-        return ActionResult(config.describe())
+        args = self._backend_args("StudioLifecycleConfigName")
+        return ActionResult(self.studio_backend.describe_studio_lifecycle_config(**args).describe())
 
     def delete_studio_lifecycle_config(self) -> ActionResult:
         self._validate()
         self.studio_backend.delete_studio_lifecycle_config(
-            self._get_param("StudioLifecycleConfigName")
+            **self._backend_args("StudioLifecycleConfigName")
         )
         return EmptyResult()
 

@@ -75,6 +75,20 @@ def create_private_space(
     return str(found["SpaceArn"])
 
 
+def create_space_app(
+    sm: Any, domain_id: str, space: str, app_type: str, instance_type: str, name: str = "default"
+) -> str:
+    """An app of `app_type` in `space` on `instance_type`; returns its ARN."""
+    found = sm.create_app(
+        DomainId=domain_id,
+        SpaceName=space,
+        AppType=app_type,
+        AppName=name,
+        ResourceSpec={"InstanceType": instance_type},
+    )
+    return str(found["AppArn"])
+
+
 def create_training_job(
     sm: Any,
     name: str,
@@ -167,13 +181,7 @@ def seed_demo(
         "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}},
     }
     space_arn = create_private_space(sm, domain_id, space_name, user_profile_name, settings)
-    app_arn = sm.create_app(
-        DomainId=domain_id,
-        SpaceName=space_name,
-        AppType=app_type,
-        AppName=app_name,
-        ResourceSpec={"InstanceType": instance_type},
-    )["AppArn"]
+    app_arn = create_space_app(sm, domain_id, space_name, app_type, instance_type, app_name)
 
     metadata = {
         "AppType": app_type,
@@ -260,13 +268,7 @@ def _seed_resources(sm: Any, seeded: dict[str, Any]) -> list[dict[str, Any]]:
     idle_space_arn = create_private_space(
         sm, domain_id, DEMO_IDLE_SPACE, user, {"AppType": "CodeEditor"}
     )
-    idle_arn = sm.create_app(
-        DomainId=domain_id,
-        SpaceName=DEMO_IDLE_SPACE,
-        AppType="CodeEditor",
-        AppName="default",
-        ResourceSpec={"InstanceType": "ml.t3.medium"},
-    )["AppArn"]
+    idle_arn = create_space_app(sm, domain_id, DEMO_IDLE_SPACE, "CodeEditor", "ml.t3.medium")
     idle_name = f"{DEMO_IDLE_SPACE}/CodeEditor/default"
     running(
         "studio-app",
@@ -448,13 +450,7 @@ def seed_fleet(
     def app(index: int) -> tuple[str, float]:
         name, _ = spaces[index // 2]
         app_type = app_types[index % 2]
-        sm.create_app(
-            DomainId=domain_id,
-            SpaceName=name,
-            AppType=app_type,
-            AppName="default",
-            ResourceSpec={"InstanceType": instances[index % len(instances)]},
-        )
+        create_space_app(sm, domain_id, name, app_type, instances[index % len(instances)])
         idle = (index * 7919 % 1000) / 1000 < idle_share  # spread, but the same every run
         ago = 3600 * (3 + index % 25) if idle else 60 * (index % 55 + 1)
         return f"{name}/{app_type}/default", float(ago)
