@@ -36,7 +36,6 @@ import gc
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,12 +58,7 @@ from jupyter_smcost.idle.checker import IdleShutdown  # noqa: E402
 from jupyter_smcost.idle.signals import ProcessSampler, ServerSignals  # noqa: E402
 from jupyter_smcost.idle.store import SettingsStore  # noqa: E402
 from smcost_emulator import EmulatorClient, apply_environ, environ  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.processes import free_port, server_command  # noqa: E402
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -343,21 +337,8 @@ def launch_server(
     once its /api/status answers: the process and its base URL."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(dir=tmp))
-    extensions = {"jupyter_smcost": enabled}
-    args = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--port={port}",
-        "--ip=127.0.0.1",
-        "--no-browser",
-        "--allow-root",
-        "--IdentityProvider.token=bench",
-        f"--ServerApp.root_dir={workdir}",
-        f"--ServerApp.jpserver_extensions={extensions!r}",
-        f"--SMCost.state_dir={workdir / 'state'}",
-        *options,
-    ]
+    state = f"--SMCost.state_dir={workdir / 'state'}"
+    args = server_command(port, workdir, "bench", [state, *options], extension=enabled)
     environ_ = {
         **env,
         "PYTHONPATH": str(ROOT),

@@ -4,13 +4,14 @@ space's environment, and a price as the services return it."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from jupyter_smcost.cost.pricing.model import Price
-from jupyter_smcost.environment import Environment, Kind
 from tests.support.api import SMCostAPI
+from tests.support.resources import ENV
 
 
 @pytest.fixture
@@ -44,15 +45,8 @@ async def settled_cost(
     raise AssertionError(f"the price never settled: {cost}")
 
 
-SPACE = Environment(
-    kind=Kind.STUDIO_SPACE,
-    region="us-east-1",
-    instance_type="ml.g5.xlarge",
-    domain_id="d-demo",
-    space_name="demo-space",
-    app_type="JupyterLab",
-    app_name="default",
-)
+#: The scripted user's space, as the cost tests see it: no profile or ARN in its metadata.
+SPACE = replace(ENV, user_profile_name=None, resource_arn=None)
 
 
 def known(usd: float, source: str = "price-list-api") -> dict[str, Any]:

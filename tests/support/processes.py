@@ -20,6 +20,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def server_command(
+    port: int, root_dir: Path, token: str, options: list[str], *, extension: bool = True
+) -> list[str]:
+    """`jupyter server` on loopback at `port` with a token, the extension on or off (the
+    tests' servers and the benchmark's are started alike)."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--no-browser",
+        "--allow-root",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        f"--ServerApp.jpserver_extensions={ {'jupyter_smcost': extension}!r}",
+        *options,
+    ]
+
+
 def start_server(
     tmp_path: Path,
     port: int,
@@ -55,20 +75,12 @@ def start_server(
         "JUPYTER_DATA_DIR": str(tmp_path / "data"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
     }
-    args = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--port={port}",
-        "--ip=127.0.0.1",
-        "--no-browser",
-        "--allow-root",
-        "--IdentityProvider.token=secret",
-        f"--ServerApp.root_dir={tmp_path}",
-        '--ServerApp.jpserver_extensions={"jupyter_smcost": True}',
-        *(f"--{name}={value}" for name, value in options.items()),
-        *(extra or []),
-    ]
+    args = server_command(
+        port,
+        tmp_path,
+        "secret",
+        [*(f"--{name}={value}" for name, value in options.items()), *(extra or [])],
+    )
     with log.open("wb") as handle:
         return subprocess.Popen(args, env=environ, stdout=handle, stderr=subprocess.STDOUT)
 

@@ -25,7 +25,7 @@ from jupyter_smcost.cost.shared_inventory import (
     key_of,
     parse_uri,
 )
-from jupyter_smcost.environment import Environment, Kind
+from tests.support.resources import ENV
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 ME = Identity("123456789012", "us-east-1", "d-demo", "alice", frozenset({"alice-space"}))
@@ -218,10 +218,8 @@ class NoAws:
 
 
 def alices_inventory(objects: dict[str, bytes]) -> Inventory:
-    env = Environment(
-        kind=Kind.STUDIO_SPACE,
-        region="us-east-1",
-        domain_id="d-demo",
+    env = replace(
+        ENV,
         space_name="alice-space",
         user_profile_name="alice",
         resource_arn=f"{ARN}:app/d-demo/alice-space/JupyterLab/default",
