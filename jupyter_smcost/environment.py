@@ -53,6 +53,17 @@ class Environment:
     ) -> Environment:
         return replace(self, instance_type=instance_type, error=error)
 
+    def space_app_key(self) -> dict[str, Any]:
+        """What names this space's app in SageMaker's app calls (DescribeApp, DeleteApp)."""
+        if not (self.domain_id and self.space_name and self.app_type and self.app_name):
+            raise ValueError("not a Studio space's app")
+        return {
+            "DomainId": self.domain_id,
+            "SpaceName": self.space_name,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+        }
+
     def to_json(self) -> dict[str, Any]:
         # Every status request sends it: a shallow dict, not asdict's deep copy.
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "resource_arn"}
@@ -224,14 +235,7 @@ class HostedApp:
     async def _describe(self, env: Environment) -> str | None:
         """The instance type, from DescribeApp or DescribeNotebookInstance; notes the start."""
         if env.kind is Kind.STUDIO_SPACE:
-            app = await self._call(
-                "sagemaker",
-                "describe_app",
-                DomainId=env.domain_id,
-                SpaceName=env.space_name,
-                AppType=env.app_type,
-                AppName=env.app_name,
-            )
+            app = await self._call("sagemaker", "describe_app", **env.space_app_key())
             self.started_at = _aware(app.get("CreationTime"))
             return (app.get("ResourceSpec") or {}).get("InstanceType")
         nbi = await self._call(

@@ -252,16 +252,7 @@ async def bench_loop_lag(endpoint: str, metadata: dict[str, Any], delay: float) 
         clients_task = asyncio.create_task(status_clients())
         # Slow AWS calls in flight alongside the checker: describe_app (instance type)...
         describes = [
-            asyncio.create_task(
-                aws.call(
-                    "sagemaker",
-                    "describe_app",
-                    DomainId=env.domain_id,
-                    SpaceName=env.space_name,
-                    AppType=env.app_type,
-                    AppName=env.app_name,
-                )
-            )
+            asyncio.create_task(aws.call("sagemaker", "describe_app", **env.space_app_key()))
             for _ in range(3)
         ]
         idle.start()

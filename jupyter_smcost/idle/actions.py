@@ -75,14 +75,7 @@ class DeleteSpaceApp:
         self._env = env
 
     def _key(self) -> dict[str, str]:
-        env = self._env
-        assert env.domain_id and env.space_name and env.app_type and env.app_name
-        return {
-            "DomainId": env.domain_id,
-            "SpaceName": env.space_name,
-            "AppType": env.app_type,
-            "AppName": env.app_name,
-        }
+        return self._env.space_app_key()
 
     def describe(self) -> str:
         env = self._env
