@@ -25,7 +25,7 @@ from jupyter_smcost.suggestions.model import suggestion_id
 from smcost_emulator.seed.demo import DEMO_OTHER_SPACE, DEMO_OTHER_USER
 from tests.support.api import SMCostAPI
 from tests.support.cost import listed
-from tests.support.demo import calls, one, settled
+from tests.support.demo import calls, one, serve_in, settled
 
 IDLE_ENDPOINT = "demo-idle-endpoint"
 
@@ -56,16 +56,12 @@ def seed(
             ResourceSpec={"InstanceType": "ml.t3.medium"},
         )["AppArn"]
         metadata.update(SpaceName=space, ResourceArn=arn)
-    path = tmp_path / "resource-metadata.json"
-    path.write_text(json.dumps(metadata))
-    smcost_config["SMCost"]["metadata_path"] = str(path)
-    smcost_config["Pricing"]["use_price_list_api"] = True
-    smcost_config["Suggestions"] = {
+    suggestions = {
         "required_tags": ["project"],
         "min_saving_usd_per_month": 0.25,
         "ttl_seconds": 60,
     }
-    return {**seeded, "emulator": emulator, "metadata_path": path}
+    return serve_in(emulator, seeded, metadata, tmp_path, smcost_config, suggestions)
 
 
 async def offered(
@@ -75,6 +71,13 @@ async def offered(
     `action_id`."""
     suggestion = one(await settled(smcost_api, app), rule, name)
     return suggestion, {"suggestion_id": suggestion["id"], "action_id": action_id, "confirm": True}
+
+
+async def idle_endpoint_delete(
+    smcost_api: SMCostAPI, app: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The idle endpoint's suggestion, and the confirmed request that deletes it."""
+    return await offered(smcost_api, app, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint")
 
 
 def endpoint_names(emulator: Any) -> set[str]:
@@ -175,9 +178,7 @@ async def test_scope_account_does_not_let_another_user_delete(
 ) -> None:
     emu = other_users_account_view["emulator"]
     # The admin asked to see everything.
-    suggestion, body = await offered(
-        smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
-    )
+    suggestion, body = await idle_endpoint_delete(smcost_api, smcost_started)
     # The card offers no button it cannot honour, and says why; a request made by hand is
     # refused all the same.
     assert suggestion["actions"] == []
@@ -202,9 +203,7 @@ def others_allowed(
 async def test_the_admin_may_allow_actions_on_others(
     others_allowed: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    suggestion, body = await offered(
-        smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
-    )
+    suggestion, body = await idle_endpoint_delete(smcost_api, smcost_started)
     assert [a["id"] for a in suggestion["actions"]] == ["delete-endpoint"]
     code, answer = await smcost_api.post("actions", body)
     assert code == 200, answer
@@ -293,9 +292,7 @@ async def test_concurrent_identical_deletes_make_one_call(
     demo: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
     emu = demo["emulator"]
-    suggestion, body = await offered(
-        smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
-    )
+    suggestion, body = await idle_endpoint_delete(smcost_api, smcost_started)
     emu.set_delay(0.5, ["DeleteEndpoint"])
     answers = await asyncio.gather(*(smcost_api.post("actions", body) for _ in range(3)))
     assert [code for code, _ in answers] == [200, 200, 200], answers
@@ -339,9 +336,7 @@ async def test_a_busy_aws_names_no_permission(
     status: int,
 ) -> None:
     emu = demo["emulator"]
-    suggestion, body = await offered(
-        smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
-    )
+    suggestion, body = await idle_endpoint_delete(smcost_api, smcost_started)
     # A describe is retried once by botocore (it changes nothing); the delete is not.
     for call, times in (("DescribeEndpoint", 2), ("DeleteEndpoint", 1)):
         emu.inject_fault(call, code, "slow down", status=status, times=times)
@@ -380,9 +375,7 @@ async def test_an_action_survives_a_refresh_in_flight(
 async def test_the_audit_log_names_the_resolved_identity(
     demo: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    suggestion, body = await offered(
-        smcost_api, smcost_started, "idle-endpoint", IDLE_ENDPOINT, "delete-endpoint"
-    )
+    suggestion, body = await idle_endpoint_delete(smcost_api, smcost_started)
     for _ in range(2):  # the second is a 404: the suggestion is acted on
         await smcost_api.post("actions", body)
     first, second = smcost_started.suggestions.audit.entries()

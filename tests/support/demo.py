@@ -26,20 +26,34 @@ EMULATOR_FED = {
 }
 
 
+def serve_in(
+    emulator: Any,
+    seeded: dict[str, Any],
+    metadata: dict[str, Any],
+    tmp_path: Path,
+    smcost_config: dict[str, Any],
+    suggestions: dict[str, Any],
+) -> dict[str, Any]:
+    """Configure the test server to run in the space `metadata` names (Studio's resource
+    metadata file), priced by the emulator's Price List, with these `c.Suggestions`."""
+    path = tmp_path / "resource-metadata.json"
+    path.write_text(json.dumps(metadata))
+    smcost_config["SMCost"]["metadata_path"] = str(path)
+    smcost_config["Pricing"]["use_price_list_api"] = True
+    smcost_config["Suggestions"] = suggestions
+    return {**seeded, "emulator": emulator, "metadata_path": path}
+
+
 @pytest.fixture
 def demo(emulator: Any, tmp_path: Path, smcost_config: dict[str, Any]) -> dict[str, Any]:
     seeded: dict[str, Any] = emulator.seed_demo(savings=True)
-    path = tmp_path / "resource-metadata.json"
-    path.write_text(json.dumps(seeded["metadata"]))
-    smcost_config["SMCost"]["metadata_path"] = str(path)
-    smcost_config["Pricing"]["use_price_list_api"] = True
     # The demo's own settings (scripts/demo.py).
-    smcost_config["Suggestions"] = {
+    suggestions = {
         "required_tags": ["project"],
         "idle_budget_hint_usd": 1.0,
         "min_saving_usd_per_month": 0.25,
     }
-    return {**seeded, "emulator": emulator}
+    return serve_in(emulator, seeded, seeded["metadata"], tmp_path, smcost_config, suggestions)
 
 
 async def settled(smcost_api: SMCostAPI, app: Any) -> dict[str, Any]:

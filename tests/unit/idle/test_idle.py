@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from jupyter_smcost.idle.activity import KernelInfo
+from jupyter_smcost.idle.checker import IdleShutdown
 from jupyter_smcost.idle.settings import SettingsError
-from tests.support.clock import T0
+from tests.support.clock import T0, FakeClock
 from tests.support.idle import make, pass_deadline
 
 
@@ -113,14 +114,24 @@ async def test_activity_after_a_failed_shutdown_rearms(tmp_path: Path) -> None:
     assert status["last_activity_source"] == "keep running"
 
 
-async def test_save_request_waits_for_recent_tabs(tmp_path: Path) -> None:
-    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
-    idle.saver.seen("tab-1")
+async def asking_to_save(
+    idle: IdleShutdown, clock: FakeClock, tab: str
+) -> tuple[asyncio.Future[Any], dict[str, Any]]:
+    """Past the deadline with `tab` open: the check that waits for its save, and the request
+    it is waiting on."""
     pass_deadline(idle, clock)
-    idle.saver.seen("tab-1")
+    idle.saver.seen(tab)
     task = asyncio.ensure_future(idle.check())
     await asyncio.sleep(0.05)
     request = idle.status_json()["save_request"]
+    assert request is not None
+    return task, request
+
+
+async def test_save_request_waits_for_recent_tabs(tmp_path: Path) -> None:
+    idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
+    idle.saver.seen("tab-1")
+    task, request = await asking_to_save(idle, clock, "tab-1")
     assert request is not None
     assert signals.events == []  # nothing is stopped before the tab answers
     signals.events.append("tab saved")
@@ -139,11 +150,7 @@ async def test_silent_tab_does_not_block_forever(tmp_path: Path) -> None:
 
 async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
-    pass_deadline(idle, clock)
-    idle.saver.seen("tab")
-    task = asyncio.ensure_future(idle.check())
-    await asyncio.sleep(0.05)
-    request = idle.status_json()["save_request"]
+    task, request = await asking_to_save(idle, clock, "tab")
     idle.saver.ack(request["id"], "tab", [], [{"path": "ro.ipynb", "error": "permission denied"}])
     await asyncio.wait_for(task, 2)
     assert signals.events == []
@@ -155,13 +162,9 @@ async def test_failed_save_postpones_by_one_warning_period(tmp_path: Path) -> No
 
 async def test_activity_during_save_wait_cancels(tmp_path: Path) -> None:
     idle, clock, signals, _ = make(tmp_path, save_timeout_seconds=5)
-    pass_deadline(idle, clock)
-    idle.saver.seen("tab")
-    task = asyncio.ensure_future(idle.check())
-    await asyncio.sleep(0.05)
+    task, request = await asking_to_save(idle, clock, "tab")
     clock.advance(1)
     idle.record_activity("typing in a.ipynb")
-    request = idle.status_json()["save_request"]
     idle.saver.ack(request["id"], "tab", ["a.ipynb"], [])
     await asyncio.wait_for(task, 2)
     assert signals.events == []
