@@ -169,6 +169,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             self.background_aws,
             lambda: self.environment,
             listing_max_age=lambda: self.monitor.ttl_seconds,
+            space_description=self.host.describe_space,
         )
         self.collector = Collector(
             self.background_aws,

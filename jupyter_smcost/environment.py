@@ -206,6 +206,7 @@ class HostedApp:
         self.started_at: datetime | None = clock() if detected.kind is Kind.LOCAL else None
         self.storage_gb: float | None = None
         self.storage_note: str | None = None
+        self._space: asyncio.Future[dict[str, Any]] | None = None
 
     async def resolve(self) -> bool:
         """Ask AWS which instance this app runs on (and a space's volume), retrying with
@@ -245,12 +246,23 @@ class HostedApp:
         self.started_at = _aware(nbi.get("LastModifiedTime") or nbi.get("CreationTime"))
         return nbi.get("InstanceType")
 
-    async def _read_volume_size(self) -> None:
+    async def describe_space(self) -> dict[str, Any]:
+        """This space's DescribeSpace: its volume size for the cost, its owner for the
+        shared inventory. Read once for both (callers at the same time share the call); a
+        failed read raises AwsError and is made again by the next caller."""
         env = self.environment
-        try:
-            space = await self._call(
-                "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+        known = self._space
+        if known is None or (known.done() and (known.cancelled() or known.exception())):
+            known = self._space = asyncio.ensure_future(
+                self._call(
+                    "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
+                )
             )
+        return await asyncio.shield(known)
+
+    async def _read_volume_size(self) -> None:
+        try:
+            space = await self.describe_space()
         except AwsError as err:
             self.storage_gb = DEFAULT_SPACE_VOLUME_GB
             self.storage_note = f"volume size assumed ({err})"

@@ -376,6 +376,7 @@ class Inventory:
         describe_concurrency: int = 4,
         listing_max_age: Callable[[], float] = lambda: 0.0,
         domain_wide: bool = False,
+        space_description: Callable[[], Awaitable[dict[str, Any]]] | None = None,
     ) -> None:
         self.aws = aws
         #: One Search per kind for every identity (the shared inventory's Lambda, which
@@ -397,6 +398,9 @@ class Inventory:
         # Endpoint configurations cannot change; an endpoint moves to a new one instead.
         self._configs: dict[str, dict[str, Any]] = {}
         self._owner: str | None = None
+        # The app's own DescribeSpace (HostedApp reads it at start for the volume size):
+        # the owner is in it, so the space is not described twice.
+        self._space_description = space_description
         # The user's spaces, and when they were listed (a new space is rare).
         self._spaces: tuple[float, frozenset[str]] | None = None
         #: The number of spaces in the domain, as last listed.
@@ -869,10 +873,16 @@ class Inventory:
         user = env.user_profile_name
         if not user and env.kind is Kind.STUDIO_SPACE and env.space_name:
             if self._owner is None:
-                self._counted("describe_space")
-                space = await self.aws.call(
-                    "sagemaker", "describe_space", DomainId=env.domain_id, SpaceName=env.space_name
-                )
+                if self._space_description is not None:
+                    space = await self._space_description()
+                else:
+                    self._counted("describe_space")
+                    space = await self.aws.call(
+                        "sagemaker",
+                        "describe_space",
+                        DomainId=env.domain_id,
+                        SpaceName=env.space_name,
+                    )
                 self._owner = str(
                     (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName") or ""
                 )

@@ -105,3 +105,60 @@ def test_a_notebook_instance_started_when_it_last_changed_state() -> None:
     assert app.environment.instance_type == "ml.t3.large"
     assert app.started_at == naive.replace(tzinfo=timezone.utc)
     assert app.storage_gb is None
+
+
+def owned_space(size: int) -> dict[str, Any]:
+    return {
+        "OwnershipSettings": {"OwnerUserProfileName": "alice"},
+        "SpaceSettings": {
+            "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": size}}
+        },
+    }
+
+
+class ListsSpacesOnly:
+    """The inventory's own client: it lists the user's spaces; the owner lookup must not
+    reach it."""
+
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        raise AssertionError(f"{operation} was called")
+
+    async def paginate(self, service: str, operation: str, key: str, **params: Any) -> Any:
+        assert operation == "list_spaces", f"{operation} was called"
+        return []
+
+
+@pytest.mark.parametrize("owner_first", [False, True])
+async def test_the_space_is_described_once_for_its_volume_and_its_owner(
+    owner_first: bool,
+) -> None:
+    """The app's start and the shared inventory's owner lookup ask for the same
+    DescribeSpace, in either order or at the same time: AWS is asked once."""
+    from jupyter_smcost.cost.inventory import Inventory
+
+    aws = FakeAws(
+        describe_app=[{"ResourceSpec": {"InstanceType": "ml.m5.large"}, "CreationTime": T0}],
+        describe_space=[owned_space(50)],
+    )
+    app = host(SPACE, aws, [])
+    inventory = Inventory(
+        ListsSpacesOnly(), lambda: app.environment, space_description=app.describe_space
+    )
+    if owner_first:
+        ident = await inventory.whoami()
+        await app.resolve()
+    else:
+        resolved, ident = await asyncio.gather(app.resolve(), inventory.whoami())
+    assert ident.user_profile_name == "alice" and app.storage_gb == 50.0
+    assert sorted(op for op, _ in aws.calls) == ["describe_app", "describe_space"]
+
+
+async def test_a_failed_space_read_is_made_again_by_the_next_caller() -> None:
+    refused = AwsError("DescribeSpace", "ThrottlingException", "Rate exceeded")
+    aws = FakeAws(describe_space=[refused, owned_space(20)])
+    app = host(SPACE, aws, [])
+    with pytest.raises(AwsError):
+        await app.describe_space()
+    assert (await app.describe_space())["OwnershipSettings"]["OwnerUserProfileName"] == "alice"
+    await app.describe_space()
+    assert [op for op, _ in aws.calls] == ["describe_space", "describe_space"]
