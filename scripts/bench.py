@@ -1042,6 +1042,14 @@ def bench_fleet(tmp: Path, sizes: tuple[int, ...] = (1, 100, 1000)) -> None:
             continue
         now = fleet_run(None, spaces, share, arrival, seconds, steady)
         print(f"   N={spaces}, {now['open_panels']} panels open:")
+        started = now["app_start"]
+        own = {op: started["calls"].get(op, 0) for op in ("DescribeApp", "DescribeSpace")}
+        print(
+            f"   before: the {started['apps']} apps start over "
+            f"{started['over_seconds'] / 60:g} min: "
+            + ", ".join(f"{op} {n}" for op, n in own.items())
+            + f"; throttled {started['throttled']} {started['throttled_by_operation']}"
+        )
         print(_fleet_line("now", now))
         if spaces > 1:
             shared = fleet_run(None, spaces, share, arrival, seconds, steady, "--inventory")

@@ -8,12 +8,16 @@ as a server finds them (DescribeSpace, ListSpaces). Space 0 is the savings demo'
 the others are fleet users, one in 20 with a running training job, one in 50 with an
 endpoint, one in 10 with a job completed this week (all tagged as Studio tags them).
 
-A space whose panel is open asks for `GET resources` and `GET suggestions` every 30 s, as
+First every app starts, at random over `--starts-over` seconds: what a server reads of
+itself at start (environment.py's `HostedApp`: DescribeApp, and DescribeSpace for the
+volume size, whose owner the inventory then uses), counted apart as `app_start`. Then a
+space whose panel is open asks for `GET resources` and `GET suggestions` every 30 s, as
 the Cost panel does; the panels open at random over `--arrival` seconds. Time is simulated
-in steps of one second: the refreshers, the collectors and the emulator's token buckets
-(one per SageMaker operation, `--rate` a second) all read the simulated clock, and what a
-step starts is finished before the clock moves on. botocore's retries do not sleep (a
-retry finds the same empty bucket, so throttled calls are counted a little high).
+from event to event: the refreshers, the collectors and the emulator's token buckets (one
+per SageMaker operation, `--rate` a second, a burst of as many) all read the simulated
+clock, and what an event starts is finished before the clock moves on. botocore's
+retries do not sleep (a retry finds the same empty bucket, so throttled calls are counted
+a little high).
 
 With `--inventory`, the domain's shared inventory is on (admin/inventory_lambda.py): its
 Lambda reconciles the domain every `--period` seconds (its own pace, 1 call/s per
@@ -254,11 +258,13 @@ def build_space(
     state: Path,
     reader: Any = None,
     seed: int = 7,
-) -> tuple[Any, Any]:
-    """One server's resources listing and suggestions, wired as app.py wires them (the
-    code measured before the budget had no pace: the plain client then)."""
+) -> tuple[Any, Any, Any]:
+    """One server's app (what it reads of itself at start), resources listing and
+    suggestions, wired as app.py wires them (the code measured before the budget had no
+    pace: the plain client then)."""
     from jupyter_smcost.cost.inventory import Inventory
     from jupyter_smcost.cost.resources import Collector, ResourceMonitor
+    from jupyter_smcost.environment import HostedApp
     from jupyter_smcost.suggestions.actions import ActionRunner
     from jupyter_smcost.suggestions.collect import FactsCollector
     from jupyter_smcost.suggestions.config import Suggestions
@@ -302,6 +308,10 @@ def build_space(
             service_options["rng"] = random.Random(f"{seed}-suggestions-{index}")
         inventory_options["listing_max_age"] = lambda: monitor.ttl_seconds
 
+    host = HostedApp(env, aws.call, clock=clock.wall, sleep=clock.sleep)
+    if "space_description" in inspect.signature(Inventory).parameters:
+        # As app.py: the owner is read from the DescribeSpace the app makes at start.
+        inventory_options["space_description"] = host.describe_space
     inventory = Inventory(background, environment, **inventory_options)
     collector = Collector(background, environment, "mine", clock=clock.wall, inventory=inventory)
     inventory.shared = reader  # the shared inventory's, or None: the space lists itself
@@ -334,7 +344,7 @@ def build_space(
         AuditLog(state),
         **service_options,
     )
-    return monitor, suggestions
+    return host, monitor, suggestions
 
 
 # -- the simulation -----------------------------------------------------------------------
@@ -346,7 +356,7 @@ class Tally:
 
     by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
     throttled: list[tuple[float, int]] = field(default_factory=list)
-    throttled_by_operation: Counter[str] = field(default_factory=Counter)
+    throttled_by_operation: list[tuple[float, Counter[str]]] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
     others_by_second: list[tuple[float, Counter[str]]] = field(default_factory=list)
 
@@ -357,13 +367,12 @@ class Tally:
         emulator.clear_call_log()
         calls: Counter[str] = Counter()
         others: Counter[str] = Counter()
-        throttled = 0
+        refused: Counter[str] = Counter()
         for r in records:
             if r.service != "sagemaker":
                 others[f"{r.service}:{r.action}"] += 1
             elif getattr(r, "throttled", False):
-                throttled += 1
-                self.throttled_by_operation[r.action] += 1
+                refused[r.action] += 1
             else:
                 calls[r.action] += 1
         if calls:
@@ -371,8 +380,9 @@ class Tally:
         if others:
             self.others.update(others)
             self.others_by_second.append((now, others))
-        if throttled:
-            self.throttled.append((now, throttled))
+        if refused:
+            self.throttled.append((now, sum(refused.values())))
+            self.throttled_by_operation.append((now, refused))
 
     def window(self, start: float, end: float) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -386,6 +396,13 @@ class Tally:
         for at, calls in self.others_by_second:
             if start <= at < end:
                 total.update(calls)
+        return total
+
+    def throttled_by_operation_in(self, start: float, end: float) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for at, refused in self.throttled_by_operation:
+            if start <= at < end:
+                total.update(refused)
         return total
 
     def throttled_in(self, start: float, end: float) -> int:
@@ -474,6 +491,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         aws = CountingAws(AwsClients(REGION, max_workers=8, call_timeout=600.0))
         opened = set(rng.sample(range(args.spaces), round(args.spaces * args.open_share)))
         spaces = []
+        hosts: list[Any] = []
         inventory = SharedInventory(aws, clock, demo, args.period) if args.inventory else None
         lambda_task = None
         if inventory is not None:
@@ -499,7 +517,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
                     app_name="default",
                     resource_arn=app_arn,
                 )
-                monitor, suggestions = build_space(
+                host, monitor, suggestions = build_space(
                     index,
                     env,
                     aws,
@@ -510,12 +528,20 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 opens = rng.uniform(0, args.arrival) if index in opened else None
                 spaces.append(Space(index, monitor, suggestions, opens))
-            # Measured from here (after the inventory's first reconcile, if any).
+                hosts.append(host)
+            tally = Tally()
+            starts_from = clock.now
+            await start_apps(
+                hosts, clock, emulator, aws, tally, args.starts_over, random.Random(args.seed)
+            )
+            # Measured from a second after the last start's call (and after the
+            # inventory's first reconcile, if any).
+            clock.now += 1.0
             start = clock.now
             for space in spaces:
                 if space.opens_at is not None:
                     space.opens_at += start
-            tally = await run(spaces, clock, emulator, aws, start + args.seconds, args.steady)
+            await run(spaces, clock, emulator, aws, tally, start + args.seconds, args.steady)
         if lambda_task is not None:
             lambda_task.cancel()
         aws.close()
@@ -527,6 +553,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     first_end = args.arrival + args.first_window
     first = tally.window(start, start + first_end)
     open_panels = sum(1 for s in spaces if s.opens_at is not None)
+    started = tally.window(starts_from, start)
     ages = [a for s in spaces for a in s.resource_ages]
     suggestion_ages = [a for s in spaces for a in s.suggestion_ages]
     per_hour = 3600.0 / args.steady
@@ -545,7 +572,17 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         "steady_peak_per_second": tally.peak_per_second(steady_start, end),
         "throttled_total": tally.throttled_in(start, end + 1),
         "throttled_steady": tally.throttled_in(steady_start, end + 1),
-        "throttled_by_operation": dict(tally.throttled_by_operation),
+        "throttled_by_operation": dict(tally.throttled_by_operation_in(start, end + 1)),
+        # Before the panels open: every app's start (and the Lambda's reconciles then).
+        "app_start": {
+            "apps": len(hosts),
+            "over_seconds": args.starts_over,
+            "calls": dict(started),
+            "calls_per_app": sum(started.values()) / max(1, len(hosts)),
+            "throttled": tally.throttled_in(starts_from, start),
+            "throttled_by_operation": dict(tally.throttled_by_operation_in(starts_from, start)),
+            "instance_types_read": sum(1 for h in hosts if h.environment.instance_type),
+        },
         "staleness_resources_s": summary(ages),
         "staleness_suggestions_s": summary(suggestion_ages),
         "other_services": dict(tally.others),
@@ -585,12 +622,12 @@ async def run(
     clock: SimClock,
     emulator: Any,
     aws: CountingAws,
+    tally: Tally,
     seconds: float,
     steady: float,
-) -> Tally:
+) -> None:
     """Poll the open panels when due, let what that starts run until it waits for AWS no
     more (but for the simulated clock), count, and move the clock to the next event."""
-    tally = Tally()
     due: list[tuple[float, int]] = [(s.opens_at, s.index) for s in spaces if s.opens_at is not None]
     heapq.heapify(due)
     while clock.now <= seconds:
@@ -602,7 +639,35 @@ async def run(
         await quiet(aws)
         tally.take(emulator, clock.now)
         clock.now = min(due[0][0] if due else seconds + 1, clock.next_wake(), seconds + 1)
-    return tally
+
+
+async def start_apps(
+    hosts: list[Any],
+    clock: SimClock,
+    emulator: Any,
+    aws: CountingAws,
+    tally: Tally,
+    over: float,
+    rng: random.Random,
+) -> None:
+    """Every app's start, before the panels open: what the server reads of itself
+    (`HostedApp.resolve`: DescribeApp, then DescribeSpace for the volume), the apps
+    starting at random over `over` seconds, each run to its end (retries included)."""
+    starts = sorted((clock.now + rng.uniform(0, over), i) for i in range(len(hosts)))
+    starts.reverse()  # popped from the end: the earliest first
+    tasks: list[asyncio.Future[Any]] = []
+    while starts or not all(t.done() for t in tasks):
+        clock.wake()
+        while starts and starts[-1][0] <= clock.now:
+            tasks.append(asyncio.ensure_future(hosts[starts.pop()[1]].resolve()))
+        await quiet(aws)
+        tally.take(emulator, clock.now)
+        following = min(starts[-1][0] if starts else math.inf, clock.next_wake())
+        if following == math.inf:
+            break  # nothing left that time would move on
+        clock.now = max(clock.now, following)
+    for task in tasks:
+        task.result()  # an app's start that failed is the bench's error
 
 
 async def quiet(aws: CountingAws) -> None:
@@ -628,6 +693,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3 * 3600.0, help="simulated time")
     parser.add_argument("--steady", type=float, default=3600.0, help="the last seconds measured")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--starts-over", type=float, default=3600.0, help="the apps start over this (s)"
+    )
     parser.add_argument("--inventory", action="store_true", help="the shared inventory on")
     parser.add_argument("--period", type=float, default=300.0, help="its reconcile period (s)")
     args = parser.parse_args()
