@@ -11,7 +11,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +296,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"list everything again every N minutes (default {INVENTORY_PERIOD_MINUTES}), "
         "between the state-change events",
     )
+    shared.add_argument(
+        "--lookback-days",
+        type=_lookback_days,
+        metavar="N",
+        help=f"keep the jobs created in the last N days (default {INVENTORY_LOOKBACK_DAYS}): "
+        "an app whose c.Suggestions.lookback_days is longer reads the older ones itself",
+    )
     _add_write_flags(deploy)
     deploy.set_defaults(run=_deploy)
     return parser
@@ -312,16 +319,29 @@ FLEET_ONLY = {
 INVENTORY_PERIOD_MINUTES = 5
 #: The longest reconcile period: a day (documents not rewritten for 30 days expire).
 MAX_PERIOD_MINUTES = 1440
+#: The savings read a week back by default (c.Suggestions.lookback_days); a quarter at most
+#: keeps a busy user's document small.
+INVENTORY_LOOKBACK_DAYS = 7
+MAX_LOOKBACK_DAYS = 90
 
 
-def _period_minutes(text: str) -> int:
-    try:
-        minutes = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a whole number of minutes, not {text!r}") from None
-    if not 1 <= minutes <= MAX_PERIOD_MINUTES:
-        raise argparse.ArgumentTypeError(f"from 1 to {MAX_PERIOD_MINUTES} minutes, not {minutes}")
-    return minutes
+def _whole_number(unit: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of `unit` from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a whole number of {unit}, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"from {low} to {high} {unit}, not {value}")
+        return value
+
+    return parse
+
+
+_period_minutes = _whole_number("minutes", 1, MAX_PERIOD_MINUTES)
+_lookback_days = _whole_number("days", 1, MAX_LOOKBACK_DAYS)
 
 
 def _backstop_minutes(text: str) -> int:
@@ -801,8 +821,13 @@ def _deploy(args: argparse.Namespace) -> int:
             raise ScriptError(
                 f"{', '.join(given)} only apply to the fleet check, not to --inventory"
             )
-    elif args.period_minutes is not None:
-        raise ScriptError("--period-minutes only applies to --inventory")
+    else:
+        for flag, value in (
+            ("--period-minutes", args.period_minutes),
+            ("--lookback-days", args.lookback_days),
+        ):
+            if value is not None:
+                raise ScriptError(f"{flag} only applies to --inventory")
     session = new_session()
     if args.profile:
         session.set_config_variable("profile", args.profile)
@@ -818,6 +843,7 @@ def _deploy(args: argparse.Namespace) -> int:
             bucket=args.bucket,
             domains=domains,
             period_minutes=args.period_minutes or INVENTORY_PERIOD_MINUTES,
+            lookback_days=args.lookback_days or INVENTORY_LOOKBACK_DAYS,
         )
     else:
         stack = args.stack_name or FLEET_STACK

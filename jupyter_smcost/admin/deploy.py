@@ -146,6 +146,7 @@ def plan_inventory_deploy(
     bucket: str,
     domains: list[str] | None,
     period_minutes: int = 5,
+    lookback_days: int = 7,
 ) -> Plan:
     """The shared inventory's upload and stack (deploy/inventory.yaml); `domains` None is
     every domain. The documents' bucket is the stack's own; `bucket` holds the package."""
@@ -153,6 +154,8 @@ def plan_inventory_deploy(
         raise ValueError(f"--period-minutes must be a whole number, not {period_minutes!r}")
     if period_minutes < 1:
         raise ValueError(f"--period-minutes must be at least 1, not {period_minutes}")
+    if isinstance(lookback_days, bool) or not isinstance(lookback_days, int) or lookback_days < 1:
+        raise ValueError(f"--lookback-days must be a whole number from 1, not {lookback_days!r}")
     scope = _domain_ids(domains)
     for name, value in (("--stack-name", stack), ("--bucket", bucket)):
         check_text(value, name)
@@ -162,6 +165,7 @@ def plan_inventory_deploy(
         "PeriodMinutes": str(period_minutes),
         # CloudFormation cannot multiply: the function's period in seconds comes along.
         "PeriodSeconds": str(period_minutes * 60),
+        "LookbackDays": str(lookback_days),
         "Prefix": INVENTORY_PREFIX,
     }
     plan = _stack_plan(

@@ -99,6 +99,7 @@ def test_the_template_keeps_the_contract_with_the_function() -> None:
         "SMCOST_INVENTORY_BUCKET": {"Ref": "Bucket"},
         "SMCOST_INVENTORY_PREFIX": {"Ref": "Prefix"},
         "SMCOST_INVENTORY_PERIOD_SECONDS": {"Ref": "PeriodSeconds"},
+        "SMCOST_INVENTORY_LOOKBACK_DAYS": {"Ref": "LookbackDays"},
     }
     pattern = found["StateChangeRule"]["EventPattern"]
     assert pattern["source"] == ["aws.sagemaker"]
@@ -159,12 +160,16 @@ def test_deploy_dry_run_then_for_real(
         "DomainIds": "d-one,d-two",
         "PeriodMinutes": "5",
         "PeriodSeconds": "300",
+        "LookbackDays": "7",
         "Prefix": "jupyter-smcost/inventory/",
         "CodeBucket": "smcost-code",
         "CodeKey": upload["params"]["Key"],
     }
-    every = parameters(plan(capsys, "--all-domains", "--period-minutes", "1")["calls"][1])
+    every = parameters(
+        plan(capsys, "--all-domains", "--period-minutes", "1", "--lookback-days", "30")["calls"][1]
+    )
     assert (every["DomainIds"], every["PeriodMinutes"], every["PeriodSeconds"]) == ("*", "1", "60")
+    assert every["LookbackDays"] == "30"
     # The text dry run prints each call and writes nothing.
     assert main(["deploy", "--inventory", "--all-domains", "--bucket", "smcost-code",
                  "--dry-run"]) == 0  # fmt: skip
@@ -174,7 +179,7 @@ def test_deploy_dry_run_then_for_real(
 
     boto3.client("s3").create_bucket(Bucket="smcost-code")
     args = ["deploy", "--inventory", "--all-domains", "--bucket", "smcost-code",
-            "--period-minutes", "1"]  # fmt: skip
+            "--period-minutes", "1", "--lookback-days", "30"]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "called PutObject" in out and "called CreateStack" in out
@@ -201,6 +206,7 @@ def test_deploy_dry_run_then_for_real(
         "SMCOST_INVENTORY_BUCKET": bucket,
         "SMCOST_INVENTORY_PREFIX": "jupyter-smcost/inventory/",
         "SMCOST_INVENTORY_PERIOD_SECONDS": "60",
+        "SMCOST_INVENTORY_LOOKBACK_DAYS": "30",
     }
     assert function["Concurrency"]["ReservedConcurrentExecutions"] == 1
     rules = {r["Name"]: r for r in boto3.client("events").list_rules()["Rules"]}
@@ -262,6 +268,9 @@ def test_the_next_steps_say_how_to_get_the_address_while_the_stack_is_created(
         (["--period-minutes", "1.5"], "--period-minutes"),
         (["--period-minutes", "soon"], "--period-minutes"),
         (["--period-minutes", "100000"], "--period-minutes"),
+        (["--lookback-days", "0"], "--lookback-days"),
+        (["--lookback-days", "91"], "--lookback-days"),
+        (["--lookback-days", "2.5"], "--lookback-days"),
     ],
 )
 def test_flags_of_the_fleet_check_or_a_bad_period_are_refused_with_inventory(
@@ -281,6 +290,7 @@ def test_flags_of_the_fleet_check_or_a_bad_period_are_refused_with_inventory(
     "args",
     [
         ["--bucket", "smcost-code", "--period-minutes", "5"],  # without --inventory
+        ["--bucket", "smcost-code", "--lookback-days", "30"],
         ["--inventory", "--bucket", "smcost-code"],  # no scope
         ["--inventory", "--domain", "d-one,d-two", "--bucket", "smcost-code"],
         ["--inventory", "--all-domains", "--bucket", "Not_A_Bucket"],
@@ -293,7 +303,7 @@ def test_deploy_inventory_refuses_what_it_cannot_deploy(
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
 ) -> None:
-    argv = ["--all-domains", *args] if "--period-minutes" in args else args
+    argv = ["--all-domains", *args] if "--inventory" not in args else args
     refused_deploy(argv, emulator, monkeypatch, capsys)
 
 
