@@ -284,6 +284,14 @@ class SMCost(TolerantConfig, ExtensionApp):
             process_sampler=ProcessSampler().sample,
             policy=self.policy,
         )
+        # A start after a shutdown is the user coming back: what that stop did not cost.
+        back = self.idle.history.came_back()
+        if back is not None:
+            self.log.info(
+                "jupyter-smcost: back after the shutdown of %s (%s not spent)",
+                back["at"],
+                "nothing known" if back["avoided_usd"] is None else f"${back['avoided_usd']:.2f}",
+            )
         self.idle.extra_sources["prices_path"] = prices_source
         self.idle.extra_values["prices_path"] = self.pricing_config.snapshot_path or None
         for error in self.policy.errors:

@@ -4,8 +4,9 @@ They only translate HTTP to calls on the extension's services (services.py, whic
 puts in the tornado settings); the logic lives elsewhere. A refusal from a service is an
 `ApiError` (errors.py), answered by the base handler alone.
 Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
-resource `smcost`, whether a user may `read` (GET status, config, cost, resources) and
-`write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal).
+resource `smcost`, whether a user may `read` (GET status, config, cost, resources, history)
+and `write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal, POST
+history/seen).
 """
 
 from __future__ import annotations
@@ -229,6 +230,29 @@ class SaveAckHandler(BaseHandler):
         self.finish_json({"accepted": True})
 
 
+class HistoryHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish_json(self.idle.history.to_json())
+
+
+class HistorySeenHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, 'Expected a JSON object, {} or {"id": <the notice\'s id>}.')
+        notice_id = body.get("id")
+        if notice_id is not None and (
+            isinstance(notice_id, bool) or not isinstance(notice_id, int) or notice_id < 0
+        ):
+            raise web.HTTPError(400, "id must be the notice's id, a whole number.")
+        seen = self.idle.history.seen(notice_id)
+        self.finish_json({"seen": seen, "notice": self.idle.history.notice()})
+
+
 class CostHandler(BaseHandler):
     @web.authenticated
     @authorized
@@ -297,6 +321,8 @@ HANDLERS: list[tuple[str, type[BaseHandler]]] = [
     (f"{NAMESPACE}/config", ConfigHandler),
     (f"{NAMESPACE}/activity", ActivityHandler),
     (f"{NAMESPACE}/save-ack", SaveAckHandler),
+    (f"{NAMESPACE}/history", HistoryHandler),
+    (f"{NAMESPACE}/history/seen", HistorySeenHandler),
     (f"{NAMESPACE}/cost", CostHandler),
     (f"{NAMESPACE}/resources", ResourcesHandler),
     (f"{NAMESPACE}/suggestions", SuggestionsHandler),

@@ -32,6 +32,7 @@ from .activity import (
 )
 from .config import IdleShutdown as IdleShutdownConfig
 from .events import idle_event
+from .history import IdleHistory
 from .saving import SaveCoordinator
 from .settings import POLICY_TRAITS, SETTINGS_TRAITS, USER_FIELDS, IdleSettings
 from .store import SettingsStore
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: The longest pause between two tries of a failing shutdown action.
 MAX_RETRY_SECONDS = 900.0
+#: The activity source of the frontend's "Keep running" (src/idle/model.ts, keepRunning).
+KEEP_RUNNING_SOURCE = "keep running"
 
 
 class Signals(Protocol):
@@ -75,6 +78,7 @@ class IdleShutdown(IdleShutdownConfig):
         server_side_save: Callable[[float], Awaitable[tuple[list[str], list[dict[str, str]]]]]
         | None = None,
         policy: LoadedPolicy | None = None,
+        history: IdleHistory | None = None,
         **kwargs: Any,
     ) -> None:
         # Trait observers may fire while the config loads, so this must exist first.
@@ -88,6 +92,10 @@ class IdleShutdown(IdleShutdownConfig):
         # Built once the traits are loaded: the action depends on `action` and the environment.
         self._action = action_factory(self)
         self._effective_action = self._action.name
+        #: The user's own history of warnings, postponements and shutdowns (GET history).
+        self.history = history or IdleHistory(
+            store.directory, clock=clock, limit=self.history_entries, log=self.log
+        )
         self._sample_processes = process_sampler
         self._emit_event = emit
         self._server_side_save = server_side_save
@@ -116,6 +124,8 @@ class IdleShutdown(IdleShutdownConfig):
         self._attempts = 0
         self._retry_at: datetime | None = None
         self._shutdown_started: datetime | None = None
+        #: What the shutdown in progress saved, did not save, and the idle time it began at.
+        self._shutdown_saved: tuple[list[str], list[dict[str, str]], float] = ([], [], 0.0)
         self._last_check: datetime | None = None
         self._last_state: str | None = None
         self._logged_error: str | None = None
@@ -270,6 +280,11 @@ class IdleShutdown(IdleShutdownConfig):
         )
         return result
 
+    @observe("history_entries")
+    def _history_entries_changed(self, change: Any) -> None:
+        if hasattr(self, "history"):
+            self.history.limit = change["new"]
+
     @observe(*SETTINGS_TRAITS, "check_interval_seconds")
     def _settings_changed(self, change: Any) -> None:
         # Admin traits change at run time only through config reloads; treat them like a PUT.
@@ -284,6 +299,8 @@ class IdleShutdown(IdleShutdownConfig):
 
     def record_activity(self, source: str) -> None:
         """Real interaction reported by a frontend (or "keep running")."""
+        if source == KEEP_RUNNING_SOURCE:
+            self._remember("keep-running", self.decision().idle_seconds)
         self.tracker.record(source[:200] or "ui")
         studio = self._studio_activity()
         if studio is not None:
@@ -458,6 +475,8 @@ class IdleShutdown(IdleShutdownConfig):
             return
         self._last_state = state
         if state == IdleState.WARNING.value:
+            # Once per warning episode: the state changes to warning once for each.
+            self._remember("warning", decision.idle_seconds)
             self.log.info(
                 "jupyter-smcost: idle for %.0f s; shutting down in %.0f s unless there is activity",
                 decision.idle_seconds,
@@ -472,6 +491,7 @@ class IdleShutdown(IdleShutdownConfig):
         self._shutdown_started = started
         self._stopped_at = None
         self._error = self._notice = self._postponed_at = None
+        self._shutdown_saved = ([], [], decision.idle_seconds)
         self.log.info(
             "jupyter-smcost: idle for %.0f s (last activity: %s); shutting down",
             decision.idle_seconds,
@@ -509,8 +529,9 @@ class IdleShutdown(IdleShutdownConfig):
                     self.save_timeout_seconds,
                 )
             if failed and self.block_on_unsaved:
-                self._postpone(failed)
+                self._postpone(failed, decision.idle_seconds)
                 return
+            self._shutdown_saved = (saved, failed, decision.idle_seconds)
             if failed:
                 self.log.warning(
                     "jupyter-smcost: shutting down although these documents could not be saved "
@@ -530,7 +551,7 @@ class IdleShutdown(IdleShutdownConfig):
                 )
         await self._run_action()
 
-    def _postpone(self, failed: list[dict[str, str]]) -> None:
+    def _postpone(self, failed: list[dict[str, str]], idle_seconds: float) -> None:
         """A document could not be saved: keep the app for one more warning period."""
         period = max(self.policy.warning_seconds, 60.0)
         what = _describe_failures(failed)
@@ -544,6 +565,7 @@ class IdleShutdown(IdleShutdownConfig):
         self._postponed_at = now
         self._notice = f"shutdown postponed by {period / 60:g} min: could not save {what}"
         self.log.warning("jupyter-smcost: %s", self._notice)
+        self._remember("postponed", idle_seconds, unsaved=failed)
         self._emit("state")
 
     async def _run_action(self) -> None:
@@ -562,7 +584,29 @@ class IdleShutdown(IdleShutdownConfig):
         self._result = result
         self._logged_error = None
         self.log.info("jupyter-smcost: %s", result)
+        saved, unsaved, idle_seconds = self._shutdown_saved
+        self._remember(
+            "shutdown",
+            idle_seconds,
+            saved=saved,
+            unsaved=unsaved,
+            action=result,
+            dry_run=self._action.dry_run,
+        )
         self._emit("state")
+
+    def _remember(self, kind: str, idle_seconds: float, **details: Any) -> None:
+        """Add to the user's history; the checker goes on whatever happens to it."""
+        try:
+            self.history.record(
+                kind,
+                idle_seconds=idle_seconds,
+                rate_usd_per_hour=self.settings.usd_per_hour,
+                reason="budget" if self.limit == "budget" else "timeout",
+                **details,
+            )
+        except Exception as err:
+            self.log.warning("jupyter-smcost: cannot record a %s in the history: %r", kind, err)
 
     def _fail(self, message: str, exc_info: bool = False) -> None:
         self._attempts += 1

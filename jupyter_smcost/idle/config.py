@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from traitlets import Bool, Enum, Float, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
 from ..tolerant_config import TolerantConfig
 from .actions import ACTIONS
+from .history import DEFAULT_LIMIT as HISTORY_LIMIT
+from .history import MAX_LIMIT as HISTORY_MAX
 from .settings import MAX_MINUTES, MAX_USD
 from .studio_activity import DEFAULT_PATH as STUDIO_ACTIVITY_FILE
 
@@ -85,6 +87,13 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
         "(local mode, notebook instances) it is off unless set explicitly.",
     ).tag(config=True)
 
+    history_entries = Int(
+        HISTORY_LIMIT,
+        help="How many idle events (warnings, postponements, Keep running, shutdowns) the "
+        f"user's history in the state directory keeps, the oldest dropped first (1-{HISTORY_MAX}"
+        "; GET history).",
+    ).tag(config=True)
+
     #: A misspelt override switch stays closed.
     safe_on_refusal = {"allow_user_override": False}
 
@@ -108,6 +117,13 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
     @validate("cpu_threshold_percent")
     def _valid_percent(self, proposal: Any) -> float:
         return _in_range(proposal, 0.0, 10_000.0, "percent of one core")
+
+    @validate("history_entries")
+    def _valid_history_entries(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if not 1 <= value <= HISTORY_MAX:
+            raise TraitError(f"c.IdleShutdown.history_entries must be 1 to {HISTORY_MAX}")
+        return value
 
     @validate("max_idle_usd")
     def _valid_usd(self, proposal: Any) -> float | None:

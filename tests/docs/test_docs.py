@@ -8,6 +8,7 @@ import copy
 import importlib.util
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,6 +155,35 @@ async def test_a_real_server_answers_what_openapi_documents(
         code, body = await smcost_api.call(route)
         assert body["aws_busy"] is not None, body
         check(f"/{route}", "get", code, body)
+
+
+@pytest.fixture
+def history_file(smcost_config: dict[str, Any]) -> None:
+    """A warning, a postponement and a shutdown, left before the server starts."""
+    state = Path(smcost_config["SMCost"]["state_dir"])
+    state.mkdir(parents=True, exist_ok=True)
+    at = "2026-11-26T19:42:00+00:00"
+    entries = [
+        {"id": 1, "at": at, "kind": "warning", "idle_seconds": 3300},
+        {"id": 2, "at": at, "kind": "postponed", "unsaved": [{"path": "a", "error": "ro"}]},
+        {"id": 3, "at": at, "kind": "shutdown", "rate_usd_per_hour": 1.4, "saved": ["b"]},
+    ]
+    document = {"version": 1, "notice_id": None, "entries": entries}
+    (state / "history.json").write_text(json.dumps(document))
+
+
+async def test_the_history_routes_answer_what_openapi_documents(
+    history_file: None, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    code, body = await smcost_api.call("history")
+    assert body["notice"]["avoided_usd"] is not None, body  # the start filled it in
+    check("/history", "get", code, body)
+    check("/history/seen", "post", *await smcost_api.call("history/seen", "POST", {"id": 9}))
+    check("/history/seen", "post", *await smcost_api.call("history/seen", "POST"))
+    check("/history/seen", "post", *await smcost_api.call("history/seen", "POST", {"id": "x"}))
+    code, body = await smcost_api.call("history")
+    assert body["notice"] is None
+    check("/history", "get", code, body)
 
 
 def _section(text: str, heading: str) -> str:
