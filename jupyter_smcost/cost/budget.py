@@ -36,6 +36,8 @@ MAX_SEEN = 2000
 MAX_ID = 512
 #: An interval between two observations longer than this is not counted (see above).
 DEFAULT_MAX_GAP_SECONDS = 3900.0
+#: A month's figure per source beyond this is not one (a hostile file): dropped on reading.
+MAX_SOURCE_USD = 1e12
 #: `state` is "near" from this share of the budget spent (or when the projection reaches it).
 NEAR_SHARE = 0.8
 
@@ -111,7 +113,8 @@ def _sources(value: Any) -> dict[str, float]:
     for key, usd in value.items():
         number = _usd(usd)
         if isinstance(key, str) and key in SOURCES and number is not None:
-            out[key] = number
+            if number <= MAX_SOURCE_USD:
+                out[key] = number
     return out
 
 
@@ -221,7 +224,7 @@ class BudgetLedger:
             usd = usd_per_hour * (cut - start).total_seconds() / 3600.0
             month = month_of(start)
             self._roll(month)
-            if not (math.isfinite(usd) and usd > 0):
+            if not (math.isfinite(usd) and 0 < usd <= MAX_SOURCE_USD):
                 pass
             elif month == self.month:
                 self.sources[source] = self.sources.get(source, 0.0) + usd
