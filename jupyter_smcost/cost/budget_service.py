@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from ..aws import AwsError
 from ..environment import Environment, Kind
 from ..idle.settings import SettingsError, parse_usd
+from .app_cost import PriceLike
 from .budget import (
     SOURCE_OF_KIND,
     SOURCES,
@@ -29,7 +30,6 @@ from .budget import (
     next_month_start,
     projection,
 )
-from .app_cost import PriceLike
 from .inventory import Identity
 from .pricing.model import PriceKey
 from .resources import Collection, Running, hourly_rate, price_keys, row_price

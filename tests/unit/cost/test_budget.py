@@ -170,10 +170,11 @@ def test_a_hostile_file_is_set_aside_and_the_month_starts_at_zero(
 
 
 def test_bad_values_inside_a_good_file_are_dropped_alone(tmp_path: Path) -> None:
+    sources = {THIS_APP: 5.0, "apps": -1, "endpoints": 1e308 * 10, "bogus": 3, "tuning": True}
     document = {
         "version": 1,
         "month": "2026-11",
-        "sources": {THIS_APP: 5.0, "apps": -1, "endpoints": 1e308 * 10, "bogus": 3, "training-jobs": True},
+        "sources": sources,
         "previous": {"month": "2026-10", "sources": {"apps": "x", "endpoints": 2}},
         "seen": {
             THIS_APP: {"at": T0.isoformat(), "usd_per_hour": 3600, "source": THIS_APP},
