@@ -178,6 +178,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             self.background_aws,
             lambda: self.environment,
             resources.scope,
+            clock=utcnow,
             inventory=inventory,
             shared=self._shared_inventory(resources.inventory_uri),
         )

@@ -222,9 +222,9 @@ class BudgetService:
             failed = {SOURCE_OF_KIND[k] for k in collection.failed_kinds if k in SOURCE_OF_KIND}
             covers = set(SOURCE_OF_KIND.values()) - {THIS_APP} - failed
             gap = 2 * self.listing_interval() + 2 * self.observe_seconds
-            self.ledger.observe(
-                collection.fetched_at, [o for o, _ in rows], covers, max_gap_seconds=gap
-            )
+            # Never later than the budget's own clock (a listing from the future rolls no month).
+            at = min(collection.fetched_at, now)
+            self.ledger.observe(at, [o for o, _ in rows], covers, max_gap_seconds=gap)
             self._rows = rows
         self.ledger.save()
         self._apply(self.clock())
