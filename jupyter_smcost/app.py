@@ -24,7 +24,9 @@ from .aws import (
 )
 from .config_errors import ConfigError, log_refused
 from .cost.app_cost import environment_component
-from .cost.config import Pricing, Resources
+from .cost.budget import BudgetLedger
+from .cost.budget_service import AdminBudget, BudgetService
+from .cost.config import Budget, Pricing, Resources
 from .cost.inventory import Inventory
 from .cost.pricing.model import Price, PriceKey
 from .cost.pricing.service import PriceService
@@ -61,7 +63,7 @@ class SMCost(TolerantConfig, ExtensionApp):
 
     name = "jupyter_smcost"
     load_other_extensions = True
-    classes = [IdleShutdownConfig, Pricing, Resources, Suggestions]
+    classes = [IdleShutdownConfig, Pricing, Resources, Budget, Suggestions]
 
     metadata_path = Unicode(
         "/opt/ml/metadata/resource-metadata.json",
@@ -136,6 +138,7 @@ class SMCost(TolerantConfig, ExtensionApp):
     monitor: ResourceMonitor
     cost: CostService
     suggestions: SuggestionsService
+    budget: BudgetService
 
     @property
     def environment(self) -> Environment:
@@ -175,6 +178,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             self.background_aws,
             lambda: self.environment,
             resources.scope,
+            clock=utcnow,
             inventory=inventory,
             shared=self._shared_inventory(resources.inventory_uri),
         )
@@ -205,12 +209,55 @@ class SMCost(TolerantConfig, ExtensionApp):
             busy=self.pace.busy_json,
         )
         self._init_suggestions()
+        self._init_budget()
         self.settings[SERVICES_KEY] = Services(
             idle=self.idle,
             saver=self.idle.saver,
             cost=self.cost,
             suggestions=self.suggestions,
             status=self.status_json,
+            budget=self.budget,
+        )
+
+    def _init_budget(self) -> None:
+        """The monthly budget: the admin's policy wins over config for its values."""
+        self.budget_config = config = Budget(parent=self)
+        values: dict[str, float | None] = {}
+        sources: dict[str, str] = {}
+        for name in ("monthly_usd", "over_budget_timeout_minutes"):
+            configured = name in config.configured
+            if not self.policy.present:
+                values[name] = getattr(config, name)
+                sources[name] = "config" if configured else "default"
+                continue
+            if configured:
+                self.log.warning(
+                    "jupyter-smcost: ignoring c.Budget.%s = %r from config: the admin's policy "
+                    "%s governs it",
+                    name,
+                    getattr(config, name),
+                    self.policy.path,
+                )
+            values[name] = self.policy.budget.get(name)
+            sources[name] = "policy" if name in self.policy.budget else "default"
+        resources = self.resources_config
+        self.budget = BudgetService(
+            AdminBudget(values["monthly_usd"], values["over_budget_timeout_minutes"], sources),
+            BudgetLedger(self.state_dir, log=self.log),
+            lambda: self.environment,
+            self.cost,
+            self.monitor,
+            self.prices,
+            self.idle,
+            self.collector.whoami,
+            self.background_aws.call,
+            clock=utcnow,
+            observe_seconds=config.observe_seconds,
+            tag_ttl_seconds=config.tag_ttl_seconds,
+            listing_interval=lambda: (
+                max(resources.ttl_seconds, resources.max_ttl_seconds) * (1 + resources.jitter)
+            ),
+            resources_enabled=resources.enabled and bool(self.environment.region),
         )
 
     def _detect(self) -> Environment:
@@ -357,7 +404,13 @@ class SMCost(TolerantConfig, ExtensionApp):
     def all_config_errors(self) -> list[ConfigError]:
         """Every setting refused, by config or by the policy file (each one alone)."""
         errors = list(self.config_errors)
-        for part in ("pricing_config", "resources_config", "suggestions_config", "idle"):
+        for part in (
+            "pricing_config",
+            "resources_config",
+            "budget_config",
+            "suggestions_config",
+            "idle",
+        ):
             configurable = getattr(self, part, None)
             if isinstance(configurable, TolerantConfig):
                 errors.extend(configurable.config_errors)
@@ -491,6 +544,7 @@ class SMCost(TolerantConfig, ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Runs once the event loop runs: after every server (re)start, with no request."""
         self.idle.start()
+        self.budget.start()
         self._sample_task = asyncio.create_task(self._sample_usage())
         if self.usage_sampler is not None:
             self.usage_sampler.sample()
@@ -532,6 +586,7 @@ class SMCost(TolerantConfig, ExtensionApp):
         for task in tasks:
             task.cancel()
         await self.idle.stop(timeout=3.0)
+        await self.budget.stop(timeout=1.0)
         if tasks:
             done, _ = await asyncio.wait(tasks, timeout=2.0)
             for task in done:  # retrieve the outcome, so none is logged as unretrieved

@@ -4,7 +4,8 @@ They only translate HTTP to calls on the extension's services (services.py, whic
 puts in the tornado settings); the logic lives elsewhere. A refusal from a service is an
 `ApiError` (errors.py), answered by the base handler alone.
 Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
-resource `smcost`, whether a user may `read` (GET status, config, cost, resources, history)
+resource `smcost`, whether a user may `read` (GET status, config, cost, resources, history,
+budget)
 and `write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal, POST
 history/seen).
 """
@@ -22,6 +23,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 from tornado.log import gen_log
 
+from .cost.budget_service import BudgetService
 from .cost.service import CostService
 from .errors import ApiError
 from .idle.checker import IdleShutdown
@@ -84,6 +86,7 @@ class ServicesMixin:
     saver = _Service[SaveCoordinator]()
     cost = _Service[CostService]()
     suggestions = _Service[SuggestionsService]()
+    budget = _Service[BudgetService]()
 
     @property
     def services(self) -> Services:
@@ -260,6 +263,14 @@ class CostHandler(BaseHandler):
         self.finish_json(await self.cost.cost_json())
 
 
+class BudgetHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        # Never waits for AWS: the ledger as last observed, this app counted up to now.
+        self.finish_json(self.budget.document())
+
+
 class ResourcesHandler(BaseHandler):
     @web.authenticated
     @authorized
@@ -325,6 +336,7 @@ HANDLERS: list[tuple[str, type[BaseHandler]]] = [
     (f"{NAMESPACE}/history/seen", HistorySeenHandler),
     (f"{NAMESPACE}/cost", CostHandler),
     (f"{NAMESPACE}/resources", ResourcesHandler),
+    (f"{NAMESPACE}/budget", BudgetHandler),
     (f"{NAMESPACE}/suggestions", SuggestionsHandler),
     (f"{NAMESPACE}/actions", SuggestionActionHandler),
     (f"{NAMESPACE}/suggestions/([A-Za-z0-9_.-]{{1,128}})/dismiss", DismissHandler),

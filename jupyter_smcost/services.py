@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .cost.budget_service import BudgetService
 from .cost.service import CostService
 from .idle.checker import IdleShutdown
 from .idle.saving import SaveCoordinator
@@ -32,3 +33,5 @@ class Services:
     suggestions: SuggestionsService
     #: The `GET status` document.
     status: Callable[[], dict[str, Any]]
+    #: GET budget: the month's spend, its projection and the budget.
+    budget: BudgetService

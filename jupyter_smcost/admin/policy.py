@@ -29,6 +29,9 @@ class Policy:
     prices_uri: str | None = None
     #: The shared inventory (s3://BUCKET/PREFIX/) every app reads its own document from.
     inventory_uri: str | None = None
+    #: c.Budget.monthly_usd and c.Budget.over_budget_timeout_minutes.
+    monthly_budget_usd: float | None = None
+    over_budget_timeout_minutes: float | None = None
 
     def traits(self) -> dict[str, Any]:
         """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
@@ -48,6 +51,14 @@ class Policy:
         if not self.allow_user_override:
             idle["allow_user_override"] = False
         return idle
+
+    def budget_fields(self) -> dict[str, float]:
+        """The policy file's budget fields as given (see policy_file.BUDGET_FIELDS)."""
+        return {
+            name: getattr(self, name)
+            for name in ("monthly_budget_usd", "over_budget_timeout_minutes")
+            if getattr(self, name) is not None
+        }
 
     def check(self) -> None:
         """Raise ValueError when the bounds contradict each other or the inventory's address
@@ -81,11 +92,24 @@ def _minutes(name: str) -> Any:
     return parse
 
 
-def _usd(text: str) -> float:
-    try:
-        return parse_usd(text, "--max-idle-usd")
-    except SettingsError as err:
-        raise argparse.ArgumentTypeError(err.message) from None
+def _usd(name: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            return parse_usd(text, name)
+        except SettingsError as err:
+            raise argparse.ArgumentTypeError(err.message) from None
+
+    return parse
+
+
+def _positive_minutes(name: str) -> Any:
+    def parse(text: str) -> float:
+        value = _minutes(name)(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be above 0 minutes")
+        return value
+
+    return parse
 
 
 def _percent(text: str) -> float:
@@ -100,7 +124,7 @@ def _percent(text: str) -> float:
 
 def add_policy_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
-        "policy (each flag sets the c.IdleShutdown trait of the same name)"
+        "policy (each flag sets the c.IdleShutdown trait of the same name, or the one it names)"
     )
     group.add_argument("--timeout-minutes", type=_minutes("--timeout-minutes"), metavar="N")
     group.add_argument("--min-timeout-minutes", type=_minutes("--min-timeout-minutes"), metavar="N")
@@ -111,9 +135,25 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="users may not change the timeout, warning or budget",
     )
-    group.add_argument("--max-idle-usd", type=_usd, metavar="USD", help="idle budget in USD")
+    group.add_argument(
+        "--max-idle-usd", type=_usd("--max-idle-usd"), metavar="USD", help="idle budget in USD"
+    )
     group.add_argument("--action", choices=ACTIONS)
     group.add_argument("--cpu-threshold-percent", type=_percent, metavar="P")
+    group.add_argument(
+        "--monthly-budget-usd",
+        type=_usd("--monthly-budget-usd"),
+        metavar="USD",
+        help="each user's monthly budget (c.Budget.monthly_usd; a user profile's tag "
+        "jupyter-smcost:monthly-budget-usd overrides it for that user)",
+    )
+    group.add_argument(
+        "--over-budget-timeout-minutes",
+        type=_positive_minutes("--over-budget-timeout-minutes"),
+        metavar="N",
+        help="over the monthly budget, the idle timeout is at most N minutes "
+        "(c.Budget.over_budget_timeout_minutes)",
+    )
     group.add_argument(
         "--prices-uri",
         metavar="URI",
@@ -139,6 +179,8 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         cpu_threshold_percent=args.cpu_threshold_percent,
         prices_uri=args.prices_uri,
         inventory_uri=args.inventory_uri,
+        monthly_budget_usd=getattr(args, "monthly_budget_usd", None),
+        over_budget_timeout_minutes=getattr(args, "over_budget_timeout_minutes", None),
     )
     policy.check()
     return policy

@@ -38,6 +38,11 @@ MAX_POLICY_BYTES = 64 * 1024
 PRICES_FIELD = "prices_path"
 #: The shared inventory's s3://BUCKET/PREFIX/ (c.Resources.inventory_uri).
 INVENTORY_FIELD = "inventory_uri"
+#: The monthly budget's fields, and the `c.Budget` trait each sets.
+BUDGET_FIELDS = {
+    "monthly_budget_usd": "monthly_usd",
+    "over_budget_timeout_minutes": "over_budget_timeout_minutes",
+}
 
 
 def default_policy_path(prefix: str | None = None) -> str:
@@ -53,6 +58,7 @@ def policy_document(policy: Policy, prices_path: str | None = None) -> dict[str,
         document[PRICES_FIELD] = prices_path
     if policy.inventory_uri:
         document[INVENTORY_FIELD] = policy.inventory_uri
+    document.update(policy.budget_fields())
     return document
 
 
@@ -77,6 +83,15 @@ def _percent(value: Any, name: str) -> float:
 
 def _optional_usd(value: Any, name: str) -> float | None:
     return None if value is None else parse_usd(value, name)
+
+
+def _positive_minutes(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    minutes = parse_minutes(value, name)
+    if minutes <= 0:
+        raise SettingsError(400, f"{name} must be above 0 minutes (a tighter timeout)")
+    return minutes
 
 
 def _path(value: Any, name: str) -> str:
@@ -111,6 +126,8 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "cpu_threshold_percent": _percent,
     PRICES_FIELD: _path,
     INVENTORY_FIELD: _inventory_uri,
+    "monthly_budget_usd": _optional_usd,
+    "over_budget_timeout_minutes": _positive_minutes,
 }
 
 
@@ -127,6 +144,8 @@ class LoadedPolicy:
     prices_path: str | None = None
     #: The shared inventory's address (s3://BUCKET/PREFIX/), for c.Resources.inventory_uri.
     inventory_uri: str | None = None
+    #: The accepted `c.Budget` values, by trait name (a field there: it governs it).
+    budget: dict[str, Any] = field(default_factory=dict)
     #: Why the file as a whole could not be read (then every governed value is the default).
     error: str | None = None
     errors: list[ConfigError] = field(default_factory=list)
@@ -140,6 +159,7 @@ class LoadedPolicy:
                 **self.idle,
                 **({PRICES_FIELD: self.prices_path} if self.prices_path else {}),
                 **({INVENTORY_FIELD: self.inventory_uri} if self.inventory_uri else {}),
+                **{f: self.budget[t] for f, t in BUDGET_FIELDS.items() if t in self.budget},
             },
         }
 
@@ -184,6 +204,8 @@ def load_policy(path: str, defaults: dict[str, Any]) -> LoadedPolicy:
             loaded.prices_path = str(prices if prices.is_absolute() else Path(path).parent / prices)
         elif name == INVENTORY_FIELD:
             loaded.inventory_uri = value
+        elif name in BUDGET_FIELDS:
+            loaded.budget[BUDGET_FIELDS[name]] = value
         else:
             loaded.idle[name] = value
     low, high = loaded.idle.get("min_timeout_minutes"), loaded.idle.get("max_timeout_minutes")

@@ -11,6 +11,7 @@ from typing import Any
 from traitlets import Bool, Dict, Enum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
+from ..idle.settings import MAX_MINUTES, MAX_USD
 from ..tolerant_config import TolerantConfig
 from .pricing.cache import PriceCache
 from .pricing.components import COMPONENTS
@@ -167,4 +168,72 @@ class Resources(TolerantConfig, LoggingConfigurable):
         value = float(proposal["value"])
         if not (0 <= value <= 1):  # also rejects NaN
             raise TraitError(f"c.Resources.jitter must be in [0, 1], not {value!r}")
+        return value
+
+
+class Budget(TolerantConfig, LoggingConfigurable):
+    """A monthly budget per user: spend so far this (UTC) month, its projection, and a tighter
+    idle timeout while over it. The admin's policy file wins over config for both values; a
+    user profile's tag `jupyter-smcost:monthly-budget-usd` wins over both for that user."""
+
+    monthly_usd = Float(
+        None,
+        allow_none=True,
+        help="The user's budget for a calendar month (UTC), in USD (None: no budget). Spend is "
+        "what this extension priced: this app's session and the user's jobs, endpoints and "
+        "apps it saw running (GET budget). A user profile's tag "
+        "jupyter-smcost:monthly-budget-usd overrides it for that user.",
+    ).tag(config=True)
+    over_budget_timeout_minutes = Float(
+        None,
+        allow_none=True,
+        help="While the month's spend is at or over the budget, the idle timeout in force "
+        "becomes at most this many minutes (never below the admin's floor, "
+        "c.IdleShutdown.min_timeout_minutes); None leaves the timeout alone.",
+    ).tag(config=True)
+    observe_seconds = Float(
+        60.0,
+        help="How often the budget's ledger (budget-ledger.json in SMCost.state_dir) counts "
+        "what runs and is written (1-3600 s).",
+    ).tag(config=True)
+    tag_ttl_seconds = Float(
+        3600.0,
+        help="How long the user profile's budget tag, read with sagemaker:ListTags, is reused "
+        "(60 s to 1 day).",
+    ).tag(config=True)
+
+    @validate("monthly_usd")
+    def _valid_monthly(self, proposal: Any) -> float | None:
+        if proposal["value"] is None:
+            return None
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and 0 <= value <= MAX_USD):
+            raise TraitError(f"c.Budget.monthly_usd must be 0 to {MAX_USD:,.0f} USD, not {value!r}")
+        return value
+
+    @validate("over_budget_timeout_minutes")
+    def _valid_over_budget(self, proposal: Any) -> float | None:
+        if proposal["value"] is None:
+            return None
+        value = float(proposal["value"])
+        # 0 turns an idle timeout off: never what "tighter" means.
+        if not (math.isfinite(value) and 0 < value <= MAX_MINUTES):
+            raise TraitError(
+                "c.Budget.over_budget_timeout_minutes must be above 0 and at most "
+                f"{MAX_MINUTES:g} minutes, not {value!r}"
+            )
+        return value
+
+    @validate("observe_seconds")
+    def _valid_observe(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (1 <= value <= 3600):  # also rejects NaN
+            raise TraitError(f"c.Budget.observe_seconds must be 1 to 3600 s, not {value!r}")
+        return value
+
+    @validate("tag_ttl_seconds")
+    def _valid_tag_ttl(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not (60 <= value <= 86400):
+            raise TraitError(f"c.Budget.tag_ttl_seconds must be 60 to 86400 s, not {value!r}")
         return value

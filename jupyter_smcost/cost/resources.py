@@ -651,6 +651,27 @@ def _rates(
     return on_demand, on_demand, running
 
 
+def row_price(
+    r: Running, prices: dict[PriceKey, dict[str, Any]], region: str | None
+) -> dict[str, Any]:
+    """A row's price from the prices looked up for `price_keys` (unknown, with why, else)."""
+    reason = "no price"
+    if r.unpriced_reason:
+        reason = r.unpriced_reason
+    elif not r.instance_type or not region:
+        reason = "AWS did not say which instance type it runs on"
+    else:
+        found = prices.get(PriceKey(region, r.instance_type, r.component or ""))
+        if found is not None:
+            return found
+    return {"known": False, "usd_per_hour": None, "source": "unknown", "reason": reason}
+
+
+def hourly_rate(r: Running, price: dict[str, Any], now: datetime) -> float | None:
+    """A row's $/h at `now` as GET resources shows it (spot: the effective rate so far)."""
+    return _rates(r, price, now)[1]
+
+
 def _row_json(
     r: Running, price: dict[str, Any], region: str | None, now: datetime
 ) -> dict[str, Any]:
@@ -739,27 +760,7 @@ def priced_document(
     # Every row is priced (totals, problems); only the rows sent are turned into JSON.
     priced: list[tuple[float | None, Running, dict[str, Any]]] = []
     for r in collection.rows:
-        if r.unpriced_reason:
-            price = {
-                "known": False,
-                "usd_per_hour": None,
-                "source": "unknown",
-                "reason": r.unpriced_reason,
-            }
-        elif not r.instance_type or not region:
-            price = {
-                "known": False,
-                "usd_per_hour": None,
-                "source": "unknown",
-                "reason": "AWS did not say which instance type it runs on",
-            }
-        else:
-            price = prices.get(PriceKey(region, r.instance_type, r.component or "")) or {
-                "known": False,
-                "usd_per_hour": None,
-                "source": "unknown",
-                "reason": "no price",
-            }
+        price = row_price(r, prices, region)
         priced.append((_rates(r, price, now)[1], r, price))
     unknown_reasons = {
         str(price.get("reason"))

@@ -240,6 +240,20 @@ class IdleShutdown(IdleShutdownConfig):
         if self.settings.set_hourly_rate(usd_per_hour):
             self._bump_config_version()
 
+    def set_budget_timeout(self, minutes: float | None) -> None:
+        """Over the month's budget: the timeout in force is at most `minutes` (None: back to
+        the chosen one)."""
+        was = self.settings.tightened
+        if self.settings.set_over_budget(minutes):
+            self.log.info(
+                "jupyter-smcost: %s: the idle timeout in force is %g min",
+                "over the monthly budget" if self.settings.tightened else "monthly budget",
+                self.settings.timeout_minutes,
+            )
+            self._bump_config_version()
+        elif was != self.settings.tightened:
+            self.wake()
+
     def config_json(self) -> dict[str, Any]:
         settings = self.settings.config_json()
         return {
@@ -602,11 +616,18 @@ class IdleShutdown(IdleShutdownConfig):
                 kind,
                 idle_seconds=idle_seconds,
                 rate_usd_per_hour=self.settings.usd_per_hour,
-                reason="budget" if self.limit == "budget" else "timeout",
+                reason=self._reason(),
                 **details,
             )
         except Exception as err:
             self.log.warning("jupyter-smcost: cannot record a %s in the history: %r", kind, err)
+
+    def _reason(self) -> str:
+        """Why the idle time ends: the idle budget, the monthly budget's tighter timeout,
+        or the timeout."""
+        if self.limit == "budget":
+            return "budget"
+        return "monthly-budget" if self.settings.tightened else "timeout"
 
     def _fail(self, message: str, exc_info: bool = False) -> None:
         self._attempts += 1

@@ -28,9 +28,11 @@ FILE_NAME = "history.json"
 VERSION = 1
 #: What happened. Later parts add reasons, never kinds the panel cannot show.
 KINDS = ("warning", "postponed", "keep-running", "shutdown")
-#: Why: the idle timeout or the idle budget (the admin's audit and the fleet check will add
-#: "admin-audit" and "fleet-check"); any short text is kept, so an older server reads them.
-REASONS = ("timeout", "budget", "admin-audit", "fleet-check")
+#: Why: the idle timeout, the idle budget (c.IdleShutdown.max_idle_usd), or the tighter
+#: timeout while over the monthly budget (c.Budget.over_budget_timeout_minutes) (the admin's
+#: audit and the fleet check will add "admin-audit" and "fleet-check"); any short text is
+#: kept, so an older server reads them.
+REASONS = ("timeout", "budget", "monthly-budget", "admin-audit", "fleet-check")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 10_000
 #: The whole file; the oldest entries are dropped first to stay under it.

@@ -184,6 +184,8 @@ class IdleSettings:
         self.user: dict[str, float] = sanitize_user_settings(store.load(log), str(store.path), log)
         #: This app's $/h once known; the idle budget needs it.
         self.usd_per_hour: float | None = None
+        #: The monthly budget's tighter timeout while over it (c.Budget).
+        self.over_budget_minutes: float | None = None
         #: Why the last change could not be written to disk, if it could not.
         self.save_error: str | None = None
         #: (budget seconds, limit, policy), derived once per change of an input.
@@ -245,12 +247,40 @@ class IdleSettings:
         return min(floor, admin) if admin > 0 else floor
 
     @property
-    def timeout_minutes(self) -> float:
-        """The timeout in force (0: off)."""
+    def chosen_timeout_minutes(self) -> float:
+        """The timeout the user (within the bounds) or the admin chose (0: off)."""
         user = self._user_value("timeout_minutes")
         if user is not None:
             return self.clamp(user)
         return self.admin_timeout_minutes
+
+    @property
+    def timeout_minutes(self) -> float:
+        """The timeout in force (0: off): the chosen one, tightened while the month's budget
+        is spent (`set_over_budget`), never below the admin's floor."""
+        chosen = self.chosen_timeout_minutes
+        cap = self.over_budget_minutes
+        if cap is None:
+            return chosen
+        cap = max(cap, self.floor_minutes)
+        return min(chosen, cap) if chosen > 0 else cap
+
+    @property
+    def tightened(self) -> bool:
+        """Whether the monthly budget's tighter timeout is the one in force."""
+        return self.over_budget_minutes is not None and (
+            self.timeout_minutes != self.chosen_timeout_minutes
+        )
+
+    def set_over_budget(self, minutes: float | None) -> bool:
+        """Over the monthly budget: at most `minutes` (None: not over, or no such limit);
+        returns whether the timeout in force changed."""
+        if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
+            minutes = None
+        before = self.timeout_minutes
+        self.over_budget_minutes = min(minutes, MAX_MINUTES) if minutes is not None else None
+        self.invalidate()
+        return self.timeout_minutes != before
 
     def _warning_setting_minutes(self) -> float:
         """The warning as set (the user's if allowed, else the admin's), at least the admin's

@@ -274,3 +274,63 @@ def test_the_policy_path_cannot_be_moved_from_its_fixed_place(
     fixed.write_text('{"jupyter_smcost_policy": 1, "timeout_minutes": 45}')
     policy = smcost._load_policy()
     assert policy.path == str(fixed) and policy.idle == {"timeout_minutes": 45}
+
+
+def test_the_lcc_monthly_budget_applies_and_a_users_config_cannot_raise_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Any
+) -> None:
+    policy = run_lcc(
+        tmp_path,
+        capsys,
+        "--monthly-budget-usd",
+        "50",
+        "--over-budget-timeout-minutes",
+        "10",
+    )
+    written = json.loads(policy.read_text())
+    assert written["monthly_budget_usd"] == 50 and written["over_budget_timeout_minutes"] == 10
+    # The user tries to raise the budget and to keep the timeout loose.
+    user_config(tmp_path, {"Budget": {"monthly_usd": 1000000, "over_budget_timeout_minutes": 1440}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    budget = server.get("budget")
+    assert budget["budget_usd"] == 50 and budget["budget_source"] == "policy"
+    assert budget["over_budget_timeout_minutes"] == 10
+    assert budget["state"] in ("under", "near") and budget["timeout_tightened"] is False
+    assert server.get("config")["policy"]["values"]["monthly_budget_usd"] == 50
+    text = server.log.read_text()
+    assert "ignoring c.Budget.monthly_usd = 1000000.0 from config" in text
+    assert "ignoring c.Budget.over_budget_timeout_minutes" in text
+    assert server.get("status")["config_errors"] == []
+
+
+def test_a_bad_budget_in_the_policy_is_refused_alone_and_config_cannot_fill_in(
+    tmp_path: Path, servers: Any
+) -> None:
+    policy = tmp_path / "policy.json"
+    document = {
+        "jupyter_smcost_policy": 1,
+        "timeout_minutes": 20,
+        "monthly_budget_usd": -5,
+        "over_budget_timeout_minutes": 0,
+    }
+    policy.write_text(json.dumps(document))
+    user_config(tmp_path, {"Budget": {"monthly_usd": 1000000}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    budget = server.get("budget")
+    assert budget["budget_usd"] is None and budget["state"] == "no-budget"
+    assert budget["over_budget_timeout_minutes"] is None
+    assert server.get("config")["timeout_minutes"] == 20
+    errors = [e["setting"] for e in server.get("status")["config_errors"]]
+    assert errors == [
+        f"policy {policy}: {name}" for name in ("monthly_budget_usd", "over_budget_timeout_minutes")
+    ]
+
+
+def test_without_a_policy_the_budget_comes_from_config(tmp_path: Path, servers: Any) -> None:
+    user_config(tmp_path, {"Budget": {"monthly_usd": 75, "over_budget_timeout_minutes": "x"}})
+    server = servers(tmp_path, short_timeout=False)
+    budget = server.get("budget")
+    assert budget["budget_usd"] == 75 and budget["budget_source"] == "config"
+    assert budget["over_budget_timeout_minutes"] is None
+    errors = [e["setting"] for e in server.get("status")["config_errors"]]
+    assert errors == ["c.Budget.over_budget_timeout_minutes"]

@@ -117,7 +117,8 @@ async def test_a_real_server_answers_what_openapi_documents(
     demo["emulator"].inject_fault("GetSavingsPlansPurchaseRecommendation")
     doc = await settled(smcost_api, smcost_started)
     assert doc["problems"], doc
-    for route in ("status", "cost", "resources", "suggestions", "config"):
+    await smcost_started.budget.tick()  # the listing's rows, observed for the budget
+    for route in ("status", "cost", "resources", "budget", "suggestions", "config"):
         code, body = await smcost_api.call(route)
         check(f"/{route}", "get", code, body)
     check("/config", "put", *await smcost_api.call("config", "PUT", {"timeout_minutes": 30}))

@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from jupyter_smcost.cost.budget import month_of
 from jupyter_smcost.jsonsafe import dumps
 from jupyter_smcost.routes import AUTH_RESOURCE
 from tests.support.api import SMCostAPI, extension
@@ -26,6 +28,7 @@ ROUTES = [
     ("GET", "cost", None),
     ("GET", "resources", None),
     ("GET", "history", None),
+    ("GET", "budget", None),
     ("PUT", "config", {"timeout_minutes": 30}),
     ("POST", "history/seen", {}),
     ("POST", "activity", {}),
@@ -324,6 +327,29 @@ async def test_no_response_carries_nan(jp_fetch: Any, smcost_started: Any) -> No
             text = err.response.body.decode()
 
         json.loads(text, parse_constant=_refuse_constant)
+
+
+@pytest.fixture
+def hostile_ledger(smcost_config: dict[str, Any]) -> None:
+    """A budget ledger whose figures would overflow when added, and a budget of the same."""
+    state = Path(smcost_config["SMCost"]["state_dir"])
+    state.mkdir(parents=True, exist_ok=True)
+    huge = {"this-app": 1e308, "apps": 1e308, "endpoints": "NaN", "training-jobs": 1e999}
+    month = month_of(datetime.now(timezone.utc))
+    document = {"version": 1, "month": month, "sources": huge, "seen": {}}
+    (state / "budget-ledger.json").write_text(json.dumps(document).replace("Infinity", "1e999"))
+    smcost_config["Budget"] = {"monthly_usd": 1e6}
+
+
+async def test_a_hostile_ledger_gives_finite_figures(
+    hostile_ledger: None, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    smcost_started.idle.set_hourly_rate(math.inf)
+    budget = await smcost_api.get("budget")
+    # The overflowing figures are dropped; this app's few seconds since the start remain.
+    assert all(0 <= v < 1 for v in budget["spent_sources"].values()), budget
+    assert budget["budget_usd"] == 1e6 and budget["state"] in ("under", "near")
+    assert list(Path(smcost_started.state_dir).glob("budget-ledger.json*")), "kept or set aside"
 
 
 def _refuse_constant(constant: str) -> None:
