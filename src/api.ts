@@ -570,3 +570,75 @@ export interface IDismissReply {
   /** When the suggestion may come back, `null` for never. */
   until: string | null;
 }
+
+/**
+ * What an idle history entry records: the warning window began, a document
+ * could not be saved at the timeout, "Keep running" was pressed, or the
+ * shutdown action succeeded.
+ */
+export type HistoryKind = 'warning' | 'postponed' | 'keep-running' | 'shutdown';
+
+/**
+ * One idle event of `GET history`. Every field is present; those that do not
+ * apply to its kind are `null`, `[]` or `false`.
+ */
+export interface IHistoryEntry {
+  /** Increases with each entry; never reused. */
+  id: number;
+  /** When (ISO 8601 UTC); for a shutdown, when the action succeeded. */
+  at: string;
+  kind: HistoryKind | string;
+  /**
+   * The limit that ended the idle time: `timeout` or `budget`; later servers
+   * add others (`admin-audit`, `fleet-check`), shown as they are.
+   */
+  reason: string;
+  idle_seconds: number;
+  /** The app's price then, `null` when unknown. */
+  rate_usd_per_hour: number | null;
+  /** A shutdown: the documents saved before it (at most 50). */
+  saved: string[];
+  /** What could not be saved, and why. */
+  unsaved: Array<{ path: string; error: string }>;
+  /** A shutdown: what the action did. */
+  action: string | null;
+  /** A shutdown that was only logged. */
+  dry_run: boolean;
+  /** A shutdown: the next server start. */
+  came_back_at: string | null;
+  /**
+   * A shutdown: what the stopped time did not cost; `null` when the rate is
+   * unknown, for a dry run, or before the user came back.
+   */
+  avoided_usd: number | null;
+}
+
+/**
+ * `GET history`: the user's idle events and the once-only notice of the
+ * last shutdown.
+ */
+export interface IHistory {
+  /** Oldest first, newest last. */
+  entries: IHistoryEntry[];
+  /** The last shutdown, once the user came back, until a tab saw it. */
+  notice: IHistoryEntry | null;
+  /** How many entries the server keeps. */
+  limit: number;
+}
+
+/**
+ * The body of `POST history/seen`.
+ */
+export interface IHistorySeenRequest {
+  /** The notice shown: a newer one is left alone. */
+  id?: number;
+}
+
+/**
+ * The answer to `POST history/seen`.
+ */
+export interface IHistorySeenReply {
+  /** Whether a notice was cleared (false: already seen, or another one). */
+  seen: boolean;
+  notice: IHistoryEntry | null;
+}

@@ -22,6 +22,9 @@ import { COST_PANEL_ID, costIcon, CostPanel } from './cost/panel';
 import { parseIdleEvent } from './events';
 import { loadTrans } from './i18n';
 import { Heartbeat, heartbeatInterval } from './idle/heartbeat';
+// Asked once at start: the notice of the last shutdown.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { showHistoryNotice } from './idle/history';
 // Needed at once: the model polls, the item shows from the start, and the
 // warning and the save requests may come at any time.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -73,6 +76,8 @@ export namespace CommandIDs {
   export const openCostPanel = 'jupyter-smcost:open-cost-panel';
   /** Show the Cost panel at its savings suggestions. */
   export const showSavings = 'jupyter-smcost:show-savings';
+  /** Show the idle history: every warning and shutdown ("why was I stopped"). */
+  export const showHistory = 'jupyter-smcost:show-history';
 }
 
 /**
@@ -87,12 +92,13 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
   autoStart: true,
   provides: IIdleModel,
   // All optional: the heartbeat must run in any JupyterLab-based frontend.
-  optional: [IStatusBar, ISettingRegistry, ITranslator],
+  optional: [IStatusBar, ISettingRegistry, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ): IdleModel => {
     const trans = loadTrans(translator);
     const serverSettings = app.serviceManager.serverSettings;
@@ -150,6 +156,29 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
         });
       }
     });
+    app.commands.addCommand(CommandIDs.showHistory, {
+      label: trans.__('Show Idle Shutdown History'),
+      caption: trans.__('Every idle warning and shutdown of this app'),
+      describedBy: Private.NO_ARGS,
+      execute: async () => {
+        // Loaded on first use, like the details.
+        const { showHistoryDialog } = await import('./idle/historyview');
+        await showHistoryDialog({ serverSettings, translator });
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.showHistory,
+      category: trans.__('SageMaker')
+    });
+    // "Why was I stopped": once, on the first page loaded after a shutdown.
+    void showHistoryNotice({
+      serverSettings,
+      translator,
+      showHistory: () => {
+        void app.commands.execute(CommandIDs.showHistory);
+      }
+    });
+
     app.commands.addCommand(CommandIDs.keepRunning, {
       label: trans.__('Keep This App Running'),
       describedBy: Private.NO_ARGS,
@@ -225,6 +254,12 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
       translator,
       idle,
       keepRunning: idle ? () => idle.keepRunning() : null,
+      // The idle plugin's command; none without it.
+      showHistory: app.commands.hasCommand(CommandIDs.showHistory)
+        ? () => {
+            void app.commands.execute(CommandIDs.showHistory);
+          }
+        : null,
       history
     });
     app.shell.add(panel, 'left', { rank: 900, type: 'SageMaker Cost' });

@@ -49,7 +49,11 @@ const DOCUMENTED_BY: { [iface: string]: string } = {
   ISuggestions: 'Suggestions',
   IActionRequest: 'ActionRequest',
   IActionReply: 'ActionReply',
-  IDismissReply: 'DismissReply'
+  IDismissReply: 'DismissReply',
+  IHistoryEntry: 'HistoryEntry',
+  IHistory: 'History',
+  IHistorySeenRequest: 'HistorySeenRequest',
+  IHistorySeenReply: 'HistorySeenReply'
 };
 
 function resolve(schema: ISchema): ISchema {
@@ -85,7 +89,12 @@ function members(node: ts.InterfaceDeclaration): ts.PropertySignature[] {
 }
 
 /** Request bodies: the frontend sends them, so the schema need not promise their fields. */
-const REQUESTS = new Set(['IConfigUpdate', 'ISaveAck', 'IActionRequest']);
+const REQUESTS = new Set([
+  'IConfigUpdate',
+  'ISaveAck',
+  'IActionRequest',
+  'IHistorySeenRequest'
+]);
 
 /** What the TypeScript side reads that the schema does not promise, as readable lines. */
 function disagreements(

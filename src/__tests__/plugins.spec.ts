@@ -170,6 +170,12 @@ describe('the plugins', () => {
     expect(await page.requested('status')).toBe(true);
     expect(await page.requested('cost')).toBe(true);
     expect(await page.requested('suggestions')).toBe(true);
+    // The idle history once, at start, for the notice of the last shutdown
+    // (none here: the fake server answers 404, and the page goes on).
+    expect(await page.requested('history')).toBe(true);
+    await settle(50);
+    expect(page.server.count('history')).toBe(1);
+    expect(page.inPanel('smcost-idle-history')).not.toBeNull();
   });
 
   it('without the savings: the cost and the idle shutdown still work', async () => {

@@ -159,7 +159,8 @@ export class CostPanel extends SidePanel {
         model,
         trans,
         idle: this._idle,
-        keepRunning: options.keepRunning
+        keepRunning: options.keepRunning,
+        showHistory: options.showHistory
       }),
       new ResourcesSection({ model, trans, onRetry: retry })
     ];
@@ -422,6 +423,8 @@ export namespace CostPanel {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
+    /** Open the idle history; no "History" link in the idle section without it. */
+    showHistory?: (() => void) | null;
     /** The savings section; none without it (see `setSavings`). */
     savings?: ISavingsSection | null;
     /** This session's cost over time; no sparkline without it. */
@@ -464,6 +467,7 @@ export namespace CostPanel {
     countdown: 'smcost-countdown',
     idleCost: 'smcost-idle-cost',
     keepRunning: 'smcost-keep-running',
+    idleHistory: 'smcost-idle-history',
     resources: 'smcost-resources',
     resourcesStatus: 'smcost-resources-status',
     resourcesMessage: 'smcost-resources-message',

@@ -374,6 +374,23 @@ export class IdleSection extends CostSection {
       this._keepButton,
       this._keepMessage
     );
+    // "Why was I stopped": the idle history, behind a small link.
+    const showHistory = options.showHistory ?? null;
+    if (showHistory !== null) {
+      const history = d('button', {
+        className: 'jp-smcost-CostPanel-historyLink',
+        testid: 'smcost-idle-history',
+        text: trans.__('History'),
+        attrs: {
+          type: 'button',
+          title: trans.__('Every idle warning and shutdown of this app')
+        }
+      });
+      history.addEventListener('click', () => showHistory());
+      const line = d('p', { className: 'jp-smcost-CostPanel-secondary' });
+      line.append(history);
+      this.node.append(line);
+    }
   }
 
   render(now: number): void {
@@ -452,6 +469,8 @@ export namespace IdleSection {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
+    /** Open the idle history; no "History" link without it. */
+    showHistory?: (() => void) | null;
   }
 }
 
