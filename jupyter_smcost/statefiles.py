@@ -13,6 +13,7 @@ nothing here blocks or reads without limit:
 - `clean_temp_files` removes the temporary files a crash left behind (ours only).
 - `append_jsonl` appends one JSON line without blocking, to regular files only, first ending
   a torn last line so it cannot swallow the new entry; the file is rotated at a size cap.
+- `stored_amount` / `stored_time` take a number or a time out of a parsed file, or None.
 - `set_aside` renames a bad file out of the way (`<name>.bad-<time>`) with one log line, so
   the next write starts afresh and the bad file is kept for whoever wants to look.
 """
@@ -23,10 +24,12 @@ import errno
 import fnmatch
 import json
 import logging
+import math
 import os
 import secrets
 import stat
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -363,3 +366,25 @@ def _open_for_append(path: str) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def stored_amount(value: Any) -> float | None:
+    """A finite, non-negative JSON number (never a bool) from a state file, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def stored_time(value: Any) -> datetime | None:
+    """An ISO 8601 time with its offset from a state file, in UTC, else None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.astimezone(timezone.utc) if at.tzinfo is not None else None

@@ -24,7 +24,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..statefiles import MISSING, read_json, set_aside, write_json
+from ..statefiles import (
+    MISSING,
+    read_json,
+    set_aside,
+    stored_amount,
+    stored_time,
+    write_json,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -75,27 +82,6 @@ def next_month_start(at: datetime) -> datetime:
     return datetime(at.year, at.month + 1, 1, tzinfo=timezone.utc)
 
 
-def _usd(value: Any) -> float | None:
-    """A finite, non-negative JSON number (never a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return at.astimezone(timezone.utc) if at.tzinfo is not None else None
-
-
 def _month(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
         return None
@@ -111,7 +97,7 @@ def _sources(value: Any) -> dict[str, float]:
         return {}
     out = {}
     for key, usd in value.items():
-        number = _usd(usd)
+        number = stored_amount(usd)
         if isinstance(key, str) and key in SOURCES and number is not None:
             if number <= MAX_SOURCE_USD:
                 out[key] = number
@@ -181,7 +167,7 @@ class BudgetLedger:
             return
         self.month = month
         self.sources = _sources(value.get("sources"))
-        self.since = _time(value.get("since"))
+        self.since = stored_time(value.get("since"))
         previous = value.get("previous")
         if isinstance(previous, dict) and _month(previous.get("month")):
             sources = _sources(previous.get("sources"))
@@ -195,10 +181,10 @@ class BudgetLedger:
             for key, raw in list(seen.items())[-MAX_SEEN:]:
                 if not (isinstance(key, str) and len(key) <= MAX_ID and isinstance(raw, dict)):
                     continue
-                at, source = _time(raw.get("at")), raw.get("source")
+                at, source = stored_time(raw.get("at")), raw.get("source")
                 if at is None or source not in SOURCES:
                     continue
-                self._seen[key] = _Seen(at, _usd(raw.get("usd_per_hour")), str(source))
+                self._seen[key] = _Seen(at, stored_amount(raw.get("usd_per_hour")), str(source))
 
     # -- accrual -------------------------------------------------------------------------
 

@@ -20,7 +20,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..statefiles import MISSING, read_json, set_aside, write_json
+from ..statefiles import (
+    MISSING,
+    read_json,
+    set_aside,
+    stored_amount,
+    stored_time,
+    write_json,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -50,27 +57,6 @@ Clock = Callable[[], datetime]
 
 def _iso(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat()
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return at if at.tzinfo is not None else None
-
-
-def _number(value: Any) -> float | None:
-    """A finite, non-negative JSON number, else None (bools are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
@@ -106,7 +92,7 @@ def avoided_usd(
 ) -> float | None:
     """What the stopped time did not cost: rate x (came back - stopped), to the cent; None
     when the rate is unknown or nothing was really stopped (a dry run). Never NaN or inf."""
-    rate = _number(rate_usd_per_hour)
+    rate = stored_amount(rate_usd_per_hour)
     if dry_run or not rate:  # a price is never $0: 0 is not known either
         return None
     seconds = max(0.0, (came_back_at - stopped_at).total_seconds())
@@ -118,27 +104,27 @@ def clean_entry(raw: Any) -> dict[str, Any] | None:
     """One entry as we write it, from whatever the file holds; None if it is not one."""
     if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
         return None
-    at = _parse_time(raw.get("at"))
+    at = stored_time(raw.get("at"))
     entry_id = raw.get("id")
     if at is None or isinstance(entry_id, bool) or not isinstance(entry_id, int) or entry_id < 0:
         return None
     shutdown = raw["kind"] == "shutdown"
-    came_back = _parse_time(raw.get("came_back_at")) if shutdown else None
+    came_back = stored_time(raw.get("came_back_at")) if shutdown else None
     dry_run = shutdown and raw.get("dry_run") is True
     return {
         "id": entry_id,
         "at": _iso(at),
         "kind": raw["kind"],
         "reason": _text(raw.get("reason"), MAX_REASON) or "timeout",
-        "idle_seconds": _number(raw.get("idle_seconds")) or 0.0,
-        "rate_usd_per_hour": _number(raw.get("rate_usd_per_hour")) or None,
+        "idle_seconds": stored_amount(raw.get("idle_seconds")) or 0.0,
+        "rate_usd_per_hour": stored_amount(raw.get("rate_usd_per_hour")) or None,
         "saved": _paths(raw.get("saved")),
         "unsaved": _failures(raw.get("unsaved")),
         "action": _text(raw.get("action")) if shutdown else None,
         "dry_run": dry_run,
         "came_back_at": None if came_back is None else _iso(came_back),
         # A dry run stopped nothing: it never claims money not spent.
-        "avoided_usd": None if dry_run or not shutdown else _number(raw.get("avoided_usd")),
+        "avoided_usd": None if dry_run or not shutdown else stored_amount(raw.get("avoided_usd")),
     }
 
 
