@@ -385,31 +385,28 @@ class Tally:
             self.throttled_by_operation.append((now, refused))
 
     def window(self, start: float, end: float) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for at, calls in self.by_second:
-            if start <= at < end:
-                total.update(calls)
-        return total
+        return within(self.by_second, start, end)
 
     def others_window(self, start: float, end: float) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for at, calls in self.others_by_second:
-            if start <= at < end:
-                total.update(calls)
-        return total
+        return within(self.others_by_second, start, end)
 
     def throttled_by_operation_in(self, start: float, end: float) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for at, refused in self.throttled_by_operation:
-            if start <= at < end:
-                total.update(refused)
-        return total
+        return within(self.throttled_by_operation, start, end)
 
     def throttled_in(self, start: float, end: float) -> int:
         return sum(n for at, n in self.throttled if start <= at < end)
 
     def peak_per_second(self, start: float, end: float) -> int:
         return max((max(c.values()) for at, c in self.by_second if start <= at < end), default=0)
+
+
+def within(series: list[tuple[float, Counter[str]]], start: float, end: float) -> Counter[str]:
+    """The counts of a series of (when, counts) from `start` to before `end`."""
+    total: Counter[str] = Counter()
+    for at, counts in series:
+        if start <= at < end:
+            total.update(counts)
+    return total
 
 
 INVENTORY_BUCKET = "smcost-bench-inventory"
