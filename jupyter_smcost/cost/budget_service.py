@@ -118,9 +118,13 @@ class BudgetService:
     # -- which budget ------------------------------------------------------------------
 
     async def _profile_tag(self) -> tuple[float | None, str | None]:
-        """The user profile's budget tag (cached), and a note; never raises."""
+        """The user profile's budget tag (cached), and a note; never raises. Read only where
+        the admin set a budget: the tag adjusts it per user, and an app with no budget makes
+        no AWS call for one (0 calls at rest, as the call budget promises)."""
         env = self.env()
         if env.kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return None, None
+        if self.admin.monthly_usd is None:
             return None, None
         now = self.monotonic()
         if self._tag is not None and now < self._tag[0]:

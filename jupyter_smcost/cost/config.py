@@ -173,8 +173,9 @@ class Resources(TolerantConfig, LoggingConfigurable):
 
 class Budget(TolerantConfig, LoggingConfigurable):
     """A monthly budget per user: spend so far this (UTC) month, its projection, and a tighter
-    idle timeout while over it. The admin's policy file wins over config for both values; a
-    user profile's tag `jupyter-smcost:monthly-budget-usd` wins over both for that user."""
+    idle timeout while over it. The admin's policy file wins over config for both values; where
+    a budget is set, a user profile's tag `jupyter-smcost:monthly-budget-usd` adjusts it for
+    that user."""
 
     monthly_usd = Float(
         None,
@@ -182,7 +183,8 @@ class Budget(TolerantConfig, LoggingConfigurable):
         help="The user's budget for a calendar month (UTC), in USD (None: no budget). Spend is "
         "what this extension priced: this app's session and the user's jobs, endpoints and "
         "apps it saw running (GET budget). A user profile's tag "
-        "jupyter-smcost:monthly-budget-usd overrides it for that user.",
+        "jupyter-smcost:monthly-budget-usd overrides it for that user (with no budget set, the "
+        "tag is not read: no AWS call).",
     ).tag(config=True)
     over_budget_timeout_minutes = Float(
         None,

@@ -89,3 +89,16 @@ async def test_the_users_resources_accrue_between_two_listings(
     assert sources["training-jobs"] > 0 and sources["endpoints"] > 0 and sources["apps"] > 0
     assert second["spent_usd"] == pytest.approx(sum(sources.values()), abs=1e-5)
     assert second["projected_usd"] is not None and second["unknown_rates"] == 0
+
+
+async def test_with_no_admin_budget_the_tag_is_not_read(
+    studio_cost: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    """No budget set: the budget's tick makes no AWS call (0 calls at rest)."""
+    tag_profile(studio_cost, "42")
+    studio_cost["emulator"].clear_call_log()
+    await smcost_started.budget.tick()
+    doc = await smcost_api.get("budget")
+    assert doc["budget_usd"] is None and doc["state"] == "no-budget", doc
+    sagemaker = [r.action for r in studio_cost["emulator"].call_log() if r.service == "sagemaker"]
+    assert sagemaker == [], sagemaker
