@@ -288,12 +288,35 @@ describe('HistoryView', () => {
       ],
       ['Warning', 'Idle timeout', '55 min', '—', '']
     ]);
+    // The shutdown's time in 24 hours, as the notice says it.
+    expect(rows(view)[2].cells[0].textContent).toMatch(/19:42$/);
     // The shutdown says what the action did.
     expect(rows(view)[2].cells[1].title).toMatch(/^requested: delete/);
     expect(byId(view, 'smcost-history-status').hidden).toBe(true);
     expect(byId(view, 'smcost-history-footer').textContent).toBe(
       'The server keeps the last 200 events.'
     );
+    view.dispose();
+  });
+
+  it('gives "Keep running" no reason', async () => {
+    const press = entry({
+      id: 7,
+      kind: 'keep-running',
+      saved: [],
+      action: null,
+      came_back_at: null,
+      avoided_usd: null
+    });
+    const view = new HistoryView({
+      fetch: () => Promise.resolve(history({ entries: [press], notice: null }))
+    });
+    await view.load();
+    expect(
+      Array.from(rows(view)[0].cells)
+        .slice(1)
+        .map(c => c.textContent)
+    ).toEqual(['Keep running', '—', '60 min', '—', '']);
     view.dispose();
   });
 

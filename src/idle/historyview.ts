@@ -133,8 +133,12 @@ export class HistoryView extends Widget {
     if (entry.action) {
       event.title = entry.action;
     }
+    // "Keep running" ends no idle time: its reason says nothing.
     const reason = el('td', {
-      text: nameFor(Private.REASONS, entry.reason, trans) ?? entry.reason
+      text:
+        entry.kind === 'keep-running'
+          ? '—'
+          : (nameFor(Private.REASONS, entry.reason, trans) ?? entry.reason)
     });
     const idle = el('td', {
       text: describeIdleTime(entry.idle_seconds, trans)
@@ -257,7 +261,9 @@ namespace Private {
       month: 'short',
       day: 'numeric',
       hour: '2-digit',
-      minute: '2-digit'
+      minute: '2-digit',
+      // As the notice writes it ("Stopped at 19:42").
+      hourCycle: 'h23'
     });
   }
 
