@@ -115,16 +115,8 @@ async def listed(
     await jp_fetch("jupyter-smcost", "resources")
     await app.monitor.settled()
     doc = json.loads((await jp_fetch("jupyter-smcost", "resources")).body)
-    calls = Counter(
-        r.action for r in emulator.call_log() if r.service == "sagemaker" and not _tag_read(r)
-    )
+    calls = Counter(r.action for r in emulator.call_log() if r.service == "sagemaker")
     return doc, calls
-
-
-def _tag_read(record: Any) -> bool:
-    """The monthly budget's read of the user profile's tag (hourly, not the listing's)."""
-    arn = str(record.params.get("ResourceArn", ""))
-    return record.action == "ListTags" and ":user-profile/" in arn
 
 
 def demo_users_rows(studio: dict[str, Any]) -> set[tuple[str, str]]:
@@ -351,16 +343,8 @@ async def computed(
     emulator.clear_call_log()
     app.suggestions.invalidate()
     doc = await settled(smcost_api, app)
-    calls = Counter(
-        r.action for r in emulator.call_log() if r.service == "sagemaker" and not _tag_read(r)
-    )
+    calls = Counter(r.action for r in emulator.call_log() if r.service == "sagemaker")
     return doc, calls
-
-
-def _tag_read(record: Any) -> bool:
-    """The monthly budget's read of the user profile's tag (hourly, not the listing's)."""
-    arn = str(record.params.get("ResourceArn", ""))
-    return record.action == "ListTags" and ":user-profile/" in arn
 
 
 def cards(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
