@@ -453,8 +453,8 @@ test.describe('Cost panel', () => {
     });
 
     // From the panel's tab in the left sidebar, Tab goes through the panel:
-    // Refresh, the savings' controls, Keep running, then one button per
-    // resource (its name), in the order of the rows.
+    // Refresh, the savings' controls, Keep running, History, then one button
+    // per resource (its name), in the order of the rows.
     await page
       .locator(
         '.jp-SideBar.jp-mod-left li[data-id="jupyter-smcost:cost-panel"]'
@@ -507,6 +507,9 @@ test.describe('Cost panel', () => {
     expect(
       savings.filter(id => id === 'smcost-suggestion-dismiss')
     ).toHaveLength(dismiss);
+    // The idle section's History link follows Keep running.
+    await page.keyboard.press('Tab');
+    await expect(panel.getByTestId('smcost-idle-history')).toBeFocused();
     const rows: Array<string | null> = [];
     for (let i = 0; i < names.length; i++) {
       await page.keyboard.press('Tab');
@@ -527,8 +530,8 @@ test.describe('Cost panel', () => {
     await page.keyboard.press('Tab');
     await expect(last.getByTestId('smcost-resource-link')).toBeFocused();
 
-    // Back to "Keep running", and Enter.
-    for (let i = 0; i < names.length + 1; i++) {
+    // Back to "Keep running" (past the rows and History), and Enter.
+    for (let i = 0; i < names.length + 2; i++) {
       await page.keyboard.press('Shift+Tab');
     }
     const keep = panel.getByTestId('smcost-keep-running');

@@ -261,6 +261,26 @@ export function pinnedStatus(idle: Record<string, unknown> = {}) {
 export const COST_PANEL = '[data-testid="smcost-cost-panel"]';
 
 /**
+ * Run a command from the palette, as a user does: Ctrl+Shift+C, type its
+ * label, Enter. The modal palette closes when the focus moves (a toast
+ * arriving takes it), so opening it is tried again until it stays open.
+ */
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  const palette = page.locator('#command-palette');
+  await expect(async () => {
+    if (!(await palette.isVisible())) {
+      await page.keyboard.press('Control+Shift+C');
+    }
+    await expect(palette).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
+  await page.keyboard.type(label);
+  await expect(
+    palette.locator('.lm-CommandPalette-item.lm-mod-active')
+  ).toHaveText(new RegExp(label));
+  await page.keyboard.press('Enter');
+}
+
+/**
  * Open the Cost panel through one of its commands in the palette, as a user
  * does (`Show SageMaker cost`, `Show SageMaker savings`).
  */
@@ -268,14 +288,7 @@ export async function openFromPalette(
   page: Page,
   label: string
 ): Promise<Locator> {
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
-  await expect(palette).toBeVisible();
-  await page.keyboard.type(label);
-  await expect(
-    palette.locator('.lm-CommandPalette-item.lm-mod-active')
-  ).toHaveText(new RegExp(label));
-  await page.keyboard.press('Enter');
+  await runFromPalette(page, label);
   const panel = page.locator(COST_PANEL);
   await expect(panel).toBeVisible();
   return panel;

@@ -21,6 +21,7 @@ import {
   ITEM,
   quietStart,
   restartIdleClock,
+  runFromPalette,
   shortTimeout
 } from './helpers';
 
@@ -49,14 +50,7 @@ function noticeToast(page: Page) {
  * @returns The dialog's history view.
  */
 async function openHistory(page: Page) {
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
-  await expect(palette).toBeVisible();
-  await page.keyboard.type('Show Idle Shutdown History');
-  await expect(
-    palette.locator('.lm-CommandPalette-item.lm-mod-active')
-  ).toHaveText(/Show Idle Shutdown History/);
-  await page.keyboard.press('Enter');
+  await runFromPalette(page, 'Show Idle Shutdown History');
   const view = page.locator('.jp-Dialog [data-testid="smcost-history"]');
   await expect(view).toBeVisible();
   return view;
