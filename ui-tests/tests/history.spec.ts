@@ -115,6 +115,12 @@ test('the history after a real shutdown: the entry with its saved notebook', asy
   expect((await api(request, 'history')).notice).toBeNull();
   await expect(noticeToast(page)).toHaveCount(0);
 
+  // The server outlives the emulated DeleteApp, and with the short timeout
+  // its next idle warning would come every few seconds (each toast takes the
+  // focus, closing the palette): the admin's timeout again first.
+  await adminSettings(request);
+  await restartIdleClock(request, 'test: the shutdown is over');
+
   // In the page: the palette's command, newest first.
   const view = await openHistory(page);
   const first = view.locator('[data-testid="smcost-history-row"]').first();
