@@ -642,3 +642,37 @@ export interface IHistorySeenReply {
   seen: boolean;
   notice: IHistoryEntry | null;
 }
+
+/**
+ * How the month stands against its budget: `no-budget`, `under`, `near` (80%
+ * spent, or the projection reaches the budget) or `over` (spent it all).
+ */
+export type BudgetState = 'no-budget' | 'under' | 'near' | 'over';
+
+/**
+ * `GET budget`: this user's monthly budget, from the extension's ledger (a
+ * floor of what AWS bills).
+ */
+export interface IBudget {
+  generated_at: string;
+  /** The UTC calendar month, `YYYY-MM`. */
+  month: string;
+  month_ends_at: string;
+  hours_left: number;
+  /** The budget in force; `null`: none. */
+  budget_usd: number | null;
+  budget_source: 'tag' | 'policy' | 'config' | 'default' | string;
+  spent_usd: number;
+  /** Spent this month per source (`this-app`, `training-jobs`, ...). */
+  spent_sources: { [source: string]: number };
+  /** The burn rate now; `null` when a rate is not known. */
+  usd_per_hour: number | null;
+  unknown_rates: number;
+  /** Spent plus the burn rate to the month's end; `null` when unknown. */
+  projected_usd: number | null;
+  state: BudgetState | string;
+  /** spent / budget; `null` without a budget. */
+  share_spent: number | null;
+  timeout_tightened: boolean;
+  notes: string[];
+}

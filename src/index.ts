@@ -3,7 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator } from '@jupyterlab/translation';
@@ -13,6 +13,8 @@ import { IServerConfig, jsonInit, requestAPI } from './api';
 // sidebar from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { CostMeter } from './cost/meter';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { notifyBudget } from './cost/budget';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { SessionCostHistory } from './cost/history';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -301,6 +303,19 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
         activeStateChanged: meter.activeStateChanged
       });
     }
+
+    // 80% and 100% of the monthly budget: one notification each per month,
+    // remembered in this browser across reloads.
+    let memory: Storage | null = null;
+    try {
+      memory = window.localStorage;
+    } catch {
+      memory = null;
+    }
+    const onBudget = () => {
+      notifyBudget(model.budget, memory, Notification, trans);
+    };
+    model.changed.connect(onBudget);
 
     return {
       panelId: COST_PANEL_ID,

@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CostModel } from '../cost/model';
 import { IdleModel } from '../idle/model';
-import { ICost, IPrice, IResource, IResources } from '../api';
+import { IBudget, ICost, IPrice, IResource, IResources } from '../api';
 import { NOW } from './fixtures';
 
 /**
@@ -83,6 +83,38 @@ export function cost(overrides: Partial<ICost> = {}): ICost {
  * A `GET cost` answer in local mode without an instance type (nothing to
  * price: the meter and the environment are hidden).
  */
+/**
+ * A `GET budget` answer: $41 of $100 spent, projected to $92, with overrides.
+ */
+export function budget(overrides: Partial<IBudget> = {}): IBudget {
+  return {
+    generated_at: '2026-11-26T16:20:00+00:00',
+    month: '2026-11',
+    month_ends_at: '2026-12-01T00:00:00+00:00',
+    hours_left: 103.67,
+    budget_usd: 100,
+    budget_source: 'policy',
+    spent_usd: 41,
+    spent_sources: {
+      'this-app': 21,
+      'training-jobs': 15,
+      'processing-jobs': 0,
+      'transform-jobs': 0,
+      endpoints: 5,
+      apps: 0,
+      'notebook-instances': 0
+    },
+    usd_per_hour: 0.5,
+    unknown_rates: 0,
+    projected_usd: 92.84,
+    state: 'under',
+    share_spent: 0.41,
+    timeout_tightened: false,
+    notes: [],
+    ...overrides
+  };
+}
+
 export function localCost(
   reason = 'local mode: set c.SMCost.instance_type'
 ): ICost {

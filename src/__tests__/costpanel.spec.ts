@@ -875,6 +875,7 @@ describe('CostPanel', () => {
       expect(childIds(content)).toEqual([
         'smcost-cost-status',
         'smcost-picture',
+        'smcost-budget',
         'smcost-savings',
         'smcost-environment',
         'smcost-idle',

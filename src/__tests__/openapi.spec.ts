@@ -53,7 +53,8 @@ const DOCUMENTED_BY: { [iface: string]: string } = {
   IHistoryEntry: 'HistoryEntry',
   IHistory: 'History',
   IHistorySeenRequest: 'HistorySeenRequest',
-  IHistorySeenReply: 'HistorySeenReply'
+  IHistorySeenReply: 'HistorySeenReply',
+  IBudget: 'Budget'
 };
 
 function resolve(schema: ISchema): ISchema {

@@ -1,5 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { describeBudgetSpend, hasBudget } from './budget';
 import { formatMeter, IMeterText } from './format';
 import { CostModel } from './model';
 import { badgeLabel, formatMonthly } from '../format';
@@ -108,7 +109,19 @@ export class CostMeter extends TickingStatusButton {
         ? `${tooltip}\n${line}`
         : `${line}\n${trans.__('Click for the Cost panel.')}`;
     }
+    const budget = this._model.budget;
+    const spend = describeBudgetSpend(budget, this.trans);
+    if (spend !== null) {
+      tooltip = tooltip ? `${tooltip}\n${spend}` : spend;
+    }
     this.display(text, tooltip, state);
+    // near/over: the meter's look (style/base.css); absent without a budget.
+    const budgetState = hasBudget(budget) ? String(budget.state) : null;
+    if (budgetState === null) {
+      delete this.node.dataset.budget;
+    } else if (this.node.dataset.budget !== budgetState) {
+      this.node.dataset.budget = budgetState;
+    }
     this.toggleClass('jp-mod-stale', this._model.costError !== null);
     // Empty at 0, so that the meter's text is its figures alone.
     const label = count > 0 ? String(count) : '';

@@ -5,7 +5,7 @@ import { ISignal } from '@lumino/signaling';
 import { secondsBetween } from '../events';
 import { isStopped } from '../format';
 import { errorMessage, loadState, LoadState, PollingModel } from '../poll';
-import { ICost, IIdleStatus, IResources, requestAPI } from '../api';
+import { IBudget, ICost, IIdleStatus, IResources, requestAPI } from '../api';
 
 /**
  * How often the cost and the resources are asked for. The server caches the
@@ -55,6 +55,55 @@ export class CostModel extends PollingModel {
       factory: () => this.updateResources(),
       name: 'jupyter-smcost:CostModel#resources'
     });
+    // The monthly budget: its own poll, so that a server without it (or a
+    // failure) leaves the cost alone. `makePoll` keeps it: the model
+    // disposes of it.
+    // eslint-disable-next-line jupyter/require-disposable-transfer
+    this.makePoll({
+      auto: options.autoStart ?? true,
+      factory: () => this.updateBudget(),
+      name: 'jupyter-smcost:CostModel#budget'
+    });
+  }
+
+  /**
+   * The last `GET budget` answer; `null` before the first, or when the
+   * server has none.
+   */
+  get budget(): IBudget | null {
+    return this._budget;
+  }
+
+  /**
+   * Why the last `GET budget` failed; `null` after a success.
+   */
+  get budgetError(): string | null {
+    return this._budgetError;
+  }
+
+  /**
+   * Ask for the budget now (what the budget poll does at each tick).
+   */
+  async updateBudget(): Promise<void> {
+    try {
+      const budget = await requestAPI<IBudget>(
+        'budget',
+        {},
+        this.serverSettings
+      );
+      if (this.isDisposed) {
+        return;
+      }
+      this._budget = budget;
+      this._budgetError = null;
+      this.emitChanged();
+    } catch (reason) {
+      if (!this.isDisposed) {
+        this._budgetError = errorMessage(reason);
+        this.emitChanged();
+      }
+      throw reason;
+    }
   }
 
   /**
@@ -258,7 +307,11 @@ export class CostModel extends PollingModel {
     if (this.isDisposed) {
       return;
     }
-    const polls = [this.refreshPoll(this.poll)];
+    const polls = [
+      this.refreshPoll(this.poll),
+      // Its poll keeps its own schedule; a failure shows as `budgetError`.
+      this.updateBudget().catch(() => undefined)
+    ];
     if (this._resourcesWanted) {
       polls.push(this.refreshPoll(this._resourcesPoll));
     }
@@ -330,6 +383,8 @@ export class CostModel extends PollingModel {
     return this.update();
   }
 
+  private _budget: IBudget | null = null;
+  private _budgetError: string | null = null;
   private _cost: ICost | null = null;
   private _costError: string | null = null;
   private _costReceivedAt: number | null = null;

@@ -13,6 +13,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import { burnSplit } from './chart';
 import { describeTotal, environmentNoun, formatRate } from './format';
 import { SessionCostHistory } from './history';
+import { BudgetSection } from './budget';
 import { CostModel } from './model';
 import { ResourcesSection } from './resources';
 import {
@@ -154,6 +155,7 @@ export class CostPanel extends SidePanel {
     this._sections = [
       new CostStatus({ model, trans, onRetry: retry }),
       new PictureSection({ model, trans, history: this._history }),
+      new BudgetSection({ model, trans }),
       this._environment,
       new IdleSection({
         model,
