@@ -27,6 +27,7 @@ from .cost.app_cost import environment_component
 from .cost.budget import BudgetLedger
 from .cost.budget_service import AdminBudget, BudgetService
 from .cost.config import Budget, Pricing, Resources
+from .cost.cost_explorer import CostExplorerFigure
 from .cost.inventory import Inventory
 from .cost.pricing.model import Price, PriceKey
 from .cost.pricing.service import PriceService
@@ -258,6 +259,9 @@ class SMCost(TolerantConfig, ExtensionApp):
                 max(resources.ttl_seconds, resources.max_ttl_seconds) * (1 + resources.jitter)
             ),
             resources_enabled=resources.enabled and bool(self.environment.region),
+            cost_explorer=CostExplorerFigure(Path(self.state_dir), self.background_aws.call, utcnow)
+            if config.cost_explorer
+            else None,
         )
 
     def _detect(self) -> Environment:

@@ -67,6 +67,11 @@ class Audited:
     arn: str | None = None
     #: The user profile that owns it: its own, or its private space's owner.
     owner_user_profile_name: str | None = None
+    #: That profile's ARN (from DescribeUserProfile; None when it could not be read).
+    owner_user_profile_arn: str | None = None
+    #: Of its running time, what falls in this UTC month (the month's share of its cost).
+    month_seconds: float | None = None
+    month_cost_usd: float | None = None
 
     @property
     def owner(self) -> str:
@@ -78,6 +83,7 @@ class Audited:
             "user_profile_name": self.user_profile_name,
             "space_name": self.space_name,
             "owner_user_profile_name": self.owner_user_profile_name,
+            "owner_user_profile_arn": self.owner_user_profile_arn,
             "app_type": self.app_type,
             "app_name": self.app_name,
             "status": self.status,
@@ -87,6 +93,7 @@ class Audited:
             "price_note": self.price_note,
             "running_seconds": _round(self.running_seconds, 0),
             "cost_so_far_usd": _round(self.cost_so_far_usd, 4),
+            "month_cost_usd": _round(self.month_cost_usd, 4),
             "last_user_activity": self.last_user_activity.isoformat()
             if self.last_user_activity
             else None,
@@ -138,6 +145,8 @@ class _Run:
         self.calls = [0]
         self.lock = threading.Lock()
         self.problems: list[str] = []
+        #: (domain id, user profile name) -> its ARN, as DescribeUserProfile answered.
+        self.profile_arns: dict[tuple[str, str], str] = {}
 
     def count(self) -> None:
         with self.lock:
@@ -191,6 +200,7 @@ class _Run:
         for item in items:
             owner = item.user_profile_name or space_owner.get(item.space_name or "")
             item.owner_user_profile_name = owner
+            item.owner_user_profile_arn = self.profile_arns.get((domain_id, owner or ""))
             item.lcc_attached = _covered(defaults, item.app_type) or _covered(
                 profiles.get(owner or ""), item.app_type
             )
@@ -203,6 +213,9 @@ class _Run:
             self.problem(err, "DescribeUserProfile")
             return {}
         self.count()
+        if isinstance(found.get("UserProfileArn"), str):
+            with self.lock:
+                self.profile_arns[(domain_id, name)] = found["UserProfileArn"]
         settings: dict[str, Any] = found.get("UserSettings") or {}
         return settings
 
@@ -228,6 +241,10 @@ class _Run:
         item.last_user_activity = _aware(found.get("LastUserActivityTimestamp"))
         if created is not None:
             item.running_seconds = max(0.0, (self.now - created).total_seconds())
+            month = self.now.astimezone(timezone.utc).replace(
+                day=1, hour=0, minute=0, second=0, microsecond=0
+            )
+            item.month_seconds = max(0.0, (self.now - max(created, month)).total_seconds())
         item.idle = _idle_since(item.last_user_activity or created, self.now, self.idle_hours)
         return item
 
@@ -281,6 +298,8 @@ def _price(apps: list[Audited], pricer: Pricer) -> None:
             item.price_note = answer.detail
             if item.running_seconds is not None:
                 item.cost_so_far_usd = answer.usd_per_hour * item.running_seconds / 3600
+            if item.month_seconds is not None:
+                item.month_cost_usd = answer.usd_per_hour * item.month_seconds / 3600
         else:
             item.price_note = str(answer.to_dict().get("reason"))
 
@@ -292,11 +311,12 @@ def _document(
     for item in apps:
         user = per_user.setdefault(
             f"{item.domain_id}/{item.owner}",
-            {"apps": 0, "usd_per_hour": 0.0, "cost_so_far_usd": 0.0},
+            {"apps": 0, "usd_per_hour": 0.0, "cost_so_far_usd": 0.0, "month_cost_usd": 0.0},
         )
         user["apps"] += 1
         user["usd_per_hour"] += item.usd_per_hour or 0.0
         user["cost_so_far_usd"] += item.cost_so_far_usd or 0.0
+        user["month_cost_usd"] += item.month_cost_usd or 0.0
     idle = [a for a in apps if a.idle]
     return {
         "apps": [a.to_json() for a in sorted(apps, key=lambda a: -(a.usd_per_hour or 0.0))],

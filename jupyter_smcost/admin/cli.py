@@ -179,6 +179,27 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"with --stop-idle: allow --idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
+    audit.add_argument(
+        "--budgets",
+        action="store_true",
+        help="per user: the monthly budget in force (the profile's tag "
+        "jupyter-smcost:monthly-budget-usd, else --monthly-budget-usd), spent this month, "
+        "the projection and the state (one sagemaker:ListTags per user)",
+    )
+    audit.add_argument(
+        "--monthly-budget-usd",
+        type=_budget_usd,
+        metavar="USD",
+        help="with --budgets: the budget of users without the tag (what the lifecycle "
+        "script's --monthly-budget-usd gives them)",
+    )
+    audit.add_argument(
+        "--cost-explorer",
+        action="store_true",
+        help="with --budgets: also Cost Explorer's month so far per user, by the tag "
+        "sagemaker:user-profile-arn (one ce:GetCostAndUsage for the account, billed by AWS; "
+        "24-48 h late)",
+    )
     audit.set_defaults(run=_audit)
 
     policy = commands.add_parser(
@@ -627,6 +648,8 @@ def _audit(args: argparse.Namespace) -> int:
 
     if args.dry_run and not args.stop_idle:
         raise ScriptError("--dry-run goes with --stop-idle")
+    if (args.monthly_budget_usd is not None or args.cost_explorer) and not args.budgets:
+        raise ScriptError("--monthly-budget-usd and --cost-explorer go with --budgets")
     if args.force and not args.stop_idle:
         raise ScriptError("--force goes with --stop-idle")
     if args.stop_idle:  # before any call: a threshold that takes apps in use does nothing
@@ -651,6 +674,11 @@ def _audit(args: argparse.Namespace) -> int:
             now=now,
             progress=bar.update,
         )
+    if args.budgets:
+        from .budgets import add_budgets
+
+        ce = _cost_explorer_client(args) if args.cost_explorer else None
+        add_budgets(client, document, now=now, budget_usd=args.monthly_budget_usd, ce=ce)
     if args.stop_idle:
         document["stopped"] = stop_idle(
             client, document, idle_hours=args.idle_hours, now=now, dry_run=args.dry_run
@@ -666,6 +694,63 @@ def _audit(args: argparse.Namespace) -> int:
     if any(s["result"].startswith("failed") for s in document.get("stopped") or []):
         return EXIT_FAILED  # an app that was to be deleted is still running
     return EXIT_FAILED if document["problems"] and not document["apps"] else EXIT_OK
+
+
+def _budget_usd(text: str) -> float:
+    from ..idle.settings import SettingsError, parse_usd
+
+    try:
+        return parse_usd(text, "--monthly-budget-usd")
+    except SettingsError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+
+
+def _cost_explorer_client(args: argparse.Namespace) -> object:
+    from ..cost.cost_explorer import COST_EXPLORER_REGION
+
+    session = new_session()
+    if args.profile:
+        session.set_config_variable("profile", args.profile)
+    return session.create_client("ce", region_name=COST_EXPLORER_REGION, config=client_config())
+
+
+def _budget_table(document: dict[str, object]) -> None:
+    """One line per user with running apps: spent this month, the projection, the budget."""
+    totals = document["totals"]
+    assert isinstance(totals, dict)
+    columns = ["user", "$/h", "spent", "cost explorer", "projected", "budget", "state"]
+    rows = []
+
+    def usd(value: object) -> str:
+        return "-" if not isinstance(value, int | float) else f"${value:,.2f}"
+
+    for key, user in totals["per_user"].items():
+        rows.append(
+            [
+                key,
+                f"${user['usd_per_hour']:.3f}",
+                usd(user["spent_usd"]),
+                usd(user["cost_explorer_usd"]),
+                usd(user["projected_usd"]),
+                usd(user["budget_usd"]) + (" (tag)" if user["budget_source"] == "tag" else ""),
+                user["budget_state"],
+            ]
+        )
+    widths = [
+        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)
+    ]
+    print()
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    budgets = document["budgets"]
+    assert isinstance(budgets, dict)
+    print(f"spent ({budgets['month']}, UTC): {budgets['spent']}")
+    if budgets["cost_explorer"]:
+        print(
+            f"Cost Explorer to {budgets['cost_explorer']['as_of']}: "
+            f"{budgets['cost_explorer']['lag_note']}"
+        )
 
 
 def _audit_table(document: dict[str, object]) -> None:
@@ -702,6 +787,8 @@ def _audit_table(document: dict[str, object]) -> None:
         f"(${totals['idle_usd_per_month']:.2f} per month if left running); "
         f"{totals['without_lcc']} without the LCC"
     )
+    if "budgets" in document:
+        _budget_table(document)
     for line in document.get("stopped", []) or []:  # type: ignore[attr-defined]
         app = line["app"]
         print(f"{app['app_type']}/{app['app_name']} ({app['domain_id']}): {line['result']}")

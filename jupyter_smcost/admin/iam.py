@@ -57,6 +57,8 @@ ADMIN = sorted(
         "sagemaker:CreateNotebookInstanceLifecycleConfig",
         "sagemaker:DescribeNotebookInstanceLifecycleConfig",
         "pricing:GetProducts",
+        # `audit --budgets --cost-explorer`: the month per user, one request for the account.
+        "ce:GetCostAndUsage",
     }
 )
 

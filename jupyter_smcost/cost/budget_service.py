@@ -30,6 +30,7 @@ from .budget import (
     next_month_start,
     projection,
 )
+from .cost_explorer import CostExplorerFigure
 from .inventory import Identity
 from .pricing.model import PriceKey
 from .resources import Collection, Running, hourly_rate, price_keys, row_price
@@ -106,6 +107,8 @@ class BudgetService:
     #: The listing's longest normal interval (its max TTL with jitter), for the gap cap.
     listing_interval: Callable[[], float] = lambda: 1800.0
     resources_enabled: bool = True
+    #: Cost Explorer's figure beside the ledger's (c.Budget.cost_explorer), or None.
+    cost_explorer: CostExplorerFigure | None = None
     monotonic: Callable[[], float] = time.monotonic
     _rate: float | None = field(default=None, init=False)
     #: Whether this app runs (None: not asked yet, so not observed yet).
@@ -114,6 +117,8 @@ class BudgetService:
     _tag: tuple[float, float | None, str | None] | None = field(default=None, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _notes: list[str] = field(default_factory=list, init=False)
+    #: The user profile's ARN as last known (for Cost Explorer's filter).
+    _profile_arn: str | None = field(default=None, init=False)
 
     # -- which budget ------------------------------------------------------------------
 
@@ -216,6 +221,8 @@ class BudgetService:
         """One observation of this app and of the listing; the ledger is written."""
         await self._profile_tag()
         budget, _, _ = self._budget()
+        if budget is not None and self.cost_explorer is not None:
+            await self._cost_explorer()
         rate, runs = await self._this_app()
         self._rate, self._rate_known = rate, runs
         now = self.clock()
@@ -232,6 +239,19 @@ class BudgetService:
             self._rows = rows
         self.ledger.save()
         self._apply(self.clock())
+
+    async def _cost_explorer(self) -> None:
+        """Cost Explorer's figure for this user, at most once a day; never raises."""
+        assert self.cost_explorer is not None
+        if self.env().kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
+            return  # no user profile, so no tag to filter by
+        try:
+            self._profile_arn = (await self.whoami()).user_profile_arn
+        except Exception as err:  # AwsError or a bug: the ledger goes on without it
+            log.info("jupyter-smcost: no user profile for Cost Explorer's figure: %s", err)
+            return
+        if self._profile_arn is not None:
+            await self.cost_explorer.refresh(self._profile_arn)
 
     def _apply(self, now: datetime) -> dict[str, Any]:
         """The document now, and the idle timeout tightened (or not) to match."""
@@ -295,6 +315,11 @@ class BudgetService:
             "over_budget_timeout_minutes": tighten,
             "timeout_tightened": state == "over" and tighten is not None,
             "previous": self.ledger.previous_month(now),
+            "cost_explorer": None
+            if self.cost_explorer is None
+            or budget is None
+            or self.env().kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC)
+            else self.cost_explorer.document(self._profile_arn, now),
             "notes": notes,
         }
 

@@ -193,6 +193,14 @@ class Budget(TolerantConfig, LoggingConfigurable):
         "becomes at most this many minutes (never below the admin's floor, "
         "c.IdleShutdown.min_timeout_minutes); None leaves the timeout alone.",
     ).tag(config=True)
+    cost_explorer = Bool(
+        False,
+        help="Where a budget applies, also show Cost Explorer's figure for the user's month "
+        "(ce:GetCostAndUsage filtered by the cost allocation tag sagemaker:user-profile-arn, "
+        "which must be activated in Billing). AWS bills each request; the app asks once a day "
+        "and keeps the answer in cost-explorer.json in SMCost.state_dir. The figure lags by "
+        "24-48 h.",
+    ).tag(config=True)
     observe_seconds = Float(
         60.0,
         help="How often the budget's ledger (budget-ledger.json in SMCost.state_dir) counts "

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..aws import THROTTLING_CODES, AwsError
 from ..cost.app_cost import environment_component
+from ..cost.cost_explorer import COST_EXPLORER_REGION
 from ..cost.inventory import (
     DESCRIBE_SLICE,
     ENDED,
@@ -100,7 +101,6 @@ REQUIRED_ACTIONS = sorted(
 _QUERIES_PER_CALL = 500
 DOMAIN_TTL_SECONDS = 3600.0
 SAVINGS_PLAN_TTL_SECONDS = 86400.0
-COST_EXPLORER_REGION = "us-east-1"
 
 
 def _number(value: Any) -> float | None:

@@ -28,7 +28,7 @@ ADMIN_DOCS = DOCS / "admins.md"
 
 
 def logged() -> set[str]:
-    service = {"GetProducts": "pricing", "GetAttributeValues": "pricing"}
+    service = {"GetProducts": "pricing", "GetAttributeValues": "pricing", "GetCostAndUsage": "ce"}
     return {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in call_log()}
 
 
@@ -54,6 +54,7 @@ def test_admin_policy_is_exactly_what_the_admin_commands_call(
         ["lcc", "status", "--domain", domain],
         ["lcc", "remove", "--domain", domain],
         ["audit", "--all-domains", "--idle-hours", "1", "--stop-idle"],
+        ["audit", "--all-domains", "--budgets", "--cost-explorer", "--format", "json"],
         ["prices", "update", "--regions", "us-east-1", "--out", str(tmp_path / "prices.json")],
         ["lcc", "install", "--notebook-instance", "nb"],
         ["lcc", "remove", "--notebook-instance", "nb"],

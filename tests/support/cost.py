@@ -51,3 +51,31 @@ SPACE = replace(ENV, user_profile_name=None, resource_arn=None)
 
 def known(usd: float, source: str = "price-list-api") -> dict[str, Any]:
     return Price(usd, source, "2026-11-26", "test").to_dict()
+
+
+def queue_cost_and_usage(
+    endpoint_url: str, amount: str | None = None, groups: dict[str, str] | None = None
+) -> None:
+    """Queue one GetCostAndUsage answer in moto (its documented test API): a month's total
+    (`amount`), or one group per cost allocation tag key string (`groups`: {"key$value": USD})."""
+    import json
+    import urllib.request
+
+    period: dict[str, Any] = {
+        "TimePeriod": {"Start": "2026-12-01", "End": "2026-12-07"},
+        "Groups": [
+            {"Keys": [key], "Metrics": {"UnblendedCost": {"Amount": usd, "Unit": "USD"}}}
+            for key, usd in (groups or {}).items()
+        ],
+        "Estimated": True,
+    }
+    if amount is not None:
+        period["Total"] = {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}
+    request = urllib.request.Request(
+        f"{endpoint_url}/moto-api/static/ce/cost-and-usage-results",
+        data=json.dumps({"results": [{"ResultsByTime": [period]}]}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201

@@ -10,9 +10,10 @@ Faults and delays name an action: a bare name ("DeleteApp", "GetProducts",
 every SageMaker action (as before the other services were emulated).
 
 Services under these controls: SageMaker (every action), the Price List (ours), CloudWatch
-(moto's, every action) and, of Cost Explorer, only the actions we add to moto's
-(`CE_ACTIONS`): moto's other Cost Explorer actions share names with CloudWatch's
-(TagResource, ...), so they stay out of the call log to keep a name naming one service.
+(moto's, every action) and, of Cost Explorer, the actions we add to moto's and moto's
+GetCostAndUsage (`CE_ACTIONS`): moto's other Cost Explorer actions share names with
+CloudWatch's (TagResource, ...), so they stay out of the call log to keep a name naming one
+service.
 
 Throttling (off by default): `set_throttle(rate, burst, actions)` gives every matching
 action its own token bucket (`TokenBucket`: `burst` calls at once, refilled at `rate` a
@@ -52,8 +53,10 @@ Clock = Callable[[], float]
 PRICE_LIST_ACTIONS = frozenset(get_service_model("pricing").operation_names)
 #: CloudWatch's actions (none is a SageMaker, Price List or `CE_ACTIONS` name).
 CLOUDWATCH_ACTIONS = frozenset(get_service_model("cloudwatch").operation_names)
-#: The Cost Explorer actions the emulator adds to moto's (see `services.py`).
-CE_ACTIONS = frozenset({"GetSavingsPlansPurchaseRecommendation"})
+#: The Cost Explorer actions under the controls: the one the emulator adds to moto's (see
+#: `services.py`), and moto's GetCostAndUsage (answered from moto's queue of results, which
+#: `/moto-api/static/ce/cost-and-usage-results` fills).
+CE_ACTIONS = frozenset({"GetSavingsPlansPurchaseRecommendation", "GetCostAndUsage"})
 
 
 def service_of(action: str) -> str:
