@@ -11,6 +11,8 @@ import {
 import { CostMeter } from '../cost/meter';
 import { CostModel } from '../cost/model';
 import { CostPanel } from '../cost/panel';
+import { describeWorstCase } from '../cost/resources';
+import { en } from '../i18n';
 import {
   budget,
   byId,
@@ -18,6 +20,8 @@ import {
   costModel,
   FakeClock,
   FakeServer,
+  resource,
+  resources,
   text
 } from './costfixtures';
 
@@ -252,5 +256,53 @@ describe('the budget in the Cost panel and the meter', () => {
     await model.updateBudget();
     expect(meter.node.dataset.budget).toBe('over');
     expect(meter.node.title).toContain('$104 of $100 this month');
+  });
+});
+
+describe("a running job's worst case", () => {
+  it('says the worst case and the max runtime when the server sends them', () => {
+    const row = {
+      ...resource(),
+      worst_case_usd: 91.8
+    } as unknown as ReturnType<typeof resource>;
+    expect(describeWorstCase(row, en)).toBe(
+      'worst case $91.80 (max runtime 24 h)'
+    );
+    expect(
+      describeWorstCase({ ...row, max_runtime_seconds: 5400 } as typeof row, en)
+    ).toBe('worst case $91.80 (max runtime 1.5 h)');
+    expect(describeWorstCase(resource(), en)).toBeNull();
+    expect(
+      describeWorstCase(
+        { ...resource(), worst_case_usd: null } as unknown as typeof row,
+        en
+      )
+    ).toBeNull();
+  });
+
+  it("shows in the row's details", async () => {
+    const clock = new FakeClock();
+    const server = new FakeServer({
+      cost: [cost()],
+      resources: [
+        resources({
+          resources: [
+            { ...resource(), worst_case_usd: 91.8 } as unknown as ReturnType<
+              typeof resource
+            >
+          ]
+        })
+      ]
+    });
+    const model = costModel(server, clock);
+    const panel = new CostPanel({ model, idle: null, clock: clock.read });
+    await model.update();
+    await model.updateResources();
+    const more = panel.node.querySelector<HTMLElement>(
+      '[data-testid="smcost-resource-more"]'
+    )!;
+    expect(more.textContent).toContain('worst case $91.80 (max runtime 24 h)');
+    panel.dispose();
+    model.dispose();
   });
 });

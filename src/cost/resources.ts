@@ -20,7 +20,41 @@ import {
   statusLine,
   IStatusLine
 } from '../dom';
-import { describeAwsBusy, formatDuration, resourceKindLabel } from '../format';
+import {
+  describeAwsBusy,
+  formatDuration,
+  formatUsd,
+  resourceKindLabel
+} from '../format';
+
+/**
+ * "worst case $91.80 (max runtime 24 h)": what a running job costs if it runs
+ * to its stopping condition; `null` unless the server sent the figure.
+ *
+ * `worst_case_usd` is an optional field of `GET resources` rows (InProgress
+ * jobs) that docs/openapi.json does not document yet, so it is read here,
+ * outside the checked wire type `IResource`.
+ */
+export function describeWorstCase(
+  resource: IResource,
+  trans: TranslationBundle
+): string | null {
+  const worst = (resource as unknown as { worst_case_usd?: unknown })
+    .worst_case_usd;
+  if (typeof worst !== 'number' || !Number.isFinite(worst) || worst < 0) {
+    return null;
+  }
+  const max = resource.max_runtime_seconds;
+  if (typeof max !== 'number' || !Number.isFinite(max) || max <= 0) {
+    return trans.__('worst case %1', formatUsd(worst));
+  }
+  const hours = max / 3600;
+  const shown =
+    hours >= 10
+      ? String(Math.round(hours))
+      : String(Math.round(hours * 10) / 10);
+  return trans.__('worst case %1 (max runtime %2 h)', formatUsd(worst), shown);
+}
 
 /**
  * The running resources section of the Cost panel: how the listing went,
@@ -660,6 +694,7 @@ namespace Private {
     const secondary = [
       text.instances,
       resource.detail,
+      describeWorstCase(resource, trans) ?? '',
       resource.status,
       price.state === 'known' ? '' : price.text
     ]
