@@ -27,6 +27,9 @@ import { Heartbeat, heartbeatInterval } from './idle/heartbeat';
 // Asked once at start: the notice of the last shutdown.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { showHistoryNotice } from './idle/history';
+// Follows the status from the start: the fleet check's planned stop.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { followFleetCheck } from './idle/fleet';
 // Needed at once: the model polls, the item shows from the start, and the
 // warning and the save requests may come at any time.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -179,6 +182,14 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
       showHistory: () => {
         void app.commands.execute(CommandIDs.showHistory);
       }
+    });
+
+    // The admin's fleet check: once per planned stop, with Keep running.
+    followFleetCheck({
+      idle: model,
+      notifications: Notification,
+      keepRunning: () => model.keepRunning(),
+      trans
     });
 
     app.commands.addCommand(CommandIDs.keepRunning, {

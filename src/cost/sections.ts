@@ -17,6 +17,7 @@ import { SessionCostHistory } from './history';
 import { CostModel } from './model';
 import { el, IStatusLine, setData, setList, setText, statusLine } from '../dom';
 import { formatDuration, formatUsd, isStopped } from '../format';
+import { describeFleetStop } from '../idle/fleet';
 import { IdleModel } from '../idle/model';
 
 /**
@@ -368,8 +369,14 @@ export class IdleSection extends CostSection {
       testid: 'smcost-keep-running-message',
       attrs: { role: 'status', 'aria-live': 'polite' }
     });
+    this._fleet = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-fleet-stop'
+    });
+    this._fleet.hidden = true;
     this.node.append(
       this._countdown,
+      this._fleet,
       this._idleCost,
       this._keepButton,
       this._keepMessage
@@ -408,6 +415,9 @@ export class IdleSection extends CostSection {
       'limit',
       view?.idle.limit ?? (view ? 'timeout' : undefined)
     );
+    const fleet = describeFleetStop(idle.status, this.trans);
+    setText(this._fleet, fleet ?? '');
+    this._fleet.hidden = fleet === null;
     const cost = this.model.cost;
     const rate =
       cost !== null && describePrice(cost.instance?.price).state === 'known'
@@ -449,6 +459,7 @@ export class IdleSection extends CostSection {
   }
 
   private _countdown: HTMLParagraphElement;
+  private _fleet: HTMLParagraphElement;
   private _idle: IdleModel | null;
   private _idleCost: HTMLParagraphElement;
   private _keepBusy = false;
