@@ -464,6 +464,8 @@ class SMCost(TolerantConfig, ExtensionApp):
             jitter=self.resources_config.jitter,
             gate=self.pace,
             busy=self.pace.busy_json,
+            # Built after the suggestions: read when a document is made.
+            budget=lambda: self.budget.last,
         )
 
     def _last_work(self) -> float:

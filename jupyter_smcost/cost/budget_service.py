@@ -117,6 +117,8 @@ class BudgetService:
     _tag: tuple[float, float | None, str | None] | None = field(default=None, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _notes: list[str] = field(default_factory=list, init=False)
+    #: The last `GET budget` document (a tick's or a request's), for the suggestions.
+    last: dict[str, Any] | None = field(default=None, init=False)
     #: The user profile's ARN as last known (for Cost Explorer's filter).
     _profile_arn: str | None = field(default=None, init=False)
 
@@ -258,6 +260,7 @@ class BudgetService:
         document = self._document(now)
         tighten = self.admin.over_budget_timeout_minutes
         self.idle.set_budget_timeout(tighten if document["state"] == "over" else None)
+        self.last = document
         return document
 
     def document(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from ..jsonsafe import dumps
 from ..refresh import Gate, Refresher
 from .actions import IDLE_ACTIONS, OTHERS_TRAIT, ActionError, ActionRunner
+from .budget_outlook import outlook
 from .config import Suggestions
 from .engine import Outcome, run_rules
 from .model import Facts, Problem, Suggestion, Thresholds
@@ -63,8 +64,11 @@ class SuggestionsService:
         rng: random.Random | None = None,
         gate: Gate | None = None,
         busy: Callable[[], dict[str, str] | None] | None = None,
+        budget: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         self.config = config
+        #: The monthly budget's last document (`GET budget`): over it, the outlook.
+        self.budget = budget or (lambda: None)
         #: Whether AWS throttles this process's background reads (`Pace.busy_json`):
         #: `aws_busy` of the document.
         self._busy = busy or (lambda: None)
@@ -164,8 +168,17 @@ class SuggestionsService:
         changes)."""
         if self.config.enabled:
             self._refresher.refresh_if_stale()
+        budget = self.budget()
         key = (
             self._busy() if self.config.enabled else None,
+            None
+            if not budget
+            # The outlook moves with the projection, and with the hours left (by the hour).
+            else (
+                budget.get("state"),
+                budget.get("projected_usd"),
+                int(budget.get("hours_left") or 0),
+            ),
             self.outcome,
             self.error,
             frozenset(self.dismissals.hidden(user)),
@@ -194,6 +207,7 @@ class SuggestionsService:
             "dismissed": 0,
             "message": None,
             "aws_busy": None,
+            "budget": None,
         }
         if not config.enabled:
             doc["state"] = "disabled"
@@ -210,7 +224,9 @@ class SuggestionsService:
             return doc
         hidden = self.dismissals.hidden(user)
         shown = [s for s in outcome.suggestions if s.id not in hidden and s.id not in self._acted]
-        doc["suggestions"] = [self._card(s) for s in shown]
+        summary, extra = outlook(self.budget(), [(s.id, s.saving_usd_per_month) for s in shown])
+        doc["suggestions"] = [{**self._card(s), **extra.get(s.id, {})} for s in shown]
+        doc["budget"] = summary
         doc["dismissed"] = sum(1 for s in outcome.suggestions if s.id in hidden)
         # The sum of the figures shown (each in cents).
         doc["total_saving_usd_per_month"] = round(

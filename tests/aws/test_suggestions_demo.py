@@ -311,3 +311,55 @@ async def test_idle_timeout_action_applies_a_shorter_timeout(
     assert code == 200, answer
     config = await smcost_api.get("config")
     assert config["user_timeout_minutes"] == expected and config["timeout_minutes"] == expected
+
+
+@pytest.fixture
+def demo_on_course_over_budget(
+    demo: dict[str, Any], smcost_config: dict[str, Any]
+) -> dict[str, Any]:
+    # Nothing spent yet at the first tick, and the demo burns far more than $1 by the
+    # month's end: on course to go over.
+    smcost_config["Budget"] = {"monthly_usd": 1.0}
+    return demo
+
+
+async def test_on_course_over_budget_each_card_says_what_it_saves_by_the_months_end(
+    demo_on_course_over_budget: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    await settled(smcost_api, smcost_started)
+    await smcost_started.budget.tick()
+    budget = await smcost_api.get("budget")
+    assert budget["state"] == "near" and budget["projected_usd"] > 1.0, budget
+    doc = await smcost_api.get("suggestions")
+    summary = doc["budget"]
+    assert summary["budget_usd"] == 1.0 and summary["state"] == "near"
+    share = budget["hours_left"] / 730
+    cumulative = 0.0
+    needed = None
+    savings = [s["saving_usd_per_month"] for s in doc["suggestions"]]
+    assert savings == sorted(savings, key=lambda v: -(v or 0.0))  # still largest first
+    for position, card in enumerate(doc["suggestions"], start=1):
+        expected = (
+            None if card["saving_usd_per_month"] is None else card["saving_usd_per_month"] * share
+        )
+        if expected is None:
+            assert card["saving_to_month_end_usd"] is None
+        else:
+            assert card["saving_to_month_end_usd"] == pytest.approx(expected, abs=0.02)
+        cumulative += card["saving_to_month_end_usd"] or 0.0
+        alone = summary["projected_usd"] - (card["saving_to_month_end_usd"] or 0.0) < 1.0
+        assert card["brings_under_budget"] is (
+            card["saving_to_month_end_usd"] is not None and alone
+        )
+        if needed is None and summary["projected_usd"] - cumulative < 1.0:
+            needed = position
+    assert summary["suggestions_needed"] == needed
+    assert summary["saving_to_month_end_usd"] == pytest.approx(cumulative, abs=0.02)
+
+
+async def test_without_a_budget_the_suggestions_carry_no_outlook(
+    demo: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    doc = await settled(smcost_api, smcost_started)
+    assert doc["budget"] is None
+    assert all("brings_under_budget" not in s for s in doc["suggestions"])
