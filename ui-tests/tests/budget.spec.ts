@@ -1,0 +1,119 @@
+/**
+ * The monthly budget in Chromium: the Cost panel's budget section, the
+ * meter's look near the budget and the 80% notification, from a pinned `GET
+ * budget` answer (the shared test server has no budget: setting one would
+ * tighten the idle timeout of the other tests once over).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+import { COST_METER, COST_PANEL, pinAnswers, quietStart } from './helpers';
+
+const README_IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+function pinnedBudget(): Record<string, unknown> {
+  return {
+    generated_at: '2026-11-26T16:20:00+00:00',
+    month: '2026-11',
+    month_ends_at: '2026-12-01T00:00:00+00:00',
+    hours_left: 103.67,
+    budget_usd: 100,
+    budget_source: 'policy',
+    spent_usd: 82.4,
+    spent_sources: {
+      'this-app': 31.2,
+      'training-jobs': 40.1,
+      'processing-jobs': 0,
+      'transform-jobs': 0,
+      endpoints: 11.1,
+      apps: 0,
+      'notebook-instances': 0
+    },
+    spent_since: '2026-11-02T08:14:03+00:00',
+    usd_per_hour: 0.52,
+    unknown_rates: 0,
+    projected_usd: 136.31,
+    state: 'near',
+    share_spent: 0.824,
+    over_budget_timeout_minutes: 15,
+    timeout_tightened: false,
+    previous: null,
+    notes: [],
+    cost_explorer: {
+      usd: 78.2,
+      as_of: '2026-11-25T00:00:00+00:00',
+      lag_hours: null,
+      error: null
+    }
+  };
+}
+
+async function openCostPanel(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-smcost:open-cost-panel');
+  });
+}
+
+test.describe('monthly budget', () => {
+  test.use({ ...quietStart, timezoneId: 'UTC' });
+
+  for (const theme of ['light', 'dark'] as const) {
+    test(`budget section, meter and 80% notice, ${theme}`, async ({ page }) => {
+      await pinAnswers(page);
+      await page.route(/\/jupyter-smcost\/budget(\?|$)/, route =>
+        route.fulfill({ json: pinnedBudget() })
+      );
+      await page.goto();
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      // The 80% notice, once.
+      const toast = page.locator('.Toastify__toast', {
+        hasText: 'You have spent 80% of your monthly SageMaker budget'
+      });
+      await expect(toast).toHaveCount(1);
+      await expect(page.locator(COST_METER)).toHaveAttribute(
+        'data-budget',
+        'near'
+      );
+      await expect(page.locator(COST_METER)).toHaveAttribute(
+        'title',
+        /\$82\.40 of \$100 this month/
+      );
+      await openCostPanel(page);
+      const section = page.locator(
+        `${COST_PANEL} [data-testid="smcost-budget"]`
+      );
+      await expect(section).toBeVisible();
+      await expect(section.getByTestId('smcost-budget-spent')).toHaveText(
+        '$82.40 of $100 this month'
+      );
+      await expect(
+        section.getByTestId('smcost-budget-projection')
+      ).toContainText('$136');
+      await expect(section.getByTestId('smcost-budget-explorer')).toHaveText(
+        /^Cost Explorer: \$78\.20 as of .+ \(tags appear 24-48 h late\)$/
+      );
+      await section.locator('summary').click();
+      await expect(
+        section.getByTestId('smcost-budget-sources-list')
+      ).toContainText('Training and tuning jobs: $40.10');
+      const shot = await section.screenshot();
+      if (process.env.SMCOST_README_IMAGES === '1' && theme === 'light') {
+        fs.mkdirSync(README_IMAGES, { recursive: true });
+        fs.writeFileSync(path.join(README_IMAGES, 'budget.png'), shot);
+      }
+      // Reloaded: the notice was shown this month, not again.
+      await page.reload();
+      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+      await expect(page.locator(COST_METER)).toHaveAttribute(
+        'data-budget',
+        'near'
+      );
+      await expect(toast).toHaveCount(0);
+    });
+  }
+});
