@@ -18,6 +18,7 @@ import { CostModel } from './model';
 import { el, IStatusLine, setData, setList, setText, statusLine } from '../dom';
 import { formatDuration, formatUsd, isStopped } from '../format';
 import { describeFleetStop } from '../idle/fleet';
+import { describeSchedule } from '../idle/schedule';
 import { IdleModel } from '../idle/model';
 
 /**
@@ -374,9 +375,15 @@ export class IdleSection extends CostSection {
       testid: 'smcost-fleet-stop'
     });
     this._fleet.hidden = true;
+    this._schedule = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-schedule'
+    });
+    this._schedule.hidden = true;
     this.node.append(
       this._countdown,
       this._fleet,
+      this._schedule,
       this._idleCost,
       this._keepButton,
       this._keepMessage
@@ -416,6 +423,9 @@ export class IdleSection extends CostSection {
       view?.idle.limit ?? (view ? 'timeout' : undefined)
     );
     const fleet = describeFleetStop(idle.status, this.trans);
+    const schedule = describeSchedule(idle.status, this.trans);
+    setText(this._schedule, schedule ?? '');
+    this._schedule.hidden = schedule === null;
     setText(this._fleet, fleet ?? '');
     this._fleet.hidden = fleet === null;
     const cost = this.model.cost;
@@ -466,6 +476,7 @@ export class IdleSection extends CostSection {
   private _keepButton: HTMLButtonElement;
   private _keepMessage: HTMLParagraphElement;
   private _keepRunning: (() => Promise<unknown>) | null;
+  private _schedule: HTMLParagraphElement;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { formatStatus, IStatusText } from '../format';
+import { describeSchedule } from './schedule';
 import { IdleModel } from './model';
 import { TickingStatusButton } from '../statusbutton';
 
@@ -39,7 +40,13 @@ export class IdleStatusItem extends TickingStatusButton {
   }
 
   render(): void {
-    const { text, title, state } = this.current;
+    const { title, state } = this.current;
+    let { text } = this.current;
+    // The admin's stop schedule, when one applies.
+    const schedule = describeSchedule(this._model.status, this.trans);
+    if (schedule !== null && text) {
+      text = `${text} · ${schedule}`;
+    }
     if (this.display(text, title, state)) {
       this.toggleClass('jp-mod-warning', state === 'warning');
       this.toggleClass(
