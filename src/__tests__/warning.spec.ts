@@ -126,6 +126,20 @@ describe('warningMessage', () => {
     );
   });
 
+  it("says it is the scheduled stop when the schedule's limit applies", () => {
+    const view = extrapolate(
+      idleStatus({
+        state: 'warning',
+        seconds_until_shutdown: 105,
+        limit: 'schedule' as unknown as IIdleStatus['limit']
+      }),
+      0
+    );
+    expect(warningMessage(view, NOW)).toMatch(
+      /^This app stops in 1:45 at its scheduled stop unless you keep it running\.\nAt .*: delete this Studio app\.$/
+    );
+  });
+
   it('says it is only logged in a dry run', () => {
     const view = extrapolate(
       idleStatus({

@@ -42,6 +42,15 @@ export function warningMessage(
       minute: '2-digit'
     });
     const left = formatClock(view.secondsLeft);
+    // The admin's stop schedule (newer servers' limit), not idleness.
+    if (!dryRun && String(idle.limit) === 'schedule') {
+      return trans.__(
+        'This app stops in %1 at its scheduled stop unless you keep it running.\nAt %2: %3.',
+        left,
+        at,
+        describeIdleAction(idle, trans)
+      );
+    }
     return dryRun
       ? trans.__(
           'Dry run: this app would stop in %1 unless you keep working.\nAt %2 the shutdown is only logged.',
