@@ -225,10 +225,13 @@ class SMCost(TolerantConfig, ExtensionApp):
         the admin's cap."""
         from .prelaunch import MAX_SETTINGS_BYTES, SETTINGS_FILENAME
 
+        path = Path(self.state_dir) / SETTINGS_FILENAME
+        if max_job_usd is None and not path.exists():
+            return  # no cap, none before: nothing to write (the state directory stays as is)
         try:
             Path(self.state_dir).mkdir(parents=True, exist_ok=True)
             write_json(
-                Path(self.state_dir) / SETTINGS_FILENAME,
+                path,
                 {"max_job_usd": max_job_usd, "source": source},
                 MAX_SETTINGS_BYTES,
             )
