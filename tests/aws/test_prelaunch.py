@@ -107,3 +107,78 @@ def test_endpoint_config_priced_per_hour_and_month(emulator: Any, guarded: Any) 
     text = "\n".join(printed)
     assert f"${hourly:,.2f}/h, ${hourly * HOURS_PER_MONTH:,.2f}/month" in text, text
     assert sent(emulator, "CreateEndpointConfig") == 1
+
+
+KERNEL_CODE = """
+%load_ext jupyter_smcost.prelaunch
+import boto3
+sm = boto3.client("sagemaker")
+def train(name):
+    sm.create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": "1.dkr.ecr/x:1", "TrainingInputMode": "File"},
+        RoleArn="ROLE",
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+        ResourceConfig={"InstanceType": "INSTANCE", "InstanceCount": 2, "VolumeSizeInGB": 5},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+    )
+"""
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_the_extension_prints_and_refuses(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real IPython kernel: %load_ext, then a create call above the cap prints the estimate
+    in the cell's output and is refused where the kernel cannot ask (no stdin), goes ahead in
+    a confirm_cost() block, and where the kernel can ask, on "yes"."""
+    from jupyter_client.manager import start_new_kernel
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    state = tmp_path / "jupyter_smcost"
+    state.mkdir()
+    worst = rate("training") * 2
+    (state / prelaunch.SETTINGS_FILENAME).write_text(json.dumps({"max_job_usd": worst / 2}))
+    km, kc = start_new_kernel(kernel_name="python3", env=dict(os.environ))
+    try:
+        outputs: list[str] = []
+
+        prompts: list[str] = []
+
+        def answer_yes(msg: dict[str, Any]) -> None:
+            prompts.append(msg["content"]["prompt"])
+            kc.input("yes")
+
+        def run(code: str, ask: bool = False) -> dict[str, Any]:
+            def keep(msg: dict[str, Any]) -> None:
+                content = msg["content"]
+                if msg["msg_type"] == "stream":
+                    outputs.append(content["text"])
+                elif msg["msg_type"] == "error":
+                    outputs.append(content["ename"] + ": " + content["evalue"])
+
+            reply = kc.execute_interactive(
+                code, output_hook=keep, timeout=120, allow_stdin=ask, stdin_hook=answer_yes
+            )
+            return dict(reply["content"])
+
+        assert (
+            run(KERNEL_CODE.replace("ROLE", ROLE).replace("INSTANCE", INSTANCE))["status"] == "ok"
+        ), outputs
+        emulator.clear_call_log()
+        assert run('train("over")')["status"] == "error"
+        text = "".join(outputs)
+        assert f"upper bound: ${worst:,.2f}" in text, text
+        assert "JobCostRefused" in text and "Nothing was sent to AWS" in text
+        assert sent(emulator, "CreateTrainingJob") == 0
+        code = "from jupyter_smcost.prelaunch import confirm_cost\n"
+        code += 'with confirm_cost():\n    train("ok")'
+        assert run(code)["status"] == "ok", outputs
+        assert sent(emulator, "CreateTrainingJob") == 1
+        # Where the kernel can ask (JupyterLab), it asks; "yes" lets the call go.
+        assert run('train("asked")', ask=True)["status"] == "ok", outputs
+        assert prompts and "above the cap" in prompts[0] and "Type yes" in prompts[0]
+        assert sent(emulator, "CreateTrainingJob") == 2
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
