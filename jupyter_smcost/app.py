@@ -48,7 +48,7 @@ from .log import follow_server_log
 from .pace import DEFAULT_CALLS_PER_SECOND, Pace, PacedAws
 from .routes import HANDLERS
 from .services import SERVICES_KEY, Services
-from .statefiles import clean_temp_files
+from .statefiles import clean_temp_files, write_json
 from .suggestions.actions import ActionError, ActionRunner
 from .suggestions.collect import FactsCollector, idle_fingerprint
 from .suggestions.config import Suggestions
@@ -220,12 +220,31 @@ class SMCost(TolerantConfig, ExtensionApp):
             budget=self.budget,
         )
 
+    def _write_prelaunch(self, max_job_usd: float | None, source: str) -> None:
+        """What the kernels' pre-launch estimate reads (jupyter_smcost.prelaunch): the cap in
+        force. The kernel reads the policy file itself too, so editing this file cannot raise
+        the admin's cap."""
+        from .prelaunch import MAX_SETTINGS_BYTES, SETTINGS_FILENAME
+
+        path = Path(self.state_dir) / SETTINGS_FILENAME
+        if max_job_usd is None and not path.exists():
+            return  # no cap, none before: nothing to write (the state directory stays as is)
+        try:
+            Path(self.state_dir).mkdir(parents=True, exist_ok=True)
+            write_json(
+                path,
+                {"max_job_usd": max_job_usd, "source": source},
+                MAX_SETTINGS_BYTES,
+            )
+        except OSError as err:
+            self.log.warning("jupyter-smcost: cannot write %s: %s", SETTINGS_FILENAME, err)
+
     def _init_budget(self) -> None:
         """The monthly budget: the admin's policy wins over config for its values."""
         self.budget_config = config = Budget(parent=self)
         values: dict[str, float | None] = {}
         sources: dict[str, str] = {}
-        for name in ("monthly_usd", "over_budget_timeout_minutes"):
+        for name in ("monthly_usd", "over_budget_timeout_minutes", "max_job_usd"):
             configured = name in config.configured
             if not self.policy.present:
                 values[name] = getattr(config, name)
@@ -241,6 +260,7 @@ class SMCost(TolerantConfig, ExtensionApp):
                 )
             values[name] = self.policy.budget.get(name)
             sources[name] = "policy" if name in self.policy.budget else "default"
+        self._write_prelaunch(values["max_job_usd"], sources["max_job_usd"])
         resources = self.resources_config
         self.budget = BudgetService(
             AdminBudget(values["monthly_usd"], values["over_budget_timeout_minutes"], sources),

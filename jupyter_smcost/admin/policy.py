@@ -32,6 +32,8 @@ class Policy:
     #: c.Budget.monthly_usd and c.Budget.over_budget_timeout_minutes.
     monthly_budget_usd: float | None = None
     over_budget_timeout_minutes: float | None = None
+    #: c.Budget.max_job_usd: the most one job may cost before it starts.
+    max_job_usd: float | None = None
 
     def traits(self) -> dict[str, Any]:
         """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
@@ -56,7 +58,7 @@ class Policy:
         """The policy file's budget fields as given (see policy_file.BUDGET_FIELDS)."""
         return {
             name: getattr(self, name)
-            for name in ("monthly_budget_usd", "over_budget_timeout_minutes")
+            for name in ("monthly_budget_usd", "over_budget_timeout_minutes", "max_job_usd")
             if getattr(self, name) is not None
         }
 
@@ -155,6 +157,13 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         "(c.Budget.over_budget_timeout_minutes)",
     )
     group.add_argument(
+        "--max-job-usd",
+        type=_usd("--max-job-usd"),
+        metavar="USD",
+        help="a job whose worst case (or an endpoint whose month) costs more starts only when "
+        "the user confirms, in kernels with jupyter_smcost.prelaunch (c.Budget.max_job_usd)",
+    )
+    group.add_argument(
         "--prices-uri",
         metavar="URI",
         help="an admin price snapshot (s3://bucket/key or https://...) every app uses",
@@ -181,6 +190,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         inventory_uri=args.inventory_uri,
         monthly_budget_usd=getattr(args, "monthly_budget_usd", None),
         over_budget_timeout_minutes=getattr(args, "over_budget_timeout_minutes", None),
+        max_job_usd=getattr(args, "max_job_usd", None),
     )
     policy.check()
     return policy

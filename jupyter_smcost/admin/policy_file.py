@@ -42,6 +42,7 @@ INVENTORY_FIELD = "inventory_uri"
 BUDGET_FIELDS = {
     "monthly_budget_usd": "monthly_usd",
     "over_budget_timeout_minutes": "over_budget_timeout_minutes",
+    "max_job_usd": "max_job_usd",
 }
 
 
@@ -128,6 +129,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     INVENTORY_FIELD: _inventory_uri,
     "monthly_budget_usd": _optional_usd,
     "over_budget_timeout_minutes": _positive_minutes,
+    "max_job_usd": _optional_usd,
 }
 
 

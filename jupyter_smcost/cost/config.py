@@ -201,6 +201,15 @@ class Budget(TolerantConfig, LoggingConfigurable):
         "and keeps the answer in cost-explorer.json in SMCost.state_dir. The figure lags by "
         "24-48 h.",
     ).tag(config=True)
+    max_job_usd = Float(
+        None,
+        allow_none=True,
+        help="The most one job may cost before it starts, in USD (None: no cap). In a kernel "
+        "with `%load_ext jupyter_smcost.prelaunch`, a training or processing job whose "
+        "worst case (price x count x MaxRuntimeInSeconds) or an endpoint whose month (730 h) is "
+        "above it starts only when the user confirms; so does one whose price is unknown, and "
+        "a transform job (it has no max runtime).",
+    ).tag(config=True)
     observe_seconds = Float(
         60.0,
         help="How often the budget's ledger (budget-ledger.json in SMCost.state_dir) counts "
@@ -211,6 +220,15 @@ class Budget(TolerantConfig, LoggingConfigurable):
         help="How long the user profile's budget tag, read with sagemaker:ListTags, is reused "
         "(60 s to 1 day).",
     ).tag(config=True)
+
+    @validate("max_job_usd")
+    def _valid_max_job(self, proposal: Any) -> float | None:
+        if proposal["value"] is None:
+            return None
+        value = float(proposal["value"])
+        if not (math.isfinite(value) and 0 <= value <= MAX_USD):
+            raise TraitError(f"c.Budget.max_job_usd must be 0 to {MAX_USD:,.0f} USD, not {value!r}")
+        return value
 
     @validate("monthly_usd")
     def _valid_monthly(self, proposal: Any) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -672,6 +673,25 @@ def hourly_rate(r: Running, price: dict[str, Any], now: datetime) -> float | Non
     return _rates(r, price, now)[1]
 
 
+#: The kinds whose describe call bounds their runtime (StoppingCondition.MaxRuntimeInSeconds).
+BOUNDED_KINDS = frozenset({"training-job", "processing-job", "transform-job"})
+
+
+def worst_case_usd(r: Running, on_demand_usd_per_hour: float | None) -> float | None:
+    """An InProgress job's cost if it runs its max runtime: the on-demand rate x count x
+    MaxRuntimeInSeconds (a spot job's bound too: spot bills at most on demand); None when
+    the rate or the max runtime is unknown, or the row is not a running job."""
+    if r.kind not in BOUNDED_KINDS or r.status != "InProgress":
+        return None
+    runtime = r.max_runtime_seconds
+    if on_demand_usd_per_hour is None or runtime is None:
+        return None
+    if not (math.isfinite(runtime) and runtime > 0):
+        return None
+    worst = on_demand_usd_per_hour * runtime / 3600.0
+    return worst if math.isfinite(worst) else None
+
+
 def _row_json(
     r: Running, price: dict[str, Any], region: str | None, now: datetime
 ) -> dict[str, Any]:
@@ -708,6 +728,7 @@ def _row_json(
         "usd_per_hour": usd_per_hour,
         "on_demand_usd_per_hour": on_demand,
         "cost_so_far_usd": cost,
+        "worst_case_usd": worst_case_usd(r, on_demand),
         "price": price,
         "detail": "; ".join(detail),
         "console_url": r.console_url or console_url(region, r.kind, r.name),

@@ -334,3 +334,32 @@ def test_without_a_policy_the_budget_comes_from_config(tmp_path: Path, servers: 
     assert budget["over_budget_timeout_minutes"] is None
     errors = [e["setting"] for e in server.get("status")["config_errors"]]
     assert errors == ["c.Budget.over_budget_timeout_minutes"]
+
+
+def test_the_lcc_job_cap_reaches_the_kernels_and_neither_config_nor_the_file_raises_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Any
+) -> None:
+    from jupyter_smcost.prelaunch import SETTINGS_FILENAME, read_cap
+
+    policy = run_lcc(tmp_path, capsys, "--max-job-usd", "25")
+    assert json.loads(policy.read_text())["max_job_usd"] == 25
+    user_config(tmp_path, {"Budget": {"max_job_usd": 1000000}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    assert server.get("config")["policy"]["values"]["max_job_usd"] == 25
+    state = tmp_path / "state"
+    written = json.loads((state / SETTINGS_FILENAME).read_text())
+    assert written == {"max_job_usd": 25, "source": "policy"}
+    assert "ignoring c.Budget.max_job_usd = 1000000.0 from config" in server.log.read_text()
+    # The user edits the kernels' file: the kernel reads the admin's policy first.
+    (state / SETTINGS_FILENAME).write_text('{"max_job_usd": 1000000}')
+    assert read_cap(str(state), str(policy)) == 25
+    assert read_cap(str(state), str(tmp_path / "no-policy.json")) == 1000000
+
+
+def test_without_a_policy_the_job_cap_comes_from_config(tmp_path: Path, servers: Any) -> None:
+    from jupyter_smcost.prelaunch import SETTINGS_FILENAME
+
+    user_config(tmp_path, {"Budget": {"max_job_usd": 40}})
+    servers(tmp_path, short_timeout=False)
+    written = json.loads((tmp_path / "state" / SETTINGS_FILENAME).read_text())
+    assert written == {"max_job_usd": 40, "source": "config"}

@@ -477,3 +477,37 @@ def test_only_the_most_expensive_rows_are_listed_with_totals_for_all() -> None:
     assert [r["name"] for r in doc["resources"]] == ["j9", "j8", "j7"]
     assert doc["count"] == 10 and doc["omitted"] == {"count": 7, "usd_per_hour": 28.0}
     assert doc["total_usd_per_hour"] == pytest.approx(55.0)
+
+
+def test_worst_case_of_in_progress_jobs_is_rate_times_max_runtime() -> None:
+    rate = 2.5
+    rows = [
+        training_job(
+            training("bounded", ResourceConfig={"InstanceType": "ml.a", "InstanceCount": 2})
+        ),
+        training_job(training("no-bound", StoppingCondition={})),
+        training_job(training("done", TrainingJobStatus="Completed")),
+        training_job(
+            training("unpriced", ResourceConfig={"InstanceType": "ml.b", "InstanceCount": 1})
+        ),
+    ]
+    known = {"known": True, "usd_per_hour": rate, "source": "override", "detail": "d"}
+    prices = {PriceKey("us-east-1", "ml.p3.2xlarge", "training"): known}
+    prices[PriceKey("us-east-1", "ml.a", "training")] = known
+    doc = priced_document(
+        Collection(NOW, "mine", rows=rows),
+        prices,
+        region="us-east-1",
+        now=NOW,
+        ttl_seconds=60,
+        loading=False,
+        scope="mine",
+    )
+    by_name = {r["name"]: r for r in doc["resources"]}
+    bounded = by_name["bounded"]
+    assert bounded["max_runtime_seconds"] == 86400
+    assert bounded["worst_case_usd"] == pytest.approx(rate * 2 * 24)
+    assert by_name["no-bound"]["max_runtime_seconds"] is None
+    assert by_name["no-bound"]["worst_case_usd"] is None
+    assert by_name["done"]["worst_case_usd"] is None
+    assert by_name["unpriced"]["worst_case_usd"] is None

@@ -1,0 +1,79 @@
+"""A job's cost before it starts, in the kernel: `%load_ext jupyter_smcost.prelaunch`.
+
+On load, the kernel's default boto3 session (the one the SageMaker Python SDK uses) gets the
+`Guard`; the cap is the admin's (`max_job_usd` in the policy file, which wins) or
+`c.Budget.max_job_usd` as the server wrote it to `prelaunch.json` in its state directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .guard import CONFIRM_ENV, Guard, JobCostRefused, register
+
+__all__ = ["CONFIRM_ENV", "JobCostRefused", "confirm_cost", "load_ipython_extension", "install"]
+
+SETTINGS_FILENAME = "prelaunch.json"
+MAX_SETTINGS_BYTES = 64 * 1024
+
+_guard: Guard | None = None
+
+
+def state_dir() -> str:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return str(Path(jupyter_data_dir()) / "jupyter_smcost")
+
+
+def read_cap(directory: str, policy_path: str | None = None) -> float | None:
+    """The admin's policy wins; else what the server wrote. A bad file is no cap from it."""
+    from ..admin.policy_file import default_policy_path, load_policy
+    from ..idle.settings import SettingsError, parse_usd
+    from ..statefiles import read_json
+
+    policy = load_policy(policy_path or default_policy_path(), {})
+    if policy.present and "max_job_usd" in policy.budget:
+        return policy.budget["max_job_usd"]
+    data, why = read_json(Path(directory) / SETTINGS_FILENAME, MAX_SETTINGS_BYTES)
+    if why is None and isinstance(data, dict) and data.get("max_job_usd") is not None:
+        try:
+            return parse_usd(data["max_job_usd"], "max_job_usd")
+        except SettingsError:
+            return None
+    return None
+
+
+def install(session: Any = None, *, ask: Any = input) -> Guard:
+    """Put the guard on `session` (a boto3 Session; default: boto3's default session)."""
+    global _guard
+    import boto3
+
+    from ..cost.config import Pricing
+
+    if session is None:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        session = boto3.DEFAULT_SESSION
+    directory = state_dir()
+    resolver = Pricing().build_resolver(directory)
+    guard = Guard(resolver.resolve, lambda: read_cap(directory), ask=ask)
+    register(session.events, guard)
+    _guard = guard
+    return guard
+
+
+@contextmanager
+def confirm_cost() -> Iterator[None]:
+    """Let the create calls in this block go ahead above the cap (the estimate still prints)."""
+    if _guard is None:
+        yield
+        return
+    with _guard.confirmed():
+        yield
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    install()
