@@ -21,10 +21,11 @@ Decisions (docs/users.md, docs/admins.md):
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The day names, Monday first (datetime.weekday() is the index).
@@ -341,3 +342,104 @@ class Schedule:
         if doc["stop_at"] is None:
             return None
         return {k: doc[k] for k in ("stop_at", "next_stop", "keep_running_until")}
+
+
+class ScheduleFile(Protocol):
+    """Where the user's choices persist (a SettingsStore on `schedule.json`)."""
+
+    def load(self, log: logging.Logger | None = None) -> Any: ...
+
+    def save(self, data: dict[str, Any]) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ScheduledDeadline:
+    """The scheduled stop that is pending: when the warning starts and when it stops."""
+
+    deadline: datetime
+    warn_at: datetime
+
+
+class ScheduledStop:
+    """The schedule over the server's life: what is pending, the user's changes (saved),
+    the Keep running of a scheduled warning, and the user's consent to stop busy work.
+
+    `armed_from` is the server's start, then each handled stop: only a stop after it is
+    due. The checker (checker.py) combines the pending stop with the idle deadline.
+    """
+
+    def __init__(
+        self,
+        policy: SchedulePolicy,
+        store: ScheduleFile | None,
+        started: datetime,
+        log: logging.Logger,
+    ) -> None:
+        self.store = store
+        self.log = log
+        user = UserSchedule()
+        if store is not None:
+            user, dropped = UserSchedule.from_json(store.load(log))
+            if dropped:
+                log.warning("jupyter-smcost: ignored invalid saved schedule values: %s", dropped)
+        self.schedule = Schedule(policy, user)
+        self.armed_from = started
+        #: The user agreed to stop busy kernels for the pending stop ("stop now").
+        self.consent = False
+        #: The pending stop whose warning started, and when it started.
+        self._warned: tuple[datetime, datetime] | None = None
+        #: The save error of the last change, shown with the schedule (None: saved).
+        self.save_error: str | None = None
+
+    def pending(self, now: datetime, warning_seconds: float) -> ScheduledDeadline | None:
+        try:
+            deadline = self.schedule.next_stop(self.armed_from)
+        except ScheduleError:
+            return None
+        if deadline is None:
+            return None
+        warning = timedelta(seconds=max(warning_seconds, 0.0))
+        warn_at = deadline - warning
+        if now < warn_at:
+            return ScheduledDeadline(deadline, warn_at)
+        # The warning is (being) given: the stop never comes sooner than a full warning
+        # after it started, even for a stop that was already due (e.g. a cancelled keep
+        # running, or a change of stop time to a past minute).
+        if self._warned is None or self._warned[0] != deadline:
+            self._warned = (deadline, now)
+        started = self._warned[1]
+        return ScheduledDeadline(max(deadline, started + warning), min(warn_at, started))
+
+    def handled(self, now: datetime) -> None:
+        """Today's stop happened (or was refused for good): the next one is pending."""
+        self.armed_from = now
+        self.consent = False
+        if self.schedule.forget_stale(now):
+            self._save()
+
+    def keep_running(self, now: datetime, seconds: float) -> None:
+        self.schedule.postpone(now, seconds)
+        self.consent = False
+        self._save()
+
+    def update(self, body: Any, now: datetime) -> None:
+        if isinstance(body, dict) and "stop_now" in body:
+            if body["stop_now"] is not True:
+                raise ScheduleError("stop_now must be true")
+            self.consent = True
+            body = {k: v for k, v in body.items() if k != "stop_now"}
+        self.schedule.update(body, now)
+        self._save()
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return self.schedule.to_json(self.armed_from, now)
+
+    def status_json(self, now: datetime) -> dict[str, Any] | None:
+        return self.schedule.status_json(self.armed_from, now)
+
+    def _save(self) -> None:
+        if self.store is None:
+            return
+        self.save_error = self.store.save(self.schedule.user.to_json())
+        if self.save_error:
+            self.log.warning("jupyter-smcost: the schedule is not saved: %s", self.save_error)
