@@ -226,7 +226,18 @@ class SMCost(TolerantConfig, ExtensionApp):
 
     def _make_schedule(self) -> ScheduledStop:
         """The scheduled stop: c.Schedule, and the user's choices in `schedule.json`."""
-        self.schedule_config = ScheduleConfig(parent=self)
+        self.schedule_config = config = ScheduleConfig(parent=self)
+        # The admin's policy file governs what it names (like the budget's values).
+        for name, value in self.policy.schedule.items():
+            if name in config.configured and getattr(config, name) != value:
+                self.log.warning(
+                    "jupyter-smcost: ignoring c.Schedule.%s = %r from config: the admin's "
+                    "policy %s governs it",
+                    name,
+                    getattr(config, name),
+                    self.policy.path,
+                )
+            setattr(config, name, value)
         store = SettingsStore(self.state_dir)
         store.path = store.directory / SCHEDULE_FILE
         return ScheduledStop(self.schedule_config.to_policy(), store, utcnow(), self.log)
