@@ -183,3 +183,22 @@ def test_parsers() -> None:
         parse_hhmm("9:00")
     with pytest.raises(ScheduleError):
         SchedulePolicy(stop_at="19:60")
+
+
+def test_a_due_stop_still_gets_a_full_warning_and_handled_arms_the_next() -> None:
+    import logging
+
+    from jupyter_smcost.idle.schedule import ScheduledStop
+
+    policy = SchedulePolicy(stop_at="19:00", timezone="UTC")
+    stop = ScheduledStop(policy, None, at("2026-12-07T09:00"), logging.getLogger("t"))
+    early = stop.pending(at("2026-12-07T18:00"), 300)
+    assert early is not None and early.deadline == at("2026-12-07T19:00")
+    assert early.warn_at == at("2026-12-07T18:55")
+    # First seen at 19:10 (the server was busy or asleep): the stop is 5 min after that.
+    late = stop.pending(at("2026-12-07T19:10"), 300)
+    assert late is not None and late.deadline == at("2026-12-07T19:15")
+    stop.handled(at("2026-12-07T19:15"))
+    following = stop.pending(at("2026-12-07T19:16"), 300)
+    assert following is not None and following.deadline == at("2026-12-08T19:00")
+    assert stop.to_json(at("2026-12-07T19:16"))["next_stop"] == "2026-12-08T19:00:00Z"
