@@ -40,7 +40,9 @@ from .idle.activity import utcnow
 from .idle.checker import IdleShutdown
 from .idle.collaboration import save_collaborative_documents
 from .idle.config import IdleShutdown as IdleShutdownConfig
+from .idle.config import Schedule as ScheduleConfig
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
+from .idle.schedule import ScheduledStop
 from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
 from .idle.store import SettingsStore
@@ -58,13 +60,16 @@ from .suggestions.store import AuditLog, DismissStore
 from .suggestions.usage import UsageSampler
 from .tolerant_config import TolerantConfig
 
+#: The user's schedule choices in the state directory (stop time, time zone, keep running).
+SCHEDULE_FILE = "schedule.json"
+
 
 class SMCost(TolerantConfig, ExtensionApp):
     """jupyter-smcost: idle shutdown and cost awareness for SageMaker."""
 
     name = "jupyter_smcost"
     load_other_extensions = True
-    classes = [IdleShutdownConfig, Pricing, Resources, Budget, Suggestions]
+    classes = [IdleShutdownConfig, ScheduleConfig, Pricing, Resources, Budget, Suggestions]
 
     metadata_path = Unicode(
         "/opt/ml/metadata/resource-metadata.json",
@@ -239,6 +244,24 @@ class SMCost(TolerantConfig, ExtensionApp):
         except OSError as err:
             self.log.warning("jupyter-smcost: cannot write %s: %s", SETTINGS_FILENAME, err)
 
+    def _make_schedule(self) -> ScheduledStop:
+        """The scheduled stop: c.Schedule, and the user's choices in `schedule.json`."""
+        self.schedule_config = config = ScheduleConfig(parent=self)
+        # The admin's policy file governs what it names (like the budget's values).
+        for name, value in self.policy.schedule.items():
+            if name in config.configured and getattr(config, name) != value:
+                self.log.warning(
+                    "jupyter-smcost: ignoring c.Schedule.%s = %r from config: the admin's "
+                    "policy %s governs it",
+                    name,
+                    getattr(config, name),
+                    self.policy.path,
+                )
+            setattr(config, name, value)
+        store = SettingsStore(self.state_dir)
+        store.path = store.directory / SCHEDULE_FILE
+        return ScheduledStop(self.schedule_config.to_policy(), store, utcnow(), self.log)
+
     def _init_budget(self) -> None:
         """The monthly budget: the admin's policy wins over config for its values."""
         self.budget_config = config = Budget(parent=self)
@@ -354,6 +377,7 @@ class SMCost(TolerantConfig, ExtensionApp):
             clock=utcnow,
             process_sampler=ProcessSampler().sample,
             policy=self.policy,
+            schedule=self._make_schedule(),
         )
         # A start after a shutdown is the user coming back: what that stop did not cost.
         back = self.idle.history.came_back()

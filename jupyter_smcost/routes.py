@@ -4,10 +4,10 @@ They only translate HTTP to calls on the extension's services (services.py, whic
 puts in the tornado settings); the logic lives elsewhere. A refusal from a service is an
 `ApiError` (errors.py), answered by the base handler alone.
 Every route is authenticated and authorized: jupyter_server's authorizer decides, for the
-resource `smcost`, whether a user may `read` (GET status, config, cost, resources, history,
-budget)
-and `write` (PUT config, POST activity, POST save-ack, POST actions, POST a dismissal, POST
-history/seen).
+resource `smcost`, whether a user may `read` (GET status, config, schedule, cost, resources,
+history, budget)
+and `write` (PUT config, PUT schedule, POST activity, POST save-ack, POST actions, POST a
+dismissal, POST history/seen).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .cost.service import CostService
 from .errors import ApiError
 from .idle.checker import IdleShutdown
 from .idle.saving import SaveCoordinator
+from .idle.schedule import ScheduleError, ScheduleForbidden
 from .jsonsafe import dumps
 from .services import SERVICES_KEY, Services
 from .suggestions.service import SuggestionsService
@@ -207,6 +208,32 @@ class ActivityHandler(BaseHandler):
         self.finish_json(self.idle.status_json())
 
 
+class ScheduleHandler(BaseHandler):
+    """The working hours' stop (idle/schedule.py): 403 for what the admin does not allow,
+    400 for bad input."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish_json(self._call(lambda: self.idle.schedule_json()))
+
+    @web.authenticated
+    @authorized
+    def put(self) -> None:
+        body = self.json_body()
+        self.finish_json(self._call(lambda: self.idle.update_schedule(body)))
+
+    @staticmethod
+    def _call(call: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = call()
+        except ScheduleForbidden as err:
+            raise ApiError(403, str(err)) from None
+        except ScheduleError as err:
+            raise ApiError(400, str(err)) from None
+        return result
+
+
 class SaveAckHandler(BaseHandler):
     @web.authenticated
     @authorized
@@ -331,6 +358,7 @@ HANDLERS: list[tuple[str, type[BaseHandler]]] = [
     (f"{NAMESPACE}/status", StatusHandler),
     (f"{NAMESPACE}/config", ConfigHandler),
     (f"{NAMESPACE}/activity", ActivityHandler),
+    (f"{NAMESPACE}/schedule", ScheduleHandler),
     (f"{NAMESPACE}/save-ack", SaveAckHandler),
     (f"{NAMESPACE}/history", HistoryHandler),
     (f"{NAMESPACE}/history/seen", HistorySeenHandler),

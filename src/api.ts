@@ -386,6 +386,11 @@ export interface IResource {
   started_at: string | null;
   running_seconds: number | null;
   max_runtime_seconds: number | null;
+  /**
+   * An InProgress job's cost if it runs its max runtime; `null` when unknown
+   * or not such a job (newer servers).
+   */
+  worst_case_usd?: number | null;
   billable_seconds: number | null;
   /** Price times count; `null` if unknown. */
   usd_per_hour: number | null;
@@ -675,4 +680,16 @@ export interface IBudget {
   share_spent: number | null;
   timeout_tightened: boolean;
   notes: string[];
+  /**
+   * Cost Explorer's figure for the month, beside the ledger's; `null` when
+   * off or not asked yet, absent from older servers.
+   */
+  cost_explorer?: {
+    usd: number | null;
+    /** The end (exclusive) of the period asked, a date. */
+    as_of: string | null;
+    /** How late the tag's costs may appear, at most. */
+    lag_hours: number;
+    error: string | null;
+  } | null;
 }

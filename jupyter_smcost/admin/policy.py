@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..idle.actions import ACTIONS
+from ..idle.schedule import ScheduleError, parse_days, parse_hhmm, parse_zone
 from ..idle.settings import SettingsError, parse_minutes, parse_usd
 from .limits import inventory_uri
 
@@ -34,6 +35,10 @@ class Policy:
     over_budget_timeout_minutes: float | None = None
     #: c.Budget.max_job_usd: the most one job may cost before it starts.
     max_job_usd: float | None = None
+    #: c.Schedule.stop_at, days and timezone (the policy file's SCHEDULE_FIELDS).
+    stop_at: str | None = None
+    stop_days: tuple[str, ...] | None = None
+    stop_timezone: str | None = None
 
     def traits(self) -> dict[str, Any]:
         """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
@@ -61,6 +66,17 @@ class Policy:
             for name in ("monthly_budget_usd", "over_budget_timeout_minutes", "max_job_usd")
             if getattr(self, name) is not None
         }
+
+    def schedule_fields(self) -> dict[str, Any]:
+        """The policy file's schedule fields as given (see policy_file.SCHEDULE_FIELDS)."""
+        fields: dict[str, Any] = {}
+        if self.stop_at is not None:
+            fields["stop_at"] = self.stop_at
+        if self.stop_days is not None:
+            fields["stop_days"] = list(self.stop_days)
+        if self.stop_timezone is not None:
+            fields["stop_timezone"] = self.stop_timezone
+        return fields
 
     def check(self) -> None:
         """Raise ValueError when the bounds contradict each other or the inventory's address
@@ -124,6 +140,16 @@ def _percent(text: str) -> float:
     return value
 
 
+def _schedule_value(parse: Any, name: str) -> Any:
+    def check(text: str) -> Any:
+        try:
+            return parse(text) if parse is parse_days else (parse(text), text)[1]
+        except ScheduleError as err:
+            raise argparse.ArgumentTypeError(f"{name}: {err}") from None
+
+    return check
+
+
 def add_policy_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "policy (each flag sets the c.IdleShutdown trait of the same name, or the one it names)"
@@ -164,6 +190,25 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         "the user confirms, in kernels with jupyter_smcost.prelaunch (c.Budget.max_job_usd)",
     )
     group.add_argument(
+        "--stop-at",
+        type=_schedule_value(parse_hhmm, "--stop-at"),
+        metavar="HH:MM",
+        help="working hours: stop the app daily at this time (c.Schedule.stop_at)",
+    )
+    group.add_argument(
+        "--stop-days",
+        type=_schedule_value(parse_days, "--stop-days"),
+        metavar="DAYS",
+        help="the days of --stop-at, e.g. mon-fri or mon,wed,fri (c.Schedule.days)",
+    )
+    group.add_argument(
+        "--stop-timezone",
+        type=_schedule_value(parse_zone, "--stop-timezone"),
+        metavar="ZONE",
+        help="the IANA time zone of --stop-at, e.g. Europe/Berlin; default: each user's "
+        "own (c.Schedule.timezone)",
+    )
+    group.add_argument(
         "--prices-uri",
         metavar="URI",
         help="an admin price snapshot (s3://bucket/key or https://...) every app uses",
@@ -191,6 +236,9 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         monthly_budget_usd=getattr(args, "monthly_budget_usd", None),
         over_budget_timeout_minutes=getattr(args, "over_budget_timeout_minutes", None),
         max_job_usd=getattr(args, "max_job_usd", None),
+        stop_at=getattr(args, "stop_at", None),
+        stop_days=getattr(args, "stop_days", None),
+        stop_timezone=getattr(args, "stop_timezone", None),
     )
     policy.check()
     return policy

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config_errors import ConfigError, describe_value
 from ..idle.actions import ACTIONS
+from ..idle.schedule import ScheduleError, parse_days, parse_hhmm, parse_zone
 from ..idle.settings import SettingsError, parse_minutes, parse_usd
 from ..statefiles import MISSING, read_json
 from .limits import inventory_uri
@@ -45,6 +46,9 @@ BUDGET_FIELDS = {
     "max_job_usd": "max_job_usd",
 }
 
+#: The schedule's fields, and the `c.Schedule` trait each sets.
+SCHEDULE_FIELDS = {"stop_at": "stop_at", "stop_days": "days", "stop_timezone": "timezone"}
+
 
 def default_policy_path(prefix: str | None = None) -> str:
     """Where the lifecycle script writes the policy: in the server's own environment."""
@@ -60,6 +64,7 @@ def policy_document(policy: Policy, prices_path: str | None = None) -> dict[str,
     if policy.inventory_uri:
         document[INVENTORY_FIELD] = policy.inventory_uri
     document.update(policy.budget_fields())
+    document.update(policy.schedule_fields())
     return document
 
 
@@ -93,6 +98,17 @@ def _positive_minutes(value: Any, name: str) -> float | None:
     if minutes <= 0:
         raise SettingsError(400, f"{name} must be above 0 minutes (a tighter timeout)")
     return minutes
+
+
+def _schedule(parse: Callable[[Any], Any]) -> Callable[[Any, str], Any]:
+    def check(value: Any, name: str) -> Any:
+        try:
+            parsed = parse(value)
+        except ScheduleError as err:
+            raise SettingsError(400, f"{name}: {err}") from None
+        return list(parsed) if isinstance(parsed, tuple) else value
+
+    return check
 
 
 def _path(value: Any, name: str) -> str:
@@ -130,6 +146,9 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "monthly_budget_usd": _optional_usd,
     "over_budget_timeout_minutes": _positive_minutes,
     "max_job_usd": _optional_usd,
+    "stop_at": _schedule(parse_hhmm),
+    "stop_days": _schedule(parse_days),
+    "stop_timezone": _schedule(parse_zone),
 }
 
 
@@ -148,6 +167,8 @@ class LoadedPolicy:
     inventory_uri: str | None = None
     #: The accepted `c.Budget` values, by trait name (a field there: it governs it).
     budget: dict[str, Any] = field(default_factory=dict)
+    #: The accepted `c.Schedule` values, by trait name (a field there: it governs it).
+    schedule: dict[str, Any] = field(default_factory=dict)
     #: Why the file as a whole could not be read (then every governed value is the default).
     error: str | None = None
     errors: list[ConfigError] = field(default_factory=list)
@@ -162,6 +183,7 @@ class LoadedPolicy:
                 **({PRICES_FIELD: self.prices_path} if self.prices_path else {}),
                 **({INVENTORY_FIELD: self.inventory_uri} if self.inventory_uri else {}),
                 **{f: self.budget[t] for f, t in BUDGET_FIELDS.items() if t in self.budget},
+                **{f: self.schedule[t] for f, t in SCHEDULE_FIELDS.items() if t in self.schedule},
             },
         }
 
@@ -208,6 +230,8 @@ def load_policy(path: str, defaults: dict[str, Any]) -> LoadedPolicy:
             loaded.inventory_uri = value
         elif name in BUDGET_FIELDS:
             loaded.budget[BUDGET_FIELDS[name]] = value
+        elif name in SCHEDULE_FIELDS:
+            loaded.schedule[SCHEDULE_FIELDS[name]] = value
         else:
             loaded.idle[name] = value
     low, high = loaded.idle.get("min_timeout_minutes"), loaded.idle.get("max_timeout_minutes")

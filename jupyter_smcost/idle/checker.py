@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +19,7 @@ from traitlets import observe
 from ..aws import AwsError
 from .actions import ShutdownAction, ShutdownError
 from .activity import (
+    BUSY_STATES,
     ActivityTracker,
     Clock,
     IdleDecision,
@@ -34,6 +36,7 @@ from .config import IdleShutdown as IdleShutdownConfig
 from .events import idle_event
 from .history import IdleHistory
 from .saving import SaveCoordinator
+from .schedule import ScheduledStop, ScheduleError
 from .settings import POLICY_TRAITS, SETTINGS_TRAITS, USER_FIELDS, IdleSettings
 from .store import SettingsStore
 from .studio_activity import SOURCE as STUDIO_ACTIVITY_SOURCE
@@ -79,6 +82,7 @@ class IdleShutdown(IdleShutdownConfig):
         | None = None,
         policy: LoadedPolicy | None = None,
         history: IdleHistory | None = None,
+        schedule: ScheduledStop | None = None,
         **kwargs: Any,
     ) -> None:
         # Trait observers may fire while the config loads, so this must exist first.
@@ -131,6 +135,14 @@ class IdleShutdown(IdleShutdownConfig):
         self._logged_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_tick_seconds = 0.0
+        # -- schedule (c.Schedule, schedule.py) --
+        #: The scheduled stop (None: no schedule support, as in older tests).
+        self.scheduled = schedule
+        #: Busy kernels at the last check: a scheduled stop waits for them.
+        self._busy_kernels = 0
+        #: Whether the shutdown in progress is the scheduled stop (history reason).
+        self._by_schedule = False
+        # -- end schedule --
 
     # -- the admin's policy ------------------------------------------------------------
 
@@ -314,7 +326,17 @@ class IdleShutdown(IdleShutdownConfig):
     def record_activity(self, source: str) -> None:
         """Real interaction reported by a frontend (or "keep running")."""
         if source == KEEP_RUNNING_SOURCE:
-            self._remember("keep-running", self.decision().idle_seconds)
+            decision, by_schedule = self._decide(self._clock())
+            self._remember("keep-running", decision.idle_seconds)
+            if (
+                by_schedule
+                and self.scheduled is not None
+                and decision.state is not (IdleState.ACTIVE)
+            ):
+                # schedule: Keep running in a scheduled warning postpones today's stop
+                # by one idle timeout (an hour when the idle shutdown is off).
+                timeout = self.policy.timeout_seconds if self.policy.enabled else 3600.0
+                self.scheduled.keep_running(self._clock(), timeout)
         self.tracker.record(source[:200] or "ui")
         studio = self._studio_activity()
         if studio is not None:
@@ -356,15 +378,69 @@ class IdleShutdown(IdleShutdownConfig):
     # -- status ------------------------------------------------------------------------
 
     def decision(self, now: datetime | None = None) -> IdleDecision:
-        return self._watch.decide(self.policy, self.tracker.last, now or self._clock())
+        return self._decide(now or self._clock())[0]
+
+    # -- schedule (c.Schedule, schedule.py) --
+
+    def _decide(self, now: datetime) -> tuple[IdleDecision, bool]:
+        """The idle decision, or the scheduled stop's when that comes first; and whether
+        it is the schedule's. A busy kernel holds a due scheduled stop in its warning."""
+        decision = self._watch.decide(self.policy, self.tracker.last, now)
+        pending = (
+            None
+            if self.scheduled is None
+            else self.scheduled.pending(now, self.policy.warning_seconds)
+        )
+        if pending is None or (
+            decision.deadline is not None and decision.deadline <= pending.deadline
+        ):
+            return decision, False
+        if now >= pending.deadline:
+            state = IdleState.EXPIRED
+        elif now >= pending.warn_at and pending.warn_at < pending.deadline:
+            state = IdleState.WARNING
+        else:
+            state = IdleState.ACTIVE
+        return replace(
+            decision, state=state, deadline=pending.deadline, warn_at=pending.warn_at
+        ), True
+
+    def _schedule_waits(self) -> bool:
+        """A due scheduled stop waits while a kernel is busy, unless the user consented."""
+        assert self.scheduled is not None
+        return self._busy_kernels > 0 and not self.scheduled.consent
+
+    def schedule_json(self) -> dict[str, Any]:
+        if self.scheduled is None:
+            raise ScheduleError("schedules are not available")
+        return self.scheduled.to_json(self._clock())
+
+    def update_schedule(self, body: Any) -> dict[str, Any]:
+        """PUT schedule: ScheduleForbidden (403) or ScheduleError (400) on refusal."""
+        if self.scheduled is None:
+            raise ScheduleError("schedules are not available")
+        self.scheduled.update(body, self._clock())
+        self._note_state(self.decision())
+        self.wake()
+        return self.schedule_json()
+
+    def _schedule_postpone(self, seconds: float) -> None:
+        """A scheduled stop that was cancelled (activity, unsaved documents) moves on by
+        `seconds`, so it warns again instead of starting over at once."""
+        if self._by_schedule and self.scheduled is not None:
+            self.scheduled.keep_running(self._clock(), seconds)
+
+    # -- end schedule --
 
     def status_json(self) -> dict[str, Any]:
         now = self._clock()
         policy = self.policy
-        decision = self._watch.decide(policy, self.tracker.last, now)
+        decision, by_schedule = self._decide(now)  # schedule: which deadline is first
         state = self._phase or decision.state.value
         if state == IdleState.EXPIRED.value:
             state = "shutting-down"  # the checker wakes at the deadline and starts it
+            if by_schedule and self._schedule_waits():
+                state = IdleState.WARNING.value  # schedule: waits for the busy kernels
         remaining = decision.seconds_until_shutdown(now)
         request = self.saver.current
         return {
@@ -388,11 +464,17 @@ class IdleShutdown(IdleShutdownConfig):
             "save_request": request.to_json() if request else None,
             "deadline": decision.deadline.isoformat() if decision.deadline else None,
             "config_version": self.config_version,
-            "limit": self.limit,
+            "limit": "schedule" if by_schedule else self.limit,
             "max_idle_usd": self.effective_max_idle_usd,
             "budget_seconds": None
             if self.budget_seconds is None
             else round(self.budget_seconds, 3),
+            # -- schedule --
+            "schedule": None if self.scheduled is None else self.scheduled.status_json(now),
+            "schedule_waiting_for_busy": by_schedule and self._schedule_waits()
+            if decision.state is IdleState.EXPIRED
+            else False,
+            # -- end schedule --
         }
 
     # -- the check loop ----------------------------------------------------------------
@@ -453,7 +535,9 @@ class IdleShutdown(IdleShutdownConfig):
     async def observe_signals(self) -> None:
         """Fold the current signals into the idle clock."""
         started = self._clock()
-        self.tracker.observe_kernels(await self._signals.kernels())
+        kernels = await self._signals.kernels()
+        self._busy_kernels = sum(1 for k in kernels if k.execution_state in BUSY_STATES)
+        self.tracker.observe_kernels(kernels)
         self.tracker.observe_terminals(self._signals.terminals())
         studio = self._studio_activity()
         if studio is not None:
@@ -472,9 +556,17 @@ class IdleShutdown(IdleShutdownConfig):
         """One tick: observe, decide, and act when the timeout has passed."""
         await self.observe_signals()
         self._rearm_if_active()
-        decision = self.decision()
+        decision, by_schedule = self._decide(self._clock())
         self._note_state(decision)
-        if decision.state is IdleState.EXPIRED and self._phase is None:
+        if by_schedule and decision.state is IdleState.EXPIRED and self._schedule_waits():
+            self._notice = (
+                f"the scheduled stop waits for {self._busy_kernels} busy kernel(s); "
+                "stop now to end them"
+            )
+        elif decision.state is IdleState.EXPIRED and self._phase is None:
+            self._by_schedule = by_schedule
+            if by_schedule and self._notice and self._notice.startswith("the scheduled stop"):
+                self._notice = None
             try:
                 await self.shutdown(decision)
             except Exception as err:
@@ -530,6 +622,7 @@ class IdleShutdown(IdleShutdownConfig):
                     "jupyter-smcost: shutdown cancelled by activity (%s)", self.tracker.last.source
                 )
                 self._phase = None
+                self._schedule_postpone(max(self.policy.warning_seconds, 60.0))
                 self._rearm_if_active()
                 return
             saved, failed = outcome.saved, outcome.failed
@@ -574,6 +667,7 @@ class IdleShutdown(IdleShutdownConfig):
         now = self._clock()
         at = now - timedelta(seconds=self.policy.timeout_seconds - period)
         self.tracker.record("shutdown postponed: unsaved documents", at=at)
+        self._schedule_postpone(period)
         self._phase = None
         self._shutdown_started = None
         self._postponed_at = now
@@ -593,6 +687,8 @@ class IdleShutdown(IdleShutdownConfig):
             return
         self._phase = "shut-down"
         self._stopped_at = self._clock()
+        if self._by_schedule and self.scheduled is not None:
+            self.scheduled.handled(self._stopped_at)  # schedule: the next stop is pending
         self._error = None
         self._retry_at = None
         self._result = result
@@ -625,6 +721,8 @@ class IdleShutdown(IdleShutdownConfig):
     def _reason(self) -> str:
         """Why the idle time ends: the idle budget, the monthly budget's tighter timeout,
         or the timeout."""
+        if self._by_schedule or (self.scheduled is not None and self._decide(self._clock())[1]):
+            return "schedule"
         if self.limit == "budget":
             return "budget"
         return "monthly-budget" if self.settings.tightened else "timeout"

@@ -9,13 +9,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
 from ..tolerant_config import TolerantConfig
 from .actions import ACTIONS
 from .history import DEFAULT_LIMIT as HISTORY_LIMIT
 from .history import MAX_LIMIT as HISTORY_MAX
+from .schedule import (
+    DEFAULT_DAYS,
+    ScheduleError,
+    SchedulePolicy,
+    parse_days,
+    parse_hhmm,
+    parse_zone,
+)
 from .settings import MAX_MINUTES, MAX_USD
 from .studio_activity import DEFAULT_PATH as STUDIO_ACTIVITY_FILE
 
@@ -130,3 +138,79 @@ class IdleShutdown(TolerantConfig, LoggingConfigurable):
         if proposal["value"] is None:
             return None
         return _in_range(proposal, 0.0, MAX_USD, "USD")
+
+
+class Schedule(TolerantConfig, LoggingConfigurable):
+    """Working hours: stop the app at a time of day (schedule.py has the logic)."""
+
+    stop_at = Unicode(
+        "",
+        help='The daily stop time, 24 h "HH:MM" in `timezone` (e.g. "19:00"); "" for no '
+        "scheduled stop. It gets the same warning, save and Keep running as an idle "
+        "shutdown, and never stops a busy kernel without the user's consent.",
+    ).tag(config=True)
+    days = List(
+        Unicode(),
+        default_value=list(DEFAULT_DAYS),
+        help='The days the stop applies to, "mon" to "sun".',
+    ).tag(config=True)
+    timezone = Unicode(
+        "",
+        help='The IANA time zone of stop_at (e.g. "Europe/Berlin"); "" for the user\'s own, '
+        "as their browser reports it (UTC until it does).",
+    ).tag(config=True)
+    user_may_change = Bool(
+        True, help="Whether users may set their own stop time (within the bounds)."
+    ).tag(config=True)
+    earliest_stop_at = Unicode(
+        "", help='The earliest stop time a user may choose, "HH:MM"; "" for no bound.'
+    ).tag(config=True)
+    latest_stop_at = Unicode(
+        "", help='The latest stop time a user may choose, "HH:MM"; "" for no bound.'
+    ).tag(config=True)
+    max_keep_running_until = Unicode(
+        "",
+        help='The latest local time a user may postpone one day\'s stop to, "HH:MM"; "" for '
+        "the end of the day (23:59).",
+    ).tag(config=True)
+
+    #: A misspelt switch stays closed.
+    safe_on_refusal = {"user_may_change": False}
+
+    @validate("stop_at", "earliest_stop_at", "latest_stop_at", "max_keep_running_until")
+    def _valid_time(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value:
+            try:
+                parse_hhmm(value, f"c.Schedule.{proposal['trait'].name}")
+            except ScheduleError as err:
+                raise TraitError(str(err)) from None
+        return str(value)
+
+    @validate("days")
+    def _valid_days(self, proposal: Any) -> list[str]:
+        try:
+            return list(parse_days(list(proposal["value"])))
+        except ScheduleError as err:
+            raise TraitError(f"c.Schedule.days: {err}") from None
+
+    @validate("timezone")
+    def _valid_zone(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value:
+            try:
+                parse_zone(value)
+            except ScheduleError as err:
+                raise TraitError(f"c.Schedule.timezone: {err}") from None
+        return str(value)
+
+    def to_policy(self) -> SchedulePolicy:
+        return SchedulePolicy(
+            stop_at=self.stop_at,
+            days=tuple(self.days),
+            timezone=self.timezone,
+            user_may_change=self.user_may_change,
+            earliest_stop_at=self.earliest_stop_at,
+            latest_stop_at=self.latest_stop_at,
+            max_keep_running_until=self.max_keep_running_until,
+        )

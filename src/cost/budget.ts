@@ -13,9 +13,8 @@ import { en } from '../i18n';
 import { CostSection, labelledSection } from './sections';
 
 /**
- * What Cost Explorer billed this month, which a later server may add to `GET
- * budget` as `cost_explorer`. Not in docs/openapi.json yet, so it is kept out
- * of the checked wire types in `api.ts` and read defensively.
+ * What Cost Explorer billed this month (`GET budget`'s `cost_explorer`),
+ * each field checked: the server's may be absent, `null` or partial.
  */
 export interface ICostExplorerSpend {
   usd: number | null;
@@ -28,7 +27,7 @@ export interface ICostExplorerSpend {
  * The budget's Cost Explorer figure, if the server sent a usable one.
  */
 export function costExplorerOf(budget: IBudget): ICostExplorerSpend | null {
-  const raw = (budget as unknown as { cost_explorer?: unknown }).cost_explorer;
+  const raw: unknown = budget.cost_explorer;
   if (raw === null || typeof raw !== 'object') {
     return null;
   }

@@ -30,17 +30,12 @@ import {
 /**
  * "worst case $91.80 (max runtime 24 h)": what a running job costs if it runs
  * to its stopping condition; `null` unless the server sent the figure.
- *
- * `worst_case_usd` is an optional field of `GET resources` rows (InProgress
- * jobs) that docs/openapi.json does not document yet, so it is read here,
- * outside the checked wire type `IResource`.
  */
 export function describeWorstCase(
   resource: IResource,
   trans: TranslationBundle
 ): string | null {
-  const worst = (resource as unknown as { worst_case_usd?: unknown })
-    .worst_case_usd;
+  const worst: unknown = resource.worst_case_usd;
   if (typeof worst !== 'number' || !Number.isFinite(worst) || worst < 0) {
     return null;
   }

@@ -363,3 +363,43 @@ def test_without_a_policy_the_job_cap_comes_from_config(tmp_path: Path, servers:
     servers(tmp_path, short_timeout=False)
     written = json.loads((tmp_path / "state" / SETTINGS_FILENAME).read_text())
     assert written == {"max_job_usd": 40, "source": "config"}
+
+
+def test_the_lcc_schedule_reaches_the_server_and_a_users_config_cannot_move_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Any
+) -> None:
+    policy = run_lcc(
+        tmp_path,
+        capsys,
+        "--stop-at",
+        "19:00",
+        "--stop-days",
+        "mon-fri",
+        "--stop-timezone",
+        "Europe/Berlin",
+    )
+    document = json.loads(policy.read_text())
+    assert (document["stop_at"], document["stop_days"], document["stop_timezone"]) == (
+        "19:00",
+        ["mon", "tue", "wed", "thu", "fri"],
+        "Europe/Berlin",
+    )
+    user_config(tmp_path, {"Schedule": {"stop_at": "", "timezone": "UTC"}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    schedule = server.get("schedule")
+    assert schedule["stop_at"] == "19:00" and schedule["source"] == "admin"
+    assert schedule["days"] == ["mon", "tue", "wed", "thu", "fri"]
+    assert schedule["timezone"] == "Europe/Berlin"
+    assert schedule["next_stop"] is not None
+    assert server.get("status")["idle"]["schedule"]["stop_at"] == "19:00"
+    assert "ignoring c.Schedule.stop_at" in server.log.read_text()
+
+
+@pytest.mark.parametrize(
+    "flags", [["--stop-at", "7pm"], ["--stop-days", "mon-funday"], ["--stop-timezone", "Mars/X"]]
+)
+def test_bad_schedule_flags_exit_2(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["lcc", "script", "--app-type", "JupyterLab", *flags])
+    assert info.value.code == 2
+    assert flags[0] in capsys.readouterr().err

@@ -30,6 +30,8 @@ ROUTES = [
     ("GET", "history", None),
     ("GET", "budget", None),
     ("PUT", "config", {"timeout_minutes": 30}),
+    ("GET", "schedule", None),
+    ("PUT", "schedule", {"timezone": "Europe/Berlin"}),
     ("POST", "history/seen", {}),
     ("POST", "activity", {}),
     ("POST", "save-ack", {"request_id": "x", "client_id": "y"}),
@@ -40,6 +42,7 @@ ROUTES = [
 ]
 WRITES = {
     ("PUT", "config"),
+    ("PUT", "schedule"),
     ("POST", "activity"),
     ("POST", "save-ack"),
     ("POST", "history/seen"),
@@ -147,6 +150,14 @@ NESTED = "[" * 100_000 + "]" * 100_000
         ("POST", "history/seen", '{"id": 1e400}'),
         ("POST", "history/seen", '{"id": ' + HUGE * 20 + "}"),
         ("PUT", "config", "not json"),
+        ("PUT", "schedule", NESTED),
+        ("PUT", "schedule", "[1]"),
+        ("PUT", "schedule", '{"stop_at": "7pm"}'),
+        ("PUT", "schedule", '{"stop_at": 1e400}'),
+        ("PUT", "schedule", '{"timezone": "Mars/Base"}'),
+        ("PUT", "schedule", '{"keep_running_until": "24:00"}'),
+        ("PUT", "schedule", '{"stop_now": false}'),
+        ("PUT", "schedule", '{"colour": "red"}'),
     ],
 )
 async def test_bad_input_is_a_400_with_a_message(
