@@ -67,14 +67,14 @@ describe('the budget texts', () => {
       ...budget(),
       cost_explorer: {
         usd: 38.2,
-        as_of: '2026-12-02T00:00:00+00:00',
-        lag_hours: null,
+        as_of: '2026-12-02',
+        lag_hours: 48,
         error: null
       }
     };
     const line = describeCostExplorer(withExplorer)!;
-    expect(line).toContain('Cost Explorer: $38.20 as of');
-    expect(line).toContain('(tags appear 24-48 h late)');
+    expect(line).toMatch(/^Cost Explorer: \$38\.20 as of (Dec 2|2 Dec)/);
+    expect(line).toContain('(tags appear up to 48 h late)');
     expect(
       describeCostExplorer({
         ...budget(),

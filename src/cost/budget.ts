@@ -133,7 +133,12 @@ export function describeCostExplorer(
   const ms = explorer.as_of ? Date.parse(explorer.as_of) : NaN;
   const asOf = Number.isNaN(ms)
     ? null
-    : new Date(ms).toLocaleDateString([], { day: 'numeric', month: 'short' });
+    : new Date(ms).toLocaleDateString([], {
+        day: 'numeric',
+        month: 'short',
+        // A bare date (the server's) is that day wherever the browser is.
+        timeZone: /^\d{4}-\d\d-\d\d$/.test(explorer.as_of!) ? 'UTC' : undefined
+      });
   const lag =
     explorer.lag_hours !== null
       ? trans.__('tags appear up to %1 h late', Math.round(explorer.lag_hours))
