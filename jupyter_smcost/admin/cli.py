@@ -287,6 +287,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"allow --enforce-idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
+    fleet.add_argument(
+        "--grace-minutes",
+        type=float,
+        metavar="M",
+        help="warn (tag jupyter-smcost:stop-after) M minutes before deleting an idle app "
+        "(default 60; 0: delete at once)",
+    )
     fleet.add_argument("--schedule", help="an EventBridge schedule (default rate(1 hour))")
     shared = deploy.add_argument_group("the shared inventory only (--inventory)")
     shared.add_argument(
@@ -314,6 +321,7 @@ FLEET_ONLY = {
     "idle_hours": "--idle-hours",
     "enforce_idle_hours": "--enforce-idle-hours",
     "force": "--force",
+    "grace_minutes": "--grace-minutes",
     "schedule": "--schedule",
 }
 INVENTORY_PERIOD_MINUTES = 5
@@ -856,6 +864,7 @@ def _deploy(args: argparse.Namespace) -> int:
             idle_hours=2.0 if args.idle_hours is None else args.idle_hours,
             enforce_idle_hours=args.enforce_idle_hours or 0.0,
             force=args.force,
+            grace_minutes=60.0 if args.grace_minutes is None else args.grace_minutes,
             schedule="rate(1 hour)" if args.schedule is None else args.schedule,
         )
     if args.dry_run:

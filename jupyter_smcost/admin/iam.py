@@ -72,6 +72,9 @@ FLEET = sorted(
         "sagemaker:ListSpaces",
         "sagemaker:DescribeUserProfile",
         "sagemaker:DeleteApp",
+        "sagemaker:ListTags",
+        "sagemaker:AddTags",
+        "sagemaker:DeleteTags",
         "pricing:GetProducts",
         "sns:Publish",
     }
@@ -79,7 +82,8 @@ FLEET = sorted(
 
 
 def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
-    read = [a for a in FLEET if a not in {"sagemaker:DeleteApp", "sns:Publish"}]
+    acts = {"sagemaker:DeleteApp", "sagemaker:AddTags", "sagemaker:DeleteTags", "sns:Publish"}
+    read = [a for a in FLEET if a not in acts]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -90,6 +94,16 @@ def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": ["sagemaker:DeleteApp"],
                 "Resource": "arn:aws:sagemaker:*:*:app/*",
+            },
+            {
+                # The grace period's warning tag (jupyter-smcost:stop-after), on apps only.
+                "Sid": "WarnIdleApps",
+                "Effect": "Allow",
+                "Action": ["sagemaker:AddTags", "sagemaker:DeleteTags"],
+                "Resource": "arn:aws:sagemaker:*:*:app/*",
+                "Condition": {
+                    "ForAllValues:StringEquals": {"aws:TagKeys": ["jupyter-smcost:stop-after"]}
+                },
             },
         ],
     }

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ def topic(emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str
     monkeypatch.setenv("SMCOST_TOPIC_ARN", arn)
     monkeypatch.setenv("SMCOST_DOMAIN_IDS", str(emulator_demo["domain_id"]))
     monkeypatch.setenv("SMCOST_IDLE_HOURS", "1")
+    # These tests delete at once; the grace period's own tests set it (warn_then_act below).
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "0")
     return arn
 
 
@@ -158,9 +161,17 @@ def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
     from smcost_emulator import call_log, clear_call_log
 
     monkeypatch.setenv("SMCOST_DOMAIN_IDS", "*")  # every domain: ListDomains
-    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")  # DeleteApp
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "30")
     clear_call_log()
-    handler({}, None)
+    handler({}, None)  # warns (ListTags, AddTags)
+    emulator = emulator_demo["emulator"]
+    emulator.set_state("studio-app", IDLE_APP, last_activity_seconds_ago=0)
+    later(monkeypatch, minutes=31)
+    assert handler({}, None)["spared"]  # DeleteTags
+    emulator.set_state("studio-app", IDLE_APP, last_activity_seconds_ago=7200)
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "0")
+    assert handler({}, None)["stopped"] == ["deleted"]  # DeleteApp
     service = {"GetProducts": "pricing", "Publish": "sns"}
     made = {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in call_log()}
     made |= {"sns:Publish"} if published(topic) else set()
@@ -337,3 +348,138 @@ def test_deploy_names_every_domain_and_forces_the_floor_explicitly(
     assert forced["EnforceIdleHours"] == "0.5" and forced["ForceEnforceIdleHours"] == "true"
     text = TEMPLATE.read_text()
     assert "SMCOST_ENFORCE_FORCE: !Ref ForceEnforceIdleHours" in text
+
+
+IDLE_APP = "demo-space-2/CodeEditor/default"  # the demo's idle app (emulator's name for it)
+
+
+def later(monkeypatch: pytest.MonkeyPatch, *, minutes: float) -> datetime:
+    """The fleet check's next runs happen `minutes` from now."""
+    from jupyter_smcost.admin import fleet
+
+    when = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    monkeypatch.setattr(fleet, "clock", lambda: when)
+    return when
+
+
+def stop_after_tag(arn: str) -> str | None:
+    tags = boto3.client("sagemaker").list_tags(ResourceArn=arn)["Tags"]
+    return next((t["Value"] for t in tags if t["Key"] == "jupyter-smcost:stop-after"), None)
+
+
+@pytest.fixture
+def grace(topic: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "60")
+    return topic
+
+
+def test_the_first_run_warns_and_the_next_stops_what_is_still_idle(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smcost_emulator import call_log, clear_call_log
+
+    clear_call_log()
+    first = handler({}, None)
+    assert first["stopped"] == [] and deletions() == []
+    ((warned),) = first["warned"]
+    assert warned["space_name"] == "demo-space-2" and warned["state"] == "warned"
+    stop_after = datetime.fromisoformat(warned["stop_after"])
+    assert timedelta(minutes=59) < stop_after - datetime.now(timezone.utc) <= timedelta(minutes=60)
+    assert stop_after_tag(warned["arn"]) == warned["stop_after"]
+    ((_, message),) = published(grace)
+    assert "Warned 1 idle apps" in message and "- warned d-demo CodeEditor/default" in message
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+    # Tags go on that app's ARN only.
+    assert {c.params.get("ResourceArn") for c in call_log() if c.action == "AddTags"} == {
+        warned["arn"]
+    }
+
+    later(monkeypatch, minutes=61)
+    second = handler({}, None)
+    assert second["stopped"] == ["deleted"]
+    ((stopped),) = second["stopped_apps"]
+    assert stopped["space_name"] == "demo-space-2" and stopped["reason"] == "fleet-check"
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] in {"Deleting", "Deleted"}
+    # The other app, idle for an hour by now, is warned, not deleted.
+    assert [w["space_name"] for w in second["warned"]] == ["demo-space"]
+    (_, (_, plan), (subject, outcome)) = published(grace)
+    assert "Deleting 1 apps" in plan and subject.startswith("jupyter-smcost: deleted 1 of 1")
+    assert "CodeEditor/default (space demo-space-2): deleted" in outcome
+
+
+def test_activity_after_the_warning_spares_the_app_and_removes_its_tag(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ((warned),) = handler({}, None)["warned"]
+    emulator_demo["emulator"].set_state("studio-app", IDLE_APP, last_activity_seconds_ago=0)
+    later(monkeypatch, minutes=30)  # within the grace: no longer idle for 1 h
+    second = handler({}, None)
+    assert second["stopped"] == [] and deletions() == []
+    ((spared),) = second["spared"]
+    assert spared["arn"] == warned["arn"] and spared["state"] == "spared"
+    assert stop_after_tag(warned["arn"]) is None
+    assert "- spared d-demo CodeEditor/default" in published(grace)[-1][1]
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+
+
+def test_keep_running_removes_the_tag_and_the_next_run_warns_again_instead_of_stopping(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ((warned),) = handler({}, None)["warned"]
+    # What the extension does on Keep running: DeleteTags on its own app.
+    boto3.client("sagemaker").delete_tags(
+        ResourceArn=warned["arn"], TagKeys=["jupyter-smcost:stop-after"]
+    )
+    when = later(monkeypatch, minutes=61)
+    second = handler({}, None)
+    assert second["stopped"] == [] and deletions() == []
+    again = next(w for w in second["warned"] if w["arn"] == warned["arn"])
+    assert datetime.fromisoformat(again["stop_after"]) > when  # a new, full grace period
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+
+
+@pytest.mark.parametrize("value", ["soon", "", "2020-01-01T00:00:00", "now"])
+def test_a_bad_tag_is_a_fresh_warning_never_stop_now(
+    grace: str, emulator_demo: dict[str, Any], value: str
+) -> None:
+    arn = str(
+        boto3.client("sagemaker").describe_app(
+            DomainId=emulator_demo["domain_id"],
+            SpaceName="demo-space-2",
+            AppType="CodeEditor",
+            AppName="default",
+        )["AppArn"]
+    )
+    boto3.client("sagemaker").add_tags(
+        ResourceArn=arn, Tags=[{"Key": "jupyter-smcost:stop-after", "Value": value}]
+    )
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == []
+    ((warned),) = summary["warned"]
+    assert datetime.fromisoformat(warned["stop_after"]) > datetime.now(timezone.utc)
+    assert stop_after_tag(arn) == warned["stop_after"]
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon", "99999"])
+def test_a_bad_grace_is_reported_and_the_default_applies(
+    grace: str, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", value)
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == [] and summary["warned"]
+    assert "SMCOST_ENFORCE_GRACE_MINUTES" in summary["errors"][0]
+
+
+def test_deploy_passes_the_grace(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    assert deploy_plan(capsys, "--domain", "d-demo")["EnforceGraceMinutes"] == "60"
+    assert (
+        deploy_plan(capsys, "--domain", "d-demo", "--grace-minutes", "0")["EnforceGraceMinutes"]
+        == "0"
+    )
+    assert "SMCOST_ENFORCE_GRACE_MINUTES: !Ref EnforceGraceMinutes" in TEMPLATE.read_text()
