@@ -14,7 +14,10 @@ traitlets. Settings come from the function's environment:
   tagged `jupyter-smcost:stop-after` = run time + grace and reported as "warned"; a later
   run deletes it only once that time has passed and it is still idle, and removes the tag
   of an app used since (or whose tag the user removed with Keep running), reported as
-  "spared". 0 deletes at once, as before the grace existed. A bad value: 60 applies.
+  "spared". 0 deletes at once, as before the grace existed. A bad value: 60 applies;
+- `SMCOST_WEBHOOK_URL` (optional, https only): every SNS message is also POSTed there as
+  JSON `{"text": subject + message}` (what Slack and Google Chat incoming webhooks take).
+  A failing webhook is logged and named in the SNS message; it never stops the run.
 
 The tag's value is read as untrusted: one that is not an ISO 8601 time is a fresh warning,
 never "stop now".
@@ -31,8 +34,10 @@ import json
 import logging
 import os
 import re
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..aws import client_config, new_session
 from ..cost.pricing.model import PriceKey, PriceResult, Unknown
@@ -50,6 +55,7 @@ ALL_DOMAINS = "*"
 #: The tag a warned app carries: when the fleet check may delete it (ISO 8601, UTC).
 STOP_AFTER_TAG = "jupyter-smcost:stop-after"
 DEFAULT_GRACE_MINUTES = 60.0
+WEBHOOK_TIMEOUT = 10.0
 #: The reason of a fleet deletion, as the user's idle history names it.
 REASON = "fleet-check"
 
@@ -119,6 +125,14 @@ def grace_setting(environ: dict[str, str] | os._Environ[str]) -> float:
             f"{DEFAULT_GRACE_MINUTES:g} applies"
         )
     return value
+
+
+def _https(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def clock() -> datetime:
@@ -310,13 +324,40 @@ class _Run:
         self.topic = os.environ.get("SMCOST_TOPIC_ARN", "").strip() or None
         self.errors: list[str] = []
         self.published = 0
+        self.webhook = os.environ.get("SMCOST_WEBHOOK_URL", "").strip() or None
+        if self.webhook is not None and not _https(self.webhook):
+            self.error(f"SMCOST_WEBHOOK_URL {self.webhook!r} is not an https URL; it is not used")
+            self.webhook = None
+        self.posted = 0
+
+    def post(self, subject: str, message: str) -> str | None:
+        """The webhook's copy; None when it took it (or there is none), else the failure."""
+        if self.webhook is None:
+            return None
+        body = json.dumps({"text": f"{subject}\n{message}"}).encode()
+        request = urllib.request.Request(
+            self.webhook, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as answer:
+                answer.read(1024)
+        except Exception as err:  # a chat tool's outage never stops the check
+            problem = f"the webhook {urlsplit(self.webhook).netloc} failed: {err}"
+            log.error("jupyter-smcost fleet check: %s", problem)
+            return problem
+        self.posted += 1
+        return None
 
     def error(self, text: str) -> None:
         log.error("jupyter-smcost fleet check: %s", text)
         self.errors.append(text)
 
     def publish(self, subject: str, message: str) -> bool:
-        """True when the topic took it; a failure is logged, never raised or retried."""
+        """True when the topic took it; a failure is logged, never raised or retried. The
+        webhook gets the same text first, and its failure goes into the SNS message."""
+        problem = self.post(subject, message)
+        if problem is not None:
+            message = f"{problem}\n\n{message}"
         if self.topic is None:
             log.warning("SMCOST_TOPIC_ARN is unset; the report:\n%s\n%s", subject, message)
             return False
@@ -455,6 +496,6 @@ def _row(app: dict[str, Any]) -> dict[str, Any]:
 
 def _finish(run: _Run, summary: dict[str, Any]) -> dict[str, Any]:
     summary.setdefault("problems", [])
-    summary.update(published=run.published, errors=run.errors)
+    summary.update(published=run.published, posted=run.posted, errors=run.errors)
     print(json.dumps(summary))  # CloudWatch Logs
     return summary

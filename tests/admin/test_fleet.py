@@ -5,10 +5,14 @@ that needs attention and the total, and `jupyter smcost deploy` uploads and crea
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
+import threading
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -483,3 +487,87 @@ def test_deploy_passes_the_grace(
         == "0"
     )
     assert "SMCOST_ENFORCE_GRACE_MINUTES: !Ref EnforceGraceMinutes" in TEMPLATE.read_text()
+
+
+@pytest.fixture
+def chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[Any]]]:
+    """A local https webhook (a self-signed certificate the function is made to trust):
+    its URL and the JSON bodies it received."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    received: list[Any] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    yield f"https://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webhook_gets_the_same_summary_as_sns(
+    grace: str, chat: tuple[str, list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, received = chat
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", url)
+    summary = handler({}, None)
+    assert summary["posted"] == 1 and summary["errors"] == []
+    ((subject, message),) = published(grace)
+    assert received == [{"text": f"{subject}\n{message}"}]
+    assert "- warned d-demo CodeEditor/default" in received[0]["text"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "ftp://x", "https://"])
+def test_a_webhook_that_is_not_https_is_refused(
+    grace: str, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", url)
+    summary = handler({}, None)
+    assert summary["posted"] == 0 and "not an https URL" in summary["errors"][0]
+    assert summary["warned"]  # the run goes on
+    assert "SMCOST_WEBHOOK_URL" in published(grace)[0][1]
+
+
+def test_a_failing_webhook_is_in_the_sns_message_and_never_stops_the_run(
+    grace: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", "https://127.0.0.1:9/hook")  # nothing listens
+    summary = handler({}, None)
+    assert summary["warned"] and summary["published"] == 1 and summary["posted"] == 0
+    ((_, message),) = published(grace)
+    assert message.startswith("the webhook 127.0.0.1:9 failed")
+    assert "the webhook 127.0.0.1:9 failed" in caplog.text
+
+
+def test_deploy_passes_the_webhook_and_refuses_http(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    hook = "https://hooks.example.com/x"
+    assert deploy_plan(capsys, "--domain", "d-demo", "--webhook-url", hook)["WebhookUrl"] == hook
+    refused_deploy(
+        ["--bucket", "smcost-code", "--domain", "d-demo", "--webhook-url", "http://x/y"],
+        emulator_demo["emulator"],
+        monkeypatch,
+        capsys,
+    )
