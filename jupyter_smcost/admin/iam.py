@@ -27,6 +27,9 @@ USER_READ = sorted(
 )
 #: ... and stops its own app: these are scoped to app / notebook instance ARNs.
 USER_STOP = ("sagemaker:DeleteApp", "sagemaker:StopNotebookInstance")
+#: Keep running removes the fleet check's warning tag from the user's own app, that key only.
+USER_UNTAG = ("sagemaker:DeleteTags",)
+FLEET_TAG = "jupyter-smcost:stop-after"
 #: What a user may do from a savings suggestion (c.Suggestions.allow_actions); DeleteApp is
 #: in USER_STOP. Drop this statement (and turn the trait off) to keep the panel read-only.
 USER_ACT = tuple(sorted(set(IAM_ACTIONS.values()) - {"sagemaker:DeleteApp"}))
@@ -212,6 +215,13 @@ def user_policy(
                 "Effect": "Allow",
                 "Action": ["sagemaker:DeleteApp"],
                 "Resource": app,
+            },
+            {
+                "Sid": "JupyterSmcostKeepRunning",
+                "Effect": "Allow",
+                "Action": list(USER_UNTAG),
+                "Resource": app,
+                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": [FLEET_TAG]}},
             },
             {
                 "Sid": "JupyterSmcostStopOwnNotebookInstance",

@@ -32,6 +32,7 @@ from .activity import (
 )
 from .config import IdleShutdown as IdleShutdownConfig
 from .events import idle_event
+from .fleet_notice import FleetNotice
 from .history import IdleHistory
 from .saving import SaveCoordinator
 from .settings import POLICY_TRAITS, SETTINGS_TRAITS, USER_FIELDS, IdleSettings
@@ -62,6 +63,10 @@ class Signals(Protocol):
 
 class IdleShutdown(IdleShutdownConfig):
     """Shut the app down after a period without real activity (its traits: config.py)."""
+
+    # -- fleet notice (issue 17 part 5): set by app.py; None in local mode ----------------
+    fleet_notice: FleetNotice | None = None
+    # -- end fleet notice --------------------------------------------------------------
 
     #: Built from `studio_activity_file` when first needed (see `_studio_activity`).
     _studio_file: StudioActivityFile | None = None
@@ -315,6 +320,8 @@ class IdleShutdown(IdleShutdownConfig):
         """Real interaction reported by a frontend (or "keep running")."""
         if source == KEEP_RUNNING_SOURCE:
             self._remember("keep-running", self.decision().idle_seconds)
+            if self.fleet_notice is not None:  # fleet notice: the next fleet run spares it
+                self.fleet_notice.keep_running()
         self.tracker.record(source[:200] or "ui")
         studio = self._studio_activity()
         if studio is not None:
@@ -393,6 +400,10 @@ class IdleShutdown(IdleShutdownConfig):
             "budget_seconds": None
             if self.budget_seconds is None
             else round(self.budget_seconds, 3),
+            # -- fleet notice (issue 17 part 5) --
+            "fleet_stop_after": self.fleet_notice.stop_after if self.fleet_notice else None,
+            "fleet_error": self.fleet_notice.error if self.fleet_notice else None,
+            # -- end fleet notice --
         }
 
     # -- the check loop ----------------------------------------------------------------
@@ -616,11 +627,27 @@ class IdleShutdown(IdleShutdownConfig):
                 kind,
                 idle_seconds=idle_seconds,
                 rate_usd_per_hour=self.settings.usd_per_hour,
-                reason=self._reason(),
-                **details,
+                **{"reason": self._reason(), **details},
             )
         except Exception as err:
             self.log.warning("jupyter-smcost: cannot record a %s in the history: %r", kind, err)
+
+    # -- fleet notice (issue 17 part 5) --
+    def record_fleet_stop(self) -> bool:
+        """The server stops and this checker did not stop it, but the admin's fleet check's
+        warning on this app has run out: the history names the stop `fleet-check` (the
+        user coming back sees why, as after any other shutdown)."""
+        if self._shutdown_started is not None:
+            return False
+        self._remember(
+            "shutdown",
+            self.decision().idle_seconds,
+            action="the admin's fleet check",
+            reason="fleet-check",
+        )
+        return True
+
+    # -- end fleet notice --
 
     def _reason(self) -> str:
         """Why the idle time ends: the idle budget, the monthly budget's tighter timeout,
