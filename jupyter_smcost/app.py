@@ -42,6 +42,7 @@ from .idle.collaboration import save_collaborative_documents
 from .idle.config import IdleShutdown as IdleShutdownConfig
 from .idle.config import Schedule as ScheduleConfig
 from .idle.events import IDLE_EVENT_SCHEMA, IDLE_SCHEMA_ID
+from .idle.fleet_notice import FleetNotice
 from .idle.schedule import ScheduledStop
 from .idle.settings import POLICY_TRAITS, SettingsError
 from .idle.signals import ProcessSampler, ServerSignals
@@ -379,6 +380,14 @@ class SMCost(TolerantConfig, ExtensionApp):
             policy=self.policy,
             schedule=self._make_schedule(),
         )
+        if self.environment.kind is Kind.STUDIO_SPACE:
+            # The fleet check's warning tag on this app (idle/fleet_notice.py).
+            self.idle.fleet_notice = FleetNotice(
+                self.background_aws.call,
+                self.environment.resource_arn,
+                change=self.aws.call_once,
+                gate=self.pace,
+            )
         # A start after a shutdown is the user coming back: what that stop did not cost.
         back = self.idle.history.came_back()
         if back is not None:
@@ -635,6 +644,11 @@ class SMCost(TolerantConfig, ExtensionApp):
             self.usage_sampler.flush()
         for task in tasks:
             task.cancel()
+        if self.idle.fleet_notice is not None:
+            # Stopped by the fleet check (its warning ran out)? Then the history says so.
+            if await self.idle.fleet_notice.stopped_by_fleet(utcnow()):
+                self.idle.record_fleet_stop()
+            await self.idle.fleet_notice.stop()
         await self.idle.stop(timeout=3.0)
         await self.budget.stop(timeout=1.0)
         if tasks:

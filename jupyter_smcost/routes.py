@@ -183,6 +183,8 @@ class StatusHandler(BaseHandler):
         client_id = self.get_query_argument("client_id", None)
         if client_id:
             self.saver.seen(client_id[:MAX_TEXT])
+        if self.idle.fleet_notice is not None:  # read while a browser polls: 0 calls at rest
+            self.idle.fleet_notice.poll()
         self.finish_json(self.services.status())
 
 

@@ -348,15 +348,22 @@ def stop_idle(
     idle_hours: float,
     now: datetime,
     dry_run: bool,
+    reason: str = "admin-audit",
 ) -> list[dict[str, Any]]:
     """DeleteApp for exactly the apps the audit found idle, each checked again first (an app
-    used since the audit is kept). Returns one report per app."""
+    used since the audit is kept). Returns one report per app, with the `reason` the user's
+    idle history names such a stop by (`admin-audit`; the fleet check's `fleet-check`)."""
     reports = []
     for app in document["apps"]:
         if not app["idle"]:
             continue
         params = _app_key(app)
-        report: dict[str, Any] = {"app": app, "operation": "DeleteApp", "params": params}
+        report: dict[str, Any] = {
+            "app": app,
+            "operation": "DeleteApp",
+            "params": params,
+            "reason": reason,
+        }
         try:
             found = client.describe_app(**params)
             since = _aware(found.get("LastUserActivityTimestamp")) or _aware(

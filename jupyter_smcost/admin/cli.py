@@ -308,6 +308,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"allow --enforce-idle-hours under {MIN_DELETE_IDLE_HOURS:g}",
     )
+    fleet.add_argument(
+        "--grace-minutes",
+        type=float,
+        metavar="M",
+        help="warn (tag jupyter-smcost:stop-after) M minutes before deleting an idle app "
+        "(default 60; 0: delete at once)",
+    )
+    fleet.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="also POST each report to this https chat webhook (Slack, Google Chat)",
+    )
     fleet.add_argument("--schedule", help="an EventBridge schedule (default rate(1 hour))")
     shared = deploy.add_argument_group("the shared inventory only (--inventory)")
     shared.add_argument(
@@ -335,6 +347,8 @@ FLEET_ONLY = {
     "idle_hours": "--idle-hours",
     "enforce_idle_hours": "--enforce-idle-hours",
     "force": "--force",
+    "grace_minutes": "--grace-minutes",
+    "webhook_url": "--webhook-url",
     "schedule": "--schedule",
 }
 INVENTORY_PERIOD_MINUTES = 5
@@ -683,6 +697,10 @@ def _audit(args: argparse.Namespace) -> int:
         document["stopped"] = stop_idle(
             client, document, idle_hours=args.idle_hours, now=now, dry_run=args.dry_run
         )
+        # Each app row says why it was stopped, as the user's idle history names it.
+        deleted = {id(s["app"]) for s in document["stopped"] if s["result"] == "deleted"}
+        for app in document["apps"]:
+            app["reason"] = "admin-audit" if id(app) in deleted else None
     if args.format == "json":
         print(json.dumps(document, indent=2))
     elif args.format == "csv":
@@ -943,6 +961,8 @@ def _deploy(args: argparse.Namespace) -> int:
             idle_hours=2.0 if args.idle_hours is None else args.idle_hours,
             enforce_idle_hours=args.enforce_idle_hours or 0.0,
             force=args.force,
+            grace_minutes=60.0 if args.grace_minutes is None else args.grace_minutes,
+            webhook_url=args.webhook_url or "",
             schedule="rate(1 hour)" if args.schedule is None else args.schedule,
         )
     if args.dry_run:

@@ -112,6 +112,8 @@ def plan_deploy(
     enforce_idle_hours: float,
     schedule: str,
     force: bool = False,
+    grace_minutes: float = 60.0,
+    webhook_url: str = "",
 ) -> Plan:
     """The upload and the stack; `domains` None is every domain (`*`). Every value is
     checked before any call: the function must be able to run what is deployed."""
@@ -121,6 +123,11 @@ def plan_deploy(
         check_delete_hours(
             enforce_idle_hours, "--enforce-idle-hours", force=force, force_name="--force"
         )
+    if not (0 <= grace_minutes <= 7 * 24 * 60):  # also NaN
+        raise ValueError(f"--grace-minutes {grace_minutes!r} is not a number from 0 to 10080")
+    if webhook_url and not webhook_url.startswith("https://"):
+        raise ValueError("--webhook-url must be an https:// URL")
+    check_text(webhook_url, "--webhook-url")
     scope = _domain_ids(domains)
     for name, value in (("--stack-name", stack), ("--bucket", bucket), ("--email", email),
                         ("--schedule", schedule)):  # fmt: skip
@@ -132,6 +139,8 @@ def plan_deploy(
         "IdleHours": f"{idle_hours:g}",
         "EnforceIdleHours": f"{enforce_idle_hours:g}",
         "ForceEnforceIdleHours": "true" if force and enforce_idle_hours else "false",
+        "EnforceGraceMinutes": f"{grace_minutes:g}",
+        "WebhookUrl": webhook_url,
     }
     return _stack_plan(
         cloudformation, stack=stack, bucket=bucket, what="fleet", name=FLEET_TEMPLATE,

@@ -9,7 +9,18 @@ traitlets. Settings come from the function's environment:
 - `SMCOST_TOPIC_ARN`: where the report goes;
 - `SMCOST_IDLE_HOURS` (default 2): an app without user activity this long is idle;
 - `SMCOST_ENFORCE_IDLE_HOURS` (default 0, off): delete apps idle at least this long, at
-  least 1 h unless `SMCOST_ENFORCE_FORCE` is `true` (a bad value: enforcement is refused).
+  least 1 h unless `SMCOST_ENFORCE_FORCE` is `true` (a bad value: enforcement is refused);
+- `SMCOST_ENFORCE_GRACE_MINUTES` (default 60): warn before acting. An idle app is first
+  tagged `jupyter-smcost:stop-after` = run time + grace and reported as "warned"; a later
+  run deletes it only once that time has passed and it is still idle, and removes the tag
+  of an app used since (or whose tag the user removed with Keep running), reported as
+  "spared". 0 deletes at once, as before the grace existed. A bad value: 60 applies;
+- `SMCOST_WEBHOOK_URL` (optional, https only): every SNS message is also POSTed there as
+  JSON `{"text": subject + message}` (what Slack and Google Chat incoming webhooks take).
+  A failing webhook is logged and named in the SNS message; it never stops the run.
+
+The tag's value is read as untrusted: one that is not an ISO 8601 time is a fresh warning,
+never "stop now".
 
 Report first: with enforcement on, the plan (what will be deleted and why) is published
 before anything is deleted, and nothing is deleted without a topic or when that publish
@@ -23,15 +34,17 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timezone
+import urllib.request
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..aws import client_config, new_session
 from ..cost.pricing.model import PriceKey, PriceResult, Unknown
 from ..cost.pricing.pricelist import DEFAULT_ENDPOINT_REGION, make_fetcher
 from ..cost.pricing.resolver import PriceResolver
 from ..cost.pricing.snapshot import load_snapshot
-from .audit import audit, stop_idle
+from .audit import RUNNING, audit, stop_idle
 from .limits import check_delete_hours, hours
 
 #: SNS messages are capped at 256 KB; the report lists the first apps and sums the rest.
@@ -39,6 +52,12 @@ MAX_LISTED = 200
 #: A SageMaker domain id (AWS's own pattern is d-[a-z0-9]+; the emulator's are looser).
 DOMAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
 ALL_DOMAINS = "*"
+#: The tag a warned app carries: when the fleet check may delete it (ISO 8601, UTC).
+STOP_AFTER_TAG = "jupyter-smcost:stop-after"
+DEFAULT_GRACE_MINUTES = 60.0
+WEBHOOK_TIMEOUT = 10.0
+#: The reason of a fleet deletion, as the user's idle history names it.
+REASON = "fleet-check"
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +110,95 @@ def enforce_setting(environ: dict[str, str] | os._Environ[str]) -> float:
     return value
 
 
+def grace_setting(environ: dict[str, str] | os._Environ[str]) -> float:
+    """SMCOST_ENFORCE_GRACE_MINUTES: minutes between the warning and the deletion."""
+    raw = environ.get("SMCOST_ENFORCE_GRACE_MINUTES", "").strip()
+    if not raw:
+        return DEFAULT_GRACE_MINUTES
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 7 * 24 * 60):  # also NaN
+        raise ConfigError(
+            f"SMCOST_ENFORCE_GRACE_MINUTES {raw!r} is not a number of minutes from 0 to 10080; "
+            f"{DEFAULT_GRACE_MINUTES:g} applies"
+        )
+    return value
+
+
+def _https(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def clock() -> datetime:
+    """The run's time (a function, so tests run the next check hours later)."""
+    return datetime.now(timezone.utc)
+
+
+def parse_stop_after(value: str | None) -> datetime | None:
+    """A stop-after tag's time; None for a missing or malformed one (a fresh warning)."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _stop_after(sagemaker: Any, arn: str) -> str | None:
+    tags = sagemaker.list_tags(ResourceArn=arn).get("Tags") or []
+    return next((str(t.get("Value")) for t in tags if t.get("Key") == STOP_AFTER_TAG), None)
+
+
+def warn_then_act(
+    sagemaker: Any, apps: list[dict[str, Any]], *, now: datetime, grace_minutes: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Sort the enforcement audit's apps into (due, notices, problems): `due`, the idle apps
+    whose warning has run out (to delete, each checked again); `notices`, one row per app
+    warned now or before (`state` "warned", `stop_after`) or spared (`state` "spared": used
+    since its warning, its tag removed). An app whose tag cannot be read or written is a
+    problem and is neither warned nor deleted."""
+    due: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    problems: list[str] = []
+    deadline = (now + timedelta(minutes=grace_minutes)).replace(microsecond=0)
+    for app in apps:
+        arn = app.get("arn")
+        if not arn or app.get("status") not in RUNNING:
+            continue
+        try:
+            raw = _stop_after(sagemaker, arn)
+            when = parse_stop_after(raw)
+            if not app["idle"]:
+                if raw is not None:
+                    sagemaker.delete_tags(ResourceArn=arn, TagKeys=[STOP_AFTER_TAG])
+                    notices.append({**app, "state": "spared", "reason": None, "stop_after": None})
+                continue
+            if when is not None and when <= now:
+                due.append({**app, "reason": REASON, "stop_after": when.isoformat()})
+                continue
+            if when is None:
+                when = deadline
+                sagemaker.add_tags(
+                    ResourceArn=arn, Tags=[{"Key": STOP_AFTER_TAG, "Value": when.isoformat()}]
+                )
+            notices.append(
+                {**app, "state": "warned", "reason": None, "stop_after": when.isoformat()}
+            )
+        except Exception as err:
+            operation = str(getattr(err, "operation_name", "") or "ListTags")
+            problems.append(
+                f"{app['domain_id']} {app['app_type']}/{app['app_name']}: {operation}: {err}"
+            )
+    return due, notices, problems
+
+
 def _pricer(session: Any) -> Any:
     """The Price List API when the role may call it, then the bundled snapshot."""
 
@@ -121,9 +229,11 @@ def report(
     plan: list[dict[str, Any]] | None = None,
     enforce_hours: float = 0.0,
     notes: list[str] | None = None,
+    notices: list[dict[str, Any]] | None = None,
 ) -> tuple[str, str]:
     """The SNS subject and message: every app without the LCC or idle, and what they cost;
-    `plan`, the apps about to be deleted; `notes`, the run's own errors, first."""
+    `plan`, the apps about to be deleted; `notices`, the apps warned or spared (grace);
+    `notes`, the run's own errors, first."""
     totals = document["totals"]
     flagged = [a for a in document["apps"] if a["idle"] or not a["lcc_attached"]]
     subject = (
@@ -154,6 +264,23 @@ def report(
         )
     if len(flagged) > MAX_LISTED:
         lines.append(f"... and {len(flagged) - MAX_LISTED} more (run `jupyter smcost audit`).")
+    warned = [n for n in notices or [] if n["state"] == "warned"]
+    spared = [n for n in notices or [] if n["state"] == "spared"]
+    if warned:
+        lines.append("")
+        lines.append(f"Warned {len(warned)} idle apps (deleted by a later run if still idle):")
+        lines.extend(
+            f"- warned {a['domain_id']} {a['app_type']}/{a['app_name']} ({_place(a)}): "
+            f"stop after {a['stop_after']}"
+            for a in warned[:MAX_LISTED]
+        )
+    if spared:
+        lines.append("")
+        lines.append(f"Spared {len(spared)} warned apps (used since their warning):")
+        lines.extend(
+            f"- spared {a['domain_id']} {a['app_type']}/{a['app_name']} ({_place(a)})"
+            for a in spared[:MAX_LISTED]
+        )
     if plan:
         lines.append("")
         lines.append(
@@ -197,13 +324,40 @@ class _Run:
         self.topic = os.environ.get("SMCOST_TOPIC_ARN", "").strip() or None
         self.errors: list[str] = []
         self.published = 0
+        self.webhook = os.environ.get("SMCOST_WEBHOOK_URL", "").strip() or None
+        if self.webhook is not None and not _https(self.webhook):
+            self.error(f"SMCOST_WEBHOOK_URL {self.webhook!r} is not an https URL; it is not used")
+            self.webhook = None
+        self.posted = 0
+
+    def post(self, subject: str, message: str) -> str | None:
+        """The webhook's copy; None when it took it (or there is none), else the failure."""
+        if self.webhook is None:
+            return None
+        body = json.dumps({"text": f"{subject}\n{message}"}).encode()
+        request = urllib.request.Request(
+            self.webhook, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as answer:
+                answer.read(1024)
+        except Exception as err:  # a chat tool's outage never stops the check
+            problem = f"the webhook {urlsplit(self.webhook).netloc} failed: {err}"
+            log.error("jupyter-smcost fleet check: %s", problem)
+            return problem
+        self.posted += 1
+        return None
 
     def error(self, text: str) -> None:
         log.error("jupyter-smcost fleet check: %s", text)
         self.errors.append(text)
 
     def publish(self, subject: str, message: str) -> bool:
-        """True when the topic took it; a failure is logged, never raised or retried."""
+        """True when the topic took it; a failure is logged, never raised or retried. The
+        webhook gets the same text first, and its failure goes into the SNS message."""
+        problem = self.post(subject, message)
+        if problem is not None:
+            message = f"{problem}\n\n{message}"
         if self.topic is None:
             log.warning("SMCOST_TOPIC_ARN is unset; the report:\n%s\n%s", subject, message)
             return False
@@ -220,7 +374,14 @@ class _Run:
 def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
     """The Lambda entry point (also runnable by hand)."""
     run = _Run(new_session())
-    summary: dict[str, Any] = {"domains": [], "apps": 0, "flagged": 0, "stopped": []}
+    summary: dict[str, Any] = {
+        "domains": [],
+        "apps": 0,
+        "flagged": 0,
+        "stopped": [],
+        "warned": [],
+        "spared": [],
+    }
     try:
         scope = domain_scope(os.environ.get("SMCOST_DOMAIN_IDS"))
     except ConfigError as err:
@@ -248,7 +409,12 @@ def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
     except ConfigError as err:
         run.error(str(err))
         enforce = 0.0
-    now = datetime.now(timezone.utc)
+    try:
+        grace = grace_setting(os.environ)
+    except ConfigError as err:
+        run.error(str(err))
+        grace = DEFAULT_GRACE_MINUTES
+    now = clock()
     document = audit(
         sagemaker, domains, idle_hours=idle_hours, pricer=_pricer(run.session), now=now, workers=4
     )
@@ -260,6 +426,8 @@ def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
         problems=document["problems"],
     )
     plan: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    strict_all: list[dict[str, Any]] = []
     strict: dict[str, Any] = {"apps": [], "problems": []}
     if enforce > 0:
         # Only apps idle for the enforcement threshold (which may be longer than the report's).
@@ -271,31 +439,63 @@ def handler(event: Any = None, context: Any = None) -> dict[str, Any]:
             now=now,
             workers=4,
         )
-        plan = [a for a in strict["apps"] if a["idle"]]
+        strict_all = list(strict["apps"])
+        plan = [{**a, "reason": REASON} for a in strict["apps"] if a["idle"]]
+        if grace > 0 and run.topic is not None:
+            plan, notices, problems = warn_then_act(
+                sagemaker, strict["apps"], now=now, grace_minutes=grace
+            )
+            for problem in problems:
+                run.error(f"the warning tag: {problem}; that app is neither warned nor deleted")
+        elif grace > 0:
+            plan = []  # nothing is warned or deleted unreported
         strict["apps"] = plan
+    summary["warned"] = [_row(n) for n in notices if n["state"] == "warned"]
+    summary["spared"] = [_row(n) for n in notices if n["state"] == "spared"]
+    if enforce > 0 and grace > 0 and run.topic is None and any(a["idle"] for a in strict_all):
+        run.error(
+            "SMCOST_TOPIC_ARN is unset: idle apps are not warned and not deleted, since every "
+            "warning and deletion is reported first"
+        )
     if plan and run.topic is None:
         run.error(
             f"SMCOST_TOPIC_ARN is unset: {len(plan)} idle apps are not deleted, since every "
             "deletion is reported first"
         )
     notes = list(run.errors)
-    subject, message = report(document, plan=plan, enforce_hours=enforce, notes=notes)
+    subject, message = report(
+        document, plan=plan, enforce_hours=enforce, notes=notes, notices=notices
+    )
     if not run.publish(subject, message) or not plan:
         if plan and run.topic is not None:
             run.error(f"the plan could not be published: {len(plan)} idle apps are not deleted")
         return _finish(run, summary)
     # From here on apps are deleted: nothing may raise, or Lambda would run it all again.
     try:
-        stopped = stop_idle(sagemaker, strict, idle_hours=enforce, now=now, dry_run=False)
+        stopped = stop_idle(
+            sagemaker, strict, idle_hours=enforce, now=now, dry_run=False, reason=REASON
+        )
         summary["stopped"] = [s["result"] for s in stopped]
+        summary["stopped_apps"] = [{**_row(s["app"]), "result": s["result"]} for s in stopped]
         run.publish(*outcome(stopped, [f"problem: {p}" for p in strict["problems"]]))
     except Exception as err:  # logged, never retried into a second round of deletions
         run.error(f"after the deletions began: {err}")
     return _finish(run, summary)
 
 
+def _row(app: dict[str, Any]) -> dict[str, Any]:
+    """One app of the summary: where it is, its state and reason, its stop-after time."""
+    keys = ("domain_id", "space_name", "user_profile_name", "app_type", "app_name", "arn")
+    return {
+        **{k: app.get(k) for k in keys},
+        "state": app.get("state", "due"),
+        "reason": app.get("reason"),
+        "stop_after": app.get("stop_after"),
+    }
+
+
 def _finish(run: _Run, summary: dict[str, Any]) -> dict[str, Any]:
     summary.setdefault("problems", [])
-    summary.update(published=run.published, errors=run.errors)
+    summary.update(published=run.published, posted=run.posted, errors=run.errors)
     print(json.dumps(summary))  # CloudWatch Logs
     return summary

@@ -27,6 +27,9 @@ USER_READ = sorted(
 )
 #: ... and stops its own app: these are scoped to app / notebook instance ARNs.
 USER_STOP = ("sagemaker:DeleteApp", "sagemaker:StopNotebookInstance")
+#: Keep running removes the fleet check's warning tag from the user's own app, that key only.
+USER_UNTAG = ("sagemaker:DeleteTags",)
+FLEET_TAG = "jupyter-smcost:stop-after"
 #: What a user may do from a savings suggestion (c.Suggestions.allow_actions); DeleteApp is
 #: in USER_STOP. Drop this statement (and turn the trait off) to keep the panel read-only.
 USER_ACT = tuple(sorted(set(IAM_ACTIONS.values()) - {"sagemaker:DeleteApp"}))
@@ -74,6 +77,9 @@ FLEET = sorted(
         "sagemaker:ListSpaces",
         "sagemaker:DescribeUserProfile",
         "sagemaker:DeleteApp",
+        "sagemaker:ListTags",
+        "sagemaker:AddTags",
+        "sagemaker:DeleteTags",
         "pricing:GetProducts",
         "sns:Publish",
     }
@@ -81,7 +87,8 @@ FLEET = sorted(
 
 
 def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
-    read = [a for a in FLEET if a not in {"sagemaker:DeleteApp", "sns:Publish"}]
+    acts = {"sagemaker:DeleteApp", "sagemaker:AddTags", "sagemaker:DeleteTags", "sns:Publish"}
+    read = [a for a in FLEET if a not in acts]
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -92,6 +99,16 @@ def fleet_policy(topic_arn: str = "*") -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": ["sagemaker:DeleteApp"],
                 "Resource": "arn:aws:sagemaker:*:*:app/*",
+            },
+            {
+                # The grace period's warning tag (jupyter-smcost:stop-after), on apps only.
+                "Sid": "WarnIdleApps",
+                "Effect": "Allow",
+                "Action": ["sagemaker:AddTags", "sagemaker:DeleteTags"],
+                "Resource": "arn:aws:sagemaker:*:*:app/*",
+                "Condition": {
+                    "ForAllValues:StringEquals": {"aws:TagKeys": ["jupyter-smcost:stop-after"]}
+                },
             },
         ],
     }
@@ -200,6 +217,13 @@ def user_policy(
                 "Effect": "Allow",
                 "Action": ["sagemaker:DeleteApp"],
                 "Resource": app,
+            },
+            {
+                "Sid": "JupyterSmcostKeepRunning",
+                "Effect": "Allow",
+                "Action": list(USER_UNTAG),
+                "Resource": app,
+                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": [FLEET_TAG]}},
             },
             {
                 "Sid": "JupyterSmcostStopOwnNotebookInstance",

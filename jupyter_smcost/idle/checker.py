@@ -34,6 +34,7 @@ from .activity import (
 )
 from .config import IdleShutdown as IdleShutdownConfig
 from .events import idle_event
+from .fleet_notice import FleetNotice
 from .history import IdleHistory
 from .saving import SaveCoordinator
 from .schedule import ScheduledStop, ScheduleError
@@ -65,6 +66,10 @@ class Signals(Protocol):
 
 class IdleShutdown(IdleShutdownConfig):
     """Shut the app down after a period without real activity (its traits: config.py)."""
+
+    # -- fleet notice (issue 17 part 5): set by app.py; None in local mode ----------------
+    fleet_notice: FleetNotice | None = None
+    # -- end fleet notice --------------------------------------------------------------
 
     #: Built from `studio_activity_file` when first needed (see `_studio_activity`).
     _studio_file: StudioActivityFile | None = None
@@ -337,6 +342,8 @@ class IdleShutdown(IdleShutdownConfig):
                 # by one idle timeout (an hour when the idle shutdown is off).
                 timeout = self.policy.timeout_seconds if self.policy.enabled else 3600.0
                 self.scheduled.keep_running(self._clock(), timeout)
+            if self.fleet_notice is not None:  # fleet notice: the next fleet run spares it
+                self.fleet_notice.keep_running()
         self.tracker.record(source[:200] or "ui")
         studio = self._studio_activity()
         if studio is not None:
@@ -475,6 +482,10 @@ class IdleShutdown(IdleShutdownConfig):
             if decision.state is IdleState.EXPIRED
             else False,
             # -- end schedule --
+            # -- fleet notice (issue 17 part 5) --
+            "fleet_stop_after": self.fleet_notice.stop_after if self.fleet_notice else None,
+            "fleet_error": self.fleet_notice.error if self.fleet_notice else None,
+            # -- end fleet notice --
         }
 
     # -- the check loop ----------------------------------------------------------------
@@ -712,11 +723,27 @@ class IdleShutdown(IdleShutdownConfig):
                 kind,
                 idle_seconds=idle_seconds,
                 rate_usd_per_hour=self.settings.usd_per_hour,
-                reason=self._reason(),
-                **details,
+                **{"reason": self._reason(), **details},
             )
         except Exception as err:
             self.log.warning("jupyter-smcost: cannot record a %s in the history: %r", kind, err)
+
+    # -- fleet notice (issue 17 part 5) --
+    def record_fleet_stop(self) -> bool:
+        """The server stops and this checker did not stop it, but the admin's fleet check's
+        warning on this app has run out: the history names the stop `fleet-check` (the
+        user coming back sees why, as after any other shutdown)."""
+        if self._shutdown_started is not None:
+            return False
+        self._remember(
+            "shutdown",
+            self.decision().idle_seconds,
+            action="the admin's fleet check",
+            reason="fleet-check",
+        )
+        return True
+
+    # -- end fleet notice --
 
     def _reason(self) -> str:
         """Why the idle time ends: the idle budget, the monthly budget's tighter timeout,

@@ -106,6 +106,9 @@ def test_stop_idle_deletes_exactly_the_idle_apps(
     (stopped,) = done["stopped"]
     assert stopped["result"] == "deleted"
     assert stopped["params"]["SpaceName"] == "demo-space-2"
+    assert stopped["reason"] == "admin-audit"
+    reasons = {a["space_name"]: a["reason"] for a in done["apps"]}
+    assert reasons == {"demo-space-2": "admin-audit", "demo-space": None}
     deleted = [c for c in call_log() if c.action == "DeleteApp"]
     assert len(deleted) == 1
     statuses = {

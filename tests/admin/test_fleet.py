@@ -5,9 +5,14 @@ that needs attention and the total, and `jupyter smcost deploy` uploads and crea
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
+import threading
 import zipfile
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -60,6 +65,8 @@ def topic(emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str
     monkeypatch.setenv("SMCOST_TOPIC_ARN", arn)
     monkeypatch.setenv("SMCOST_DOMAIN_IDS", str(emulator_demo["domain_id"]))
     monkeypatch.setenv("SMCOST_IDLE_HOURS", "1")
+    # These tests delete at once; the grace period's own tests set it (warn_then_act below).
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "0")
     return arn
 
 
@@ -158,9 +165,17 @@ def test_fleet_policy_is_what_the_function_calls_and_the_template_grants(
     from smcost_emulator import call_log, clear_call_log
 
     monkeypatch.setenv("SMCOST_DOMAIN_IDS", "*")  # every domain: ListDomains
-    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")  # DeleteApp
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "30")
     clear_call_log()
-    handler({}, None)
+    handler({}, None)  # warns (ListTags, AddTags)
+    emulator = emulator_demo["emulator"]
+    emulator.set_state("studio-app", IDLE_APP, last_activity_seconds_ago=0)
+    later(monkeypatch, minutes=31)
+    assert handler({}, None)["spared"]  # DeleteTags
+    emulator.set_state("studio-app", IDLE_APP, last_activity_seconds_ago=7200)
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "0")
+    assert handler({}, None)["stopped"] == ["deleted"]  # DeleteApp
     service = {"GetProducts": "pricing", "Publish": "sns"}
     made = {f"{service.get(c.action, 'sagemaker')}:{c.action}" for c in call_log()}
     made |= {"sns:Publish"} if published(topic) else set()
@@ -337,3 +352,222 @@ def test_deploy_names_every_domain_and_forces_the_floor_explicitly(
     assert forced["EnforceIdleHours"] == "0.5" and forced["ForceEnforceIdleHours"] == "true"
     text = TEMPLATE.read_text()
     assert "SMCOST_ENFORCE_FORCE: !Ref ForceEnforceIdleHours" in text
+
+
+IDLE_APP = "demo-space-2/CodeEditor/default"  # the demo's idle app (emulator's name for it)
+
+
+def later(monkeypatch: pytest.MonkeyPatch, *, minutes: float) -> datetime:
+    """The fleet check's next runs happen `minutes` from now."""
+    from jupyter_smcost.admin import fleet
+
+    when = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    monkeypatch.setattr(fleet, "clock", lambda: when)
+    return when
+
+
+def stop_after_tag(arn: str) -> str | None:
+    tags = boto3.client("sagemaker").list_tags(ResourceArn=arn)["Tags"]
+    return next((t["Value"] for t in tags if t["Key"] == "jupyter-smcost:stop-after"), None)
+
+
+@pytest.fixture
+def grace(topic: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SMCOST_ENFORCE_IDLE_HOURS", "1")
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", "60")
+    return topic
+
+
+def test_the_first_run_warns_and_the_next_stops_what_is_still_idle(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smcost_emulator import call_log, clear_call_log
+
+    clear_call_log()
+    first = handler({}, None)
+    assert first["stopped"] == [] and deletions() == []
+    ((warned),) = first["warned"]
+    assert warned["space_name"] == "demo-space-2" and warned["state"] == "warned"
+    stop_after = datetime.fromisoformat(warned["stop_after"])
+    assert timedelta(minutes=59) < stop_after - datetime.now(timezone.utc) <= timedelta(minutes=60)
+    assert stop_after_tag(warned["arn"]) == warned["stop_after"]
+    ((_, message),) = published(grace)
+    assert "Warned 1 idle apps" in message and "- warned d-demo CodeEditor/default" in message
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+    # Tags go on that app's ARN only.
+    assert {c.params.get("ResourceArn") for c in call_log() if c.action == "AddTags"} == {
+        warned["arn"]
+    }
+
+    later(monkeypatch, minutes=61)
+    second = handler({}, None)
+    assert second["stopped"] == ["deleted"]
+    ((stopped),) = second["stopped_apps"]
+    assert stopped["space_name"] == "demo-space-2" and stopped["reason"] == "fleet-check"
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] in {"Deleting", "Deleted"}
+    # The other app, idle for an hour by now, is warned, not deleted.
+    assert [w["space_name"] for w in second["warned"]] == ["demo-space"]
+    (_, (_, plan), (subject, outcome)) = published(grace)
+    assert "Deleting 1 apps" in plan and subject.startswith("jupyter-smcost: deleted 1 of 1")
+    assert "CodeEditor/default (space demo-space-2): deleted" in outcome
+
+
+def test_activity_after_the_warning_spares_the_app_and_removes_its_tag(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ((warned),) = handler({}, None)["warned"]
+    emulator_demo["emulator"].set_state("studio-app", IDLE_APP, last_activity_seconds_ago=0)
+    later(monkeypatch, minutes=30)  # within the grace: no longer idle for 1 h
+    second = handler({}, None)
+    assert second["stopped"] == [] and deletions() == []
+    ((spared),) = second["spared"]
+    assert spared["arn"] == warned["arn"] and spared["state"] == "spared"
+    assert stop_after_tag(warned["arn"]) is None
+    assert "- spared d-demo CodeEditor/default" in published(grace)[-1][1]
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+
+
+def test_keep_running_removes_the_tag_and_the_next_run_warns_again_instead_of_stopping(
+    grace: str, emulator_demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ((warned),) = handler({}, None)["warned"]
+    # What the extension does on Keep running: DeleteTags on its own app.
+    boto3.client("sagemaker").delete_tags(
+        ResourceArn=warned["arn"], TagKeys=["jupyter-smcost:stop-after"]
+    )
+    when = later(monkeypatch, minutes=61)
+    second = handler({}, None)
+    assert second["stopped"] == [] and deletions() == []
+    again = next(w for w in second["warned"] if w["arn"] == warned["arn"])
+    assert datetime.fromisoformat(again["stop_after"]) > when  # a new, full grace period
+    assert app_statuses(emulator_demo["domain_id"])["demo-space-2"] == "InService"
+
+
+@pytest.mark.parametrize("value", ["soon", "", "2020-01-01T00:00:00", "now"])
+def test_a_bad_tag_is_a_fresh_warning_never_stop_now(
+    grace: str, emulator_demo: dict[str, Any], value: str
+) -> None:
+    arn = str(
+        boto3.client("sagemaker").describe_app(
+            DomainId=emulator_demo["domain_id"],
+            SpaceName="demo-space-2",
+            AppType="CodeEditor",
+            AppName="default",
+        )["AppArn"]
+    )
+    boto3.client("sagemaker").add_tags(
+        ResourceArn=arn, Tags=[{"Key": "jupyter-smcost:stop-after", "Value": value}]
+    )
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == []
+    ((warned),) = summary["warned"]
+    assert datetime.fromisoformat(warned["stop_after"]) > datetime.now(timezone.utc)
+    assert stop_after_tag(arn) == warned["stop_after"]
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon", "99999"])
+def test_a_bad_grace_is_reported_and_the_default_applies(
+    grace: str, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SMCOST_ENFORCE_GRACE_MINUTES", value)
+    summary = handler({}, None)
+    assert summary["stopped"] == [] and deletions() == [] and summary["warned"]
+    assert "SMCOST_ENFORCE_GRACE_MINUTES" in summary["errors"][0]
+
+
+def test_deploy_passes_the_grace(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    assert deploy_plan(capsys, "--domain", "d-demo")["EnforceGraceMinutes"] == "60"
+    assert (
+        deploy_plan(capsys, "--domain", "d-demo", "--grace-minutes", "0")["EnforceGraceMinutes"]
+        == "0"
+    )
+    assert "SMCOST_ENFORCE_GRACE_MINUTES: !Ref EnforceGraceMinutes" in TEMPLATE.read_text()
+
+
+@pytest.fixture
+def chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[Any]]]:
+    """A local https webhook (a self-signed certificate the function is made to trust):
+    its URL and the JSON bodies it received."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    received: list[Any] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    yield f"https://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webhook_gets_the_same_summary_as_sns(
+    grace: str, chat: tuple[str, list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, received = chat
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", url)
+    summary = handler({}, None)
+    assert summary["posted"] == 1 and summary["errors"] == []
+    ((subject, message),) = published(grace)
+    assert received == [{"text": f"{subject}\n{message}"}]
+    assert "- warned d-demo CodeEditor/default" in received[0]["text"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "ftp://x", "https://"])
+def test_a_webhook_that_is_not_https_is_refused(
+    grace: str, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", url)
+    summary = handler({}, None)
+    assert summary["posted"] == 0 and "not an https URL" in summary["errors"][0]
+    assert summary["warned"]  # the run goes on
+    assert "SMCOST_WEBHOOK_URL" in published(grace)[0][1]
+
+
+def test_a_failing_webhook_is_in_the_sns_message_and_never_stops_the_run(
+    grace: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SMCOST_WEBHOOK_URL", "https://127.0.0.1:9/hook")  # nothing listens
+    summary = handler({}, None)
+    assert summary["warned"] and summary["published"] == 1 and summary["posted"] == 0
+    ((_, message),) = published(grace)
+    assert message.startswith("the webhook 127.0.0.1:9 failed")
+    assert "the webhook 127.0.0.1:9 failed" in caplog.text
+
+
+def test_deploy_passes_the_webhook_and_refuses_http(
+    capsys: pytest.CaptureFixture[str],
+    emulator_demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator_demo["emulator"].endpoint_url)
+    hook = "https://hooks.example.com/x"
+    assert deploy_plan(capsys, "--domain", "d-demo", "--webhook-url", hook)["WebhookUrl"] == hook
+    refused_deploy(
+        ["--bucket", "smcost-code", "--domain", "d-demo", "--webhook-url", "http://x/y"],
+        emulator_demo["emulator"],
+        monkeypatch,
+        capsys,
+    )

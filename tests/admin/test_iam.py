@@ -16,6 +16,7 @@ from jupyter_smcost.admin.iam import (
     USER_ACT,
     USER_READ,
     USER_STOP,
+    USER_UNTAG,
     actions,
     admin_policy,
     user_policy,
@@ -72,9 +73,15 @@ def test_user_policy_covers_the_extension_and_the_admin_docs_show_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     policy = user_policy("d-abc", "my-space")
-    assert set(USER_READ) | set(USER_STOP) | set(USER_ACT) == actions(policy)
+    assert set(USER_READ) | set(USER_STOP) | set(USER_ACT) | set(USER_UNTAG) == actions(policy)
     stop = next(s for s in policy["Statement"] if s["Action"] == ["sagemaker:DeleteApp"])
     assert stop["Resource"] == "arn:aws:sagemaker:*:*:app/d-abc/my-space/*"
+    # Keep running may remove the fleet check's tag from the user's own app, and no other.
+    (untag,) = [s for s in policy["Statement"] if "sagemaker:DeleteTags" in s["Action"]]
+    assert untag["Action"] == ["sagemaker:DeleteTags"] and untag["Resource"] == stop["Resource"]
+    assert untag["Condition"] == {
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["jupyter-smcost:stop-after"]}
+    }
     assert main(["policy", "--for", "user", "--domain", "d-abc", "--space", "my-space"]) == 0
     assert json.loads(capsys.readouterr().out) == policy
     assert main(["policy", "--for", "admin"]) == 0
@@ -98,6 +105,8 @@ ONLY_WHEN_A_USER_ACTS = {
     "sagemaker:StopProcessingJob",
     "sagemaker:DeleteEndpoint",
     "sagemaker:AddTags",
+    # Keep running's removal of the fleet check's tag (tests/aws/test_fleet_notice.py).
+    "sagemaker:DeleteTags",
 }
 #: The emulator's call log does not record S3 (moto's own service, unwrapped).
 NOT_LOGGED = {"s3:GetBucketLocation"}
