@@ -44,8 +44,12 @@ function pinnedBudget(): Record<string, unknown> {
     notes: [],
     cost_explorer: {
       usd: 78.2,
-      as_of: '2026-11-25T00:00:00+00:00',
-      lag_hours: null,
+      month: '2026-11',
+      as_of: '2026-11-25',
+      estimated: true,
+      fetched_at: '2026-11-26T06:00:00+00:00',
+      lag_hours: 48,
+      lag_note: 'Tagged costs appear in Cost Explorer up to 48 hours late.',
       error: null
     }
   };
@@ -95,7 +99,7 @@ test.describe('monthly budget', () => {
         section.getByTestId('smcost-budget-projection')
       ).toContainText('$136');
       await expect(section.getByTestId('smcost-budget-explorer')).toHaveText(
-        /^Cost Explorer: \$78\.20 as of .+ \(tags appear 24-48 h late\)$/
+        /^Cost Explorer: \$78\.20 as of .+ \(tags appear up to 48 h late\)$/
       );
       await section.locator('summary').click();
       await expect(
