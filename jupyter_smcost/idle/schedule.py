@@ -28,6 +28,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..statefiles import stored_time
+
 #: The day names, Monday first (datetime.weekday() is the index).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DAYS = WEEKDAYS[:5]
@@ -165,12 +167,8 @@ class UserSchedule:
                 dropped.append("timezone")
         until = value.get("keep_running_until")
         if until is not None:
-            try:
-                parsed = datetime.fromisoformat(str(until).replace("Z", "+00:00"))
-                if parsed.tzinfo is None:
-                    raise ValueError
-                user.keep_running_until = parsed.astimezone(timezone.utc)
-            except ValueError:
+            user.keep_running_until = stored_time(until)
+            if user.keep_running_until is None:
                 dropped.append("keep_running_until")
         return user, dropped
 
