@@ -167,6 +167,26 @@ export interface IIdleStatus {
   max_idle_usd?: number | null;
   /** Idle seconds the budget buys at this app's price (newer servers). */
   budget_seconds?: number | null;
+  /** The scheduled stop (`c.Schedule`), `null` without one (newer servers). */
+  schedule?: IScheduleStatus | null;
+  /** A due scheduled stop waits for busy kernels (newer servers). */
+  schedule_waiting_for_busy?: boolean;
+  /** When the admin's fleet check will stop this app, or `null` (newer servers). */
+  fleet_stop_after?: string | null;
+  /** Why the fleet check's tag could not be read or removed (newer servers). */
+  fleet_error?: string | null;
+}
+
+/**
+ * The schedule part of the idle status.
+ */
+export interface IScheduleStatus {
+  /** The stop time of day, `HH:MM`, in the schedule's time zone. */
+  stop_at: string;
+  /** The next scheduled stop, ISO 8601, or `null`. */
+  next_stop: string | null;
+  /** Until when the user keeps the app running past it, ISO 8601, or `null`. */
+  keep_running_until: string | null;
 }
 
 /**

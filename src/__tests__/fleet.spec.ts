@@ -22,7 +22,11 @@ import { status } from './fixtures';
 const STOP = '2026-11-26T18:30:00+00:00';
 
 function withFleet(value: unknown): IStatus {
-  return { ...status(), fleet_stop_after: value } as unknown as IStatus;
+  const base = status();
+  return {
+    ...base,
+    idle: { ...base.idle, fleet_stop_after: value }
+  } as unknown as IStatus;
 }
 
 class FakeIdle {

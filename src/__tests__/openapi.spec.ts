@@ -30,6 +30,7 @@ const DOCUMENTED_BY: { [iface: string]: string } = {
   IEnvironment: 'Environment',
   ISaveRequest: 'SaveRequest',
   IIdleStatus: 'IdleStatus',
+  IScheduleStatus: 'ScheduleStatus',
   IStatus: 'Status',
   IServerConfig: 'Config',
   IConfigUpdate: 'ConfigUpdate',

@@ -16,7 +16,8 @@ import { status } from './fixtures';
 const NEXT = '2026-11-26T19:00:00+00:00';
 
 function withSchedule(schedule: unknown): IStatus {
-  return { ...status(), schedule } as unknown as IStatus;
+  const base = status();
+  return { ...base, idle: { ...base.idle, schedule } } as unknown as IStatus;
 }
 
 describe("the admin's stop schedule", () => {

@@ -16,12 +16,11 @@ import { en } from '../i18n';
 /**
  * When the fleet check will stop this app (ISO 8601), or `null`.
  *
- * `fleet_stop_after` is a field of `GET status` that docs/openapi.json does
- * not document yet, so it is read here, outside the checked `IStatus`.
+ * `GET status`' `idle.fleet_stop_after` (the app's `jupyter-smcost:stop-after`
+ * tag), read field by field: anything but a time is no warning.
  */
 export function fleetStopAfter(status: IStatus | null): string | null {
-  const value = (status as unknown as { fleet_stop_after?: unknown } | null)
-    ?.fleet_stop_after;
+  const value: unknown = status?.idle?.fleet_stop_after;
   if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
     return null;
   }

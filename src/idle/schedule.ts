@@ -1,8 +1,7 @@
 /**
  * The admin's stop schedule (issue 17 part 4), as far as the frontend shows
- * it before the server lands: `GET status`' `schedule` (`{stop_at: "19:00",
- * next_stop, keep_running_until}` or `null`). The field is not in
- * docs/openapi.json yet, so it is read here, outside the checked `IStatus`.
+ * it: `GET status`' `idle.schedule` (`{stop_at: "19:00", next_stop,
+ * keep_running_until}` or `null`), read here field by field.
  */
 
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -24,7 +23,7 @@ export interface IStatusSchedule {
 }
 
 export function scheduleOf(status: IStatus | null): IStatusSchedule | null {
-  const raw = (status as unknown as { schedule?: unknown } | null)?.schedule;
+  const raw: unknown = status?.idle?.schedule;
   if (raw === null || typeof raw !== 'object') {
     return null;
   }

@@ -1,6 +1,6 @@
 /**
  * The admin's fleet check in Chromium: a pinned `GET status` with
- * `fleet_stop_after` (the server's side is not there yet) shows the notice
+ * `idle.fleet_stop_after` (served through page.route) shows the notice
  * once, whose Keep running reports activity as the Cost panel's does, and
  * the same line in the Cost panel's idle section.
  */
@@ -26,7 +26,7 @@ test.describe("admin's fleet check", () => {
   }) => {
     await page.route(/\/jupyter-smcost\/status/, route =>
       route.fulfill({
-        json: { ...pinnedStatus(), fleet_stop_after: '2026-11-26T14:30:00Z' }
+        json: pinnedStatus({ fleet_stop_after: '2026-11-26T14:30:00Z' })
       })
     );
     const sources = recordHeartbeats(page);
