@@ -267,6 +267,7 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
       translator,
       idle,
       keepRunning: idle ? () => idle.keepRunning() : null,
+      keepRunningUntil: idle ? time => idle.keepRunningUntil(time) : null,
       // The idle plugin's command; none without it.
       showHistory: app.commands.hasCommand(CommandIDs.showHistory)
         ? () => {

@@ -162,6 +162,7 @@ export class CostPanel extends SidePanel {
         trans,
         idle: this._idle,
         keepRunning: options.keepRunning,
+        keepRunningUntil: options.keepRunningUntil,
         showHistory: options.showHistory
       }),
       new ResourcesSection({ model, trans, onRetry: retry })
@@ -425,6 +426,8 @@ export namespace CostPanel {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
+    /** Keep running past today's scheduled stop; no control without it. */
+    keepRunningUntil?: ((time: string | null) => Promise<unknown>) | null;
     /** Open the idle history; no "History" link in the idle section without it. */
     showHistory?: (() => void) | null;
     /** The savings section; none without it (see `setSavings`). */

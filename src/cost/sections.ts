@@ -18,8 +18,9 @@ import { CostModel } from './model';
 import { el, IStatusLine, setData, setList, setText, statusLine } from '../dom';
 import { formatDuration, formatUsd, isStopped } from '../format';
 import { describeFleetStop } from '../idle/fleet';
-import { describeSchedule } from '../idle/schedule';
+import { describeSchedule, scheduleOf } from '../idle/schedule';
 import { IdleModel } from '../idle/model';
+import { errorMessage } from '../poll';
 
 /**
  * A part of the Cost panel: a widget of its own that the panel redraws at
@@ -380,10 +381,13 @@ export class IdleSection extends CostSection {
       testid: 'smcost-schedule'
     });
     this._schedule.hidden = true;
+    this._keepRunningUntil = options.keepRunningUntil ?? null;
+    this._until = this._untilForm();
     this.node.append(
       this._countdown,
       this._fleet,
       this._schedule,
+      this._until.form,
       this._idleCost,
       this._keepButton,
       this._keepMessage
@@ -426,6 +430,13 @@ export class IdleSection extends CostSection {
     const schedule = describeSchedule(idle.status, this.trans);
     setText(this._schedule, schedule ?? '');
     this._schedule.hidden = schedule === null;
+    const scheduled = scheduleOf(idle.status);
+    this._until.form.hidden =
+      this._keepRunningUntil === null ||
+      scheduled === null ||
+      (view !== null && isStopped(view.idle));
+    this._until.cancel.hidden =
+      (scheduled?.keep_running_until ?? null) === null;
     setText(this._fleet, fleet ?? '');
     this._fleet.hidden = fleet === null;
     const cost = this.model.cost;
@@ -440,6 +451,78 @@ export class IdleSection extends CostSection {
     // dry run's app does: its "Keep running" restarts the idle clock.)
     this._keepButton.hidden =
       this._keepRunning === null || view === null || isStopped(view.idle);
+  }
+
+  /**
+   * "Keep running until [time] Set", and Cancel while one is set: today's
+   * scheduled stop postponed (the server keeps the admin's bounds, and its
+   * refusal is shown as it says it).
+   */
+  private _untilForm(): Private.IUntilForm {
+    const trans = this.trans;
+    const d = el;
+    const form = d('form', {
+      className: 'jp-smcost-CostPanel-keepUntil',
+      testid: 'smcost-keep-until'
+    });
+    form.hidden = true;
+    const label = d('label', {
+      className: 'jp-smcost-CostPanel-secondary',
+      text: trans.__('Keep running until') + ' '
+    });
+    const input = d('input', {
+      className: 'jp-mod-styled',
+      testid: 'smcost-keep-until-time',
+      attrs: { type: 'time', required: 'true' }
+    });
+    label.append(input);
+    const set = d('button', {
+      className: 'jp-mod-styled',
+      testid: 'smcost-keep-until-set',
+      text: trans.__('Set'),
+      attrs: { type: 'submit' }
+    });
+    const cancel = d('button', {
+      className: 'jp-mod-styled',
+      testid: 'smcost-keep-until-cancel',
+      text: trans.__('Cancel'),
+      attrs: {
+        type: 'button',
+        'aria-label': trans.__('Cancel: stop at the scheduled time today')
+      }
+    });
+    cancel.hidden = true;
+    const message = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-keep-until-message',
+      attrs: { role: 'status', 'aria-live': 'polite' }
+    });
+    form.append(label, set, cancel, message);
+    const send = async (time: string | null): Promise<void> => {
+      if (this._keepRunningUntil === null) {
+        return;
+      }
+      setText(message, '');
+      try {
+        await this._keepRunningUntil(time);
+        setText(
+          message,
+          time === null
+            ? trans.__('The app stops at its scheduled time today.')
+            : trans.__('The app keeps running until %1 today.', time)
+        );
+      } catch (reason) {
+        setText(message, errorMessage(reason));
+      }
+    };
+    form.addEventListener('submit', event => {
+      event.preventDefault();
+      if (input.value) {
+        void send(input.value);
+      }
+    });
+    cancel.addEventListener('click', () => void send(null));
+    return { form, input, cancel, message };
   }
 
   private async _onKeepRunning(): Promise<void> {
@@ -477,6 +560,8 @@ export class IdleSection extends CostSection {
   private _keepMessage: HTMLParagraphElement;
   private _keepRunning: (() => Promise<unknown>) | null;
   private _schedule: HTMLParagraphElement;
+  private _keepRunningUntil: ((time: string | null) => Promise<unknown>) | null;
+  private _until: Private.IUntilForm;
 }
 
 /**
@@ -491,12 +576,24 @@ export namespace IdleSection {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
+    /** Keep running past today's scheduled stop; no control without it. */
+    keepRunningUntil?: ((time: string | null) => Promise<unknown>) | null;
     /** Open the idle history; no "History" link without it. */
     showHistory?: (() => void) | null;
   }
 }
 
 namespace Private {
+  /**
+   * The "Keep running until" control's parts.
+   */
+  export interface IUntilForm {
+    form: HTMLFormElement;
+    input: HTMLInputElement;
+    cancel: HTMLButtonElement;
+    message: HTMLParagraphElement;
+  }
+
   /**
    * The prefix of the ids that label the sections (one panel per page).
    */
