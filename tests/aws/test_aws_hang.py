@@ -132,7 +132,9 @@ async def test_a_call_gives_up_with_timeout_within_its_bound(hanging: HangingEnd
             await aws.call("sagemaker", "describe_app", **APP_KEY)
         assert caught.value.code == "Timeout"
         assert caught.value.operation == "DescribeApp"
-        assert time.monotonic() - start < 1.0 + 0.5
+        # Its bound (1 s), not botocore's 30 s: the margin is for a busy machine's
+        # scheduling (2 s was seen in CI), far below what the read timeout would take.
+        assert time.monotonic() - start < 1.0 + 5.0
     finally:
         aws.close()
 
