@@ -119,7 +119,8 @@ class BudgetService:
     _notes: list[str] = field(default_factory=list, init=False)
     #: The last `GET budget` document (a tick's or a request's), for the suggestions.
     last: dict[str, Any] | None = field(default=None, init=False)
-    #: The user profile's ARN as last known (for Cost Explorer's filter).
+    #: The user profile's ARN as the budget tag's read last found it (Cost Explorer's
+    #: filter).
     _profile_arn: str | None = field(default=None, init=False)
 
     # -- which budget ------------------------------------------------------------------
@@ -141,7 +142,7 @@ class BudgetService:
         ttl = self.tag_ttl_seconds
         try:
             ident = await self.whoami()
-            arn = ident.user_profile_arn
+            arn = self._profile_arn = ident.user_profile_arn
             if arn is None:
                 note = "the user profile is not known here: its budget tag is not read"
             else:
@@ -245,13 +246,8 @@ class BudgetService:
     async def _cost_explorer(self) -> None:
         """Cost Explorer's figure for this user, at most once a day; never raises."""
         assert self.cost_explorer is not None
-        if self.env().kind not in (Kind.STUDIO_SPACE, Kind.STUDIO_CLASSIC):
-            return  # no user profile, so no tag to filter by
-        try:
-            self._profile_arn = (await self.whoami()).user_profile_arn
-        except Exception as err:  # AwsError or a bug: the ledger goes on without it
-            log.info("jupyter-smcost: no user profile for Cost Explorer's figure: %s", err)
-            return
+        # The profile's ARN as the budget tag's read found it (the same tick, or cached
+        # with the tag): no second identity lookup.
         if self._profile_arn is not None:
             await self.cost_explorer.refresh(self._profile_arn)
 
