@@ -230,8 +230,10 @@ class SMCost(TolerantConfig, ExtensionApp):
         """What the kernels' pre-launch estimate reads (jupyter_smcost.prelaunch): the cap in
         force. The kernel reads the policy file itself too, so editing this file cannot raise
         the admin's cap."""
-        from .prelaunch import MAX_SETTINGS_BYTES, SETTINGS_FILENAME
+        from .prelaunch import MAX_SETTINGS_BYTES, SETTINGS_FILENAME, STATE_DIR_ENV
 
+        # Kernels inherit the server's environment: this says where the file is.
+        os.environ[STATE_DIR_ENV] = self.state_dir
         path = Path(self.state_dir) / SETTINGS_FILENAME
         if max_job_usd is None and not path.exists():
             return  # no cap, none before: nothing to write (the state directory stays as is)

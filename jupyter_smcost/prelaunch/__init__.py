@@ -2,11 +2,13 @@
 
 On load, the kernel's default boto3 session (the one the SageMaker Python SDK uses) gets the
 `Guard`; the cap is the admin's (`max_job_usd` in the policy file, which wins) or
-`c.Budget.max_job_usd` as the server wrote it to `prelaunch.json` in its state directory.
+`c.Budget.max_job_usd` as the server wrote it to `prelaunch.json` in its state directory
+(which the server names to its kernels in `SMCOST_STATE_DIR`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,15 +19,19 @@ from .guard import CONFIRM_ENV, Guard, JobCostRefused, register
 __all__ = ["CONFIRM_ENV", "JobCostRefused", "confirm_cost", "load_ipython_extension", "install"]
 
 SETTINGS_FILENAME = "prelaunch.json"
+#: The server's state directory, set by the server for the kernels it starts: with
+#: `c.SMCost.state_dir` moved, the kernels still find the server's `prelaunch.json`.
+STATE_DIR_ENV = "SMCOST_STATE_DIR"
 MAX_SETTINGS_BYTES = 64 * 1024
 
 _guard: Guard | None = None
 
 
 def state_dir() -> str:
+    """The server's state directory as it names it to its kernels, else its default."""
     from jupyter_core.paths import jupyter_data_dir
 
-    return str(Path(jupyter_data_dir()) / "jupyter_smcost")
+    return os.environ.get(STATE_DIR_ENV) or str(Path(jupyter_data_dir()) / "jupyter_smcost")
 
 
 def read_cap(directory: str, policy_path: str | None = None) -> float | None:
