@@ -78,6 +78,9 @@ else:
     c.Resources.max_ttl_seconds = 2  # noqa: F821
     c.Resources.jitter = 0  # noqa: F821
     c.SMCost.aws_background_calls_per_second = 50  # noqa: F821
+    # The admin's cap on one job's cost, which the notebook's estimate checks
+    # (ui-tests/tests/prelaunch.spec.ts); nothing else reads it.
+    c.Budget.max_job_usd = 5.0  # noqa: F821
     # Savings: computed again every 2 s (a test reseeds the emulator with the savings demo
     # and must see its suggestions), with the demo's settings (scripts/demo.py).
     c.Suggestions.ttl_seconds = 2  # noqa: F821
