@@ -187,7 +187,8 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         type=_usd("--max-job-usd"),
         metavar="USD",
         help="a job whose worst case (or an endpoint whose month) costs more starts only when "
-        "the user confirms, in kernels with jupyter_smcost.prelaunch (c.Budget.max_job_usd)",
+        "the user confirms (c.Budget.max_job_usd); the lifecycle script loads the check, "
+        "jupyter_smcost.prelaunch, in every kernel of the server's environment",
     )
     group.add_argument(
         "--stop-at",

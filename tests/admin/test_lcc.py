@@ -59,7 +59,7 @@ def test_each_script_passes_shellcheck_and_fits_the_limit(
 ) -> None:
     variants = [
         [],
-        FULL_POLICY + ["--prices-uri", "s3://prices/snapshot.json"],
+        FULL_POLICY + ["--prices-uri", "s3://prices/snapshot.json", "--max-job-usd", "50"],
         ["--wheel-uri", "s3://bucket/jupyter_smcost-0.1.0-py3-none-any.whl", "--sha256", "a" * 64],
         ["--pip-spec", "jupyter_smcost>=0.1", "--pip-index-url", "https://pypi.internal/simple"],
     ]
