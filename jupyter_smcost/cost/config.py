@@ -205,7 +205,9 @@ class Budget(TolerantConfig, LoggingConfigurable):
         None,
         allow_none=True,
         help="The most one job may cost before it starts, in USD (None: no cap). In a kernel "
-        "with `%load_ext jupyter_smcost.prelaunch`, a training or processing job whose "
+        "with jupyter_smcost.prelaunch loaded (the lifecycle script with --max-job-usd loads "
+        "it in every kernel of the server's environment; else `%load_ext "
+        "jupyter_smcost.prelaunch`), a training or processing job whose "
         "worst case (price x count x MaxRuntimeInSeconds) or an endpoint whose month (730 h) is "
         "above it starts only when the user confirms; so does one whose price is unknown, and "
         "a transform job (it has no max runtime).",
