@@ -190,6 +190,52 @@ export interface IScheduleStatus {
 }
 
 /**
+ * A day the scheduled stop applies to.
+ */
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/**
+ * `GET schedule` (and the answer to `PUT schedule`): the working hours' stop
+ * that applies, whose it is, and the admin's bounds.
+ */
+export interface ISchedule {
+  /** The daily stop time, `HH:MM` in `timezone`; `null`: no scheduled stop. */
+  stop_at: string | null;
+  /** The days the stop applies to, Monday first. */
+  days: Weekday[];
+  /** The IANA time zone of the times: the admin's, else the browser's, else UTC. */
+  timezone: string;
+  /** The next stop (ISO 8601 UTC), keep running included, or `null`. */
+  next_stop: string | null;
+  /** Today's stop postponed to this instant (ISO 8601 UTC), or `null`. */
+  keep_running_until: string | null;
+  /** Whose stop time applies, `null` without one. */
+  source: 'admin' | 'user' | null;
+  /** Whether the user may set their own `stop_at`. */
+  user_may_change: boolean;
+  /** The earliest `stop_at` a user may choose, `HH:MM`, or `null`. */
+  earliest_stop_at: string | null;
+  /** The latest `stop_at` a user may choose, `HH:MM`, or `null`. */
+  latest_stop_at: string | null;
+  /** The latest local time `keep_running_until` may name, `HH:MM`. */
+  max_keep_running_until: string;
+}
+
+/**
+ * The body of `PUT schedule`: any subset, applied all or nothing.
+ */
+export interface IScheduleUpdate {
+  /** The user's own stop time, `HH:MM`; `null`: the admin's applies again. */
+  stop_at?: string | null;
+  /** The browser's IANA time zone (used when the admin gives none). */
+  timezone?: string;
+  /** Postpone today's stop to this local time, `HH:MM`; `null` cancels. */
+  keep_running_until?: string | null;
+  /** Consent: a due scheduled stop may end busy kernels. */
+  stop_now?: true;
+}
+
+/**
  * Which limit ends the idle time first: the idle timeout, the idle budget
  * (idle time that cost this much), or neither.
  */

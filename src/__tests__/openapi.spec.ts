@@ -31,6 +31,8 @@ const DOCUMENTED_BY: { [iface: string]: string } = {
   ISaveRequest: 'SaveRequest',
   IIdleStatus: 'IdleStatus',
   IScheduleStatus: 'ScheduleStatus',
+  ISchedule: 'Schedule',
+  IScheduleUpdate: 'ScheduleUpdate',
   IStatus: 'Status',
   IServerConfig: 'Config',
   IConfigUpdate: 'ConfigUpdate',
@@ -95,7 +97,8 @@ const REQUESTS = new Set([
   'IConfigUpdate',
   'ISaveAck',
   'IActionRequest',
-  'IHistorySeenRequest'
+  'IHistorySeenRequest',
+  'IScheduleUpdate'
 ]);
 
 /** What the TypeScript side reads that the schema does not promise, as readable lines. */
