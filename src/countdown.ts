@@ -46,7 +46,10 @@ export function extrapolate(
   const secondsLeft = Math.max(0, idle.seconds_until_shutdown - elapsed);
   let state: IdleState = idle.state;
   if (secondsLeft <= 0) {
-    state = 'shutting-down';
+    // A due scheduled stop that waits for busy kernels stays in its warning
+    // until they finish or the user says "Stop now".
+    state =
+      idle.schedule_waiting_for_busy === true ? 'warning' : 'shutting-down';
   } else if (secondsLeft <= idle.warning_seconds) {
     state = 'warning';
   }

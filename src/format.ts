@@ -214,6 +214,21 @@ export function formatStatus(
       break;
     case 'active':
     case 'warning':
+      if (idle.schedule_waiting_for_busy === true) {
+        text = trans.__(
+          'idle %1 · scheduled stop waiting',
+          formatDuration(view.idleSeconds, 'floor', trans)
+        );
+        lines.push(
+          trans.__(
+            'The scheduled stop is due and waits for the running cells to finish.'
+          ),
+          trans.__(
+            'Stop now (in the Cost panel) ends them; "Keep running" postpones the stop.'
+          )
+        );
+        break;
+      }
       text =
         trans.__(
           'idle %1 · stops in %2',

@@ -40,6 +40,9 @@ import { SaveResponder } from './idle/saving';
 import { IdleStatusItem } from './idle/statusbar';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { IdleNotifier } from './idle/warning';
+// The status bar item and the warning read the schedule from the start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { confirmStopNow, putSchedule, ScheduleModel } from './idle/schedule';
 // The badge counts the suggestions from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { SuggestionsModel } from './suggestions/model';
@@ -127,7 +130,17 @@ const idlePlugin: JupyterFrontEndPlugin<IdleModel> = {
         model.handleEvent(event);
       }
     });
-    new IdleNotifier({ model, translator });
+    new IdleNotifier({
+      model,
+      translator,
+      // "Stop now" for a due scheduled stop that waits for busy kernels.
+      stopNow: async () => {
+        if (await confirmStopNow(model.status?.idle ?? null, trans)) {
+          await putSchedule({ stop_now: true }, serverSettings);
+          await model.refresh();
+        }
+      }
+    });
     new SaveResponder({
       model,
       widgets: () => Private.documentWidgets(app),
@@ -267,7 +280,8 @@ const costPlugin: JupyterFrontEndPlugin<ICostUI> = {
       translator,
       idle,
       keepRunning: idle ? () => idle.keepRunning() : null,
-      keepRunningUntil: idle ? time => idle.keepRunningUntil(time) : null,
+      // The working hours: GET schedule when the status' schedule changes.
+      schedule: idle ? new ScheduleModel({ idle }) : null,
       // The idle plugin's command; none without it.
       showHistory: app.commands.hasCommand(CommandIDs.showHistory)
         ? () => {

@@ -10,6 +10,7 @@ import {
   INotificationAPI,
   KEEP_RUNNING_ACTION,
   noticeMessage,
+  STOP_NOW_ACTION,
   warningMessage
 } from '../idle/warning';
 import { idleStatus, NOW, status } from './fixtures';
@@ -54,9 +55,12 @@ class FakeNotifications implements INotificationAPI {
     const action = this.shown
       .get(id)!
       .options.actions!.find(a => a.label === label)!;
-    action.callback(new MouseEvent('click'));
+    const event = new MouseEvent('click', { cancelable: true });
+    action.callback(event);
     // The toast closes and dismisses itself unless prevented.
-    this.shown.delete(id);
+    if (!event.defaultPrevented) {
+      this.shown.delete(id);
+    }
   }
 }
 
@@ -77,7 +81,8 @@ afterEach(() => {
  */
 function setup(
   idle: Partial<IIdleStatus>,
-  toastShown: (id: string) => boolean | null = () => null
+  toastShown: (id: string) => boolean | null = () => null,
+  stopNow: (() => Promise<unknown>) | null = null
 ) {
   const clock = { now: NOW };
   const answers: Array<IStatus | Error> = [status(idle)];
@@ -105,7 +110,8 @@ function setup(
     notifications,
     clock: () => clock.now,
     tickMs: 60_000,
-    toastShown
+    toastShown,
+    stopNow
   });
   const answer = (next: Partial<IIdleStatus> | Error) => {
     answers[0] = next instanceof Error ? next : status(next);
@@ -188,6 +194,78 @@ describe('noticeMessage', () => {
 });
 
 describe('IdleNotifier', () => {
+  const WAITING: Partial<IIdleStatus> = {
+    state: 'warning',
+    seconds_until_shutdown: 0,
+    limit: 'schedule' as unknown as IIdleStatus['limit'],
+    schedule_waiting_for_busy: true,
+    error: 'the scheduled stop waits for 1 busy kernel(s); stop now to end them'
+  };
+
+  it('a due scheduled stop that waits for busy kernels: one warning with "Stop now", not the notice as well', async () => {
+    const stopNow = jest.fn(() => Promise.resolve());
+    const { answer, model, notifications } = setup(
+      { state: 'warning', seconds_until_shutdown: 60, limit: WAITING.limit },
+      () => null,
+      stopNow
+    );
+    await model.update();
+    const [first] = [...notifications.shown.keys()];
+    expect(
+      notifications.shown.get(first)!.options.actions!.map(a => a.label)
+    ).toEqual([KEEP_RUNNING_ACTION]);
+    // Due, and waiting: a new question with its own actions.
+    answer(WAITING);
+    await model.update();
+    expect(notifications.shown.has(first)).toBe(false);
+    expect(notifications.shown.size).toBe(1);
+    const [id, shown] = [...notifications.shown][0];
+    expect(shown.message).toBe(
+      'The scheduled stop is due and waits for the running cells to finish.\nStop now ends them; Keep running postpones the stop.'
+    );
+    expect(shown.options.actions!.map(a => a.label)).toEqual([
+      STOP_NOW_ACTION,
+      KEEP_RUNNING_ACTION
+    ]);
+    // The server's notice says the same: not a second toast.
+    expect(notifications.errors).toEqual([]);
+    // The toast stays while the dialog asks (a cancel leaves it open).
+    notifications.click(id, STOP_NOW_ACTION);
+    expect(stopNow).toHaveBeenCalledTimes(1);
+    expect(notifications.shown.has(id)).toBe(true);
+    // Kept running: the stale notice is not shown afterwards either.
+    answer({
+      ...WAITING,
+      state: 'active',
+      seconds_until_shutdown: 3000,
+      schedule_waiting_for_busy: false
+    });
+    await model.update();
+    expect(notifications.shown.size).toBe(0);
+    expect(notifications.errors).toEqual([]);
+  });
+
+  it('"Stop now" refused: the server\'s message in an error notification', async () => {
+    const stopNow = jest.fn(() => Promise.reject(new Error('HTTP 403')));
+    const { model, notifications } = setup(WAITING, () => null, stopNow);
+    await model.update();
+    const [id] = [...notifications.shown.keys()];
+    notifications.click(id, STOP_NOW_ACTION);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(notifications.errors).toEqual([
+      'Could not stop the app now: HTTP 403'
+    ]);
+  });
+
+  it('no "Stop now" action without a way to stop now', async () => {
+    const { model, notifications } = setup(WAITING);
+    await model.update();
+    const [shown] = [...notifications.shown.values()];
+    expect(shown.options.actions!.map(a => a.label)).toEqual([
+      KEEP_RUNNING_ACTION
+    ]);
+  });
+
   it('warns with a live countdown and "Keep running"', async () => {
     const { clock, model, notifications, notifier } = setup({
       state: 'warning',

@@ -372,6 +372,13 @@ export function describeCountdown(
     case 'active':
     case 'warning': {
       const idleFor = formatDuration(view.idleSeconds, 'floor', trans);
+      if (idle.schedule_waiting_for_busy === true) {
+        text = trans.__(
+          'Idle %1 · the scheduled stop is due and waits for the running cells to finish.',
+          idleFor
+        );
+        break;
+      }
       const left = formatDuration(view.secondsLeft ?? 0, 'ceil', trans);
       const limit = limitPhrase(view, trans);
       text = dryRun

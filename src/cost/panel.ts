@@ -26,6 +26,8 @@ import {
 import { el, setData, setText } from '../dom';
 import { loadTrans } from '../i18n';
 import { IdleModel } from '../idle/model';
+import { ScheduleModel } from '../idle/schedule';
+import { IIdleStatus } from '../api';
 import { ISavingsSection } from '../tokens';
 
 /**
@@ -162,7 +164,8 @@ export class CostPanel extends SidePanel {
         trans,
         idle: this._idle,
         keepRunning: options.keepRunning,
-        keepRunningUntil: options.keepRunningUntil,
+        schedule: options.schedule,
+        confirmStopNow: options.confirmStopNow,
         showHistory: options.showHistory
       }),
       new ResourcesSection({ model, trans, onRetry: retry })
@@ -177,6 +180,8 @@ export class CostPanel extends SidePanel {
 
     model.changed.connect(this.render, this);
     this._idle?.changed.connect(this.render, this);
+    this._schedule = options.schedule ?? null;
+    this._schedule?.changed.connect(this.render, this);
     this._history?.changed.connect(this.render, this);
     // When the idle shutdown stops the app, the cost (and the meter) stop at
     // once rather than at the next poll.
@@ -292,6 +297,7 @@ export class CostPanel extends SidePanel {
     this._model.setResourcesWanted(false);
     this._model.changed.disconnect(this.render, this);
     this._idle?.changed.disconnect(this.render, this);
+    this._schedule?.changed.disconnect(this.render, this);
     this._history?.changed.disconnect(this.render, this);
     super.dispose();
   }
@@ -404,6 +410,7 @@ export class CostPanel extends SidePanel {
   private _model: CostModel;
   private _refreshing = 0;
   private _savings: ISavingsSection | null = null;
+  private _schedule: ScheduleModel | null;
   private _sections: CostSection[];
   private _spinner: Spinner;
   private _timer: number | null = null;
@@ -426,8 +433,12 @@ export namespace CostPanel {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
-    /** Keep running past today's scheduled stop; no control without it. */
-    keepRunningUntil?: ((time: string | null) => Promise<unknown>) | null;
+    /**
+     * The working hours' schedule and its changes; no controls without it.
+     */
+    schedule?: ScheduleModel | null;
+    /** Ask before "Stop now"; JupyterLab's dialog by default. */
+    confirmStopNow?: (idle: IIdleStatus | null) => Promise<boolean>;
     /** Open the idle history; no "History" link in the idle section without it. */
     showHistory?: (() => void) | null;
     /** The savings section; none without it (see `setSavings`). */

@@ -16,11 +16,17 @@ import {
 import { SessionCostHistory } from './history';
 import { CostModel } from './model';
 import { el, IStatusLine, setData, setList, setText, statusLine } from '../dom';
-import { formatDuration, formatUsd, isStopped } from '../format';
+import { formatDuration, formatUsd, isDryRun, isStopped } from '../format';
+import { IIdleStatus } from '../api';
 import { describeFleetStop } from '../idle/fleet';
-import { describeSchedule, scheduleOf } from '../idle/schedule';
+import {
+  confirmStopNow,
+  isWaitingForBusy,
+  ScheduleModel
+} from '../idle/schedule';
 import { IdleModel } from '../idle/model';
 import { errorMessage } from '../poll';
+import { WorkingHours } from './workinghours';
 
 /**
  * A part of the Cost panel: a widget of its own that the panel redraws at
@@ -330,7 +336,9 @@ export class EnvironmentSection extends CostSection {
 }
 
 /**
- * The idle countdown, what the idle time costs, and "Keep running".
+ * The idle countdown, what the idle time costs, "Keep running" (and "Stop
+ * now" while a due scheduled stop waits for busy kernels), and the working
+ * hours.
  */
 export class IdleSection extends CostSection {
   constructor(options: IdleSection.IOptions) {
@@ -371,26 +379,46 @@ export class IdleSection extends CostSection {
       testid: 'smcost-keep-running-message',
       attrs: { role: 'status', 'aria-live': 'polite' }
     });
+    this._scheduleModel = options.schedule ?? null;
+    this._confirmStopNow = options.confirmStopNow ?? confirmStopNow;
+    this._stopNowButton = d('button', {
+      className: 'jp-smcost-CostPanel-stopNow jp-mod-styled jp-mod-warn',
+      testid: 'smcost-stop-now',
+      text: trans.__('Stop now'),
+      attrs: {
+        type: 'button',
+        'aria-label': trans.__(
+          'Stop now: end the running kernels for the scheduled stop'
+        )
+      }
+    });
+    this._stopNowButton.hidden = true;
+    this._stopNowButton.addEventListener('click', () => {
+      void this._onStopNow();
+    });
+    this._stopNowMessage = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-stop-now-message',
+      attrs: { role: 'status', 'aria-live': 'polite' }
+    });
+    const buttons = d('div', { className: 'jp-smcost-CostPanel-idleActions' });
+    buttons.append(this._keepButton, this._stopNowButton);
     this._fleet = d('p', {
       className: 'jp-smcost-CostPanel-secondary',
       testid: 'smcost-fleet-stop'
     });
     this._fleet.hidden = true;
-    this._schedule = d('p', {
-      className: 'jp-smcost-CostPanel-secondary',
-      testid: 'smcost-schedule'
+    this._workingHours = new WorkingHours({
+      trans,
+      schedule: this._scheduleModel
     });
-    this._schedule.hidden = true;
-    this._keepRunningUntil = options.keepRunningUntil ?? null;
-    this._until = this._untilForm();
     this.node.append(
       this._countdown,
       this._fleet,
-      this._schedule,
-      this._until.form,
       this._idleCost,
-      this._keepButton,
-      this._keepMessage
+      buttons,
+      this._keepMessage,
+      this._stopNowMessage
     );
     // "Why was I stopped": the idle history, behind a small link.
     const showHistory = options.showHistory ?? null;
@@ -409,6 +437,7 @@ export class IdleSection extends CostSection {
       line.append(history);
       this.node.append(line);
     }
+    this.node.append(this._workingHours.node);
   }
 
   render(now: number): void {
@@ -427,16 +456,14 @@ export class IdleSection extends CostSection {
       view?.idle.limit ?? (view ? 'timeout' : undefined)
     );
     const fleet = describeFleetStop(idle.status, this.trans);
-    const schedule = describeSchedule(idle.status, this.trans);
-    setText(this._schedule, schedule ?? '');
-    this._schedule.hidden = schedule === null;
-    const scheduled = scheduleOf(idle.status);
-    this._until.form.hidden =
-      this._keepRunningUntil === null ||
-      scheduled === null ||
-      (view !== null && isStopped(view.idle));
-    this._until.cancel.hidden =
-      (scheduled?.keep_running_until ?? null) === null;
+    const stopped = view !== null && isStopped(view.idle);
+    this._workingHours.render(idle.status, stopped);
+    // Only while a due scheduled stop waits for busy kernels.
+    this._stopNowButton.hidden =
+      this._scheduleModel === null ||
+      view === null ||
+      view.state !== 'warning' ||
+      !isWaitingForBusy(view.idle);
     setText(this._fleet, fleet ?? '');
     this._fleet.hidden = fleet === null;
     const cost = this.model.cost;
@@ -454,75 +481,38 @@ export class IdleSection extends CostSection {
   }
 
   /**
-   * "Keep running until [time] Set", and Cancel while one is set: today's
-   * scheduled stop postponed (the server keeps the admin's bounds, and its
-   * refusal is shown as it says it).
+   * "Stop now": asked first (JupyterLab's dialog says what ends), then the
+   * consent sent; the server's refusal is shown as it says it.
    */
-  private _untilForm(): Private.IUntilForm {
+  private async _onStopNow(): Promise<void> {
+    const model = this._scheduleModel;
+    if (model === null || this._stopNowBusy) {
+      return;
+    }
     const trans = this.trans;
-    const d = el;
-    const form = d('form', {
-      className: 'jp-smcost-CostPanel-keepUntil',
-      testid: 'smcost-keep-until'
-    });
-    form.hidden = true;
-    const label = d('label', {
-      className: 'jp-smcost-CostPanel-secondary',
-      text: trans.__('Keep running until') + ' '
-    });
-    const input = d('input', {
-      className: 'jp-mod-styled',
-      testid: 'smcost-keep-until-time',
-      attrs: { type: 'time', required: 'true' }
-    });
-    label.append(input);
-    const set = d('button', {
-      className: 'jp-mod-styled',
-      testid: 'smcost-keep-until-set',
-      text: trans.__('Set'),
-      attrs: { type: 'submit' }
-    });
-    const cancel = d('button', {
-      className: 'jp-mod-styled',
-      testid: 'smcost-keep-until-cancel',
-      text: trans.__('Cancel'),
-      attrs: {
-        type: 'button',
-        'aria-label': trans.__('Cancel: stop at the scheduled time today')
-      }
-    });
-    cancel.hidden = true;
-    const message = d('p', {
-      className: 'jp-smcost-CostPanel-secondary',
-      testid: 'smcost-keep-until-message',
-      attrs: { role: 'status', 'aria-live': 'polite' }
-    });
-    form.append(label, set, cancel, message);
-    const send = async (time: string | null): Promise<void> => {
-      if (this._keepRunningUntil === null) {
+    setText(this._stopNowMessage, '');
+    this._stopNowBusy = true;
+    this._stopNowButton.setAttribute('aria-disabled', 'true');
+    try {
+      if (!(await this._confirmStopNow(this._idle?.status?.idle ?? null))) {
         return;
       }
-      setText(message, '');
-      try {
-        await this._keepRunningUntil(time);
-        setText(
-          message,
-          time === null
-            ? trans.__('The app stops at its scheduled time today.')
-            : trans.__('The app keeps running until %1 today.', time)
-        );
-      } catch (reason) {
-        setText(message, errorMessage(reason));
-      }
-    };
-    form.addEventListener('submit', event => {
-      event.preventDefault();
-      if (input.value) {
-        void send(input.value);
-      }
-    });
-    cancel.addEventListener('click', () => void send(null));
-    return { form, input, cancel, message };
+      await model.stopNow();
+      setText(
+        this._stopNowMessage,
+        this._idle?.status && isDryRun(this._idle.status.idle)
+          ? trans.__('Dry run: the scheduled stop is only logged.')
+          : trans.__('The app stops now: open documents are saved first.')
+      );
+    } catch (reason) {
+      setText(
+        this._stopNowMessage,
+        trans.__('Could not stop the app now: %1', errorMessage(reason))
+      );
+    } finally {
+      this._stopNowBusy = false;
+      this._stopNowButton.removeAttribute('aria-disabled');
+    }
   }
 
   private async _onKeepRunning(): Promise<void> {
@@ -559,9 +549,12 @@ export class IdleSection extends CostSection {
   private _keepButton: HTMLButtonElement;
   private _keepMessage: HTMLParagraphElement;
   private _keepRunning: (() => Promise<unknown>) | null;
-  private _schedule: HTMLParagraphElement;
-  private _keepRunningUntil: ((time: string | null) => Promise<unknown>) | null;
-  private _until: Private.IUntilForm;
+  private _confirmStopNow: (idle: IIdleStatus | null) => Promise<boolean>;
+  private _scheduleModel: ScheduleModel | null;
+  private _stopNowBusy = false;
+  private _stopNowButton: HTMLButtonElement;
+  private _stopNowMessage: HTMLParagraphElement;
+  private _workingHours: WorkingHours;
 }
 
 /**
@@ -576,24 +569,19 @@ export namespace IdleSection {
     idle?: IdleModel | null;
     /** The "Keep running" action; no button without it. */
     keepRunning?: (() => Promise<unknown>) | null;
-    /** Keep running past today's scheduled stop; no control without it. */
-    keepRunningUntil?: ((time: string | null) => Promise<unknown>) | null;
+    /**
+     * The working hours' schedule and its changes (own stop time, keep
+     * running until, stop now); no controls without it.
+     */
+    schedule?: ScheduleModel | null;
+    /** Ask before "Stop now"; JupyterLab's dialog by default. */
+    confirmStopNow?: (idle: IIdleStatus | null) => Promise<boolean>;
     /** Open the idle history; no "History" link without it. */
     showHistory?: (() => void) | null;
   }
 }
 
 namespace Private {
-  /**
-   * The "Keep running until" control's parts.
-   */
-  export interface IUntilForm {
-    form: HTMLFormElement;
-    input: HTMLInputElement;
-    cancel: HTMLButtonElement;
-    message: HTMLParagraphElement;
-  }
-
   /**
    * The prefix of the ids that label the sections (one panel per page).
    */

@@ -242,26 +242,6 @@ export class IdleModel extends PollingModel {
   }
 
   /**
-   * Keep the app running past today's scheduled stop until a local time
-   * (`PUT schedule`, with this browser's time zone for a schedule that has
-   * none of the admin's), or `null` to cancel; then the status again.
-   *
-   * @param time - `HH:MM` today, in the schedule's time zone, or `null`.
-   */
-  async keepRunningUntil(time: string | null): Promise<void> {
-    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    await requestAPI<unknown>(
-      'schedule',
-      jsonInit('PUT', {
-        keep_running_until: time,
-        ...(timezone ? { timezone } : {})
-      }),
-      this.serverSettings
-    );
-    await this.refresh();
-  }
-
-  /**
    * Apply an idle status received outside the poll (from `POST activity`).
    */
   private _applyIdle(idle: IIdleStatus): void {

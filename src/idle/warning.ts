@@ -6,12 +6,19 @@ import { IIdleView } from '../countdown';
 import { describeIdleAction, formatClock, isDryRun } from '../format';
 import { en, loadTrans } from '../i18n';
 import { IdleModel } from './model';
+import { isWaitingForBusy } from './schedule';
 
 /**
  * The label of the notification's action that restarts the idle clock, in
  * English.
  */
 export const KEEP_RUNNING_ACTION = 'Keep running';
+
+/**
+ * The label of the action that consents to end busy kernels for a due
+ * scheduled stop, in English.
+ */
+export const STOP_NOW_ACTION = 'Stop now';
 
 /**
  * The notification calls `IdleNotifier` makes; injectable for tests.
@@ -36,6 +43,15 @@ export function warningMessage(
 ): string | null {
   const { idle } = view;
   const dryRun = isDryRun(idle);
+  if (view.state === 'warning' && isWaitingForBusy(idle)) {
+    return dryRun
+      ? trans.__(
+          'Dry run: the scheduled stop is due and waits for the running cells to finish; it is only logged.'
+        )
+      : trans.__(
+          'The scheduled stop is due and waits for the running cells to finish.\nStop now ends them; Keep running postpones the stop.'
+        );
+  }
   if (view.state === 'warning' && view.secondsLeft !== null) {
     const at = new Date(now + view.secondsLeft * 1000).toLocaleTimeString([], {
       hour: '2-digit',
@@ -117,6 +133,7 @@ export class IdleNotifier implements IDisposable {
     this._clock = options.clock ?? Date.now;
     this._trans = loadTrans(options.translator);
     this._toastShown = options.toastShown ?? Private.toastShown;
+    this._stopNow = options.stopNow ?? null;
     this._model.changed.connect(this.render, this);
     this._timer = window.setInterval(
       () => this.render(),
@@ -155,19 +172,25 @@ export class IdleNotifier implements IDisposable {
     }
     this._renderNotice(view);
     const message = warningMessage(view, this._clock(), this._trans);
-    if (message === null) {
+    const waiting = view.state === 'warning' && isWaitingForBusy(view.idle);
+    if (message === null || waiting !== this._waiting) {
       // Active again (activity in any tab), disabled, stopped or failed:
-      // the warning period is over.
+      // the warning period is over. A due stop that starts (or stops)
+      // waiting for busy kernels is a new question, with its own actions.
       this._endWarning();
-      return;
+      this._waiting = waiting;
     }
-    if (this._suppressed) {
+    if (message === null || this._suppressed) {
       return;
     }
     if (this._id === null) {
+      const actions = [this._keepRunningAction()];
+      if (waiting && this._stopNow !== null) {
+        actions.unshift(this._stopNowAction());
+      }
       this._id = this._api.warning(message, {
         autoClose: false,
-        actions: [this._keepRunningAction()]
+        actions
       });
       this._message = message;
       this._toastSeen = false;
@@ -229,11 +252,44 @@ export class IdleNotifier implements IDisposable {
       return;
     }
     this._notice = notice;
-    if (notice) {
+    // The server's "the scheduled stop waits for busy kernels" is what the
+    // warning says, with "Stop now": taken as shown.
+    if (notice && !isWaitingForBusy(view.idle)) {
       this._api.error(noticeMessage(notice, this._trans), {
         autoClose: false
       });
     }
+  }
+
+  /**
+   * "Stop now": the toast stays while the confirmation is asked (a
+   * cancelled dialog leaves the question open); the server's refusal is
+   * shown as it says it.
+   */
+  private _stopNowAction(): Notification.IAction {
+    return {
+      label: this._trans.__('Stop now'),
+      caption: this._trans.__(
+        'End the running kernels and stop the app at its scheduled time'
+      ),
+      displayType: 'warn',
+      callback: event => {
+        event.preventDefault();
+        const stopNow = this._stopNow;
+        if (stopNow === null) {
+          return;
+        }
+        stopNow().catch(reason => {
+          this._api.error(
+            this._trans.__(
+              'Could not stop the app now: %1',
+              reason instanceof Error ? reason.message : String(reason)
+            ),
+            { autoClose: 10_000 }
+          );
+        });
+      }
+    };
   }
 
   private _keepRunningAction(): Notification.IAction {
@@ -266,8 +322,10 @@ export class IdleNotifier implements IDisposable {
   private _message: string | null = null;
   private _model: IdleModel;
   private _notice: string | null = null;
+  private _stopNow: (() => Promise<unknown>) | null;
   private _suppressed = false;
   private _timer: number | null = null;
+  private _waiting = false;
   private _trans: TranslationBundle;
   private _toastSeen = false;
   private _toastShown: (id: string) => boolean | null;
@@ -287,6 +345,11 @@ export namespace IdleNotifier {
     translator?: ITranslator | null;
     /** The notifications; defaults to JupyterLab's. */
     notifications?: INotificationAPI;
+    /**
+     * "Stop now" for a due scheduled stop that waits for busy kernels: asks
+     * for confirmation, then consents (`PUT schedule`); no action without it.
+     */
+    stopNow?: (() => Promise<unknown>) | null;
     /** The current time in ms; injected for tests. */
     clock?: () => number;
     /** How often the countdown is redrawn (ms, default 1000). */
