@@ -10,7 +10,7 @@ Two servers use it (see playwright.config.js):
   5599), seeded with the demo domain, space and app, so that the idle shutdown really calls
   DeleteApp;
 - with `SMCOST_GALATA_READONLY=1` (port `SMCOST_UI_READONLY_PORT`, default 8889), a local
-  server whose administrator does not allow users to change the timeout.
+  server whose administrator does not allow users to change the timeout or the stop time.
 
 playwright.config.js picks free ports for all three and sets these variables.
 """
@@ -47,6 +47,8 @@ if os.environ.get("SMCOST_GALATA_READONLY") == "1":
     c.IdleShutdown.action = "dry-run"  # noqa: F821
     c.SMCost.metadata_path = str(_state / "no-such-resource-metadata.json")  # noqa: F821
     c.SMCost.instance_type = "ml.t3.medium"  # noqa: F821
+    # Nor their own stop time (and there is no admin's: nothing to show or set).
+    c.Schedule.user_may_change = False  # noqa: F821
 else:
     # A simulated Studio space. boto3 reads these when the extension builds its clients,
     # after this file: set them first.
@@ -88,3 +90,11 @@ else:
     c.Suggestions.required_tags = ["project"]  # noqa: F821
     c.Suggestions.idle_budget_hint_usd = 1.0  # noqa: F821
     c.Suggestions.min_saving_usd_per_month = 0.25  # noqa: F821
+    # Working hours: no admin stop time (a test sets the user's own), every day so that a
+    # test's stop is due on a weekend too, and bounds the panel shows beside its inputs.
+    # The schedule's tests run the browser in a zone where it is evening (schedule.spec.ts),
+    # so that their stop times fall within these bounds whenever they run.
+    c.Schedule.days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]  # noqa: F821
+    c.Schedule.earliest_stop_at = "17:00"  # noqa: F821
+    c.Schedule.latest_stop_at = "21:00"  # noqa: F821
+    c.Schedule.max_keep_running_until = "22:00"  # noqa: F821

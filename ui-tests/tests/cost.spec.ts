@@ -507,13 +507,28 @@ test.describe('Cost panel', () => {
     expect(
       savings.filter(id => id === 'smcost-suggestion-dismiss')
     ).toHaveLength(dismiss);
-    // The idle section's History link follows Keep running.
+    // The idle section's History link follows Keep running, then its
+    // working hours: the user's own stop time (the server lets users choose
+    // one; a time input has a stop per field) and Set.
     await page.keyboard.press('Tab');
     await expect(panel.getByTestId('smcost-idle-history')).toBeFocused();
-    const rows: Array<string | null> = [];
-    for (let i = 0; i < names.length; i++) {
+    const hours: string[] = [];
+    let el = await focused();
+    for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
-      const el = await focused();
+      el = await focused();
+      if (el.id === 'smcost-resource-toggle') {
+        break;
+      }
+      if (hours[hours.length - 1] !== el.id) {
+        hours.push(el.id);
+      }
+    }
+    expect(hours).toEqual(['smcost-stop-at-time', 'smcost-stop-at-set']);
+    const rows: Array<string | null> = [el.name];
+    for (let i = 1; i < names.length; i++) {
+      await page.keyboard.press('Tab');
+      el = await focused();
       expect(el.id).toBe('smcost-resource-toggle');
       rows.push(el.name);
     }
@@ -530,11 +545,15 @@ test.describe('Cost panel', () => {
     await page.keyboard.press('Tab');
     await expect(last.getByTestId('smcost-resource-link')).toBeFocused();
 
-    // Back to "Keep running" (past the rows and History), and Enter.
-    for (let i = 0; i < names.length + 2; i++) {
-      await page.keyboard.press('Shift+Tab');
-    }
+    // Back to "Keep running" (past the rows, the working hours and
+    // History), and Enter.
     const keep = panel.getByTestId('smcost-keep-running');
+    for (let i = 0; i < names.length + 10; i++) {
+      await page.keyboard.press('Shift+Tab');
+      if ((await focused()).id === 'smcost-keep-running') {
+        break;
+      }
+    }
     await expect(keep).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(panel.getByTestId('smcost-keep-running-message')).toHaveText(
@@ -626,7 +645,7 @@ test.describe('cost screenshots', () => {
   test.use({
     ...quietStart,
     // Tall enough for the whole panel in the sidebar's usual width.
-    viewport: { width: 1024, height: 1600 }
+    viewport: { width: 1024, height: 1800 }
   });
 
   for (const theme of ['light', 'dark'] as const) {
