@@ -444,10 +444,12 @@ class IdleShutdown(IdleShutdownConfig):
         policy = self.policy
         decision, by_schedule = self._decide(now)  # schedule: which deadline is first
         state = self._phase or decision.state.value
+        # schedule: a due stop that waits for busy kernels, said while (and only while) it does
+        waiting = decision.state is IdleState.EXPIRED and by_schedule and self._schedule_waits()
         if state == IdleState.EXPIRED.value:
             state = "shutting-down"  # the checker wakes at the deadline and starts it
-            if by_schedule and self._schedule_waits():
-                state = IdleState.WARNING.value  # schedule: waits for the busy kernels
+            if waiting:
+                state = IdleState.WARNING.value
         remaining = decision.seconds_until_shutdown(now)
         request = self.saver.current
         return {
@@ -461,7 +463,14 @@ class IdleShutdown(IdleShutdownConfig):
             "action": self._effective_action,
             "action_description": self._action.describe(),
             "dry_run": self._action.dry_run,
-            "error": self._error or self._notice,
+            "error": self._error
+            or self._notice
+            or (
+                f"the scheduled stop waits for {self._busy_kernels} busy kernel(s); "
+                "stop now to end them"
+                if waiting
+                else None
+            ),
             "result": self._result,
             "stopped_at": self._stopped_at.isoformat() if self._stopped_at else None,
             "retry_at": self._retry_at.isoformat() if self._retry_at else None,
@@ -478,9 +487,7 @@ class IdleShutdown(IdleShutdownConfig):
             else round(self.budget_seconds, 3),
             # -- schedule --
             "schedule": None if self.scheduled is None else self.scheduled.status_json(now),
-            "schedule_waiting_for_busy": by_schedule and self._schedule_waits()
-            if decision.state is IdleState.EXPIRED
-            else False,
+            "schedule_waiting_for_busy": waiting,
             # -- end schedule --
             # -- fleet notice (issue 17 part 5) --
             "fleet_stop_after": self.fleet_notice.stop_after if self.fleet_notice else None,
@@ -570,14 +577,9 @@ class IdleShutdown(IdleShutdownConfig):
         decision, by_schedule = self._decide(self._clock())
         self._note_state(decision)
         if by_schedule and decision.state is IdleState.EXPIRED and self._schedule_waits():
-            self._notice = (
-                f"the scheduled stop waits for {self._busy_kernels} busy kernel(s); "
-                "stop now to end them"
-            )
+            pass  # waits for the busy kernels or the user's Stop now; status_json says so
         elif decision.state is IdleState.EXPIRED and self._phase is None:
             self._by_schedule = by_schedule
-            if by_schedule and self._notice and self._notice.startswith("the scheduled stop"):
-                self._notice = None
             try:
                 await self.shutdown(decision)
             except Exception as err:

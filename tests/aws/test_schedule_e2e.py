@@ -111,6 +111,34 @@ async def test_a_busy_kernel_holds_the_scheduled_stop_until_the_user_consents(
         client.stop_channels()
 
 
+async def test_keep_running_while_the_stop_waits_for_a_busy_kernel_ends_the_wait_notice(
+    studio: dict[str, Any], jp_serverapp: Any, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    km = jp_serverapp.kernel_manager
+    kernel_id = await km.start_kernel(kernel_name="python3")
+    client = km.get_kernel(kernel_id).client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        client.execute("import time; time.sleep(30)")
+        assert await wait_until(lambda: km.get_kernel(kernel_id).execution_state == "busy", 10)
+        arm(smcost_started)
+        assert await wait_until(
+            lambda: smcost_started.idle.status_json()["schedule_waiting_for_busy"], 10
+        )
+        code, idle = await smcost_api.post("activity", {"source": "keep running"})
+        assert code == 200
+        # The kernel is still busy, but the stop is postponed: nothing waits any more.
+        assert idle["schedule_waiting_for_busy"] is False, idle
+        assert "busy kernel" not in (idle["error"] or ""), idle
+        await asyncio.sleep(2)  # a few ticks later, still not said
+        idle = (await smcost_api.get("status"))["idle"]
+        assert "busy kernel" not in (idle["error"] or ""), idle
+        assert "DeleteApp" not in actions(studio["emulator"])
+    finally:
+        client.stop_channels()
+
+
 async def test_keep_running_in_a_scheduled_warning_postpones_the_stop(
     studio: dict[str, Any], smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
