@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.unit)
 
 
+@pytest.fixture(autouse=True)
+def _no_state_dir_from_an_earlier_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process server names its state directory to its kernels in os.environ
+    (SMCOST_STATE_DIR, jupyter_smcost.prelaunch): never to a later test's kernel or guard."""
+    from jupyter_smcost.prelaunch import STATE_DIR_ENV
+
+    # setenv then delenv: absent now, and whatever a server sets is removed afterwards.
+    monkeypatch.setenv(STATE_DIR_ENV, "")
+    monkeypatch.delenv(STATE_DIR_ENV)
+
+
 @pytest.fixture
 def smcost_config(tmp_path: Path) -> dict[str, Any]:
     """Server config for our extension in local mode; tests add to it."""

@@ -23,15 +23,8 @@ def smcost_config(smcost_config: dict[str, Any], tmp_path: Path) -> dict[str, An
     return smcost_config
 
 
-@pytest.fixture
-def restored_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The extension sets the variable in this (test) process: put it back afterwards."""
-    monkeypatch.setenv(STATE_DIR_ENV, "")
-    monkeypatch.delenv(STATE_DIR_ENV)
-
-
 async def test_a_kernel_of_the_server_reads_the_cap_from_a_moved_state_dir(
-    restored_environ: None, jp_serverapp: Any, tmp_path: Path
+    jp_serverapp: Any, tmp_path: Path
 ) -> None:
     state = tmp_path / "moved" / "state"
     assert json.loads((state / SETTINGS_FILENAME).read_text())["max_job_usd"] == 25.0
