@@ -45,7 +45,7 @@ $(BIN)/python:
 # The Python side is locked as yarn.lock locks the JS one: requirements/*.txt (pip-tools,
 # with hashes) pin every package, pip itself included; `make lock` moves them forward.
 LOCKS := requirements/dev.txt requirements/wheel.txt requirements/oldest-lab.txt \
-	requirements/smd-4.4.1.txt
+	requirements/smd-4.4.1.txt requirements/smd-4.4.1-sdk.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links --upgrade
 
@@ -192,6 +192,9 @@ lock: $(BIN)/python
 	$(REPLICA_LOCK_VENV)/bin/pip install --quiet pip-tools
 	$(subst $(BIN)/pip-compile,$(REPLICA_LOCK_VENV)/bin/pip-compile,$(PIP_COMPILE)) \
 		-o requirements/smd-4.4.1.txt pyproject.toml requirements/smd-4.4.1.in
+	# Its SageMaker Python SDK layer, constrained to that lock (tests/replica/smd.py).
+	$(subst $(BIN)/pip-compile,$(REPLICA_LOCK_VENV)/bin/pip-compile,$(PIP_COMPILE)) \
+		-o requirements/smd-4.4.1-sdk.txt requirements/smd-4.4.1-sdk.in
 	rm -rf $(REPLICA_LOCK_VENV)
 
 clean:

@@ -1,9 +1,10 @@
 """A job's cost before it starts, in the kernel: `%load_ext jupyter_smcost.prelaunch`.
 
-On load, the kernel's default boto3 session (the one the SageMaker Python SDK uses) gets the
-`Guard`; the cap is the admin's (`max_job_usd` in the policy file, which wins) or
-`c.Budget.max_job_usd` as the server wrote it to `prelaunch.json` in its state directory
-(which the server names to its kernels in `SMCOST_STATE_DIR`).
+On load, the kernel's default boto3 session and every botocore session made after it get the
+`Guard` (the SageMaker Python SDK v3 uses the default one for `ModelTrainer.train()` and
+`Processor.run()`, and makes its own elsewhere); the cap is the admin's (`max_job_usd` in the
+policy file, which wins) or `c.Budget.max_job_usd` as the server wrote it to `prelaunch.json`
+in its state directory (which the server names to its kernels in `SMCOST_STATE_DIR`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .guard import CONFIRM_ENV, Guard, JobCostRefused, register
+from .guard import CONFIRM_ENV, Guard, JobCostRefused, guard_every_session, register
 
 __all__ = ["CONFIRM_ENV", "JobCostRefused", "confirm_cost", "load_ipython_extension", "install"]
 
@@ -53,20 +54,22 @@ def read_cap(directory: str, policy_path: str | None = None) -> float | None:
 
 
 def install(session: Any = None, *, ask: Any = input) -> Guard:
-    """Put the guard on `session` (a boto3 Session; default: boto3's default session)."""
+    """Put the guard on `session` (a boto3 Session) alone; with none given (the kernel's
+    load), on boto3's default session and every session made from now on."""
     global _guard
     import boto3
 
     from ..cost.config import Pricing
 
-    if session is None:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        session = boto3.DEFAULT_SESSION
     directory = state_dir()
     resolver = Pricing().build_resolver(directory)
     guard = Guard(resolver.resolve, lambda: read_cap(directory), ask=ask)
-    register(session.events, guard)
+    if session is None:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        guard_every_session(guard, existing=[boto3.DEFAULT_SESSION.events])
+    else:
+        register(session.events, guard)
     _guard = guard
     return guard
 

@@ -18,7 +18,9 @@ The built environment is cached under `.replica/` in the repository (gitignored;
 downloads and installs. Every test gets its own copy of it (`Replica.copy`), placed at the path
 its app type uses, with the scripts' `#!` lines moved there as conda does on install.
 
-Run `python -m tests.replica.smd` (as root) to build the cache and print its path and time.
+Run `python -m tests.replica.smd` (as root) to build the cache and print its path and time
+(`--sdk`: the SageMaker Python SDK layer too, `sdk_layer`, which only the pre-launch
+estimate's test uses: installed apart, once per lock, and put on a copy by a .pth file).
 
 Each process runs in a private mount namespace where the sandbox's `var/log` is `/var/log`:
 Studio's extensions write to `/var/log/studio` (the image makes it the user's) and give no way
@@ -48,6 +50,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 LOCK = REPO / "requirements" / "smd-4.4.1.txt"
+#: The SageMaker Python SDK layer (`sdk_layer`): installed apart, never copied per test.
+SDK_LOCK = REPO / "requirements" / "smd-4.4.1-sdk.txt"
 IMAGE = "SageMaker Distribution 4.4.1"
 USER_NAME = "sagemaker-user"
 UID = 1000
@@ -307,6 +311,85 @@ def build(force: bool = False) -> Built:
     return Built(entry, env, account, version, ld_path, seconds, cached=False)
 
 
+# --- the SageMaker Python SDK layer -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SdkLayer:
+    """The image's SageMaker Python SDK, installed once per lock beside the cached
+    environment; `Replica.add_sdk` puts it on a copy's sys.path."""
+
+    site: Path  # the packages, as `pip install --target` lays them out
+    packages: int  # how many the layer adds to the server environment's
+    seconds: float
+    cached: bool
+
+
+def _lock_entries(path: Path) -> dict[str, tuple[str, str]]:
+    """A hashed pip-compile lock's entries: name -> (version, the entry's lines)."""
+    entries: dict[str, tuple[str, str]] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if line[:1].isalnum():
+            name, _, version = line.split(" ")[0].partition("==")
+            entries[name.lower()] = (version, line + "\n")
+        elif line.startswith("    --hash") and name:
+            version, text = entries[name.lower()]
+            entries[name.lower()] = (version, text + line + "\n")
+        elif not line.startswith(" "):
+            name = ""
+    return entries
+
+
+def sdk_layer(built: Built) -> SdkLayer:
+    """The SDK and what it needs (requirements/smd-4.4.1-sdk.txt, hashed), less what the
+    server environment already has at the same version, installed with `pip install
+    --target` into the cache (keyed by both locks and the interpreter), then `pip check`ed
+    together with the environment. The image has both in /opt/conda; apart, the 370 MB
+    environment each test copies does not grow by the SDK's 7 GB (torch with CUDA)."""
+    started = time.monotonic()
+    if not SDK_LOCK.exists():
+        raise ReplicaUnavailable(f"{SDK_LOCK} is missing (make lock)")
+    digest = hashlib.sha256(SDK_LOCK.read_bytes())
+    digest.update(built.path.name.encode())
+    entry = built.path.parent / f"sdk-4.4.1-{digest.hexdigest()[:12]}"
+    site = entry / "site"
+    meta = entry / "layer.json"
+    if meta.exists():
+        added = json.loads(meta.read_text())["packages"]
+        return SdkLayer(site, added, time.monotonic() - started, cached=True)
+    for old in built.path.parent.glob("sdk-4.4.1-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    base = _lock_entries(LOCK)
+    wanted = {
+        name: text
+        for name, (version, text) in _lock_entries(SDK_LOCK).items()
+        if base.get(name, ("",))[0] != version
+    }
+    log(f"installing the SDK layer in {site} ({len(wanted)} packages)")
+    entry.mkdir(mode=0o755)
+    requirements = entry / "requirements.txt"
+    requirements.write_text("".join(wanted.values()))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    if built.ld_library_path:
+        env["LD_LIBRARY_PATH"] = built.ld_library_path
+    python = str(built.env / "bin" / "python")
+    for step in (
+        ["install", "--quiet", "--require-hashes", "--no-deps", "--target", str(site),
+         "-r", str(requirements)],
+        ["check"],
+    ):  # fmt: skip
+        done = subprocess.run([python, "-m", "pip", *step], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(entry, ignore_errors=True)
+            raise RuntimeError(f"pip {step[0]} failed:\n{done.stdout}\n{done.stderr}")
+    subprocess.run(["chmod", "-R", "a+rX", str(entry)], check=True)
+    seconds = time.monotonic() - started
+    meta.write_text(json.dumps({"packages": len(wanted), "build_seconds": round(seconds, 1)}))
+    log(f"SDK layer installed in {seconds:.0f} s")
+    return SdkLayer(site, len(wanted), seconds, cached=False)
+
+
 # --- one test's replica -----------------------------------------------------------------
 
 
@@ -406,6 +489,14 @@ class Replica:
     @property
     def python(self) -> Path:
         return self.env / "bin" / "python"
+
+    def add_sdk(self, layer: SdkLayer) -> None:
+        """The SDK layer on this copy's sys.path, after its own site-packages, by a .pth
+        file (the image has the SDK in /opt/conda itself)."""
+        (site,) = (self.env / "lib").glob("python3.*/site-packages")
+        pth = site / "smcost-replica-sdk-layer.pth"
+        pth.write_text(f"{layer.site}\n")
+        os.chown(pth, self.built.account.uid, self.built.account.gid)
 
     @property
     def home(self) -> Path:
@@ -619,6 +710,10 @@ def main() -> int:
         return 1
     state = "cache hit" if built.cached else "built"
     log(f"{state} in {built.seconds:.1f} s: {built.env} (Python {built.python_version})")
+    if "--sdk" in sys.argv[1:]:
+        layer = sdk_layer(built)
+        state = "cache hit" if layer.cached else "installed"
+        log(f"SDK layer {state} in {layer.seconds:.1f} s: {layer.site}")
     if built.account.note:
         log(built.account.note)
     return 0

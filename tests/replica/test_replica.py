@@ -29,10 +29,7 @@ from tests.replica.smd import (
     REPO,
     Built,
     Replica,
-    ReplicaUnavailable,
     Server,
-    build,
-    build_wheel,
 )
 
 pytestmark = [pytest.mark.replica, pytest.mark.timeout(900)]
@@ -45,26 +42,6 @@ STUDIO_EXTENSIONS = (
     "amazon_sagemaker_jupyter_scheduler",
     "jupyterlab_git",
 )
-
-
-@pytest.fixture(scope="session")
-def built() -> Built:
-    try:
-        built = build()
-    except ReplicaUnavailable as error:
-        pytest.skip(f"no SageMaker Distribution replica here: {error}")
-    Replica.clear_runs(built)
-    return built
-
-
-@pytest.fixture(scope="session")
-def wheel(built: Built) -> Path:
-    """Our wheel: $SMCOST_REPLICA_WHEEL (make replica-test passes the one wheel-check built),
-    else one built from this tree (the labextension must be built or buildable)."""
-    out = built.path.parent / "wheels"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(mode=0o755)
-    return build_wheel(out)
 
 
 #: Marks the admin's price snapshot, so a price read from it can be told from the bundled one.

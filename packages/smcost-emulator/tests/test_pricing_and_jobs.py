@@ -966,3 +966,34 @@ def test_many_training_jobs_at_once_through_the_control_route(emulator: Emulator
     started = first["TrainingStartTime"]
     assert abs((datetime.now(timezone.utc) - started).total_seconds() - 3600) < 60
     assert sm.list_tags(ResourceArn=first["TrainingJobArn"])["Tags"] == tags
+
+
+def test_models_and_endpoints_leave_out_what_the_request_left_out(emulator: Emulator) -> None:
+    """AWS sends no VpcConfig or DataCaptureConfig when none was given; moto sent `{}`, which
+    the SageMaker Python SDK's shapes refuse (a VpcConfig needs its subnets)."""
+    sm = emulator.client()
+    sm.create_model(
+        ModelName="m",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+        PrimaryContainer={"Image": "1.dkr.ecr/x:1"},
+    )
+    variant = {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.xlarge"}
+    sm.create_endpoint_config(
+        EndpointConfigName="c", ProductionVariants=[{**variant, "InitialInstanceCount": 1}]
+    )
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    described = [
+        sm.describe_model(ModelName="m"),
+        sm.describe_endpoint_config(EndpointConfigName="c"),
+        sm.describe_endpoint(EndpointName="e"),
+    ]
+    for answer in described:
+        assert {} not in answer.values(), answer
+        assert "VpcConfig" not in answer and "DataCaptureConfig" not in answer, answer
+    assert described[0]["PrimaryContainer"] == {"Image": "1.dkr.ecr/x:1"}
+    subnets = {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]}
+    sm.create_model(
+        ModelName="in-vpc", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+        PrimaryContainer={"Image": "1.dkr.ecr/x:1"}, VpcConfig=subnets,
+    )  # fmt: skip
+    assert sm.describe_model(ModelName="in-vpc")["VpcConfig"] == subnets

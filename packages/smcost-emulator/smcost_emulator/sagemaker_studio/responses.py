@@ -86,6 +86,17 @@ def _lower_camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def _without_empty_structures(result: ActionResult) -> ActionResult:
+    """moto answers an optional structure the request left out as `{}` (a model's
+    VpcConfig, an endpoint config's DataCaptureConfig); AWS leaves it out. The SageMaker
+    Python SDK's shapes (sagemaker-core, pydantic) refuse an empty VpcConfig, which lacks
+    its required members, so ModelBuilder.build() failed on DescribeModel."""
+    body = result.result
+    if not isinstance(body, dict):
+        return result
+    return ActionResult({key: value for key, value in body.items() if value != {}})
+
+
 class StudioResponse(ControlledResponse, SageMakerResponse):
     controlled_service = "sagemaker"
 
@@ -328,6 +339,17 @@ class StudioResponse(ControlledResponse, SageMakerResponse):
             "SortBy",
             "SortOrder",
         )
+
+    # ------------------------------------------------------------------ models, endpoints
+
+    def describe_model(self) -> ActionResult:
+        return _without_empty_structures(super().describe_model())
+
+    def describe_endpoint_config(self) -> ActionResult:
+        return _without_empty_structures(super().describe_endpoint_config())
+
+    def describe_endpoint(self) -> ActionResult:
+        return _without_empty_structures(super().describe_endpoint())
 
     # ------------------------------------------------------------------ jobs
 
