@@ -5,6 +5,8 @@ reason; a busy kernel holds it until the user consents; PUT schedule refusals.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -85,10 +87,9 @@ async def test_the_scheduled_stop_warns_saves_and_deletes_the_app(
     assert after["next_stop"] > utcnow().isoformat()
 
 
-async def test_a_busy_kernel_holds_the_scheduled_stop_until_the_user_consents(
-    studio: dict[str, Any], jp_serverapp: Any, smcost_api: SMCostAPI, smcost_started: Any
-) -> None:
-    emulator = studio["emulator"]
+@asynccontextmanager
+async def busy_kernel(jp_serverapp: Any) -> AsyncIterator[None]:
+    """A kernel of the server running a 30 s cell."""
     km = jp_serverapp.kernel_manager
     kernel_id = await km.start_kernel(kernel_name="python3")
     client = km.get_kernel(kernel_id).client()
@@ -97,6 +98,16 @@ async def test_a_busy_kernel_holds_the_scheduled_stop_until_the_user_consents(
         await client.wait_for_ready(timeout=60)
         client.execute("import time; time.sleep(30)")
         assert await wait_until(lambda: km.get_kernel(kernel_id).execution_state == "busy", 10)
+        yield
+    finally:
+        client.stop_channels()
+
+
+async def test_a_busy_kernel_holds_the_scheduled_stop_until_the_user_consents(
+    studio: dict[str, Any], jp_serverapp: Any, smcost_api: SMCostAPI, smcost_started: Any
+) -> None:
+    async with busy_kernel(jp_serverapp):
+        emulator = studio["emulator"]
         arm(smcost_started)
         await asyncio.sleep(5)  # past the warning: due, but the kernel is busy
         idle = (await smcost_api.get("status"))["idle"]
@@ -107,21 +118,12 @@ async def test_a_busy_kernel_holds_the_scheduled_stop_until_the_user_consents(
         code, doc = await smcost_api.put("schedule", {"stop_now": True})
         assert code == 200, doc
         assert await wait_until(lambda: "DeleteApp" in actions(emulator), 15)
-    finally:
-        client.stop_channels()
 
 
 async def test_keep_running_while_the_stop_waits_for_a_busy_kernel_ends_the_wait_notice(
     studio: dict[str, Any], jp_serverapp: Any, smcost_api: SMCostAPI, smcost_started: Any
 ) -> None:
-    km = jp_serverapp.kernel_manager
-    kernel_id = await km.start_kernel(kernel_name="python3")
-    client = km.get_kernel(kernel_id).client()
-    client.start_channels()
-    try:
-        await client.wait_for_ready(timeout=60)
-        client.execute("import time; time.sleep(30)")
-        assert await wait_until(lambda: km.get_kernel(kernel_id).execution_state == "busy", 10)
+    async with busy_kernel(jp_serverapp):
         arm(smcost_started)
         assert await wait_until(
             lambda: smcost_started.idle.status_json()["schedule_waiting_for_busy"], 10
@@ -135,8 +137,6 @@ async def test_keep_running_while_the_stop_waits_for_a_busy_kernel_ends_the_wait
         idle = (await smcost_api.get("status"))["idle"]
         assert "busy kernel" not in (idle["error"] or ""), idle
         assert "DeleteApp" not in actions(studio["emulator"])
-    finally:
-        client.stop_channels()
 
 
 async def test_keep_running_in_a_scheduled_warning_postpones_the_stop(
