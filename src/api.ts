@@ -577,6 +577,13 @@ export interface ISuggestion {
   warning: string | null;
   /** Ready-to-run code. */
   snippet: string | null;
+  /**
+   * While the monthly budget is near or over (newer servers): the saving over
+   * the hours left in the month.
+   */
+  saving_to_month_end_usd?: number | null;
+  /** With `saving_to_month_end_usd`: it alone brings the projection under. */
+  brings_under_budget?: boolean;
 }
 
 /**
@@ -608,6 +615,21 @@ export interface ISuggestions {
   message: string | null;
   /** While AWS throttles: the suggestions are those of `generated_at`. */
   aws_busy: IAwsBusy | null;
+  /**
+   * While the monthly budget is near or over with a projection (newer
+   * servers): what the suggestions shown save by the month's end.
+   */
+  budget?: {
+    state: 'near' | 'over' | string;
+    budget_usd: number;
+    projected_usd: number;
+    /** Negative: on course to stay under. */
+    over_by_usd: number;
+    saving_to_month_end_usd: number;
+    projected_with_all_usd: number;
+    /** How many of the first suggestions bring it under; `null`: they cannot. */
+    suggestions_needed: number | null;
+  } | null;
 }
 
 /**

@@ -6,6 +6,8 @@ import {
 
 import { badgeLabel } from '../format';
 import {
+  describeBudgetOutlook,
+  describeBudgetSaving,
   describeConfirmation,
   describeSaving,
   describeSavingsTotal,
@@ -82,6 +84,57 @@ describe('suggestion texts', () => {
       }
     });
     expect(resourceLabel(plan)).toBe('Account 123456789012');
+  });
+});
+
+describe('the monthly budget outlook', () => {
+  const over = {
+    state: 'over',
+    budget_usd: 100,
+    projected_usd: 130,
+    over_by_usd: 30,
+    saving_to_month_end_usd: 44.75,
+    projected_with_all_usd: 85.25,
+    suggestions_needed: 2
+  };
+
+  it('counts the suggestions that bring it under, says when none can, and when it stays under', () => {
+    expect(describeBudgetOutlook(over)).toBe(
+      'This month is projected at $130, over your $100 budget; the first 2 suggestions bring it under.'
+    );
+    expect(
+      describeBudgetOutlook({
+        ...over,
+        suggestions_needed: null,
+        projected_with_all_usd: 112
+      })
+    ).toBe(
+      'This month is projected at $130, over your $100 budget; with every suggestion here, $112: still over.'
+    );
+    expect(
+      describeBudgetOutlook({
+        ...over,
+        state: 'near',
+        projected_usd: 95,
+        over_by_usd: -5,
+        suggestions_needed: null
+      })
+    ).toBe(
+      'This month is projected at $95.00 of your $100 budget; these suggestions save $44.75 by its end.'
+    );
+    expect(describeBudgetOutlook(null)).toBe('');
+    expect(describeBudgetOutlook(undefined)).toBe('');
+    expect(describeBudgetOutlook({ ...over, projected_usd: NaN })).toBe('');
+  });
+
+  it("gives a card's saving to the month's end only when the server sends it", () => {
+    expect(describeBudgetSaving(suggestion())).toBe('');
+    expect(
+      describeBudgetSaving(suggestion({ saving_to_month_end_usd: null }))
+    ).toBe('');
+    expect(
+      describeBudgetSaving(suggestion({ saving_to_month_end_usd: 12 }))
+    ).toBe("Saves $12.00 by the month's end.");
   });
 });
 
@@ -571,6 +624,53 @@ describe('SuggestionsView', () => {
     // A long IAM action wraps between its words only.
     const code = problems.querySelector('code')!;
     expect(code.innerHTML).toBe('cloudwatch:<wbr>Get<wbr>Metric<wbr>Data');
+  });
+
+  it('says, near or over the monthly budget, what each saves by the month end and how many bring it under', async () => {
+    const under = suggestion({
+      saving_to_month_end_usd: 41.5,
+      brings_under_budget: true
+    });
+    const small = spotSuggestion({
+      saving_to_month_end_usd: 3.25,
+      brings_under_budget: false
+    });
+    const budget = {
+      state: 'over',
+      budget_usd: 100,
+      projected_usd: 130,
+      over_by_usd: 30,
+      saving_to_month_end_usd: 44.75,
+      projected_with_all_usd: 85.25,
+      suggestions_needed: 1
+    };
+    const server = new FakeServer({
+      suggestions: [suggestions({ suggestions: [under, small], budget })]
+    });
+    make(server);
+    await model.update();
+    expect(byId('smcost-savings-budget').hidden).toBe(false);
+    expect(byId('smcost-savings-budget').textContent).toBe(
+      'This month is projected at $130, over your $100 budget; the first suggestion brings it under.'
+    );
+    const [first, second] = cards();
+    expect(part(first, 'budget').textContent).toBe(
+      "Saves $41.50 by the month's end; alone, it brings this month under your budget."
+    );
+    expect(first.dataset.bringsUnderBudget).toBe('true');
+    expect(part(second, 'budget').textContent).toBe(
+      "Saves $3.25 by the month's end."
+    );
+    expect(second.dataset.bringsUnderBudget).toBeUndefined();
+  });
+
+  it('shows no budget lines without an outlook from the server', async () => {
+    make(new FakeServer({ suggestions: [suggestions()] }));
+    await model.update();
+    expect(byId('smcost-savings-budget').hidden).toBe(true);
+    for (const card of cards()) {
+      expect(part(card, 'budget').hidden).toBe(true);
+    }
   });
 
   it('hides the actions when the administrator turned them off', async () => {

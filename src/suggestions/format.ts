@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { formatMonthly, formatUsd, resourceKindLabel } from '../format';
 import { en } from '../i18n';
-import { ISuggestion, ISuggestionAction } from '../api';
+import { ISuggestion, ISuggestionAction, ISuggestions } from '../api';
 
 /**
  * What a suggestion's saving shows as.
@@ -148,4 +148,68 @@ export function describeConfirmation(
  */
 export function safeUrl(url: string | null | undefined): string | null {
   return typeof url === 'string' && url.startsWith('https://') ? url : null;
+}
+
+/**
+ * A card's saving by the month's end, while the monthly budget is near or
+ * over; `''` when the server sends none.
+ */
+export function describeBudgetSaving(
+  suggestion: ISuggestion,
+  trans: TranslationBundle = en
+): string {
+  const usd = suggestion.saving_to_month_end_usd;
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) {
+    return '';
+  }
+  return suggestion.brings_under_budget
+    ? trans.__(
+        "Saves %1 by the month's end; alone, it brings this month under your budget.",
+        formatUsd(usd)
+      )
+    : trans.__("Saves %1 by the month's end.", formatUsd(usd));
+}
+
+/**
+ * The month against its budget with these suggestions taken; `''` when the
+ * server sends no outlook (no budget, or far under it).
+ */
+export function describeBudgetOutlook(
+  budget: ISuggestions['budget'],
+  trans: TranslationBundle = en
+): string {
+  if (
+    !budget ||
+    ![budget.projected_usd, budget.budget_usd, budget.over_by_usd].every(
+      value => typeof value === 'number' && Number.isFinite(value)
+    )
+  ) {
+    return '';
+  }
+  const projected = formatUsd(budget.projected_usd);
+  const limit = formatUsd(budget.budget_usd);
+  if (budget.over_by_usd <= 0) {
+    return trans.__(
+      'This month is projected at %1 of your %2 budget; these suggestions save %3 by its end.',
+      projected,
+      limit,
+      formatUsd(budget.saving_to_month_end_usd)
+    );
+  }
+  const needed = budget.suggestions_needed;
+  if (typeof needed !== 'number') {
+    return trans.__(
+      'This month is projected at %1, over your %2 budget; with every suggestion here, %3: still over.',
+      projected,
+      limit,
+      formatUsd(budget.projected_with_all_usd)
+    );
+  }
+  return trans._n(
+    'This month is projected at %2, over your %3 budget; the first suggestion brings it under.',
+    'This month is projected at %2, over your %3 budget; the first %1 suggestions bring it under.',
+    needed,
+    projected,
+    limit
+  );
 }

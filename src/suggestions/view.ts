@@ -5,6 +5,8 @@ import { Widget } from '@lumino/widgets';
 
 import { confirmAction, ConfirmAnswer } from './confirm';
 import {
+  describeBudgetOutlook,
+  describeBudgetSaving,
   describeSaving,
   describeSavingsTotal,
   resourceLabel,
@@ -67,6 +69,11 @@ export class SuggestionsView extends Widget {
     this._statusText = status.text;
     // While AWS throttles the server, these are the suggestions of an earlier round.
     this._busy = busyNote('smcost-savings-aws-busy');
+    // Near or over the monthly budget: what these suggestions do to the month.
+    this._budget = d('p', {
+      className: 'jp-smcost-CostPanel-secondary',
+      testid: 'smcost-savings-budget'
+    });
     this._note = d('p', {
       className: 'jp-smcost-CostPanel-secondary',
       testid: 'smcost-savings-note',
@@ -118,6 +125,7 @@ export class SuggestionsView extends Widget {
       this._undo,
       this._status,
       this._busy,
+      this._budget,
       this._note,
       this._list,
       this._more,
@@ -177,6 +185,9 @@ export class SuggestionsView extends Widget {
       document === null ||
       model.actionsAllowed ||
       !items.some(item => (item.actions ?? []).length > 0);
+    const outlook = describeBudgetOutlook(document?.budget, this._trans);
+    setText(this._budget, outlook);
+    this._budget.hidden = outlook === '';
     this._renderCards(items);
     this._renderProblems(document?.problems ?? []);
   }
@@ -542,6 +553,7 @@ export class SuggestionsView extends Widget {
   }
 
   private _busy: HTMLParagraphElement;
+  private _budget: HTMLParagraphElement;
   private _cards = new Map<string, Private.ICard>();
   private _trans: TranslationBundle;
   private _confirm: (
@@ -642,6 +654,8 @@ namespace Private {
     resource: HTMLParagraphElement;
     detail: HTMLParagraphElement;
     note: HTMLParagraphElement;
+    /** Near or over the monthly budget: its saving by the month's end. */
+    budget: HTMLParagraphElement;
     warning: HTMLParagraphElement;
     arithmetic: HTMLDetailsElement;
     arithmeticText: HTMLParagraphElement;
@@ -694,6 +708,11 @@ namespace Private {
       'smcost-suggestion-detail'
     );
     const note = el('p', 'jp-smcost-Suggestion-note', 'smcost-suggestion-note');
+    const budget = el(
+      'p',
+      'jp-smcost-Suggestion-budget',
+      'smcost-suggestion-budget'
+    );
     const warning = el('p', {
       className: 'jp-smcost-Suggestion-warning',
       testid: 'smcost-suggestion-warning',
@@ -760,6 +779,7 @@ namespace Private {
     node.append(
       head,
       resource,
+      budget,
       note,
       warning,
       arithmetic,
@@ -777,6 +797,7 @@ namespace Private {
       resource,
       detail,
       note,
+      budget,
       warning,
       arithmetic,
       arithmeticText,
@@ -832,6 +853,14 @@ namespace Private {
       saving.state === 'priced' ? '' : (suggestion.saving_note ?? '');
     Private.setBreakable(card.note, note);
     card.note.hidden = note === '';
+    const budget = describeBudgetSaving(suggestion, trans);
+    setText(card.budget, budget);
+    card.budget.hidden = budget === '';
+    setData(
+      card.node,
+      'bringsUnderBudget',
+      suggestion.brings_under_budget ? 'true' : undefined
+    );
     Private.setBreakable(card.warning, suggestion.warning ?? '');
     card.warning.hidden = !suggestion.warning;
     Private.setBreakable(
