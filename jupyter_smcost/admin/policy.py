@@ -39,6 +39,12 @@ class Policy:
     stop_at: str | None = None
     stop_days: tuple[str, ...] | None = None
     stop_timezone: str | None = None
+    #: What a user may choose: c.Schedule.user_may_change, earliest_stop_at, latest_stop_at
+    #: and max_keep_running_until.
+    stop_user_may_change: bool | None = None
+    stop_earliest_at: str | None = None
+    stop_latest_at: str | None = None
+    stop_max_keep_running_until: str | None = None
 
     def traits(self) -> dict[str, Any]:
         """`c.IdleShutdown.*` as given (unset flags keep the server's defaults)."""
@@ -76,6 +82,14 @@ class Policy:
             fields["stop_days"] = list(self.stop_days)
         if self.stop_timezone is not None:
             fields["stop_timezone"] = self.stop_timezone
+        for name in (
+            "stop_user_may_change",
+            "stop_earliest_at",
+            "stop_latest_at",
+            "stop_max_keep_running_until",
+        ):
+            if getattr(self, name) is not None:
+                fields[name] = getattr(self, name)
         return fields
 
     def check(self) -> None:
@@ -83,6 +97,9 @@ class Policy:
         is not one."""
         if self.inventory_uri is not None:
             inventory_uri(self.inventory_uri)
+        earliest, latest = self.stop_earliest_at, self.stop_latest_at
+        if earliest is not None and latest is not None and latest < earliest:
+            raise ValueError(f"--stop-latest {latest} is before --stop-earliest {earliest}")
         low, high = self.min_timeout_minutes, self.max_timeout_minutes
         if low is not None and high is not None and high < low:
             raise ValueError(
@@ -210,6 +227,33 @@ def add_policy_flags(parser: argparse.ArgumentParser) -> None:
         "own (c.Schedule.timezone)",
     )
     group.add_argument(
+        "--stop-fixed",
+        action="store_const",
+        const=False,
+        dest="stop_user_may_change",
+        help="users may not choose their own stop time (c.Schedule.user_may_change false); "
+        "Keep running still postpones one day's stop",
+    )
+    group.add_argument(
+        "--stop-earliest",
+        type=_schedule_value(parse_hhmm, "--stop-earliest"),
+        metavar="HH:MM",
+        help="the earliest stop time a user may choose (c.Schedule.earliest_stop_at)",
+    )
+    group.add_argument(
+        "--stop-latest",
+        type=_schedule_value(parse_hhmm, "--stop-latest"),
+        metavar="HH:MM",
+        help="the latest stop time a user may choose (c.Schedule.latest_stop_at)",
+    )
+    group.add_argument(
+        "--keep-running-latest",
+        type=_schedule_value(parse_hhmm, "--keep-running-latest"),
+        metavar="HH:MM",
+        help="how late 'keep running until' may postpone a day's stop "
+        "(c.Schedule.max_keep_running_until; default 23:59)",
+    )
+    group.add_argument(
         "--prices-uri",
         metavar="URI",
         help="an admin price snapshot (s3://bucket/key or https://...) every app uses",
@@ -240,6 +284,10 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         stop_at=getattr(args, "stop_at", None),
         stop_days=getattr(args, "stop_days", None),
         stop_timezone=getattr(args, "stop_timezone", None),
+        stop_user_may_change=getattr(args, "stop_user_may_change", None),
+        stop_earliest_at=getattr(args, "stop_earliest", None),
+        stop_latest_at=getattr(args, "stop_latest", None),
+        stop_max_keep_running_until=getattr(args, "keep_running_latest", None),
     )
     policy.check()
     return policy

@@ -47,7 +47,15 @@ BUDGET_FIELDS = {
 }
 
 #: The schedule's fields, and the `c.Schedule` trait each sets.
-SCHEDULE_FIELDS = {"stop_at": "stop_at", "stop_days": "days", "stop_timezone": "timezone"}
+SCHEDULE_FIELDS = {
+    "stop_at": "stop_at",
+    "stop_days": "days",
+    "stop_timezone": "timezone",
+    "stop_user_may_change": "user_may_change",
+    "stop_earliest_at": "earliest_stop_at",
+    "stop_latest_at": "latest_stop_at",
+    "stop_max_keep_running_until": "max_keep_running_until",
+}
 
 
 def default_policy_path(prefix: str | None = None) -> str:
@@ -129,7 +137,7 @@ def _inventory_uri(value: Any, name: str) -> str:
 
 #: What applies for a refused value when the built-in default would open the policy up: a
 #: switch the admin tried to set but misspelled stays closed.
-SAFE_ON_REFUSAL: dict[str, Any] = {"allow_user_override": False}
+SAFE_ON_REFUSAL: dict[str, Any] = {"allow_user_override": False, "stop_user_may_change": False}
 
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "timeout_minutes": parse_minutes,
@@ -149,6 +157,10 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "stop_at": _schedule(parse_hhmm),
     "stop_days": _schedule(parse_days),
     "stop_timezone": _schedule(parse_zone),
+    "stop_user_may_change": _bool,
+    "stop_earliest_at": _schedule(parse_hhmm),
+    "stop_latest_at": _schedule(parse_hhmm),
+    "stop_max_keep_running_until": _schedule(parse_hhmm),
 }
 
 
@@ -172,6 +184,13 @@ class LoadedPolicy:
     #: Why the file as a whole could not be read (then every governed value is the default).
     error: str | None = None
     errors: list[ConfigError] = field(default_factory=list)
+
+    def set_safe(self, name: str, value: Any) -> None:
+        """A refused field's closed value, where that field's values go."""
+        if name in SCHEDULE_FIELDS:
+            self.schedule[SCHEDULE_FIELDS[name]] = value
+        else:
+            self.idle[name] = value
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -207,7 +226,8 @@ def load_policy(path: str, defaults: dict[str, Any]) -> LoadedPolicy:
                 None,
             )
         )
-        loaded.idle.update(SAFE_ON_REFUSAL)
+        for name, safe in SAFE_ON_REFUSAL.items():
+            loaded.set_safe(name, safe)
         return loaded
     assert isinstance(data, dict)
     for name, parse in _PARSERS.items():
@@ -221,7 +241,7 @@ def load_policy(path: str, defaults: dict[str, Any]) -> LoadedPolicy:
                 ConfigError(f"policy {path}: {name}", describe_value(data[name]), err.message, safe)
             )
             if name in SAFE_ON_REFUSAL:
-                loaded.idle[name] = safe
+                loaded.set_safe(name, safe)
             continue
         if name == PRICES_FIELD:
             prices = Path(value)

@@ -395,11 +395,74 @@ def test_the_lcc_schedule_reaches_the_server_and_a_users_config_cannot_move_it(
     assert "ignoring c.Schedule.stop_at" in server.log.read_text()
 
 
+def test_the_lcc_schedule_bounds_hold_where_a_user_tries_to_leave_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Any
+) -> None:
+    policy = run_lcc(
+        tmp_path,
+        capsys,
+        "--stop-at",
+        "19:00",
+        "--stop-earliest",
+        "18:00",
+        "--stop-latest",
+        "20:00",
+        "--keep-running-latest",
+        "21:30",
+    )
+    # The user's own config tries to open what the admin's policy names.
+    user_config(tmp_path, {"Schedule": {"latest_stop_at": "23:00", "max_keep_running_until": ""}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    schedule = server.get("schedule")
+    assert (schedule["earliest_stop_at"], schedule["latest_stop_at"]) == ("18:00", "20:00")
+    assert schedule["max_keep_running_until"] == "21:30" and schedule["user_may_change"] is True
+    assert server.request("schedule", {"stop_at": "22:00"}, method="PUT")[0] == 403
+    assert server.request("schedule", {"keep_running_until": "23:00"}, method="PUT")[0] == 403
+    status, doc = server.request("schedule", {"stop_at": "18:30"}, method="PUT")
+    assert status == 200 and doc["stop_at"] == "18:30" and doc["source"] == "user"
+    assert "ignoring c.Schedule.latest_stop_at" in server.log.read_text()
+
+
+def test_lcc_stop_fixed_leaves_users_no_stop_time_of_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], servers: Any
+) -> None:
+    policy = run_lcc(tmp_path, capsys, "--stop-at", "19:00", "--stop-fixed")
+    assert json.loads(policy.read_text())["stop_user_may_change"] is False
+    user_config(tmp_path, {"Schedule": {"user_may_change": True}})
+    server = servers(tmp_path, short_timeout=False, config={"SMCost.policy_path": policy})
+    assert server.get("schedule")["user_may_change"] is False
+    assert server.request("schedule", {"stop_at": "19:30"}, method="PUT")[0] == 403
+
+
+def test_a_refused_stop_user_may_change_in_the_policy_file_stays_closed(tmp_path: Path) -> None:
+    from jupyter_smcost.admin.policy_file import load_policy
+
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"jupyter_smcost_policy": 1, "stop_user_may_change": "yes"}))
+    loaded = load_policy(str(path), {})
+    assert loaded.schedule == {"user_may_change": False}
+    assert "user_may_change" not in loaded.idle
+    path.write_text("{not json")
+    assert load_policy(str(path), {}).schedule == {"user_may_change": False}
+
+
 @pytest.mark.parametrize(
-    "flags", [["--stop-at", "7pm"], ["--stop-days", "mon-funday"], ["--stop-timezone", "Mars/X"]]
+    "flags",
+    [
+        ["--stop-at", "7pm"],
+        ["--stop-days", "mon-funday"],
+        ["--stop-timezone", "Mars/X"],
+        ["--stop-earliest", "25:00"],
+    ],
 )
 def test_bad_schedule_flags_exit_2(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["lcc", "script", "--app-type", "JupyterLab", *flags])
     assert info.value.code == 2
     assert flags[0] in capsys.readouterr().err
+
+
+def test_a_latest_stop_before_the_earliest_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    flags = ["--stop-earliest", "20:00", "--stop-latest", "18:00"]
+    assert main(["lcc", "script", "--app-type", "JupyterLab", *flags]) == 2
+    assert "--stop-latest 18:00 is before --stop-earliest 20:00" in capsys.readouterr().err
