@@ -53,7 +53,17 @@ def read_cap(directory: str, policy_path: str | None = None) -> float | None:
     return None
 
 
-def install(session: Any = None, *, ask: Any = input) -> Guard:
+def ask_in_the_kernel(prompt: str) -> str:
+    """`input()` as it is when the question comes: ipykernel puts its own (which asks the
+    notebook) in place only while a cell runs, so a guard loaded at the kernel's start
+    (the lifecycle script's startup file) must not keep the one of that moment, which reads
+    the kernel process's own stdin."""
+    import builtins
+
+    return str(builtins.input(prompt))
+
+
+def install(session: Any = None, *, ask: Any = ask_in_the_kernel) -> Guard:
     """Put the guard on `session` (a boto3 Session) alone; with none given (the kernel's
     load), on boto3's default session and every session made from now on."""
     global _guard

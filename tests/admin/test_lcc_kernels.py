@@ -105,8 +105,14 @@ class Kernel:
             kernel_name=KERNEL_NAME, env=env, stderr=self._stderr, cwd=str(tmp_path)
         )
 
-    def run(self, code: str) -> tuple[str, str]:
+    def run(self, code: str, answer: str | None = None) -> tuple[str, str]:
+        """With `answer`, the kernel may ask (as JupyterLab lets it) and gets that answer;
+        each question is kept in the output as `ASKED <prompt>`."""
         outputs: list[str] = []
+
+        def reply_to(msg: dict[str, Any]) -> None:
+            outputs.append("ASKED " + msg["content"]["prompt"] + "\n")
+            self.kc.input(answer or "")
 
         def keep(msg: dict[str, Any]) -> None:
             content = msg["content"]
@@ -115,7 +121,13 @@ class Kernel:
             elif msg["msg_type"] == "error":
                 outputs.append(content["ename"] + ": " + content["evalue"])
 
-        reply = self.kc.execute_interactive(code, output_hook=keep, timeout=120)
+        reply = self.kc.execute_interactive(
+            code,
+            output_hook=keep,
+            timeout=120,
+            allow_stdin=answer is not None,
+            stdin_hook=reply_to,
+        )
         return str(reply["content"]["status"]), "".join(outputs)
 
     def state(self) -> dict[str, Any]:
@@ -190,6 +202,29 @@ def test_every_kernel_refuses_a_job_above_the_admins_cap_without_load_ext(
     finally:
         kernel.close()
     assert "jupyter-smcost" not in kernel.stderr_path.read_text()
+
+
+def test_a_kernel_that_can_ask_asks_the_notebook_and_yes_sends_the_job(
+    capped: tuple[Sandbox, dict[str, str]], tmp_path: Path, emulator: Any
+) -> None:
+    """Loaded at the kernel's start, the guard still asks through the notebook (ipykernel's
+    input() of the running cell, not the process's stdin, which it would read if it kept
+    the input() of the start)."""
+    box, env = capped
+    kernel = Kernel(tmp_path, env)
+    try:
+        status, text = kernel.run(TRAIN)
+        assert status == "ok", text
+        emulator.clear_call_log()
+        status, text = kernel.run('train("asked")', answer="yes")
+        assert status == "ok", text
+        assert "ASKED " in text and "Type yes to start it anyway" in text, text
+        assert calls(emulator, "CreateTrainingJob") == 1
+        status, text = kernel.run('train("declined")', answer="no")
+        assert status == "error" and "JobCostRefused" in text, text
+        assert calls(emulator, "CreateTrainingJob") == 1
+    finally:
+        kernel.close()
 
 
 def test_a_kernel_with_smcost_prelaunch_off_has_no_check(
