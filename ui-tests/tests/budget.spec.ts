@@ -120,4 +120,86 @@ test.describe('monthly budget', () => {
       await expect(toast).toHaveCount(0);
     });
   }
+
+  test('over budget, the savings say what brings the month under', async ({
+    page
+  }) => {
+    await pinAnswers(page);
+    const over = { ...pinnedBudget(), projected_usd: 130, state: 'over' };
+    await page.route(/\/jupyter-smcost\/budget(\?|$)/, route =>
+      route.fulfill({ json: over })
+    );
+    // Registered after pinAnswers: this answer wins for GET suggestions.
+    await page.route(/\/jupyter-smcost\/suggestions(\?|$)/, route =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ json: overBudgetSuggestions() })
+        : route.fallback()
+    );
+    await page.goto();
+    await openCostPanel(page);
+    const outlook = page.locator(
+      `${COST_PANEL} [data-testid="smcost-savings-budget"]`
+    );
+    await expect(outlook).toHaveText(
+      'This month is projected at $130, over your $100 budget; the first suggestion brings it under.'
+    );
+    const cards = page.locator(
+      `${COST_PANEL} [data-testid="smcost-suggestion"]`
+    );
+    await expect(cards).toHaveCount(2);
+    const first = cards.nth(0).getByTestId('smcost-suggestion-budget');
+    await expect(first).toHaveText(
+      "Saves $41.50 by the month's end; alone, it brings this month under your budget."
+    );
+    // That one stands out from the others' line.
+    await expect(first).toHaveCSS('font-weight', '600');
+    await expect(
+      cards.nth(1).getByTestId('smcost-suggestion-budget')
+    ).toHaveText("Saves $3.25 by the month's end.");
+  });
 });
+
+/** `GET suggestions` over budget: two cards, the first enough alone. */
+function overBudgetSuggestions(): Record<string, unknown> {
+  const card = (id: string, title: string, monthly: number, toEnd: number) => ({
+    id,
+    rule: 'idle-endpoint',
+    severity: 'high',
+    title,
+    detail: '',
+    saving_usd_per_month: monthly,
+    saving_note: null,
+    saving_range_usd_per_month: null,
+    arithmetic: '',
+    resource: null,
+    actions: [],
+    docs_url: '',
+    warning: null,
+    snippet: null,
+    saving_to_month_end_usd: toEnd,
+    brings_under_budget: toEnd >= 30
+  });
+  return {
+    generated_at: '2026-11-26T16:20:00+00:00',
+    state: 'ok',
+    suggestions: [
+      card('a', 'Delete the idle endpoint demo-idle-endpoint', 292, 41.5),
+      card('b', 'Stop the idle notebook app', 23, 3.25)
+    ],
+    total_saving_usd_per_month: 315,
+    problems: [],
+    actions_allowed: true,
+    ttl_seconds: 60,
+    message: null,
+    aws_busy: null,
+    budget: {
+      state: 'over',
+      budget_usd: 100,
+      projected_usd: 130,
+      over_by_usd: 30,
+      saving_to_month_end_usd: 44.75,
+      projected_with_all_usd: 85.25,
+      suggestions_needed: 1
+    }
+  };
+}
