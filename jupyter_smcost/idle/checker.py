@@ -33,7 +33,7 @@ from .activity import (
     utcnow,
 )
 from .config import IdleShutdown as IdleShutdownConfig
-from .events import idle_event
+from .events import SCHEDULE_WAIT_NOTICE, idle_event
 from .fleet_notice import FleetNotice
 from .history import IdleHistory
 from .saving import SaveCoordinator
@@ -466,8 +466,7 @@ class IdleShutdown(IdleShutdownConfig):
             "error": self._error
             or self._notice
             or (
-                f"the scheduled stop waits for {self._busy_kernels} busy kernel(s); "
-                "stop now to end them"
+                f"{SCHEDULE_WAIT_NOTICE}{self._busy_kernels} busy kernel(s); stop now to end them"
                 if waiting
                 else None
             ),

@@ -38,6 +38,20 @@ IDLE_EVENT_SCHEMA: dict[str, Any] = {
 }
 
 
+#: How the status' error begins while a due scheduled stop waits for busy kernels.
+SCHEDULE_WAIT_NOTICE = "the scheduled stop waits for "
+
+
+def _event_error(status: dict[str, Any]) -> Any:
+    """The status' error, but not the scheduled stop's wait: an event has no
+    `schedule_waiting_for_busy` beside it, and a tab would take it for a new problem (the
+    polled status says both)."""
+    error = status.get("error")
+    if isinstance(error, str) and error.startswith(SCHEDULE_WAIT_NOTICE):
+        return None
+    return error
+
+
 def idle_event(kind: str, status: dict[str, Any]) -> dict[str, Any]:
     """The event data for `kind`, from the `idle` part of the status."""
     request = status.get("save_request") or {}
@@ -52,7 +66,7 @@ def idle_event(kind: str, status: dict[str, Any]) -> dict[str, Any]:
         "deadline": status.get("deadline"),
         "last_activity": status.get("last_activity"),
         "last_activity_source": status.get("last_activity_source"),
-        "error": status.get("error"),
+        "error": _event_error(status),
         "request_id": request.get("id"),
         "save_deadline": request.get("deadline"),
         "config_version": status["config_version"],

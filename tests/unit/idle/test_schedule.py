@@ -202,3 +202,14 @@ def test_a_due_stop_still_gets_a_full_warning_and_handled_arms_the_next() -> Non
     following = stop.pending(at("2026-12-07T19:16"), 300)
     assert following is not None and following.deadline == at("2026-12-08T19:00")
     assert stop.to_json(at("2026-12-07T19:16"))["next_stop"] == "2026-12-08T19:00:00Z"
+
+
+def test_an_idle_event_leaves_out_the_scheduled_stops_wait_but_keeps_other_errors() -> None:
+    """An event carries no schedule_waiting_for_busy: its error would read as a new problem
+    in a tab (the polled status says both)."""
+    from jupyter_smcost.idle.events import idle_event
+
+    status = {"state": "warning", "config_version": "1-0", "schedule_waiting_for_busy": True}
+    waiting = "the scheduled stop waits for 1 busy kernel(s); stop now to end them"
+    assert idle_event("state", {**status, "error": waiting})["error"] is None
+    assert idle_event("state", {**status, "error": "shutdown failed"})["error"] == "shutdown failed"
