@@ -263,7 +263,8 @@ export const COST_PANEL = '[data-testid="smcost-cost-panel"]';
 /**
  * Run a command from the palette, as a user does: Ctrl+Shift+C, type its
  * label, Enter. The modal palette closes when the focus moves (a toast
- * arriving takes it), so opening it is tried again until it stays open.
+ * arriving takes it, also while the label is typed), so opening it and
+ * typing are tried again until the command is the active item.
  */
 export async function runFromPalette(page: Page, label: string): Promise<void> {
   const palette = page.locator('#command-palette');
@@ -272,11 +273,13 @@ export async function runFromPalette(page: Page, label: string): Promise<void> {
       await page.keyboard.press('Control+Shift+C');
     }
     await expect(palette).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 15_000 });
-  await page.keyboard.type(label);
-  await expect(
-    palette.locator('.lm-CommandPalette-item.lm-mod-active')
-  ).toHaveText(new RegExp(label));
+    const input = palette.locator('.lm-CommandPalette-input');
+    await input.fill('', { timeout: 2_000 });
+    await input.pressSequentially(label, { timeout: 5_000 });
+    await expect(
+      palette.locator('.lm-CommandPalette-item.lm-mod-active')
+    ).toHaveText(new RegExp(label), { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 }
 
