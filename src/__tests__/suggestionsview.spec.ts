@@ -87,16 +87,19 @@ describe('suggestion texts', () => {
   });
 });
 
+/** `GET suggestions`' budget over the month's budget: the first suggestion is enough. */
+const OVER_BUDGET = {
+  state: 'over',
+  budget_usd: 100,
+  projected_usd: 130,
+  over_by_usd: 30,
+  saving_to_month_end_usd: 44.75,
+  projected_with_all_usd: 85.25,
+  suggestions_needed: 1
+};
+
 describe('the monthly budget outlook', () => {
-  const over = {
-    state: 'over',
-    budget_usd: 100,
-    projected_usd: 130,
-    over_by_usd: 30,
-    saving_to_month_end_usd: 44.75,
-    projected_with_all_usd: 85.25,
-    suggestions_needed: 2
-  };
+  const over = { ...OVER_BUDGET, suggestions_needed: 2 };
 
   it('counts the suggestions that bring it under, says when none can, and when it stays under', () => {
     expect(describeBudgetOutlook(over)).toBe(
@@ -635,17 +638,10 @@ describe('SuggestionsView', () => {
       saving_to_month_end_usd: 3.25,
       brings_under_budget: false
     });
-    const budget = {
-      state: 'over',
-      budget_usd: 100,
-      projected_usd: 130,
-      over_by_usd: 30,
-      saving_to_month_end_usd: 44.75,
-      projected_with_all_usd: 85.25,
-      suggestions_needed: 1
-    };
     const server = new FakeServer({
-      suggestions: [suggestions({ suggestions: [under, small], budget })]
+      suggestions: [
+        suggestions({ suggestions: [under, small], budget: OVER_BUDGET })
+      ]
     });
     make(server);
     await model.update();
